@@ -1,0 +1,148 @@
+#pragma once
+// A client connection to instantchat, for the desktop app, the load tester and the tests:
+// cookie (GET /), /pick_backend, WebSocket with cookie and Origin, init frame, every command
+// with a request id and one completion signal per request, keep-alive, reconnect with capped
+// exponential backoff and jitter (rooms joined before are joined again), clean shutdown.
+
+#include "protocol/ClientFrame.h"
+#include "protocol/ServerFrame.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+#include <QTimer>
+#include <QUrl>
+#include <optional>
+
+class QNetworkAccessManager;
+class QWebSocket;
+
+namespace ic::client {
+
+class ChatClient : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State {
+        Disconnected, // not connected and not trying
+        Resolving,    // fetching the cookie and the room's server
+        Connecting,   // WebSocket handshake under way
+        Connected,    // init frame sent; commands can be sent
+        Waiting,      // connection lost, next attempt scheduled (see reconnectIn())
+    };
+    Q_ENUM(State)
+
+    struct Options
+    {
+        QUrl balancerUrl{QStringLiteral("http://localhost:8080")};
+        // Connect straight to this WebSocket URL (ws://host:port/ws_entry) instead of asking
+        // /pick_backend; the cookie still comes from the balancer unless sessionCookie is set.
+        QUrl serverUrl;
+        QString origin;          // Origin header; default: the balancer URL's origin
+        QByteArray sessionCookie; // value of the `session` cookie; empty: fetched from GET /
+        QString platform = QStringLiteral("cp");
+        int protocolVersion = 1;  // 2 opts in to extensions (`pv`)
+        int keepAliveMs = 5000;
+        bool autoReconnect = true;
+        int reconnectMinMs = 500;
+        int reconnectMaxMs = 30000;
+    };
+
+    explicit ChatClient(Options options, QObject *parent = nullptr);
+    ~ChatClient() override;
+
+    // Resolves the cookie and the server that holds `roomName` (canonicalised), then connects.
+    // With Options::serverUrl set, roomName may be empty.
+    void open(const QString &roomName = {});
+    // Closes with a normal close frame; no reconnect follows.
+    void close();
+
+    State state() const { return m_state; }
+    QByteArray sessionCookie() const { return m_options.sessionCookie; }
+    QUrl webSocketUrl() const { return m_webSocketUrl; }
+    int reconnectIn() const; // ms until the next attempt while Waiting, else -1
+    void reconnectNow();     // skip the wait
+
+    // Commands. Each returns its request id; requestFinished() follows with the RP or ER.
+    // Texts are given plain and URL-encoded here, as every v1 client does.
+    QString createAndJoin(const QString &room, const QString &password = {},
+                          const QString &userName = {});            // R_C_J
+    QString authorise(const QString &room, const QString &password = {},
+                      const QString &userName = {});                // R_C_J_AU
+    QString create(const QString &room, const QString &password = {},
+                   const QString &userName = {});                   // R_C
+    QString join(const QString &room, const QString &password = {},
+                 const QString &userName = {});                     // R_J
+    QString sendText(const QString &room, const QString &text,
+                     const std::optional<QString> &replyUser = {},
+                     const std::optional<qint64> &replyMessage = {}); // TM
+    QString sendDrawing(const QString &room, const QString &fileName,
+                        const QString &groupPrefix);                // DM
+    QString editText(const QString &room, qint64 id, const QString &text,
+                     const std::optional<QString> &replyUser = {},
+                     const std::optional<qint64> &replyMessage = {}); // TM_E
+    QString deleteMessage(const QString &room, qint64 id);          // TM_D
+    QString vote(const QString &room, qint64 id, bool support);     // TM_S_R
+    QString rename(const QString &room, const QString &userName);   // R_CH_UN
+    QString changeDescription(const QString &room, const QString &text); // R_CH_D
+
+    // Any frame; a request id is assigned when the frame has none. Returns the request id.
+    QString send(proto::ClientFrame frame);
+    // Raw text frame, exactly as given (tests of bad input).
+    void sendRawText(const QByteArray &text);
+    void sendRawBinary(const QByteArray &data);
+
+    // Plain HTTP helpers against the balancer (drawings, §5). Results arrive as signals.
+    void uploadDrawing(const QString &fileName, const QString &groupPrefix, const QByteArray &png);
+    void fetchDrawing(const QString &fileName, const QString &groupPrefix);
+
+signals:
+    void stateChanged(ic::client::ChatClient::State state);
+    void connected();                      // after every (re)connect, init frame sent
+    void disconnected(int closeCode, const QString &reason);
+    void frameReceived(const ic::proto::ServerFrame &frame);
+    // The RP or ER that answers a request.
+    void requestFinished(const QString &requestId, const ic::proto::ServerFrame &reply);
+    // /pick_backend answered with an error (e.g. room name invalid, no server).
+    void pickFailed(const QString &error, const QStringList &alternatives);
+    void httpFailed(const QString &what, int status, const QString &sentence);
+    void drawingUploaded(const QString &fileName, const QString &groupPrefix);
+    void drawingFetched(const QString &fileName, const QString &groupPrefix, const QByteArray &png);
+
+private:
+    // Implementation detail; see ChatClient.cpp.
+    void setState(State state);
+    void resolveCookie();
+    void pickBackend();
+    void connectWebSocket();
+    void scheduleReconnect();
+    void onTextMessage(const QString &text);
+    void onSocketDisconnected();
+    void rejoinRooms();
+    QString nextRequestId();
+    QString sendRoomCommand(proto::Command command, const QString &room, const QString &password,
+                            const QString &userName);
+
+    Options m_options;
+    QString m_roomName;
+    QUrl m_webSocketUrl;
+    State m_state = State::Disconnected;
+    QNetworkAccessManager *m_http = nullptr;
+    QWebSocket *m_socket = nullptr;
+    QTimer m_keepAlive;
+    QTimer m_reconnectTimer;
+    int m_attempt = 0;
+    quint64 m_requestCounter = 0;
+    bool m_closing = false;
+    // Rooms this client joined (name → password, name), joined again after a reconnect.
+    struct JoinedRoom
+    {
+        QString password;
+        QString userName;
+    };
+    QHash<QString, JoinedRoom> m_joinedRooms;
+    QHash<QString, QString> m_pendingJoins; // request id → room
+};
+
+} // namespace ic::client

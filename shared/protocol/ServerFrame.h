@@ -1,0 +1,73 @@
+#pragma once
+// Server → client frames (protocol.md §2.4, §2.5). Every key is optional: an absent key is not
+// written, so a v1 session never sees a key it does not know.
+
+#include "protocol/Codes.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <optional>
+
+namespace ic::proto {
+
+// A message object, or the partial form some frames carry (`{"id"}` for TM_D, `{"t"}` for ER).
+struct WireMessage
+{
+    std::optional<qint64> id;
+    std::optional<QString> text;
+    std::optional<qint64> supportCount;  // sC
+    std::optional<qint64> rejectCount;   // rC
+    std::optional<qint64> lastEdited;    // lE, ns
+    std::optional<qint64> lastVoted;     // lV, ns
+    std::optional<QString> replyUser;    // rU
+    std::optional<qint64> replyMessage;  // rM
+    std::optional<QString> userId;       // uId
+    std::optional<qint64> createdAt;     // cAt, seconds
+
+    friend bool operator==(const WireMessage &, const WireMessage &) = default;
+};
+
+struct WireUser
+{
+    QString id;
+    QString name;
+    bool anonymous = false;
+    bool online = false;
+
+    friend bool operator==(const WireUser &, const WireUser &) = default;
+};
+
+struct ServerFrame
+{
+    QString command;                       // c
+    std::optional<QString> requestId;      // rq
+    std::optional<QString> details;        // pd
+    std::optional<QList<WireMessage>> messages; // m
+    std::optional<QString> roomId;         // rId
+    std::optional<QString> userId;         // uId
+    std::optional<QString> creatorUserId;  // rCuId
+    std::optional<qint64> time;            // cAt, ns
+    std::optional<QList<WireUser>> users;  // rU
+    std::optional<QString> build;          // bN
+    std::optional<QString> status;         // sS
+
+    Command kind() const { return commandFromCode(command); }
+    // The numeric code of an ER frame (m[0].t), or ErrorCode::None.
+    ErrorCode errorCode() const;
+
+    friend bool operator==(const ServerFrame &, const ServerFrame &) = default;
+};
+
+QByteArray encodeServerFrame(const ServerFrame &frame);
+std::optional<ServerFrame> decodeServerFrame(const QByteArray &json);
+
+// The frames a server sends most, built without a ServerFrame in between.
+QByteArray encodeErrorFrame(ErrorCode code, const std::optional<QString> &requestId, qint64 timeNs);
+QByteArray encodeMessage(const WireMessage &message); // one message object, for caching
+
+// Current time in the units the protocol uses.
+qint64 nowNanoseconds();
+qint64 nowSeconds();
+
+} // namespace ic::proto

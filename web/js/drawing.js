@@ -1,0 +1,239 @@
+/* Drawings: the pad (plain canvas, pointer events) and showing stored drawings in the stream. */
+(function (global) {
+  'use strict';
+
+  var IC = global.IC || (global.IC = {});
+  var D = IC.drawing = {};
+
+  var WIDTH = 960;
+  var HEIGHT = 600;
+  var PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/;
+
+  /* ---------- pad ---------- */
+
+  function Pad(dialog, onSend) {
+    this.dialog = dialog;
+    this.$d = $(dialog);
+    this.canvas = this.$d.find('canvas')[0];
+    this.canvas.width = WIDTH;
+    this.canvas.height = HEIGHT;
+    this.ctx = this.canvas.getContext('2d');
+    this.strokes = [];
+    this.redoStack = [];
+    this.current = null;
+    this.erasing = false;
+    this.onSend = onSend;
+    this.bind();
+    this.redraw();
+  }
+
+  Pad.prototype.color = function () { return this.$d.find('.pad-color').val() || '#1f2933'; };
+  Pad.prototype.width = function () { return Number(this.$d.find('.pad-width').val()) || 4; };
+
+  Pad.prototype.point = function (ev) {
+    // The canvas is scaled by CSS; map from displayed pixels to the fixed drawing resolution.
+    var r = this.canvas.getBoundingClientRect();
+    return [(ev.clientX - r.left) * WIDTH / r.width, (ev.clientY - r.top) * HEIGHT / r.height];
+  };
+
+  Pad.prototype.strokeSegment = function (s, from, to) {
+    var c = this.ctx;
+    c.strokeStyle = s.erase ? '#ffffff' : s.color;
+    c.fillStyle = c.strokeStyle;
+    c.lineWidth = s.width;
+    c.lineCap = 'round';
+    c.lineJoin = 'round';
+    if (!from) {
+      c.beginPath();
+      c.arc(to[0], to[1], s.width / 2, 0, Math.PI * 2);
+      c.fill();
+      return;
+    }
+    c.beginPath();
+    c.moveTo(from[0], from[1]);
+    c.lineTo(to[0], to[1]);
+    c.stroke();
+  };
+
+  // Strokes are replayed on a white sheet: the exported PNG is opaque and the eraser is simply
+  // white paint, so drawings look the same on every theme.
+  Pad.prototype.redraw = function () {
+    var c = this.ctx;
+    c.fillStyle = '#ffffff';
+    c.fillRect(0, 0, WIDTH, HEIGHT);
+    for (var i = 0; i < this.strokes.length; i++) {
+      var s = this.strokes[i];
+      for (var j = 0; j < s.points.length; j++) this.strokeSegment(s, s.points[j - 1], s.points[j]);
+    }
+    this.updateButtons();
+  };
+
+  Pad.prototype.updateButtons = function () {
+    this.$d.find('.pad-undo').prop('disabled', this.strokes.length === 0);
+    this.$d.find('.pad-redo').prop('disabled', this.redoStack.length === 0);
+    this.$d.find('.pad-clear, .pad-send').prop('disabled', this.strokes.length === 0);
+    this.$d.find('.pad-eraser').attr('aria-pressed', this.erasing ? 'true' : 'false');
+    this.$d.find('.pad-pen').attr('aria-pressed', this.erasing ? 'false' : 'true');
+  };
+
+  Pad.prototype.undo = function () {
+    if (!this.strokes.length) return;
+    this.redoStack.push(this.strokes.pop());
+    this.redraw();
+  };
+
+  Pad.prototype.redo = function () {
+    if (!this.redoStack.length) return;
+    this.strokes.push(this.redoStack.pop());
+    this.redraw();
+  };
+
+  Pad.prototype.reset = function () {
+    this.strokes = [];
+    this.redoStack = [];
+    this.redraw();
+  };
+
+  Pad.prototype.setError = function (text) {
+    this.$d.find('.pad-error').text(text || '').prop('hidden', !text);
+  };
+
+  Pad.prototype.bind = function () {
+    var self = this;
+    var cv = this.canvas;
+    cv.addEventListener('pointerdown', function (ev) {
+      if (ev.button !== undefined && ev.button > 0) return;
+      ev.preventDefault();
+      cv.setPointerCapture(ev.pointerId);
+      var p = self.point(ev);
+      self.current = { color: self.color(), width: self.width() * (self.erasing ? 3 : 1), erase: self.erasing, points: [p] };
+      self.strokeSegment(self.current, null, p);
+    });
+    cv.addEventListener('pointermove', function (ev) {
+      if (!self.current) return;
+      var p = self.point(ev);
+      var pts = self.current.points;
+      self.strokeSegment(self.current, pts[pts.length - 1], p);
+      pts.push(p);
+    });
+    var finish = function () {
+      if (!self.current) return;
+      self.strokes.push(self.current);
+      self.current = null;
+      self.redoStack = [];
+      self.updateButtons();
+    };
+    cv.addEventListener('pointerup', finish);
+    cv.addEventListener('pointercancel', finish);
+
+    this.$d.on('click', '.pad-pen', function () { self.erasing = false; self.updateButtons(); });
+    this.$d.on('click', '.pad-eraser', function () { self.erasing = true; self.updateButtons(); });
+    this.$d.on('click', '.pad-undo', function () { self.undo(); });
+    this.$d.on('click', '.pad-redo', function () { self.redo(); });
+    this.$d.on('click', '.pad-swatch', function () {
+      self.$d.find('.pad-color').val($(this).attr('data-color'));
+      self.erasing = false;
+      self.updateButtons();
+    });
+    this.$d.on('input', '.pad-width', function () {
+      self.$d.find('.pad-width-value').text($(this).val() + ' px');
+    });
+    this.$d.on('click', '.pad-clear', function () {
+      IC.confirm('Clear the whole drawing? This cannot be undone.', 'Clear').then(function (ok) {
+        if (ok) self.reset();
+      });
+    });
+    this.$d.on('click', '.pad-close', function () { self.dialog.close(); });
+    this.$d.on('keydown', function (ev) {
+      var mod = ev.ctrlKey || ev.metaKey;
+      if (mod && !ev.shiftKey && ev.key.toLowerCase() === 'z') { ev.preventDefault(); self.undo(); }
+      if (mod && (ev.key.toLowerCase() === 'y' || (ev.shiftKey && ev.key.toLowerCase() === 'z'))) { ev.preventDefault(); self.redo(); }
+    });
+    this.$d.on('click', '.pad-send', function () {
+      var $btn = $(this);
+      self.setError('');
+      $btn.prop('disabled', true).text('Sending…');
+      Promise.resolve(self.onSend(cv.toDataURL('image/png'))).then(function () {
+        self.reset();
+        self.dialog.close();
+      }, function (err) {
+        self.setError((err && err.message) || 'The drawing could not be sent.');
+      }).then(function () {
+        $btn.text('Send drawing');
+        self.updateButtons();
+      });
+    });
+  };
+
+  Pad.prototype.open = function () {
+    this.setError('');
+    this.dialog.showModal();
+    this.updateButtons();
+  };
+
+  D.Pad = Pad;
+
+  /* ---------- upload ---------- */
+
+  D.newFileName = function () {
+    return 'd' + Date.now().toString(36) + IC.randomId(10);
+  };
+
+  D.upload = function (fileName, prefix, dataUrl) {
+    return new Promise(function (resolve, reject) {
+      $.ajax({
+        url: '/upload_text_file',
+        method: 'POST',
+        data: { file_name: fileName, file_group_prefix: prefix, file_content: dataUrl },
+        timeout: 30000
+      }).then(function () { resolve(); }, function (xhr) {
+        var text = xhr && xhr.responseText ? String(xhr.responseText).slice(0, 200) : '';
+        reject(new Error(text ? 'The drawing could not be stored: ' + text : 'The drawing could not be stored.'));
+      });
+    });
+  };
+
+  /* ---------- showing ---------- */
+
+  var cache = {};
+
+  D.load = function (ref) {
+    var key = ref.prefix + '/' + ref.fileName;
+    if (!cache[key]) {
+      cache[key] = new Promise(function (resolve, reject) {
+        if (!ref.fileName || !ref.prefix) { reject(new Error('bad reference')); return; }
+        $.ajax({
+          url: '/get_text_file',
+          data: { file_name: ref.fileName, file_group_prefix: ref.prefix },
+          dataType: 'text',
+          timeout: 20000
+        }).then(function (text) {
+          text = String(text || '').trim();
+          // Only a PNG data URL may become an image source; anything else is treated as missing.
+          if (PNG_DATA_URL.test(text)) resolve(text); else reject(new Error('not a PNG'));
+        }, function () { reject(new Error('missing')); });
+      });
+      cache[key].catch(function () { delete cache[key]; });
+    }
+    return cache[key];
+  };
+
+  D.fill = function (ref, $holder, msg) {
+    var label = 'Drawing #' + msg.id;
+    var $loading = $('<div class="drawing-loading"></div>').text('Loading drawing…');
+    $holder.empty().append($loading);
+    D.load(ref).then(function (dataUrl) {
+      var $thumb = $('<button type="button" class="drawing-thumb"></button>').attr('aria-label', label + ' — view full size');
+      $thumb.append($('<img alt="">').attr({ src: dataUrl, alt: label }));
+      var $dl = $('<a class="drawing-download act"></a>')
+        .attr({ href: dataUrl, download: 'drawing-' + msg.id + '.png' })
+        .text('Download PNG');
+      $holder.empty().append($thumb, $dl);
+    }, function () {
+      $holder.empty().append($('<div class="drawing-missing" role="img"></div>')
+        .attr('aria-label', 'Drawing unavailable')
+        .append($('<span aria-hidden="true">🖼 </span>'))
+        .append(document.createTextNode('Drawing unavailable (it may have expired).')));
+    });
+  };
+})(window);

@@ -1,0 +1,162 @@
+/* Small helpers shared by every page. Plain script: exposes window.IC. */
+(function (global) {
+  'use strict';
+
+  var IC = global.IC || (global.IC = {});
+
+  // localStorage can throw (private mode, quota, disabled storage); the UI must keep
+  // working without persistence rather than break on first access.
+  IC.store = {
+    get: function (key, fallback) {
+      try {
+        var raw = global.localStorage.getItem('ic.' + key);
+        return raw === null ? fallback : JSON.parse(raw);
+      } catch (e) {
+        return fallback;
+      }
+    },
+    set: function (key, value) {
+      try {
+        global.localStorage.setItem('ic.' + key, JSON.stringify(value));
+      } catch (e) { /* persistence is a convenience only */ }
+    },
+    remove: function (key) {
+      try { global.localStorage.removeItem('ic.' + key); } catch (e) { /* ignore */ }
+    }
+  };
+
+  // Names and texts arrive URL-encoded by convention, but older or foreign clients may send
+  // raw text with stray '%'; showing the raw string beats throwing away the message.
+  IC.decode = function (s) {
+    if (s === null || s === undefined) return '';
+    try {
+      return decodeURIComponent(String(s));
+    } catch (e) {
+      return String(s);
+    }
+  };
+
+  IC.pad2 = function (n) { return (n < 10 ? '0' : '') + n; };
+
+  IC.formatTime = function (date) {
+    return IC.pad2(date.getHours()) + ':' + IC.pad2(date.getMinutes());
+  };
+
+  IC.formatDay = function (date) {
+    var today = new Date();
+    var yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+    if (IC.sameDay(date, today)) return 'Today';
+    if (IC.sameDay(date, yesterday)) return 'Yesterday';
+    return date.toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+  };
+
+  IC.formatDateTime = function (date) {
+    return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' }) +
+      ', ' + IC.formatTime(date);
+  };
+
+  IC.sameDay = function (a, b) {
+    return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+  };
+
+  IC.relativeTime = function (ms) {
+    var diff = Math.max(0, Date.now() - ms) / 1000;
+    if (diff < 60) return 'just now';
+    if (diff < 3600) return Math.floor(diff / 60) + ' min ago';
+    if (diff < 86400) return Math.floor(diff / 3600) + ' h ago';
+    if (diff < 86400 * 30) return Math.floor(diff / 86400) + ' days ago';
+    return new Date(ms).toLocaleDateString();
+  };
+
+  IC.randomId = function (len) {
+    var alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+    var out = '';
+    var bytes = new Uint8Array(len);
+    (global.crypto || global.msCrypto).getRandomValues(bytes);
+    for (var i = 0; i < len; i++) out += alphabet[bytes[i] % alphabet.length];
+    return out;
+  };
+
+  IC.copyText = function (text) {
+    if (global.navigator.clipboard && global.isSecureContext) {
+      return global.navigator.clipboard.writeText(text);
+    }
+    // Plain-http deployments have no async clipboard; fall back to a hidden selection.
+    return new Promise(function (resolve, reject) {
+      var ta = document.createElement('textarea');
+      ta.value = text;
+      ta.setAttribute('readonly', '');
+      ta.style.position = 'fixed';
+      ta.style.opacity = '0';
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+      document.body.removeChild(ta);
+      if (ok) resolve(); else reject(new Error('copy failed'));
+    });
+  };
+
+  // Brief, polite confirmation that a copy/share worked, read out by screen readers.
+  IC.toast = function (text) {
+    var $t = $('#toast');
+    if (!$t.length) {
+      $t = $('<div id="toast" class="toast" role="status" aria-live="polite"></div>').appendTo(document.body);
+    }
+    $t.text(text).addClass('is-visible');
+    clearTimeout(IC.toast.timer);
+    IC.toast.timer = setTimeout(function () { $t.removeClass('is-visible'); }, 2200);
+  };
+
+  // Accessible replacement for window.confirm: a native <dialog> keeps focus trapped and
+  // returns focus to the opener, and it cannot be silently suppressed by the browser.
+  IC.confirm = function (question, okLabel) {
+    return new Promise(function (resolve) {
+      var dlg = document.getElementById('confirm-dialog');
+      if (!dlg) {
+        resolve(global.confirm(question));
+        return;
+      }
+      var $d = $(dlg);
+      $d.find('.confirm-question').text(question);
+      $d.find('.confirm-ok').text(okLabel || 'OK');
+      var done = function (value) {
+        $d.off('.confirm');
+        if (dlg.open) dlg.close();
+        resolve(value);
+      };
+      $d.on('click.confirm', '.confirm-ok', function () { done(true); });
+      $d.on('click.confirm', '.confirm-cancel', function () { done(false); });
+      $d.on('cancel.confirm', function (ev) { ev.preventDefault(); done(false); });
+      dlg.showModal();
+      $d.find('.confirm-cancel').trigger('focus');
+    });
+  };
+})(window);
+
+/* Recent rooms, newest first, kept locally only. */
+(function (global) {
+  'use strict';
+  var IC = global.IC;
+  var KEY = 'recentRooms';
+  var MAX = 20;
+
+  IC.recent = {
+    list: function () {
+      var l = IC.store.get(KEY, []);
+      return Array.isArray(l) ? l.filter(function (r) { return r && typeof r.name === 'string'; }) : [];
+    },
+    add: function (name) {
+      var l = IC.recent.list().filter(function (r) { return r.name !== name; });
+      l.unshift({ name: name, lastVisit: Date.now() });
+      IC.store.set(KEY, l.slice(0, MAX));
+    },
+    remove: function (name) {
+      IC.store.set(KEY, IC.recent.list().filter(function (r) { return r.name !== name; }));
+    }
+  };
+
+  IC.roomUrl = function (name) {
+    return global.location.origin + '/' + encodeURIComponent(name);
+  };
+})(window);
