@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds instantchat if needed and runs a local stack on loopback: a balancer on :8080 and
+# N room servers on :8081… (default 1) that register with it. Ctrl-C stops them all.
+#   scripts/run-local.sh [--servers N] [--port 8080]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+servers=1
+port=8080
+while (($#)); do
+    case "$1" in
+        --servers) servers=$2; shift 2 ;;
+        --port) port=$2; shift 2 ;;
+        -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+"$root/scripts/setup.sh"
+"$root/scripts/build.sh" "$root/build" -DINSTANTCHAT_BUILD_TESTS=OFF
+
+bin=$root/build/bin
+pids=()
+stop() {
+    trap - INT TERM EXIT
+    echo
+    echo "stopping…"
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+origins="http://localhost:$port,http://127.0.0.1:$port"
+"$bin/instantchat-balancer" --port "$port" --servers "" --web-root "$root/web" &
+pids+=($!)
+for ((i = 1; i <= servers; i++)); do
+    "$bin/instantchat-server" --port $((port + i)) --allowed-origins "$origins" \
+        --balancer "http://127.0.0.1:$port" &
+    pids+=($!)
+done
+sleep 1
+echo "open http://localhost:$port"
+wait -n "${pids[@]}" || true
