@@ -8,14 +8,19 @@
 #include "protocol/ServerFrame.h"
 
 #include <QHash>
+#include <QList>
 #include <QObject>
+#include <QSet>
 #include <QPointer>
 #include <QStringList>
 #include <QTimer>
 #include <QUrl>
+#include <functional>
 #include <optional>
+#include <utility>
 
 class QNetworkAccessManager;
+class QNetworkReply;
 class QWebSocket;
 
 namespace ic::client {
@@ -123,6 +128,11 @@ private:
     QString nextRequestId();
     QString sendRoomCommand(proto::Command command, const QString &room, const QString &password,
                             const QString &userName);
+    void startAttempt();   // cookie → backend → WebSocket, whichever steps are still needed
+    void tearDown();       // drop the current attempt without signals for it
+    void failInFlight();   // synthetic ER 102 for requests the server can no longer answer
+    void fetchCookie(std::function<void(bool ok)> done);
+    void withCookie(std::function<void()> action);
 
     Options m_options;
     QString m_roomName;
@@ -142,7 +152,21 @@ private:
         QString userName;
     };
     QHash<QString, JoinedRoom> m_joinedRooms;
-    QHash<QString, QString> m_pendingJoins; // request id → room
+    struct PendingJoin
+    {
+        QString room; // canonical
+        QString password;
+        QString userName;
+        bool rejoin = false;
+    };
+    QHash<QString, PendingJoin> m_pendingJoins;               // request id → join
+    QHash<QString, std::pair<QString, QString>> m_pendingRenames; // request id → (room, name)
+    QSet<QString> m_inFlight;                       // sent, not yet answered
+    QList<std::pair<QString, QByteArray>> m_outbox; // commands given before Connected
+    QPointer<QNetworkReply> m_pendingHttp;          // cookie or /pick_backend call under way
+    QString m_requestPrefix;
+    bool m_replaced = false;      // got ER 209: another connection of this session took over
+    bool m_everConnected = false; // since open(): decides whether a refused pick is retried
 };
 
 } // namespace ic::client

@@ -113,6 +113,7 @@ bool FrameParser::parseHeader()
         length = big > quint64(hardLimitBytes) ? hardLimitBytes + 1 : qint64(big);
     }
     m_fin = bytes[0] & 0x80;
+    m_reservedBits = bytes[0] & 0x70;
     m_opcode = Opcode(bytes[0] & 0x0F);
     m_masked = masked;
     if (masked)
@@ -134,6 +135,10 @@ bool FrameParser::feed(QByteArrayView data)
             if (!parseHeader())
                 break;
             if (m_masked != (m_role == Role::Server))
+                return fail(CloseProtocolError);
+            // RSV1-3 mean extensions (e.g. permessage-deflate); none is ever negotiated, so a set
+            // bit is a protocol error (RFC 6455 §5.2), not a payload to pass on.
+            if (m_reservedBits)
                 return fail(CloseProtocolError);
             const bool control = quint8(m_opcode) & 0x8;
             if (control) {

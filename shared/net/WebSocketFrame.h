@@ -77,6 +77,7 @@ private:
     // Current frame
     bool m_inFrame = false;
     bool m_fin = false;
+    quint8 m_reservedBits = 0;
     Opcode m_opcode = Opcode::Text;
     quint8 m_mask[4] = {0, 0, 0, 0};
     bool m_masked = false;

@@ -42,11 +42,24 @@ void appendJsonString(QByteArray &out, QStringView text)
                 out.append("\\u00").append(hex[c >> 4]).append(hex[c & 0xf]);
             }
             ++i;
+        } else if (QChar::isSurrogate(c)
+                   && !(QChar::isHighSurrogate(c) && i + 1 < size && chars[i + 1].isLowSurrogate())) {
+            // An unpaired surrogate has no UTF-8 form; Qt's encoder would turn it into '?'. The
+            // \uXXXX escape keeps it (as QJsonDocument does), so an echoed `rq` stays exact.
+            out.append("\\u").append(hex[c >> 12]).append(hex[(c >> 8) & 0xf])
+                .append(hex[(c >> 4) & 0xf]).append(hex[c & 0xf]);
+            ++i;
         } else {
-            // Non-ASCII: hand the run to Qt's UTF-8 encoder (lone surrogates become U+FFFD).
+            // Non-ASCII: hand the run (complete surrogate pairs only) to Qt's UTF-8 encoder.
             qsizetype end = i;
-            while (end < size && chars[end].unicode() >= 0x80)
-                ++end;
+            while (end < size && chars[end].unicode() >= 0x80) {
+                if (chars[end].isHighSurrogate() && end + 1 < size && chars[end + 1].isLowSurrogate())
+                    end += 2;
+                else if (chars[end].isSurrogate())
+                    break;
+                else
+                    ++end;
+            }
             out.append(text.mid(i, end - i).toUtf8());
             i = end;
         }
@@ -107,7 +120,7 @@ void JsonWriter::value(qint64 number)
     m_needComma = true;
 }
 
-void JsonWriter::value(bool flag)
+void JsonWriter::boolValue(bool flag)
 {
     separate();
     m_out.append(flag ? "true" : "false");

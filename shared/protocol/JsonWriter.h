@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QString>
 #include <QStringView>
+#include <concepts>
 
 namespace ic::proto {
 
@@ -22,19 +23,31 @@ public:
 
     void value(QStringView text);
     void value(qint64 number);
-    void value(bool flag);
+    // Only a real bool: a plain `bool` overload would win over QStringView for string literals
+    // (u"OK" → pointer → bool is a standard conversion), silently writing `true` instead of text.
+    template <typename B>
+        requires std::same_as<B, bool>
+    void value(B flag) { boolValue(flag); }
+    // No floating-point numbers in the protocol frames: refuse them rather than truncate.
+    template <std::floating_point F>
+    void value(F) = delete;
     void nullValue();
 
     // Shortcuts for `key` followed by its value.
     void member(const char *name, QStringView text) { key(name), value(text); }
     void member(const char *name, qint64 number) { key(name), value(number); }
-    void member(const char *name, bool flag) { key(name), value(flag); }
+    template <typename B>
+        requires std::same_as<B, bool>
+    void member(const char *name, B flag) { key(name), boolValue(flag); }
+    template <std::floating_point F>
+    void member(const char *name, F) = delete;
 
     QByteArray take() { return std::move(m_out); }
     const QByteArray &bytes() const { return m_out; }
 
 private:
     void separate();
+    void boolValue(bool flag);
 
     QByteArray m_out;
     bool m_needComma = false;

@@ -1108,8 +1108,15 @@
       $d.find('.image-download').attr({ href: $img.attr('src'), download: $(this).siblings('.drawing-download').attr('download') });
       $d[0].showModal();
     });
+    // Keep the newest message in view when the stream shrinks (header grows, keyboard opens,
+    // composer gets taller) while the reader was at the bottom.
+    S.stick = true;
+    if (global.ResizeObserver) {
+      new ResizeObserver(function () { if (S.stick) scrollToBottom(); }).observe($stream[0]);
+    }
     $stream.on('scroll', function () {
-      if (atBottom() && S.newBelow) {
+      S.stick = atBottom();
+      if (S.stick && S.newBelow) {
         S.newBelow = 0;
         $('#new-messages').prop('hidden', true);
       }
@@ -1225,7 +1232,7 @@
       $input = $('#composer-input');
       document.title = roomTitle();
       $('#room-view').prop('hidden', false);
-      $('#room-name').text(name);
+      $('#room-title').text(name);
       $('#stream').append($('<div class="stream-empty"></div>').append($('<p></p>').text('Connecting…')));
 
       bindHeader();

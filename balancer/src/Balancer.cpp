@@ -1,0 +1,138 @@
+#include "Balancer.h"
+
+#include "controllers/AdminController.h"
+#include "controllers/DrawingsController.h"
+#include "controllers/InternalController.h"
+#include "controllers/MonitoringController.h"
+#include "controllers/PagesController.h"
+#include "controllers/PickController.h"
+#include "controllers/UniversalAccessController.h"
+#include "core/HttpCore.h"
+#include "registry/ServerRegistry.h"
+#include "registry/UpstreamClient.h"
+
+#include <QFile>
+#include <QHostAddress>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QSslSocket>
+
+namespace ic::balancer {
+
+QString BalancerContext::backendAddress(const ServerInfo &server, const Request &request) const
+{
+    if (settings.gatewayRoutes)
+        return settings.publicHostPort() + QStringLiteral("/b/") + server.id;
+    const qsizetype colon = server.address.lastIndexOf(u':');
+    const QString host = server.address.left(colon);
+    const QString port = server.address.mid(colon + 1);
+    const QHostAddress ip(host.startsWith(u'[') ? host.mid(1, host.size() - 2) : host);
+    const bool loopback = host.compare(u"localhost", Qt::CaseInsensitive) == 0 || (!ip.isNull() && ip.isLoopback());
+    if (!loopback)
+        return server.address;
+    QString clientHost = QString::fromLatin1(request.header("Host")).trimmed();
+    if (clientHost.startsWith(u'[')) {
+        clientHost = clientHost.left(clientHost.indexOf(u']') + 1);
+    } else if (clientHost.contains(u':')) {
+        clientHost = clientHost.left(clientHost.indexOf(u':'));
+    }
+    static const QRegularExpression hostPattern(QStringLiteral("^[A-Za-z0-9.\\-]{1,253}$|^\\[[0-9A-Fa-f:.]+\\]$"));
+    if (clientHost.isEmpty() || !hostPattern.match(clientHost).hasMatch())
+        return server.address;
+    return clientHost + u':' + port;
+}
+
+Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
+{
+    m_context.settings = std::move(settings);
+    m_context.clock.start();
+    const BalancerSettings &s = m_context.settings;
+    m_metrics = std::make_unique<BalancerMetrics>();
+    m_drawings = std::make_unique<DrawingStore>(DrawingLimits{s.drawingMemoryBytes, s.drawingMaxBytes,
+                                                              s.drawingMaxDimension, s.drawingLifetimeSeconds * 1000});
+    // Generous buckets: a page load makes one placement; a script sending in a loop is slowed.
+    m_placementLimiter = std::make_unique<RateLimiter>(60.0, 10.0);
+    m_writeLimiter = std::make_unique<RateLimiter>(30.0, 3.0);
+    m_placementLimiter->setEnabled(s.rateLimits);
+    m_writeLimiter->setEnabled(s.rateLimits);
+
+    auto *upstream = new UpstreamClient(s.clusterToken, this);
+    RegistryOptions options;
+    options.staticServers = s.servers;
+    options.heartbeatIntervalSeconds = s.heartbeatIntervalSeconds;
+    options.probeIntervalMs = s.probeIntervalMs;
+    options.loadCeiling = s.loadCeiling;
+    options.warmUpMs = s.warmUpSeconds >= 0 ? s.warmUpSeconds * 1000 : s.heartbeatIntervalSeconds * 2500;
+    auto *registry = new ServerRegistry(options, upstream, this);
+    connect(registry, &ServerRegistry::serversChanged, this,
+            [this](int up, int known) { m_metrics->setServers(up, known); });
+
+    m_context.metrics = m_metrics.get();
+    m_context.registry = registry;
+    m_context.upstream = upstream;
+    m_context.drawings = m_drawings.get();
+    m_context.placementLimiter = m_placementLimiter.get();
+    m_context.writeLimiter = m_writeLimiter.get();
+
+    BalancerMetrics *metrics = m_metrics.get();
+    m_core = new HttpCore(RequestLimits{16 * 1024, s.maxBodyBytes},
+                          [metrics](const QString &route, int status) { metrics->countRequest(route, status); }, this);
+    // Order matters: fixed routes first, the page controller (which treats any other
+    // single-segment path as a room name) last.
+    m_core->addController(new MonitoringController(&m_context));
+    m_core->addController(new InternalController(&m_context));
+    m_core->addController(new AdminController(&m_context));
+    m_core->addController(new PickController(&m_context));
+    m_core->addController(new UniversalAccessController(&m_context));
+    m_core->addController(new DrawingsController(&m_context));
+    m_core->addController(new PagesController(&m_context));
+
+    // Expired drawings are freed even when nobody uploads or downloads.
+    m_housekeeping.setInterval(60 * 1000);
+    connect(&m_housekeeping, &QTimer::timeout, this, [this] { m_drawings->expire(m_context.nowMs()); });
+}
+
+Balancer::~Balancer() = default;
+
+quint16 Balancer::start(QString *error)
+{
+    const BalancerSettings &s = m_context.settings;
+    const bool tls = !s.tlsCert.isEmpty();
+    if (tls) {
+        if (!QSslSocket::supportsSsl()) {
+            *error = QStringLiteral("TLS was requested but this Qt build has no TLS backend");
+            return 0;
+        }
+        QFile certFile(s.tlsCert), keyFile(s.tlsKey);
+        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("cannot read --tls-cert or --tls-key");
+            return 0;
+        }
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+        const QByteArray keyData = keyFile.readAll();
+        QSslKey key(keyData, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(keyData, QSsl::Ec, QSsl::Pem);
+        if (chain.isEmpty() || key.isNull()) {
+            *error = QStringLiteral("--tls-cert or --tls-key is not a PEM certificate / RSA or EC key");
+            return 0;
+        }
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setLocalCertificateChain(chain);
+        configuration.setPrivateKey(key);
+        m_core->sslSetup(configuration);
+    }
+    const QHostAddress address(s.bind == u"localhost" ? QStringLiteral("127.0.0.1") : s.bind);
+    if (address.isNull()) {
+        *error = QStringLiteral("--bind must be an IP address");
+        return 0;
+    }
+    const quint16 port = m_core->start(address, s.port, tls, error);
+    if (port == 0)
+        return 0;
+    m_context.registry->start();
+    m_housekeeping.start();
+    return port;
+}
+
+} // namespace ic::balancer

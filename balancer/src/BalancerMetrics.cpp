@@ -1,0 +1,49 @@
+#include "BalancerMetrics.h"
+
+namespace ic::balancer {
+
+BalancerMetrics::BalancerMetrics()
+{
+    m_requests = &prometheus::BuildCounter()
+                      .Name("instantchat_balancer_requests_total")
+                      .Help("HTTP requests answered by the balancer, by route and status.")
+                      .Register(m_registry.registry());
+    const char *results[] = {"existing", "new", "failed"};
+    for (int i = 0; i < 3; ++i)
+        m_placements[i] = &m_registry.counter("instantchat_balancer_placements_total",
+                                              "Placement decisions: a room's existing server, a new placement, or none possible.",
+                                              {{"result", results[i]}});
+    m_pickLatency = &m_registry.histogram("instantchat_balancer_pick_latency_seconds",
+                                          "Time to answer a placement (/pick_backend, /r/, /s/).",
+                                          ic::metrics::latencyBuckets());
+    m_serversUp = &m_registry.gauge("instantchat_balancer_servers_up", "Room servers in placement (alive).");
+    m_serversKnown = &m_registry.gauge("instantchat_balancer_servers_known", "Room servers known (static and registered).");
+}
+
+void BalancerMetrics::countRequest(const QString &route, int status)
+{
+    const QString key = route + u' ' + QString::number(status);
+    auto it = m_requestCounters.find(key);
+    if (it == m_requestCounters.end())
+        it = m_requestCounters.insert(key, &m_requests->Add({{"route", route.toStdString()},
+                                                             {"status", std::to_string(status)}}));
+    (*it)->Increment();
+}
+
+void BalancerMetrics::countPlacement(Placement result)
+{
+    m_placements[int(result)]->Increment();
+}
+
+void BalancerMetrics::observePickLatency(double seconds)
+{
+    m_pickLatency->Observe(seconds);
+}
+
+void BalancerMetrics::setServers(int up, int known)
+{
+    m_serversUp->Set(up);
+    m_serversKnown->Set(known);
+}
+
+} // namespace ic::balancer

@@ -1,0 +1,35 @@
+#pragma once
+// The balancer's metrics of docs/interfaces.md, on top of the shared registry (which adds the
+// process_* metrics).
+
+#include "metrics/MetricsRegistry.h"
+
+#include <QHash>
+#include <QString>
+
+namespace ic::balancer {
+
+class BalancerMetrics
+{
+public:
+    BalancerMetrics();
+
+    void countRequest(const QString &route, int status);
+    enum class Placement { Existing, New, Failed };
+    void countPlacement(Placement result);
+    void observePickLatency(double seconds);
+    void setServers(int up, int known);
+
+    QByteArray serialize() const { return m_registry.serialize(); }
+
+private:
+    ic::metrics::MetricsRegistry m_registry;
+    prometheus::Family<prometheus::Counter> *m_requests = nullptr;
+    QHash<QString, prometheus::Counter *> m_requestCounters; // by "route status", avoids label lookups
+    prometheus::Counter *m_placements[3] = {};
+    prometheus::Histogram *m_pickLatency = nullptr;
+    prometheus::Gauge *m_serversUp = nullptr;
+    prometheus::Gauge *m_serversKnown = nullptr;
+};
+
+} // namespace ic::balancer

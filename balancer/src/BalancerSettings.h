@@ -1,0 +1,48 @@
+#pragma once
+// Every balancer setting of docs/interfaces.md (plus the drawing store and guard limits),
+// declared once for ic::config::Configuration and read into a plain struct.
+
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+namespace ic::config { class Configuration; }
+
+namespace ic::balancer {
+
+struct BalancerSettings
+{
+    quint16 port = 8080;
+    QString bind = QStringLiteral("127.0.0.1");
+    QUrl publicUrl;               // http://localhost:<port> when not given
+    QStringList servers;          // static host:port list
+    QString webRoot;
+    QString jquery;
+    bool gatewayRoutes = false;
+    QString clusterToken;         // empty = registration open (local stacks)
+    QString adminPassword;        // empty = admin off
+    int heartbeatIntervalSeconds = 2;
+    int probeIntervalMs = 2000;
+    double loadCeiling = 0.9;
+    bool rateLimits = true;
+    QString logLevel = QStringLiteral("info");
+    QString tlsCert;
+    QString tlsKey;
+    qint64 drawingMemoryBytes = 256LL * 1024 * 1024;
+    qint64 drawingMaxBytes = 1024 * 1024;
+    int drawingMaxDimension = 2048;
+    qint64 drawingLifetimeSeconds = 12 * 3600;
+    qint64 maxBodyBytes = 4 * 1024 * 1024;
+    int warmUpSeconds = -1;       // -1: 2.5 heartbeat intervals
+
+    bool secureCookies() const { return publicUrl.scheme() == u"https"; }
+    // host[:port] of the public URL, used in gateway answers (`<host>/b/<id>`).
+    QString publicHostPort() const;
+};
+
+void declareSettings(ic::config::Configuration &configuration);
+// Reads and checks the parsed configuration; false with a sentence in `error` when invalid.
+bool loadSettings(const ic::config::Configuration &configuration, const QString &executableDir,
+                  BalancerSettings *settings, QString *error);
+
+} // namespace ic::balancer

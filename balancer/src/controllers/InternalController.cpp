@@ -1,0 +1,81 @@
+#include "controllers/InternalController.h"
+
+#include "registry/ServerRegistry.h"
+
+#include <QCryptographicHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace ic::balancer {
+
+bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
+{
+    // Hashing first makes both inputs the same length, so the length is not leaked either.
+    const QByteArray ha = QCryptographicHash::hash(a, QCryptographicHash::Sha256);
+    const QByteArray hb = QCryptographicHash::hash(b, QCryptographicHash::Sha256);
+    unsigned char difference = 0;
+    for (qsizetype i = 0; i < ha.size(); ++i)
+        difference |= static_cast<unsigned char>(ha[i] ^ hb[i]);
+    return difference == 0;
+}
+
+bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
+{
+    if (!request.path.startsWith(u"/internal/"))
+        return false;
+    reply->setRoute(QStringLiteral("internal"));
+    const QByteArray token = m_context->settings.clusterToken.toUtf8();
+    if (!token.isEmpty() && !constantTimeEquals(request.header("X-Instantchat-Token"), token)) {
+        reply->sendText(403, QStringLiteral("error: a valid cluster token is required"));
+        return true;
+    }
+    ServerRegistry *registry = m_context->registry;
+    if (request.path == u"/internal/heartbeat") {
+        if (!request.isPost()) {
+            reply->sendText(405, QStringLiteral("error: use POST"), {{"Allow", "POST"}});
+            return true;
+        }
+        QJsonParseError parseError;
+        const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
+        if (!doc.isObject()) {
+            reply->sendText(400, QStringLiteral("error: the heartbeat must be a JSON object"));
+            return true;
+        }
+        if (const auto problem = registry->heartbeat(doc.object())) {
+            reply->sendText(400, QStringLiteral("error: ") + *problem);
+            return true;
+        }
+        reply->sendJson(200, QJsonDocument(QJsonObject{{QStringLiteral("heartbeatInterval"),
+                                                        m_context->settings.heartbeatIntervalSeconds}})
+                                 .toJson(QJsonDocument::Compact));
+        return true;
+    }
+    if (request.path == u"/internal/deregister") {
+        if (!request.isPost()) {
+            reply->sendText(405, QStringLiteral("error: use POST"), {{"Allow", "POST"}});
+            return true;
+        }
+        const QJsonDocument doc = QJsonDocument::fromJson(request.body);
+        const QString id = doc.object().value(QLatin1StringView("id")).toString();
+        if (id.isEmpty()) {
+            reply->sendText(400, QStringLiteral("error: the body must be {\"id\": \"<server id>\"}"));
+            return true;
+        }
+        if (!registry->deregister(id)) {
+            reply->sendText(404, QStringLiteral("error: this server is not known"));
+            return true;
+        }
+        reply->sendJson(200, QByteArrayLiteral("{\"ok\":true}"));
+        return true;
+    }
+    if (request.path == u"/internal/route-check") {
+        // nginx auth_request: 204 lets /b/<id>/ through, 404 stops it.
+        const bool live = registry->isLive(request.queryValue(QStringLiteral("id")));
+        reply->send(live ? 204 : 404, QByteArray(), QByteArray(), {{"Cache-Control", "no-store"}});
+        return true;
+    }
+    reply->sendText(404, QStringLiteral("error: there is nothing at this address"));
+    return true;
+}
+
+} // namespace ic::balancer

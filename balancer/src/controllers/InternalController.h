@@ -1,0 +1,23 @@
+#pragma once
+// Routes servers call (docs/interfaces.md): POST /internal/heartbeat, POST /internal/deregister,
+// GET /internal/route-check. With a cluster token configured, X-Instantchat-Token must match.
+
+#include "Balancer.h"
+#include "core/Controller.h"
+
+namespace ic::balancer {
+
+class InternalController : public Controller
+{
+public:
+    explicit InternalController(BalancerContext *context) : m_context(context) {}
+    bool dispatch(const Request &request, const ReplyPtr &reply) override;
+
+private:
+    BalancerContext *m_context;
+};
+
+// Compares secrets in time that does not depend on where they differ.
+bool constantTimeEquals(const QByteArray &a, const QByteArray &b);
+
+} // namespace ic::balancer

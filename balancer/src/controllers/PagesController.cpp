@@ -1,0 +1,150 @@
+#include "controllers/PagesController.h"
+
+#include "controllers/PickController.h"
+#include "core/ContentTypes.h"
+#include "session/SessionCookie.h"
+#include "validation/UrlEncoding.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QUrl>
+
+namespace ic::balancer {
+namespace {
+
+constexpr qint64 maxStaticFileBytes = 8 * 1024 * 1024;
+
+const QByteArray fallbackIndex =
+    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>instantchat</title></head>"
+    "<body><h1>instantchat</h1><p>The web interface is not installed on this balancer "
+    "(no index.html in its web root). The chat API works: see /connection-methods.</p>"
+    "<p>Build __BUILD__</p></body></html>";
+
+const HeaderList pageHeaders{{"Cache-Control", "no-cache"},
+                             {"X-Frame-Options", "DENY"},
+                             {"Referrer-Policy", "same-origin"}};
+
+} // namespace
+
+QString resolveInside(const QString &root, const QString &relative)
+{
+    if (relative.isEmpty() || relative.contains(u'\\') || relative.contains(QChar(0)))
+        return {};
+    const QStringList segments = relative.split(u'/');
+    for (const QString &segment : segments) {
+        // ".." and "." escape or alias; dot files (.git, .env) are never part of the UI.
+        if (segment.isEmpty() || segment.startsWith(u'.'))
+            return {};
+    }
+    const QString canonicalRoot = QFileInfo(root).canonicalFilePath();
+    if (canonicalRoot.isEmpty())
+        return {};
+    const QFileInfo info(canonicalRoot + u'/' + relative);
+    const QString canonical = info.canonicalFilePath();
+    if (canonical.isEmpty() || !canonical.startsWith(canonicalRoot + u'/') || !QFileInfo(canonical).isFile())
+        return {};
+    return canonical;
+}
+
+bool PagesController::dispatch(const Request &request, const ReplyPtr &reply)
+{
+    const QString &path = request.path;
+    const bool isStatic = path.startsWith(u"/static/");
+    reply->setRoute(isStatic ? QStringLiteral("static") : QStringLiteral("page"));
+    if (!request.isGet() && request.method != QHttpServerRequest::Method::Head) {
+        reply->sendText(405, QStringLiteral("error: use GET"), {{"Allow", "GET"}});
+        return true;
+    }
+    if (isStatic) {
+        serveStatic(request, reply);
+        return true;
+    }
+    if (path == u"/") {
+        servePage(request, reply, QStringLiteral("index.html"), true);
+        return true;
+    }
+    if (path == u"/connection-methods" || path == u"/about") {
+        servePage(request, reply, path.mid(1) + QStringLiteral(".html"), false);
+        return true;
+    }
+    if (path == u"/robots.txt") {
+        reply->sendText(200, QStringLiteral("User-agent: *\nDisallow: /r/\nDisallow: /s/\nDisallow: /admin\n"));
+        return true;
+    }
+    if (path == u"/favicon.ico") {
+        const QString icon = resolveInside(m_context->settings.webRoot, QStringLiteral("img/favicon.svg"));
+        QFile file(icon);
+        if (icon.isEmpty() || !file.open(QIODevice::ReadOnly)) {
+            reply->sendText(404, QStringLiteral("error: no icon"));
+            return true;
+        }
+        reply->send(200, "image/svg+xml", file.readAll(), {{"Cache-Control", "public, max-age=86400"}});
+        return true;
+    }
+    // Anything else is a room page: the whole path after "/" is the percent-encoded name.
+    const RoomName room = roomFromPathSegment(path.mid(1));
+    if (room.canonical.isEmpty()) {
+        redirectHome(reply, room.error);
+        return true;
+    }
+    servePage(request, reply, QStringLiteral("index.html"), true);
+    return true;
+}
+
+void PagesController::servePage(const Request &request, const ReplyPtr &reply, const QString &file, bool withCookie)
+{
+    QByteArray html;
+    const QString resolved = resolveInside(m_context->settings.webRoot, file);
+    QFile page(resolved);
+    if (!resolved.isEmpty() && page.open(QIODevice::ReadOnly)) {
+        html = page.readAll();
+    } else if (file == u"index.html") {
+        html = fallbackIndex;
+    } else {
+        reply->sendText(404, QStringLiteral("error: this page is not installed"));
+        return;
+    }
+    html.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
+    HeaderList headers = pageHeaders;
+    if (withCookie && !ic::session::sessionFromCookieHeader(request.header("Cookie"))) {
+        headers.append({"Set-Cookie", ic::session::setCookieHeaderValue(ic::session::createCookieValue(),
+                                                                        m_context->settings.secureCookies())});
+    }
+    reply->send(200, "text/html; charset=utf-8", request.method == QHttpServerRequest::Method::Head ? QByteArray() : html, headers);
+}
+
+void PagesController::serveStatic(const Request &request, const ReplyPtr &reply)
+{
+    bool ok = false;
+    const QString relative = ic::validation::urlDecode(request.path.mid(8), &ok);
+    QString resolved;
+    if (ok && relative == u"vendor/jquery.min.js") {
+        resolved = QFileInfo(m_context->settings.jquery).isFile() ? m_context->settings.jquery : QString();
+    } else if (ok) {
+        resolved = resolveInside(m_context->settings.webRoot, relative);
+    }
+    QFile file(resolved);
+    if (resolved.isEmpty() || file.size() > maxStaticFileBytes || !file.open(QIODevice::ReadOnly)) {
+        reply->sendText(404, QStringLiteral("error: there is no such file"));
+        return;
+    }
+    QByteArray content = file.readAll();
+    const QByteArray type = contentTypeForPath(resolved);
+    if (type.startsWith("text/html"))
+        content.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
+    // Pages reference assets as ?v=<build>, so a versioned URL never changes content.
+    const bool versioned = request.hasQueryItem(QStringLiteral("v"));
+    const HeaderList headers{{"Cache-Control", versioned ? QByteArray("public, max-age=31536000, immutable")
+                                                         : QByteArray("no-cache")}};
+    reply->send(200, type, request.method == QHttpServerRequest::Method::Head ? QByteArray() : content, headers);
+}
+
+void PagesController::redirectHome(const ReplyPtr &reply, const QString &sentence)
+{
+    const QByteArray location = "/?error=" + QUrl::toPercentEncoding(sentence);
+    reply->send(302, "text/plain; charset=utf-8", "Redirecting to the home page\n",
+                {{"Location", location}, {"Cache-Control", "no-store"}});
+}
+
+} // namespace ic::balancer

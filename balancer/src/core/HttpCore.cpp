@@ -1,0 +1,66 @@
+#include "core/HttpCore.h"
+
+#include <QLoggingCategory>
+#include <QTcpSocket>
+
+namespace ic::balancer {
+
+HttpCore::HttpCore(RequestLimits limits, Counter counter, QObject *parent)
+    : QAbstractHttpServer(parent), m_limits(limits), m_counter(std::move(counter))
+{
+}
+
+void HttpCore::addController(Controller *controller)
+{
+    controller->setParent(this);
+    m_controllers.append(controller);
+}
+
+quint16 HttpCore::start(const QHostAddress &address, quint16 port, bool tls, QString *error)
+{
+    if (tls) {
+        const quint16 actual = listen(address, port);
+        if (actual == 0 && error)
+            *error = QStringLiteral("cannot listen on %1:%2").arg(address.toString()).arg(port);
+        return actual;
+    }
+    auto *guard = new RequestGuard(m_limits, this);
+    guard->setRejectedCallback([this](int status) {
+        if (m_counter)
+            m_counter(QStringLiteral("rejected"), status);
+    });
+    if (!guard->listen(address, port)) {
+        if (error)
+            *error = guard->errorString();
+        delete guard;
+        return 0;
+    }
+    bind(guard);
+    return guard->serverPort();
+}
+
+bool HttpCore::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const Request copy = snapshotRequest(request);
+    auto reply = std::make_shared<Reply>(makeResponder(request, socket), m_counter);
+    // Second line of defence for TLS listeners, where the guard does not run.
+    if (copy.body.size() > m_limits.maxBodyBytes) {
+        reply->setRoute(QStringLiteral("rejected"));
+        reply->sendText(413, QStringLiteral("error: the request body is too large"));
+        return true;
+    }
+    for (Controller *controller : std::as_const(m_controllers)) {
+        if (controller->dispatch(copy, reply))
+            return true;
+    }
+    reply->sendText(404, QStringLiteral("error: there is nothing at this address"));
+    return true;
+}
+
+void HttpCore::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    Reply reply(makeResponder(request, socket), m_counter);
+    reply.sendText(404, QStringLiteral("error: there is nothing at this address"));
+}
+
+} // namespace ic::balancer

@@ -1,0 +1,33 @@
+#pragma once
+// The placement score (lower = better) and the choice of a server for a new room. Pure
+// functions, so the rule is unit-tested and documented in one place:
+//
+//   score = connections / maxConnections          (0 when maxConnections is unknown)
+//         + 0.05 * floor(cpu% / 5)                (CPU in 5 % steps, so idle noise is ignored)
+//         + rooms / 1000                          (rooms held, counting placements not yet
+//                                                  reported, so a burst of new rooms spreads)
+//
+// A server is not eligible when it is dead, drained, its room list has not been read yet, or
+// connections / maxConnections or cpu / 100 is above the load ceiling. Ties go to the lowest id.
+
+#include <QList>
+#include <QString>
+
+namespace ic::balancer {
+
+struct PlacementCandidate
+{
+    QString id;
+    int connections = 0;
+    int maxConnections = 0;
+    double cpuPercent = 0.0;
+    int rooms = 0;
+    bool eligible = true; // alive, not drained, rooms synced
+};
+
+double placementScore(const PlacementCandidate &candidate);
+bool aboveCeiling(const PlacementCandidate &candidate, double loadCeiling);
+// The id of the best eligible candidate under the ceiling; empty when there is none.
+QString chooseServer(const QList<PlacementCandidate> &candidates, double loadCeiling);
+
+} // namespace ic::balancer

@@ -1,0 +1,42 @@
+#pragma once
+// What the balancer knows about one room server.
+
+#include <QString>
+#include <QtGlobal>
+
+namespace ic::balancer {
+
+struct LoadReport
+{
+    int connections = 0;
+    int rooms = 0;
+    int usersOnline = 0;
+    int maxConnections = 0;   // 0 = not reported
+    double cpu = 0.0;         // % of the server process
+    double rss = 0.0;
+    double hostCpu = 0.0;
+    double hostMem = 0.0;
+};
+
+struct ServerInfo
+{
+    QString id;               // gateway route id, e.g. "127.0.0.1-8081"
+    QString address;          // advertised host:port
+    QString version;
+    bool isStatic = false;    // from --servers: probed, never forgotten
+    bool registered = false;  // sends heartbeats
+    bool alive = false;       // in placement (unless drained)
+    bool drained = false;     // keeps its rooms, gets no new ones
+    bool roomsSynced = false; // its room list has been read since it (re)appeared
+    bool syncInFlight = false;
+    bool probeInFlight = false;
+    int failedProbes = 0;
+    qint64 lastHeartbeatMs = 0;
+    qint64 lastContactMs = 0;  // last successful probe or heartbeat
+    qint64 nextProbeMs = 0;
+    qint64 nextSyncMs = 0;
+    qint64 diedAtMs = 0;
+    LoadReport load;
+};
+
+} // namespace ic::balancer

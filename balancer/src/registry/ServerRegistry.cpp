@@ -1,0 +1,489 @@
+#include "registry/ServerRegistry.h"
+
+#include "registry/UpstreamClient.h"
+#include "validation/Validation.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QUrlQuery>
+
+Q_LOGGING_CATEGORY(lcRegistry, "balancer")
+
+namespace ic::balancer {
+namespace {
+
+// A placement that no server has confirmed yet (nobody joined) is kept this long through
+// room-list refreshes, so a page that is still opening its WebSocket keeps its server.
+constexpr qint64 unconfirmedPlacementMs = 120 * 1000;
+constexpr int tickMs = 250;
+constexpr int roomsTimeoutMs = 3000;
+
+QString idForAddress(const QString &address)
+{
+    QString id = address;
+    const qsizetype colon = id.lastIndexOf(u':');
+    if (colon > 0)
+        id[colon] = u'-';
+    return id;
+}
+
+bool validId(const QString &id)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9._-]{1,128}$"));
+    return pattern.match(id).hasMatch();
+}
+
+bool validAddress(const QString &address)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9._\\-\\[\\]:]{1,253}:[0-9]{1,5}$"));
+    if (!pattern.match(address).hasMatch())
+        return false;
+    const int port = address.mid(address.lastIndexOf(u':') + 1).toInt();
+    return port > 0 && port < 65536;
+}
+
+int intOf(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1StringView(key)).toInt(qRound(o.value(QLatin1StringView(key)).toDouble()));
+}
+
+} // namespace
+
+ServerRegistry::ServerRegistry(RegistryOptions options, UpstreamClient *upstream, QObject *parent)
+    : QObject(parent), m_options(std::move(options)), m_upstream(upstream)
+{
+    m_clock.start();
+    m_ticker.setInterval(tickMs);
+    connect(&m_ticker, &QTimer::timeout, this, &ServerRegistry::tick);
+}
+
+void ServerRegistry::start()
+{
+    for (const QString &address : std::as_const(m_options.staticServers)) {
+        ServerInfo info;
+        info.address = address;
+        info.id = idForAddress(address);
+        info.isStatic = true;
+        m_servers.insert(info.id, info);
+        // Probed right away: a live static server is read (room list) before it gets rooms.
+        probe(info.id);
+    }
+    QTimer::singleShot(m_options.warmUpMs, this, [this] {
+        m_warm = true;
+        qCInfo(lcRegistry, "warm-up over: %d of %d servers live", liveCount(), int(m_servers.size()));
+        runWaiters();
+    });
+    m_ticker.start();
+    publish();
+}
+
+ServerInfo *ServerRegistry::find(const QString &id)
+{
+    auto it = m_servers.find(id);
+    return it == m_servers.end() ? nullptr : &*it;
+}
+
+ServerInfo *ServerRegistry::findByAddress(const QString &address)
+{
+    for (ServerInfo &server : m_servers) {
+        if (server.address == address)
+            return &server;
+    }
+    return nullptr;
+}
+
+std::optional<QString> ServerRegistry::heartbeat(const QJsonObject &body)
+{
+    const QString id = body.value(QLatin1StringView("id")).toString();
+    const QString address = body.value(QLatin1StringView("address")).toString();
+    if (!validId(id))
+        return QStringLiteral("the server id must be 1 to 128 letters, digits, '.', '_' or '-'");
+    if (!validAddress(address))
+        return QStringLiteral("the address must be host:port");
+    ServerInfo *server = find(id);
+    if (!server) {
+        // A static entry for the same address takes the id the server calls itself.
+        if (ServerInfo *byAddress = findByAddress(address)) {
+            ServerInfo moved = *byAddress;
+            const QString oldId = moved.id;
+            m_servers.remove(oldId);
+            moved.id = id;
+            for (RoomEntry &room : m_rooms) {
+                if (room.serverId == oldId)
+                    room.serverId = id;
+            }
+            m_roomsPerServer.insert(id, m_roomsPerServer.take(oldId));
+            server = &*m_servers.insert(id, moved);
+        } else {
+            ServerInfo info;
+            info.id = id;
+            server = &*m_servers.insert(id, info);
+            qCInfo(lcRegistry, "server %s registered at %s", qPrintable(id), qPrintable(address));
+        }
+    }
+    if (server->address != address && !server->address.isEmpty())
+        qCInfo(lcRegistry, "server %s moved to %s", qPrintable(id), qPrintable(address));
+    server->address = address;
+    server->version = body.value(QLatin1StringView("version")).toString().left(64);
+    server->registered = true;
+    server->lastHeartbeatMs = now();
+    server->lastContactMs = now();
+    const QJsonObject load = body.value(QLatin1StringView("load")).toObject();
+    server->load.connections = intOf(load, "connections");
+    server->load.rooms = intOf(load, "rooms");
+    server->load.usersOnline = intOf(load, "usersOnline");
+    server->load.maxConnections = intOf(load, "maxConnections");
+    server->load.cpu = load.value(QLatin1StringView("cpu")).toDouble();
+    server->load.rss = load.value(QLatin1StringView("rss")).toDouble();
+    server->load.hostCpu = load.value(QLatin1StringView("hostCpu")).toDouble();
+    server->load.hostMem = load.value(QLatin1StringView("hostMem")).toDouble();
+    if (!server->alive) {
+        server->failedProbes = 0;
+        markAlive(*server);
+    }
+    return std::nullopt;
+}
+
+bool ServerRegistry::deregister(const QString &id)
+{
+    ServerInfo *server = find(id);
+    if (!server)
+        return false;
+    qCInfo(lcRegistry, "server %s deregistered", qPrintable(id));
+    if (server->alive)
+        markDead(*server, QStringLiteral("deregistered"));
+    server->registered = false;
+    if (!server->isStatic)
+        m_servers.remove(id);
+    publish();
+    return true;
+}
+
+void ServerRegistry::tick()
+{
+    const qint64 t = now();
+    const qint64 heartbeatLimit = qint64(m_options.heartbeatIntervalSeconds) * 3000;
+    QStringList toProbe, toSync, toForget;
+    for (ServerInfo &server : m_servers) {
+        if (server.registered && server.alive && t - server.lastHeartbeatMs > heartbeatLimit) {
+            server.registered = false;
+            if (!server.isStatic)
+                markDead(server, QStringLiteral("missed 3 heartbeats"));
+        }
+        if (!server.alive && !server.isStatic && !server.registered
+            && t - server.diedAtMs > m_options.forgetDeadAfterMs)
+            toForget.append(server.id);
+        if (!server.probeInFlight && t >= server.nextProbeMs && (server.isStatic || server.registered || server.alive))
+            toProbe.append(server.id);
+        if (server.alive && !server.syncInFlight && t >= server.nextSyncMs)
+            toSync.append(server.id);
+    }
+    for (const QString &id : std::as_const(toForget))
+        m_servers.remove(id);
+    for (const QString &id : std::as_const(toProbe))
+        probe(id);
+    for (const QString &id : std::as_const(toSync))
+        syncRooms(id);
+    if (!toForget.isEmpty())
+        publish();
+}
+
+void ServerRegistry::probe(const QString &id)
+{
+    ServerInfo *server = find(id);
+    if (!server || server->probeInFlight)
+        return;
+    server->probeInFlight = true;
+    server->nextProbeMs = now() + m_options.probeIntervalMs;
+    const int timeout = qMin(m_options.probeIntervalMs, 2000);
+    m_upstream->get(server->address, QStringLiteral("/hw"), timeout, this, [this, id](const UpstreamResult &r) {
+        const QJsonDocument doc = QJsonDocument::fromJson(r.body);
+        probeFinished(id, r.status == 200 && doc.isObject(), doc.object());
+    });
+}
+
+void ServerRegistry::probeFinished(const QString &id, bool ok, const QJsonObject &hw)
+{
+    ServerInfo *server = find(id);
+    if (!server)
+        return;
+    server->probeInFlight = false;
+    if (ok) {
+        server->failedProbes = 0;
+        server->lastContactMs = now();
+        // Heartbeats carry the fuller report; /hw fills in for servers that do not send them.
+        if (!server->registered) {
+            server->load.cpu = hw.value(QLatin1StringView("cpu")).toDouble();
+            server->load.usersOnline = intOf(hw, "uo");
+        }
+        if (!server->alive && (server->isStatic || server->registered))
+            markAlive(*server);
+        return;
+    }
+    ++server->failedProbes;
+    // A failed probe is repeated after half an interval: a killed server is out within about
+    // two probe intervals instead of three.
+    server->nextProbeMs = now() + m_options.probeIntervalMs / 2;
+    if (server->alive && server->failedProbes >= 3)
+        markDead(*server, QStringLiteral("3 failed probes"));
+}
+
+void ServerRegistry::markAlive(ServerInfo &server)
+{
+    server.alive = true;
+    server.roomsSynced = false;
+    server.nextSyncMs = 0;
+    qCInfo(lcRegistry, "server %s at %s is up", qPrintable(server.id), qPrintable(server.address));
+    syncRooms(server.id);
+    publish();
+}
+
+void ServerRegistry::markDead(ServerInfo &server, const QString &reason)
+{
+    server.alive = false;
+    server.roomsSynced = false;
+    server.diedAtMs = now();
+    int dropped = 0;
+    for (auto it = m_rooms.begin(); it != m_rooms.end();) {
+        if (it->serverId == server.id) {
+            it = m_rooms.erase(it);
+            ++dropped;
+        } else {
+            ++it;
+        }
+    }
+    m_roomsPerServer.remove(server.id);
+    qCWarning(lcRegistry, "server %s at %s is out of placement (%s); %d rooms dropped",
+              qPrintable(server.id), qPrintable(server.address), qPrintable(reason), dropped);
+    publish();
+    runWaiters();
+}
+
+void ServerRegistry::syncRooms(const QString &id)
+{
+    ServerInfo *server = find(id);
+    if (!server || server->syncInFlight)
+        return;
+    server->syncInFlight = true;
+    server->nextSyncMs = now() + m_options.resyncIntervalMs;
+    m_upstream->get(server->address, QStringLiteral("/internal/rooms"), roomsTimeoutMs, this,
+                    [this, id](const UpstreamResult &r) {
+                        syncFinished(id, r.status == 200, r.body);
+                    });
+}
+
+void ServerRegistry::syncFinished(const QString &id, bool ok, const QByteArray &body)
+{
+    ServerInfo *server = find(id);
+    if (!server)
+        return;
+    server->syncInFlight = false;
+    const QJsonDocument doc = QJsonDocument::fromJson(body);
+    if (!ok || !doc.isObject() || !server->alive) {
+        if (server->alive) {
+            qCWarning(lcRegistry, "cannot read the room list of server %s", qPrintable(id));
+            server->nextSyncMs = now() + 1000;
+        }
+        runWaiters();
+        return;
+    }
+    QSet<QString> held;
+    const QJsonArray rooms = doc.object().value(QLatin1StringView("rooms")).toArray();
+    for (const QJsonValue &value : rooms) {
+        const QString name = ic::validation::canonicalRoomName(value.toObject().value(QLatin1StringView("name")).toString());
+        if (name.isEmpty())
+            continue;
+        held.insert(name);
+        auto it = m_rooms.find(name);
+        if (it == m_rooms.end()) {
+            m_rooms.insert(name, RoomEntry{id, now()});
+            ++m_roomsPerServer[id];
+        } else if (it->serverId != id) {
+            const ServerInfo *other = find(it->serverId);
+            if (!other || !other->alive) {
+                --m_roomsPerServer[it->serverId];
+                it->serverId = id;
+                ++m_roomsPerServer[id];
+            } else {
+                // Two servers hold the same name: only possible after a split brain; the
+                // mapping that clients already use is kept.
+                qCWarning(lcRegistry, "room held by both %s and %s; keeping %s", qPrintable(it->serverId),
+                          qPrintable(id), qPrintable(it->serverId));
+            }
+        }
+    }
+    // Rooms the server no longer holds (expired, deleted) leave the map, except fresh
+    // placements whose first user has not arrived yet.
+    const qint64 t = now();
+    for (auto it = m_rooms.begin(); it != m_rooms.end();) {
+        if (it->serverId == id && !held.contains(it.key()) && t - it->placedMs > unconfirmedPlacementMs) {
+            --m_roomsPerServer[id];
+            it = m_rooms.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (!server->roomsSynced)
+        qCInfo(lcRegistry, "server %s holds %d rooms", qPrintable(id), int(held.size()));
+    server->roomsSynced = true;
+    runWaiters();
+}
+
+bool ServerRegistry::readyForNewRooms() const
+{
+    if (!m_warm)
+        return false;
+    for (const ServerInfo &server : m_servers) {
+        if (server.alive && server.syncInFlight && !server.roomsSynced)
+            return false;
+    }
+    return true;
+}
+
+void ServerRegistry::place(const QString &room, std::function<void(const Placement &)> done)
+{
+    const auto it = m_rooms.constFind(room);
+    if (it != m_rooms.constEnd()) {
+        const ServerInfo *server = m_servers.contains(it->serverId) ? &m_servers[it->serverId] : nullptr;
+        if (server && server->alive) {
+            done(Placement{Placement::Kind::Existing, *server, {}});
+            return;
+        }
+    }
+    if (!readyForNewRooms()) {
+        m_waiters.append({room, std::move(done)});
+        return;
+    }
+    done(decide(room));
+}
+
+void ServerRegistry::runWaiters()
+{
+    if (m_waiters.isEmpty() || !readyForNewRooms())
+        return;
+    const auto waiters = std::exchange(m_waiters, {});
+    for (const auto &[room, done] : waiters)
+        place(room, done);
+}
+
+Placement ServerRegistry::decide(const QString &room)
+{
+    const auto it = m_rooms.constFind(room);
+    if (it != m_rooms.constEnd() && isLive(it->serverId))
+        return Placement{Placement::Kind::Existing, m_servers.value(it->serverId), {}};
+    QList<PlacementCandidate> candidates;
+    for (const ServerInfo &server : std::as_const(m_servers)) {
+        PlacementCandidate c;
+        c.id = server.id;
+        c.connections = server.load.connections;
+        c.maxConnections = server.load.maxConnections;
+        c.cpuPercent = server.load.cpu;
+        c.rooms = qMax(server.load.rooms, m_roomsPerServer.value(server.id));
+        c.eligible = server.alive && !server.drained && server.roomsSynced;
+        candidates.append(c);
+    }
+    const QString chosen = chooseServer(candidates, m_options.loadCeiling);
+    if (chosen.isEmpty()) {
+        const bool anyAlive = liveCount() > 0;
+        return Placement{Placement::Kind::Failed, {},
+                         anyAlive ? QStringLiteral("Every chat server is busy right now. Please try again in a minute.")
+                                  : QStringLiteral("No chat server is available right now. Please try again in a minute.")};
+    }
+    if (it != m_rooms.constEnd())
+        --m_roomsPerServer[it->serverId];
+    m_rooms.insert(room, RoomEntry{chosen, now()});
+    ++m_roomsPerServer[chosen];
+    return Placement{Placement::Kind::New, m_servers.value(chosen), {}};
+}
+
+void ServerRegistry::reportUnreachable(const QString &serverId)
+{
+    if (ServerInfo *server = find(serverId)) {
+        server->nextProbeMs = 0;
+        if (!server->probeInFlight)
+            probe(serverId);
+    }
+}
+
+void ServerRegistry::forgetRoom(const QString &room)
+{
+    const auto it = m_rooms.find(room);
+    if (it == m_rooms.end())
+        return;
+    --m_roomsPerServer[it->serverId];
+    m_rooms.erase(it);
+}
+
+QString ServerRegistry::serverOfRoom(const QString &room) const
+{
+    const auto it = m_rooms.constFind(room);
+    return it != m_rooms.constEnd() && isLive(it->serverId) ? it->serverId : QString();
+}
+
+QStringList ServerRegistry::freeSuffixes(const QString &room, int count) const
+{
+    QStringList suffixes;
+    for (int n = 2; n < 1000 && suffixes.size() < count; ++n) {
+        const QString suffix = QString::number(n);
+        const QString candidate = room + u'-' + suffix;
+        if (ic::validation::checkRoomName(candidate) != ic::proto::ErrorCode::None)
+            break; // longer suffixes will not fit either
+        const auto it = m_rooms.constFind(candidate);
+        if (it == m_rooms.constEnd() || !isLive(it->serverId))
+            suffixes.append(suffix);
+    }
+    return suffixes;
+}
+
+QList<ServerInfo> ServerRegistry::servers() const
+{
+    QList<ServerInfo> list = m_servers.values();
+    std::sort(list.begin(), list.end(), [](const ServerInfo &a, const ServerInfo &b) { return a.id < b.id; });
+    return list;
+}
+
+std::optional<ServerInfo> ServerRegistry::server(const QString &id) const
+{
+    const auto it = m_servers.constFind(id);
+    if (it == m_servers.constEnd())
+        return std::nullopt;
+    return *it;
+}
+
+bool ServerRegistry::isLive(const QString &id) const
+{
+    const auto it = m_servers.constFind(id);
+    return it != m_servers.constEnd() && it->alive;
+}
+
+bool ServerRegistry::setDrained(const QString &id, bool drained)
+{
+    ServerInfo *server = find(id);
+    if (!server)
+        return false;
+    server->drained = drained;
+    qCInfo(lcRegistry, "server %s %s", qPrintable(id), drained ? "drained" : "back in placement");
+    return true;
+}
+
+int ServerRegistry::roomCount(const QString &serverId) const
+{
+    return m_roomsPerServer.value(serverId);
+}
+
+int ServerRegistry::liveCount() const
+{
+    int live = 0;
+    for (const ServerInfo &server : m_servers)
+        live += server.alive ? 1 : 0;
+    return live;
+}
+
+void ServerRegistry::publish()
+{
+    emit serversChanged(liveCount(), int(m_servers.size()));
+}
+
+} // namespace ic::balancer

@@ -1,0 +1,66 @@
+#pragma once
+// Persistent preferences (QSettings): server address, session cookie per server (identity,
+// creator rights and password authorisations survive restarts), recent rooms, theme, drafts.
+
+#include <QDateTime>
+#include <QList>
+#include <QObject>
+#include <QUrl>
+
+class QSettings;
+
+namespace ic::desktop {
+
+struct RecentRoom
+{
+    QUrl server;
+    QString room;
+    QDateTime lastVisit;
+};
+
+class AppSettings : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Theme { System, Light, Dark };
+    Q_ENUM(Theme)
+
+    // `file` empty: the platform's default location for "instantchat/instantchat-desktop".
+    explicit AppSettings(const QString &file = {}, QObject *parent = nullptr);
+    ~AppSettings() override;
+
+    static QUrl defaultServer() { return QUrl(QStringLiteral("http://localhost:8080")); }
+
+    bool hasServer() const;
+    QUrl server() const;
+    void setServer(const QUrl &url);
+
+    QByteArray cookie(const QUrl &server) const;
+    void setCookie(const QUrl &server, const QByteArray &cookie);
+
+    QString userName() const;
+    void setUserName(const QString &name);
+
+    QList<RecentRoom> recentRooms() const;
+    void touchRecentRoom(const QUrl &server, const QString &room);
+    void removeRecentRoom(const QUrl &server, const QString &room);
+
+    Theme theme() const;
+    void setTheme(Theme theme);
+    bool showNotices() const;
+    void setShowNotices(bool show);
+
+    QString draft(const QUrl &server, const QString &room) const;
+    void setDraft(const QUrl &server, const QString &room, const QString &text);
+
+    void sync();
+
+signals:
+    void recentRoomsChanged();
+
+private:
+    static QString serverKey(const QUrl &server);
+    QSettings *m_settings;
+};
+
+} // namespace ic::desktop

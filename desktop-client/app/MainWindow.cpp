@@ -1,0 +1,433 @@
+#include "MainWindow.h"
+
+#include "Icons.h"
+#include "Composer.h"
+#include "DrawingWindow.h"
+#include "JoinDialog.h"
+#include "RoomLink.h"
+#include "RoomView.h"
+#include "TextFormat.h"
+#include "Theme.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QInputDialog>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QSystemTrayIcon>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+namespace ic::desktop {
+
+MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
+    : QMainWindow(parent)
+    , m_settings(settings)
+    , m_stack(new QStackedWidget(this))
+    , m_tabs(new QTabWidget(this))
+    , m_tray(new QSystemTrayIcon(icons::tray(0, false), this))
+{
+    setWindowIcon(icons::app());
+    setWindowTitle(QStringLiteral("instantchat"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->setTabsClosable(true);
+    m_tabs->setMovable(true);
+    m_tabs->setElideMode(Qt::ElideRight);
+    connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::closeRoom);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateActiveRoom);
+    m_stack->addWidget(buildStartPage());
+    m_stack->addWidget(m_tabs);
+    setCentralWidget(m_stack);
+    buildMenus();
+
+    auto *trayMenu = new QMenu(this);
+    trayMenu->addAction(QStringLiteral("Show instantchat"), this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    trayMenu->addAction(QStringLiteral("Join a room…"), this, [this] { showJoinDialog(); });
+    trayMenu->addSeparator();
+    trayMenu->addAction(QStringLiteral("Quit"), qApp, &QApplication::quit);
+    m_tray->setContextMenu(trayMenu);
+    m_tray->setToolTip(QStringLiteral("instantchat"));
+    connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
+        if (reason == QSystemTrayIcon::Trigger) {
+            if (isVisible() && isActiveWindow()) {
+                hide();
+            } else {
+                showNormal();
+                raise();
+                activateWindow();
+            }
+        }
+    });
+    if (QSystemTrayIcon::isSystemTrayAvailable())
+        m_tray->show();
+    connect(qApp, &QApplication::applicationStateChanged, this, &MainWindow::updateActiveRoom);
+    resize(1060, 720);
+
+    if (!m_settings->hasServer())
+        QMetaObject::invokeMethod(this, &MainWindow::askServer, Qt::QueuedConnection);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QMenu *room = menuBar()->addMenu(QStringLiteral("&Room"));
+    QAction *join = room->addAction(QStringLiteral("&Join or create…"), this, [this] { showJoinDialog(); });
+    join->setShortcut(QKeySequence(QStringLiteral("Ctrl+K")));
+    QAction *draw = room->addAction(QStringLiteral("&Draw…"), this, [this] {
+        if (auto *v = currentRoom())
+            v->openDrawing();
+    });
+    draw->setShortcut(QKeySequence(QStringLiteral("Ctrl+D")));
+    QAction *leave = room->addAction(QStringLiteral("&Leave room"), this, [this] {
+        if (m_tabs->count())
+            closeRoom(m_tabs->currentIndex());
+    });
+    leave->setShortcut(QKeySequence(QStringLiteral("Ctrl+W")));
+    room->addSeparator();
+    room->addAction(QStringLiteral("&Server address…"), this, &MainWindow::askServer);
+    room->addSeparator();
+    QAction *quit = room->addAction(QStringLiteral("&Quit"), qApp, &QApplication::quit);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(QStringLiteral("&View"));
+    QAction *search = view->addAction(QStringLiteral("&Search messages"), this, [this] {
+        if (auto *v = currentRoom())
+            v->openSearch();
+    });
+    search->setShortcut(QKeySequence(QStringLiteral("Ctrl+F")));
+    QAction *next = view->addAction(QStringLiteral("&Next room"), this, [this] { nextRoom(1); });
+    next->setShortcuts({QKeySequence(QStringLiteral("Ctrl+Tab")), QKeySequence(QStringLiteral("Ctrl+PgDown"))});
+    QAction *prev = view->addAction(QStringLiteral("&Previous room"), this, [this] { nextRoom(-1); });
+    prev->setShortcuts({QKeySequence(QStringLiteral("Ctrl+Shift+Tab")), QKeySequence(QStringLiteral("Ctrl+PgUp"))});
+    view->addSeparator();
+    QAction *compact = view->addAction(QStringLiteral("Compact &overlay (always on top)"));
+    compact->setObjectName(QStringLiteral("compactAction"));
+    compact->setCheckable(true);
+    compact->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+O")));
+    // The menu bar is hidden in overlay mode: the shortcut must work without it.
+    compact->setShortcutContext(Qt::ApplicationShortcut);
+    addAction(compact);
+    connect(compact, &QAction::toggled, this, &MainWindow::setCompact);
+    QAction *notices = view->addAction(QStringLiteral("Show &join/leave notices"));
+    notices->setCheckable(true);
+    notices->setChecked(m_settings->showNotices());
+    connect(notices, &QAction::toggled, this, [this](bool on) {
+        m_settings->setShowNotices(on);
+        for (int i = 0; i < roomCount(); ++i)
+            roomView(i)->setShowNotices(on);
+    });
+    QMenu *themeMenu = view->addMenu(QStringLiteral("&Theme"));
+    auto *group = new QActionGroup(this);
+    const QList<std::pair<QString, AppSettings::Theme>> themes = {
+        {QStringLiteral("Follow system"), AppSettings::Theme::System},
+        {QStringLiteral("Light"), AppSettings::Theme::Light},
+        {QStringLiteral("Dark"), AppSettings::Theme::Dark}};
+    for (const auto &[label, value] : themes) {
+        QAction *a = themeMenu->addAction(label);
+        a->setCheckable(true);
+        a->setChecked(m_settings->theme() == value);
+        group->addAction(a);
+        const AppSettings::Theme t = value;
+        connect(a, &QAction::triggered, this, [this, t] {
+            m_settings->setTheme(t);
+            theme::apply(t);
+        });
+    }
+}
+
+QWidget *MainWindow::buildStartPage()
+{
+    auto *page = new QWidget(this);
+    auto *outer = new QVBoxLayout(page);
+    outer->addStretch(1);
+    auto *card = new QWidget(page);
+    card->setMaximumWidth(520);
+    auto *layout = new QVBoxLayout(card);
+    auto *logo = new QLabel(card);
+    logo->setPixmap(icons::app().pixmap(72, 72));
+    logo->setAlignment(Qt::AlignCenter);
+    auto *title = new QLabel(QStringLiteral("<h1>instantchat</h1>"), card);
+    title->setAlignment(Qt::AlignCenter);
+    auto *intro = new QLabel(QStringLiteral(
+        "Anonymous chat rooms, no registration. A room is just a name: share it, and everyone who "
+        "knows it can join. Messages live in the server's memory only."), card);
+    intro->setWordWrap(true);
+    intro->setAlignment(Qt::AlignCenter);
+    auto *join = new QPushButton(QStringLiteral("Join or create a room   (Ctrl+K)"), card);
+    join->setDefault(true);
+    join->setMinimumHeight(36);
+    connect(join, &QPushButton::clicked, this, [this] { showJoinDialog(); });
+    auto *recentTitle = new QLabel(QStringLiteral("<b>Recent rooms</b> — double-click to open"), card);
+    m_startRecent = new QListWidget(card);
+    m_startRecent->setMaximumHeight(180);
+    connect(m_startRecent, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        openRoom(item->data(Qt::UserRole).toString());
+    });
+    auto *server = new QLabel(card);
+    server->setAlignment(Qt::AlignCenter);
+    server->setForegroundRole(QPalette::PlaceholderText);
+    auto updateServer = [this, server] { server->setText(QStringLiteral("Server: %1").arg(m_settings->server().toString())); };
+    updateServer();
+    connect(m_settings, &AppSettings::recentRoomsChanged, this, [this, updateServer] {
+        fillStartPage();
+        updateServer();
+    });
+    layout->addWidget(logo);
+    layout->addWidget(title);
+    layout->addWidget(intro);
+    layout->addSpacing(12);
+    layout->addWidget(join);
+    layout->addSpacing(12);
+    layout->addWidget(recentTitle);
+    layout->addWidget(m_startRecent);
+    layout->addWidget(server);
+    auto *row = new QHBoxLayout;
+    row->addStretch();
+    row->addWidget(card, 1);
+    row->addStretch();
+    outer->addLayout(row);
+    outer->addStretch(2);
+    fillStartPage();
+    return page;
+}
+
+void MainWindow::fillStartPage()
+{
+    m_startRecent->clear();
+    for (const auto &r : m_settings->recentRooms()) {
+        auto *item = new QListWidgetItem(QStringLiteral("%1   —   %2, %3")
+                                             .arg(r.room, r.server.host(), QLocale().toString(r.lastVisit, QLocale::ShortFormat)),
+                                         m_startRecent);
+        item->setData(Qt::UserRole, roomPageUrl(r.server, r.room).toString());
+    }
+}
+
+void MainWindow::askServer()
+{
+    auto *dialog = new QInputDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(QStringLiteral("instantchat server"));
+    dialog->setLabelText(QStringLiteral("Address of the instantchat server (its balancer):"));
+    dialog->setTextValue(m_settings->server().toString());
+    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &text) {
+        QUrl url = QUrl::fromUserInput(text.trimmed());
+        if (url.isValid() && !url.host().isEmpty()) {
+            url.setPath(QString());
+            m_settings->setServer(url);
+            emit m_settings->recentRoomsChanged(); // refreshes the start page's server line
+        }
+    });
+    dialog->open();
+}
+
+void MainWindow::showJoinDialog(const QString &prefill)
+{
+    auto *dialog = new JoinDialog(m_settings, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!prefill.isEmpty())
+        dialog->setInput(prefill);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const RoomLink link = dialog->link();
+        const QString input = link.server.isEmpty() ? link.room : roomPageUrl(link.server, link.room).toString();
+        if (!dialog->userName().isEmpty())
+            m_settings->setUserName(dialog->userName());
+        openRoom(input, dialog->password(), dialog->userName());
+    });
+    dialog->open();
+}
+
+RoomView *MainWindow::openRoom(const QString &input, const QString &password, const QString &userName)
+{
+    const RoomLink link = parseRoomInput(input);
+    if (!link.isValid())
+        return nullptr;
+    const QUrl server = link.server.isEmpty() ? m_settings->server() : link.server;
+    for (int i = 0; i < roomCount(); ++i) {
+        RoomView *v = roomView(i);
+        if (v->connection()->roomName() == link.room && v->connection()->config().server == server) {
+            m_tabs->setCurrentIndex(i);
+            return v;
+        }
+    }
+    RoomConnection::Config config;
+    config.server = server;
+    config.room = link.room;
+    config.password = password;
+    config.userName = userName.isEmpty() ? m_settings->userName() : userName;
+    config.cookie = m_settings->cookie(server);
+    config.origin = m_origin;
+    auto *connection = new RoomConnection(config);
+    auto *view = new RoomView(connection, m_settings);
+    connection->setParent(view);
+    view->setShowNotices(m_settings->showNotices());
+    view->setCompact(m_compact);
+    connect(connection, &RoomConnection::cookieChanged, this, [this, server](const QByteArray &cookie) {
+        // Kept so identity, creator rights and password authorisations survive restarts.
+        m_settings->setCookie(server, cookie);
+        m_settings->sync();
+    });
+    RoomSession *session = connection->session();
+    connect(session, &RoomSession::unreadChanged, this, &MainWindow::updateUnread);
+    connect(session, &RoomSession::messageArrived, this, [this, view](qint64 id, bool mention) { notify(view, id, mention); });
+    connect(view, &RoomView::leaveRequested, this, [this, view] { closeRoom(m_tabs->indexOf(view)); });
+
+    const int index = m_tabs->addTab(view, link.room);
+    m_tabs->setTabToolTip(index, roomPageUrl(server, link.room).toString());
+    m_stack->setCurrentWidget(m_tabs);
+    m_tabs->setCurrentIndex(index);
+    m_settings->touchRecentRoom(server, link.room);
+    connection->start();
+    view->composer()->setFocus();
+    updateUnread();
+    return view;
+}
+
+RoomView *MainWindow::roomView(int index) const
+{
+    return qobject_cast<RoomView *>(m_tabs->widget(index));
+}
+
+RoomView *MainWindow::currentRoom() const
+{
+    return qobject_cast<RoomView *>(m_tabs->currentWidget());
+}
+
+int MainWindow::roomCount() const
+{
+    return m_tabs->count();
+}
+
+void MainWindow::closeRoom(int index)
+{
+    RoomView *view = roomView(index);
+    if (!view)
+        return;
+    view->saveDraft();
+    view->connection()->stop();
+    m_tabs->removeTab(index);
+    view->deleteLater();
+    if (m_tabs->count() == 0)
+        m_stack->setCurrentIndex(0);
+    updateUnread();
+}
+
+void MainWindow::nextRoom(int step)
+{
+    const int n = m_tabs->count();
+    if (n > 1)
+        m_tabs->setCurrentIndex(((m_tabs->currentIndex() + step) % n + n) % n);
+}
+
+int MainWindow::totalUnread() const
+{
+    int total = 0;
+    for (int i = 0; i < roomCount(); ++i)
+        total += roomView(i)->session()->unreadCount();
+    return total;
+}
+
+QString MainWindow::tabLabel(int index) const
+{
+    return m_tabs->tabText(index);
+}
+
+void MainWindow::updateUnread()
+{
+    int total = 0;
+    bool anyMention = false;
+    for (int i = 0; i < roomCount(); ++i) {
+        RoomSession *s = roomView(i)->session();
+        const int unread = s->unreadCount();
+        const bool mention = s->mentionCount() > 0;
+        total += unread;
+        anyMention = anyMention || mention;
+        // The count is in the text too: state is not told by the badge colour alone.
+        m_tabs->setTabText(i, unread ? QStringLiteral("%1 (%2)").arg(s->roomName()).arg(unread) : s->roomName());
+        m_tabs->setTabIcon(i, unread ? icons::badge(unread, mention) : QIcon());
+    }
+    m_tray->setIcon(icons::tray(total, anyMention));
+    m_tray->setToolTip(total ? QStringLiteral("instantchat — %1 unread").arg(total) : QStringLiteral("instantchat"));
+    const RoomView *current = currentRoom();
+    QString title = current ? QStringLiteral("%1 — instantchat").arg(current->session()->roomName())
+                            : QStringLiteral("instantchat");
+    if (total)
+        title = QStringLiteral("(%1) ").arg(total) + title;
+    setWindowTitle(title);
+    emit unreadChanged(total);
+}
+
+void MainWindow::updateActiveRoom()
+{
+    // A room is "being read" when its tab is current and the window has focus.
+    const bool focused = isActiveWindow() && !isMinimized() && isVisible();
+    for (int i = 0; i < roomCount(); ++i)
+        roomView(i)->session()->setActive(focused && i == m_tabs->currentIndex());
+    updateUnread();
+}
+
+void MainWindow::notify(RoomView *view, qint64 id, bool mention)
+{
+    // While the window is unfocused; always for mentions (features.md "Awareness").
+    if (!mention && isActiveWindow() && view == currentRoom())
+        return;
+    const ChatMessage *m = view->session()->messages()->messageById(id);
+    if (!m)
+        return;
+    const QString author = view->session()->users()->nameOf(m->authorId);
+    const QString body = m->kind == ChatMessage::Kind::Drawing ? QStringLiteral("sent a drawing") : snippet(m->text, 120);
+    const QString title = mention ? QStringLiteral("%1 mentioned you in %2").arg(author, view->session()->roomName())
+                                  : QStringLiteral("%1 in %2").arg(author, view->session()->roomName());
+    if (m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
+        m_tray->showMessage(title, body, icons::app(), mention ? 10000 : 5000);
+    QApplication::alert(this);
+}
+
+void MainWindow::setCompact(bool compact)
+{
+    if (compact == m_compact)
+        return;
+    m_compact = compact;
+    if (compact)
+        m_normalGeometry = saveGeometry();
+    // Changing window flags re-creates the native window; show it again afterwards.
+    setWindowFlag(Qt::WindowStaysOnTopHint, compact);
+    menuBar()->setVisible(!compact);
+    for (int i = 0; i < roomCount(); ++i)
+        roomView(i)->setCompact(compact);
+    if (compact)
+        resize(380, 560);
+    else
+        restoreGeometry(m_normalGeometry);
+    show();
+    if (auto *a = findChild<QAction *>(QStringLiteral("compactAction")))
+        a->setChecked(compact);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    for (int i = 0; i < roomCount(); ++i)
+        roomView(i)->saveDraft();
+    m_settings->sync();
+    event->accept();
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::ActivationChange || event->type() == QEvent::WindowStateChange)
+        updateActiveRoom();
+    QMainWindow::changeEvent(event);
+}
+
+} // namespace ic::desktop

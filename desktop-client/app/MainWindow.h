@@ -1,0 +1,72 @@
+#pragma once
+// The main window: a tab per room with unread badges, the start page, menus and shortcuts,
+// tray icon with the total unread count, notifications, and the compact always-on-top overlay.
+
+#include "AppSettings.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+class QSystemTrayIcon;
+class QTabWidget;
+
+namespace ic::desktop {
+
+class RoomView;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(AppSettings *settings, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens (or switches to) a room. `input` is a room name or a link; returns the view.
+    RoomView *openRoom(const QString &input, const QString &password = {}, const QString &userName = {});
+    RoomView *roomView(int index) const;
+    RoomView *currentRoom() const;
+    int roomCount() const;
+    QTabWidget *tabs() const { return m_tabs; }
+    QSystemTrayIcon *tray() const { return m_tray; }
+    int totalUnread() const;
+    QString tabLabel(int index) const;
+    bool isCompact() const { return m_compact; }
+    // Options of the per-room connections (tests point them at a local stack).
+    void setOriginOverride(const QString &origin) { m_origin = origin; }
+
+    void showJoinDialog(const QString &prefill = {});
+    void setCompact(bool compact);
+    void nextRoom(int step = 1);
+    void closeRoom(int index);
+
+signals:
+    void unreadChanged(int total);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    void buildMenus();
+    QWidget *buildStartPage();
+    void fillStartPage();
+    void updateUnread();
+    void updateActiveRoom();
+    void notify(RoomView *view, qint64 id, bool mention);
+    void askServer();
+
+    AppSettings *m_settings;
+    QStackedWidget *m_stack;
+    QTabWidget *m_tabs;
+    QListWidget *m_startRecent;
+    QSystemTrayIcon *m_tray;
+    QString m_origin;
+    bool m_compact = false;
+    QByteArray m_normalGeometry;
+    bool m_quitting = false;
+};
+
+} // namespace ic::desktop

@@ -1,0 +1,238 @@
+#include "RoomConnection.h"
+
+#include "protocol/Codes.h"
+
+#include <QBuffer>
+#include <QDateTime>
+#include <QUuid>
+
+namespace ic::desktop {
+
+using client::ChatClient;
+
+RoomConnection::RoomConnection(Config config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_session(new RoomSession(m_config.room, this))
+{
+    createClient();
+}
+
+RoomConnection::~RoomConnection()
+{
+    // The client is our child; close it first so the server sees a normal close frame.
+    if (m_client)
+        m_client->close();
+}
+
+void RoomConnection::createClient()
+{
+    ChatClient::Options options;
+    options.balancerUrl = m_config.server;
+    options.sessionCookie = m_config.cookie;
+    options.origin = m_config.origin;
+    options.platform = QStringLiteral("desktop");
+    m_client = new ChatClient(options, this);
+
+    connect(m_client, &ChatClient::stateChanged, this, [this](ChatClient::State state) {
+        if (state != ChatClient::State::Connected && m_session->joined())
+            m_session->connectionLost();
+        emit stateChanged(state);
+    });
+    connect(m_client, &ChatClient::connected, this, &RoomConnection::onConnected);
+    connect(m_client, &ChatClient::frameReceived, m_session, &RoomSession::applyFrame);
+    connect(m_client, &ChatClient::requestFinished, this, &RoomConnection::onRequestFinished);
+    connect(m_client, &ChatClient::pickFailed, this, &RoomConnection::joinFailed);
+    connect(m_client, &ChatClient::httpFailed, this, &RoomConnection::onHttpFailed);
+    connect(m_client, &ChatClient::drawingFetched, this, &RoomConnection::onDrawingFetched);
+    connect(m_client, &ChatClient::drawingUploaded, this,
+            [this](const QString &fileName, const QString &group) {
+                if (!m_uploads.remove(fileName))
+                    return;
+                track(m_client->sendDrawing(m_config.room, fileName, group), Action::Drawing);
+                emit drawingSent(fileName);
+            });
+    connect(m_session, &RoomSession::drawingNeeded, this,
+            [this](const QString &fileName, const QString &group) {
+                const QString key = fileName + QLatin1Char('@') + group;
+                if (m_fetches.contains(key))
+                    return;
+                m_fetches.insert(key);
+                m_client->fetchDrawing(fileName, group);
+            });
+}
+
+ChatClient::State RoomConnection::state() const
+{
+    return m_client->state();
+}
+
+void RoomConnection::start()
+{
+    m_stopped = false;
+    m_client->open(m_config.room);
+    if (!m_joinSent) {
+        // Queued by ChatClient until the init frame is out; later reconnects re-join by themselves.
+        m_joinSent = true;
+        track(m_client->createAndJoin(m_config.room, m_config.password, m_config.userName),
+              Action::Join);
+    }
+}
+
+void RoomConnection::stop()
+{
+    m_stopped = true;
+    m_client->close();
+}
+
+void RoomConnection::takeOver()
+{
+    // ChatClient stays away after ER 209; opening again re-joins the remembered room, and the
+    // server then tells the other connection.
+    m_client->open(m_config.room);
+}
+
+void RoomConnection::retryNow()
+{
+    m_client->reconnectNow();
+}
+
+int RoomConnection::reconnectInMs() const
+{
+    return m_client->reconnectIn();
+}
+
+void RoomConnection::onConnected()
+{
+    const QByteArray cookie = m_client->sessionCookie();
+    if (!cookie.isEmpty() && cookie != m_config.cookie) {
+        m_config.cookie = cookie;
+        emit cookieChanged(cookie);
+    }
+}
+
+QString RoomConnection::track(const QString &requestId, Action action, qint64 messageId, int vote)
+{
+    if (!requestId.isEmpty())
+        m_pending.insert(requestId, Pending{action, messageId, vote});
+    return requestId;
+}
+
+QString RoomConnection::sendText(const QString &text, const std::optional<QString> &replyUser,
+                                 const std::optional<qint64> &replyMessage)
+{
+    return track(m_client->sendText(m_config.room, text, replyUser, replyMessage), Action::Send);
+}
+
+QString RoomConnection::editText(qint64 id, const QString &text,
+                                 const std::optional<QString> &replyUser,
+                                 const std::optional<qint64> &replyMessage)
+{
+    return track(m_client->editText(m_config.room, id, text, replyUser, replyMessage), Action::Edit,
+                 id);
+}
+
+QString RoomConnection::deleteMessage(qint64 id)
+{
+    return track(m_client->deleteMessage(m_config.room, id), Action::Delete, id);
+}
+
+QString RoomConnection::vote(qint64 id, bool support)
+{
+    // The server toggles: the same vote again withdraws it, the opposite one moves it.
+    const int direction = support ? 1 : -1;
+    const int current = m_session->messages()
+                            ->data(m_session->messages()->index(m_session->messages()->rowForId(id)),
+                                   MessageListModel::MyVoteRole)
+                            .toInt();
+    const int next = current == direction ? 0 : direction;
+    return track(m_client->vote(m_config.room, id, support), Action::Vote, id, next);
+}
+
+QString RoomConnection::rename(const QString &userName)
+{
+    const QString requestId = track(m_client->rename(m_config.room, userName), Action::Rename);
+    m_config.userName = userName;
+    return requestId;
+}
+
+QString RoomConnection::changeDescription(const QString &text)
+{
+    return track(m_client->changeDescription(m_config.room, text), Action::Description);
+}
+
+QString RoomConnection::sendDrawing(const QImage &image)
+{
+    const QString group = m_session->roomId();
+    if (group.isEmpty() || image.isNull()) {
+        emit drawingFailed(QStringLiteral("Not joined yet: the drawing can be sent once the room "
+                                          "is connected."));
+        return {};
+    }
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    // Names must match [A-Za-z0-9_-]{1,128}; a random UUID keeps them unguessable and unique.
+    const QString fileName = QStringLiteral("drawing_")
+                             + QUuid::createUuid().toString(QUuid::Id128);
+    m_uploads.insert(fileName);
+    m_client->uploadDrawing(fileName, group, png);
+    return fileName;
+}
+
+void RoomConnection::onRequestFinished(const QString &requestId, const proto::ServerFrame &reply)
+{
+    const auto it = m_pending.find(requestId);
+    if (it == m_pending.end())
+        return;
+    const Pending pending = *it;
+    m_pending.erase(it);
+    const bool ok = reply.kind() == proto::Command::Reply;
+    QString error;
+    if (!ok) {
+        const auto code = reply.errorCode();
+        error = code == proto::ErrorCode::ConnectionError
+                    ? QStringLiteral("The connection was lost before the server confirmed it.")
+                    : proto::errorSentence(code);
+        if (error.isEmpty())
+            error = QStringLiteral("The server refused the request.");
+    }
+    if (ok && pending.action == Action::Vote)
+        m_session->messages()->setMyVote(pending.messageId, pending.vote);
+    if (!ok && pending.action == Action::Join)
+        emit joinFailed(error, {});
+    emit requestDone(requestId, pending.action, ok, error);
+}
+
+void RoomConnection::onDrawingFetched(const QString &fileName, const QString &group,
+                                      const QByteArray &data)
+{
+    m_fetches.remove(fileName + QLatin1Char('@') + group);
+    QImage image;
+    image.loadFromData(data, "PNG");
+    if (image.isNull())
+        m_session->messages()->setDrawingMissing(fileName, group);
+    else
+        m_session->messages()->setDrawingImage(fileName, group, image);
+}
+
+void RoomConnection::onHttpFailed(const QString &what, int status, const QString &sentence)
+{
+    Q_UNUSED(status)
+    if (what == u"get_text_file") {
+        // The signal does not say which drawing failed: mark every outstanding fetch missing
+        // (a placeholder, never the raw marker); a later successful fetch still replaces it.
+        const auto fetches = std::exchange(m_fetches, {});
+        for (const QString &key : fetches) {
+            const qsizetype at = key.lastIndexOf(QLatin1Char('@'));
+            m_session->messages()->setDrawingMissing(key.left(at), key.mid(at + 1));
+        }
+    } else if (what == u"upload_text_file") {
+        m_uploads.clear();
+        emit drawingFailed(sentence.isEmpty() ? QStringLiteral("The drawing could not be uploaded.")
+                                              : sentence);
+    }
+}
+
+} // namespace ic::desktop

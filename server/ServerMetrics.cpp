@@ -1,0 +1,57 @@
+#include "ServerMetrics.h"
+
+namespace ic::server {
+ServerMetrics::ServerMetrics(int maxConnections)
+    : messagesReceived(m_registry.counter("instantchat_messages_received_total",
+                                                 "WebSocket frames received from clients.")),
+      framesDelivered(m_registry.counter("instantchat_frames_delivered_total",
+                                         "Frames queued to client sockets.")),
+      slowClientsDropped(m_registry.counter("instantchat_slow_clients_dropped_total",
+                                            "Clients disconnected because their outbound queue was full.")),
+      broadcastLatency(m_registry.histogram("instantchat_broadcast_latency_seconds",
+                                            "Frame received to broadcast queued to every member.",
+                                            metrics::latencyBuckets())),
+      m_connections(m_registry.gauge("instantchat_connections", "Open WebSocket connections.")),
+      m_rooms(m_registry.gauge("instantchat_rooms", "Rooms held in memory.")),
+      m_usersOnline(m_registry.gauge("instantchat_users_online", "Active room members.")),
+      m_outboundQueued(m_registry.gauge("instantchat_outbound_queued_bytes",
+                                        "Bytes waiting in socket outbound queues.")),
+      m_maxConnections(m_registry.gauge("instantchat_max_connections",
+                                        "Configured maximum of WebSocket connections."))
+{
+    m_maxConnections.Set(maxConnections);
+    for (int code : {101, 102, 103, 201, 202, 203, 204, 205, 206, 207, 208, 209, 301, 302, 303, 304, 429}) {
+        m_errors.insert(code, &m_registry.counter("instantchat_errors_total",
+                                                  "Error replies sent, by code.",
+                                                  {{"code", std::to_string(code)}}));
+    }
+    for (const char *kind : {"message", "join", "create", "http"}) {
+        m_rateLimited.insert(QByteArray(kind),
+                             &m_registry.counter("instantchat_rate_limited_total",
+                                                 "Requests refused by a rate limit, by kind.",
+                                                 {{"kind", kind}}));
+    }
+}
+
+void ServerMetrics::countError(proto::ErrorCode code)
+{
+    if (prometheus::Counter *counter = m_errors.value(int(code)))
+        counter->Increment();
+}
+
+void ServerMetrics::countRateLimited(const char *kind)
+{
+    if (prometheus::Counter *counter = m_rateLimited.value(QByteArray::fromRawData(kind, qstrlen(kind))))
+        counter->Increment();
+}
+
+QByteArray ServerMetrics::scrape()
+{
+    m_connections.Set(double(connections.load(std::memory_order_relaxed)));
+    m_rooms.Set(double(rooms.load(std::memory_order_relaxed)));
+    m_usersOnline.Set(double(usersOnline.load(std::memory_order_relaxed)));
+    m_outboundQueued.Set(double(std::max<qint64>(0, outboundQueuedBytes.load(std::memory_order_relaxed))));
+    return m_registry.serialize();
+}
+
+} // namespace ic::server

@@ -1,0 +1,49 @@
+#pragma once
+// The server's metrics (docs/interfaces.md). Hot paths touch only atomics and prometheus-cpp
+// counters; gauges are copied from the atomics when /metrics is scraped.
+
+#include "metrics/MetricsRegistry.h"
+#include "protocol/Codes.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <atomic>
+
+namespace ic::server {
+
+class ServerMetrics
+{
+    // First member: the references below are bound to metrics it owns.
+    metrics::MetricsRegistry m_registry;
+
+public:
+    explicit ServerMetrics(int maxConnections);
+
+    std::atomic<qint64> connections{0};
+    std::atomic<qint64> rooms{0};
+    std::atomic<qint64> usersOnline{0};
+    std::atomic<qint64> outboundQueuedBytes{0};
+
+    prometheus::Counter &messagesReceived;
+    prometheus::Counter &framesDelivered;
+    prometheus::Counter &slowClientsDropped;
+    prometheus::Histogram &broadcastLatency;
+
+    void countError(proto::ErrorCode code);
+    // kind: message, join, create, http
+    void countRateLimited(const char *kind);
+
+    QByteArray scrape();
+
+private:
+    prometheus::Gauge &m_connections;
+    prometheus::Gauge &m_rooms;
+    prometheus::Gauge &m_usersOnline;
+    prometheus::Gauge &m_outboundQueued;
+    prometheus::Gauge &m_maxConnections;
+    // Filled in the constructor and read-only afterwards, so threads share them without locks.
+    QHash<int, prometheus::Counter *> m_errors;
+    QHash<QByteArray, prometheus::Counter *> m_rateLimited;
+};
+
+} // namespace ic::server

@@ -1,0 +1,158 @@
+#include "ServerSettings.h"
+
+#include "config/Configuration.h"
+
+#include <QThread>
+
+namespace ic::server {
+
+void declareServerSettings(config::Configuration &c)
+{
+    using S = config::Setting;
+    c.add(S{QStringLiteral("port"), QStringLiteral("PORT"),
+            QStringLiteral("TCP port for WebSocket and HTTP (0 = any free port)."), QStringLiteral("8081")});
+    c.add(S{QStringLiteral("bind"), QStringLiteral("ADDRESS"),
+            QStringLiteral("Listen address (0.0.0.0 for all)."), QStringLiteral("127.0.0.1")});
+    c.add(S{QStringLiteral("allowed-origins"), QStringLiteral("URLS"),
+            QStringLiteral("Comma list of Origin values allowed to open WebSockets (exact match)."),
+            QStringLiteral("http://localhost:8080,http://127.0.0.1:8080")});
+    c.add(S{QStringLiteral("workers"), QStringLiteral("N"),
+            QStringLiteral("Room worker threads (0 = number of cores)."), QStringLiteral("0")});
+    c.add(S{QStringLiteral("server-id"), QStringLiteral("ID"),
+            QStringLiteral("Id used in gateway routes /b/<id>/ (default <advertise host>-<advertise port>)."),
+            QString()});
+    c.add(S{QStringLiteral("advertise"), QStringLiteral("HOST:PORT"),
+            QStringLiteral("Address the balancer hands to clients (default <bind>:<port>, 127.0.0.1 for 0.0.0.0)."),
+            QString()});
+    c.add(S{QStringLiteral("balancer"), QStringLiteral("URL"),
+            QStringLiteral("Balancer base URL to register with, e.g. http://127.0.0.1:8080."), QString()});
+    c.add(S{QStringLiteral("cluster-token-file"), QStringLiteral("FILE"),
+            QStringLiteral("File holding the shared cluster token (or env INSTANTCHAT_CLUSTER_TOKEN)."),
+            QString()});
+    c.add(S{QStringLiteral("rate-limits"), QStringLiteral("on|off"),
+            QStringLiteral("Per-client rate limits; off lifts them (benchmarks, protocol tests)."),
+            QStringLiteral("on")});
+    c.add(S{QStringLiteral("idle-timeout"), QStringLiteral("SECONDS"),
+            QStringLiteral("Seconds without any frame or pong before a socket is closed."), QStringLiteral("60")});
+    c.add(S{QStringLiteral("room-lifetime"), QStringLiteral("SECONDS"),
+            QStringLiteral("Seconds an empty room is kept after its last activity."), QStringLiteral("43200")});
+    c.add(S{QStringLiteral("max-messages"), QStringLiteral("N"),
+            QStringLiteral("Messages kept per room."), QStringLiteral("1000")});
+    c.add(S{QStringLiteral("max-users"), QStringLiteral("N"),
+            QStringLiteral("Active users per room."), QStringLiteral("1000")});
+    c.add(S{QStringLiteral("max-connections"), QStringLiteral("N"),
+            QStringLiteral("Total WebSocket connections."), QStringLiteral("20000")});
+    c.add(S{QStringLiteral("outbound-limit"), QStringLiteral("BYTES"),
+            QStringLiteral("Bytes queued per socket before the client is dropped as slow."),
+            QStringLiteral("4194304")});
+    c.add(S{QStringLiteral("shutdown-timeout"), QStringLiteral("SECONDS"),
+            QStringLiteral("Seconds a graceful stop may take."), QStringLiteral("5")});
+    c.add(S{QStringLiteral("log-level"), QStringLiteral("LEVEL"),
+            QStringLiteral("debug, info, warning or error."), QStringLiteral("info")});
+    c.add(S{QStringLiteral("tls-cert"), QStringLiteral("FILE"),
+            QStringLiteral("PEM certificate (chain) to serve TLS directly."), QString()});
+    c.add(S{QStringLiteral("tls-key"), QStringLiteral("FILE"),
+            QStringLiteral("PEM private key for --tls-cert."), QString()});
+}
+
+namespace {
+
+bool readInt(const config::Configuration &c, const char *name, qint64 min, qint64 max, qint64 &out,
+             QString *error)
+{
+    bool ok = false;
+    const qint64 value = c.value(QLatin1StringView(name)).trimmed().toLongLong(&ok);
+    if (!ok || value < min || value > max) {
+        *error = QStringLiteral("--%1 must be a whole number from %2 to %3")
+                     .arg(QLatin1StringView(name)).arg(min).arg(max);
+        return false;
+    }
+    out = value;
+    return true;
+}
+
+} // namespace
+
+bool readServerSettings(const config::Configuration &c, ServerSettings &s, QString *error)
+{
+    qint64 v = 0;
+    if (!readInt(c, "port", 0, 65535, v, error))
+        return false;
+    s.port = quint16(v);
+    s.bind = c.value(QStringLiteral("bind")).trimmed();
+    if (QHostAddress(s.bind).isNull()) {
+        *error = QStringLiteral("--bind must be an IP address");
+        return false;
+    }
+    s.allowedOrigins = c.listValue(QStringLiteral("allowed-origins"));
+    if (!readInt(c, "workers", 0, 256, v, error))
+        return false;
+    s.workers = v > 0 ? int(v) : std::max(1, QThread::idealThreadCount());
+    s.serverId = c.value(QStringLiteral("server-id")).trimmed();
+    s.advertise = c.value(QStringLiteral("advertise")).trimmed();
+    s.balancer = c.value(QStringLiteral("balancer")).trimmed();
+    while (s.balancer.endsWith(u'/'))
+        s.balancer.chop(1);
+    s.clusterToken = c.secret(QStringLiteral("cluster-token-file"),
+                              QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN"), error);
+    if (!error->isEmpty())
+        return false;
+    const QString rate = c.value(QStringLiteral("rate-limits")).trimmed().toLower();
+    if (rate != u"on" && rate != u"off" && rate != u"true" && rate != u"false" && rate != u"1"
+        && rate != u"0" && rate != u"yes" && rate != u"no") {
+        *error = QStringLiteral("--rate-limits must be on or off");
+        return false;
+    }
+    s.rateLimits = c.boolValue(QStringLiteral("rate-limits"));
+    if (!readInt(c, "idle-timeout", 1, 86400, v, error))
+        return false;
+    s.idleTimeoutSeconds = int(v);
+    if (!readInt(c, "room-lifetime", 1, 365LL * 86400, v, error))
+        return false;
+    s.roomLifetimeSeconds = v;
+    if (!readInt(c, "max-messages", 1, 1000000, v, error))
+        return false;
+    s.room.limits.messagesKept = int(v);
+    if (!readInt(c, "max-users", 1, 1000000, v, error))
+        return false;
+    s.room.limits.activeUsersMax = int(v);
+    if (!readInt(c, "max-connections", 1, 10000000, v, error))
+        return false;
+    s.maxConnections = int(v);
+    if (!readInt(c, "outbound-limit", 1024, 1LL << 32, v, error))
+        return false;
+    s.outboundLimit = v;
+    s.room.limits.outboundQueueMaxBytes = v;
+    if (!readInt(c, "shutdown-timeout", 1, 3600, v, error))
+        return false;
+    s.shutdownTimeoutSeconds = int(v);
+    s.logLevel = c.value(QStringLiteral("log-level")).trimmed();
+    s.tlsCert = c.value(QStringLiteral("tls-cert")).trimmed();
+    s.tlsKey = c.value(QStringLiteral("tls-key")).trimmed();
+    if (s.tlsCert.isEmpty() != s.tlsKey.isEmpty()) {
+        *error = QStringLiteral("--tls-cert and --tls-key must be given together");
+        return false;
+    }
+    s.room.rateLimits = s.rateLimits;
+    s.room.build = QStringLiteral(INSTANTCHAT_BUILD_ID);
+    return true;
+}
+
+void completeAddresses(ServerSettings &s, quint16 actualPort)
+{
+    s.port = actualPort;
+    if (s.advertise.isEmpty()) {
+        const QString host = (s.bind == u"0.0.0.0" || s.bind == u"::") ? QStringLiteral("127.0.0.1")
+                                                                      : s.bind;
+        s.advertise = QStringLiteral("%1:%2").arg(host).arg(actualPort);
+    }
+    if (s.serverId.isEmpty()) {
+        QString id = s.advertise;
+        const qsizetype colon = id.lastIndexOf(u':');
+        if (colon > 0)
+            id[colon] = u'-';
+        s.serverId = id;
+    }
+}
+
+} // namespace ic::server

@@ -1,0 +1,47 @@
+#pragma once
+// Every setting of instantchat-server (docs/interfaces.md), declared once and read once.
+
+#include "rooms/Room.h"
+
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+namespace ic::config {
+class Configuration;
+}
+
+namespace ic::server {
+
+struct ServerSettings
+{
+    QString bind = QStringLiteral("127.0.0.1");
+    quint16 port = 8081;
+    QStringList allowedOrigins;
+    int workers = 1;
+    QString serverId;
+    QString advertise;
+    QString balancer;
+    QString clusterToken;
+    bool rateLimits = true;
+    int idleTimeoutSeconds = 60;
+    qint64 roomLifetimeSeconds = 43200;
+    int maxConnections = 20000;
+    qint64 outboundLimit = 4 * 1024 * 1024;
+    int shutdownTimeoutSeconds = 5;
+    QString logLevel = QStringLiteral("info");
+    QString tlsCert;
+    QString tlsKey;
+    int handshakeTimeoutSeconds = 10;
+    RoomSettings room;
+};
+
+// Adds every server setting to `configuration` (before parse()).
+void declareServerSettings(config::Configuration &configuration);
+// Reads the parsed values; false with `error` set when a value is unusable.
+bool readServerSettings(const config::Configuration &configuration, ServerSettings &settings,
+                        QString *error);
+// Completes `advertise` and `serverId` once the real port is known (port 0 = ephemeral).
+void completeAddresses(ServerSettings &settings, quint16 actualPort);
+
+} // namespace ic::server

@@ -1,0 +1,141 @@
+#include "app/ServerApp.h"
+
+#include "app/ShutdownSignal.h"
+#include "cluster/Registration.h"
+#include "core/ServerContext.h"
+#include "core/Worker.h"
+#include "net/Listener.h"
+#include "rooms/RoomHost.h"
+#include "system/ProcessStats.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QSslSocket>
+#include <QThread>
+
+Q_LOGGING_CATEGORY(lcServer, "server")
+
+namespace ic::server {
+
+ServerApp::ServerApp(ServerContext &context, QObject *parent)
+    : QObject(parent),
+      m_context(context),
+      m_listener(new Listener(context, this)),
+      m_registration(new Registration(context, this)),
+      m_signals(new ShutdownSignal(this))
+{
+    m_loadTimer.setParent(this);
+    m_stopPoll.setParent(this);
+}
+
+ServerApp::~ServerApp()
+{
+    stopThreads();
+}
+
+bool ServerApp::start()
+{
+    ServerSettings &settings = m_context.mutableSettings();
+    if (!settings.tlsCert.isEmpty() && !QSslSocket::supportsSsl()) {
+        qCCritical(lcServer) << "TLS was asked for (--tls-cert) but this Qt has no TLS backend";
+        return false;
+    }
+    if (!m_signals->install()) {
+        qCCritical(lcServer) << "cannot install the SIGTERM/SIGINT handler";
+        return false;
+    }
+    connect(m_signals, &ShutdownSignal::requested, this, &ServerApp::stop);
+
+    if (!m_listener->listen(QHostAddress(settings.bind), settings.port)) {
+        qCCritical(lcServer).noquote() << QStringLiteral("cannot listen on %1:%2: %3")
+                                              .arg(settings.bind).arg(settings.port)
+                                              .arg(m_listener->errorString());
+        return false;
+    }
+    // Before any worker runs: afterwards settings are read-only and shared without locks.
+    completeAddresses(settings, m_listener->serverPort());
+
+    for (int i = 0; i < settings.workers; ++i) {
+        auto *thread = new QThread(this);
+        thread->setObjectName(QStringLiteral("worker-%1").arg(i));
+        auto *worker = new Worker(m_context, i); // owned by its thread: deleted when it finishes
+        worker->moveToThread(thread);
+        connect(thread, &QThread::finished, worker, &QObject::deleteLater);
+        thread->start();
+        QMetaObject::invokeMethod(worker, &Worker::begin, Qt::QueuedConnection);
+        m_threads.append(thread);
+        m_workers.append(worker);
+    }
+    m_context.setWorkers(m_workers);
+
+    connect(&m_loadTimer, &QTimer::timeout, this, &ServerApp::sampleLoad);
+    m_loadTimer.start(1000);
+    sampleLoad();
+    m_registration->start();
+
+    qCInfo(lcServer).noquote() << QStringLiteral("listening on %1:%2 (server id %3, %4 workers%5)")
+                                      .arg(settings.bind)
+                                      .arg(m_listener->serverPort())
+                                      .arg(settings.serverId)
+                                      .arg(settings.workers)
+                                      .arg(settings.tlsCert.isEmpty() ? QString() : QStringLiteral(", TLS"));
+    return true;
+}
+
+void ServerApp::sampleLoad()
+{
+    static sys::CpuSampler sampler;
+    sampler.sample();
+    m_context.processCpu = sampler.processPercent();
+    m_context.hostCpu = sampler.hostPercent();
+    m_context.hostMemory = sys::hostMemoryUsedPercent();
+}
+
+void ServerApp::stop()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    qCInfo(lcServer) << "stopping: telling clients and closing connections";
+    const int timeoutMs = m_context.settings().shutdownTimeoutSeconds * 1000;
+    m_stopDeadlineMs = QDateTime::currentMSecsSinceEpoch() + timeoutMs - 300;
+    m_listener->close();
+    m_context.setShuttingDown();
+    m_context.setStatus(proto::statusShuttingDown);
+    for (Worker *worker : std::as_const(m_workers)) {
+        QMetaObject::invokeMethod(worker, [worker]() {
+            worker->rooms().announceStatus(proto::statusShuttingDown);
+            worker->closeAll();
+        }, Qt::QueuedConnection);
+    }
+    m_registration->deregister(std::max(500, timeoutMs / 2), [this]() { m_deregistered = true; });
+    connect(&m_stopPoll, &QTimer::timeout, this, [this]() {
+        const bool drained = m_context.metrics().connections.load() <= 0;
+        if ((drained && m_deregistered) || QDateTime::currentMSecsSinceEpoch() >= m_stopDeadlineMs)
+            finishStop();
+    });
+    m_stopPoll.start(50);
+}
+
+void ServerApp::finishStop()
+{
+    m_stopPoll.stop();
+    qCInfo(lcServer) << "stopped";
+    QCoreApplication::quit();
+}
+
+void ServerApp::stopThreads()
+{
+    // Password work still running would post back into rooms that are about to go.
+    m_context.passwordPool().clear();
+    m_context.passwordPool().waitForDone(2000);
+    for (QThread *thread : std::as_const(m_threads))
+        thread->quit();
+    for (QThread *thread : std::as_const(m_threads))
+        thread->wait(3000);
+    m_threads.clear();
+    m_workers.clear();
+}
+
+} // namespace ic::server

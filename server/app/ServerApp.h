@@ -1,0 +1,48 @@
+#pragma once
+// Wires the server together on the main thread: worker threads, listener, load sampling,
+// registration, and the graceful stop.
+
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+class QThread;
+
+namespace ic::server {
+
+class Listener;
+class Registration;
+class ServerContext;
+class ShutdownSignal;
+class Worker;
+
+class ServerApp : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit ServerApp(ServerContext &context, QObject *parent = nullptr);
+    ~ServerApp() override;
+
+    bool start();
+    void stop();
+
+private:
+    void sampleLoad();
+    void finishStop();
+    void stopThreads();
+
+    ServerContext &m_context;
+    Listener *m_listener;
+    Registration *m_registration;
+    ShutdownSignal *m_signals;
+    QList<QThread *> m_threads;
+    QList<Worker *> m_workers;
+    QTimer m_loadTimer;
+    QTimer m_stopPoll;
+    bool m_stopping = false;
+    bool m_deregistered = false;
+    qint64 m_stopDeadlineMs = 0;
+};
+
+} // namespace ic::server

@@ -1,0 +1,114 @@
+#include "cluster/Registration.h"
+
+#include "core/ServerContext.h"
+#include "protocol/JsonWriter.h"
+#include "system/ProcessStats.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QNetworkReply>
+#include <QUrl>
+
+Q_LOGGING_CATEGORY(lcRegistration, "registration")
+
+namespace ic::server {
+
+Registration::Registration(ServerContext &context, QObject *parent)
+    : QObject(parent), m_context(context), m_network(this)
+{
+    m_timer.setParent(this);
+    m_timer.setInterval(2000);
+    connect(&m_timer, &QTimer::timeout, this, &Registration::beat);
+}
+
+void Registration::start()
+{
+    if (m_context.settings().balancer.isEmpty())
+        return;
+    beat();
+    m_timer.start();
+}
+
+QNetworkRequest Registration::request(const char *path) const
+{
+    QNetworkRequest request(QUrl(m_context.settings().balancer + QLatin1StringView(path)));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setTransferTimeout(3000);
+    if (!m_context.settings().clusterToken.isEmpty())
+        request.setRawHeader("X-Instantchat-Token", m_context.settings().clusterToken.toUtf8());
+    return request;
+}
+
+QByteArray Registration::loadJson() const
+{
+    ServerContext &context = m_context;
+    const ServerSettings &settings = context.settings();
+    ServerMetrics &metrics = context.metrics();
+    // Floats by hand: JsonWriter writes integers only.
+    const auto number = [](double value) { return QByteArray::number(value, 'f', 2); };
+    QByteArray json = "{";
+    QByteArray head;
+    {
+        proto::JsonWriter writer(128);
+        writer.beginObject();
+        writer.member("id", settings.serverId);
+        writer.member("address", settings.advertise);
+        writer.member("version", QStringLiteral(INSTANTCHAT_BUILD_ID));
+        writer.endObject();
+        head = writer.take();
+        head.chop(1);
+    }
+    json = head + ",\"load\":{\"connections\":" + QByteArray::number(metrics.connections.load())
+           + ",\"rooms\":" + QByteArray::number(metrics.rooms.load())
+           + ",\"usersOnline\":" + QByteArray::number(metrics.usersOnline.load())
+           + ",\"cpu\":" + number(context.processCpu.load())
+           + ",\"rss\":" + QByteArray::number(sys::residentBytes())
+           + ",\"hostCpu\":" + number(context.hostCpu.load())
+           + ",\"hostMem\":" + number(context.hostMemory.load())
+           + ",\"maxConnections\":" + QByteArray::number(settings.maxConnections) + "}}";
+    return json;
+}
+
+void Registration::beat()
+{
+    QNetworkReply *reply = m_network.post(request("/internal/heartbeat"), loadJson());
+    connect(reply, &QNetworkReply::finished, this, [this, reply]() {
+        reply->deleteLater();
+        if (reply->error() != QNetworkReply::NoError) {
+            if (m_registered)
+                qCWarning(lcRegistration) << "heartbeat to the balancer failed:" << reply->errorString();
+            m_registered = false;
+            return;
+        }
+        if (!m_registered)
+            qCInfo(lcRegistration) << "registered with the balancer as" << m_context.settings().serverId;
+        m_registered = true;
+        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+        const double interval = answer.value(QLatin1StringView("heartbeatInterval")).toDouble();
+        if (interval >= 0.2 && interval <= 600 && int(interval * 1000) != m_timer.interval())
+            m_timer.setInterval(int(interval * 1000));
+    });
+}
+
+void Registration::deregister(int timeoutMs, std::function<void()> done)
+{
+    m_timer.stop();
+    if (m_context.settings().balancer.isEmpty()) {
+        done();
+        return;
+    }
+    proto::JsonWriter writer(64);
+    writer.beginObject();
+    writer.member("id", m_context.settings().serverId);
+    writer.endObject();
+    QNetworkRequest deregistration = request("/internal/deregister");
+    deregistration.setTransferTimeout(timeoutMs);
+    QNetworkReply *reply = m_network.post(deregistration, writer.take());
+    connect(reply, &QNetworkReply::finished, this, [reply, done]() {
+        reply->deleteLater();
+        done();
+    });
+}
+
+} // namespace ic::server

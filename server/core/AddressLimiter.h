@@ -1,0 +1,28 @@
+#pragma once
+// Token buckets per client address, shared by all threads. Only joins, room creations and HTTP
+// calls consult it, never the per-message path, so one mutex is cheap enough.
+
+#include "rooms/TokenBucket.h"
+
+#include <QHash>
+#include <QMutex>
+#include <QString>
+
+namespace ic::server {
+
+class AddressLimiter
+{
+public:
+    AddressLimiter(double perSecond, double burst) : m_rate(perSecond), m_burst(burst) {}
+
+    bool allow(const QString &address, qint64 nowMs);
+
+private:
+    double m_rate;
+    double m_burst;
+    QMutex m_mutex;
+    QHash<QString, TokenBucket> m_buckets;
+    qint64 m_lastPruneMs = 0;
+};
+
+} // namespace ic::server

@@ -1,0 +1,55 @@
+#pragma once
+// State every thread shares: settings (read-only after start), metrics, the workers, the
+// password pool, per-address limits and the server status.
+
+#include "ServerMetrics.h"
+#include "ServerSettings.h"
+#include "core/AddressLimiter.h"
+
+#include <QList>
+#include <QThreadPool>
+#include <atomic>
+
+namespace ic::server {
+
+class Worker;
+
+class ServerContext
+{
+public:
+    explicit ServerContext(ServerSettings settings);
+
+    const ServerSettings &settings() const { return m_settings; }
+    ServerSettings &mutableSettings() { return m_settings; } // main thread, before workers start
+    ServerMetrics &metrics() { return m_metrics; }
+    QThreadPool &passwordPool() { return m_passwordPool; }
+    AddressLimiter &joinLimiter() { return m_joinLimiter; }
+    AddressLimiter &createLimiter() { return m_createLimiter; }
+
+    void setWorkers(QList<Worker *> workers) { m_workers = std::move(workers); }
+    const QList<Worker *> &workers() const { return m_workers; }
+    // The worker that owns a room (by canonical name).
+    Worker *workerFor(const QString &room) const;
+
+    QLatin1StringView status() const;
+    void setStatus(QLatin1StringView status);
+    bool shuttingDown() const { return m_shuttingDown.load(std::memory_order_relaxed); }
+    void setShuttingDown() { m_shuttingDown = true; }
+
+    // Load figures sampled on the main thread.
+    std::atomic<double> processCpu{0};
+    std::atomic<double> hostCpu{0};
+    std::atomic<double> hostMemory{0};
+
+private:
+    ServerSettings m_settings;
+    ServerMetrics m_metrics;
+    QThreadPool m_passwordPool;
+    AddressLimiter m_joinLimiter;
+    AddressLimiter m_createLimiter;
+    QList<Worker *> m_workers;
+    std::atomic<int> m_status{0}; // 0 online, 1 restarting, 2 shutting down
+    std::atomic<bool> m_shuttingDown{false};
+};
+
+} // namespace ic::server

@@ -1,0 +1,57 @@
+#pragma once
+// One worker thread's home object: the connections living on this thread and the rooms this
+// thread owns (RoomHost). Every method runs on the worker's thread.
+
+#include "core/Requests.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+namespace ic::server {
+
+class Connection;
+class RoomHost;
+class ServerContext;
+
+class Worker : public QObject
+{
+    Q_OBJECT
+
+public:
+    Worker(ServerContext &context, int index);
+    ~Worker() override;
+
+    int index() const { return m_index; }
+    RoomHost &rooms() { return *m_rooms; }
+    ServerContext &context() { return m_context; }
+
+    // Starts the housekeeping timer; call on the worker's thread.
+    void begin();
+    // A socket descriptor accepted by the listener.
+    void adopt(qintptr descriptor);
+    void attach(Connection *connection);
+    void detach(Connection *connection);
+    Connection *connection(quint64 id) const { return m_connections.value(id); }
+
+    // Hands bytes to a connection of this worker; `from` is the room thread to tell when the
+    // connection has gone meanwhile (so a finished join is undone).
+    void deliver(quint64 connection, Delivery delivery);
+    // From any thread: deliver on this worker's thread (directly when already there).
+    void deliverFromAnywhere(quint64 connection, Delivery delivery);
+
+    // Graceful stop: close every connection with 1001.
+    void closeAll();
+    int connectionCount() const { return int(m_connections.size()); }
+
+private:
+    void sweep();
+
+    ServerContext &m_context;
+    int m_index;
+    RoomHost *m_rooms;
+    QHash<quint64, Connection *> m_connections; // owned: deleted with deleteLater when closed
+    QTimer m_sweep;
+};
+
+} // namespace ic::server

@@ -1,0 +1,227 @@
+#include "http/HttpRouter.h"
+
+#include "core/ServerContext.h"
+#include "core/Worker.h"
+#include "http/UniversalAccess.h"
+#include "net/HttpResponse.h"
+#include "protocol/JsonWriter.h"
+#include "rooms/RoomHost.h"
+#include "validation/Validation.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMutex>
+#include <memory>
+
+namespace ic::server {
+namespace {
+
+QByteArray plainError(int status, const QString &sentence, bool keepAlive)
+{
+    return httpText(status, errorBody(sentence, false), keepAlive);
+}
+
+// Collects room lists from every worker; the last one to answer writes the reply.
+struct RoomListGather
+{
+    QMutex mutex;
+    QList<RoomSummary> rooms;
+    int remaining = 0;
+};
+
+QByteArray roomListJson(const QList<RoomSummary> &rooms)
+{
+    proto::JsonWriter writer(64 + rooms.size() * 128);
+    writer.beginObject();
+    writer.key("rooms");
+    writer.beginArray();
+    for (const RoomSummary &room : rooms) {
+        writer.beginObject();
+        writer.member("name", room.name);
+        writer.member("users", room.users);
+        writer.member("online", room.online);
+        writer.member("messages", room.messages);
+        writer.member("createdAt", room.createdAtNs / 1000000000);
+        writer.member("lastActivity", room.lastActivityNs / 1000000000);
+        writer.endObject();
+    }
+    writer.endArray();
+    writer.endObject();
+    return writer.take();
+}
+
+} // namespace
+
+bool HttpRouter::tokenAccepted(const HttpRequest &request) const
+{
+    const QString &token = m_context.settings().clusterToken;
+    if (token.isEmpty())
+        return true;
+    const QByteArray given = request.header("x-instantchat-token");
+    const QByteArray expected = token.toUtf8();
+    if (given.size() != expected.size())
+        return false;
+    unsigned char difference = 0;
+    for (qsizetype i = 0; i < given.size(); ++i)
+        difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
+    return difference == 0;
+}
+
+std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 connection, Worker *home)
+{
+    const bool keepAlive = request.keepAlive;
+    const QByteArray &path = request.path;
+    const bool get = request.method == "GET" || request.method == "HEAD";
+    const bool post = request.method == "POST";
+
+    if (path == "/healthz") {
+        if (m_context.shuttingDown())
+            return httpText(503, "shutting down\n", keepAlive);
+        return httpText(200, "ok", keepAlive);
+    }
+    if (path == "/metrics" && get)
+        return httpResponse(200, metrics::MetricsRegistry::contentType, m_context.metrics().scrape(), keepAlive);
+    if (path == "/hw" && get) {
+        HttpRoomRequest roomRequest;
+        roomRequest.kind = HttpRoomRequest::Kind::Exists;
+        roomRequest.connection = connection;
+        roomRequest.home = home;
+        roomRequest.keepAlive = keepAlive;
+        roomRequest.room = validation::canonicalRoomName(request.queryValue(QStringLiteral("roomName")));
+        Worker *owner = m_context.workerFor(roomRequest.room);
+        QMetaObject::invokeMethod(owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); },
+                                  Qt::QueuedConnection);
+        return std::nullopt;
+    }
+    const bool internal = path.startsWith("/internal/") || path == "/direct_retrieval" || path == "/direct_sending";
+    if (internal && !tokenAccepted(request))
+        return plainError(403, QStringLiteral("missing or wrong cluster token"), keepAlive);
+    if (path == "/direct_retrieval" && get)
+        return universalAccess(request, false, connection, home);
+    if (path == "/direct_sending" && get)
+        return universalAccess(request, true, connection, home);
+    if (path == "/internal/rooms" && get)
+        return roomList(request, connection, home);
+    if (path == "/internal/maintenance" && post)
+        return maintenance(request);
+    if (path == "/internal/delete-room" && post)
+        return deleteRoom(request, connection, home);
+    const bool known = path == "/metrics" || path == "/hw" || path == "/direct_retrieval"
+                       || path == "/direct_sending" || path == "/internal/rooms"
+                       || path == "/internal/maintenance" || path == "/internal/delete-room";
+    if (known)
+        return plainError(405, QStringLiteral("this method is not allowed on %1").arg(QString::fromUtf8(path)), keepAlive);
+    return plainError(404, QStringLiteral("there is nothing at %1 on this server").arg(QString::fromUtf8(path)),
+                      keepAlive);
+}
+
+std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request, bool sending,
+                                                      quint64 connection, Worker *home)
+{
+    HttpRoomRequest roomRequest;
+    roomRequest.kind = sending ? HttpRoomRequest::Kind::Send : HttpRoomRequest::Kind::Retrieve;
+    roomRequest.connection = connection;
+    roomRequest.home = home;
+    roomRequest.keepAlive = request.keepAlive;
+    roomRequest.json = request.queryValue(QStringLiteral("format")).trimmed().toLower() == u"json";
+    roomRequest.quiet = request.queryValue(QStringLiteral("quite")).trimmed().toLower() == u"true";
+    const auto fail = [&](int status, const QString &sentence) {
+        return httpResponse(status,
+                            roomRequest.json ? QByteArrayLiteral("application/json")
+                                             : QByteArrayLiteral("text/plain; charset=utf-8"),
+                            errorBody(sentence, roomRequest.json), request.keepAlive);
+    };
+    if (m_context.shuttingDown())
+        return fail(503, QStringLiteral("the server is shutting down, try again in a moment"));
+    roomRequest.room = validation::canonicalRoomName(request.queryValue(QStringLiteral("roomName")));
+    const ErrorCode nameCheck = validation::checkRoomName(roomRequest.room, m_context.settings().room.limits);
+    if (nameCheck != ErrorCode::None)
+        return fail(400, proto::errorSentence(nameCheck));
+    roomRequest.password = request.queryValue(QStringLiteral("p"));
+    if (validation::checkRoomPassword(roomRequest.password, m_context.settings().room.limits) != ErrorCode::None)
+        return fail(400, QStringLiteral("the room password is too long"));
+    const auto number = [&](const QString &name, std::optional<qint64> &out) {
+        if (!request.hasQueryValue(name) || request.queryValue(name).trimmed().isEmpty())
+            return true;
+        bool ok = false;
+        const qint64 value = request.queryValue(name).trimmed().toLongLong(&ok);
+        if (!ok || value < 0)
+            return false;
+        out = value;
+        return true;
+    };
+    if (!number(QStringLiteral("l"), roomRequest.last))
+        return fail(400, QStringLiteral("l must be a whole number of messages"));
+    if (!number(QStringLiteral("id"), roomRequest.fromId))
+        return fail(400, QStringLiteral("id must be a whole message id"));
+    if (sending) {
+        if (!request.hasQueryValue(QStringLiteral("m")) || request.queryValue(QStringLiteral("m")).isEmpty())
+            return fail(400, QStringLiteral("the message is missing: add m=<text>"));
+        roomRequest.text = request.queryValue(QStringLiteral("m"));
+    }
+    Worker *owner = m_context.workerFor(roomRequest.room);
+    QMetaObject::invokeMethod(owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); },
+                              Qt::QueuedConnection);
+    return std::nullopt;
+}
+
+std::optional<QByteArray> HttpRouter::roomList(const HttpRequest &request, quint64 connection, Worker *home)
+{
+    auto gather = std::make_shared<RoomListGather>();
+    const QList<Worker *> &workers = m_context.workers();
+    gather->remaining = int(workers.size());
+    const bool keepAlive = request.keepAlive;
+    for (Worker *worker : workers) {
+        QMetaObject::invokeMethod(worker, [worker, gather, connection, home, keepAlive]() {
+            const QList<RoomSummary> mine = worker->rooms().summaries();
+            QMutexLocker lock(&gather->mutex);
+            gather->rooms += mine;
+            if (--gather->remaining > 0)
+                return;
+            Delivery delivery;
+            delivery.finished = true;
+            delivery.httpClose = !keepAlive;
+            delivery.bytes.append(httpJson(200, roomListJson(gather->rooms), keepAlive));
+            home->deliverFromAnywhere(connection, std::move(delivery));
+        }, Qt::QueuedConnection);
+    }
+    return std::nullopt;
+}
+
+QByteArray HttpRouter::maintenance(const HttpRequest &request)
+{
+    const QJsonDocument document = QJsonDocument::fromJson(request.body);
+    const QJsonValue on = document.object().value(QLatin1StringView("on"));
+    if (!document.isObject() || !on.isBool())
+        return httpJson(400, errorBody(QStringLiteral("the body must be {\"on\": true|false}"), true),
+                        request.keepAlive);
+    const QLatin1StringView status = on.toBool() ? proto::statusRestarting : proto::statusOnline;
+    m_context.setStatus(status);
+    for (Worker *worker : m_context.workers()) {
+        QMetaObject::invokeMethod(worker, [worker, status]() { worker->rooms().announceStatus(status); },
+                                  Qt::QueuedConnection);
+    }
+    return httpJson(200, on.toBool() ? "{\"on\":true}" : "{\"on\":false}", request.keepAlive);
+}
+
+std::optional<QByteArray> HttpRouter::deleteRoom(const HttpRequest &request, quint64 connection, Worker *home)
+{
+    const QJsonDocument document = QJsonDocument::fromJson(request.body);
+    const QJsonValue name = document.object().value(QLatin1StringView("name"));
+    if (!document.isObject() || !name.isString())
+        return httpJson(400, errorBody(QStringLiteral("the body must be {\"name\": \"<room>\"}"), true),
+                        request.keepAlive);
+    HttpRoomRequest roomRequest;
+    roomRequest.kind = HttpRoomRequest::Kind::Delete;
+    roomRequest.connection = connection;
+    roomRequest.home = home;
+    roomRequest.keepAlive = request.keepAlive;
+    roomRequest.json = true;
+    roomRequest.room = validation::canonicalRoomName(name.toString());
+    Worker *owner = m_context.workerFor(roomRequest.room);
+    QMetaObject::invokeMethod(owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); },
+                              Qt::QueuedConnection);
+    return std::nullopt;
+}
+
+} // namespace ic::server

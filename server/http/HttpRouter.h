@@ -1,0 +1,35 @@
+#pragma once
+// Plain HTTP routes of the server (protocol.md §1.2, docs/interfaces.md internal routes).
+// Routes that need a room are handed to the room's worker; their reply arrives later as a
+// Delivery to the connection.
+
+#include "net/HttpRequest.h"
+
+#include <QByteArray>
+#include <optional>
+
+namespace ic::server {
+
+class ServerContext;
+class Worker;
+
+class HttpRouter
+{
+public:
+    explicit HttpRouter(ServerContext &context) : m_context(context) {}
+
+    // The response, or nullopt when it will be delivered to `connection` on `home` later.
+    std::optional<QByteArray> route(const HttpRequest &request, quint64 connection, Worker *home);
+
+private:
+    std::optional<QByteArray> universalAccess(const HttpRequest &request, bool sending,
+                                              quint64 connection, Worker *home);
+    std::optional<QByteArray> roomList(const HttpRequest &request, quint64 connection, Worker *home);
+    QByteArray maintenance(const HttpRequest &request);
+    std::optional<QByteArray> deleteRoom(const HttpRequest &request, quint64 connection, Worker *home);
+    bool tokenAccepted(const HttpRequest &request) const;
+
+    ServerContext &m_context;
+};
+
+} // namespace ic::server

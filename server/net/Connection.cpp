@@ -1,0 +1,559 @@
+#include "net/Connection.h"
+
+#include "core/ServerContext.h"
+#include "core/Worker.h"
+#include "http/HttpRouter.h"
+#include "net/HttpResponse.h"
+#include "protocol/ServerFrame.h"
+#include "rooms/RoomHost.h"
+#include "session/SessionCookie.h"
+#include "validation/Validation.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
+#include <QTcpSocket>
+#include <QThread>
+#include <atomic>
+
+Q_LOGGING_CATEGORY(lcConnection, "connection")
+
+namespace ic::server {
+namespace {
+
+constexpr qsizetype maxHeaderBytes = 16 * 1024;
+constexpr qsizetype maxBodyBytes = 64 * 1024;
+constexpr qint64 closingGraceMs = 3000;
+
+std::atomic<quint64> nextConnectionId{1};
+
+bool isJoinCommand(proto::Command command)
+{
+    return command == proto::Command::RoomCreateJoin || command == proto::Command::RoomJoin
+           || command == proto::Command::RoomCreate || command == proto::Command::RoomCreateJoinAuthorise;
+}
+
+bool isMemberCommand(proto::Command command)
+{
+    switch (command) {
+    case proto::Command::ChangeDescription:
+    case proto::Command::ChangeUserName:
+    case proto::Command::TextMessage:
+    case proto::Command::EditMessage:
+    case proto::Command::DeleteMessage:
+    case proto::Command::Vote:
+    case proto::Command::DrawingMessage:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isWebSocketPath(const QByteArray &path)
+{
+    // Also behind the gateway's /b/<server-id>/ prefix, should a proxy keep it.
+    return path == "/ws_entry" || (path.startsWith("/b/") && path.endsWith("/ws_entry"));
+}
+
+} // namespace
+
+Connection::Connection(ServerContext &context, Worker *worker)
+    : m_context(context),
+      m_worker(worker),
+      m_id(nextConnectionId.fetch_add(1, std::memory_order_relaxed)),
+      m_http(maxHeaderBytes, maxBodyBytes),
+      m_frames(ws::FrameParser::Role::Server, context.settings().room.limits.frameMaxBytes)
+{
+}
+
+Connection::~Connection()
+{
+    if (m_counted)
+        m_context.metrics().connections.fetch_sub(1, std::memory_order_relaxed);
+    if (m_queued > 0)
+        m_context.metrics().outboundQueuedBytes.fetch_sub(m_queued, std::memory_order_relaxed);
+}
+
+bool Connection::start(qintptr descriptor)
+{
+    const ServerSettings &settings = m_context.settings();
+    if (!settings.tlsCert.isEmpty()) {
+        auto *ssl = new QSslSocket(this);
+        if (!ssl->setSocketDescriptor(descriptor))
+            return false;
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        QFile certFile(settings.tlsCert), keyFile(settings.tlsKey);
+        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
+            return false;
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+        if (chain.isEmpty())
+            return false;
+        configuration.setLocalCertificateChain(chain);
+        configuration.setPrivateKey(QSslKey(keyFile.readAll(), QSsl::Rsa, QSsl::Pem));
+        if (configuration.privateKey().isNull()) {
+            keyFile.seek(0);
+            configuration.setPrivateKey(QSslKey(keyFile.readAll(), QSsl::Ec, QSsl::Pem));
+        }
+        configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+        ssl->setSslConfiguration(configuration);
+        ssl->startServerEncryption();
+        m_socket = ssl;
+    } else {
+        m_socket = new QTcpSocket(this);
+        if (!m_socket->setSocketDescriptor(descriptor))
+            return false;
+    }
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_address = m_socket->peerAddress().toString();
+    connect(m_socket, &QIODevice::readyRead, this, &Connection::onReadyRead);
+    connect(m_socket, &QIODevice::bytesWritten, this, &Connection::onBytesWritten);
+    connect(m_socket, &QAbstractSocket::disconnected, this, &Connection::onDisconnected);
+    m_startedMs = m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
+    return true;
+}
+
+void Connection::attached(Worker *worker)
+{
+    m_worker = worker;
+    // Bytes may have arrived while the socket was between threads.
+    if (m_socket->bytesAvailable() > 0)
+        onReadyRead();
+    if (m_socket->state() != QAbstractSocket::ConnectedState && m_mode != Mode::Closed)
+        onDisconnected();
+}
+
+void Connection::onReadyRead()
+{
+    if (m_mode == Mode::Closed)
+        return;
+    const QByteArray data = m_socket->readAll();
+    if (data.isEmpty())
+        return;
+    m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
+    m_pingSent = false;
+    if (m_mode == Mode::Http)
+        readHttp(data);
+    else
+        readWebSocket(data);
+}
+
+void Connection::onBytesWritten(qint64 bytes)
+{
+    const qint64 settled = std::min(bytes, m_queued);
+    m_queued -= settled;
+    m_context.metrics().outboundQueuedBytes.fetch_sub(settled, std::memory_order_relaxed);
+}
+
+void Connection::write(const QByteArray &bytes)
+{
+    if (m_mode == Mode::Closed)
+        return;
+    m_socket->write(bytes);
+    m_queued += bytes.size();
+    m_context.metrics().outboundQueuedBytes.fetch_add(bytes.size(), std::memory_order_relaxed);
+}
+
+void Connection::onDisconnected()
+{
+    if (m_mode == Mode::Closed)
+        return;
+    m_mode = Mode::Closed;
+    QSet<QString> rooms = m_activeRooms;
+    if (!m_joining.isEmpty())
+        rooms.insert(m_joining); // its answer may still be on the way
+    // Always queued, even to this thread: this may run inside a broadcast loop of the very room
+    // being left (a slow client dropped mid-broadcast).
+    for (const QString &room : std::as_const(rooms)) {
+        Worker *owner = m_context.workerFor(room);
+        const quint64 id = m_id;
+        QMetaObject::invokeMethod(owner, [owner, room, id]() { owner->rooms().leave(room, id); },
+                                  Qt::QueuedConnection);
+    }
+    m_activeRooms.clear();
+    m_worker->detach(this);
+    deleteLater();
+}
+
+void Connection::tick(qint64 nowMs)
+{
+    const ServerSettings &settings = m_context.settings();
+    switch (m_mode) {
+    case Mode::Closed:
+        return;
+    case Mode::Closing:
+        if (nowMs - m_closingSinceMs > closingGraceMs)
+            m_socket->abort();
+        return;
+    case Mode::Http: {
+        // Incomplete handshakes and idle keep-alive connections are not kept around.
+        const bool incomplete = !m_busy && nowMs - m_lastHeardMs > settings.handshakeTimeoutSeconds * 1000LL;
+        if (incomplete) {
+            m_mode = Mode::Closing;
+            m_closingSinceMs = nowMs;
+            m_socket->disconnectFromHost();
+        }
+        return;
+    }
+    case Mode::WebSocket: {
+        const qint64 silentMs = nowMs - m_lastHeardMs;
+        const qint64 timeoutMs = settings.idleTimeoutSeconds * 1000LL;
+        if (silentMs >= timeoutMs) {
+            qCDebug(lcConnection) << "closing idle socket" << m_id;
+            closeWebSocket(ws::CloseGoingAway);
+        } else if (!m_pingSent && silentMs >= std::max<qint64>(1000, timeoutMs / 2)) {
+            m_pingSent = true;
+            write(ws::encodeFrame(ws::Opcode::Ping, QByteArrayView()));
+        }
+        return;
+    }
+    }
+}
+
+void Connection::shutdown()
+{
+    if (m_mode == Mode::WebSocket)
+        closeWebSocket(ws::CloseGoingAway);
+    else if (m_mode == Mode::Http && !m_busy)
+        m_socket->disconnectFromHost();
+}
+
+// ---- HTTP ----------------------------------------------------------------------------------
+
+void Connection::readHttp(const QByteArray &data)
+{
+    HttpRequestParser::State state = m_http.feed(data);
+    while (m_mode == Mode::Http && !m_busy) {
+        if (state == HttpRequestParser::State::Incomplete)
+            return;
+        if (state == HttpRequestParser::State::Invalid) {
+            writeHttp(httpText(400, "error: the request is not valid HTTP/1.1\n", false), true);
+            return;
+        }
+        if (state == HttpRequestParser::State::TooLarge) {
+            writeHttp(httpText(431, "error: the request headers or body are too large\n", false), true);
+            return;
+        }
+        handleHttp(m_http.take());
+        state = m_http.state();
+    }
+}
+
+void Connection::writeHttp(const QByteArray &response, bool close)
+{
+    write(response);
+    if (close) {
+        m_mode = Mode::Closing;
+        m_closingSinceMs = QDateTime::currentMSecsSinceEpoch();
+        m_socket->disconnectFromHost();
+    }
+}
+
+void Connection::handleHttp(HttpRequest request)
+{
+    if (isWebSocketPath(request.path)) {
+        upgrade(request);
+        return;
+    }
+    HttpRouter router(m_context);
+    const std::optional<QByteArray> response = router.route(request, m_id, m_worker);
+    if (response) {
+        writeHttp(request.method == "HEAD" ? response->left(response->indexOf("\r\n\r\n") + 4) : *response,
+                  !request.keepAlive);
+        return;
+    }
+    m_busy = true; // the room's thread answers with a Delivery
+}
+
+void Connection::upgrade(const HttpRequest &request)
+{
+    const bool keepAlive = request.keepAlive;
+    if (request.method != "GET" || !request.hasHeaderToken("upgrade", "websocket")
+        || !request.hasHeaderToken("connection", "upgrade") || request.header("sec-websocket-key").isEmpty()) {
+        writeHttp(httpText(400, "error: /ws_entry expects a WebSocket upgrade request\n", keepAlive), !keepAlive);
+        return;
+    }
+    if (request.header("sec-websocket-version") != "13") {
+        QByteArray response = httpText(426, "error: only WebSocket version 13 is supported\n", false);
+        response.replace("\r\n\r\n", "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        writeHttp(response, true);
+        return;
+    }
+    const std::optional<QUuid> session = ic::session::sessionFromCookieHeader(request.header("cookie"));
+    if (!session) {
+        writeHttp(httpText(401, "error: a valid session cookie is required, get one from the home page\n", false), true);
+        return;
+    }
+    const QString origin = QString::fromUtf8(request.header("origin"));
+    if (!m_context.settings().allowedOrigins.contains(origin)) {
+        writeHttp(httpText(403, "error: this origin is not allowed to connect\n", false), true);
+        return;
+    }
+    if (m_context.shuttingDown()) {
+        writeHttp(httpText(503, "error: the server is shutting down\n", false), true);
+        return;
+    }
+    if (m_context.metrics().connections.fetch_add(1, std::memory_order_relaxed)
+        >= m_context.settings().maxConnections) {
+        m_context.metrics().connections.fetch_sub(1, std::memory_order_relaxed);
+        writeHttp(httpText(503, "error: the server has too many connections, try again later\n", false), true);
+        return;
+    }
+    m_counted = true;
+    m_session = *session;
+    QByteArray response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Accept: ";
+    response += ws::acceptKey(request.header("sec-websocket-key"));
+    response += "\r\n\r\n";
+    write(response);
+    m_mode = Mode::WebSocket;
+    m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
+    const QByteArray early = m_http.takeRemainder();
+    if (!early.isEmpty())
+        readWebSocket(early);
+}
+
+// ---- WebSocket -----------------------------------------------------------------------------
+
+void Connection::readWebSocket(QByteArrayView data)
+{
+    if (m_mode != Mode::WebSocket && m_mode != Mode::Closing)
+        return;
+    const bool ok = m_frames.feed(data);
+    while (std::optional<ws::Message> message = m_frames.next()) {
+        switch (message->opcode) {
+        case ws::Opcode::Ping:
+            write(ws::encodeFrame(ws::Opcode::Pong, message->payload));
+            break;
+        case ws::Opcode::Pong:
+            break;
+        case ws::Opcode::Close:
+            if (m_mode == Mode::WebSocket) {
+                // Echo the peer's code, as RFC 6455 §5.5.1 asks.
+                quint16 code = ws::CloseNormal;
+                if (message->payload.size() >= 2)
+                    code = quint16((quint8(message->payload[0]) << 8) | quint8(message->payload[1]));
+                closeWebSocket(code);
+            } else {
+                m_socket->disconnectFromHost();
+            }
+            return;
+        case ws::Opcode::Text:
+        case ws::Opcode::Binary:
+        case ws::Opcode::Continuation:
+            if (m_mode != Mode::WebSocket)
+                break;
+            m_context.metrics().messagesReceived.Increment();
+            if (message->oversize) {
+                if (!m_initDone) {
+                    closeWebSocket(ws::CloseTooBig);
+                    return;
+                }
+                sendError(ErrorCode::MessageTooLong, std::nullopt);
+                break;
+            }
+            m_pending.enqueue(std::move(message->payload));
+            break;
+        }
+    }
+    if (!ok) {
+        closeWebSocket(m_frames.closeCode() ? m_frames.closeCode() : quint16(ws::CloseProtocolError));
+        return;
+    }
+    pump();
+}
+
+void Connection::pump()
+{
+    if (m_pumping)
+        return;
+    m_pumping = true;
+    while (!m_busy && m_mode == Mode::WebSocket && !m_pending.isEmpty())
+        process(m_pending.dequeue());
+    m_pumping = false;
+}
+
+void Connection::sendJson(const QByteArray &json)
+{
+    sendFrame(ws::encodeFrame(ws::Opcode::Text, json));
+}
+
+void Connection::sendError(proto::ErrorCode code, const std::optional<QString> &requestId)
+{
+    if (code == ErrorCode::RateLimited && m_protocolVersion < proto::protocolVersionExtensions)
+        code = ErrorCode::InvalidInput;
+    m_context.metrics().countError(code);
+    m_context.metrics().framesDelivered.Increment();
+    sendJson(proto::encodeErrorFrame(code, requestId, proto::nowNanoseconds()));
+}
+
+void Connection::process(const QByteArray &payload)
+{
+    if (!m_initDone) {
+        const proto::InitFrame init = proto::decodeInitFrame(payload);
+        if (!init.accepted) {
+            closeWebSocket(ws::CloseInvalidPayload);
+            return;
+        }
+        m_initDone = true;
+        m_protocolVersion = init.protocolVersion;
+        return;
+    }
+    const qint64 receivedNs = proto::nowNanoseconds();
+    proto::DecodedClientFrame decoded = proto::decodeClientFrame(payload);
+    switch (decoded.error) {
+    case proto::DecodeError::None:
+        break;
+    case proto::DecodeError::InvalidJson:
+    case proto::DecodeError::NotObject:
+        sendError(ErrorCode::InvalidInput, std::nullopt);
+        return;
+    case proto::DecodeError::WrongType:
+        sendError(ErrorCode::InvalidInput, decoded.frame.requestId);
+        return;
+    }
+    if (decoded.frame.keepAlive && decoded.frame.command.isEmpty())
+        return;
+    dispatchCommand(std::move(decoded.frame), receivedNs);
+}
+
+void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
+{
+    const proto::Command command = proto::commandFromCode(frame.command);
+    const bool join = isJoinCommand(command);
+    if (!join && !isMemberCommand(command))
+        return; // unknown or server-only codes: no reply (v1)
+
+    QString room = validation::canonicalRoomName(frame.roomName);
+    if (join) {
+        const ErrorCode nameCheck = validation::checkRoomName(room, m_context.settings().room.limits);
+        if (nameCheck != ErrorCode::None) {
+            sendError(nameCheck, frame.requestId);
+            return;
+        }
+        if (validation::checkRoomPassword(frame.roomPassword, m_context.settings().room.limits) != ErrorCode::None) {
+            sendError(ErrorCode::InvalidPassword, frame.requestId);
+            return;
+        }
+        if (!m_context.joinLimiter().allow(m_address, QDateTime::currentMSecsSinceEpoch())) {
+            m_context.metrics().countRateLimited("join");
+            sendError(ErrorCode::RateLimited, frame.requestId);
+            return;
+        }
+    } else if (room.isEmpty()) {
+        if (m_activeRooms.size() != 1) {
+            sendError(ErrorCode::RoomNotFound, frame.requestId);
+            return;
+        }
+        room = *m_activeRooms.cbegin();
+    }
+
+    CommandRequest request;
+    request.caller.session = m_session;
+    request.caller.connection = m_id;
+    request.caller.requestId = frame.requestId;
+    request.caller.protocolVersion = m_protocolVersion;
+    request.room = room;
+    request.address = m_address;
+    request.frame = std::move(frame);
+    request.receivedNs = receivedNs;
+
+    Worker *owner = m_context.workerFor(room);
+    m_busy = true;
+    if (join)
+        m_joining = room;
+    const bool migrate = (command == proto::Command::RoomCreateJoin || command == proto::Command::RoomJoin)
+                         && m_activeRooms.isEmpty() && owner != m_worker;
+    if (migrate) {
+        // Hand the connection (socket included) to the room's thread, so its traffic needs no
+        // hops; the command follows it through the target's queue, after attach().
+        m_worker->detach(this);
+        setParent(nullptr);
+        moveToThread(owner->thread());
+        m_worker = owner;
+        request.home = owner;
+        QMetaObject::invokeMethod(owner, [owner, self = this, request = std::move(request)]() mutable {
+            owner->attach(self);
+            owner->rooms().execute(std::move(request));
+        }, Qt::QueuedConnection);
+        return;
+    }
+    request.home = m_worker;
+    if (owner == m_worker) {
+        owner->rooms().execute(std::move(request));
+        return;
+    }
+    QMetaObject::invokeMethod(owner, [owner, request = std::move(request)]() mutable {
+        owner->rooms().execute(std::move(request));
+    }, Qt::QueuedConnection);
+}
+
+void Connection::sendFrame(const QByteArray &frame)
+{
+    if (m_mode != Mode::WebSocket)
+        return;
+    if (m_socket->bytesToWrite() + frame.size() > m_context.settings().outboundLimit) {
+        dropSlow();
+        return;
+    }
+    write(frame);
+}
+
+void Connection::dropSlow()
+{
+    qCInfo(lcConnection) << "dropping a client that cannot keep up, queued" << m_socket->bytesToWrite();
+    m_context.metrics().slowClientsDropped.Increment();
+    m_socket->abort();
+    onDisconnected();
+}
+
+void Connection::deliver(Delivery delivery)
+{
+    if (m_mode == Mode::Http || (m_mode == Mode::Closing && !m_counted)) {
+        for (const QByteArray &bytes : std::as_const(delivery.bytes))
+            write(bytes);
+        if (delivery.finished)
+            m_busy = false;
+        if (delivery.httpClose) {
+            writeHttp(QByteArray(), true);
+            return;
+        }
+        if (delivery.finished && m_mode == Mode::Http) {
+            // Requests pipelined behind this one.
+            readHttp(QByteArray());
+        }
+        return;
+    }
+    for (const QByteArray &bytes : std::as_const(delivery.bytes))
+        sendFrame(bytes);
+    if (m_mode == Mode::Closed)
+        return;
+    if (!delivery.joined.isEmpty())
+        m_activeRooms.insert(delivery.joined);
+    if (!delivery.left.isEmpty())
+        m_activeRooms.remove(delivery.left);
+    if (delivery.close) {
+        closeWebSocket(delivery.closeCode);
+        return;
+    }
+    if (delivery.finished) {
+        m_busy = false;
+        m_joining.clear();
+        pump();
+    }
+}
+
+void Connection::closeWebSocket(quint16 code)
+{
+    if (m_mode != Mode::WebSocket)
+        return;
+    write(ws::encodeCloseFrame(code, QByteArrayView()));
+    m_mode = Mode::Closing;
+    m_closingSinceMs = QDateTime::currentMSecsSinceEpoch();
+    m_pending.clear();
+    m_socket->disconnectFromHost();
+}
+
+} // namespace ic::server

@@ -1,0 +1,94 @@
+#pragma once
+// One client TCP connection: HTTP requests until it upgrades to a WebSocket on /ws_entry, then
+// protocol frames. Lives on one worker thread at a time (it moves to its room's thread on its
+// first join) and owns its socket. Requests are answered strictly in order: one is in flight at a
+// time, the next waits until the previous one's reply is queued.
+
+#include "core/Requests.h"
+#include "net/HttpRequest.h"
+#include "net/WebSocketFrame.h"
+
+#include <QObject>
+#include <QQueue>
+#include <QSet>
+#include <QUuid>
+
+class QTcpSocket;
+
+namespace ic::server {
+
+class ServerContext;
+class Worker;
+
+class Connection : public QObject
+{
+    Q_OBJECT
+
+public:
+    Connection(ServerContext &context, Worker *worker);
+    ~Connection() override;
+
+    quint64 id() const { return m_id; }
+    bool start(qintptr descriptor);
+
+    // Called by the worker it was handed to after moving threads.
+    void attached(Worker *worker);
+    void deliver(Delivery delivery);
+    // A ready WebSocket frame (shared bytes of a broadcast).
+    void sendFrame(const QByteArray &frame);
+    // Once a second: pings, idle and handshake timeouts.
+    void tick(qint64 nowMs);
+    // Graceful stop: close frame 1001.
+    void shutdown();
+
+private:
+    enum class Mode { Http, WebSocket, Closing, Closed };
+
+    void onReadyRead();
+    void onBytesWritten(qint64 bytes);
+    void onDisconnected();
+    void readHttp(const QByteArray &data);
+    void readWebSocket(QByteArrayView data);
+
+    void handleHttp(HttpRequest request);
+    void upgrade(const HttpRequest &request);
+    void writeHttp(const QByteArray &response, bool close);
+
+    void pump();
+    void process(const QByteArray &payload);
+    void dispatchCommand(proto::ClientFrame frame, qint64 receivedNs);
+    void sendJson(const QByteArray &json);
+    void sendError(proto::ErrorCode code, const std::optional<QString> &requestId);
+    void closeWebSocket(quint16 code);
+    void dropSlow();
+    void write(const QByteArray &bytes);
+
+    ServerContext &m_context;
+    Worker *m_worker;
+    quint64 m_id;
+    QTcpSocket *m_socket = nullptr;
+    Mode m_mode = Mode::Http;
+    HttpRequestParser m_http;
+    ws::FrameParser m_frames;
+    QString m_address;
+
+    QUuid m_session;
+    int m_protocolVersion = 1;
+    bool m_initDone = false;
+    bool m_counted = false; // counted in the connections gauge
+
+    QQueue<QByteArray> m_pending; // WebSocket payloads waiting for the one in flight
+    QQueue<HttpRequest> m_pendingHttp;
+    bool m_busy = false;
+    bool m_pumping = false;
+    QSet<QString> m_activeRooms;
+    QString m_joining; // room of a join in flight
+
+    qint64 m_startedMs = 0;
+    qint64 m_lastHeardMs = 0;
+    qint64 m_closingSinceMs = 0;
+    bool m_pingSent = false;
+    qint64 m_queued = 0; // bytes written to the socket and not yet sent
+};
+
+} // namespace ic::server

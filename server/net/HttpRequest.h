@@ -1,0 +1,53 @@
+#pragma once
+// Incremental HTTP/1.1 request parser with bounded header and body sizes.
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QUrlQuery>
+
+namespace ic::server {
+
+struct HttpRequest
+{
+    QByteArray method;
+    QByteArray target; // as sent: path and query
+    QByteArray path;   // percent-decoded path
+    QUrlQuery query;
+    QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased
+    QByteArray body;
+    bool keepAlive = true;
+
+    QByteArray header(QByteArrayView name) const; // first value, or empty
+    bool hasHeaderToken(QByteArrayView name, QByteArrayView token) const; // comma lists
+    QString queryValue(const QString &name) const; // fully decoded ('+' is a space)
+    bool hasQueryValue(const QString &name) const { return query.hasQueryItem(name); }
+};
+
+class HttpRequestParser
+{
+public:
+    enum class State { Incomplete, Complete, Invalid, TooLarge };
+
+    HttpRequestParser(qsizetype maxHeaderBytes, qsizetype maxBodyBytes)
+        : m_maxHeader(maxHeaderBytes), m_maxBody(maxBodyBytes) {}
+
+    // Appends input; leftover bytes after a complete request stay buffered for the next one.
+    State feed(const QByteArray &data);
+    State state() const { return m_state; }
+    HttpRequest take();                  // after Complete; resets for the next request
+    QByteArray takeRemainder();          // bytes after the request (e.g. WebSocket frames)
+
+private:
+    State parse();
+
+    qsizetype m_maxHeader;
+    qsizetype m_maxBody;
+    QByteArray m_buffer;
+    State m_state = State::Incomplete;
+    HttpRequest m_request;
+    qsizetype m_headerEnd = -1;
+    qsizetype m_bodyLength = 0;
+};
+
+} // namespace ic::server

@@ -1,0 +1,641 @@
+#include "rooms/Room.h"
+
+#include "protocol/ServerFrame.h"
+#include "rooms/AnonymousNames.h"
+#include "validation/UrlEncoding.h"
+#include "validation/Validation.h"
+
+#include <algorithm>
+
+namespace ic::server {
+namespace {
+
+using proto::ServerFrame;
+using proto::WireMessage;
+
+// N_M_LIMIT_A thresholds, percent of the cap.
+constexpr std::array<int, 3> approachPercents{90, 95, 99};
+
+QString newUserId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+WireMessage wireMessage(const StoredMessage &message)
+{
+    WireMessage wire;
+    wire.id = message.id;
+    wire.text = message.text;
+    wire.supportCount = message.support;
+    wire.rejectCount = message.reject;
+    if (message.lastEditedNs)
+        wire.lastEdited = message.lastEditedNs;
+    if (message.lastVotedNs)
+        wire.lastVoted = message.lastVotedNs;
+    wire.replyUser = message.replyUser;
+    wire.replyMessage = message.replyMessage;
+    wire.userId = message.userId;
+    wire.createdAt = message.createdAtSeconds;
+    return wire;
+}
+
+QByteArray textNotice(QLatin1StringView command, const QString &text, qint64 nowNs)
+{
+    ServerFrame frame;
+    frame.command = command;
+    WireMessage message;
+    message.text = text;
+    frame.messages = QList<WireMessage>{message};
+    frame.time = nowNs;
+    return proto::encodeServerFrame(frame);
+}
+
+} // namespace
+
+Room::Room(QString name, QUuid creatorSession, PasswordHash password, RoomSettings settings,
+           qint64 nowNs)
+    : m_name(std::move(name)),
+      m_id(QUuid::createUuid().toString(QUuid::WithoutBraces)),
+      m_creator(creatorSession),
+      m_password(std::move(password)),
+      m_settings(std::move(settings)),
+      m_createdAtNs(nowNs),
+      m_lastActivityNs(nowNs),
+      m_status(proto::statusOnline)
+{
+}
+
+std::optional<quint64> Room::memberConnection(const QUuid &session) const
+{
+    const auto it = m_members.constFind(session);
+    if (it == m_members.cend())
+        return std::nullopt;
+    return *it;
+}
+
+QString Room::userName(const QString &userId) const
+{
+    if (userId == proto::externalUserId)
+        return proto::externalUserName;
+    for (const RoomUser &candidate : m_users) {
+        if (candidate.id == userId)
+            return validation::urlDecode(candidate.name);
+    }
+    return QString();
+}
+
+RoomUser *Room::user(const QUuid &session)
+{
+    const auto it = m_userIndex.constFind(session);
+    return it == m_userIndex.cend() ? nullptr : &m_users[*it];
+}
+
+const RoomUser *Room::user(const QUuid &session) const
+{
+    const auto it = m_userIndex.constFind(session);
+    return it == m_userIndex.cend() ? nullptr : &m_users.at(*it);
+}
+
+RoomUser &Room::addUser(const QUuid &session, QString name, bool anonymous)
+{
+    RoomUser fresh;
+    fresh.session = session;
+    fresh.id = newUserId();
+    if (m_settings.rateLimits)
+        fresh.bucket = TokenBucket(m_settings.messagesPerSecond, m_settings.messageBurst);
+    m_userIndex.insert(session, m_users.size());
+    m_users.append(std::move(fresh));
+    RoomUser &added = m_users.last();
+    const QString key = validation::userNameKey(validation::urlDecode(name));
+    setUserName(added, std::move(name), key, anonymous);
+    return added;
+}
+
+void Room::setUserName(RoomUser &target, QString name, QString key, bool anonymous)
+{
+    if (!target.nameKey.isEmpty())
+        m_nameKeys.remove(target.nameKey);
+    target.name = std::move(name);
+    target.nameKey = std::move(key);
+    target.anonymous = anonymous;
+    m_nameKeys.insert(target.nameKey, target.session);
+}
+
+ErrorCode Room::checkNewName(const QString &encoded, const QUuid &session, QString *stored,
+                             QString *key) const
+{
+    bool decodable = false;
+    const QString decoded = validation::urlDecode(encoded, &decodable).trimmed();
+    if (!decodable)
+        return ErrorCode::UserNameLength;
+    const ErrorCode check = validation::checkUserName(decoded, m_settings.limits);
+    if (check != ErrorCode::None)
+        return check;
+    *key = validation::userNameKey(decoded);
+    const auto owner = m_nameKeys.constFind(*key);
+    if (owner != m_nameKeys.cend() && *owner != session)
+        return ErrorCode::UserNameTaken;
+    *stored = validation::urlEncode(decoded);
+    return ErrorCode::None;
+}
+
+QString Room::freeAnonymousName() const
+{
+    // Random draws first; the full list only when the room is crowded with anonymous names.
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        QString name = randomAnonymousName();
+        if (!m_nameKeys.contains(validation::userNameKey(name)))
+            return name;
+    }
+    for (const QString &name : anonymousNames()) {
+        if (!m_nameKeys.contains(validation::userNameKey(name)))
+            return name;
+    }
+    // More than every listed name is taken: a numbered one is still unique.
+    for (int n = 2;; ++n) {
+        QString name = randomAnonymousName() + QString::number(n);
+        if (!m_nameKeys.contains(validation::userNameKey(name)))
+            return name;
+    }
+}
+
+RoomResult Room::error(const Caller &caller, ErrorCode code, qint64 nowNs)
+{
+    if (code == ErrorCode::RateLimited && caller.protocolVersion < proto::protocolVersionExtensions)
+        code = ErrorCode::InvalidInput;
+    RoomResult result;
+    result.error = code;
+    result.toSender(proto::encodeErrorFrame(code, caller.requestId, nowNs));
+    return result;
+}
+
+QByteArray Room::replyFrame(const Caller &caller, qint64 nowNs)
+{
+    ServerFrame frame;
+    frame.command = QStringLiteral("RP");
+    frame.requestId = caller.requestId;
+    frame.time = nowNs;
+    return proto::encodeServerFrame(frame);
+}
+
+QByteArray Room::membersFrame(bool withBuild) const
+{
+    ServerFrame frame;
+    frame.command = QStringLiteral("R_M_CH");
+    QList<proto::WireUser> users;
+    users.reserve(m_users.size() + 1);
+    users.append({proto::externalUserId, proto::externalUserName, false, false});
+    for (const RoomUser &entry : m_users)
+        users.append({entry.id, entry.name, entry.anonymous, m_members.contains(entry.session)});
+    frame.users = std::move(users);
+    if (withBuild)
+        frame.build = m_settings.build;
+    return proto::encodeServerFrame(frame);
+}
+
+QByteArray Room::allMessagesFrame() const
+{
+    ServerFrame frame;
+    frame.command = QStringLiteral("ALL_TM");
+    QList<WireMessage> list;
+    list.reserve(qsizetype(m_messages.size()));
+    for (const StoredMessage &message : m_messages)
+        list.append(wireMessage(message));
+    frame.messages = std::move(list);
+    frame.build = m_settings.build;
+    return proto::encodeServerFrame(frame);
+}
+
+QByteArray Room::descriptionFrame() const
+{
+    ServerFrame frame;
+    frame.command = QStringLiteral("R_CH_D");
+    WireMessage message;
+    message.text = m_description;
+    frame.messages = QList<WireMessage>{message};
+    if (const RoomUser *creator = user(m_creator))
+        frame.creatorUserId = creator->id;
+    frame.status = m_status;
+    return proto::encodeServerFrame(frame);
+}
+
+ErrorCode Room::precheckJoin(const QUuid &session, bool authoriseOnly) const
+{
+    if (!authoriseOnly && !m_members.contains(session)
+        && m_members.size() >= m_settings.limits.activeUsersMax)
+        return ErrorCode::RoomFull;
+    return ErrorCode::None;
+}
+
+bool Room::needsPasswordCheck(const QUuid &session, bool passwordGiven) const
+{
+    if (passwordGiven)
+        return true;
+    if (!hasPassword())
+        return false;
+    const RoomUser *known = user(session);
+    return !known || !known->passwordAuthorised;
+}
+
+RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
+{
+    const Caller &caller = request.caller;
+    if (const ErrorCode full = precheckJoin(caller.session, request.authoriseOnly);
+        full != ErrorCode::None)
+        return error(caller, full, nowNs);
+    if (needsPasswordCheck(caller.session, request.passwordGiven) && !request.passwordMatches)
+        return error(caller, ErrorCode::InvalidPassword, nowNs);
+
+    RoomUser *existing = user(caller.session);
+    const bool wantsName = request.userName && !request.userName->trimmed().isEmpty();
+    QString storedName, nameKey;
+    if (wantsName) {
+        const bool sameName = existing
+                              && validation::urlDecode(*request.userName).trimmed()
+                                     == validation::urlDecode(existing->name);
+        if (!sameName) {
+            const ErrorCode check = checkNewName(*request.userName, caller.session, &storedName,
+                                                 &nameKey);
+            if (check != ErrorCode::None)
+                return error(caller, check, nowNs);
+        }
+    }
+
+    m_lastActivityNs = nowNs;
+    RoomResult result;
+    bool usersChanged = false;
+    if (!existing) {
+        if (storedName.isEmpty())
+            existing = &addUser(caller.session, freeAnonymousName(), true);
+        else
+            existing = &addUser(caller.session, storedName, false);
+        usersChanged = true;
+    } else if (!storedName.isEmpty()) {
+        setUserName(*existing, storedName, nameKey, false);
+        usersChanged = true;
+    }
+    if (request.passwordGiven || hasPassword())
+        existing->passwordAuthorised = true;
+
+    ServerFrame reply;
+    reply.command = QStringLiteral("RP");
+    reply.requestId = caller.requestId;
+    reply.details = QStringLiteral("%1;password=%2")
+                        .arg(request.created ? QLatin1StringView("room_created")
+                                             : QLatin1StringView("room_joined"),
+                             hasPassword() ? QLatin1StringView("true") : QLatin1StringView("false"));
+    reply.roomId = m_id;
+    reply.userId = existing->id;
+    reply.time = m_createdAtNs;
+
+    if (request.authoriseOnly) {
+        // Only a rename is visible to the members; a new authorisation is not announced.
+        if (usersChanged && !m_members.isEmpty() && m_members.contains(caller.session))
+            result.toMembers(membersFrame(false));
+        result.toSender(proto::encodeServerFrame(reply));
+        return result;
+    }
+
+    const auto previous = m_members.constFind(caller.session);
+    if (previous != m_members.cend() && *previous != caller.connection) {
+        const quint64 old = *previous;
+        result.sends.append({RoomSend::To::Connection, old,
+                             proto::encodeErrorFrame(ErrorCode::SessionReplaced, caller.requestId,
+                                                     nowNs),
+                             true});
+        m_memberSessions.remove(old);
+        result.removedConnections.append(old);
+    }
+    m_members.insert(caller.session, caller.connection);
+    m_memberSessions.insert(caller.connection, caller.session);
+    result.joined = true;
+
+    result.toOthers(membersFrame(false));
+    result.toSender(membersFrame(true));
+    result.toSender(allMessagesFrame());
+    result.toSender(descriptionFrame());
+    reply.build = m_settings.build;
+    result.toSender(proto::encodeServerFrame(reply));
+    return result;
+}
+
+RoomResult Room::leave(quint64 connection, qint64 nowNs)
+{
+    RoomResult result;
+    const auto it = m_memberSessions.constFind(connection);
+    if (it == m_memberSessions.cend())
+        return result;
+    m_members.remove(*it);
+    m_memberSessions.erase(it);
+    m_lastActivityNs = nowNs;
+    result.removedConnections.append(connection);
+    if (!m_members.isEmpty())
+        result.toMembers(membersFrame(false));
+    return result;
+}
+
+RoomResult Room::command(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,
+                         qint64 nowMs)
+{
+    const proto::Command kind = proto::commandFromCode(frame.command);
+    if (kind == proto::Command::ChangeUserName) {
+        RoomUser *known = user(caller.session);
+        if (!known)
+            return error(caller, ErrorCode::NotAuthorised, nowNs);
+        if (!known->bucket.take(nowMs)) {
+            RoomResult limited = error(caller, ErrorCode::RateLimited, nowNs);
+            limited.rateLimited = true;
+            return limited;
+        }
+        return rename(caller, frame, nowNs);
+    }
+    return memberCommand(caller, frame, nowNs, nowMs);
+}
+
+RoomResult Room::memberCommand(const Caller &caller, const proto::ClientFrame &frame,
+                               qint64 nowNs, qint64 nowMs)
+{
+    const auto member = m_members.constFind(caller.session);
+    if (member == m_members.cend())
+        return error(caller, ErrorCode::NotAuthorised, nowNs);
+    if (*member != caller.connection)
+        return error(caller, ErrorCode::ConnectionError, nowNs);
+    RoomUser *author = user(caller.session);
+    if (author && !author->bucket.take(nowMs)) {
+        RoomResult limited = error(caller, ErrorCode::RateLimited, nowNs);
+        limited.rateLimited = true;
+        return limited;
+    }
+    m_lastActivityNs = nowNs;
+    switch (proto::commandFromCode(frame.command)) {
+    case proto::Command::TextMessage:
+    case proto::Command::DrawingMessage:
+        return postMessage(caller, frame, nowNs);
+    case proto::Command::EditMessage:
+        return editMessage(caller, frame, nowNs);
+    case proto::Command::DeleteMessage:
+        return deleteMessage(caller, frame, nowNs);
+    case proto::Command::Vote:
+        return vote(caller, frame, nowNs);
+    case proto::Command::ChangeDescription:
+        return changeDescription(caller, frame, nowNs);
+    default:
+        return error(caller, ErrorCode::InvalidInput, nowNs);
+    }
+}
+
+void Room::store(StoredMessage message, const QString &command, RoomResult &result)
+{
+    const qint64 nowNs = m_lastActivityNs;
+    message.id = m_nextId++;
+    ServerFrame broadcast;
+    broadcast.command = command;
+    broadcast.messages = QList<WireMessage>{wireMessage(message)};
+    m_messages.push_back(std::move(message));
+    result.toMembers(proto::encodeServerFrame(broadcast));
+
+    const qint64 cap = std::max(1, m_settings.limits.messagesKept);
+    const qint64 count = qint64(m_messages.size());
+    while (m_approachNoticesSent < int(approachPercents.size())
+           && count * 100 >= cap * approachPercents[m_approachNoticesSent]) {
+        ++m_approachNoticesSent;
+        ServerFrame notice;
+        notice.command = QStringLiteral("N_M_LIMIT_A");
+        notice.messages = QList<WireMessage>{WireMessage{}};
+        notice.time = nowNs;
+        result.toMembers(proto::encodeServerFrame(notice));
+    }
+    if (count > cap) {
+        const qint64 before = m_dropped;
+        while (qint64(m_messages.size()) > cap) {
+            m_messages.pop_front();
+            ++m_dropped;
+        }
+        // Once when dropping starts, then after every further tenth of the cap.
+        const qint64 step = std::max<qint64>(1, cap / 10);
+        const auto bucket = [step](qint64 dropped) { return dropped == 0 ? -1 : (dropped - 1) / step; };
+        if (bucket(m_dropped) != bucket(before)) {
+            result.toMembers(textNotice(QLatin1StringView("N_M_LIMIT_R"),
+                                        QString::number(m_messages.front().id), nowNs));
+        }
+    }
+}
+
+RoomResult Room::postMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs)
+{
+    if (!frame.message)
+        return error(caller, ErrorCode::InvalidInput, nowNs);
+    const proto::ClientMessage &incoming = *frame.message;
+    if (const ErrorCode check = validation::checkMessageText(incoming.text, m_settings.limits);
+        check != ErrorCode::None)
+        return error(caller, check, nowNs);
+    StoredMessage message;
+    message.text = incoming.text;
+    message.replyUser = incoming.replyUser;
+    message.replyMessage = incoming.replyMessage;
+    message.userId = user(caller.session)->id;
+    message.authorSession = caller.session;
+    message.createdAtSeconds = nowNs / 1000000000;
+    RoomResult result;
+    store(std::move(message), frame.command, result);
+    result.toSender(replyFrame(caller, nowNs));
+    return result;
+}
+
+RoomResult Room::postExternal(const QString &encodedText, qint64 nowNs, qint64 *id)
+{
+    if (const ErrorCode check = validation::checkMessageText(encodedText, m_settings.limits);
+        check != ErrorCode::None) {
+        RoomResult result;
+        result.error = check;
+        return result;
+    }
+    m_lastActivityNs = nowNs;
+    StoredMessage message;
+    message.text = encodedText;
+    message.userId = proto::externalUserId;
+    message.createdAtSeconds = nowNs / 1000000000;
+    RoomResult result;
+    if (id)
+        *id = m_nextId;
+    store(std::move(message), QStringLiteral("TM"), result);
+    return result;
+}
+
+StoredMessage *Room::findMessage(qint64 id)
+{
+    const auto it = std::lower_bound(m_messages.begin(), m_messages.end(), id,
+                                     [](const StoredMessage &m, qint64 wanted) { return m.id < wanted; });
+    if (it == m_messages.end() || it->id != id)
+        return nullptr;
+    return &*it;
+}
+
+RoomResult Room::editMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs)
+{
+    if (!frame.message || !frame.message->id)
+        return error(caller, ErrorCode::InvalidInput, nowNs);
+    const proto::ClientMessage &incoming = *frame.message;
+    if (const ErrorCode check = validation::checkMessageText(incoming.text, m_settings.limits);
+        check != ErrorCode::None)
+        return error(caller, check, nowNs);
+    StoredMessage *message = findMessage(*incoming.id);
+    RoomResult result;
+    if (!message) {
+        result.toSender(replyFrame(caller, nowNs));
+        return result;
+    }
+    if (message->authorSession != caller.session)
+        return error(caller, ErrorCode::InvalidInput, nowNs);
+    message->text = incoming.text;
+    message->replyUser = incoming.replyUser;
+    message->replyMessage = incoming.replyMessage;
+    message->lastEditedNs = nowNs;
+
+    WireMessage changed;
+    changed.id = message->id;
+    changed.text = message->text;
+    changed.lastEdited = nowNs;
+    changed.replyUser = message->replyUser;
+    changed.replyMessage = message->replyMessage;
+    ServerFrame broadcast;
+    broadcast.command = QStringLiteral("TM_E");
+    broadcast.messages = QList<WireMessage>{changed};
+    broadcast.time = nowNs;
+    result.toMembers(proto::encodeServerFrame(broadcast));
+    result.toSender(replyFrame(caller, nowNs));
+    return result;
+}
+
+RoomResult Room::deleteMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs)
+{
+    if (!frame.message || !frame.message->id)
+        return error(caller, ErrorCode::InvalidInput, nowNs);
+    const qint64 id = *frame.message->id;
+    StoredMessage *message = findMessage(id);
+    RoomResult result;
+    if (!message) {
+        result.toSender(replyFrame(caller, nowNs));
+        return result;
+    }
+    if (message->authorSession != caller.session)
+        return error(caller, ErrorCode::InvalidInput, nowNs);
+    m_messages.erase(m_messages.begin() + (message - &m_messages.front()));
+
+    WireMessage removed;
+    removed.id = id;
+    ServerFrame broadcast;
+    broadcast.command = QStringLiteral("TM_D");
+    broadcast.messages = QList<WireMessage>{removed};
+    result.toMembers(proto::encodeServerFrame(broadcast));
+    result.toSender(replyFrame(caller, nowNs));
+    return result;
+}
+
+RoomResult Room::vote(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs)
+{
+    if (!frame.message || !frame.message->id || !frame.support)
+        return error(caller, ErrorCode::InvalidInput, nowNs);
+    StoredMessage *message = findMessage(*frame.message->id);
+    RoomResult result;
+    const bool ownMessage = message && message->authorSession == caller.session;
+    if (!message || (ownMessage && !isCreator(caller.session))) {
+        result.toSender(replyFrame(caller, nowNs));
+        return result;
+    }
+    const bool support = *frame.support;
+    qint64 &same = support ? message->support : message->reject;
+    qint64 &opposite = support ? message->reject : message->support;
+    const auto previous = message->votes.constFind(caller.session);
+    if (previous == message->votes.cend()) {
+        message->votes.insert(caller.session, support);
+        ++same;
+    } else if (*previous == support) {
+        message->votes.remove(caller.session);
+        --same;
+    } else {
+        message->votes.insert(caller.session, support);
+        --opposite;
+        ++same;
+    }
+    message->lastVotedNs = nowNs;
+
+    WireMessage counts;
+    counts.id = message->id;
+    counts.supportCount = message->support;
+    counts.rejectCount = message->reject;
+    ServerFrame broadcast;
+    broadcast.command = QStringLiteral("TM_S_R");
+    broadcast.messages = QList<WireMessage>{counts};
+    broadcast.time = nowNs;
+    result.toMembers(proto::encodeServerFrame(broadcast));
+    result.toSender(replyFrame(caller, nowNs));
+    return result;
+}
+
+RoomResult Room::changeDescription(const Caller &caller, const proto::ClientFrame &frame,
+                                   qint64 nowNs)
+{
+    if (!isCreator(caller.session))
+        return error(caller, ErrorCode::InvalidInput, nowNs);
+    const QString text = frame.message ? frame.message->text : QString();
+    if (const ErrorCode check = validation::checkDescription(text, m_settings.limits);
+        check != ErrorCode::None)
+        return error(caller, check, nowNs);
+    m_description = text;
+    RoomResult result;
+    result.toMembers(descriptionFrame());
+    result.toSender(replyFrame(caller, nowNs));
+    return result;
+}
+
+RoomResult Room::rename(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs)
+{
+    RoomUser *known = user(caller.session);
+    const QString requested = frame.userName.value_or(QString());
+    bool decodable = false;
+    const QString decoded = validation::urlDecode(requested, &decodable).trimmed();
+    if (!decodable)
+        return error(caller, ErrorCode::UserNameLength, nowNs);
+    if (decoded.isEmpty()) {
+        const QString name = freeAnonymousName();
+        setUserName(*known, name, validation::userNameKey(name), true);
+    } else {
+        QString stored, key;
+        if (const ErrorCode check = checkNewName(requested, caller.session, &stored, &key);
+            check != ErrorCode::None)
+            return error(caller, check, nowNs);
+        setUserName(*known, stored, key, false);
+    }
+    m_lastActivityNs = nowNs;
+    RoomResult result;
+    if (!m_members.isEmpty())
+        result.toMembers(membersFrame(false));
+    result.toSender(replyFrame(caller, nowNs));
+    return result;
+}
+
+RoomResult Room::announceStatus(QLatin1StringView status)
+{
+    m_status = status;
+    RoomResult result;
+    if (!m_members.isEmpty())
+        result.toMembers(descriptionFrame());
+    return result;
+}
+
+RoomResult Room::evictAll(ErrorCode code)
+{
+    RoomResult result;
+    const qint64 nowNs = proto::nowNanoseconds();
+    for (auto it = m_memberSessions.cbegin(); it != m_memberSessions.cend(); ++it) {
+        result.sends.append({RoomSend::To::Connection, it.key(),
+                             proto::encodeErrorFrame(code, std::nullopt, nowNs), true});
+        result.removedConnections.append(it.key());
+    }
+    m_members.clear();
+    m_memberSessions.clear();
+    return result;
+}
+
+} // namespace ic::server

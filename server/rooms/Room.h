@@ -1,0 +1,208 @@
+#pragma once
+// One chat room: users, active members, messages, votes and description, with every rule of
+// protocol.md §2.6 and §2.8. Pure logic: no sockets, no threads, no clock of its own. The caller
+// delivers the frames a call returns, in order.
+
+#include "protocol/ClientFrame.h"
+#include "protocol/Codes.h"
+#include "protocol/Limits.h"
+#include "rooms/TokenBucket.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <QUuid>
+#include <deque>
+#include <optional>
+
+namespace ic::server {
+
+using proto::ErrorCode;
+
+struct PasswordHash
+{
+    QByteArray salt;
+    QByteArray key;
+    bool isSet() const { return !key.isEmpty(); }
+};
+
+struct RoomSettings
+{
+    proto::Limits limits;
+    bool rateLimits = true;
+    double messagesPerSecond = 10;
+    double messageBurst = 20;
+    QString build;
+};
+
+// A frame (JSON text) and who gets it.
+struct RoomSend
+{
+    enum class To { Sender, Members, Others, Connection };
+    To to = To::Sender;
+    quint64 connection = 0; // with To::Connection
+    QByteArray json;
+    bool closeAfter = false; // close that connection once the frame is queued
+};
+
+struct RoomResult
+{
+    QList<RoomSend> sends;
+    ErrorCode error = ErrorCode::None; // the error the sender got, if any
+    bool joined = false;               // the sender is now an active member
+    bool rateLimited = false;
+    QList<quint64> removedConnections; // connections that are no longer members
+
+    void toSender(QByteArray json) { sends.append({RoomSend::To::Sender, 0, std::move(json), false}); }
+    void toMembers(QByteArray json) { sends.append({RoomSend::To::Members, 0, std::move(json), false}); }
+    void toOthers(QByteArray json) { sends.append({RoomSend::To::Others, 0, std::move(json), false}); }
+};
+
+// Who is asking and how to answer.
+struct Caller
+{
+    QUuid session;
+    quint64 connection = 0;
+    std::optional<QString> requestId;
+    int protocolVersion = 1;
+};
+
+struct StoredMessage
+{
+    qint64 id = 0;
+    QString text;
+    qint64 support = 0;
+    qint64 reject = 0;
+    qint64 lastEditedNs = 0; // 0 = never
+    qint64 lastVotedNs = 0;
+    std::optional<QString> replyUser;
+    std::optional<qint64> replyMessage;
+    QString userId;
+    QUuid authorSession; // nil for messages sent over HTTP
+    qint64 createdAtSeconds = 0;
+    QHash<QUuid, bool> votes; // session → support
+};
+
+struct RoomUser
+{
+    QUuid session;
+    QString id;   // user-in-room id
+    QString name; // as stored (URL-encoded)
+    QString nameKey;
+    bool anonymous = false;
+    bool passwordAuthorised = false;
+    TokenBucket bucket;
+};
+
+class Room
+{
+public:
+    Room(QString name, QUuid creatorSession, PasswordHash password, RoomSettings settings,
+         qint64 nowNs);
+
+    const QString &name() const { return m_name; }
+    const QString &id() const { return m_id; }
+    qint64 createdAtNs() const { return m_createdAtNs; }
+    qint64 lastActivityNs() const { return m_lastActivityNs; }
+    const PasswordHash &password() const { return m_password; }
+    bool hasPassword() const { return m_password.isSet(); }
+    bool isCreator(const QUuid &session) const { return !m_creator.isNull() && session == m_creator; }
+    qsizetype memberCount() const { return m_members.size(); }
+    qsizetype userCount() const { return m_users.size(); }
+    qsizetype messageCount() const { return qsizetype(m_messages.size()); }
+    qint64 lastMessageId() const { return m_nextId - 1; }
+    const std::deque<StoredMessage> &messages() const { return m_messages; }
+    const QString &description() const { return m_description; }
+    std::optional<quint64> memberConnection(const QUuid &session) const;
+    QList<quint64> memberConnections() const { return m_members.values(); }
+    // Display name (decoded) of a user id; external-user for the HTTP author.
+    QString userName(const QString &userId) const;
+
+    // Join / authorise: whether a slow password check is needed before join() can decide.
+    // Returns the error that ends the request early (208), else None.
+    ErrorCode precheckJoin(const QUuid &session, bool authoriseOnly) const;
+    bool needsPasswordCheck(const QUuid &session, bool passwordGiven) const;
+
+    struct JoinRequest
+    {
+        Caller caller;
+        std::optional<QString> userName; // URL-encoded, as sent
+        bool passwordGiven = false;
+        bool passwordMatches = false; // result of the slow check, when it was needed
+        bool authoriseOnly = false;
+        bool created = false; // this request created the room
+    };
+    RoomResult join(const JoinRequest &request, qint64 nowNs);
+
+    // The socket of an active member went away.
+    RoomResult leave(quint64 connection, qint64 nowNs);
+
+    // R_CH_D TM TM_E TM_D TM_S_R DM R_CH_UN
+    RoomResult command(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,
+                       qint64 nowMs);
+
+    // A message sent over HTTP by the external user; its id, or an error (207).
+    RoomResult postExternal(const QString &encodedText, qint64 nowNs, qint64 *id = nullptr);
+
+    // R_CH_D with a new server status to every member.
+    RoomResult announceStatus(QLatin1StringView status);
+    // ER 202 and a close to every member (room deleted or server leaving).
+    RoomResult evictAll(ErrorCode code);
+
+    void setServerStatus(QLatin1StringView status) { m_status = status; }
+    void touch(qint64 nowNs) { m_lastActivityNs = nowNs; }
+
+    // Frames (JSON), exposed for the join sequence and tests.
+    QByteArray membersFrame(bool withBuild) const;
+    QByteArray allMessagesFrame() const;
+    QByteArray descriptionFrame() const;
+
+private:
+    RoomResult memberCommand(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,
+                             qint64 nowMs);
+    RoomResult postMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
+    RoomResult editMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
+    RoomResult deleteMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
+    RoomResult vote(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
+    RoomResult changeDescription(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
+    RoomResult rename(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
+
+    // Appends a message and the limit notices it causes; returns the TM/DM broadcast.
+    void store(StoredMessage message, const QString &command, RoomResult &result);
+    StoredMessage *findMessage(qint64 id);
+    RoomUser *user(const QUuid &session);
+    const RoomUser *user(const QUuid &session) const;
+    RoomUser &addUser(const QUuid &session, QString name, bool anonymous);
+    // Validates an URL-encoded requested name; fills stored name and key.
+    ErrorCode checkNewName(const QString &encoded, const QUuid &session, QString *stored,
+                           QString *key) const;
+    QString freeAnonymousName() const;
+    void setUserName(RoomUser &user, QString name, QString key, bool anonymous);
+
+    static RoomResult error(const Caller &caller, ErrorCode code, qint64 nowNs);
+    static QByteArray replyFrame(const Caller &caller, qint64 nowNs);
+
+    QString m_name;
+    QString m_id;
+    QUuid m_creator;
+    PasswordHash m_password;
+    RoomSettings m_settings;
+    qint64 m_createdAtNs;
+    qint64 m_lastActivityNs;
+    QString m_description;
+    QLatin1StringView m_status;
+
+    QList<RoomUser> m_users;           // in order of first authorisation
+    QHash<QUuid, qsizetype> m_userIndex;
+    QHash<QString, QUuid> m_nameKeys;  // taken names
+    QHash<QUuid, quint64> m_members;   // active: session → connection
+    QHash<quint64, QUuid> m_memberSessions;
+
+    std::deque<StoredMessage> m_messages; // ascending id
+    qint64 m_nextId = 1;
+    int m_approachNoticesSent = 0;
+    qint64 m_dropped = 0;
+};
+
+} // namespace ic::server

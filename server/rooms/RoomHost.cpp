@@ -1,0 +1,441 @@
+#include "rooms/RoomHost.h"
+
+#include "core/ServerContext.h"
+#include "core/Worker.h"
+#include "http/UniversalAccess.h"
+#include "net/Connection.h"
+#include "net/HttpResponse.h"
+#include "net/WebSocketFrame.h"
+#include "protocol/JsonWriter.h"
+#include "protocol/ServerFrame.h"
+#include "rooms/PasswordHasher.h"
+#include "validation/UrlEncoding.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QSet>
+#include <QThreadPool>
+
+Q_LOGGING_CATEGORY(lcRooms, "rooms")
+
+namespace ic::server {
+
+using proto::Command;
+
+RoomHost::RoomHost(ServerContext &context, Worker *worker)
+    : QObject(worker), m_context(context), m_worker(worker)
+{
+}
+
+RoomHost::~RoomHost() = default;
+
+RoomHost::Entry *RoomHost::find(const QString &room)
+{
+    const auto it = m_rooms.find(room);
+    return it == m_rooms.end() ? nullptr : it->second.get();
+}
+
+RoomHost::Entry &RoomHost::create(const QString &name, const QUuid &creator, PasswordHash password)
+{
+    auto entry = std::make_unique<Entry>();
+    entry->room = std::make_unique<Room>(name, creator, std::move(password), m_context.settings().room,
+                                         proto::nowNanoseconds());
+    entry->room->setServerStatus(m_context.status());
+    Entry &created = *entry;
+    m_rooms.emplace(name, std::move(entry));
+    m_context.metrics().rooms.fetch_add(1, std::memory_order_relaxed);
+    qCDebug(lcRooms) << "room created on worker" << m_worker->index();
+    return created;
+}
+
+void RoomHost::updateOnline(qint64 delta)
+{
+    if (delta)
+        m_context.metrics().usersOnline.fetch_add(delta, std::memory_order_relaxed);
+}
+
+void RoomHost::replyError(const CommandRequest &request, ErrorCode code)
+{
+    if (code == ErrorCode::RateLimited && request.caller.protocolVersion < proto::protocolVersionExtensions)
+        code = ErrorCode::InvalidInput;
+    m_context.metrics().countError(code);
+    Delivery delivery;
+    delivery.finished = true;
+    delivery.bytes.append(ws::encodeFrame(ws::Opcode::Text,
+                                          proto::encodeErrorFrame(code, request.caller.requestId,
+                                                                  proto::nowNanoseconds())));
+    request.home->deliverFromAnywhere(request.caller.connection, std::move(delivery));
+}
+
+void RoomHost::execute(CommandRequest request)
+{
+    const Command kind = proto::commandFromCode(request.frame.command);
+    if (kind == Command::RoomCreateJoin || kind == Command::RoomJoin || kind == Command::RoomCreate
+        || kind == Command::RoomCreateJoinAuthorise) {
+        join(std::move(request));
+        return;
+    }
+    Entry *entry = find(request.room);
+    if (!entry) {
+        replyError(request, ErrorCode::RoomNotFound);
+        return;
+    }
+    const qint64 before = entry->room->memberCount();
+    RoomResult result = entry->room->command(request.caller, request.frame, proto::nowNanoseconds(),
+                                             QDateTime::currentMSecsSinceEpoch());
+    updateOnline(entry->room->memberCount() - before);
+    if (result.rateLimited)
+        m_context.metrics().countRateLimited("message");
+    dispatch(*entry, request, std::move(result));
+}
+
+void RoomHost::join(CommandRequest request)
+{
+    const Command kind = proto::commandFromCode(request.frame.command);
+    const QString &password = request.frame.roomPassword;
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    Entry *entry = find(request.room);
+    bool created = false;
+    if (!entry) {
+        if (kind == Command::RoomJoin) {
+            replyError(request, ErrorCode::RoomNotFound);
+            return;
+        }
+        if (!request.newPassword && !m_context.createLimiter().allow(request.address, nowMs)) {
+            m_context.metrics().countRateLimited("create");
+            replyError(request, ErrorCode::RateLimited);
+            return;
+        }
+        if (!password.isEmpty() && !request.newPassword) {
+            hashNewPassword(password, [this, request](PasswordHash hash) mutable {
+                request.newPassword = std::move(hash);
+                join(std::move(request));
+            });
+            return;
+        }
+        entry = &create(request.room, request.caller.session, request.newPassword.value_or(PasswordHash()));
+        created = true;
+    } else {
+        if (kind == Command::RoomCreate) {
+            replyError(request, ErrorCode::RoomExists);
+            return;
+        }
+        const bool authoriseOnly = kind == Command::RoomCreateJoinAuthorise;
+        if (const ErrorCode full = entry->room->precheckJoin(request.caller.session, authoriseOnly);
+            full != ErrorCode::None) {
+            replyError(request, full);
+            return;
+        }
+        const bool checked = request.passwordMatches && request.checkedRoomId == entry->room->id();
+        if (entry->room->needsPasswordCheck(request.caller.session, !password.isEmpty()) && !checked) {
+            if (!entry->room->hasPassword()) {
+                request.passwordMatches = false;
+                request.checkedRoomId = entry->room->id();
+            } else {
+                const QString roomId = entry->room->id();
+                verifyPassword(password, entry->room->password(), [this, request, roomId](bool ok) mutable {
+                    request.passwordMatches = ok;
+                    request.checkedRoomId = roomId;
+                    join(std::move(request));
+                });
+                return;
+            }
+        }
+    }
+
+    Room::JoinRequest joinRequest;
+    joinRequest.caller = request.caller;
+    joinRequest.userName = request.frame.userName;
+    joinRequest.passwordGiven = !password.isEmpty();
+    joinRequest.passwordMatches = created || (request.passwordMatches.value_or(false)
+                                              && request.checkedRoomId == entry->room->id());
+    joinRequest.authoriseOnly = kind == Command::RoomCreateJoinAuthorise || kind == Command::RoomCreate;
+    joinRequest.created = created;
+    const qint64 before = entry->room->memberCount();
+    RoomResult result = entry->room->join(joinRequest, proto::nowNanoseconds());
+    updateOnline(entry->room->memberCount() - before);
+    dispatch(*entry, request, std::move(result));
+}
+
+void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, bool close, quint16 code)
+{
+    Worker *home = entry.homes.value(connection);
+    if (!home)
+        return;
+    if (home == m_worker && !close) {
+        // The common case: member on this thread; the shared frame goes straight to its socket.
+        if (Connection *target = m_worker->connection(connection))
+            target->sendFrame(frame);
+        return;
+    }
+    Delivery delivery;
+    delivery.bytes.append(frame);
+    delivery.close = close;
+    delivery.closeCode = code;
+    if (close)
+        delivery.left = entry.room->name();
+    home->deliverFromAnywhere(connection, std::move(delivery));
+}
+
+void RoomHost::dispatch(Entry &entry, const CommandRequest &request, RoomResult result)
+{
+    if (result.error != ErrorCode::None)
+        m_context.metrics().countError(result.error == ErrorCode::RateLimited
+                                               && request.caller.protocolVersion < proto::protocolVersionExtensions
+                                           ? ErrorCode::InvalidInput
+                                           : result.error);
+    QSet<quint64> closing;
+    for (const RoomSend &item : std::as_const(result.sends)) {
+        if (item.to == RoomSend::To::Connection)
+            closing.insert(item.connection);
+    }
+    for (quint64 removed : std::as_const(result.removedConnections)) {
+        if (!closing.contains(removed))
+            entry.homes.remove(removed);
+    }
+
+    const quint64 sender = request.caller.connection;
+    Delivery toSender;
+    toSender.finished = true;
+    double delivered = 0;
+    bool broadcast = false;
+    for (const RoomSend &item : std::as_const(result.sends)) {
+        const QByteArray frame = ws::encodeFrame(ws::Opcode::Text, item.json);
+        switch (item.to) {
+        case RoomSend::To::Sender:
+            toSender.bytes.append(frame);
+            break;
+        case RoomSend::To::Members:
+        case RoomSend::To::Others:
+            broadcast = true;
+            for (auto it = entry.homes.cbegin(); it != entry.homes.cend(); ++it) {
+                if (it.key() == sender) {
+                    if (item.to == RoomSend::To::Members)
+                        toSender.bytes.append(frame);
+                    continue;
+                }
+                send(entry, it.key(), frame, false, 0);
+                ++delivered;
+            }
+            break;
+        case RoomSend::To::Connection:
+            send(entry, item.connection, frame, item.closeAfter, ws::CloseNormal);
+            ++delivered;
+            entry.homes.remove(item.connection);
+            break;
+        }
+    }
+    if (result.joined) {
+        entry.homes.insert(sender, request.home);
+        toSender.joined = entry.room->name();
+    }
+    delivered += toSender.bytes.size();
+    request.home->deliverFromAnywhere(sender, std::move(toSender));
+    ServerMetrics &metrics = m_context.metrics();
+    metrics.framesDelivered.Increment(delivered);
+    if (broadcast && request.receivedNs)
+        metrics.broadcastLatency.Observe(double(proto::nowNanoseconds() - request.receivedNs) / 1e9);
+}
+
+void RoomHost::broadcastOnly(Entry &entry, RoomResult result, qint64 receivedNs)
+{
+    for (quint64 removed : std::as_const(result.removedConnections)) {
+        bool targeted = false;
+        for (const RoomSend &item : std::as_const(result.sends))
+            targeted = targeted || (item.to == RoomSend::To::Connection && item.connection == removed);
+        if (!targeted)
+            entry.homes.remove(removed);
+    }
+    double delivered = 0;
+    for (const RoomSend &item : std::as_const(result.sends)) {
+        const QByteArray frame = ws::encodeFrame(ws::Opcode::Text, item.json);
+        if (item.to == RoomSend::To::Connection) {
+            send(entry, item.connection, frame, item.closeAfter, ws::CloseGoingAway);
+            entry.homes.remove(item.connection);
+            ++delivered;
+            continue;
+        }
+        if (item.to == RoomSend::To::Sender)
+            continue;
+        for (auto it = entry.homes.cbegin(); it != entry.homes.cend(); ++it) {
+            send(entry, it.key(), frame, false, 0);
+            ++delivered;
+        }
+    }
+    m_context.metrics().framesDelivered.Increment(delivered);
+    if (receivedNs && delivered > 0)
+        m_context.metrics().broadcastLatency.Observe(double(proto::nowNanoseconds() - receivedNs) / 1e9);
+}
+
+void RoomHost::leave(const QString &room, quint64 connection)
+{
+    Entry *entry = find(room);
+    if (!entry)
+        return;
+    const qint64 before = entry->room->memberCount();
+    RoomResult result = entry->room->leave(connection, proto::nowNanoseconds());
+    updateOnline(entry->room->memberCount() - before);
+    entry->homes.remove(connection);
+    broadcastOnly(*entry, std::move(result), 0);
+}
+
+QList<RoomSummary> RoomHost::summaries() const
+{
+    QList<RoomSummary> list;
+    list.reserve(qsizetype(m_rooms.size()));
+    for (const auto &[name, entry] : m_rooms) {
+        const Room &room = *entry->room;
+        list.append({name, room.userCount(), room.memberCount(), room.messageCount(),
+                     room.createdAtNs(), room.lastActivityNs()});
+    }
+    return list;
+}
+
+void RoomHost::announceStatus(QLatin1StringView status)
+{
+    for (auto &[name, entry] : m_rooms)
+        broadcastOnly(*entry, entry->room->announceStatus(status), 0);
+}
+
+bool RoomHost::deleteRoom(const QString &room)
+{
+    const auto it = m_rooms.find(room);
+    if (it == m_rooms.end())
+        return false;
+    Entry &entry = *it->second;
+    const qint64 before = entry.room->memberCount();
+    RoomResult result = entry.room->evictAll(ErrorCode::RoomNotFound);
+    updateOnline(-before);
+    broadcastOnly(entry, std::move(result), 0);
+    m_rooms.erase(it);
+    m_context.metrics().rooms.fetch_sub(1, std::memory_order_relaxed);
+    return true;
+}
+
+void RoomHost::housekeep()
+{
+    const qint64 nowNs = proto::nowNanoseconds();
+    const qint64 lifetimeNs = m_context.settings().roomLifetimeSeconds * 1000000000LL;
+    for (auto it = m_rooms.begin(); it != m_rooms.end();) {
+        const Room &room = *it->second->room;
+        if (room.memberCount() == 0 && nowNs - room.lastActivityNs() >= lifetimeNs) {
+            it = m_rooms.erase(it);
+            m_context.metrics().rooms.fetch_sub(1, std::memory_order_relaxed);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void RoomHost::hashNewPassword(const QString &password, std::function<void(PasswordHash)> done)
+{
+    m_context.passwordPool().start([this, password, done = std::move(done)]() {
+        PasswordHash hash = hashPassword(password);
+        QMetaObject::invokeMethod(this, [done, hash]() { done(hash); }, Qt::QueuedConnection);
+    });
+}
+
+void RoomHost::verifyPassword(const QString &password, const PasswordHash &hash,
+                              std::function<void(bool)> done)
+{
+    m_context.passwordPool().start([this, password, hash, done = std::move(done)]() {
+        const bool ok = passwordMatches(password, hash);
+        QMetaObject::invokeMethod(this, [done, ok]() { done(ok); }, Qt::QueuedConnection);
+    });
+}
+
+void RoomHost::answerHttp(const HttpRoomRequest &request, int status, const QByteArray &body,
+                          const QByteArray &contentType)
+{
+    Delivery delivery;
+    delivery.finished = true;
+    delivery.httpClose = !request.keepAlive;
+    delivery.bytes.append(httpResponse(status, contentType, body, request.keepAlive));
+    request.home->deliverFromAnywhere(request.connection, std::move(delivery));
+}
+
+void RoomHost::httpError(const HttpRoomRequest &request, int status, const QString &sentence)
+{
+    answerHttp(request, status, errorBody(sentence, request.json),
+               request.json ? QByteArrayLiteral("application/json")
+                            : QByteArrayLiteral("text/plain; charset=utf-8"));
+}
+
+void RoomHost::http(HttpRoomRequest request)
+{
+    const QByteArray json = QByteArrayLiteral("application/json");
+    const QByteArray text = QByteArrayLiteral("text/plain; charset=utf-8");
+    switch (request.kind) {
+    case HttpRoomRequest::Kind::Exists: {
+        // and ram are floats: written by hand, JsonWriter only knows integers.
+        const QByteArray body = QByteArrayLiteral("{\"cpu\":")
+                                + QByteArray::number(m_context.hostCpu.load(), 'f', 2)
+                                + ",\"ram\":" + QByteArray::number(m_context.hostMemory.load(), 'f', 2)
+                                + ",\"uo\":" + QByteArray::number(m_context.metrics().usersOnline.load())
+                                + ",\"rf\":" + (find(request.room) ? "true" : "false") + '}';
+        answerHttp(request, 200, body, json);
+        return;
+    }
+    case HttpRoomRequest::Kind::Delete:
+        if (deleteRoom(request.room))
+            answerHttp(request, 200, QByteArrayLiteral("{\"deleted\":true}"), json);
+        else
+            answerHttp(request, 404, errorBody(QStringLiteral("room not found"), true), json);
+        return;
+    case HttpRoomRequest::Kind::Retrieve:
+    case HttpRoomRequest::Kind::Send:
+        break;
+    }
+
+    Entry *entry = find(request.room);
+    bool created = false;
+    if (!entry) {
+        if (!request.password.isEmpty() && !request.newPassword) {
+            hashNewPassword(request.password, [this, request](PasswordHash hash) mutable {
+                request.newPassword = std::move(hash);
+                http(std::move(request));
+            });
+            return;
+        }
+        entry = &create(request.room, QUuid(), request.newPassword.value_or(PasswordHash()));
+        created = true;
+    } else if (entry->room->hasPassword() || !request.password.isEmpty()) {
+        const bool checked = request.passwordMatches && request.checkedRoomId == entry->room->id();
+        if (!checked && entry->room->hasPassword() && !request.password.isEmpty()) {
+            const QString roomId = entry->room->id();
+            verifyPassword(request.password, entry->room->password(), [this, request, roomId](bool ok) mutable {
+                request.passwordMatches = ok;
+                request.checkedRoomId = roomId;
+                http(std::move(request));
+            });
+            return;
+        }
+        if (!checked || !*request.passwordMatches) {
+            httpError(request, 403, QStringLiteral("invalid room password"));
+            return;
+        }
+    }
+    Room &room = *entry->room;
+    room.touch(proto::nowNanoseconds());
+    if (request.kind == HttpRoomRequest::Kind::Retrieve) {
+        RetrievalOptions options;
+        options.json = request.json;
+        options.quiet = request.quiet;
+        options.last = request.last;
+        options.fromId = request.fromId;
+        answerHttp(request, 200, retrievalBody(room, created, options), request.json ? json : text);
+        return;
+    }
+    const qint64 receivedNs = proto::nowNanoseconds();
+    RoomResult result = room.postExternal(validation::urlEncode(request.text), receivedNs);
+    if (result.error == ErrorCode::MessageTooLong) {
+        httpError(request, 413, QStringLiteral("message is too long (at most %1 characters)")
+                                    .arg(m_context.settings().room.limits.messageTextMax));
+        return;
+    }
+    m_context.metrics().messagesReceived.Increment();
+    broadcastOnly(*entry, std::move(result), receivedNs);
+    answerHttp(request, 200, sendingBody(created, request.json), request.json ? json : text);
+}
+
+} // namespace ic::server

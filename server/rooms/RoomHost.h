@@ -1,0 +1,80 @@
+#pragma once
+// The rooms one worker thread owns, and the glue between Room logic and connections: routing of
+// room results (each broadcast frame encoded once), password work on the pool, HTTP room calls
+// and housekeeping. Runs only on its worker's thread.
+
+#include "core/Requests.h"
+#include "rooms/Room.h"
+
+#include <QHash>
+#include <QObject>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+namespace ic::server {
+
+class ServerContext;
+class Worker;
+
+struct RoomSummary
+{
+    QString name;
+    qint64 users = 0;
+    qint64 online = 0;
+    qint64 messages = 0;
+    qint64 createdAtNs = 0;
+    qint64 lastActivityNs = 0;
+};
+
+class RoomHost : public QObject
+{
+    Q_OBJECT
+
+public:
+    RoomHost(ServerContext &context, Worker *worker);
+    ~RoomHost() override;
+
+    void execute(CommandRequest request);
+    void leave(const QString &room, quint64 connection);
+    void http(HttpRoomRequest request);
+
+    QList<RoomSummary> summaries() const;
+    void announceStatus(QLatin1StringView status);
+    // Removes a room: members get ER 202 and a close. False when missing.
+    bool deleteRoom(const QString &room);
+    void housekeep();
+    int roomCount() const { return int(m_rooms.size()); }
+
+private:
+    struct Entry
+    {
+        std::unique_ptr<Room> room;
+        QHash<quint64, Worker *> homes; // member connection → the worker it lives on
+    };
+
+    void join(CommandRequest request);
+    void replyError(const CommandRequest &request, ErrorCode code);
+    void dispatch(Entry &entry, const CommandRequest &request, RoomResult result);
+    void broadcastOnly(Entry &entry, RoomResult result, qint64 receivedNs);
+    void send(Entry &entry, quint64 connection, const QByteArray &frame, bool close, quint16 code);
+    Entry *find(const QString &room);
+    Entry &create(const QString &name, const QUuid &creator, PasswordHash password);
+    void updateOnline(qint64 delta);
+
+    // Slow password work on the pool; `done` runs back on this thread.
+    void hashNewPassword(const QString &password, std::function<void(PasswordHash)> done);
+    void verifyPassword(const QString &password, const PasswordHash &hash,
+                        std::function<void(bool)> done);
+
+    void answerHttp(const HttpRoomRequest &request, int status, const QByteArray &body,
+                    const QByteArray &contentType);
+    void httpError(const HttpRoomRequest &request, int status, const QString &sentence);
+
+    ServerContext &m_context;
+    Worker *m_worker;
+    std::unordered_map<QString, std::unique_ptr<Entry>> m_rooms;
+    qint64 m_lastHousekeepMs = 0;
+};
+
+} // namespace ic::server

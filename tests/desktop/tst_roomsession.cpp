@@ -1,0 +1,235 @@
+// RoomSession: the join sequence and every live frame give the right state (protocol.md §2.6).
+#include "FrameHelpers.h"
+#include "RoomSession.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace ictest;
+using ic::desktop::ChatMessage;
+using ic::desktop::MessageListModel;
+using ic::desktop::RoomSession;
+
+namespace {
+const QString me = QStringLiteral("u-me");
+const QString bob = QStringLiteral("u-bob");
+const QString eve = QStringLiteral("u-eve");
+
+void join(RoomSession &s, QList<WireMessage> history = {})
+{
+    s.applyFrame(members({user(me, QStringLiteral("Me")), user(bob, QStringLiteral("bob")),
+                          user(eve, QStringLiteral("eve"), false, true)}));
+    s.applyFrame(allMessages(history));
+    s.applyFrame(description(QStringLiteral("hello room"), bob));
+    s.applyFrame(joinReply(me));
+}
+} // namespace
+
+class TestRoomSession : public QObject
+{
+    Q_OBJECT
+private slots:
+    void joinSequence()
+    {
+        RoomSession s(QStringLiteral("room"));
+        QSignalSpy joined(&s, &RoomSession::joinedChanged);
+        join(s, {msg(1, bob, QStringLiteral("hi")), msg(2, me, QStringLiteral("hello"))});
+        QCOMPARE(joined.count(), 1);
+        QVERIFY(s.joined());
+        QCOMPARE(s.myUserId(), me);
+        QCOMPARE(s.creatorUserId(), bob);
+        QVERIFY(!s.amCreator());
+        QCOMPARE(s.description(), QStringLiteral("hello room"));
+        QCOMPARE(s.roomId(), QStringLiteral("6f1c1d2e-0000-4000-8000-000000000001"));
+        QCOMPARE(s.build(), QStringLiteral("build-1"));
+        QCOMPARE(s.users()->totalCount(), 3);
+        QCOMPARE(s.users()->onlineCount(), 2);
+        auto *m = s.messages();
+        QCOMPARE(m->rowCount(), 2);
+        QCOMPARE(m->index(0).data(MessageListModel::AuthorNameRole).toString(), QStringLiteral("bob"));
+        QVERIFY(m->index(0).data(MessageListModel::AuthorIsCreatorRole).toBool());
+        // uId arrives in the RP after ALL_TM: "mine" must follow.
+        QVERIFY(m->index(1).data(MessageListModel::IsMineRole).toBool());
+        // The history of the first join is not "unread".
+        QCOMPARE(s.unreadCount(), 0);
+    }
+
+    void newMessagesCountAsUnreadAndMentions()
+    {
+        RoomSession s(QStringLiteral("room"));
+        join(s, {msg(1, me, QStringLiteral("question"))});
+        QSignalSpy arrived(&s, &RoomSession::messageArrived);
+        s.applyFrame(frame("TM", {msg(2, bob, QStringLiteral("plain"))}));
+        auto reply = msg(3, bob, QStringLiteral("to you"));
+        reply.replyUser = me;
+        s.applyFrame(frame("TM", {reply}));
+        auto quote = msg(4, eve, QStringLiteral("quoting you"));
+        quote.replyMessage = 1; // quote of my message, without rU
+        s.applyFrame(frame("TM", {quote}));
+        s.applyFrame(frame("TM", {msg(5, me, QStringLiteral("mine"))}));
+        QCOMPARE(s.unreadCount(), 3); // my own message does not count
+        QCOMPARE(s.mentionCount(), 2);
+        QCOMPARE(arrived.count(), 3);
+        QCOMPARE(arrived.at(1).at(1).toBool(), true);
+        QVERIFY(s.messages()->index(2).data(MessageListModel::MentionRole).toBool());
+        QVERIFY(s.messages()->index(3).data(MessageListModel::MentionRole).toBool());
+        QVERIFY(!s.messages()->index(1).data(MessageListModel::MentionRole).toBool());
+
+        s.setActive(true);
+        QCOMPARE(s.unreadCount(), 0);
+        QCOMPARE(s.mentionCount(), 0);
+        s.applyFrame(frame("TM", {msg(6, bob, QStringLiteral("while looking"))}));
+        QCOMPARE(s.unreadCount(), 0);
+    }
+
+    void editDeleteVote()
+    {
+        RoomSession s(QStringLiteral("room"));
+        join(s, {msg(1, bob, QStringLiteral("original"))});
+        auto *m = s.messages();
+        s.applyFrame(edit(1, QStringLiteral("changed text"), 1700000001000000000LL));
+        QCOMPARE(m->index(0).data(MessageListModel::TextRole).toString(), QStringLiteral("changed text"));
+        QVERIFY(m->index(0).data(MessageListModel::EditedRole).toBool());
+        // An older edit that arrives late does not win.
+        s.applyFrame(edit(1, QStringLiteral("stale"), 1700000000500000000LL));
+        QCOMPARE(m->index(0).data(MessageListModel::TextRole).toString(), QStringLiteral("changed text"));
+
+        s.applyFrame(vote(1, 2, 1, 1700000002000000000LL));
+        QCOMPARE(m->index(0).data(MessageListModel::SupportRole).toLongLong(), 2);
+        QCOMPARE(m->index(0).data(MessageListModel::RejectRole).toLongLong(), 1);
+
+        s.applyFrame(deletion(1));
+        QVERIFY(m->index(0).data(MessageListModel::DeletedRole).toBool());
+        QVERIFY(m->index(0).data(MessageListModel::TextRole).toString().isEmpty());
+        QCOMPARE(m->rowCount(), 1); // a placeholder stays
+    }
+
+    void updatesBeforeTheirMessageAreKept()
+    {
+        RoomSession s(QStringLiteral("room"));
+        join(s, {msg(1, bob, QStringLiteral("one"))});
+        s.applyFrame(edit(3, QStringLiteral("edited three"), 1700000005000000000LL));
+        s.applyFrame(vote(3, 4, 0, 1700000006000000000LL));
+        s.applyFrame(deletion(4));
+        s.applyFrame(edit(99, QStringLiteral("x"), 1700000005000000000LL));
+        QCOMPARE(s.pendingUpdateCount(), 3);
+
+        s.applyFrame(frame("TM", {msg(2, bob, QStringLiteral("two")), msg(3, bob, QStringLiteral("three"))}));
+        s.applyFrame(frame("TM", {msg(4, eve, QStringLiteral("four"))}));
+        auto *m = s.messages();
+        const int row3 = m->rowForId(3);
+        QCOMPARE(m->index(row3).data(MessageListModel::TextRole).toString(), QStringLiteral("edited three"));
+        QCOMPARE(m->index(row3).data(MessageListModel::SupportRole).toLongLong(), 4);
+        QVERIFY(m->index(m->rowForId(4)).data(MessageListModel::DeletedRole).toBool());
+        QCOMPARE(s.pendingUpdateCount(), 1); // only id 99 still waits
+    }
+
+    void pendingEditAppliedFromAllMessages()
+    {
+        RoomSession s(QStringLiteral("room"));
+        // An edit broadcast that overtakes the join's ALL_TM.
+        s.applyFrame(edit(2, QStringLiteral("newer"), 1700000009000000000LL));
+        auto older = msg(2, bob, QStringLiteral("older"));
+        older.lastEdited = 1700000001000000000LL;
+        join(s, {msg(1, bob, QStringLiteral("a")), older});
+        QCOMPARE(s.messages()->index(1).data(MessageListModel::TextRole).toString(), QStringLiteral("newer"));
+        QCOMPARE(s.pendingUpdateCount(), 0);
+    }
+
+    void limitNotices()
+    {
+        RoomSession s(QStringLiteral("room"));
+        QList<WireMessage> history;
+        for (int i = 1; i <= 10; ++i)
+            history << msg(i, bob, QStringLiteral("m%1").arg(i));
+        join(s, history);
+        QSignalSpy notices(&s, &RoomSession::limitNotice);
+        ServerFrame approaching = frame("N_M_LIMIT_A", {WireMessage{}});
+        s.applyFrame(approaching);
+        s.applyFrame(limitReached(6));
+        QCOMPARE(notices.count(), 2);
+        auto *m = s.messages();
+        QCOMPARE(m->messageCount(), 5);
+        QCOMPARE(m->rowForId(5), -1);
+        QVERIFY(m->rowForId(6) >= 0);
+        // The two notices are in the stream, after the kept messages.
+        QCOMPARE(m->rowCount(), 7);
+        QCOMPARE(m->index(6).data(MessageListModel::KindRole).toInt(), int(ChatMessage::Kind::Notice));
+        // A quote of a dropped message says "unavailable".
+        auto quote = msg(11, bob, QStringLiteral("re"));
+        quote.replyMessage = 2;
+        s.applyFrame(frame("TM", {quote}));
+        QVERIFY(!m->index(m->rowForId(11)).data(MessageListModel::QuoteAvailableRole).toBool());
+    }
+
+    void membersNoticesAndRename()
+    {
+        RoomSession s(QStringLiteral("room"));
+        join(s, {msg(1, bob, QStringLiteral("hi"))});
+        const int before = s.messages()->rowCount();
+        s.applyFrame(members({user(me, QStringLiteral("Me")), user(bob, QStringLiteral("robert")),
+                              user(eve, QStringLiteral("eve"), true, true)}));
+        // Rename of bob + eve coming online.
+        QCOMPARE(s.messages()->rowCount(), before + 2);
+        QCOMPARE(s.messages()->index(0).data(MessageListModel::AuthorNameRole).toString(),
+                 QStringLiteral("robert"));
+        QVERIFY(s.messages()->index(before).data(MessageListModel::TextRole).toString().contains(
+            QStringLiteral("robert")));
+    }
+
+    void versionStatusAndReplaced()
+    {
+        RoomSession s(QStringLiteral("room"));
+        join(s);
+        QSignalSpy version(&s, &RoomSession::newVersionAvailable);
+        QSignalSpy status(&s, &RoomSession::serverStatusChanged);
+        QSignalSpy replaced(&s, &RoomSession::replacedElsewhere);
+        ServerFrame m = members({user(me, QStringLiteral("Me"))});
+        m.build = QStringLiteral("build-2");
+        s.applyFrame(m);
+        QCOMPARE(version.count(), 1);
+        s.applyFrame(description(QStringLiteral("hello room"), bob, QStringLiteral("shutting_down")));
+        QCOMPARE(status.count(), 1);
+        QCOMPARE(s.serverStatus(), QStringLiteral("shutting_down"));
+        ServerFrame er = frame("ER", {WireMessage{}});
+        er.messages->first().text = QStringLiteral("209");
+        s.applyFrame(er);
+        QCOMPARE(replaced.count(), 1);
+        QVERIFY(!s.joined());
+    }
+
+    void rejoinMergesAndCountsMissed()
+    {
+        RoomSession s(QStringLiteral("room"));
+        join(s, {msg(1, bob, QStringLiteral("a")), msg(2, bob, QStringLiteral("b"))});
+        s.connectionLost();
+        QVERIFY(!s.joined());
+        // Back: message 1 was deleted meanwhile, 3 and 4 are new.
+        join(s, {msg(2, bob, QStringLiteral("b")), msg(3, bob, QStringLiteral("c")),
+                 msg(4, eve, QStringLiteral("d"))});
+        QVERIFY(s.joined());
+        QCOMPARE(s.messages()->messageCount(), 3);
+        QCOMPARE(s.messages()->rowForId(1), -1);
+        QCOMPARE(s.unreadCount(), 2);
+    }
+
+    void drawingsAreRequested()
+    {
+        RoomSession s(QStringLiteral("room"));
+        QSignalSpy needed(&s, &RoomSession::drawingNeeded);
+        const QString pointer = QStringLiteral("$#$meta_marker_is_drawing$#$pic_1@6f1c1d2e-0000-4000-8000-000000000001");
+        join(s, {msg(1, bob, pointer)});
+        QCOMPARE(needed.count(), 1);
+        QCOMPARE(needed.at(0).at(0).toString(), QStringLiteral("pic_1"));
+        auto *m = s.messages();
+        QCOMPARE(m->index(0).data(MessageListModel::KindRole).toInt(), int(ChatMessage::Kind::Drawing));
+        QVERIFY(m->index(0).data(MessageListModel::TextRole).toString().isEmpty()); // never the marker
+        QImage img(20, 10, QImage::Format_ARGB32);
+        img.fill(Qt::red);
+        m->setDrawingImage(QStringLiteral("pic_1"), QStringLiteral("6f1c1d2e-0000-4000-8000-000000000001"), img);
+        QCOMPARE(m->index(0).data(MessageListModel::DrawingImageRole).value<QImage>().size(), QSize(20, 10));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRoomSession)
+#include "tst_roomsession.moc"

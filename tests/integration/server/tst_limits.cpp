@@ -1,0 +1,204 @@
+// protocol.md §2.6/§2.8: the 1000-message cap with its notices, one broadcast order for every
+// member under concurrent senders, and the bounded outbound queue (slow consumer).
+
+#include "ServerFixture.h"
+
+#include <QElapsedTimer>
+
+using namespace ic::testing;
+using ic::proto::WireMessage;
+
+class LimitsTest : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<TestProcess> m_server;
+
+    static QList<qint64> textIds(const FrameRecorder &frames)
+    {
+        QList<qint64> ids;
+        for (const ServerFrame &frame : frames.frames())
+            if (frame.kind() == Command::TextMessage && frame.messages && !frame.messages->isEmpty())
+                ids << frame.messages->first().id.value_or(-1);
+        return ids;
+    }
+
+private slots:
+    void cleanup()
+    {
+        qDeleteAll(findChildren<QObject *>(Qt::FindDirectChildrenOnly));
+        m_server.reset();
+    }
+
+    // §2.8: 1000 kept; N_M_LIMIT_A exactly three times, right after the messages that bring the
+    // count to 900, 950 and 990; N_M_LIMIT_R when dropping starts (lowest kept id 2) and again
+    // after a further 10 % (100) dropped; a new joiner gets exactly the newest 1000.
+    void messageCap()
+    {
+        m_server = startServer();
+        QVERIFY(m_server);
+        Peer a = connectPeer(*m_server, this), b = connectPeer(*m_server, this);
+        QVERIFY(a && b);
+        IC_VERIFY_RP(a.reply(a.client->createAndJoin(QStringLiteral("cap-room"))));
+        IC_VERIFY_RP(b.reply(b.client->join(QStringLiteral("cap-room"))));
+
+        constexpr int total = 1101;
+        QString last;
+        for (int i = 1; i <= total; ++i)
+            last = a.client->sendText(QStringLiteral("cap-room"), QStringLiteral("m%1").arg(i));
+        IC_VERIFY_RP(a.reply(last, 30000));
+        QVERIFY(b.frames->waitForCount(FrameRecorder::is(Command::TextMessage), total, 10000));
+
+        for (const Peer *p : {&a, &b}) {
+            const QList<ServerFrame> &frames = p->frames->frames();
+            // Each notice and the id of the TM just before it.
+            QList<qint64> approachingAfter;
+            QList<QPair<qint64, QString>> reachedAfter;
+            qint64 lastId = 0;
+            for (const ServerFrame &frame : frames) {
+                if (frame.kind() == Command::TextMessage)
+                    lastId = frame.messages->first().id.value_or(-1);
+                if (frame.kind() == Command::LimitApproaching) {
+                    approachingAfter << lastId;
+                    QVERIFY2(frame.messages && frame.messages->size() == 1
+                                 && frame.messages->first() == WireMessage{},
+                             dump(frame).constData());
+                    QVERIFY(frame.time.has_value());
+                }
+                if (frame.kind() == Command::LimitReached) {
+                    QVERIFY(frame.messages && frame.messages->size() == 1);
+                    reachedAfter << qMakePair(lastId, frame.messages->first().text.value_or(QString()));
+                }
+            }
+            QCOMPARE(approachingAfter, (QList<qint64>{900, 950, 990}));
+            QVERIFY2(reachedAfter.size() == 2, QByteArray::number(reachedAfter.size()).constData());
+            QCOMPARE(reachedAfter.at(0), qMakePair(qint64(1001), QStringLiteral("2")));
+            // "again after every further 10 % of the cap dropped": 100 more drops after the first
+            // one is message 1101 (lowest kept 102); counting the 100 drops from zero would be
+            // message 1100 (lowest kept 101). Both readings are accepted, nothing else.
+            QVERIFY2(reachedAfter.at(1) == qMakePair(qint64(1101), QStringLiteral("102"))
+                         || reachedAfter.at(1) == qMakePair(qint64(1100), QStringLiteral("101")),
+                     qPrintable(QStringLiteral("%1 / %2").arg(reachedAfter.at(1).first).arg(reachedAfter.at(1).second)));
+        }
+
+        Peer c = connectPeer(*m_server, this);
+        QVERIFY(c);
+        IC_VERIFY_RP(c.reply(c.client->join(QStringLiteral("cap-room")), 10000));
+        const auto all = c.frames->waitForFrame(FrameRecorder::is(Command::AllMessages), 1000);
+        QVERIFY(all && all->messages);
+        QCOMPARE(all->messages->size(), 1000);
+        for (int i = 0; i < 1000; ++i) {
+            const qint64 expected = total - 1000 + 1 + i;
+            if (all->messages->at(i).id != expected)
+                QFAIL(qPrintable(QStringLiteral("ALL_TM[%1].id = %2, expected %3")
+                                     .arg(i).arg(all->messages->at(i).id.value_or(-1)).arg(expected)));
+        }
+        QCOMPARE(all->messages->last().text, std::optional<QString>(QStringLiteral("m1101")));
+    }
+
+    // §2.6: every member receives the room's broadcasts in one order, TM ids ascending without
+    // gaps, while 20 members send at the same time.
+    void concurrentSendersSeeOneOrder()
+    {
+        m_server = startServer({QStringLiteral("--workers"), QStringLiteral("4")});
+        QVERIFY(m_server);
+        constexpr int members = 20;
+        constexpr int perMember = 25;
+        QList<Peer> peers;
+        for (int i = 0; i < members; ++i) {
+            Peer p = connectPeer(*m_server, this);
+            QVERIFY(p);
+            IC_VERIFY_RP(p.reply(p.client->createAndJoin(QStringLiteral("busy-room"))));
+            peers << p;
+        }
+        for (Peer &p : peers)
+            p.frames->clear();
+        // Interleaved: every member has messages in flight at the same time.
+        for (int round = 0; round < perMember; ++round)
+            for (int i = 0; i < members; ++i)
+                peers[i].client->sendText(QStringLiteral("busy-room"), QStringLiteral("%1:%2").arg(i).arg(round));
+        const int total = members * perMember;
+        for (const Peer &p : peers)
+            QVERIFY(p.frames->waitForCount(FrameRecorder::is(Command::TextMessage), total, 20000));
+
+        QList<QString> reference;
+        for (const ServerFrame &frame : peers.first().frames->frames(Command::TextMessage))
+            reference << frame.messages->first().text.value_or(QString());
+        const QList<qint64> referenceIds = textIds(*peers.first().frames);
+        QCOMPARE(referenceIds.size(), total);
+        for (int i = 0; i < total; ++i)
+            QCOMPARE(referenceIds.at(i), qint64(i + 1)); // ascending, no gap
+        for (const Peer &p : peers) {
+            QCOMPARE(textIds(*p.frames), referenceIds);
+            QList<QString> texts;
+            for (const ServerFrame &frame : p.frames->frames(Command::TextMessage))
+                texts << frame.messages->first().text.value_or(QString());
+            QCOMPARE(texts, reference);
+        }
+        // Each sender's messages keep the order it sent them in.
+        for (int i = 0; i < members; ++i) {
+            int expectedRound = 0;
+            for (const QString &text : reference)
+                if (text.startsWith(QString::number(i) + QLatin1Char(':')))
+                    QCOMPARE(text, QStringLiteral("%1:%2").arg(i).arg(expectedRound++));
+            QCOMPARE(expectedRound, perMember);
+        }
+    }
+
+    // §2.8: a client that cannot keep up is disconnected; the room is not slowed: the others
+    // receive everything promptly.
+    void slowConsumerIsDropped()
+    {
+        m_server = startServer({QStringLiteral("--outbound-limit"), QStringLiteral("262144")});
+        QVERIFY(m_server);
+        Peer a = connectPeer(*m_server, this), b = connectPeer(*m_server, this);
+        QVERIFY(a && b);
+        IC_VERIFY_RP(a.reply(a.client->createAndJoin(QStringLiteral("flood-room"))));
+        IC_VERIFY_RP(b.reply(b.client->join(QStringLiteral("flood-room"))));
+
+        auto *slow = new RawSocket(this);
+        QVERIFY(slow->open(m_server->port(), ic::session::createCookieValue()));
+        slow->sendText("{\"c\":\"R_J\",\"rq\":\"slow\",\"r\":{\"n\":\"flood-room\",\"p\":\"\"},\"uN\":null}");
+        const auto joined = slow->waitForFrame([](const ServerFrame &f) { return f.requestId == QStringLiteral("slow"); });
+        IC_VERIFY_RP(joined);
+        const QString slowId = *joined->userId;
+        slow->stopReading();
+
+        // ~27 MB of broadcasts: more than the kernel buffers of a loopback connection plus the
+        // 256 KiB outbound limit.
+        constexpr int count = 3000;
+        const QString text(9000, QLatin1Char('f'));
+        const qsizetype fromB = b.frames->size();
+        QElapsedTimer timer;
+        timer.start();
+        QString last;
+        for (int i = 0; i < count; ++i)
+            last = a.client->sendText(QStringLiteral("flood-room"), text);
+        IC_VERIFY_RP(a.reply(last, 40000));
+        const qint64 sentMs = timer.elapsed();
+        QVERIFY2(b.frames->waitForCount(FrameRecorder::is(Command::TextMessage), count, 3000),
+                 "a healthy member fell behind while a slow member was in the room");
+        qInfo("flood of %d messages: sender done after %lld ms, healthy receiver after %lld ms", count,
+              sentMs, timer.elapsed());
+
+        // The slow member was cut off: the room saw it go offline.
+        const auto offline = b.frames->waitForFrame(
+            [&](const ServerFrame &f) {
+                const auto user = findUser(f, slowId);
+                return f.kind() == Command::MembersChanged && user && !user->online;
+            },
+            5000, fromB);
+        QVERIFY2(offline, "the slow consumer was not disconnected");
+        const HttpResult metrics = httpGet(m_server->httpUrl(QStringLiteral("/metrics")));
+        QCOMPARE(metrics.status, 200);
+        const auto droppedCount = metricValue(metrics.body, QStringLiteral("instantchat_slow_clients_dropped_total"));
+        QVERIFY2(droppedCount && *droppedCount >= 1, "slow_clients_dropped_total not counted");
+        // B's stream is complete and in order.
+        const QList<qint64> ids = textIds(*b.frames);
+        QCOMPARE(ids.size(), count);
+        QCOMPARE(ids.last(), qint64(count));
+    }
+};
+
+QTEST_GUILESS_MAIN(LimitsTest)
+#include "tst_limits.moc"

@@ -1,0 +1,167 @@
+#pragma once
+// The connection engine: every simulated user is a raw non-blocking socket in ONE epoll set,
+// and Qt only sees the epoll descriptor (one QSocketNotifier) plus three timers. A Qt socket
+// object per user would cost a QObject, signal dispatch and extra buffer copies per delivery,
+// and with 10,000 users the glib dispatcher would poll() all of them on every wakeup.
+//
+// A user's life: GET / on the balancer (session cookie) → GET /pick_backend?roomName= (same
+// keep-alive connection when the balancer allows) → TCP to `bA` → WebSocket handshake with
+// Cookie and Origin → init frame → R_C_J → joined on its RP. Frames are built with the shared
+// codec (ic::proto, ic::ws); deliveries are read with the scanner in FrameScan.h.
+
+#include "FrameScan.h"
+#include "Http.h"
+#include "Stats.h"
+
+#include <QHash>
+#include <QMap>
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+#include <memory>
+#include <queue>
+#include <vector>
+
+class QSocketNotifier;
+
+namespace ic::load {
+
+struct EngineOptions
+{
+    QUrl balancer;
+    QByteArray origin;
+    QString roomPrefix;     // unique per run: rooms live for hours in the server's RAM
+    int textBytes = 160;
+    int concurrency = 256;  // users in setup at the same time
+    double connectRate = 0; // users started per second while setting up; 0 = unlimited
+    int setupTimeoutMs = 30000;
+    bool fullParse = false; // decode every frame with the shared codec instead of scanning
+};
+
+// Figures of one measurement window (reset between ramp steps).
+struct WindowCounters
+{
+    qint64 startNs = 0;
+    qint64 sent = 0;
+    qint64 expected = 0; // deliveries: sum over sends of the room's joined members at send time
+    qint64 received = 0;
+    qint64 late = 0;      // deliveries of messages sent before this window began
+    qint64 idGaps = 0;    // ids a receiver never saw: per-room loss detected by id gaps
+    qint64 reordered = 0; // an id not above the previous one a receiver saw
+    qint64 replies = 0;   // RP frames for our messages
+    LatencySamples latency;
+};
+
+class Engine : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Engine(EngineOptions options, QObject *parent = nullptr);
+    ~Engine() override;
+
+    bool resolveBalancer(QString *error);
+
+    // Adds `count` users, `usersPerRoom` to a room (rooms numbered from the current count).
+    void addUsers(int count, int usersPerRoom);
+    // Starts setting up every user not started yet (rate- and concurrency-limited).
+    void startSetup();
+    bool setupSettled() const { return m_joined + m_failed >= qint64(m_users.size()); }
+
+    // Every joined user sends a TM every `intervalSeconds`, starting at a random phase.
+    void startSending(double intervalSeconds);
+    void stopSending();
+    bool sending() const { return m_sendTimer.isActive(); }
+
+    void beginWindow(); // resets the window counters; deliveries of older sends count as late
+    WindowCounters &window() { return m_window; }
+
+    // Closes every socket (close frame first for WebSocket sessions).
+    void closeAll();
+
+    qint64 users() const { return qint64(m_users.size()); }
+    qint64 joined() const { return m_joined; }
+    qint64 failed() const { return m_failed; }
+    qint64 inSetup() const { return m_inSetup; }
+    qint64 connectedNow() const { return m_connected; }
+    qint64 disconnects() const { return m_disconnects; }
+    qint64 firstStartNs() const { return m_firstStartNs; }
+    qint64 lastJoinNs() const { return m_lastJoinNs; }
+    LatencySamples &joinLatency() { return m_joinLatency; }
+    const QMap<QString, qint64> &failures() const { return m_failures; }
+    const QMap<int, qint64> &errorCodes() const { return m_errorCodes; }
+    qint64 roomsWithGaps() const;
+    qint64 totalReceivedEver() const { return m_receivedEver; }
+    qint64 framesSeen() const { return m_framesSeen; }
+
+private:
+    struct User;
+    struct Room
+    {
+        QString name;
+        int members = 0; // joined and still connected
+        qint64 idGaps = 0;
+    };
+    enum class Phase : quint8;
+
+    void onEpollReady();
+    void handleEvent(User &user, quint32 events);
+    void onReadable(User &user);
+    void onData(User &user, const char *data, qsizetype size);
+    void onPeerClosed(User &user);
+    void onConnected(User &user);
+    bool connectTo(User &user, const Endpoint &endpoint);
+    void sendBytes(User &user, QByteArrayView data);
+    void flush(User &user);
+    void setWantWrite(User &user, bool want);
+    void closeSocket(User &user);
+
+    void startUser(User &user);
+    void sendHttpRequest(User &user);
+    void onHttpResponse(User &user, const HttpResponse &response);
+    void onHandshakeData(User &user);
+    void processFrames(User &user);
+    void onPayload(User &user, const QByteArray &payload);
+    void onJoined(User &user);
+    void fail(User &user, const QString &reason);
+    void lose(User &user); // a joined user's connection ended
+
+    void pumpSetup();
+    void checkSetupTimeouts();
+    void sendTick();
+    void keepAliveTick();
+    void sendMessage(User &user);
+
+    EngineOptions m_options;
+    Endpoint m_balancer;
+    QHash<QString, Endpoint> m_backends; // bA → resolved address
+    int m_epoll = -1;
+    QSocketNotifier *m_notifier = nullptr;
+    std::vector<std::unique_ptr<User>> m_users;
+    std::vector<Room> m_rooms;
+    std::vector<char> m_readBuffer;
+
+    // Setup
+    size_t m_nextToStart = 0;
+    qint64 m_started = 0;
+    qint64 m_setupStartNs = 0;
+    qint64 m_inSetup = 0, m_joined = 0, m_failed = 0, m_connected = 0, m_disconnects = 0;
+    qint64 m_firstStartNs = 0, m_lastJoinNs = 0;
+    QTimer m_pumpTimer;
+    int m_pumpTicks = 0;
+    LatencySamples m_joinLatency;
+    QMap<QString, qint64> m_failures;
+    QMap<int, qint64> m_errorCodes;
+
+    // Sending
+    using Due = std::pair<qint64, int>; // (due time ns, user index)
+    std::priority_queue<Due, std::vector<Due>, std::greater<Due>> m_schedule;
+    qint64 m_intervalNs = 0;
+    QTimer m_sendTimer;
+    QTimer m_keepAliveTimer;
+    int m_keepAliveSlot = 0;
+    WindowCounters m_window;
+    qint64 m_receivedEver = 0;
+    qint64 m_framesSeen = 0;
+};
+
+} // namespace ic::load

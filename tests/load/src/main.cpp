@@ -1,0 +1,696 @@
+// instantchat-loadtest: drives protocol v1 through the real entry points (balancer GET /,
+// /pick_backend, WebSocket, init frame, R_C_J) and reports throughput, latency, loss and the
+// server's CPU and memory. One thread, one epoll set: see Engine.h for why.
+
+#include "Engine.h"
+#include "Stats.h"
+
+#include "system/ProcessStats.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTimer>
+#include <cstdio>
+#include <functional>
+#include <sys/resource.h>
+
+using namespace ic::load;
+
+namespace {
+
+struct Settings
+{
+    QString scenario;
+    int rooms = 10;
+    int users = 100;
+    double interval = 1;
+    double duration = 20;
+    int connections = 10000;
+    int joins = 5000;
+    double rampStart = 1, rampStep = 1, rampMax = 10;
+    double p99BoundMs = 50;
+    double drainSeconds = 5;
+    qint64 serverPid = 0;
+    bool jsonOnly = false;
+};
+
+// Runs the event loop for `ms` milliseconds.
+void runFor(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+// Runs the event loop until `done` holds (checked every 10 ms) or `timeoutMs` passed.
+bool runUntil(const std::function<bool()> &done, int timeoutMs)
+{
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer check;
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    check.start(10);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    loop.exec();
+    return done();
+}
+
+double round2(double value)
+{
+    return std::round(value * 100) / 100;
+}
+
+// Generator CPU over a window: a saturated generator measures itself, not the server.
+struct GeneratorCpu
+{
+    double cpuBegin = 0;
+    qint64 beginNs = 0;
+    double percent = 0;
+    void begin()
+    {
+        cpuBegin = ic::sys::processCpuSeconds();
+        beginNs = monotonicNs();
+    }
+    void end()
+    {
+        const double wall = double(monotonicNs() - beginNs) / 1e9;
+        percent = wall > 0 ? (ic::sys::processCpuSeconds() - cpuBegin) / wall * 100 : 0;
+    }
+};
+
+
+QString ms(const QJsonObject &latency)
+{
+    return QStringLiteral("p50 %1 ms, p90 %2 ms, p99 %3 ms, max %4 ms")
+        .arg(latency.value(QStringLiteral("p50")).toDouble())
+        .arg(latency.value(QStringLiteral("p90")).toDouble())
+        .arg(latency.value(QStringLiteral("p99")).toDouble())
+        .arg(latency.value(QStringLiteral("max")).toDouble());
+}
+
+QString counts(const QJsonObject &map)
+{
+    if (map.isEmpty())
+        return QStringLiteral("none");
+    QStringList parts;
+    for (auto it = map.begin(); it != map.end(); ++it)
+        parts << QStringLiteral("%1 x%2").arg(it.key()).arg(it.value().toInteger());
+    return parts.join(QStringLiteral(", "));
+}
+
+QString mib(qint64 bytes)
+{
+    return QStringLiteral("%1 MiB").arg(double(bytes) / 1048576.0, 0, 'f', 1);
+}
+
+void line(const char *label, const QString &text)
+{
+    std::printf("  %-12s %s\n", label, qPrintable(text));
+}
+
+void printDeliveries(const QJsonObject &d)
+{
+    line("messages", QStringLiteral("sent %1; deliveries expected %2, received %3, lost %4 "
+                                    "(id gaps %5 in %6 rooms, reordered %7, late %8)")
+                         .arg(d.value(QStringLiteral("messages_sent")).toInteger())
+                         .arg(d.value(QStringLiteral("expected")).toInteger())
+                         .arg(d.value(QStringLiteral("received")).toInteger())
+                         .arg(d.value(QStringLiteral("lost")).toInteger())
+                         .arg(d.value(QStringLiteral("id_gaps")).toInteger())
+                         .arg(d.value(QStringLiteral("rooms_with_gaps")).toInteger())
+                         .arg(d.value(QStringLiteral("reordered")).toInteger())
+                         .arg(d.value(QStringLiteral("late")).toInteger()));
+    line("throughput", QStringLiteral("%1 deliveries/s").arg(d.value(QStringLiteral("per_second")).toDouble(), 0, 'f', 0));
+    line("latency", ms(d.value(QStringLiteral("latency_ms")).toObject()));
+}
+
+void printServer(const QJsonObject &server)
+{
+    if (server.isEmpty())
+        return;
+    QString text = QStringLiteral("pid %1: CPU %2 s in %3 s (%4% of a core)")
+                       .arg(server.value(QStringLiteral("pid")).toInteger())
+                       .arg(server.value(QStringLiteral("cpu_seconds")).toDouble())
+                       .arg(server.value(QStringLiteral("window_s")).toDouble())
+                       .arg(server.value(QStringLiteral("cpu_percent")).toDouble());
+    if (server.contains(QStringLiteral("cpu_us_per_delivery")))
+        text += QStringLiteral(", %1 us CPU per delivery").arg(server.value(QStringLiteral("cpu_us_per_delivery")).toDouble());
+    line("server", text);
+    QString memory = QStringLiteral("peak RSS %1 (baseline %2)")
+                         .arg(mib(server.value(QStringLiteral("peak_rss_bytes")).toInteger()),
+                              mib(server.value(QStringLiteral("baseline_rss_bytes")).toInteger()));
+    if (server.contains(QStringLiteral("rss_per_connection_bytes")))
+        memory += QStringLiteral(", %1 KiB per connection")
+                      .arg(double(server.value(QStringLiteral("rss_per_connection_bytes")).toInteger()) / 1024, 0, 'f', 1);
+    line("", memory);
+    QStringList threads;
+    for (const QJsonValue &value : server.value(QStringLiteral("threads")).toArray()) {
+        const QJsonObject thread = value.toObject();
+        if (threads.size() < 8)
+            threads << QStringLiteral("%1(%2) %3%").arg(thread.value(QStringLiteral("name")).toString())
+                           .arg(thread.value(QStringLiteral("tid")).toInteger())
+                           .arg(thread.value(QStringLiteral("cpu_percent")).toDouble());
+    }
+    if (!threads.isEmpty())
+        line("", QStringLiteral("threads: ") + threads.join(QStringLiteral(", ")));
+}
+
+void printSummary(const QJsonObject &result)
+{
+    std::printf("=== instantchat-loadtest %s: %s ===\n", qPrintable(result.value(QStringLiteral("scenario")).toString()),
+                result.value(QStringLiteral("ok")).toBool() ? "OK" : "PROBLEMS");
+    line("parameters", QString::fromUtf8(QJsonDocument(result.value(QStringLiteral("params")).toObject()).toJson(QJsonDocument::Compact)));
+    const QJsonObject c = result.value(QStringLiteral("connections")).toObject();
+    const QJsonObject join = c.value(QStringLiteral("join_latency_ms")).toObject();
+    line("connections", QStringLiteral("%1 of %2 ok, %3 failed (%4), %5 disconnects")
+                            .arg(c.value(QStringLiteral("ok")).toInteger()).arg(c.value(QStringLiteral("requested")).toInteger())
+                            .arg(c.value(QStringLiteral("failed")).toInteger())
+                            .arg(counts(c.value(QStringLiteral("failures")).toObject()))
+                            .arg(c.value(QStringLiteral("disconnects")).toInteger()));
+    line("join", QStringLiteral("latency p50 %1 ms, p99 %2 ms, max %3 ms (GET / to RP)")
+                     .arg(join.value(QStringLiteral("p50")).toDouble()).arg(join.value(QStringLiteral("p99")).toDouble())
+                     .arg(join.value(QStringLiteral("max")).toDouble()));
+    if (result.contains(QStringLiteral("joins_per_s")))
+        line("join rate", QStringLiteral("%1 joins/s").arg(result.value(QStringLiteral("joins_per_s")).toDouble(), 0, 'f', 0));
+    if (result.contains(QStringLiteral("deliveries")))
+        printDeliveries(result.value(QStringLiteral("deliveries")).toObject());
+    for (const QJsonValue &value : result.value(QStringLiteral("steps")).toArray()) {
+        const QJsonObject step = value.toObject();
+        const QJsonObject d = step.value(QStringLiteral("deliveries")).toObject();
+        const QJsonObject latency = d.value(QStringLiteral("latency_ms")).toObject();
+        line("ramp step", QStringLiteral("%1 msg/s per user: %2 deliveries/s (target %3), p99 %4 ms, lost %5, "
+                                         "server %6 us/delivery, gen CPU %7% -> %8")
+                              .arg(step.value(QStringLiteral("rate_per_user")).toDouble())
+                              .arg(d.value(QStringLiteral("per_second")).toDouble(), 0, 'f', 0)
+                              .arg(step.value(QStringLiteral("target_deliveries_per_s")).toDouble(), 0, 'f', 0)
+                              .arg(latency.value(QStringLiteral("p99")).toDouble())
+                              .arg(d.value(QStringLiteral("lost")).toInteger())
+                              .arg(step.value(QStringLiteral("server")).toObject().value(QStringLiteral("cpu_us_per_delivery")).toDouble())
+                              .arg(step.value(QStringLiteral("generator_cpu_percent")).toDouble())
+                              .arg(step.value(QStringLiteral("good")).toBool() ? QStringLiteral("good") : QStringLiteral("BAD")));
+    }
+    if (result.contains(QStringLiteral("last_good"))) {
+        const QJsonObject good = result.value(QStringLiteral("last_good")).toObject();
+        line("last good", good.isEmpty() ? QStringLiteral("none (the first step already failed)")
+                                         : QStringLiteral("%1 msg/s per user, %2 deliveries/s")
+                                               .arg(good.value(QStringLiteral("rate_per_user")).toDouble())
+                                               .arg(good.value(QStringLiteral("deliveries")).toObject().value(QStringLiteral("per_second")).toDouble(), 0, 'f', 0));
+    }
+    line("errors", counts(result.value(QStringLiteral("errors")).toObject()));
+    const QJsonObject generator = result.value(QStringLiteral("generator")).toObject();
+    line("generator", QStringLiteral("CPU %1% of a core%2").arg(generator.value(QStringLiteral("cpu_percent")).toDouble())
+                          .arg(generator.value(QStringLiteral("saturated")).toBool() ? QStringLiteral(" — SATURATED, results invalid") : QString()));
+    printServer(result.value(QStringLiteral("server")).toObject());
+}
+
+class Runner
+{
+public:
+    Runner(Engine &engine, const Settings &settings, ServerProbe &probe)
+        : m_engine(engine), m_settings(settings), m_probe(probe)
+    {
+        m_progress.setInterval(1000);
+        QObject::connect(&m_progress, &QTimer::timeout, [this] { progress(); });
+        if (!settings.jsonOnly)
+            m_progress.start();
+        m_progressStartNs = monotonicNs();
+        m_progressCpu.sample();
+    }
+
+    int run();
+
+private:
+    void progress();
+    void setupUsers(int count, int perRoom, int timeoutMs);
+    QJsonObject connectionsJson();
+    QJsonObject errorsJson();
+    QJsonObject deliveriesJson(double windowSeconds, bool withLatency);
+    QJsonObject serverJson(qint64 deliveries, qint64 connections, qint64 baselineRss);
+    void drain();
+    int finish(QJsonObject result, bool ok);
+
+    int fanout();
+    int idle();
+    int joinstorm();
+    int ramp();
+
+    Engine &m_engine;
+    const Settings &m_settings;
+    ServerProbe &m_probe;
+    QTimer m_progress;
+    QString m_phase = QStringLiteral("setup");
+    qint64 m_progressStartNs = 0;
+    qint64 m_lastReceived = 0;
+    ic::sys::CpuSampler m_progressCpu;
+    GeneratorCpu m_generator;
+};
+
+void Runner::progress()
+{
+    m_progressCpu.sample();
+    m_probe.sample();
+    const qint64 received = m_engine.totalReceivedEver();
+    const WindowCounters &window = m_engine.window();
+    std::fprintf(stderr,
+                 "[%s %4.0fs] joined %lld/%lld failed %lld in-setup %lld | sent %lld recv %lld (%lld/s) | "
+                 "gen cpu %.0f%%%s\n",
+                 qPrintable(m_phase), double(monotonicNs() - m_progressStartNs) / 1e9,
+                 qlonglong(m_engine.joined()), qlonglong(m_engine.users()), qlonglong(m_engine.failed()),
+                 qlonglong(m_engine.inSetup()), qlonglong(window.sent), qlonglong(window.received),
+                 qlonglong(received - m_lastReceived), m_progressCpu.processPercent(),
+                 m_progressCpu.processPercent() >= 90 ? " SATURATED" : "");
+    m_lastReceived = received;
+}
+
+void Runner::setupUsers(int count, int perRoom, int timeoutMs)
+{
+    m_phase = QStringLiteral("setup");
+    m_engine.addUsers(count, perRoom);
+    m_engine.startSetup();
+    runUntil([this] { return m_engine.setupSettled(); }, timeoutMs);
+}
+
+QJsonObject Runner::connectionsJson()
+{
+    QJsonObject failures;
+    for (auto it = m_engine.failures().begin(); it != m_engine.failures().end(); ++it)
+        failures.insert(it.key(), it.value());
+    LatencySamples &join = m_engine.joinLatency();
+    return QJsonObject{
+        {QStringLiteral("requested"), m_engine.users()},
+        {QStringLiteral("ok"), m_engine.joined()},
+        {QStringLiteral("failed"), m_engine.users() - m_engine.joined()},
+        {QStringLiteral("failures"), failures},
+        {QStringLiteral("disconnects"), m_engine.disconnects()},
+        {QStringLiteral("join_latency_ms"),
+         QJsonObject{{QStringLiteral("p50"), round2(join.percentileMs(50))},
+                     {QStringLiteral("p99"), round2(join.percentileMs(99))},
+                     {QStringLiteral("max"), round2(join.maxMs())}}},
+    };
+}
+
+QJsonObject Runner::errorsJson()
+{
+    QJsonObject errors;
+    for (auto it = m_engine.errorCodes().begin(); it != m_engine.errorCodes().end(); ++it)
+        errors.insert(QString::number(it.key()), it.value());
+    return errors;
+}
+
+QJsonObject Runner::deliveriesJson(double windowSeconds, bool withLatency)
+{
+    WindowCounters &window = m_engine.window();
+    QJsonObject result{
+        {QStringLiteral("messages_sent"), window.sent},
+        {QStringLiteral("expected"), window.expected},
+        {QStringLiteral("received"), window.received},
+        {QStringLiteral("lost"), qMax<qint64>(0, window.expected - window.received)},
+        {QStringLiteral("id_gaps"), window.idGaps},
+        {QStringLiteral("rooms_with_gaps"), m_engine.roomsWithGaps()},
+        {QStringLiteral("reordered"), window.reordered},
+        {QStringLiteral("late"), window.late},
+        {QStringLiteral("per_second"), round2(windowSeconds > 0 ? double(window.received) / windowSeconds : 0)},
+    };
+    if (withLatency) {
+        result.insert(QStringLiteral("latency_ms"),
+                      QJsonObject{{QStringLiteral("p50"), round2(window.latency.percentileMs(50))},
+                                  {QStringLiteral("p90"), round2(window.latency.percentileMs(90))},
+                                  {QStringLiteral("p99"), round2(window.latency.percentileMs(99))},
+                                  {QStringLiteral("max"), round2(window.latency.maxMs())}});
+    }
+    return result;
+}
+
+QJsonObject Runner::serverJson(qint64 deliveries, qint64 connections, qint64 baselineRss)
+{
+    if (!m_probe.enabled())
+        return {};
+    const double seconds = m_probe.windowSeconds();
+    QJsonArray threads;
+    for (const ThreadCpu &thread : m_probe.threads()) {
+        if (thread.seconds <= 0)
+            continue;
+        threads.append(QJsonObject{{QStringLiteral("tid"), thread.tid},
+                                   {QStringLiteral("name"), thread.name},
+                                   {QStringLiteral("cpu_seconds"), round2(thread.seconds)},
+                                   {QStringLiteral("cpu_percent"), round2(seconds > 0 ? thread.seconds / seconds * 100 : 0)}});
+    }
+    QJsonObject result{
+        {QStringLiteral("pid"), m_probe.pid()},
+        {QStringLiteral("window_s"), round2(seconds)},
+        {QStringLiteral("cpu_seconds"), round2(m_probe.cpuSeconds())},
+        {QStringLiteral("cpu_percent"), round2(seconds > 0 ? m_probe.cpuSeconds() / seconds * 100 : 0)},
+        {QStringLiteral("peak_rss_bytes"), m_probe.peakRss()},
+        {QStringLiteral("baseline_rss_bytes"), baselineRss},
+        {QStringLiteral("threads"), threads},
+    };
+    if (deliveries > 0)
+        result.insert(QStringLiteral("cpu_us_per_delivery"), round2(m_probe.cpuSeconds() * 1e6 / double(deliveries)));
+    if (connections > 0 && baselineRss > 0)
+        result.insert(QStringLiteral("rss_per_connection_bytes"),
+                      qint64((m_probe.peakRss() - baselineRss) / connections));
+    return result;
+}
+
+void Runner::drain()
+{
+    m_phase = QStringLiteral("drain");
+    WindowCounters &window = m_engine.window();
+    runUntil([&] { return window.received >= window.expected; }, int(m_settings.drainSeconds * 1000));
+}
+
+int Runner::finish(QJsonObject result, bool ok)
+{
+    m_progress.stop();
+    result.insert(QStringLiteral("scenario"), m_settings.scenario);
+    result.insert(QStringLiteral("ok"), ok);
+    result.insert(QStringLiteral("generator"),
+                  QJsonObject{{QStringLiteral("cpu_percent"), round2(m_generator.percent)},
+                              {QStringLiteral("saturated"), m_generator.percent >= 90},
+                              {QStringLiteral("frames_seen"), m_engine.framesSeen()}});
+    if (m_generator.percent >= 90)
+        std::fprintf(stderr, "WARNING: the generator used %.0f%% of a core in the measured window: it is "
+                             "saturated and the figures describe it, not the server\n", m_generator.percent);
+    if (!m_settings.jsonOnly)
+        printSummary(result);
+    std::printf("RESULT %s\n", QJsonDocument(result).toJson(QJsonDocument::Compact).constData());
+    std::fflush(stdout);
+    m_engine.closeAll();
+    return ok ? 0 : 1;
+}
+
+int Runner::run()
+{
+    if (m_settings.scenario == QLatin1StringView("fanout"))
+        return fanout();
+    if (m_settings.scenario == QLatin1StringView("idle"))
+        return idle();
+    if (m_settings.scenario == QLatin1StringView("joinstorm"))
+        return joinstorm();
+    return ramp();
+}
+
+int Runner::fanout()
+{
+    const qint64 baselineRss = m_probe.rssNow();
+    setupUsers(m_settings.rooms * m_settings.users, m_settings.users, 120000);
+    // Let the join broadcasts (R_M_CH to every member per join) finish before measuring.
+    m_phase = QStringLiteral("settle");
+    runFor(1000);
+
+    m_phase = QStringLiteral("fanout");
+    m_engine.beginWindow();
+    m_probe.begin();
+    m_generator.begin();
+    m_engine.startSending(m_settings.interval);
+    runFor(int(m_settings.duration * 1000));
+    m_engine.stopSending();
+    drain();
+    m_generator.end();
+    m_probe.end();
+
+    const WindowCounters &window = m_engine.window();
+    QJsonObject result{
+        {QStringLiteral("params"), QJsonObject{{QStringLiteral("rooms"), m_settings.rooms},
+                                               {QStringLiteral("users"), m_settings.users},
+                                               {QStringLiteral("interval_s"), m_settings.interval},
+                                               {QStringLiteral("duration_s"), m_settings.duration}}},
+        {QStringLiteral("connections"), connectionsJson()},
+        {QStringLiteral("deliveries"), deliveriesJson(m_settings.duration, true)},
+        {QStringLiteral("errors"), errorsJson()},
+    };
+    if (m_probe.enabled())
+        result.insert(QStringLiteral("server"), serverJson(window.received, m_engine.joined(), baselineRss));
+    const bool ok = m_engine.joined() == m_engine.users() && window.received == window.expected
+        && window.idGaps == 0 && m_engine.errorCodes().isEmpty() && m_engine.disconnects() == 0;
+    return finish(result, ok);
+}
+
+int Runner::idle()
+{
+    const qint64 baselineRss = m_probe.rssNow();
+    setupUsers(m_settings.connections, m_settings.users, 300000);
+    m_phase = QStringLiteral("settle");
+    runFor(2000);
+    // RSS growth per connection is read once the joins have settled, before the idle window.
+    const qint64 settledRss = m_probe.rssNow();
+
+    m_phase = QStringLiteral("idle");
+    m_engine.beginWindow();
+    m_probe.begin();
+    m_generator.begin();
+    runFor(int(m_settings.duration * 1000));
+    m_generator.end();
+    m_probe.end();
+
+    QJsonObject server = serverJson(0, 0, baselineRss);
+    if (m_probe.enabled() && m_engine.joined() > 0) {
+        server.insert(QStringLiteral("settled_rss_bytes"), settledRss);
+        server.insert(QStringLiteral("rss_per_connection_bytes"), (settledRss - baselineRss) / m_engine.joined());
+        server.insert(QStringLiteral("idle_cpu_percent"), server.value(QStringLiteral("cpu_percent")));
+    }
+    QJsonObject result{
+        {QStringLiteral("params"), QJsonObject{{QStringLiteral("connections"), m_settings.connections},
+                                               {QStringLiteral("users"), m_settings.users},
+                                               {QStringLiteral("duration_s"), m_settings.duration}}},
+        {QStringLiteral("connections"), connectionsJson()},
+        {QStringLiteral("errors"), errorsJson()},
+    };
+    if (m_probe.enabled())
+        result.insert(QStringLiteral("server"), server);
+    const bool ok = m_engine.joined() == m_engine.users() && m_engine.errorCodes().isEmpty()
+        && m_engine.disconnects() == 0;
+    return finish(result, ok);
+}
+
+int Runner::joinstorm()
+{
+    const qint64 baselineRss = m_probe.rssNow();
+    m_probe.begin();
+    m_generator.begin();
+    setupUsers(m_settings.joins, m_settings.users, 300000);
+    m_generator.end();
+    m_probe.end();
+    const double seconds = double(m_engine.lastJoinNs() - m_engine.firstStartNs()) / 1e9;
+    QJsonObject result{
+        {QStringLiteral("params"), QJsonObject{{QStringLiteral("joins"), m_settings.joins},
+                                               {QStringLiteral("users"), m_settings.users}}},
+        {QStringLiteral("connections"), connectionsJson()},
+        {QStringLiteral("joins_per_s"), round2(seconds > 0 ? double(m_engine.joined()) / seconds : 0)},
+        {QStringLiteral("errors"), errorsJson()},
+    };
+    if (m_probe.enabled())
+        result.insert(QStringLiteral("server"), serverJson(0, m_engine.joined(), baselineRss));
+    const bool ok = m_engine.joined() == m_engine.users() && m_engine.errorCodes().isEmpty();
+    return finish(result, ok);
+}
+
+int Runner::ramp()
+{
+    setupUsers(m_settings.rooms * m_settings.users, m_settings.users, 120000);
+    m_phase = QStringLiteral("settle");
+    runFor(1000);
+    QJsonArray steps;
+    QJsonObject lastGood;
+    const qint64 perRoom = m_settings.users;
+    m_generator.begin();
+    double worstGenerator = 0;
+    int step = 0;
+    for (double rate = m_settings.rampStart; rate <= m_settings.rampMax + 1e-9; rate += m_settings.rampStep, ++step) {
+        m_phase = QStringLiteral("ramp %1/s").arg(rate);
+        const qint64 errorsBefore = [&] {
+            qint64 sum = 0;
+            for (qint64 n : m_engine.errorCodes())
+                sum += n;
+            return sum;
+        }();
+        const qint64 disconnectsBefore = m_engine.disconnects();
+        GeneratorCpu generator;
+        m_engine.beginWindow();
+        m_probe.begin();
+        generator.begin();
+        m_engine.startSending(1.0 / rate);
+        runFor(int(m_settings.duration * 1000));
+        m_engine.stopSending();
+        drain();
+        generator.end();
+        m_probe.end();
+        worstGenerator = qMax(worstGenerator, generator.percent);
+        WindowCounters &window = m_engine.window();
+        qint64 errorsAfter = 0;
+        for (qint64 n : m_engine.errorCodes())
+            errorsAfter += n;
+        const double p99 = window.latency.percentileMs(99);
+        const bool good = window.received == window.expected && window.idGaps == 0 && p99 <= m_settings.p99BoundMs
+            && errorsAfter == errorsBefore && m_engine.disconnects() == disconnectsBefore;
+        QJsonObject entry{
+            {QStringLiteral("step"), step},
+            {QStringLiteral("rate_per_user"), rate},
+            {QStringLiteral("target_deliveries_per_s"), round2(rate * double(m_engine.joined()) * double(perRoom))},
+            {QStringLiteral("deliveries"), deliveriesJson(m_settings.duration, true)},
+            {QStringLiteral("generator_cpu_percent"), round2(generator.percent)},
+            {QStringLiteral("good"), good},
+        };
+        if (m_probe.enabled())
+            entry.insert(QStringLiteral("server"), serverJson(window.received, 0, 0));
+        steps.append(entry);
+        if (!m_settings.jsonOnly)
+            std::fprintf(stderr, "ramp step %d: %.2f msg/s per user → %.0f deliveries/s, p99 %.2f ms, lost %lld: %s\n",
+                         step, rate, double(window.received) / m_settings.duration, p99,
+                         qlonglong(qMax<qint64>(0, window.expected - window.received)), good ? "good" : "BAD");
+        if (!good)
+            break;
+        lastGood = entry;
+    }
+    m_generator.end();
+    m_generator.percent = worstGenerator; // the busiest step is the one that may invalidate the run
+    QJsonObject result{
+        {QStringLiteral("params"), QJsonObject{{QStringLiteral("rooms"), m_settings.rooms},
+                                               {QStringLiteral("users"), m_settings.users},
+                                               {QStringLiteral("step_duration_s"), m_settings.duration},
+                                               {QStringLiteral("p99_bound_ms"), m_settings.p99BoundMs}}},
+        {QStringLiteral("connections"), connectionsJson()},
+        {QStringLiteral("steps"), steps},
+        {QStringLiteral("last_good"), lastGood},
+        {QStringLiteral("errors"), errorsJson()},
+    };
+    const bool ok = m_engine.joined() == m_engine.users();
+    return finish(result, ok);
+}
+
+void raiseFileLimit()
+{
+    // Every simulated user is a socket; 10,000 users need more than the usual soft limit.
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("instantchat-loadtest"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(INSTANTCHAT_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Load generator for instantchat (protocol v1 through the balancer and the room servers).\n\n"
+        "Scenarios:\n"
+        "  fanout     R rooms x U users; each user sends a TM every I s (random phase) for D s;\n"
+        "             end-to-end latency, deliveries expected vs received, loss by id gaps.\n"
+        "             Defaults: --rooms 10 --users 100 --interval 1 --duration 20.\n"
+        "  idle       C connections in rooms of U users, keep-alives only; server RSS per\n"
+        "             connection and idle CPU. Defaults: --connections 10000 --users 50 --duration 10.\n"
+        "  joinstorm  N users join (GET / -> /pick_backend -> WebSocket -> R_C_J) as fast as the\n"
+        "             concurrency allows, U per room; joins/s and join latency. Defaults: --joins 5000 --users 50.\n"
+        "  ramp       fan-out whose per-user send rate rises from --ramp-start by --ramp-step (msg/s)\n"
+        "             up to --ramp-max, D s per step (default 5), until p99 > --p99-bound-ms or a loss.\n\n"
+        "Output: a progress line per second on stderr, a human summary, and one line\n"
+        "`RESULT {json}` on stdout. Exit status 0 when counts are clean (every connection joined,\n"
+        "nothing lost, no ER, no disconnect), 1 otherwise, 2 on bad arguments."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    auto option = [&](const char *name, const char *description, const char *valueName = nullptr,
+                      const char *defaultValue = nullptr) {
+        QCommandLineOption result(QString::fromLatin1(name), QString::fromLatin1(description));
+        if (valueName) {
+            result.setValueName(QString::fromLatin1(valueName));
+            if (defaultValue)
+                result.setDefaultValue(QString::fromLatin1(defaultValue));
+        }
+        parser.addOption(result);
+        return result;
+    };
+    const auto balancerOption = option("balancer", "Balancer base URL (http only).", "URL", "http://127.0.0.1:8080");
+    const auto originOption = option("origin", "Origin header for the WebSocket handshake (default: the balancer URL's origin).", "ORIGIN");
+    const auto scenarioOption = option("scenario", "fanout | idle | joinstorm | ramp.", "NAME", "fanout");
+    const auto roomsOption = option("rooms", "Rooms (fanout, ramp).", "R", "10");
+    const auto usersOption = option("users", "Users per room (all scenarios; idle/joinstorm default 50).", "U");
+    const auto intervalOption = option("interval", "Seconds between two sends of one user (fanout).", "SECONDS", "1");
+    const auto durationOption = option("duration", "Seconds of sending (fanout), idling (idle) or per ramp step.", "SECONDS");
+    const auto textOption = option("text-bytes", "Bytes of message text.", "N", "160");
+    const auto connectionsOption = option("connections", "Connections (idle).", "C", "10000");
+    const auto joinsOption = option("joins", "Users that join (joinstorm).", "N", "5000");
+    const auto rampStartOption = option("ramp-start", "First ramp rate, messages/s per user.", "RATE", "1");
+    const auto rampStepOption = option("ramp-step", "Ramp rate increment, messages/s per user.", "RATE", "1");
+    const auto rampMaxOption = option("ramp-max", "Highest ramp rate, messages/s per user.", "RATE", "10");
+    const auto boundOption = option("p99-bound-ms", "Ramp: a step is good while delivery p99 stays within this.", "MS", "50");
+    const auto pidOption = option("server-pid", "Server process to measure via /proc (CPU, RSS, per-thread CPU).", "PID");
+    const auto jsonOption = option("json-only", "No progress lines and no human summary: only the RESULT line.");
+    const auto rateOption = option("connect-rate", "Users started per second during setup (0 = unlimited; joinstorm default 0, others 2000).", "N");
+    const auto concurrencyOption = option("concurrency", "Users in setup at the same time.", "N", "256");
+    const auto parseOption = option("parse", "How deliveries are read: scan (byte scanner) or full (shared JSON codec).", "MODE", "scan");
+    const auto drainOption = option("drain-seconds", "How long to wait for outstanding deliveries after sending stops.", "SECONDS", "5");
+    const auto timeoutOption = option("setup-timeout", "Seconds one user may take to join before it counts as failed.", "SECONDS", "30");
+    parser.process(app);
+
+    auto fail = [](const QString &message) {
+        std::fprintf(stderr, "instantchat-loadtest: %s\n", qPrintable(message));
+        return 2;
+    };
+    Settings settings;
+    settings.scenario = parser.value(scenarioOption);
+    const QStringList scenarios{QStringLiteral("fanout"), QStringLiteral("idle"), QStringLiteral("joinstorm"), QStringLiteral("ramp")};
+    if (!scenarios.contains(settings.scenario))
+        return fail(QStringLiteral("unknown scenario %1").arg(settings.scenario));
+    const bool manyUsers = settings.scenario == QLatin1StringView("idle") || settings.scenario == QLatin1StringView("joinstorm");
+    settings.rooms = parser.value(roomsOption).toInt();
+    settings.users = parser.isSet(usersOption) ? parser.value(usersOption).toInt() : (manyUsers ? 50 : 100);
+    settings.interval = parser.value(intervalOption).toDouble();
+    settings.duration = parser.isSet(durationOption) ? parser.value(durationOption).toDouble()
+        : settings.scenario == QLatin1StringView("fanout") ? 20
+        : settings.scenario == QLatin1StringView("ramp")   ? 5
+                                                           : 10;
+    settings.connections = parser.value(connectionsOption).toInt();
+    settings.joins = parser.value(joinsOption).toInt();
+    settings.rampStart = parser.value(rampStartOption).toDouble();
+    settings.rampStep = parser.value(rampStepOption).toDouble();
+    settings.rampMax = parser.value(rampMaxOption).toDouble();
+    settings.p99BoundMs = parser.value(boundOption).toDouble();
+    settings.drainSeconds = parser.value(drainOption).toDouble();
+    settings.serverPid = parser.value(pidOption).toLongLong();
+    settings.jsonOnly = parser.isSet(jsonOption);
+    if (settings.rooms < 1 || settings.users < 1 || settings.interval <= 0 || settings.duration <= 0
+        || settings.connections < 1 || settings.joins < 1 || settings.rampStart <= 0 || settings.rampStep <= 0)
+        return fail(QStringLiteral("counts, rates and durations must be positive"));
+
+    EngineOptions options;
+    options.balancer = QUrl(parser.value(balancerOption));
+    options.origin = parser.isSet(originOption)
+        ? parser.value(originOption).toUtf8()
+        : options.balancer.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo)
+              .toString().toUtf8();
+    options.textBytes = qBound(20, parser.value(textOption).toInt(), 10000);
+    options.concurrency = qMax(1, parser.value(concurrencyOption).toInt());
+    options.connectRate = parser.isSet(rateOption) ? parser.value(rateOption).toDouble()
+        : settings.scenario == QLatin1StringView("joinstorm") ? 0 : 2000;
+    options.fullParse = parser.value(parseOption) == QLatin1StringView("full");
+    options.setupTimeoutMs = int(parser.value(timeoutOption).toDouble() * 1000);
+    // A fresh room prefix per run: rooms outlive the run in the server's RAM for hours, and a
+    // reused room would hand every joiner its old messages.
+    options.roomPrefix = QStringLiteral("lt%1").arg(QRandomGenerator::system()->generate() & 0xFFFFFF, 6, 16, QLatin1Char('0'));
+
+    raiseFileLimit();
+    Engine engine(options);
+    QString error;
+    if (!engine.resolveBalancer(&error))
+        return fail(error);
+    ServerProbe probe(settings.serverPid);
+    if (probe.enabled() && probe.rssNow() <= 0)
+        return fail(QStringLiteral("cannot read /proc/%1").arg(settings.serverPid));
+    Runner runner(engine, settings, probe);
+    return runner.run();
+}

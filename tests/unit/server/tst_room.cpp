@@ -1,0 +1,550 @@
+// Room logic without sockets: message ring buffer and limit notices, votes, join checks and
+// their order, names, description, and the order of the frames a result carries.
+
+#include "protocol/ServerFrame.h"
+#include "rooms/AnonymousNames.h"
+#include "rooms/Room.h"
+#include "validation/Validation.h"
+
+#include <QSet>
+#include <QTest>
+
+using namespace ic::server;
+using ic::proto::ServerFrame;
+
+namespace {
+
+struct Member
+{
+    QUuid session = QUuid::createUuid();
+    quint64 connection;
+    QString userId;
+};
+
+ServerFrame decode(const RoomSend &send)
+{
+    const std::optional<ServerFrame> frame = ic::proto::decodeServerFrame(send.json);
+    if (!frame)
+        qFatal("undecodable frame %s", send.json.constData());
+    return *frame;
+}
+
+QStringList L(std::initializer_list<const char *> items)
+{
+    QStringList list;
+    for (const char *item : items)
+        list << QLatin1StringView(item);
+    return list;
+}
+
+QStringList commands(const RoomResult &result)
+{
+    QStringList list;
+    for (const RoomSend &send : result.sends)
+        list << decode(send).command;
+    return list;
+}
+
+int errorOf(const RoomResult &result)
+{
+    for (const RoomSend &send : result.sends) {
+        const ServerFrame frame = decode(send);
+        if (frame.command == u"ER")
+            return int(frame.errorCode());
+    }
+    return 0;
+}
+
+ic::proto::ClientFrame frame(const char *command, std::optional<qint64> id = std::nullopt,
+                             const QString &text = QString())
+{
+    ic::proto::ClientFrame f;
+    f.command = QLatin1StringView(command);
+    f.requestId = QStringLiteral("rq-") + QLatin1StringView(command);
+    if (id || !text.isNull()) {
+        ic::proto::ClientMessage message;
+        message.id = id;
+        message.text = text;
+        f.message = message;
+    }
+    return f;
+}
+
+class RoomFixture
+{
+public:
+    explicit RoomFixture(int cap = 1000, int maxUsers = 1000)
+    {
+        settings.limits.messagesKept = cap;
+        settings.limits.activeUsersMax = maxUsers;
+        settings.rateLimits = false;
+        settings.build = QStringLiteral("test-build");
+        room = std::make_unique<Room>(QStringLiteral("room"), creator.session, PasswordHash(), settings, now);
+        join(creator);
+    }
+
+    RoomResult join(Member &member, std::optional<QString> name = std::nullopt, bool created = false)
+    {
+        Room::JoinRequest request;
+        request.caller = caller(member);
+        request.userName = name;
+        request.created = created;
+        RoomResult result = room->join(request, ++now);
+        for (const RoomSend &send : result.sends) {
+            const ServerFrame f = decode(send);
+            if (f.command == u"RP" && f.userId)
+                member.userId = *f.userId;
+        }
+        return result;
+    }
+
+    Caller caller(const Member &member) const
+    {
+        Caller c;
+        c.session = member.session;
+        c.connection = member.connection;
+        c.requestId = QStringLiteral("rq");
+        return c;
+    }
+
+    RoomResult run(const Member &member, const ic::proto::ClientFrame &f)
+    {
+        ++now;
+        return room->command(caller(member), f, now, now / 1000000);
+    }
+
+    RoomResult post(const Member &member, const QString &text = QStringLiteral("hi"))
+    {
+        return run(member, frame("TM", std::nullopt, text));
+    }
+
+    RoomResult vote(const Member &member, qint64 id, bool support)
+    {
+        ic::proto::ClientFrame f = frame("TM_S_R", id);
+        f.support = support;
+        return run(member, f);
+    }
+
+    RoomSettings settings;
+    Member creator{QUuid::createUuid(), 1, {}};
+    std::unique_ptr<Room> room;
+    qint64 now = 1'700'000'000'000'000'000;
+};
+
+std::pair<qint64, qint64> counts(const RoomResult &result)
+{
+    for (const RoomSend &send : result.sends) {
+        const ServerFrame f = decode(send);
+        if (f.command == u"TM_S_R")
+            return {*f.messages->first().supportCount, *f.messages->first().rejectCount};
+    }
+    return {-1, -1};
+}
+
+} // namespace
+
+class TestRoom : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void anonymousNamesAreManyAndDistinct()
+    {
+        const QStringList &names = anonymousNames();
+        QSet<QString> keys;
+        for (const QString &name : names) {
+            QVERIFY(!name.isEmpty());
+            QCOMPARE(ic::validation::checkUserName(name), ic::proto::ErrorCode::None);
+            keys.insert(ic::validation::userNameKey(name));
+        }
+        QVERIFY(keys.size() >= 500);
+        QCOMPARE(keys.size(), names.size());
+    }
+
+    void joinSendsFramesInOrder()
+    {
+        RoomFixture f;
+        Member second{QUuid::createUuid(), 2, {}};
+        const RoomResult result = f.join(second);
+        QCOMPARE(commands(result), L({"R_M_CH", "R_M_CH", "ALL_TM", "R_CH_D", "RP"}));
+        QCOMPARE(result.sends[0].to, RoomSend::To::Others);
+        for (int i = 1; i < 5; ++i)
+            QCOMPARE(result.sends[i].to, RoomSend::To::Sender);
+        QVERIFY(!decode(result.sends[0]).build);
+        QCOMPARE(decode(result.sends[1]).build, QStringLiteral("test-build"));
+        QCOMPARE(decode(result.sends[2]).build, QStringLiteral("test-build"));
+        const ServerFrame description = decode(result.sends[3]);
+        QCOMPARE(description.messages->size(), 1);
+        QCOMPARE(description.messages->first().text, QString());
+        QCOMPARE(description.creatorUserId, f.creator.userId);
+        QCOMPARE(description.status, QStringLiteral("online"));
+        const ServerFrame reply = decode(result.sends[4]);
+        QCOMPARE(reply.details, QStringLiteral("room_joined;password=false"));
+        QCOMPARE(reply.roomId, f.room->id());
+        QCOMPARE(reply.time, f.room->createdAtNs());
+        QCOMPARE(reply.requestId, QStringLiteral("rq"));
+        QVERIFY(result.joined);
+
+        // The user list: external user first, then everyone, with online flags.
+        const auto users = *decode(result.sends[1]).users;
+        QCOMPARE(users.size(), 3);
+        QCOMPARE(users[0].id, QStringLiteral("00000000-0000-0000-0000-000000000000"));
+        QCOMPARE(users[0].name, QStringLiteral("external-user"));
+        QVERIFY(!users[0].anonymous && !users[0].online);
+        QVERIFY(users[2].anonymous && users[2].online);
+    }
+
+    void userIdsAreFreshPerRoom()
+    {
+        RoomFixture a, b;
+        Member same{QUuid::createUuid(), 5, {}};
+        a.join(same);
+        const QString first = same.userId;
+        b.join(same);
+        QVERIFY(!first.isEmpty());
+        QVERIFY(first != same.userId);
+        QVERIFY(same.userId != same.session.toString(QUuid::WithoutBraces));
+    }
+
+    void duplicateSessionReplacesOldSocket()
+    {
+        RoomFixture f;
+        Member again = f.creator;
+        again.connection = 9;
+        const RoomResult result = f.join(again);
+        QCOMPARE(result.sends.first().to, RoomSend::To::Connection);
+        QCOMPARE(result.sends.first().connection, quint64(1));
+        QVERIFY(result.sends.first().closeAfter);
+        QCOMPARE(errorOf(result), 209);
+        QCOMPARE(f.room->memberConnection(f.creator.session), std::optional<quint64>(9));
+        // The old socket no longer speaks for the member.
+        QCOMPARE(errorOf(f.post(f.creator)), 102);
+    }
+
+    void joinChecksInOrder()
+    {
+        RoomSettings settings;
+        settings.limits.activeUsersMax = 1;
+        settings.rateLimits = false;
+        PasswordHash password{QByteArray("salt"), QByteArray("key")};
+        Room room(QStringLiteral("room"), QUuid(), password, settings, 1);
+        Caller first{QUuid::createUuid(), 1, QStringLiteral("a"), 1};
+        Room::JoinRequest request;
+        request.caller = first;
+        // Password required for a new session.
+        QVERIFY(room.needsPasswordCheck(first.session, false));
+        QCOMPARE(errorOf(room.join(request, 2)), 203);
+        request.passwordGiven = true;
+        request.passwordMatches = true;
+        QVERIFY(room.join(request, 3).joined);
+        // Authorised now: no password needed, unless one is given.
+        QVERIFY(!room.needsPasswordCheck(first.session, false));
+        QVERIFY(room.needsPasswordCheck(first.session, true));
+        // Full comes before the password check; an active session is never refused.
+        Room::JoinRequest second;
+        second.caller = Caller{QUuid::createUuid(), 2, QStringLiteral("b"), 1};
+        QCOMPARE(room.precheckJoin(second.caller.session, false), ErrorCode::RoomFull);
+        QCOMPARE(errorOf(room.join(second, 4)), 208);
+        QCOMPARE(room.precheckJoin(first.session, false), ErrorCode::None);
+        // Authorising only is not refused for fullness.
+        QCOMPARE(room.precheckJoin(second.caller.session, true), ErrorCode::None);
+        // A room without password refuses a join that brings one that cannot match.
+        RoomFixture open;
+        Member guest{QUuid::createUuid(), 3, {}};
+        QVERIFY(open.room->needsPasswordCheck(guest.session, true));
+        Room::JoinRequest withPassword;
+        withPassword.caller = open.caller(guest);
+        withPassword.passwordGiven = true;
+        QCOMPARE(errorOf(open.room->join(withPassword, 5)), 203);
+        // Password before name: a wrong password with a taken name is 203.
+        Room::JoinRequest both;
+        both.caller = Caller{QUuid::createUuid(), 4, QStringLiteral("c"), 1};
+        both.userName = QStringLiteral("x");
+        QCOMPARE(errorOf(room.join(both, 6)), 203);
+    }
+
+    void authoriseOnlyStoresIdentityWithoutJoining()
+    {
+        RoomFixture f;
+        Member member{QUuid::createUuid(), 4, {}};
+        Room::JoinRequest request;
+        request.caller = f.caller(member);
+        request.userName = QStringLiteral("Zed");
+        request.authoriseOnly = true;
+        const RoomResult result = f.room->join(request, 10);
+        QCOMPARE(commands(result), L({"RP"}));
+        const ServerFrame reply = decode(result.sends.first());
+        QVERIFY(reply.userId && reply.roomId && reply.time && reply.details);
+        QVERIFY(!reply.build);
+        QVERIFY(!result.joined);
+        QCOMPARE(f.room->memberCount(), 1);
+        // Joining later keeps the same identity.
+        member.userId = *reply.userId;
+        const QString before = member.userId;
+        f.join(member);
+        QCOMPARE(member.userId, before);
+    }
+
+    void namesAreValidatedAndUnique()
+    {
+        RoomFixture f;
+        Member a{QUuid::createUuid(), 2, {}}, b{QUuid::createUuid(), 3, {}};
+        f.join(a, QStringLiteral("Anna"));
+        QCOMPARE(errorOf(f.join(b, QStringLiteral("aNNA"))), 204);
+        QCOMPARE(errorOf(f.join(b, QStringLiteral("%20anna%20"))), 204);
+        QCOMPARE(errorOf(f.join(b, QStringLiteral("Moderator"))), 204);
+        QCOMPARE(errorOf(f.join(b, QString(81, u'x'))), 205);
+        QVERIFY(f.join(b, QStringLiteral("Bea")).joined);
+
+        // Rename: trimmed, validated, empty → anonymous, broadcast then RP.
+        ic::proto::ClientFrame rename = frame("R_CH_UN");
+        rename.userName = QStringLiteral("%20Bo%20");
+        RoomResult result = f.run(b, rename);
+        QCOMPARE(commands(result), L({"R_M_CH", "RP"}));
+        QCOMPARE(result.sends[0].to, RoomSend::To::Members);
+        bool found = false;
+        const ServerFrame usersFrame = decode(result.sends[0]);
+        for (const auto &user : *usersFrame.users)
+            found = found || (user.id == b.userId && user.name == u"Bo" && !user.anonymous);
+        QVERIFY(found);
+        rename.userName = QStringLiteral("anna");
+        QCOMPARE(errorOf(f.run(b, rename)), 204);
+        rename.userName = QStringLiteral("external-user");
+        QCOMPARE(errorOf(f.run(b, rename)), 204);
+        rename.userName = QString(81, u'y');
+        QCOMPARE(errorOf(f.run(b, rename)), 205);
+        rename.userName = QStringLiteral("BO"); // own name, other case
+        QCOMPARE(errorOf(f.run(b, rename)), 0);
+        rename.userName = std::nullopt;
+        result = f.run(b, rename);
+        QCOMPARE(errorOf(result), 0);
+        const ServerFrame usersFrame = decode(result.sends[0]);
+        for (const auto &user : *usersFrame.users) {
+            if (user.id == b.userId)
+                QVERIFY(user.anonymous);
+        }
+        // The freed name can be taken by someone else.
+        rename.userName = QStringLiteral("Bo");
+        QCOMPARE(errorOf(f.run(a, rename)), 0);
+        // Not authorised at all.
+        Member stranger{QUuid::createUuid(), 8, {}};
+        QCOMPARE(errorOf(f.run(stranger, rename)), 206);
+    }
+
+    void descriptionRules()
+    {
+        RoomFixture f;
+        Member other{QUuid::createUuid(), 2, {}};
+        f.join(other);
+        QCOMPARE(errorOf(f.run(other, frame("R_CH_D", std::nullopt, QStringLiteral("x")))), 103);
+        QCOMPARE(errorOf(f.run(f.creator, frame("R_CH_D", std::nullopt, QString(401, u'd')))), 304);
+        // Counted decoded: 400 characters sent encoded as %41 are fine.
+        QString encoded;
+        for (int i = 0; i < 400; ++i)
+            encoded += QStringLiteral("%41");
+        QCOMPARE(errorOf(f.run(f.creator, frame("R_CH_D", std::nullopt, encoded))), 0);
+        const RoomResult result = f.run(f.creator, frame("R_CH_D", std::nullopt, QStringLiteral("about%20us")));
+        QCOMPARE(commands(result), L({"R_CH_D", "RP"}));
+        const ServerFrame d = decode(result.sends[0]);
+        QCOMPARE(d.messages->first().text, QStringLiteral("about%20us"));
+        QCOMPARE(d.creatorUserId, f.creator.userId);
+        QCOMPARE(d.status, QStringLiteral("online"));
+    }
+
+    void activeMemberChecks()
+    {
+        RoomFixture f;
+        Member stranger{QUuid::createUuid(), 7, {}};
+        QCOMPARE(errorOf(f.post(stranger)), 206);
+        Member wrongSocket = f.creator;
+        wrongSocket.connection = 99;
+        QCOMPARE(errorOf(f.post(wrongSocket)), 102);
+        QCOMPARE(errorOf(f.post(f.creator, QString(10001, u'x'))), 207);
+        QCOMPARE(errorOf(f.post(f.creator, QString(10000, u'x'))), 0);
+    }
+
+    void messagesGetIncreasingIdsAndReplyOrder()
+    {
+        RoomFixture f;
+        const RoomResult first = f.post(f.creator, QStringLiteral("a"));
+        QCOMPARE(commands(first), L({"TM", "RP"}));
+        QCOMPARE(first.sends[0].to, RoomSend::To::Members);
+        const auto message = decode(first.sends[0]).messages->first();
+        QCOMPARE(message.id, 1);
+        QCOMPARE(message.supportCount, 0);
+        QCOMPARE(message.rejectCount, 0);
+        QCOMPARE(message.userId, f.creator.userId);
+        QVERIFY(!message.lastEdited && !message.lastVoted && !message.replyUser);
+        QVERIFY(*message.createdAt < 100'000'000'000LL); // seconds, not ns
+        qint64 httpId = 0;
+        f.room->postExternal(QStringLiteral("b"), f.now, &httpId);
+        QCOMPARE(httpId, 2);
+        const RoomResult drawing = f.run(f.creator, frame("DM", std::nullopt, QStringLiteral("d")));
+        QCOMPARE(commands(drawing), L({"DM", "RP"}));
+        QCOMPARE(decode(drawing.sends[0]).messages->first().id, 3);
+        // Deleted ids are never reused.
+        f.run(f.creator, frame("TM_D", 3));
+        QCOMPARE(decode(f.post(f.creator).sends[0]).messages->first().id, 4);
+    }
+
+    void ringBufferAndLimitNotices()
+    {
+        RoomFixture f(100);
+        QStringList notices;
+        QList<qint64> droppedTo;
+        for (int i = 1; i <= 135; ++i) {
+            const RoomResult result = f.post(f.creator);
+            const QStringList list = commands(result);
+            QCOMPARE(list.first(), QStringLiteral("TM"));
+            QCOMPARE(list.last(), QStringLiteral("RP"));
+            for (const RoomSend &send : result.sends) {
+                const ServerFrame frame = decode(send);
+                if (frame.command == u"N_M_LIMIT_A") {
+                    notices << QStringLiteral("A@%1").arg(i);
+                    QCOMPARE(frame.messages->size(), 1);
+                    QCOMPARE(frame.messages->first(), ic::proto::WireMessage{});
+                    QVERIFY(frame.time);
+                }
+                if (frame.command == u"N_M_LIMIT_R") {
+                    notices << QStringLiteral("R@%1").arg(i);
+                    droppedTo << frame.messages->first().text->toLongLong();
+                }
+            }
+        }
+        QCOMPARE(notices, L({"A@90", "A@95", "A@99", "R@101", "R@111", "R@121", "R@131"}));
+        QCOMPARE(droppedTo, (QList<qint64>{2, 12, 22, 32}));
+        QCOMPARE(f.room->messageCount(), 100);
+        QCOMPARE(f.room->messages().front().id, 36);
+        QCOMPARE(f.room->messages().back().id, 135);
+        const ServerFrame all = *ic::proto::decodeServerFrame(f.room->allMessagesFrame());
+        QCOMPARE(all.messages->size(), 100);
+        QCOMPARE(all.messages->first().id, 36);
+    }
+
+    void editAndDeleteAreAuthorOnly()
+    {
+        RoomFixture f;
+        Member other{QUuid::createUuid(), 2, {}};
+        f.join(other);
+        f.post(f.creator, QStringLiteral("original"));
+        QCOMPARE(errorOf(f.run(other, frame("TM_E", 1, QStringLiteral("hack")))), 103);
+        QCOMPARE(errorOf(f.run(other, frame("TM_D", 1))), 103);
+        // Unknown ids: RP, nothing broadcast.
+        QCOMPARE(commands(f.run(f.creator, frame("TM_E", 42, QStringLiteral("x")))), L({"RP"}));
+        QCOMPARE(commands(f.run(f.creator, frame("TM_D", 42))), L({"RP"}));
+
+        ic::proto::ClientFrame edit = frame("TM_E", 1, QStringLiteral("changed"));
+        edit.message->replyMessage = 7;
+        RoomResult result = f.run(f.creator, edit);
+        QCOMPARE(commands(result), L({"TM_E", "RP"}));
+        const ServerFrame broadcast = decode(result.sends[0]);
+        const auto changed = broadcast.messages->first();
+        QCOMPARE(changed.id, 1);
+        QCOMPARE(changed.text, QStringLiteral("changed"));
+        QCOMPARE(changed.replyMessage, 7);
+        QVERIFY(changed.lastEdited);
+        QVERIFY(!changed.supportCount);
+        QVERIFY(broadcast.time);
+        QCOMPARE(f.room->messages().front().lastEditedNs, *changed.lastEdited);
+
+        result = f.run(f.creator, frame("TM_D", 1));
+        QCOMPARE(commands(result), L({"TM_D", "RP"}));
+        ic::proto::WireMessage removed;
+        removed.id = 1;
+        QCOMPARE(decode(result.sends[0]).messages->first(), removed);
+        QCOMPARE(f.room->messageCount(), 0);
+    }
+
+    void votes()
+    {
+        RoomFixture f;
+        Member voter{QUuid::createUuid(), 2, {}}, author{QUuid::createUuid(), 3, {}};
+        f.join(voter);
+        f.join(author);
+        f.post(author); // id 1
+        QCOMPARE(counts(f.vote(voter, 1, true)), (std::pair<qint64, qint64>{1, 0}));
+        // Opposite vote moves it.
+        QCOMPARE(counts(f.vote(voter, 1, false)), (std::pair<qint64, qint64>{0, 1}));
+        // Same vote again withdraws it.
+        QCOMPARE(counts(f.vote(voter, 1, false)), (std::pair<qint64, qint64>{0, 0}));
+        QCOMPARE(counts(f.vote(voter, 1, true)), (std::pair<qint64, qint64>{1, 0}));
+        // The creator votes on someone else's message too.
+        QCOMPARE(counts(f.vote(f.creator, 1, true)), (std::pair<qint64, qint64>{2, 0}));
+        // Own message: ignored, RP without a broadcast.
+        const RoomResult own = f.vote(author, 1, true);
+        QCOMPARE(commands(own), L({"RP"}));
+        QCOMPARE(f.room->messages().front().support, 2);
+        // ... unless the author is the room creator ("pin").
+        f.post(f.creator); // id 2
+        const RoomResult pin = f.vote(f.creator, 2, true);
+        QCOMPARE(commands(pin), L({"TM_S_R", "RP"}));
+        QCOMPARE(counts(pin), (std::pair<qint64, qint64>{1, 0}));
+        QVERIFY(decode(pin.sends[0]).time);
+        QVERIFY(f.room->messages().back().lastVotedNs > 0);
+        // Unknown message: RP only; missing srM: 103.
+        QCOMPARE(commands(f.vote(voter, 77, true)), L({"RP"}));
+        QCOMPARE(errorOf(f.run(voter, frame("TM_S_R", 1))), 103);
+    }
+
+    void leaveTurnsUserOffline()
+    {
+        RoomFixture f;
+        Member other{QUuid::createUuid(), 2, {}};
+        f.join(other);
+        const RoomResult result = f.room->leave(2, ++f.now);
+        QCOMPARE(commands(result), L({"R_M_CH"}));
+        const ServerFrame usersFrame = decode(result.sends[0]);
+        for (const auto &user : *usersFrame.users) {
+            if (user.id == other.userId)
+                QVERIFY(!user.online);
+        }
+        QCOMPARE(f.room->memberCount(), 1);
+        QCOMPARE(f.room->userCount(), 2);
+        // Unknown connections change nothing.
+        QVERIFY(f.room->leave(12345, ++f.now).sends.isEmpty());
+    }
+
+    void rateLimitPerSession()
+    {
+        RoomSettings settings;
+        settings.rateLimits = true;
+        QUuid creator = QUuid::createUuid();
+        Room room(QStringLiteral("room"), creator, PasswordHash(), settings, 1);
+        Room::JoinRequest join;
+        join.caller = Caller{creator, 1, std::nullopt, 2};
+        room.join(join, 1);
+        int limited = 0;
+        for (int i = 0; i < 25; ++i) {
+            const RoomResult result = room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")), 2, 1000);
+            limited += result.rateLimited ? 1 : 0;
+            if (result.rateLimited)
+                QCOMPARE(errorOf(result), 429);
+        }
+        QCOMPARE(limited, 5); // burst of 20 at one instant
+        // A v1 session gets 103 instead.
+        join.caller.protocolVersion = 1;
+        QCOMPARE(errorOf(room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")), 2, 1000)), 103);
+        // Tokens come back with time.
+        QCOMPARE(errorOf(room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")), 2, 2000)), 0);
+    }
+
+    void evictAllClosesEveryMember()
+    {
+        RoomFixture f;
+        Member other{QUuid::createUuid(), 2, {}};
+        f.join(other);
+        const RoomResult result = f.room->evictAll(ErrorCode::RoomNotFound);
+        QCOMPARE(result.sends.size(), 2);
+        for (const RoomSend &send : result.sends) {
+            QCOMPARE(send.to, RoomSend::To::Connection);
+            QVERIFY(send.closeAfter);
+            RoomResult single;
+            single.sends.append(send);
+            QCOMPARE(errorOf(single), 202);
+        }
+        QCOMPARE(f.room->memberCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRoom)
+#include "tst_room.moc"

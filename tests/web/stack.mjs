@@ -1,0 +1,161 @@
+// Shared helper for the browser tests: starts the real instantchat stack (one server, one
+// balancer) from a build directory, and drives Debian's Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '..', '..');
+export const buildDir = path.resolve(process.env.INSTANTCHAT_BUILD_DIR || path.join(repoRoot, 'build'));
+export const artifactsDir = path.join(here, 'artifacts');
+export const screenshotsDir = path.join(here, 'screenshots');
+fs.mkdirSync(artifactsDir, { recursive: true });
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitHealthy(url, proc, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`${url}: process exited with ${proc.exitCode}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.status === 200) return;
+      last = `status ${res.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} not healthy after ${timeoutMs} ms (${last})`);
+}
+
+function launch(name, bin, args, logName) {
+  const exe = path.join(buildDir, 'bin', bin);
+  if (!fs.existsSync(exe)) {
+    throw new Error(`${exe} is missing: build it first (or set INSTANTCHAT_BUILD_DIR)`);
+  }
+  const log = fs.createWriteStream(path.join(artifactsDir, logName), { flags: 'a' });
+  log.write(`\n--- ${new Date().toISOString()} ${exe} ${args.join(' ')}\n`);
+  const proc = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.pipe(log, { end: false });
+  proc.stderr.pipe(log, { end: false });
+  proc.on('exit', () => log.end());
+  return proc;
+}
+
+function stopProcess(proc, signal = 'SIGTERM', timeoutMs = 8000) {
+  return new Promise((resolve) => {
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) { resolve(); return; }
+    const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    proc.once('exit', () => { clearTimeout(timer); resolve(); });
+    try { proc.kill(signal); } catch { clearTimeout(timer); resolve(); }
+  });
+}
+
+/**
+ * Start a balancer and one server on free loopback ports.
+ * Returns { base, bport, sport, stopServer(signal), startServer(), stop() }.
+ */
+export async function startStack(tag = 'stack') {
+  const sport = await freePort();
+  const bport = await freePort();
+  const base = `http://localhost:${bport}`;
+  const serverArgs = ['--port', String(sport), '--bind', '127.0.0.1', '--allowed-origins', base,
+    '--rate-limits', 'off', '--log-level', 'warning'];
+  const balancerArgs = ['--port', String(bport), '--bind', '127.0.0.1', '--servers', `127.0.0.1:${sport}`,
+    '--web-root', path.join(repoRoot, 'web'), '--public-url', base, '--rate-limits', 'off'];
+
+  const stack = { base, bport, sport, server: null, balancer: null };
+  stack.startServer = async () => {
+    stack.server = launch('server', 'instantchat-server', serverArgs, `${tag}-server.log`);
+    await waitHealthy(`http://127.0.0.1:${sport}/healthz`, stack.server);
+  };
+  stack.stopServer = async (signal = 'SIGKILL') => {
+    await stopProcess(stack.server, signal);
+    stack.server = null;
+  };
+  stack.stop = async () => {
+    await Promise.all([stopProcess(stack.balancer), stopProcess(stack.server)]);
+  };
+
+  await stack.startServer();
+  stack.balancer = launch('balancer', 'instantchat-balancer', balancerArgs, `${tag}-balancer.log`);
+  try {
+    await waitHealthy(`http://127.0.0.1:${bport}/healthz`, stack.balancer);
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
+  return stack;
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync']
+  });
+}
+
+/** A fresh browser context = a fresh session cookie = another person. */
+export async function newUser(browser, opts = {}) {
+  const context = await browser.newContext({
+    viewport: opts.viewport || { width: 1366, height: 768 },
+    colorScheme: opts.colorScheme || 'light',
+    acceptDownloads: true
+  });
+  const page = await context.newPage();
+  page.errors = [];
+  page.dialogs = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  // A stray alert() would hang the page; record it (the XSS test asserts there is none).
+  page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  return { context, page };
+}
+
+export function uniqueRoom(prefix = 'room') {
+  return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+/** Open a room page directly and wait until the join was confirmed (RP). */
+export async function openRoom(page, base, room) {
+  await page.goto(`${base}/${encodeURIComponent(room)}`);
+  await waitJoined(page);
+}
+
+export async function waitJoined(page, timeout = 15000) {
+  await page.waitForFunction(() => window.IC && window.IC.room && window.IC.room._state.joined === true, null, { timeout });
+}
+
+/** Type into the composer and press Enter; resolves once the server confirmed (composer cleared). */
+export async function sendMessage(page, text) {
+  await page.fill('#composer-input', text);
+  await page.press('#composer-input', 'Enter');
+  await page.waitForFunction(() => document.querySelector('#composer-input').value === '', null, { timeout: 10000 });
+}
+
+/** The card of the newest message whose body contains text. */
+export function card(page, text) {
+  return page.locator('.msg', { has: page.locator('.msg-body', { hasText: text }) }).last();
+}
+
+export async function myUid(page) {
+  return page.evaluate(() => window.IC.room._state.me);
+}

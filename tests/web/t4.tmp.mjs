@@ -1,0 +1,15 @@
+import { startStack, launchBrowser, newUser, uniqueRoom } from './stack.mjs';
+const stack = await startStack('dbg');
+const browser = await launchBrowser();
+const { page } = await newUser(browser);
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('websocket', (ws) => { console.log('ws', ws.url()); ws.on('framesent', f => console.log('>>', f.payload)); ws.on('framereceived', f => console.log('<<', String(f.payload).slice(0, 300))); ws.on('close', () => console.log('ws closed')); });
+page.on('response', (r) => console.log('resp', r.status(), r.url()));
+await page.goto(stack.base + '/');
+console.log(await page.context().cookies());
+await page.fill('#room-name', uniqueRoom('x'));
+await page.click('#join-button');
+await page.waitForTimeout(4000);
+console.log(await page.locator('#join-error').textContent());
+console.log(page.url(), page.errors);
+await browser.close(); await stack.stop();
