@@ -92,7 +92,14 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     connect(&m_housekeeping, &QTimer::timeout, this, [this] { m_drawings->expire(m_context.nowMs()); });
 }
 
-Balancer::~Balancer() = default;
+Balancer::~Balancer()
+{
+    // Pending requests hold replies that count themselves in the metrics when destroyed, so the
+    // objects holding them go before the members they use (metrics, store, limiters).
+    delete m_core;
+    delete m_context.registry;
+    delete m_context.upstream;
+}
 
 quint16 Balancer::start(QString *error)
 {

@@ -268,7 +268,13 @@ RoomView *MainWindow::openRoom(const QString &input, const QString &password, co
     config.userName = userName.isEmpty() ? m_settings->userName() : userName;
     config.cookie = m_settings->cookie(server);
     config.origin = m_origin;
-    auto *connection = new RoomConnection(config);
+    return adoptRoom(new RoomConnection(config), true);
+}
+
+RoomView *MainWindow::adoptRoom(RoomConnection *connection, bool start)
+{
+    const QUrl server = connection->config().server;
+    const QString room = connection->roomName();
     auto *view = new RoomView(connection, m_settings);
     connection->setParent(view);
     view->setShowNotices(m_settings->showNotices());
@@ -283,12 +289,13 @@ RoomView *MainWindow::openRoom(const QString &input, const QString &password, co
     connect(session, &RoomSession::messageArrived, this, [this, view](qint64 id, bool mention) { notify(view, id, mention); });
     connect(view, &RoomView::leaveRequested, this, [this, view] { closeRoom(m_tabs->indexOf(view)); });
 
-    const int index = m_tabs->addTab(view, link.room);
-    m_tabs->setTabToolTip(index, roomPageUrl(server, link.room).toString());
+    const int index = m_tabs->addTab(view, room);
+    m_tabs->setTabToolTip(index, roomPageUrl(server, room).toString());
     m_stack->setCurrentWidget(m_tabs);
     m_tabs->setCurrentIndex(index);
-    m_settings->touchRecentRoom(server, link.room);
-    connection->start();
+    m_settings->touchRecentRoom(server, room);
+    if (start)
+        connection->start();
     view->composer()->setFocus();
     updateUnread();
     return view;

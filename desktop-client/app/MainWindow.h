@@ -15,6 +15,7 @@ class QTabWidget;
 
 namespace ic::desktop {
 
+class RoomConnection;
 class RoomView;
 
 class MainWindow : public QMainWindow
@@ -26,6 +27,8 @@ public:
 
     // Opens (or switches to) a room. `input` is a room name or a link; returns the view.
     RoomView *openRoom(const QString &input, const QString &password = {}, const QString &userName = {});
+    // Adds a tab for an existing connection (owned by the view from then on); `start` = connect.
+    RoomView *adoptRoom(RoomConnection *connection, bool start);
     RoomView *roomView(int index) const;
     RoomView *currentRoom() const;
     int roomCount() const;

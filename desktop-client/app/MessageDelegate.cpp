@@ -24,7 +24,7 @@ constexpr int outerMargin = 14;  // list edge → card
 constexpr int padding = 12;      // card edge → content
 constexpr int separatorHeight = 34;
 constexpr int buttonRowHeight = 22;
-constexpr QSize thumbMax(300, 190);
+constexpr QSize thumbMax(260, 160);
 constexpr QSize placeholderSize(220, 120);
 
 QColor mix(const QColor &a, const QColor &b, qreal t)

@@ -519,8 +519,11 @@ void RoomView::connectSession()
         updateHeader();
     });
     connect(s, &RoomSession::joinedChanged, this, [this](bool joined) {
-        if (joined)
+        if (joined) {
+            m_everJoined = true;
             m_joinBanner.frame->hide();
+            m_replacedBanner.frame->hide();
+        }
         updateHeader();
         updateConnectionBanner();
     });
@@ -556,6 +559,9 @@ void RoomView::connectSession()
     });
     connect(m_connection, &RoomConnection::requestDone, this, &RoomView::onRequestDone);
     connect(m_connection, &RoomConnection::joinFailed, this, [this](const QString &sentence, const QStringList &alternatives) {
+        // After a lost connection "no server" is transient: the reconnect banner covers it.
+        if (m_everJoined && m_connection->state() != client::ChatClient::State::Disconnected)
+            return;
         QString text = QStringLiteral("Could not join “%1”: %2").arg(m_connection->roomName(), sentence);
         if (!alternatives.isEmpty()) {
             QStringList names;
@@ -632,7 +638,9 @@ void RoomView::updateConnectionBanner()
     const State state = m_connection->state();
     const int ms = m_connection->reconnectInMs();
     const QString text = stateSentence(state, ms < 0 ? 0 : (ms + 999) / 1000);
-    const bool show = state != State::Connected && !m_replacedBanner.frame->isVisible();
+    // Disconnected is reached only on purpose (leave, or ER 209 with its own banner).
+    const bool show = state != State::Connected && state != State::Disconnected
+                      && !m_replacedBanner.frame->isVisible();
     m_connectionBanner.text->setText(text);
     m_connectionBanner.button->setVisible(state == State::Waiting);
     m_connectionBanner.frame->setVisible(show && !text.isEmpty());

@@ -123,6 +123,7 @@ private:
     QString m_sendRequest;
     QString m_sentText;
     bool m_showNotices = true;
+    bool m_everJoined = false;
     QPointer<DrawingWindow> m_drawing;
 };
 

@@ -20,9 +20,14 @@ RoomConnection::RoomConnection(Config config, QObject *parent)
 
 RoomConnection::~RoomConnection()
 {
-    // The client is our child; close it first so the server sees a normal close frame.
-    if (m_client)
+    // Our owner (the room's view) is being destroyed: nothing may reach it any more. Then close,
+    // so the server sees a normal close frame.
+    disconnect(this, nullptr, nullptr, nullptr);
+    m_session->disconnect();
+    if (m_client) {
+        m_client->disconnect();
         m_client->close();
+    }
 }
 
 void RoomConnection::createClient()

@@ -48,7 +48,10 @@ QString urlDecode(QStringView text, bool *ok)
         bytes.append(text.mid(i, end - i).toUtf8());
         i = end;
     }
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    // ConvertInitialBom: otherwise a leading U+FEFF ("%EF%BB%BF") is taken for a byte-order mark
+    // and silently dropped, where decodeURIComponent keeps it.
+    QStringDecoder decoder(QStringDecoder::Utf8,
+                           QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
     QString decoded = decoder.decode(bytes);
     if (decoder.hasError()) {
         if (ok)

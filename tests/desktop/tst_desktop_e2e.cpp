@@ -1,4 +1,286 @@
+// The desktop app against a real local stack: a server and a balancer from build/bin, the main
+// window (offscreen) as one user and a ChatClient as the other. Join, exchange, edit, delete,
+// vote, rename, unread counts in tabs and tray, and recovery after a server restart.
+#include "AppSettings.h"
+#include "Composer.h"
+#include "MainWindow.h"
+#include "RoomView.h"
+#include "TestSupport.h"
+#include "TextFormat.h"
+#include "client/ChatClient.h"
+#include "validation/UrlEncoding.h"
+
+#include <QFileInfo>
+#include <QSystemTrayIcon>
+#include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
-class T : public QObject { Q_OBJECT };
-QTEST_MAIN(T)
+
+using namespace ic::desktop;
+using ic::client::ChatClient;
+using ic::testing::TestProcess;
+using ic::testing::waitUntil;
+
+namespace {
+const QString origin = QStringLiteral("http://instantchat.test");
+
+QString program(const char *name, const char *envOverride)
+{
+    const QString fromEnv = qEnvironmentVariable(envOverride);
+    return fromEnv.isEmpty() ? QDir(ic::testing::binDir()).filePath(QString::fromLatin1(name)) : fromEnv;
+}
+
+// The other user: records every frame it receives.
+struct Peer
+{
+    ChatClient *client;
+    QList<ic::proto::ServerFrame> frames;
+    QHash<QString, ic::proto::ServerFrame> replies;
+
+    bool hasText(const QString &command, const QString &text) const
+    {
+        for (const auto &f : frames)
+            // A message sent while this peer was rejoining arrives in its ALL_TM instead.
+            if ((f.command == command || (command == u"TM" && f.command == u"ALL_TM")) && f.messages)
+                for (const auto &m : *f.messages)
+                    if (m.text && decodeText(*m.text) == text)
+                        return true;
+        return false;
+    }
+    qint64 idOf(const QString &text) const
+    {
+        for (const auto &f : frames)
+            if ((f.command == u"TM" || f.command == u"ALL_TM") && f.messages)
+                for (const auto &m : *f.messages)
+                    if (m.text && decodeText(*m.text) == text && m.id)
+                        return *m.id;
+        return 0;
+    }
+};
+} // namespace
+
+class TestDesktopE2E : public QObject
+{
+    Q_OBJECT
+private:
+    std::unique_ptr<TestProcess> m_server;
+    std::unique_ptr<TestProcess> m_balancer;
+    quint16 m_serverPort = 0;
+    QTemporaryDir m_dir;
+
+    bool startServer(quint16 port)
+    {
+        QStringList args{QStringLiteral("--allowed-origins"), origin, QStringLiteral("--rate-limits"), QStringLiteral("off")};
+        if (port)
+            args << QStringLiteral("--port") << QString::number(port);
+        m_server = std::make_unique<TestProcess>(program("instantchat-server", "INSTANTCHAT_SERVER_BIN"), args);
+        if (!m_server->start()) {
+            qWarning("%s", qPrintable(m_server->errorString()));
+            return false;
+        }
+        m_serverPort = m_server->port();
+        return true;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        const QString server = program("instantchat-server", "INSTANTCHAT_SERVER_BIN");
+        const QString balancer = program("instantchat-balancer", "INSTANTCHAT_BALANCER_BIN");
+        if (!QFileInfo::exists(server) || !QFileInfo::exists(balancer))
+            QSKIP("instantchat-server / instantchat-balancer not built (set INSTANTCHAT_SERVER_BIN / _BALANCER_BIN)");
+        QVERIFY(startServer(0));
+        m_balancer = std::make_unique<TestProcess>(
+            balancer, QStringList{QStringLiteral("--servers"), m_server->hostPort(), QStringLiteral("--rate-limits"),
+                                  QStringLiteral("off"),
+                                  // A busy CI host must not make the only server "full".
+                                  QStringLiteral("--load-ceiling"), QStringLiteral("1")});
+        QVERIFY2(m_balancer->start(), qPrintable(m_balancer->errorString()));
+        // The balancer places rooms only on servers it has seen healthy.
+        QVERIFY2(waitUntil([&] {
+                     const auto r = ic::testing::httpGet(m_balancer->httpUrl(QStringLiteral("/pick_backend?roomName=probe")));
+                     return r.status == 200 && !r.body.contains("\"bA\":\"\"");
+                 }, 20000),
+                 "the balancer never offered the server");
+    }
+
+    void fullConversation()
+    {
+        const QUrl balancerUrl = m_balancer->httpUrl(QString());
+        AppSettings settings(m_dir.filePath(QStringLiteral("desktop.ini")));
+        settings.setServer(balancerUrl);
+        MainWindow window(&settings);
+        window.setOriginOverride(origin);
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        // --- join -----------------------------------------------------------------------------
+        const QString room = QStringLiteral("e2e-desktop-room");
+        RoomView *view = window.openRoom(room, QString(), QStringLiteral("desk"));
+        QVERIFY(view);
+        RoomSession *session = view->session();
+        // Diagnostics for a failing run: what the connection went through.
+        connect(view->connection(), &RoomConnection::stateChanged, this,
+                [](ChatClient::State st) { qInfo() << "desktop connection:" << st; });
+        connect(view->connection(), &RoomConnection::requestDone, this,
+                [](const QString &rq, RoomConnection::Action a, bool ok, const QString &error) {
+                    if (!ok)
+                        qInfo() << "request failed:" << rq << a << error;
+                });
+        connect(view->connection()->client(), &ChatClient::httpFailed, this,
+                [](const QString &what, int status, const QString &sentence) { qInfo() << "http failed:" << what << status << sentence; });
+        connect(view->connection(), &RoomConnection::joinFailed, this,
+                [](const QString &sentence) { qInfo() << "join failed:" << sentence; });
+        connect(view->connection()->client(), &ChatClient::disconnected, this,
+                [](int code, const QString &reason) { qInfo() << "disconnected:" << code << reason; });
+        QVERIFY2(waitUntil([&] { return session->joined(); }, 15000), "the desktop app did not join");
+        QCOMPARE(session->myName(), QStringLiteral("desk"));
+        QVERIFY(session->amCreator()); // first in the room
+        QVERIFY(!settings.cookie(balancerUrl).isEmpty()); // identity kept for the next start
+
+        ChatClient::Options options;
+        options.balancerUrl = balancerUrl;
+        options.origin = origin;
+        // Its slots capture `bob`: the client is declared after it, so it is destroyed first.
+        Peer bob{nullptr, {}, {}};
+        std::unique_ptr<ChatClient> bobClient = std::make_unique<ChatClient>(options);
+        bob.client = bobClient.get();
+        connect(bob.client, &ChatClient::frameReceived, this, [&bob](const ic::proto::ServerFrame &f) { bob.frames.append(f); });
+        connect(bob.client, &ChatClient::requestFinished, this,
+                [&bob](const QString &rq, const ic::proto::ServerFrame &f) { bob.replies.insert(rq, f); });
+        bob.client->open(room);
+        const QString bobJoin = bob.client->createAndJoin(room, QString(), QStringLiteral("bob"));
+        QVERIFY(waitUntil([&] { return bob.replies.contains(bobJoin); }, 15000));
+        QCOMPARE(bob.replies.value(bobJoin).command, QStringLiteral("RP"));
+        const QString bobId = bob.replies.value(bobJoin).userId.value_or(QString());
+        QVERIFY(waitUntil([&] { return session->users()->onlineCount() == 2; }));
+
+        // --- the desktop user sends with Enter; the composer clears only after RP ---------------
+        view->composer()->setFocus();
+        view->composer()->setPlainText(QStringLiteral("hello from the desktop\nsecond line"));
+        QTest::keyClick(view->composer(), Qt::Key_Return);
+        QVERIFY(waitUntil([&] { return bob.hasText(QStringLiteral("TM"), QStringLiteral("hello from the desktop\nsecond line")); }));
+        QVERIFY(waitUntil([&] { return view->composer()->toPlainText().isEmpty(); }));
+        const qint64 myId = bob.idOf(QStringLiteral("hello from the desktop\nsecond line"));
+        QVERIFY(myId > 0);
+
+        // --- unread counts: a second room is current, bob writes in the first -------------------
+        RoomView *other = window.openRoom(QStringLiteral("e2e-desktop-other"));
+        QVERIFY(waitUntil([&] { return other->session()->joined(); }, 15000));
+        QCOMPARE(window.tabs()->currentWidget(), other);
+        bob.client->sendText(room, QStringLiteral("hi desk"));
+        bob.client->sendText(room, QStringLiteral("are you there?"), session->myUserId()); // a reply to me
+        QVERIFY(waitUntil([&] { return session->unreadCount() == 2; }));
+        QCOMPARE(session->mentionCount(), 1);
+        QCOMPARE(window.totalUnread(), 2);
+        QCOMPARE(window.tabLabel(0), room + QStringLiteral(" (2)"));
+        QVERIFY(window.tray()->toolTip().contains(QStringLiteral("2 unread")));
+        QVERIFY(window.windowTitle().startsWith(QStringLiteral("(2)")));
+        window.tabs()->setCurrentIndex(0);
+        window.activateWindow();
+        QVERIFY(waitUntil([&] { return window.totalUnread() == 0 || !window.isActiveWindow(); }));
+        if (window.isActiveWindow()) {
+            QCOMPARE(window.tabLabel(0), room);
+            QCOMPARE(window.tray()->toolTip(), QStringLiteral("instantchat"));
+        } else {
+            session->markRead(); // some offscreen setups never activate windows
+        }
+
+        // --- edit (ArrowUp in the empty composer edits my last message) --------------------------
+        view->composer()->setFocus();
+        QTest::keyClick(view->composer(), Qt::Key_Up);
+        QCOMPARE(view->composer()->toPlainText(), QStringLiteral("hello from the desktop\nsecond line"));
+        view->composer()->setPlainText(QStringLiteral("hello, edited"));
+        QTest::keyClick(view->composer(), Qt::Key_Return);
+        QVERIFY(waitUntil([&] { return bob.hasText(QStringLiteral("TM_E"), QStringLiteral("hello, edited")); }));
+        auto *model = session->messages();
+        QVERIFY(waitUntil([&] { return model->index(model->rowForId(myId)).data(MessageListModel::EditedRole).toBool(); }));
+
+        // --- bob edits, votes and deletes; the desktop follows ----------------------------------
+        QVERIFY(waitUntil([&] { return bob.idOf(QStringLiteral("hi desk")) > 0; }));
+        const qint64 bobMsg = bob.idOf(QStringLiteral("hi desk"));
+        bob.client->editText(room, bobMsg, QStringLiteral("hi desk (edited by bob)"));
+        QVERIFY(waitUntil([&] {
+            return model->index(model->rowForId(bobMsg)).data(MessageListModel::TextRole).toString()
+                   == QStringLiteral("hi desk (edited by bob)");
+        }));
+        bob.client->vote(room, myId, true);
+        QVERIFY(waitUntil([&] { return model->index(model->rowForId(myId)).data(MessageListModel::SupportRole).toLongLong() == 1; }));
+        view->connection()->vote(bobMsg, false);
+        QVERIFY(waitUntil([&] { return model->index(model->rowForId(bobMsg)).data(MessageListModel::RejectRole).toLongLong() == 1; }));
+        QVERIFY(waitUntil([&] { return model->index(model->rowForId(bobMsg)).data(MessageListModel::MyVoteRole).toInt() == -1; }));
+        bob.client->deleteMessage(room, bobMsg);
+        QVERIFY(waitUntil([&] { return model->index(model->rowForId(bobMsg)).data(MessageListModel::DeletedRole).toBool(); }));
+
+        // --- rename and description ----------------------------------------------------------------
+        view->connection()->rename(QStringLiteral("desk renamed"));
+        QVERIFY(waitUntil([&] { return session->myName() == QStringLiteral("desk renamed"); }));
+        view->connection()->changeDescription(QStringLiteral("about this room"));
+        QVERIFY(waitUntil([&] { return session->description() == QStringLiteral("about this room"); }));
+
+        // --- a drawing: PNG upload with the room UUID as group, DM, fetched back as a thumbnail --
+        QImage drawing(120, 80, QImage::Format_RGB32);
+        drawing.fill(Qt::white);
+        drawing.setPixel(10, 10, qRgb(255, 0, 0));
+        const QString fileName = view->connection()->sendDrawing(drawing);
+        QVERIFY(!fileName.isEmpty());
+        const QString marker = QStringLiteral("$#$meta_marker_is_drawing$#$") + fileName + QLatin1Char('@') + session->roomId();
+        QVERIFY2(waitUntil([&] { return bob.hasText(QStringLiteral("TM"), marker) || bob.hasText(QStringLiteral("DM"), marker); }, 10000),
+                 "bob did not receive the drawing message");
+        QVERIFY2(waitUntil([&] {
+                     for (int row = 0; row < model->rowCount(); ++row)
+                         if (model->index(row).data(MessageListModel::DrawingNameRole).toString() == fileName)
+                             return !model->index(row).data(MessageListModel::DrawingImageRole).value<QImage>().isNull();
+                     return false;
+                 }, 10000),
+                 "the drawing was not fetched back");
+
+        // --- the same session opens the room elsewhere: ER 209, "use here" takes it back --------
+        {
+            ChatClient::Options same = options;
+            same.sessionCookie = settings.cookie(balancerUrl);
+            ChatClient elsewhere(same);
+            elsewhere.open(room);
+            elsewhere.createAndJoin(room);
+            QVERIFY2(waitUntil([&] { return !session->joined(); }, 10000), "no ER 209 for the older connection");
+            view->connection()->takeOver();
+            QVERIFY2(waitUntil([&] { return session->joined(); }, 15000), "use here did not rejoin");
+            elsewhere.close();
+        }
+
+        // --- a message too long is refused locally and the text stays --------------------------
+        view->composer()->setPlainText(QString(10001, QLatin1Char('x')));
+        QTest::keyClick(view->composer(), Qt::Key_Return);
+        QVERIFY(!view->errorText().isEmpty());
+        QCOMPARE(view->composer()->toPlainText().size(), 10001);
+        view->composer()->clear();
+
+        // --- server restart: the banner shows, the app comes back and can send -----------------
+        const quint16 port = m_serverPort;
+        QCOMPARE(m_server->terminate(), 0);
+        QVERIFY2(waitUntil([&] { return !view->connectionBannerText().isEmpty(); }, 10000), "no reconnect banner");
+        QVERIFY(!session->joined());
+        QVERIFY(model->rowCount() > 0); // messages stay readable while away
+        QVERIFY(startServer(port));
+        QVERIFY2(waitUntil([&] { return session->joined(); }, 40000), "the app did not rejoin after the restart");
+        QVERIFY(waitUntil([&] { return view->connectionBannerText().isEmpty(); }));
+        view->composer()->setPlainText(QStringLiteral("back after restart"));
+        QTest::keyClick(view->composer(), Qt::Key_Return);
+        QVERIFY(waitUntil([&] { return view->composer()->toPlainText().isEmpty(); }, 10000));
+        QVERIFY(waitUntil([&] { return bob.hasText(QStringLiteral("TM"), QStringLiteral("back after restart")); }, 40000));
+        Q_UNUSED(bobId)
+        bob.client->close();
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_balancer)
+            m_balancer->terminate();
+        if (m_server)
+            m_server->terminate();
+    }
+};
+
+QTEST_MAIN(TestDesktopE2E)
 #include "tst_desktop_e2e.moc"

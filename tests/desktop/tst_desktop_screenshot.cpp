@@ -1,4 +1,93 @@
+// Renders the main window with a realistic room, light and dark, to PNG files (for the README
+// and for eyes in CI), and checks the images are real renderings, not blank.
+#include "AppSettings.h"
+#include "Composer.h"
+#include "MainWindow.h"
+#include "RoomConnection.h"
+#include "RoomView.h"
+#include "SampleRoom.h"
+#include "Theme.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QListView>
+#include <QScrollBar>
+#include <QSet>
+#include <QTemporaryDir>
 #include <QTest>
-class T : public QObject { Q_OBJECT };
-QTEST_MAIN(T)
+
+using namespace ic::desktop;
+
+class TestDesktopScreenshot : public QObject
+{
+    Q_OBJECT
+private:
+    QString outputDir() const
+    {
+        const QString dir = qEnvironmentVariable("INSTANTCHAT_SCREENSHOT_DIR",
+                                                 QDir::currentPath() + QStringLiteral("/screenshots"));
+        QDir().mkpath(dir);
+        return dir;
+    }
+
+    QImage render(AppSettings::Theme t)
+    {
+        theme::apply(t);
+        QTemporaryDir dir;
+        AppSettings settings(dir.filePath(QStringLiteral("s.ini")));
+        settings.setServer(QUrl(QStringLiteral("http://localhost:8080")));
+        MainWindow window(&settings);
+        RoomConnection::Config config;
+        config.room = QStringLiteral("release-planning");
+        auto *connection = new RoomConnection(config);
+        RoomView *view = window.adoptRoom(connection, false);
+        // A second room with unread messages, to show the tab badge.
+        RoomConnection::Config other;
+        other.room = QStringLiteral("random");
+        auto *second = new RoomConnection(other);
+        window.adoptRoom(second, false);
+        second->session()->applyFrame(ictest::members({ictest::user(QStringLiteral("x"), QStringLiteral("x"))}));
+        second->session()->applyFrame(ictest::allMessages({}));
+        second->session()->applyFrame(ictest::frame("TM", {ictest::msg(1, QStringLiteral("x"), QStringLiteral("hi"))}));
+        second->session()->applyFrame(ictest::frame("TM", {ictest::msg(2, QStringLiteral("x"), QStringLiteral("there"))}));
+        window.tabs()->setCurrentIndex(0);
+        ictest::fillSampleRoom(*view->session());
+        window.resize(1100, 860);
+        window.show();
+        view->composer()->setPlainText(QStringLiteral("Let's ship it on Friday"));
+        view->startReply(QStringLiteral("u-alice"), 6);
+        QTest::qWait(200);
+        view->messageView()->scrollToBottom();
+        QTest::qWait(100);
+        return window.grab().toImage();
+    }
+
+    static void checkNonTrivial(const QImage &image)
+    {
+        QVERIFY(!image.isNull());
+        QVERIFY(image.width() >= 800 && image.height() >= 600);
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 7)
+            for (int x = 0; x < image.width(); x += 7)
+                colours.insert(image.pixel(x, y));
+        // Text, cards, tags, a drawing: far more than a handful of colours.
+        QVERIFY2(colours.size() > 50, qPrintable(QStringLiteral("only %1 colours").arg(colours.size())));
+    }
+
+private slots:
+    void lightAndDark()
+    {
+        const QImage light = render(AppSettings::Theme::Light);
+        checkNonTrivial(light);
+        QVERIFY(light.save(outputDir() + QStringLiteral("/desktop-light.png")));
+        const QImage dark = render(AppSettings::Theme::Dark);
+        checkNonTrivial(dark);
+        QVERIFY(dark.save(outputDir() + QStringLiteral("/desktop-dark.png")));
+        // Dark really is dark: the window's corner pixel is darker than in the light one.
+        QVERIFY(qGray(dark.pixel(dark.width() - 5, dark.height() / 2)) < qGray(light.pixel(light.width() - 5, light.height() / 2)));
+        qInfo("screenshots written to %s", qPrintable(outputDir()));
+    }
+};
+
+QTEST_MAIN(TestDesktopScreenshot)
 #include "tst_desktop_screenshot.moc"

@@ -142,6 +142,10 @@ fi
 check "nginx logged a 101 Switching Protocols for /b/$SERVER_ID/ws_entry" \
     grep -q "GET /b/$SERVER_ID/ws_entry HTTP/1.1\" 101" "$WORK/logs/access.log"
 
+# The 429s of the burst came from nginx's limit_req (the balancer has limits of its own).
+check "nginx's limit_req rejected part of the burst (error log: limiting requests)" \
+    grep -q "limiting requests" "$WORK/logs/error.log"
+
 if [ "$IC_FAILED" -ne 0 ]; then
     show_log "$WORK/logs/error.log" 20
     show_log "$WORK/balancer.log" 20

@@ -119,7 +119,7 @@ run_checks dashboards dashboards "$PROM" 40 "$REPO"/packaging/grafana/dashboards
 # ---------------------------------------------------------------- server down alert
 SERVER_ID=127.0.0.1-$SRV2_PORT
 eval "victim=\$SRV_PID_$SRV2_PORT"
-kill -KILL "$victim" 2>/dev/null
+{ kill -KILL "$victim"; wait "$victim"; } 2>/dev/null
 note "killed server $SERVER_ID (pid $victim)"
 run_checks alert alert "$PROM" InstantchatServerDown "server_id=$SERVER_ID" 60
 

@@ -18,6 +18,24 @@ REPO=$(cd "$HERE/../.." && pwd)
 
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 [ "$(id -u)" = 0 ] || die "must run as root (installs packages)"
+
+# Both programs read /etc/instantchat/<program>.conf by default. Unless systemd (PID 1) has to see
+# the files, the test runs in a private mount namespace with its own empty /etc/instantchat, so
+# the conf files it installs and edits never reach other instantchat processes on this machine.
+if [ "$(ps -p 1 -o comm= 2>/dev/null)" != systemd ] && [ -z "${IC_DEBS_PRIVATE_ETC:-}" ] \
+    && command -v unshare >/dev/null && unshare --mount --propagation private true 2>/dev/null; then
+    created=no
+    [ -e /etc/instantchat ] || { mkdir /etc/instantchat; created=yes; }
+    trap - EXIT
+    IC_DEBS_PRIVATE_ETC=1 unshare --mount --propagation private bash "$0" "$@"
+    rc=$?
+    [ $created = yes ] && rmdir /etc/instantchat 2>/dev/null
+    exit $rc
+fi
+if [ -n "${IC_DEBS_PRIVATE_ETC:-}" ]; then
+    mount -t tmpfs -o mode=0755 instantchat-etc /etc/instantchat || die "private /etc/instantchat"
+    note "running with a private /etc/instantchat (mount namespace)"
+fi
 [ -f "$BUILD/CMakeCache.txt" ] || die "$BUILD is not a configured build directory"
 [ -f "$BUILD/instantchat-packages.txt" ] || die "$BUILD has no instantchat-packages.txt (packaging/ not configured)"
 
@@ -240,5 +258,6 @@ for f in /usr/bin/instantchat-server /usr/bin/instantchat-balancer /usr/bin/inst
     /usr/share/instantchat; do
     check "purge removed $f" [ ! -e "$f" ]
 done
-check "purge removed /etc/instantchat (conf files, token, admin password)" [ ! -e /etc/instantchat ]
+check "purge removed /etc/instantchat (conf files, token, admin password)" \
+    bash -c '[ ! -e /etc/instantchat ] || [ -z "$(ls -A /etc/instantchat)" ]'
 finish

@@ -269,8 +269,10 @@ test('"N new messages" bar when scrolled up', async () => {
   const b = bob.page;
   await b.locator('#stream').evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await b.locator('#new-messages').waitFor({ state: 'hidden' });
-  await b.locator('#stream').evaluate((el) => { el.scrollTop = 0; });
-  await b.waitForTimeout(100);
+  // Scroll up like a reader does (a wheel gesture, not a programmatic jump).
+  await b.locator('#stream').hover();
+  await b.mouse.wheel(0, -3000);
+  await b.waitForFunction(() => document.getElementById('stream').scrollTop < 50);
   await sendMessage(a, 'while you were reading');
   await b.locator('#new-messages', { hasText: '1 new message' }).waitFor();
   await b.click('#new-messages');

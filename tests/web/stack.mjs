@@ -79,7 +79,10 @@ export async function startStack(tag = 'stack') {
   const serverArgs = ['--port', String(sport), '--bind', '127.0.0.1', '--allowed-origins', base,
     '--rate-limits', 'off', '--log-level', 'warning'];
   const balancerArgs = ['--port', String(bport), '--bind', '127.0.0.1', '--servers', `127.0.0.1:${sport}`,
-    '--web-root', path.join(repoRoot, 'web'), '--public-url', base, '--rate-limits', 'off'];
+    '--web-root', path.join(repoRoot, 'web'), '--public-url', base, '--rate-limits', 'off',
+    // Test machines are often busy compiling; host CPU near 100 % must not make the only
+    // server "too busy" for placement, or every test would fail for the wrong reason.
+    '--load-ceiling', '1'];
 
   const stack = { base, bport, sport, server: null, balancer: null };
   stack.startServer = async () => {

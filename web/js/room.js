@@ -41,7 +41,7 @@
     settings: { sound: false, notify: false, notifyAll: false, notices: true }
   };
 
-  var $stream, $input;
+  var $stream, $list, $input;
   var countdownTimer = null;
 
   /* ---------------- helpers ---------------- */
@@ -101,10 +101,10 @@
   // messages) does not move what the reader is looking at.
   function captureAnchor() {
     var el = $stream[0];
-    if (atBottom()) return { bottom: true };
+    if (S.stick || atBottom()) return { bottom: true };
     var top = el.getBoundingClientRect().top;
     var found = null;
-    $stream.children('.msg').each(function () {
+    $list.children('.msg').each(function () {
       var r = this.getBoundingClientRect();
       if (r.bottom > top) { found = { id: this.getAttribute('data-id'), offset: r.top - top }; return false; }
       return undefined;
@@ -215,7 +215,7 @@
   }
 
   function renderUsers() {
-    var $list = $('#user-list').empty();
+    var $users = $('#user-list').empty();
     var ids = S.userOrder.filter(function (uId) { return uId !== P.NIL_UUID; });
     // Me first, then online people, then the rest; alphabetical inside each group.
     ids.sort(function (a, b) {
@@ -247,7 +247,7 @@
           .append($('<span class="user-main"></span>').append($who, $tags), $status);
         $li.append($btn);
       }
-      $list.append($li);
+      $users.append($li);
     });
   }
 
@@ -267,25 +267,25 @@
 
   function renderAll() {
     var anchor = captureAnchor();
-    $stream.empty();
+    $list.empty();
     var prev = null;
     var noticeIdx = 0;
     var notices = S.notices;
     var flushNotices = function (uptoId) {
       while (noticeIdx < notices.length && notices[noticeIdx].afterId <= uptoId) {
-        $stream.append(noticeEl(notices[noticeIdx]));
+        $list.append(noticeEl(notices[noticeIdx]));
         noticeIdx += 1;
       }
     };
     S.messages.forEach(function (msg) {
       flushNotices(msg.id - 1);
-      if (!prev || M.dayKey(prev) !== M.dayKey(msg)) $stream.append(M.daySeparator(msg));
-      $stream.append(M.render(msg, prev, ctx()));
+      if (!prev || M.dayKey(prev) !== M.dayKey(msg)) $list.append(M.daySeparator(msg));
+      $list.append(M.render(msg, prev, ctx()));
       prev = msg;
     });
     flushNotices(Infinity);
     if (!S.messages.length && S.haveMessages) {
-      $stream.append($('<div class="stream-empty"></div>')
+      $list.append($('<div class="stream-empty"></div>')
         .append($('<p class="stream-empty-title"></p>').text('No messages yet'))
         .append($('<p></p>').text('Say hello, or share the link so others can join.')));
     }
@@ -320,14 +320,14 @@
   function appendMessage(raw) {
     var msg = normalise(raw);
     if (S.byId[msg.id]) return;
-    var wasAtBottom = atBottom();
+    var wasAtBottom = S.stick || atBottom();
     var prev = S.messages.length ? S.messages[S.messages.length - 1] : null;
     S.messages.push(msg);
     S.byId[msg.id] = msg;
     if (prev && prev.id > msg.id) { sortMessages(); renderAll(); return; }
-    $stream.children('.stream-empty').remove();
-    if (!prev || M.dayKey(prev) !== M.dayKey(msg)) $stream.append(M.daySeparator(msg));
-    $stream.append(M.render(msg, prev, ctx()));
+    $list.children('.stream-empty').remove();
+    if (!prev || M.dayKey(prev) !== M.dayKey(msg)) $list.append(M.daySeparator(msg));
+    $list.append(M.render(msg, prev, ctx()));
     var mine = msg.uId === S.me;
     if (mine || wasAtBottom) {
       scrollToBottom();
@@ -345,9 +345,9 @@
     var n = { afterId: lastId, text: text, kind: kind };
     S.notices.push(n);
     if (S.notices.length > 300) S.notices.shift();
-    var wasAtBottom = atBottom();
-    $stream.children('.stream-empty').remove();
-    $stream.append(noticeEl(n));
+    var wasAtBottom = S.stick || atBottom();
+    $list.children('.stream-empty').remove();
+    $list.append(noticeEl(n));
     if (wasAtBottom) scrollToBottom();
   }
 
@@ -356,7 +356,7 @@
   function renderPicks() {
     var picks = S.messages.filter(function (m) { return !m.deleted && (m.sC > 0 || m.rC > 0); });
     picks.sort(function (a, b) { return (b.sC - a.sC) || (a.rC - b.rC) || (a.id - b.id); });
-    var $list = $('#picks-list').empty();
+    var $picks = $('#picks-list').empty();
     $('#picks-empty').prop('hidden', picks.length > 0);
     $('#picks-toggle .count').text(picks.length);
     picks.forEach(function (m) {
@@ -364,13 +364,14 @@
       $b.append($('<span class="pick-ref"></span>').text('#' + m.id));
       $b.append($('<span class="pick-text"></span>').text(userName(m.uId).name + ': ' + M.snippet(M.plainText(m), 60)));
       $b.append($('<span class="pick-votes"></span>').text('support ' + m.sC + ' · reject ' + m.rC));
-      $list.append($('<li></li>').append($b));
+      $picks.append($('<li></li>').append($b));
     });
   }
 
   function jumpTo(id) {
     var card = document.getElementById('msg-' + id);
     if (!card) { IC.toast('That message is not available any more.'); return; }
+    S.stick = false;
     card.scrollIntoView({ block: 'center', behavior: 'smooth' });
     $('.msg.is-highlight').removeClass('is-highlight');
     $(card).addClass('is-highlight');
@@ -568,8 +569,12 @@
     var code = P.errorCode(f);
     if (code === '209') { onReplaced(); return; }
     if (f.rq && f.rq === S.joinRq) { onJoinFailed(code); return; }
-    var p = S.pending[f.rq];
-    if (p) { delete S.pending[f.rq]; p.reject({ code: code }); return; }
+    // An oversized frame cannot be parsed, so its ER carries no rq: it belongs to the
+    // composer's pending send, the only request that can be that large.
+    var rq = f.rq || (!f.rq && S.sendingRq && S.pending[S.sendingRq] ? S.sendingRq : null);
+    var p = rq ? S.pending[rq] : null;
+    if (p) { delete S.pending[rq]; p.reject({ code: code }); return; }
+    if (!f.rq && code !== '202') { IC.toast(P.errorText(code)); return; }
     if (code === '202') {
       // The room was deleted under us (e.g. by an admin).
       showFatal('This room was deleted.', 'You can create it again by reloading this page.');
@@ -590,6 +595,10 @@
     S.everJoined = true;
     S.password = '';
     S.gateNick = '';
+    if (S.rId && f.rId && f.rId !== S.rId) {
+      // Same name, new room UUID: the server lost the room (restart) and it was created again.
+      addNotice('The room was restarted on the server: earlier messages are gone.', 'limit');
+    }
     S.rId = f.rId || S.rId;
     S.me = f.uId || S.me;
     if (f.cAt) S.createdAt = P.nanosToDate(f.cAt);
@@ -671,405 +680,18 @@
     S.conn.restart();
   }
 
-  /* ---------------- composer ---------------- */
+  /* ---------------- other room modules ---------------- */
 
-  function draftKey() { return 'draft.' + S.room; }
-
-  function saveDraft() {
-    if (S.ctx.mode === 'edit') return;
-    var v = $input.val();
-    if (v) IC.store.set(draftKey(), v); else IC.store.remove(draftKey());
-  }
-
-  function updateCounter() {
-    var n = Array.from($input.val()).length;
-    var $c = $('#char-counter');
-    // Only near the limit: a permanent counter is noise for chat-length messages.
-    if (n >= P.MAX_TEXT * 0.8) {
-      $c.text(n + ' / ' + P.MAX_TEXT).prop('hidden', false).toggleClass('is-over', n > P.MAX_TEXT);
-    } else {
-      $c.prop('hidden', true);
-    }
-  }
-
-  function setComposerError(text) {
-    $('#composer-error').text(text || '').prop('hidden', !text);
-  }
-
-  function renderContext() {
-    var c = S.ctx;
-    var $bar = $('#composer-context');
-    var $t = $bar.find('.context-text').empty();
-    if (c.mode === 'edit') {
-      $t.append($('<strong></strong>').text('Editing message #' + c.editId));
-      $bar.find('.context-cancel').attr('aria-label', 'Cancel editing');
-    } else if (c.rM !== null) {
-      var q = S.byId[c.rM];
-      $t.append($('<strong></strong>').text('Quoting #' + c.rM + ' '))
-        .append($('<span></span>').text(q ? userName(q.uId).name + ': ' + M.snippet(M.plainText(q), 30) : ''));
-      $bar.find('.context-cancel').attr('aria-label', 'Cancel quote');
-    } else if (c.rU) {
-      $t.append(document.createTextNode('Replying to ')).append($('<strong></strong>').text('@' + userName(c.rU).name));
-      $bar.find('.context-cancel').attr('aria-label', 'Cancel reply');
-    }
-    $bar.prop('hidden', c.mode !== 'edit' && c.rM === null && !c.rU);
-    $('#composer-submit .label').text(c.mode === 'edit' ? 'Save' : 'Send');
-  }
-
-  function cancelContext() {
-    var wasEdit = S.ctx.mode === 'edit';
-    S.ctx = { mode: 'new', editId: null, rU: null, rM: null };
-    if (wasEdit) $input.val(IC.store.get(draftKey(), ''));
-    renderContext();
-    updateCounter();
-    setComposerError('');
-  }
-
-  function startReply(uId) {
-    if (!uId || uId === S.me) return;
-    if (S.ctx.mode === 'edit') cancelContext();
-    S.ctx.rU = uId;
-    S.ctx.rM = null;
-    renderContext();
-    $input.trigger('focus');
-  }
-
-  function startQuote(id) {
-    var msg = S.byId[id];
-    if (!msg) return;
-    if (S.ctx.mode === 'edit') cancelContext();
-    S.ctx.rU = msg.uId;
-    S.ctx.rM = msg.id;
-    renderContext();
-    $input.trigger('focus');
-  }
-
-  function startEdit(id) {
-    var msg = S.byId[id];
-    if (!msg || msg.uId !== S.me || msg.deleted || P.drawingRef(IC.decode(msg.t))) return;
-    saveDraft();
-    S.ctx = { mode: 'edit', editId: id, rU: msg.rU || null, rM: msg.rM === undefined ? null : msg.rM };
-    $input.val(IC.decode(msg.t));
-    renderContext();
-    updateCounter();
-    $input.trigger('focus');
-    var end = $input.val().length;
-    $input[0].setSelectionRange(end, end);
-  }
-
-  function lastOwnTextMessage() {
-    for (var i = S.messages.length - 1; i >= 0; i--) {
-      var m = S.messages[i];
-      if (m.uId === S.me && !m.deleted && !P.drawingRef(IC.decode(m.t))) return m;
-    }
-    return null;
-  }
-
-  function sendComposer() {
-    var text = $input.val();
-    if (!text.trim() || S.sending) return;
-    if (Array.from(text).length > P.MAX_TEXT) {
-      setComposerError(P.errorText('207') + ' Please shorten it by ' + (Array.from(text).length - P.MAX_TEXT) + ' characters.');
-      return;
-    }
-    setComposerError('');
-    var c = S.ctx;
-    if (!S.joined) {
-      // Keep it and send after reconnecting, as the banner promises.
-      S.queued = true;
-      setComposerError('Not connected — your message will be sent as soon as the connection is back.');
-      showConnBanner(S.conn.retryTimer ? 'waiting' : 'connecting');
-      return;
-    }
-    var frame = c.mode === 'edit'
-      ? P.textFrame('TM_E', roomRef(), c.editId, text, c.rU, c.rM)
-      : P.textFrame('TM', roomRef(), 0, text, c.rU, c.rM);
-    S.sending = text;
-    $('#composer').attr('aria-busy', 'true');
-    request(frame).then(function () {
-      S.sending = null;
-      $('#composer').attr('aria-busy', null);
-      // Clear only what was confirmed: anything typed meanwhile stays.
-      if ($input.val() === text) $input.val('');
-      var wasEdit = c.mode === 'edit';
-      S.ctx = { mode: 'new', editId: null, rU: null, rM: null };
-      if (wasEdit) $input.val(IC.store.get(draftKey(), ''));
-      else IC.store.remove(draftKey());
-      renderContext();
-      updateCounter();
-    }, function (e) {
-      S.sending = null;
-      $('#composer').attr('aria-busy', null);
-      if (e.code === 'offline') {
-        S.queued = true;
-        setComposerError('Not connected — your message will be sent as soon as the connection is back.');
-      } else {
-        setComposerError(P.errorText(e.code) + ' Your text is still here.');
-      }
-    });
-  }
-
-  function bindComposer() {
-    var coarse = global.matchMedia && global.matchMedia('(pointer: coarse)').matches;
-    $input.val(IC.store.get(draftKey(), ''));
-    updateCounter();
-    $input.on('input', function () {
-      saveDraft();
-      updateCounter();
-      if (!$input.val()) setComposerError('');
-    });
-    $input.on('keydown', function (ev) {
-      if (ev.isComposing || ev.keyCode === 229) return;
-      if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !coarse) {
-        ev.preventDefault();
-        sendComposer();
-      } else if (ev.key === 'ArrowUp' && !$input.val() && S.ctx.mode === 'new' && !ev.shiftKey) {
-        var last = lastOwnTextMessage();
-        if (last) { ev.preventDefault(); startEdit(last.id); }
-      } else if (ev.key === 'Escape') {
-        if (S.ctx.mode !== 'new' || S.ctx.rU || S.ctx.rM !== null) {
-          ev.preventDefault();
-          cancelContext();
-        }
-      }
-    });
-    $('#composer-form').on('submit', function (ev) {
-      ev.preventDefault();
-      sendComposer();
-      $input.trigger('focus');
-    });
-    $('#composer-context .context-cancel').on('click', function () {
-      cancelContext();
-      $input.trigger('focus');
-    });
-  }
-
-  /* ---------------- rename and description ---------------- */
-
-  function openRename() {
-    $('#identity').prop('hidden', true);
-    $('#rename-form').prop('hidden', false);
-    $('#rename-input').val(myName()).trigger('focus').trigger('select');
-    $('#rename-error').prop('hidden', true);
-  }
-
-  function closeRename() {
-    $('#rename-form').prop('hidden', true);
-    $('#identity').prop('hidden', false);
-  }
-
-  function bindRename() {
-    $('#rename-open').on('click', openRename);
-    $('#user-list').on('click', '.user-rename', function () {
-      closeSidePanels();
-      openRename();
-    });
-    $('#rename-cancel').on('click', function () { closeRename(); $input.trigger('focus'); });
-    $('#rename-form').on('keydown', function (ev) {
-      if (ev.key === 'Escape') { ev.preventDefault(); closeRename(); $input.trigger('focus'); }
-    });
-    $('#rename-form').on('submit', function (ev) {
-      ev.preventDefault();
-      var name = $('#rename-input').val().trim();
-      var problem = P.userNameProblem(name);
-      if (problem) { $('#rename-error').text(problem).prop('hidden', false); return; }
-      request(P.frame('R_CH_UN', roomRef(), { uN: encodeURIComponent(name) })).then(function () {
-        closeRename();
-        IC.toast('Name changed.');
-        $input.trigger('focus');
-      }, function (e) {
-        $('#rename-error').text(errorMessage(e)).prop('hidden', false);
-      });
-    });
-  }
-
-  function bindDescription() {
-    var $form = $('#description-form');
-    var $ta = $('#description-input');
-    var count = function () {
-      var n = Array.from($ta.val()).length;
-      $('#description-count').text(n + ' / ' + P.MAX_DESCRIPTION).toggleClass('is-over', n > P.MAX_DESCRIPTION);
-    };
-    $('#description-edit').on('click', function () {
-      $ta.val(S.description);
-      count();
-      $form.prop('hidden', false);
-      $('#description-edit').prop('hidden', true);
-      $('#description-text').prop('hidden', true);
-      $('#description-error').prop('hidden', true);
-      $ta.trigger('focus');
-    });
-    var close = function () {
-      $form.prop('hidden', true);
-      $('#description-text').prop('hidden', false);
-      renderDescription();
-    };
-    $ta.on('input', count);
-    $('#description-cancel').on('click', close);
-    $form.on('keydown', function (ev) { if (ev.key === 'Escape') { ev.preventDefault(); close(); } });
-    $form.on('submit', function (ev) {
-      ev.preventDefault();
-      var text = $ta.val().trim();
-      if (Array.from(text).length > P.MAX_DESCRIPTION) {
-        $('#description-error').text(P.errorText('304')).prop('hidden', false);
-        return;
-      }
-      request(P.frame('R_CH_D', roomRef(), { m: { t: encodeURIComponent(text) } })).then(function () {
-        close();
-        $('#description-edit').trigger('focus');
-      }, function (e) {
-        $('#description-error').text(errorMessage(e)).prop('hidden', false);
-      });
-    });
-  }
-
-  /* ---------------- search ---------------- */
-
-  function refreshSearch() {
-    var q = (S.search.query || '').toLowerCase();
-    $('.msg.is-search-match').removeClass('is-search-match is-search-current');
-    if (!q) { S.search.matches = []; S.search.index = -1; $('#search-status').text(''); return; }
-    var matches = S.messages.filter(function (m) {
-      if (m.deleted) return false;
-      return (M.plainText(m) + ' ' + userName(m.uId).name).toLowerCase().indexOf(q) !== -1;
-    }).map(function (m) { return m.id; });
-    S.search.matches = matches;
-    if (S.search.index >= matches.length) S.search.index = matches.length - 1;
-    matches.forEach(function (id) { $('#msg-' + id).addClass('is-search-match'); });
-    updateSearchStatus();
-  }
-
-  function updateSearchStatus() {
-    var n = S.search.matches.length;
-    var $s = $('#search-status');
-    if (!n) {
-      $s.text('No results');
-    } else if (S.search.index < 0) {
-      $s.text(n === 1 ? '1 match' : n + ' matches');
-    } else {
-      $s.text((S.search.index + 1) + ' of ' + n);
-      $('#msg-' + S.search.matches[S.search.index]).addClass('is-search-current');
-    }
-    $('#search-prev, #search-next').prop('disabled', n === 0);
-  }
-
-  function searchStep(dir) {
-    var n = S.search.matches.length;
-    if (!n) return;
-    // Start from the newest match going up, like a chat reader expects.
-    if (S.search.index < 0) S.search.index = dir < 0 ? n - 1 : n - 1;
-    else S.search.index = (S.search.index + (dir < 0 ? -1 : 1) + n) % n;
-    $('.msg.is-search-current').removeClass('is-search-current');
-    updateSearchStatus();
-    var card = document.getElementById('msg-' + S.search.matches[S.search.index]);
-    if (card) card.scrollIntoView({ block: 'center' });
-  }
-
-  function bindSearch() {
-    var $bar = $('#search-bar');
-    var $q = $('#search-input');
-    var close = function () {
-      $bar.prop('hidden', true);
-      S.search.query = '';
-      $q.val('');
-      refreshSearch();
-      $('#search-toggle').attr('aria-expanded', 'false').trigger('focus');
-    };
-    $('#search-toggle').on('click', function () {
-      if (!$bar.prop('hidden')) { close(); return; }
-      $bar.prop('hidden', false);
-      $(this).attr('aria-expanded', 'true');
-      $q.trigger('focus');
-    });
-    $q.on('input', function () {
-      S.search.query = $q.val().trim();
-      S.search.index = -1;
-      refreshSearch();
-    });
-    $q.on('keydown', function (ev) {
-      if (ev.key === 'Enter') { ev.preventDefault(); searchStep(ev.shiftKey ? 1 : -1); }
-      if (ev.key === 'Escape') { ev.preventDefault(); close(); }
-    });
-    $('#search-prev').on('click', function () { searchStep(-1); });
-    $('#search-next').on('click', function () { searchStep(1); });
-    $('#search-close').on('click', close);
-  }
-
-  /* ---------------- export ---------------- */
-
-  function downloadChat() {
-    var lines = ['Room: ' + S.room, 'Exported: ' + new Date().toLocaleString(), ''];
-    S.messages.forEach(function (m) {
-      if (m.deleted) return;
-      var d = P.secondsToDate(m.cAt);
-      var extra = m.rM ? ' (quoting #' + m.rM + ')' : m.rU ? ' (to @' + userName(m.rU).name + ')' : '';
-      lines.push('#' + m.id + ' [' + IC.formatDateTime(d) + '] ' + userName(m.uId).name + extra + ': ' + M.plainText(m));
-    });
-    var blob = new Blob([lines.join('\n') + '\n'], { type: 'text/plain;charset=utf-8' });
-    var url = URL.createObjectURL(blob);
-    var a = document.createElement('a');
-    a.href = url;
-    a.download = 'instantchat-' + S.room.replace(/[^\p{L}\p{N}_-]+/gu, '_') + '.txt';
-    document.body.appendChild(a);
-    a.click();
-    document.body.removeChild(a);
-    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
-  }
-
-  /* ---------------- side panels (narrow screens) ---------------- */
-
-  function closeSidePanels() {
-    $('#room-body').removeClass('show-side');
-    $('.side-toggle').attr('aria-expanded', 'false');
-  }
-
-  function bindSide() {
-    $('.side-toggle').on('click', function () {
-      var target = $(this).attr('data-panel');
-      var open = $(this).attr('aria-expanded') === 'true';
-      closeSidePanels();
-      if (!open) {
-        $('#room-body').addClass('show-side');
-        $(this).attr('aria-expanded', 'true');
-        var el = document.getElementById(target);
-        if (el) { el.scrollIntoView({ block: 'start' }); $(el).find('h2').first().attr('tabindex', '-1').trigger('focus'); }
-      }
-    });
-    $('#side-close').on('click', closeSidePanels);
-  }
-
-  /* ---------------- settings ---------------- */
-
-  function bindSettings() {
-    var s = IC.store.get('settings', {});
-    S.settings = $.extend(S.settings, s && typeof s === 'object' ? s : {});
-    var sync = function () {
-      $('#set-sound').prop('checked', !!S.settings.sound);
-      $('#set-notify').prop('checked', !!S.settings.notify);
-      $('#set-notify-all').prop('checked', !!S.settings.notifyAll);
-      $('#set-notices').prop('checked', !!S.settings.notices);
-      $stream.toggleClass('hide-presence', !S.settings.notices);
-    };
-    sync();
-    var save = function () { IC.store.set('settings', S.settings); sync(); };
-    $('#set-sound').on('change', function () { S.settings.sound = this.checked; if (this.checked) beep(); save(); });
-    $('#set-notify-all').on('change', function () { S.settings.notifyAll = this.checked; save(); });
-    $('#set-notices').on('change', function () { S.settings.notices = this.checked; save(); });
-    $('#set-notify').on('change', function () {
-      var on = this.checked;
-      S.settings.notify = on;
-      save();
-      if (on && global.Notification && Notification.permission === 'default') {
-        Notification.requestPermission().then(function (p) {
-          if (p !== 'granted') { S.settings.notify = false; save(); IC.toast('Notifications are blocked by the browser.'); }
-        });
-      } else if (on && (!global.Notification || Notification.permission === 'denied')) {
-        S.settings.notify = false;
-        save();
-        IC.toast('Notifications are blocked by the browser.');
-      }
-    });
-  }
+  // composer.js and room-tools.js work on the same state; these are the calls into them.
+  function composer() { return IC.roomComposer; }
+  function tools() { return IC.roomTools; }
+  function cancelContext() { composer().cancelContext(); }
+  function sendComposer() { composer().send(); }
+  function startReply(uId) { composer().startReply(uId); }
+  function startQuote(id) { composer().startQuote(id); }
+  function startEdit(id) { composer().startEdit(id); }
+  function refreshSearch() { tools().refreshSearch(); }
+  function closeSidePanels() { tools().closeSidePanels(); }
 
   /* ---------------- wiring ---------------- */
 
@@ -1111,11 +733,21 @@
     // Keep the newest message in view when the stream shrinks (header grows, keyboard opens,
     // composer gets taller) while the reader was at the bottom.
     S.stick = true;
+    // Drawings load after their card is placed and make it taller.
+    $stream[0].addEventListener('load', function () { if (S.stick) scrollToBottom(); }, true);
     if (global.ResizeObserver) {
-      new ResizeObserver(function () { if (S.stick) scrollToBottom(); }).observe($stream[0]);
+      var ro = new ResizeObserver(function () { if (S.stick) scrollToBottom(); });
+      // The scroller shrinking (header, keyboard) and the content growing (late fonts, images).
+      ro.observe($stream[0]);
+      ro.observe($list[0]);
     }
+    // Only the reader leaves the bottom: scroll events caused by re-rendering or late layout
+    // must not unstick the view, so "away from the bottom" needs a recent user gesture.
+    var lastGesture = 0;
+    $stream.on('wheel touchmove mousedown keydown', function () { lastGesture = Date.now(); });
     $stream.on('scroll', function () {
-      S.stick = atBottom();
+      if (atBottom()) S.stick = true;
+      else if (Date.now() - lastGesture < 1500) S.stick = false;
       if (S.stick && S.newBelow) {
         S.newBelow = 0;
         $('#new-messages').prop('hidden', true);
@@ -1147,7 +779,6 @@
       S.conn.stop();
       global.location.href = '/';
     });
-    $('#download-chat').on('click', downloadChat);
     $('#conn-banner .retry-now').on('click', function () { S.conn.retryNow(); });
     $('#version-banner .reload').on('click', function () { global.location.reload(); });
     $('#version-banner .dismiss').on('click', function () { $('#version-banner').prop('hidden', true); });
@@ -1185,66 +816,27 @@
     });
   }
 
-  function bindDrawing() {
-    var pad = null;
-    $('#open-drawing').on('click', function () {
-      if (!pad) {
-        pad = new IC.drawing.Pad(document.getElementById('drawing-dialog'), function (dataUrl) {
-          if (!S.joined || !S.rId) return Promise.reject(new Error('Not connected — please wait for the connection and try again.'));
-          var name = IC.drawing.newFileName();
-          return IC.drawing.upload(name, S.rId, dataUrl).then(function () {
-            var c = S.ctx.mode === 'new' ? S.ctx : { rU: null, rM: null };
-            return request(P.textFrame('DM', roomRef(), 0, P.drawingText(name, S.rId), c.rU, c.rM));
-          }).then(function () {
-            if (S.ctx.mode === 'new') { S.ctx.rU = null; S.ctx.rM = null; renderContext(); }
-          }, function (e) {
-            throw (e instanceof Error ? e : new Error(errorMessage(e)));
-          });
-        });
-      }
-      pad.open();
-    });
-  }
-
-  function bindEmoji() {
-    var picker = new IC.EmojiPicker($('#emoji-picker'), function (emoji) {
-      IC.insertAtCaret($input[0], emoji);
-      picker.close();
-    });
-    picker.onClose = function () { $input.trigger('focus'); };
-    $('#emoji-toggle').on('click', function () {
-      if (picker.isOpen()) { picker.close(true); $(this).attr('aria-expanded', 'false'); return; }
-      $(this).attr('aria-expanded', 'true');
-      picker.open();
-    });
-    $(document).on('mousedown', function (ev) {
-      if (picker.isOpen() && !$(ev.target).closest('#emoji-picker, #emoji-toggle').length) {
-        picker.close();
-        $('#emoji-toggle').attr('aria-expanded', 'false');
-      }
-    });
-  }
-
   IC.room = {
     start: function (name) {
       S.room = name;
       $stream = $('#stream');
+      $list = $('#stream-list');
       $input = $('#composer-input');
       document.title = roomTitle();
       $('#room-view').prop('hidden', false);
       $('#room-title').text(name);
-      $('#stream').append($('<div class="stream-empty"></div>').append($('<p></p>').text('Connecting…')));
+      $list.append($('<div class="stream-empty"></div>').append($('<p></p>').text('Connecting…')));
 
+      var kit = {
+        S: S, $stream: $stream, $list: $list, $input: $input,
+        userName: userName, myName: myName, request: request, roomRef: roomRef,
+        errorMessage: errorMessage, renderDescription: renderDescription, beep: beep,
+        closeSidePanels: closeSidePanels, showConnBanner: showConnBanner
+      };
       bindHeader();
       bindStream();
-      bindComposer();
-      bindRename();
-      bindDescription();
-      bindSearch();
-      bindSide();
-      bindSettings();
-      bindDrawing();
-      bindEmoji();
+      composer().bind(kit);
+      tools().bind(kit);
 
       S.conn = new IC.Connection(name, {
         onOpen: function () { sendJoin(); },
@@ -1258,7 +850,7 @@
           if (state === 'open') return;
           showConnBanner(state);
           if (state === 'waiting' && !S.everJoined && S.conn.attempt >= 1) {
-            $stream.find('.stream-empty p').first().text(S.conn.lastError || 'Cannot reach the chat server yet — retrying…');
+            $list.find('.stream-empty p').first().text(S.conn.lastError || 'Cannot reach the chat server yet — retrying…');
           }
         }
       });

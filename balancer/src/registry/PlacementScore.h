@@ -3,7 +3,10 @@
 // functions, so the rule is unit-tested and documented in one place:
 //
 //   score = connections / maxConnections          (0 when maxConnections is unknown)
-//         + 0.05 * floor(cpu% / 5)                (CPU in 5 % steps, so idle noise is ignored)
+//         + 0.05 * floor(cpu% / 5)                (the server process's CPU from its heartbeats,
+//                                                  in 5 % steps so idle noise is ignored; 0 for
+//                                                  servers without heartbeats: /hw reports the
+//                                                  host's CPU, which other programs share)
 //         + rooms / 1000                          (rooms held, counting placements not yet
 //                                                  reported, so a burst of new rooms spreads)
 //

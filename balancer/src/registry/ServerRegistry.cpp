@@ -214,8 +214,10 @@ void ServerRegistry::probeFinished(const QString &id, bool ok, const QJsonObject
         server->failedProbes = 0;
         server->lastContactMs = now();
         // Heartbeats carry the fuller report; /hw fills in for servers that do not send them.
+        // /hw's cpu is the host's (v1 meaning), not the server process's.
         if (!server->registered) {
-            server->load.cpu = hw.value(QLatin1StringView("cpu")).toDouble();
+            server->load.hostCpu = hw.value(QLatin1StringView("cpu")).toDouble();
+            server->load.hostMem = hw.value(QLatin1StringView("ram")).toDouble();
             server->load.usersOnline = intOf(hw, "uo");
         }
         if (!server->alive && (server->isStatic || server->registered))
@@ -379,7 +381,9 @@ Placement ServerRegistry::decide(const QString &room)
         c.id = server.id;
         c.connections = server.load.connections;
         c.maxConnections = server.load.maxConnections;
-        c.cpuPercent = server.load.cpu;
+        // Only the server process's own CPU (from heartbeats) counts: the host's CPU is shared
+        // with other programs (and with other servers on the same host).
+        c.cpuPercent = server.registered ? server.load.cpu : 0.0;
         c.rooms = qMax(server.load.rooms, m_roomsPerServer.value(server.id));
         c.eligible = server.alive && !server.drained && server.roomsSynced;
         candidates.append(c);

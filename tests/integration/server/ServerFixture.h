@@ -86,10 +86,15 @@ inline QString errorText(const std::optional<ServerFrame> &frame)
     return QString::fromUtf8(proto::encodeServerFrame(*frame));
 }
 
-// The frame as JSON text, for failure messages.
+// The frame as JSON text, for failure messages. (QVERIFY2 evaluates its message even when the
+// check passes, so the optional form must cope with "no frame".)
 inline QByteArray dump(const ServerFrame &frame)
 {
     return proto::encodeServerFrame(frame);
+}
+inline QByteArray dump(const std::optional<ServerFrame> &frame)
+{
+    return frame ? proto::encodeServerFrame(*frame) : QByteArray("<no frame>");
 }
 
 // The user entry `userId` of an R_M_CH frame.
@@ -132,19 +137,22 @@ inline QJsonObject jsonObject(const QByteArray &body)
 
 } // namespace ic::testing
 
-// QVERIFY/QCOMPARE-style helper: a reply that must be RP.
+// QVERIFY-style checks of a reply. The argument is evaluated exactly once (it usually sends the
+// request).
 #define IC_VERIFY_RP(reply)                                                                        \
     do {                                                                                           \
-        QVERIFY2((reply).has_value(), "no reply");                                                 \
-        QVERIFY2((reply)->kind() == ic::proto::Command::Reply,                                     \
-                 ic::testing::dump(*(reply)).constData());                                         \
+        const std::optional<ic::proto::ServerFrame> icReply_ = (reply);                            \
+        QVERIFY2(icReply_.has_value(), "no reply");                                                \
+        QVERIFY2(icReply_->kind() == ic::proto::Command::Reply,                                    \
+                 ic::testing::dump(icReply_).constData());                                         \
     } while (false)
 
 // A reply that must be ER with `code`.
 #define IC_VERIFY_ER(reply, code)                                                                  \
     do {                                                                                           \
-        QVERIFY2((reply).has_value(), "no reply");                                                 \
-        QVERIFY2((reply)->kind() == ic::proto::Command::Error,                                     \
-                 ic::testing::dump(*(reply)).constData());                                         \
-        QCOMPARE(int((reply)->errorCode()), int(code));                                            \
+        const std::optional<ic::proto::ServerFrame> icReply_ = (reply);                            \
+        QVERIFY2(icReply_.has_value(), "no reply");                                                \
+        QVERIFY2(icReply_->kind() == ic::proto::Command::Error,                                    \
+                 ic::testing::dump(icReply_).constData());                                         \
+        QCOMPARE(int(icReply_->errorCode()), int(code));                                           \
     } while (false)

@@ -116,7 +116,7 @@ private slots:
         // Interleaved: every member has messages in flight at the same time.
         for (int round = 0; round < perMember; ++round)
             for (int i = 0; i < members; ++i)
-                peers[i].client->sendText(QStringLiteral("busy-room"), QStringLiteral("%1:%2").arg(i).arg(round));
+                peers[i].client->sendText(QStringLiteral("busy-room"), QStringLiteral("%1-%2").arg(i).arg(round));
         const int total = members * perMember;
         for (const Peer &p : peers)
             QVERIFY(p.frames->waitForCount(FrameRecorder::is(Command::TextMessage), total, 20000));
@@ -139,8 +139,8 @@ private slots:
         for (int i = 0; i < members; ++i) {
             int expectedRound = 0;
             for (const QString &text : reference)
-                if (text.startsWith(QString::number(i) + QLatin1Char(':')))
-                    QCOMPARE(text, QStringLiteral("%1:%2").arg(i).arg(expectedRound++));
+                if (text.startsWith(QString::number(i) + QLatin1Char('-')))
+                    QCOMPARE(text, QStringLiteral("%1-%2").arg(i).arg(expectedRound++));
             QCOMPARE(expectedRound, perMember);
         }
     }
@@ -149,7 +149,7 @@ private slots:
     // receive everything promptly.
     void slowConsumerIsDropped()
     {
-        m_server = startServer({QStringLiteral("--outbound-limit"), QStringLiteral("262144")});
+        m_server = startServer({QStringLiteral("--outbound-limit"), QStringLiteral("1048576")});
         QVERIFY(m_server);
         Peer a = connectPeer(*m_server, this), b = connectPeer(*m_server, this);
         QVERIFY(a && b);
@@ -165,16 +165,27 @@ private slots:
         slow->stopReading();
 
         // ~27 MB of broadcasts: more than the kernel buffers of a loopback connection plus the
-        // 256 KiB outbound limit.
+        // 1 MiB outbound limit.
         constexpr int count = 3000;
         const QString text(9000, QLatin1Char('f'));
         const qsizetype fromB = b.frames->size();
         QElapsedTimer timer;
         timer.start();
-        QString last;
-        for (int i = 0; i < count; ++i)
-            last = a.client->sendText(QStringLiteral("flood-room"), text);
-        IC_VERIFY_RP(a.reply(last, 40000));
+        // Paced: at most 8 requests in flight, so the sender itself always keeps up with its
+        // echoes and only the member that stopped reading falls behind.
+        int sent = 0;
+        auto answered = [&] { return a.frames->count(FrameRecorder::is(Command::Reply)); };
+        const int repliesBefore = answered();
+        while (sent < count) {
+            if (sent - (answered() - repliesBefore) < 8) {
+                a.client->sendText(QStringLiteral("flood-room"), text);
+                ++sent;
+            } else if (!waitUntil([&] { return sent - (answered() - repliesBefore) < 8; }, 10000)) {
+                QFAIL("the sender stopped getting replies");
+            }
+        }
+        QVERIFY(waitUntil([&] { return answered() - repliesBefore == count; }, 10000));
+        QCOMPARE(a.frames->count(FrameRecorder::is(Command::Error)), 0);
         const qint64 sentMs = timer.elapsed();
         QVERIFY2(b.frames->waitForCount(FrameRecorder::is(Command::TextMessage), count, 3000),
                  "a healthy member fell behind while a slow member was in the room");
@@ -197,6 +208,44 @@ private slots:
         const QList<qint64> ids = textIds(*b.frames);
         QCOMPARE(ids.size(), count);
         QCOMPARE(ids.last(), qint64(count));
+    }
+
+    // §2.8: with rate limits on, a flood is refused with ER 429 for a session that opted in to
+    // extensions (pv 2) and with ER 103 for a v1 session (which must never see 429); both
+    // connections stay usable.
+    void rateLimitErrorCodes()
+    {
+        m_server = startServer({QStringLiteral("--rate-limits"), QStringLiteral("on")});
+        QVERIFY(m_server);
+        Peer v1 = connectPeer(*m_server, this, {}, 1);
+        Peer v2 = connectPeer(*m_server, this, {}, 2);
+        QVERIFY(v1 && v2);
+        IC_VERIFY_RP(v1.reply(v1.client->createAndJoin(QStringLiteral("rate-room"))));
+        IC_VERIFY_RP(v2.reply(v2.client->createAndJoin(QStringLiteral("rate-room"))));
+        constexpr int flood = 300;
+        QString lastV1, lastV2;
+        for (int i = 0; i < flood; ++i) {
+            lastV1 = v1.client->sendText(QStringLiteral("rate-room"), QStringLiteral("v1"));
+            lastV2 = v2.client->sendText(QStringLiteral("rate-room"), QStringLiteral("v2"));
+        }
+        QVERIFY(v1.reply(lastV1, 20000) && v2.reply(lastV2, 20000));
+        auto refused = [](const Peer &p, ErrorCode code) {
+            return p.frames->count([code](const ServerFrame &f) { return f.errorCode() == code; });
+        };
+        QVERIFY2(refused(v2, ErrorCode::RateLimited) > 0, "a pv 2 session flooding got no ER 429");
+        QCOMPARE(refused(v1, ErrorCode::RateLimited), 0);
+        QVERIFY2(refused(v1, ErrorCode::InvalidInput) > 0, "a v1 session flooding got no ER 103");
+        QCOMPARE(v1.client->state(), ChatClient::State::Connected);
+        QCOMPARE(v2.client->state(), ChatClient::State::Connected);
+        const HttpResult metrics = httpGet(m_server->httpUrl(QStringLiteral("/metrics")));
+        QVERIFY(metricValue(metrics.body, QStringLiteral("instantchat_rate_limited_total")).value_or(0) >= 2);
+        // Once the burst is over, sending works again.
+        QVERIFY(waitUntil(
+            [&] {
+                const auto reply = v1.reply(v1.client->sendText(QStringLiteral("rate-room"), QStringLiteral("later")), 2000);
+                return reply && reply->kind() == Command::Reply;
+            },
+            15000));
     }
 };
 

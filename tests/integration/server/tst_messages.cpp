@@ -309,13 +309,17 @@ private slots:
         QTest::newRow("number") << QByteArray("12");
         QTest::newRow("null") << QByteArray("null");
         QTest::newRow("empty") << QByteArray("");
-        QTest::newRow("invalid utf-8") << QByteArray("{\"c\":\"TM\",\"m\":{\"t\":\"\xff\xfe\"}}");
+        QTest::newRow("invalid utf-8 in json")
+            << QByteArray("{\"c\":\"TM\",\"rq\":\"u\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{\"t\":\"\xff\xfe\"}");
     }
     void malformedJsonAfterInit()
     {
         QFETCH(QByteArray, frame);
         const qsizetype fromB = m_b.frames->size();
-        m_a.client->sendRawText(frame);
+        // Binary carries the bytes exactly; text frames must be UTF-8, so only valid text goes
+        // as a text frame.
+        if (QString::fromUtf8(frame).toUtf8() == frame)
+            m_a.client->sendRawText(frame);
         m_a.client->sendRawBinary(frame);
         IC_VERIFY_RP(m_a.reply(m_a.client->sendText(room, QStringLiteral("after garbage"))));
         QCOMPARE(m_a.client->state(), ChatClient::State::Connected);
@@ -323,7 +327,26 @@ private slots:
         const auto tm = m_b.frames->waitForFrame(FrameRecorder::is(Command::TextMessage), 5000, fromB);
         QVERIFY(tm && tm->messages);
         QCOMPARE(tm->messages->first().id, std::optional<qint64>(1));
-        QCOMPARE(m_b.frames->frames().mid(fromB).size(), 1);
+        QByteArray seen;
+        for (const ServerFrame &f : m_b.frames->frames().mid(fromB))
+            seen += dump(f) + '\n';
+        QVERIFY2(m_b.frames->frames().mid(fromB).size() == 1, seen.constData());
+    }
+
+    // §2.6 active-member checks name the room in `r`: a message command without `r` belongs to
+    // no room — it is refused and stored nowhere, even if the socket joined a room.
+    void messageWithoutRoomIsRefused()
+    {
+        const qsizetype fromB = m_b.frames->size();
+        const qsizetype fromA = m_a.frames->size();
+        m_a.client->sendRawText("{\"c\":\"TM\",\"rq\":\"noroom\",\"m\":{\"t\":\"where\",\"rU\":null,\"rM\":null}}");
+        const auto reply = m_a.frames->waitForFrame(
+            [](const ServerFrame &f) { return f.requestId == QStringLiteral("noroom"); }, 5000, fromA);
+        QVERIFY2(reply && reply->kind() == Command::Error, dump(reply).constData());
+        const int code = int(reply->errorCode());
+        QVERIFY2(code == 202 || code == 103 || code == 301, dump(reply).constData());
+        settle(300);
+        QCOMPARE(m_b.frames->indexOf(FrameRecorder::is(Command::TextMessage), fromB), qsizetype(-1));
     }
 };
 

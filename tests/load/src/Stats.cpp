@@ -30,6 +30,22 @@ double LatencySamples::maxMs()
     return double(*std::max_element(m_samples.begin(), m_samples.end())) / 1000.0;
 }
 
+double runQueueWaitSeconds(qint64 pid)
+{
+    const QString taskDir = pid > 0 ? QStringLiteral("/proc/%1/task").arg(pid) : QStringLiteral("/proc/self/task");
+    double seconds = 0;
+    const QStringList tids = QDir(taskDir).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &tid : tids) {
+        QFile file(taskDir + QLatin1Char('/') + tid + QStringLiteral("/schedstat"));
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        const QList<QByteArray> fields = file.readAll().trimmed().split(' ');
+        if (fields.size() >= 2)
+            seconds += double(fields[1].toULongLong()) / 1e9;
+    }
+    return seconds;
+}
+
 qint64 ServerProbe::rssNow() const
 {
     return enabled() ? sys::residentBytes(m_pid) : 0;
@@ -69,6 +85,7 @@ void ServerProbe::begin()
         return;
     m_beginNs = monotonicNs();
     m_cpuBegin = sys::processCpuSeconds(m_pid);
+    m_waitBegin = runQueueWaitSeconds(m_pid);
     m_rssBegin = rssNow();
     m_peakRss = m_rssBegin;
     m_threadsBegin = readThreads();
@@ -86,6 +103,7 @@ void ServerProbe::end()
         return;
     m_endNs = monotonicNs();
     m_cpuEnd = sys::processCpuSeconds(m_pid);
+    m_waitEnd = runQueueWaitSeconds(m_pid);
     m_rssEnd = rssNow();
     m_peakRss = std::max(m_peakRss, m_rssEnd);
     m_threads.clear();

@@ -38,6 +38,11 @@ private:
     bool m_sorted = false;
 };
 
+// Seconds the threads of `pid` (0 = this process) spent runnable but waiting for a CPU
+// (/proc/<pid>/task/*/schedstat, second field). On an oversubscribed host this, not the
+// program, explains latency: a benchmark is only valid while it stays small.
+double runQueueWaitSeconds(qint64 pid = 0);
+
 struct ThreadCpu
 {
     int tid = 0;
@@ -65,6 +70,7 @@ public:
     qint64 peakRss() const { return m_peakRss; }
     qint64 rssAtBegin() const { return m_rssBegin; }
     qint64 rssAtEnd() const { return m_rssEnd; }
+    double waitSeconds() const { return m_waitEnd - m_waitBegin; }
     const std::vector<ThreadCpu> &threads() const { return m_threads; }
 
 private:
@@ -72,6 +78,7 @@ private:
 
     qint64 m_pid = 0;
     double m_cpuBegin = 0, m_cpuEnd = 0;
+    double m_waitBegin = 0, m_waitEnd = 0;
     qint64 m_beginNs = 0, m_endNs = 0;
     qint64 m_rssBegin = 0, m_rssEnd = 0, m_peakRss = 0;
     std::map<int, ThreadCpu> m_threadsBegin;

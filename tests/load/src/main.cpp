@@ -37,6 +37,7 @@ struct Settings
     double drainSeconds = 5;
     qint64 serverPid = 0;
     bool jsonOnly = false;
+    bool fullParse = false;
 };
 
 // Runs the event loop for `ms` milliseconds.
@@ -72,18 +73,23 @@ double round2(double value)
 // Generator CPU over a window: a saturated generator measures itself, not the server.
 struct GeneratorCpu
 {
-    double cpuBegin = 0;
+    double cpuBegin = 0, waitBegin = 0;
     qint64 beginNs = 0;
     double percent = 0;
+    double cpuSeconds = 0;
+    double waitPercent = 0; // of the window spent runnable but without a CPU
     void begin()
     {
         cpuBegin = ic::sys::processCpuSeconds();
+        waitBegin = runQueueWaitSeconds();
         beginNs = monotonicNs();
     }
     void end()
     {
         const double wall = double(monotonicNs() - beginNs) / 1e9;
-        percent = wall > 0 ? (ic::sys::processCpuSeconds() - cpuBegin) / wall * 100 : 0;
+        cpuSeconds = ic::sys::processCpuSeconds() - cpuBegin;
+        percent = wall > 0 ? cpuSeconds / wall * 100 : 0;
+        waitPercent = wall > 0 ? (runQueueWaitSeconds() - waitBegin) / wall * 100 : 0;
     }
 };
 
@@ -137,11 +143,12 @@ void printServer(const QJsonObject &server)
 {
     if (server.isEmpty())
         return;
-    QString text = QStringLiteral("pid %1: CPU %2 s in %3 s (%4% of a core)")
+    QString text = QStringLiteral("pid %1: CPU %2 s in %3 s (%4% of a core, waited for a CPU %5 s)")
                        .arg(server.value(QStringLiteral("pid")).toInteger())
                        .arg(server.value(QStringLiteral("cpu_seconds")).toDouble())
                        .arg(server.value(QStringLiteral("window_s")).toDouble())
-                       .arg(server.value(QStringLiteral("cpu_percent")).toDouble());
+                       .arg(server.value(QStringLiteral("cpu_percent")).toDouble())
+                       .arg(server.value(QStringLiteral("cpu_wait_seconds")).toDouble());
     if (server.contains(QStringLiteral("cpu_us_per_delivery")))
         text += QStringLiteral(", %1 us CPU per delivery").arg(server.value(QStringLiteral("cpu_us_per_delivery")).toDouble());
     line("server", text);
@@ -207,7 +214,11 @@ void printSummary(const QJsonObject &result)
     }
     line("errors", counts(result.value(QStringLiteral("errors")).toObject()));
     const QJsonObject generator = result.value(QStringLiteral("generator")).toObject();
-    line("generator", QStringLiteral("CPU %1% of a core%2").arg(generator.value(QStringLiteral("cpu_percent")).toDouble())
+    line("generator", QStringLiteral("CPU %1% of a core (%2 us per delivery, %3 parser), waited for a CPU %4% of the time%5")
+                          .arg(generator.value(QStringLiteral("cpu_percent")).toDouble())
+                          .arg(generator.value(QStringLiteral("cpu_us_per_delivery")).toDouble())
+                          .arg(generator.value(QStringLiteral("parse")).toString())
+                          .arg(generator.value(QStringLiteral("cpu_wait_percent")).toDouble())
                           .arg(generator.value(QStringLiteral("saturated")).toBool() ? QStringLiteral(" — SATURATED, results invalid") : QString()));
     printServer(result.value(QStringLiteral("server")).toObject());
 }
@@ -348,6 +359,8 @@ QJsonObject Runner::serverJson(qint64 deliveries, qint64 connections, qint64 bas
         {QStringLiteral("pid"), m_probe.pid()},
         {QStringLiteral("window_s"), round2(seconds)},
         {QStringLiteral("cpu_seconds"), round2(m_probe.cpuSeconds())},
+        // Runnable but not running: the host's other load, not the server, made it wait.
+        {QStringLiteral("cpu_wait_seconds"), round2(m_probe.waitSeconds())},
         {QStringLiteral("cpu_percent"), round2(seconds > 0 ? m_probe.cpuSeconds() / seconds * 100 : 0)},
         {QStringLiteral("peak_rss_bytes"), m_probe.peakRss()},
         {QStringLiteral("baseline_rss_bytes"), baselineRss},
@@ -373,13 +386,25 @@ int Runner::finish(QJsonObject result, bool ok)
     m_progress.stop();
     result.insert(QStringLiteral("scenario"), m_settings.scenario);
     result.insert(QStringLiteral("ok"), ok);
+    const qint64 delivered = m_engine.window().received;
     result.insert(QStringLiteral("generator"),
                   QJsonObject{{QStringLiteral("cpu_percent"), round2(m_generator.percent)},
+                              {QStringLiteral("parse"), m_settings.fullParse ? QStringLiteral("full") : QStringLiteral("scan")},
+                              // What one delivery costs the generator: compare with the server's figure.
+                              {QStringLiteral("cpu_us_per_delivery"),
+                               delivered > 0 ? round2(m_generator.cpuSeconds * 1e6 / double(delivered)) : 0.0},
                               {QStringLiteral("saturated"), m_generator.percent >= 90},
+                              {QStringLiteral("cpu_wait_percent"), round2(m_generator.waitPercent)},
                               {QStringLiteral("frames_seen"), m_engine.framesSeen()}});
     if (m_generator.percent >= 90)
         std::fprintf(stderr, "WARNING: the generator used %.0f%% of a core in the measured window: it is "
                              "saturated and the figures describe it, not the server\n", m_generator.percent);
+    const double serverWait = m_probe.enabled() && m_probe.windowSeconds() > 0
+        ? m_probe.waitSeconds() / m_probe.windowSeconds() * 100 : 0;
+    if (serverWait >= 10 || m_generator.waitPercent >= 10)
+        std::fprintf(stderr, "WARNING: the host is oversubscribed: the server waited for a CPU %.0f%% and the "
+                             "generator %.0f%% of the window; latency and throughput describe the host, not "
+                             "the server (CPU per delivery and RSS stay valid)\n", serverWait, m_generator.waitPercent);
     if (!m_settings.jsonOnly)
         printSummary(result);
     std::printf("RESULT %s\n", QJsonDocument(result).toJson(QJsonDocument::Compact).constData());
@@ -663,6 +688,7 @@ int main(int argc, char *argv[])
     settings.drainSeconds = parser.value(drainOption).toDouble();
     settings.serverPid = parser.value(pidOption).toLongLong();
     settings.jsonOnly = parser.isSet(jsonOption);
+    settings.fullParse = parser.value(parseOption) == QLatin1StringView("full");
     if (settings.rooms < 1 || settings.users < 1 || settings.interval <= 0 || settings.duration <= 0
         || settings.connections < 1 || settings.joins < 1 || settings.rampStart <= 0 || settings.rampStep <= 0)
         return fail(QStringLiteral("counts, rates and durations must be positive"));
@@ -677,7 +703,7 @@ int main(int argc, char *argv[])
     options.concurrency = qMax(1, parser.value(concurrencyOption).toInt());
     options.connectRate = parser.isSet(rateOption) ? parser.value(rateOption).toDouble()
         : settings.scenario == QLatin1StringView("joinstorm") ? 0 : 2000;
-    options.fullParse = parser.value(parseOption) == QLatin1StringView("full");
+    options.fullParse = settings.fullParse;
     options.setupTimeoutMs = int(parser.value(timeoutOption).toDouble() * 1000);
     // A fresh room prefix per run: rooms outlive the run in the server's RAM for hours, and a
     // reused room would hand every joiner its old messages.

@@ -260,6 +260,7 @@ private slots:
         Room::JoinRequest both;
         both.caller = Caller{QUuid::createUuid(), 4, QStringLiteral("c"), 1};
         both.userName = QStringLiteral("x");
+        both.authoriseOnly = true; // the room is full; authorising is not refused for that
         QCOMPARE(errorOf(room.join(both, 6)), 203);
     }
 
@@ -318,8 +319,8 @@ private slots:
         rename.userName = std::nullopt;
         result = f.run(b, rename);
         QCOMPARE(errorOf(result), 0);
-        const ServerFrame usersFrame = decode(result.sends[0]);
-        for (const auto &user : *usersFrame.users) {
+        const ServerFrame renamedFrame = decode(result.sends[0]);
+        for (const auto &user : *renamedFrame.users) {
             if (user.id == b.userId)
                 QVERIFY(user.anonymous);
         }
@@ -493,8 +494,8 @@ private slots:
         f.join(other);
         const RoomResult result = f.room->leave(2, ++f.now);
         QCOMPARE(commands(result), L({"R_M_CH"}));
-        const ServerFrame usersFrame = decode(result.sends[0]);
-        for (const auto &user : *usersFrame.users) {
+        const ServerFrame renamedFrame = decode(result.sends[0]);
+        for (const auto &user : *renamedFrame.users) {
             if (user.id == other.userId)
                 QVERIFY(!user.online);
         }

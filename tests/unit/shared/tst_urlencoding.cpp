@@ -116,6 +116,10 @@ private slots:
         QTest::newRow("literal pair") << QStringLiteral("😀%20😀") << QStringLiteral("😀 😀");
         QTest::newRow("literal pair at end") << QStringLiteral("%41😀") << QStringLiteral("A😀");
         QTest::newRow("all ascii escapes") << "%21%2A%27%28%29" << "!*'()";
+        // U+FEFF is a character like any other here, not a byte-order mark to strip.
+        QTest::newRow("leading feff") << "%EF%BB%BFa" << QStringLiteral("\uFEFFa");
+        QTest::newRow("literal feff") << QStringLiteral("\uFEFF%20") << QStringLiteral("\uFEFF ");
+        QTest::newRow("only feff") << "%EF%BB%BF" << QStringLiteral("\uFEFF");
     }
 
     void decode()

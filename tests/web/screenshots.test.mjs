@@ -1,0 +1,145 @@
+// Screenshots of home and room, desktop (1366×768) and phone (390×844), light and dark.
+// Written to artifacts/ (ignored by git) and to screenshots/ (referenced by the README).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startStack, launchBrowser, newUser, uniqueRoom, openRoom, waitJoined, sendMessage, card, artifactsDir, screenshotsDir } from './stack.mjs';
+
+let stack;
+let browser;
+
+before(async () => {
+  stack = await startStack('screenshots');
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function shoot(page, name) {
+  const file = path.join(artifactsDir, name + '.png');
+  await page.screenshot({ path: file });
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  fs.copyFileSync(file, path.join(screenshotsDir, name + '.png'));
+  // A PNG that is more than a blank page.
+  assert.ok(fs.statSync(file).size > 15000, name);
+}
+
+async function drawSomething(page) {
+  await page.click('#open-drawing');
+  const box = await page.locator('#drawing-dialog canvas').boundingBox();
+  const pts = [];
+  for (let i = 0; i <= 40; i++) {
+    const t = (i / 40) * Math.PI * 2;
+    pts.push([0.5 + 0.25 * Math.cos(t) * 0.62, 0.5 + 0.3 * Math.sin(t)]);
+  }
+  await page.mouse.move(box.x + box.width * pts[0][0], box.y + box.height * pts[0][1]);
+  await page.mouse.down();
+  for (const p of pts) await page.mouse.move(box.x + box.width * p[0], box.y + box.height * p[1]);
+  await page.mouse.up();
+  await page.click('#drawing-dialog .pad-swatch[aria-label="Red"]');
+  for (const [x1, y1, x2, y2] of [[0.42, 0.4, 0.42, 0.45], [0.58, 0.4, 0.58, 0.45]]) {
+    await page.mouse.move(box.x + box.width * x1, box.y + box.height * y1);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * x2, box.y + box.height * y2, { steps: 4 });
+    await page.mouse.up();
+  }
+  await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.6);
+  await page.mouse.down();
+  for (let i = 0; i <= 10; i++) {
+    const t = i / 10;
+    await page.mouse.move(box.x + box.width * (0.4 + 0.2 * t), box.y + box.height * (0.6 + 0.08 * Math.sin(t * Math.PI)));
+  }
+  await page.mouse.up();
+  await page.click('#drawing-dialog .pad-send');
+  await page.locator('#drawing-dialog').waitFor({ state: 'hidden' });
+}
+
+test('home and room screenshots, light and dark, desktop and phone', { timeout: 240000 }, async () => {
+  const room = 'design-review';
+  const alice = await newUser(browser);
+  await alice.page.goto(stack.base + '/');
+  await alice.page.fill('#room-name', room);
+  await alice.page.fill('#nickname', 'Alice');
+  await alice.page.click('#join-button');
+  await waitJoined(alice.page);
+  const a = alice.page;
+  await a.click('#description-edit');
+  await a.fill('#description-input', 'Friday design review — mockups, questions and decisions. Be kind, be brief.');
+  await a.click('#description-form button[type=submit]');
+
+  const bob = await newUser(browser);
+  await bob.page.goto(stack.base + '/');
+  await bob.page.fill('#room-name', room);
+  await bob.page.fill('#nickname', 'Bob');
+  await bob.page.click('#join-button');
+  await waitJoined(bob.page);
+  const b = bob.page;
+
+  const carol = await newUser(browser);
+  await openRoom(carol.page, stack.base, room);
+
+  await sendMessage(a, 'Morning! The new mockups are up: https://example.org/mockups/v3 (feedback welcome).');
+  await sendMessage(a, 'Main question: do we keep the sidebar on phones, or move it behind a button?');
+  await sendMessage(b, 'Behind a button. On a 390 px screen every pixel counts.');
+  await card(a, 'Behind a button').locator('.act-support').click();
+  await card(b, 'Main question').locator('.act-quote').click();
+  await sendMessage(b, 'Also: can we keep the composer visible while the keyboard is open?');
+  await sendMessage(carol.page, '👍');
+  await fetch(`${stack.base}/s/${room}?m=${encodeURIComponent('CI: build #1432 passed, preview deployed')}`);
+  await drawSomething(b);
+  await sendMessage(b, 'Quick sketch of the layout above ☝️');
+  await card(a, 'Also: can we keep').locator('.act-reply').click();
+  await sendMessage(a, 'Yes — the layout uses CSS grid, the composer stays at the bottom.');
+  await card(carol.page, 'Behind a button').locator('.act-support').click();
+  await a.locator('.drawing-thumb img').waitFor();
+  await a.locator('#picks-list .pick').first().waitFor();
+
+  // Desktop room, Alice's view.
+  await a.emulateMedia({ colorScheme: 'light' });
+  await a.waitForTimeout(300);
+  await shoot(a, 'room-desktop-light');
+  await a.emulateMedia({ colorScheme: 'dark' });
+  await a.waitForTimeout(300);
+  assert.equal(await a.getAttribute('html', 'data-theme'), 'dark');
+  await shoot(a, 'room-desktop-dark');
+
+  // Phone room, Bob's view in a phone-sized window.
+  const phone = await newUser(browser, { viewport: { width: 390, height: 844 } });
+  await phone.context.addCookies(await bob.context.cookies());
+  await bob.page.close();
+  await openRoom(phone.page, stack.base, room);
+  await phone.page.locator('.drawing-thumb img').waitFor();
+  await phone.page.waitForTimeout(300);
+  const gap = await phone.page.locator('#stream').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+  assert.ok(gap < 4, 'a freshly opened room shows its newest message (gap ' + gap + ' px)');
+  await shoot(phone.page, 'room-phone-light');
+  await phone.page.emulateMedia({ colorScheme: 'dark' });
+  await phone.page.waitForTimeout(300);
+  await shoot(phone.page, 'room-phone-dark');
+  // The side panel opens over the stream on phones.
+  await phone.page.click('#users-toggle');
+  await phone.page.locator('#side').waitFor({ state: 'visible' });
+  await phone.page.waitForTimeout(400);
+  await shoot(phone.page, 'room-phone-people-dark');
+
+  // Home pages (with a recent room listed).
+  await a.goto(stack.base + '/');
+  await a.emulateMedia({ colorScheme: 'light' });
+  await a.locator('#recent-list .recent-item').first().waitFor();
+  await shoot(a, 'home-desktop-light');
+  await a.emulateMedia({ colorScheme: 'dark' });
+  await shoot(a, 'home-desktop-dark');
+  await phone.page.goto(stack.base + '/');
+  await phone.page.emulateMedia({ colorScheme: 'light' });
+  await shoot(phone.page, 'home-phone-light');
+  await phone.page.emulateMedia({ colorScheme: 'dark' });
+  await shoot(phone.page, 'home-phone-dark');
+
+  // Layout sanity on the phone: nothing wider than the viewport.
+  const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, 'no horizontal scrolling on a 390 px phone');
+});
