@@ -32,6 +32,26 @@ void Composer::updateHeight()
     setFixedHeight(minimumSizeHint().height());
 }
 
+bool Composer::event(QEvent *event)
+{
+    if (event->type() == QEvent::ShortcutOverride) {
+        // The text control claims some of the app's shortcuts (Ctrl+K = delete to end of line
+        // on X11, Ctrl+D, Ctrl+Tab); the window's shortcuts win here.
+        auto *key = static_cast<QKeyEvent *>(event);
+        const QKeySequence pressed(key->keyCombination());
+        static const QList<QKeySequence> appShortcuts = {
+            QKeySequence(QStringLiteral("Ctrl+K")), QKeySequence(QStringLiteral("Ctrl+F")),
+            QKeySequence(QStringLiteral("Ctrl+D")), QKeySequence(QStringLiteral("Ctrl+W")),
+            QKeySequence(QStringLiteral("Ctrl+Tab")), QKeySequence(QStringLiteral("Ctrl+Shift+Tab")),
+            QKeySequence(QStringLiteral("Ctrl+Shift+O")), QKeySequence(QStringLiteral("Ctrl+Shift+Backtab"))};
+        if (appShortcuts.contains(pressed)) {
+            event->ignore();
+            return true;
+        }
+    }
+    return QPlainTextEdit::event(event);
+}
+
 void Composer::keyPressEvent(QKeyEvent *event)
 {
     const bool enter = event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter;

@@ -95,6 +95,10 @@ void MainWindow::buildMenus()
             closeRoom(m_tabs->currentIndex());
     });
     leave->setShortcut(QKeySequence(QStringLiteral("Ctrl+W")));
+    room->addAction(QStringLiteral("Save chat as &text…"), this, [this] {
+        if (auto *v = currentRoom())
+            v->saveTranscript();
+    })->setShortcut(QKeySequence::Save);
     room->addSeparator();
     room->addAction(QStringLiteral("&Server address…"), this, &MainWindow::askServer);
     room->addSeparator();

@@ -69,7 +69,6 @@ private:
     QString m_origin;
     bool m_compact = false;
     QByteArray m_normalGeometry;
-    bool m_quitting = false;
 };
 
 } // namespace ic::desktop

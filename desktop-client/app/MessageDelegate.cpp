@@ -417,14 +417,23 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
                           : b.action == Action::Delete ? red : accent;
         QColor fill = dark ? mix(base, Qt::white, 0.06) : mix(base, Qt::black, 0.035);
         QColor text = b.enabled ? pal.color(QPalette::Text) : mutedColour;
+        const bool zero = vote && b.label.endsWith(QStringLiteral(" 0"));
         if (b.active) {
             fill = mix(base, tone, dark ? 0.35 : 0.18);
             text = dark ? mix(tone, Qt::white, 0.4) : mix(tone, Qt::black, 0.3);
+        } else if (zero) {
+            // Nobody voted yet: a quiet outline, so cards with votes stand out.
+            fill = Qt::transparent;
+            text = mutedColour;
+            p->setPen(QPen(dark ? mix(base, Qt::white, 0.12) : mix(base, Qt::black, 0.10), 1));
         } else if (!vote) {
             fill = Qt::transparent;
             text = tone;
         }
-        p->setPen(b.active ? QPen(tone, 1) : Qt::NoPen);
+        if (b.active)
+            p->setPen(QPen(tone, 1));
+        else if (!zero || b.active)
+            p->setPen(Qt::NoPen);
         p->setBrush(fill);
         p->drawRoundedRect(QRectF(b.rect).adjusted(0.5, 0.5, -0.5, -0.5), b.rect.height() / 2.0,
                            b.rect.height() / 2.0);

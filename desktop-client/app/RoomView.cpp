@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDesktopServices>
+#include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -226,6 +227,8 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     });
 
     auto *usersPane = new QWidget(this);
+    usersPane->setAutoFillBackground(true);
+    usersPane->setBackgroundRole(QPalette::Base);
     auto *usersLayout = new QVBoxLayout(usersPane);
     usersLayout->setContentsMargins(0, 8, 0, 0);
     auto *usersTitle = new QLabel(QStringLiteral("<b>Members</b>"), usersPane);
@@ -278,9 +281,7 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
 
 RoomView::~RoomView()
 {
-    saveDraft();
-    if (m_drawing)
-        m_drawing->deleteLater();
+    saveDraft(); // the drawing window is our child and goes with us
 }
 
 RoomView::Banner RoomView::makeBanner(const QString &tone, const QString &buttonText)
@@ -443,8 +444,9 @@ QWidget *RoomView::buildComposer()
     connect(cancel, &QToolButton::clicked, this, &RoomView::cancelComposerMode);
     modeLayout->addWidget(m_modeText, 1);
     modeLayout->addWidget(cancel);
-    m_modeBar->setStyleSheet(QStringLiteral("QFrame { border-left: 3px solid palette(highlight); }"
-                                            " QLabel, QToolButton { border: none; }"));
+    m_modeBar->setObjectName(QStringLiteral("modeBar"));
+    m_modeBar->setStyleSheet(QStringLiteral("QFrame#modeBar { border-left: 3px solid palette(highlight);"
+                                            " background: palette(alternate-base); border-radius: 3px; }"));
     m_modeBar->hide();
     layout->addWidget(m_modeBar);
 
@@ -614,7 +616,11 @@ void RoomView::updateHeader()
     RoomSession *s = session();
     m_title->setText(QStringLiteral("# ") + s->roomName());
     QStringList meta;
-    meta << QStringLiteral("%1 online · %2 members").arg(s->users()->onlineCount()).arg(s->users()->totalCount());
+    const int members = s->users()->totalCount();
+    meta << QStringLiteral("%1 online · %2 member%3")
+                .arg(s->users()->onlineCount())
+                .arg(members)
+                .arg(members == 1 ? QString() : QStringLiteral("s"));
     if (s->createdAtNs() > 0) {
         const QDateTime started = QDateTime::fromMSecsSinceEpoch(s->createdAtNs() / 1000000);
         meta << QStringLiteral("started %1").arg(QLocale().toString(started, QStringLiteral("d MMM yyyy, HH:mm")));
@@ -852,6 +858,38 @@ void RoomView::showDrawing(const QImage &image)
     });
     layout->addWidget(save, 0, Qt::AlignRight);
     window->show();
+}
+
+QString RoomView::transcript() const
+{
+    // One line per message, like the HTTP API's text output: "#id name: text".
+    QString out;
+    const auto *model = session()->messages();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const ChatMessage &m = model->at(row);
+        if (m.kind == ChatMessage::Kind::Notice)
+            continue;
+        const QString time = QDateTime::fromSecsSinceEpoch(m.createdAt).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        const QString body = m.deleted ? QStringLiteral("(deleted)")
+                             : m.kind == ChatMessage::Kind::Drawing ? QStringLiteral("(drawing)")
+                                                                     : m.text;
+        out += QStringLiteral("#%1 [%2] %3: %4\n").arg(m.id).arg(time, session()->users()->nameOf(m.authorId), body);
+    }
+    return out;
+}
+
+void RoomView::saveTranscript()
+{
+    auto *dialog = new QFileDialog(this, QStringLiteral("Save chat as text"),
+                                   session()->roomName() + QStringLiteral(".txt"), QStringLiteral("Text files (*.txt)"));
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &path) {
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(transcript().toUtf8()) < 0)
+            showError(QStringLiteral("Could not save the chat: %1").arg(file.errorString()));
+    });
+    dialog->open();
 }
 
 void RoomView::openSearch()

@@ -40,6 +40,9 @@ public:
     DrawingWindow *drawingWindow() const;
 
     void openSearch();
+    // The loaded messages as plain text ("Download the chat as a text file").
+    QString transcript() const;
+    void saveTranscript();
     void openDrawing();
     void setCompact(bool compact);
     void setShowNotices(bool show);

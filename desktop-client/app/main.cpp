@@ -9,8 +9,25 @@
 #include <QCommandLineParser>
 #include <QTimer>
 
+namespace {
+// QGuiApplication takes `-name`/`--name` for itself (the X11 WM_CLASS name) and removes it from
+// the arguments, so our --name must be read before the application object exists.
+QString takeNameArgument(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QString arg = QString::fromLocal8Bit(argv[i]);
+        if ((arg == u"--name" || arg == u"-name") && i + 1 < argc)
+            return QString::fromLocal8Bit(argv[i + 1]);
+        if (arg.startsWith(u"--name="))
+            return arg.mid(7);
+    }
+    return {};
+}
+} // namespace
+
 int main(int argc, char *argv[])
 {
+    const QString earlyName = takeNameArgument(argc, argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("instantchat-desktop"));
     QApplication::setOrganizationName(QStringLiteral("instantchat"));
@@ -26,7 +43,8 @@ int main(int argc, char *argv[])
                                     QStringLiteral("Server (balancer) address, e.g. http://localhost:8080; remembered."),
                                     QStringLiteral("URL"));
     const QCommandLineOption join(QStringLiteral("join"), QStringLiteral("Open this room (repeatable)."), QStringLiteral("ROOM"));
-    const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Nickname to join with."), QStringLiteral("NICK"));
+    const QCommandLineOption name(QStringList{QStringLiteral("name"), QStringLiteral("nick")},
+                                  QStringLiteral("Nickname to join with."), QStringLiteral("NICK"));
     const QCommandLineOption settingsFile(QStringLiteral("settings"),
                                           QStringLiteral("Use this INI file for settings (e.g. a second identity)."),
                                           QStringLiteral("FILE"));
@@ -42,8 +60,9 @@ int main(int argc, char *argv[])
         url.setPath(QString());
         settings.setServer(url);
     }
-    if (parser.isSet(name))
-        settings.setUserName(parser.value(name));
+    const QString nick = parser.isSet(name) ? parser.value(name) : earlyName;
+    if (!nick.isEmpty())
+        settings.setUserName(nick);
     ic::desktop::theme::apply(settings.theme());
 
     ic::desktop::MainWindow window(&settings);
@@ -51,7 +70,6 @@ int main(int argc, char *argv[])
     // Rooms open once the event loop runs; nothing here waits on the network.
     QStringList rooms = parser.values(join);
     rooms += parser.positionalArguments();
-    const QString nick = parser.value(name);
     QTimer::singleShot(0, &window, [&window, rooms, nick] {
         for (const QString &room : rooms)
             window.openRoom(room, QString(), nick);

@@ -11,7 +11,6 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QLoggingCategory>
-#include <QSslSocket>
 #include <QThread>
 
 Q_LOGGING_CATEGORY(lcServer, "server")
@@ -37,8 +36,9 @@ ServerApp::~ServerApp()
 bool ServerApp::start()
 {
     ServerSettings &settings = m_context.mutableSettings();
-    if (!settings.tlsCert.isEmpty() && !QSslSocket::supportsSsl()) {
-        qCCritical(lcServer) << "TLS was asked for (--tls-cert) but this Qt has no TLS backend";
+    QString tlsError;
+    if (!m_context.loadTls(&tlsError)) {
+        qCCritical(lcServer).noquote() << tlsError;
         return false;
     }
     if (!m_signals->install()) {
@@ -104,11 +104,15 @@ void ServerApp::stop()
     m_context.setShuttingDown();
     m_context.setStatus(proto::statusShuttingDown);
     for (Worker *worker : std::as_const(m_workers)) {
-        QMetaObject::invokeMethod(worker, [worker]() {
-            worker->rooms().announceStatus(proto::statusShuttingDown);
-            worker->closeAll();
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(worker, [worker]() { worker->rooms().announceStatus(proto::statusShuttingDown); },
+                                  Qt::QueuedConnection);
     }
+    // A moment later, so announcements relayed between threads (members of rooms owned by
+    // another worker) are queued before their sockets close.
+    QTimer::singleShot(100, this, [this]() {
+        for (Worker *worker : std::as_const(m_workers))
+            QMetaObject::invokeMethod(worker, [worker]() { worker->closeAll(); }, Qt::QueuedConnection);
+    });
     m_registration->deregister(std::max(500, timeoutMs / 2), [this]() { m_deregistered = true; });
     connect(&m_stopPoll, &QTimer::timeout, this, [this]() {
         const bool drained = m_context.metrics().connections.load() <= 0;

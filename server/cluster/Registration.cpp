@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QUrl>
 
@@ -17,6 +18,8 @@ namespace ic::server {
 Registration::Registration(ServerContext &context, QObject *parent)
     : QObject(parent), m_context(context), m_network(this)
 {
+    // The balancer is reached directly; an environment proxy would break loopback clusters.
+    m_network.setProxy(QNetworkProxy::NoProxy);
     m_timer.setParent(this);
     m_timer.setInterval(2000);
     connect(&m_timer, &QTimer::timeout, this, &Registration::beat);
@@ -42,31 +45,25 @@ QNetworkRequest Registration::request(const char *path) const
 
 QByteArray Registration::loadJson() const
 {
-    ServerContext &context = m_context;
-    const ServerSettings &settings = context.settings();
-    ServerMetrics &metrics = context.metrics();
-    // Floats by hand: JsonWriter writes integers only.
+    const ServerSettings &settings = m_context.settings();
+    ServerMetrics &metrics = m_context.metrics();
+    proto::JsonWriter writer(128);
+    writer.beginObject();
+    writer.member("id", settings.serverId);
+    writer.member("address", settings.advertise);
+    writer.member("version", QStringLiteral(INSTANTCHAT_BUILD_ID));
+    writer.endObject();
+    QByteArray json = writer.take();
+    json.chop(1); // reopened for the load object: JsonWriter writes integers only, not floats
     const auto number = [](double value) { return QByteArray::number(value, 'f', 2); };
-    QByteArray json = "{";
-    QByteArray head;
-    {
-        proto::JsonWriter writer(128);
-        writer.beginObject();
-        writer.member("id", settings.serverId);
-        writer.member("address", settings.advertise);
-        writer.member("version", QStringLiteral(INSTANTCHAT_BUILD_ID));
-        writer.endObject();
-        head = writer.take();
-        head.chop(1);
-    }
-    json = head + ",\"load\":{\"connections\":" + QByteArray::number(metrics.connections.load())
-           + ",\"rooms\":" + QByteArray::number(metrics.rooms.load())
-           + ",\"usersOnline\":" + QByteArray::number(metrics.usersOnline.load())
-           + ",\"cpu\":" + number(context.processCpu.load())
-           + ",\"rss\":" + QByteArray::number(sys::residentBytes())
-           + ",\"hostCpu\":" + number(context.hostCpu.load())
-           + ",\"hostMem\":" + number(context.hostMemory.load())
-           + ",\"maxConnections\":" + QByteArray::number(settings.maxConnections) + "}}";
+    json += ",\"load\":{\"connections\":" + QByteArray::number(metrics.connections.load())
+            + ",\"rooms\":" + QByteArray::number(metrics.rooms.load())
+            + ",\"usersOnline\":" + QByteArray::number(metrics.usersOnline.load())
+            + ",\"cpu\":" + number(m_context.processCpu.load())
+            + ",\"rss\":" + QByteArray::number(sys::residentBytes())
+            + ",\"hostCpu\":" + number(m_context.hostCpu.load())
+            + ",\"hostMem\":" + number(m_context.hostMemory.load())
+            + ",\"maxConnections\":" + QByteArray::number(settings.maxConnections) + "}}";
     return json;
 }
 

@@ -2,6 +2,12 @@
 
 #include "protocol/Codes.h"
 
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QSslSocket>
+#include <QThread>
+
 namespace ic::server {
 
 ServerContext::ServerContext(ServerSettings settings)
@@ -18,6 +24,36 @@ ServerContext::ServerContext(ServerSettings settings)
 Worker *ServerContext::workerFor(const QString &room) const
 {
     return m_workers.at(int(qHash(room, 0x1c5eedu) % size_t(m_workers.size())));
+}
+
+bool ServerContext::loadTls(QString *error)
+{
+    if (m_settings.tlsCert.isEmpty())
+        return true;
+    if (!QSslSocket::supportsSsl()) {
+        *error = QStringLiteral("TLS was asked for (--tls-cert) but this Qt has no TLS backend");
+        return false;
+    }
+    QFile certFile(m_settings.tlsCert), keyFile(m_settings.tlsKey);
+    if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read --tls-cert %1 or --tls-key %2").arg(m_settings.tlsCert, m_settings.tlsKey);
+        return false;
+    }
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+    const QByteArray keyPem = keyFile.readAll();
+    QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+    if (chain.isEmpty() || key.isNull()) {
+        *error = QStringLiteral("--tls-cert must hold a PEM certificate and --tls-key a PEM RSA or EC key");
+        return false;
+    }
+    m_tls = QSslConfiguration::defaultConfiguration();
+    m_tls.setLocalCertificateChain(chain);
+    m_tls.setPrivateKey(key);
+    m_tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    m_tlsEnabled = true;
+    return true;
 }
 
 QLatin1StringView ServerContext::status() const

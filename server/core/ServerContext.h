@@ -7,6 +7,7 @@
 #include "core/AddressLimiter.h"
 
 #include <QList>
+#include <QSslConfiguration>
 #include <QThreadPool>
 #include <atomic>
 
@@ -36,6 +37,12 @@ public:
     bool shuttingDown() const { return m_shuttingDown.load(std::memory_order_relaxed); }
     void setShuttingDown() { m_shuttingDown = true; }
 
+    // Server TLS settings, loaded once at start (empty when TLS is off).
+    const QSslConfiguration &tls() const { return m_tls; }
+    bool tlsEnabled() const { return m_tlsEnabled; }
+    // Reads --tls-cert/--tls-key; main thread, before workers start.
+    bool loadTls(QString *error);
+
     // Load figures sampled on the main thread.
     std::atomic<double> processCpu{0};
     std::atomic<double> hostCpu{0};
@@ -48,6 +55,8 @@ private:
     AddressLimiter m_joinLimiter;
     AddressLimiter m_createLimiter;
     QList<Worker *> m_workers;
+    QSslConfiguration m_tls;
+    bool m_tlsEnabled = false;
     std::atomic<int> m_status{0}; // 0 online, 1 restarting, 2 shutting down
     std::atomic<bool> m_shuttingDown{false};
 };

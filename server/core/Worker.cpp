@@ -43,6 +43,9 @@ void Worker::adopt(qintptr descriptor)
 
 void Worker::attach(Connection *connection)
 {
+    // Closed while moving between threads: it is already on its way to deletion.
+    if (connection->isClosed())
+        return;
     m_connections.insert(connection->id(), connection);
     connection->attached(this);
 }

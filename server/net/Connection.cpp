@@ -10,10 +10,7 @@
 #include "validation/Validation.h"
 
 #include <QDateTime>
-#include <QFile>
 #include <QLoggingCategory>
-#include <QSslConfiguration>
-#include <QSslKey>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QThread>
@@ -79,26 +76,11 @@ Connection::~Connection()
 
 bool Connection::start(qintptr descriptor)
 {
-    const ServerSettings &settings = m_context.settings();
-    if (!settings.tlsCert.isEmpty()) {
+    if (m_context.tlsEnabled()) {
         auto *ssl = new QSslSocket(this);
         if (!ssl->setSocketDescriptor(descriptor))
             return false;
-        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-        QFile certFile(settings.tlsCert), keyFile(settings.tlsKey);
-        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
-            return false;
-        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
-        if (chain.isEmpty())
-            return false;
-        configuration.setLocalCertificateChain(chain);
-        configuration.setPrivateKey(QSslKey(keyFile.readAll(), QSsl::Rsa, QSsl::Pem));
-        if (configuration.privateKey().isNull()) {
-            keyFile.seek(0);
-            configuration.setPrivateKey(QSslKey(keyFile.readAll(), QSsl::Ec, QSsl::Pem));
-        }
-        configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-        ssl->setSslConfiguration(configuration);
+        ssl->setSslConfiguration(m_context.tls());
         ssl->startServerEncryption();
         m_socket = ssl;
     } else {
@@ -111,7 +93,7 @@ bool Connection::start(qintptr descriptor)
     connect(m_socket, &QIODevice::readyRead, this, &Connection::onReadyRead);
     connect(m_socket, &QIODevice::bytesWritten, this, &Connection::onBytesWritten);
     connect(m_socket, &QAbstractSocket::disconnected, this, &Connection::onDisconnected);
-    m_startedMs = m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
+    m_startedMs = m_lastHeardMs = m_requestStartMs = QDateTime::currentMSecsSinceEpoch();
     return true;
 }
 
@@ -188,9 +170,12 @@ void Connection::tick(qint64 nowMs)
             m_socket->abort();
         return;
     case Mode::Http: {
-        // Incomplete handshakes and idle keep-alive connections are not kept around.
-        const bool incomplete = !m_busy && nowMs - m_lastHeardMs > settings.handshakeTimeoutSeconds * 1000LL;
-        if (incomplete) {
+        // A request must arrive complete within the handshake timeout (slow senders included);
+        // an idle keep-alive connection is kept as long as an idle WebSocket.
+        const qint64 limitMs = (m_requestsServed == 0 || m_http.hasPartialRequest())
+                                   ? settings.handshakeTimeoutSeconds * 1000LL
+                                   : settings.idleTimeoutSeconds * 1000LL;
+        if (!m_busy && nowMs - m_requestStartMs > limitMs) {
             m_mode = Mode::Closing;
             m_closingSinceMs = nowMs;
             m_socket->disconnectFromHost();
@@ -244,6 +229,8 @@ void Connection::readHttp(const QByteArray &data)
 void Connection::writeHttp(const QByteArray &response, bool close)
 {
     write(response);
+    ++m_requestsServed;
+    m_requestStartMs = QDateTime::currentMSecsSinceEpoch();
     if (close) {
         m_mode = Mode::Closing;
         m_closingSinceMs = QDateTime::currentMSecsSinceEpoch();
@@ -426,7 +413,7 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
     if (!join && !isMemberCommand(command))
         return; // unknown or server-only codes: no reply (v1)
 
-    QString room = validation::canonicalRoomName(frame.roomName);
+    const QString room = validation::canonicalRoomName(frame.roomName);
     if (join) {
         const ErrorCode nameCheck = validation::checkRoomName(room, m_context.settings().room.limits);
         if (nameCheck != ErrorCode::None) {
@@ -443,11 +430,10 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
             return;
         }
     } else if (room.isEmpty()) {
-        if (m_activeRooms.size() != 1) {
-            sendError(ErrorCode::RoomNotFound, frame.requestId);
-            return;
-        }
-        room = *m_activeRooms.cbegin();
+        // Commands name their room in `r`; guessing one for a socket in several rooms could
+        // post into the wrong room, so a command without it belongs to no room.
+        sendError(ErrorCode::RoomNotFound, frame.requestId);
+        return;
     }
 
     CommandRequest request;
@@ -514,8 +500,11 @@ void Connection::deliver(Delivery delivery)
     if (m_mode == Mode::Http || (m_mode == Mode::Closing && !m_counted)) {
         for (const QByteArray &bytes : std::as_const(delivery.bytes))
             write(bytes);
-        if (delivery.finished)
+        if (delivery.finished) {
             m_busy = false;
+            ++m_requestsServed;
+            m_requestStartMs = QDateTime::currentMSecsSinceEpoch();
+        }
         if (delivery.httpClose) {
             writeHttp(QByteArray(), true);
             return;

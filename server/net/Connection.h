@@ -29,6 +29,7 @@ public:
     ~Connection() override;
 
     quint64 id() const { return m_id; }
+    bool isClosed() const { return m_mode == Mode::Closed; }
     bool start(qintptr descriptor);
 
     // Called by the worker it was handed to after moving threads.
@@ -85,6 +86,8 @@ private:
     QString m_joining; // room of a join in flight
 
     qint64 m_startedMs = 0;
+    qint64 m_requestStartMs = 0; // when the current HTTP request could start arriving
+    int m_requestsServed = 0;
     qint64 m_lastHeardMs = 0;
     qint64 m_closingSinceMs = 0;
     bool m_pingSent = false;

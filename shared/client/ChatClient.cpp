@@ -226,7 +226,10 @@ void ChatClient::fetchCookie(std::function<void(bool)> done)
     QNetworkRequest request(balancerRoute(m_options.balancerUrl, QStringLiteral("/")));
     request.setTransferTimeout(httpTimeoutMs);
     QNetworkReply *reply = m_http->get(request);
-    m_pendingHttp = reply;
+    // Only the connection flow's own call is tracked (and aborted by close()); a cookie fetched
+    // for a drawing call must not replace it.
+    if (m_state == State::Resolving)
+        m_pendingHttp = reply;
     connect(reply, &QNetworkReply::finished, this, [this, reply, done = std::move(done)] {
         reply->deleteLater();
         if (m_pendingHttp == reply)

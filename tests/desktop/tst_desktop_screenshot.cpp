@@ -52,7 +52,7 @@ private:
         second->session()->applyFrame(ictest::frame("TM", {ictest::msg(2, QStringLiteral("x"), QStringLiteral("there"))}));
         window.tabs()->setCurrentIndex(0);
         ictest::fillSampleRoom(*view->session());
-        window.resize(1100, 860);
+        window.resize(1120, 1000);
         window.show();
         view->composer()->setPlainText(QStringLiteral("Let's ship it on Friday"));
         view->startReply(QStringLiteral("u-alice"), 6);

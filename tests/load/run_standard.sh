@@ -95,7 +95,7 @@ columns = [
     ("gen CPU %", lambda r: get(r, "generator", "cpu_percent"), True),
 ]
 print()
-print("%-40s" % "scenario" + "".join("%14s" % c[0] for c in columns))
+print("%-52s" % "scenario" + "".join("%14s" % c[0] for c in columns))
 for name, results in runs.items():
     cells = []
     for title, pick, numeric in columns:
@@ -107,7 +107,7 @@ for name, results in runs.items():
             cells.append("%14.1f" % value)
         else:
             cells.append("%14s" % value)
-    print("%-40s" % (name + (" (median of %d)" % len(results) if len(results) > 1 else "")) + "".join(cells))
+    print("%-52s" % (name + (" (median of %d)" % len(results) if len(results) > 1 else "")) + "".join(cells))
     if any(r["generator"]["saturated"] for r in results):
         print("   ^ generator saturated in at least one run: figures describe the generator, not the server")
 print()

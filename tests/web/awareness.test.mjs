@@ -167,6 +167,21 @@ test('every button has an accessible name and message actions are keyboard reach
   await context.close();
 });
 
+test('on a touch phone Enter makes a new line and the button sends', async () => {
+  const browserContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await browserContext.newPage();
+  await openRoom(page, stack.base, uniqueRoom('touch'));
+  assert.ok(await page.evaluate(() => matchMedia('(pointer: coarse)').matches), 'emulated touch device');
+  await page.fill('#composer-input', 'first');
+  await page.press('#composer-input', 'Enter');
+  await page.locator('#composer-input').pressSequentially('second');
+  assert.equal(await page.inputValue('#composer-input'), 'first\nsecond');
+  await page.tap('#composer-submit');
+  await page.locator('.msg-body', { hasText: 'second' }).waitFor();
+  assert.equal(await page.inputValue('#composer-input'), '');
+  await browserContext.close();
+});
+
 test('a server error keeps the composer text and says why', async () => {
   const { page, context } = await newUser(browser);
   await openRoom(page, stack.base, uniqueRoom('toolong'));
@@ -174,7 +189,7 @@ test('a server error keeps the composer text and says why', async () => {
   const text = '😀'.repeat(10000);
   await page.fill('#composer-input', text);
   await page.press('#composer-input', 'Enter');
-  await page.locator('#composer-error', { hasText: 'too long' }).waitFor({ timeout: 15000 });
+  await page.locator('#composer-error', { hasText: 'too long' }).waitFor({ timeout: 30000 });
   assert.equal(await page.inputValue('#composer-input'), text);
   assert.equal(await page.locator('.msg').count(), 0);
   await context.close();

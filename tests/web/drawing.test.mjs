@@ -80,7 +80,7 @@ test('draw with undo/redo/clear, send, see it on the other side and download it 
   await a.locator('#drawing-dialog').waitFor({ state: 'hidden' });
 
   const thumb = v.locator('.msg .drawing-thumb img');
-  await thumb.waitFor({ timeout: 15000 });
+  await thumb.waitFor({ timeout: 30000 });
   assert.match(await thumb.getAttribute('src'), /^data:image\/png;base64,/);
   assert.equal(await v.locator('.msg-body', { hasText: 'meta_marker' }).count(), 0, 'the raw marker is never shown');
   // Dark theme, but the drawing sits on white.
@@ -106,7 +106,7 @@ test('draw with undo/redo/clear, send, see it on the other side and download it 
     const P = window.IC.protocol;
     S.conn.send(P.textFrame('DM', { name: S.room, password: '' }, 0, P.drawingText('doesNotExist123', S.rId), null, null));
   });
-  await v.locator('.drawing-missing').waitFor({ timeout: 15000 });
+  await v.locator('.drawing-missing').waitFor({ timeout: 30000 });
   assert.match(await v.locator('.drawing-missing').textContent(), /unavailable/);
   assert.equal(await v.locator('.msg-body', { hasText: 'meta_marker' }).count(), 0);
   assert.deepEqual(a.errors.concat(v.errors), []);

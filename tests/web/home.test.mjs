@@ -133,6 +133,21 @@ test('a non-canonical room URL joins the canonical room', async () => {
   await context.close();
 });
 
+test('an invalid room URL explains the problem instead of joining', async () => {
+  const { page, context } = await newUser(browser);
+  await page.goto(stack.base + '/ab');
+  // The balancer sends invalid names back home with a sentence; the page may also be served.
+  const shown = page.locator('#join-error .form-error-text, #invalid-room .invalid-reason').filter({ hasText: /3 to 100 characters/ });
+  await shown.first().waitFor();
+  assert.equal(await page.locator('#room-view').isHidden(), true);
+  assert.equal(await page.locator('img, script', { hasText: 'x' }).count(), 0);
+  // The sentence is shown as text even when someone crafts the link.
+  await page.goto(stack.base + '/?error=' + encodeURIComponent('<img src=x onerror="window.__x=1">'));
+  await page.locator('#join-error .form-error-text', { hasText: '<img src=x' }).waitFor();
+  assert.equal(await page.evaluate(() => window.__x), undefined);
+  await context.close();
+});
+
 test('theme follows the OS, the toggle wins and is kept', async () => {
   const { page, context } = await newUser(browser, { colorScheme: 'dark' });
   await page.goto(stack.base + '/');

@@ -43,7 +43,7 @@ test('server stop: banner, text kept, automatic reconnect, queued message sent',
   await stack.startServer();
   await waitJoined(page, 90000);
   await banner.waitFor({ state: 'hidden', timeout: 10000 });
-  await card(page, 'typed while the server was down').waitFor({ timeout: 15000 });
+  await card(page, 'typed while the server was down').waitFor({ timeout: 30000 });
   await page.waitForFunction(() => document.querySelector('#composer-input').value === '');
   await sendMessage(page, 'after the outage');
   await card(page, 'after the outage').waitFor();
@@ -54,7 +54,7 @@ test('graceful server stop: sticky "shutting down" warning, cleared after the re
   const { page, context } = await newUser(browser);
   await openRoom(page, stack.base, room);
   await stack.stopServer('SIGTERM');
-  await page.locator('#status-banner', { hasText: 'shutting down' }).waitFor({ timeout: 15000 });
+  await page.locator('#status-banner', { hasText: 'shutting down' }).waitFor({ timeout: 30000 });
   await page.locator('#conn-banner').waitFor({ state: 'visible', timeout: 15000 });
   await stack.startServer();
   await waitJoined(page, 90000);

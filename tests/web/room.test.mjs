@@ -51,6 +51,14 @@ test('both people see each other online, creator and "you" marked', async () => 
   assert.equal(a.errors.length + b.errors.length, 0, 'no page errors: ' + a.errors.concat(b.errors).join('; '));
 });
 
+test('copy link puts the room URL on the clipboard', async () => {
+  const a = alice.page;
+  await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.base });
+  await a.click('#copy-link');
+  await a.locator('#toast', { hasText: 'Link copied' }).waitFor();
+  assert.equal(await a.evaluate(() => navigator.clipboard.readText()), `${stack.base}/${room}`);
+});
+
 test('send, then edit with the button and with ArrowUp', async () => {
   const a = alice.page;
   const b = bob.page;
@@ -66,6 +74,15 @@ test('send, then edit with the button and with ArrowUp', async () => {
   await card(b, 'second version').waitFor();
   assert.equal(await b.locator('.msg-body', { hasText: 'first version' }).count(), 0);
   assert.match(await card(b, 'second version').locator('.msg-edited').textContent(), /edited/);
+
+  // Escape leaves edit mode without saving.
+  await card(a, 'second version').locator('.act-edit').click();
+  await a.fill('#composer-input', 'not saved');
+  await a.press('#composer-input', 'Escape');
+  assert.equal(await a.locator('#composer-context').isHidden(), true);
+  assert.equal(await a.inputValue('#composer-input'), '', 'the (empty) draft is back');
+  await a.waitForTimeout(300);
+  assert.equal(await b.locator('.msg-body', { hasText: 'not saved' }).count(), 0);
 
   // ArrowUp in an empty composer edits the last own message.
   await a.fill('#composer-input', '');
@@ -242,6 +259,17 @@ test('links are safe anchors without trailing punctuation; a single emoji is enl
     assert.match(l.rel, /noopener/);
   }
   assert.match(await body.evaluate((el) => el.innerText), /ok\nsecond line/, 'line break kept');
+  // Shift+Enter makes a new line instead of sending.
+  await a.fill('#composer-input', 'line one');
+  await a.press('#composer-input', 'Shift+Enter');
+  await a.locator('#composer-input').pressSequentially('line two');
+  assert.equal(await a.inputValue('#composer-input'), 'line one\nline two');
+  await a.press('#composer-input', 'Enter');
+  await card(b, 'line two').waitFor();
+  assert.match(await card(b, 'line two').locator('.msg-body').evaluate((el) => el.innerText), /line one\nline two/);
+  // Consecutive messages of one author are grouped; today's messages sit under "Today".
+  assert.ok(await card(b, 'line two').evaluate((el) => el.classList.contains('is-grouped')), 'grouped with the previous card');
+  assert.ok(await b.locator('.day-sep', { hasText: 'Today' }).count() >= 1, 'day separator');
   await sendMessage(a, '🎉');
   assert.ok(await card(b, '🎉').locator('.msg-body').evaluate((el) => el.classList.contains('is-emoji')));
 });

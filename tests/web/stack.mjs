@@ -124,6 +124,9 @@ export async function newUser(browser, opts = {}) {
     colorScheme: opts.colorScheme || 'light',
     acceptDownloads: true
   });
+  // Generous limits: shared CI machines are often busy compiling, and a slow step is not a failure.
+  context.setDefaultTimeout(45000);
+  context.setDefaultNavigationTimeout(90000);
   const page = await context.newPage();
   page.errors = [];
   page.dialogs = [];
@@ -143,7 +146,7 @@ export async function openRoom(page, base, room) {
   await waitJoined(page);
 }
 
-export async function waitJoined(page, timeout = 15000) {
+export async function waitJoined(page, timeout = 45000) {
   await page.waitForFunction(() => window.IC && window.IC.room && window.IC.room._state.joined === true, null, { timeout });
 }
 
@@ -151,7 +154,7 @@ export async function waitJoined(page, timeout = 15000) {
 export async function sendMessage(page, text) {
   await page.fill('#composer-input', text);
   await page.press('#composer-input', 'Enter');
-  await page.waitForFunction(() => document.querySelector('#composer-input').value === '', null, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector('#composer-input').value === '', null, { timeout: 30000 });
 }
 
 /** The card of the newest message whose body contains text. */

@@ -129,8 +129,9 @@
         }, function (e) {
           $btn.prop('disabled', false).attr('aria-busy', null).text('Join or create');
           if (e.code === '203') {
-            showError('“' + name + '” already exists and this password does not match. ' +
-              'Check the password, or pick a free name:', e.alternatives, name);
+            showError($pass.val()
+              ? '“' + name + '” already exists and this password does not match. Check the password, or pick a free name:'
+              : '“' + name + '” is password-protected. Enter its password, or pick a free name:', e.alternatives, name);
             $pass.trigger('focus');
           } else if (e.code === '204' || e.code === '205') {
             showFieldProblem($nick, $nickHint, P.errorText(e.code));
@@ -142,6 +143,13 @@
           }
         });
       });
+
+      // The balancer redirects an invalid room URL to /?error=<sentence>; say it once, here.
+      var redirected = new URLSearchParams(global.location.search).get('error');
+      if (redirected) {
+        showError(redirected.slice(0, 300), [], '');
+        if (global.history.replaceState) global.history.replaceState(null, '', '/');
+      }
 
       renderRecent();
       $name.trigger('focus');

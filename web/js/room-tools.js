@@ -42,7 +42,7 @@
     var n = S.search.matches.length;
     if (!n) return;
     // Start from the newest match going up, like a chat reader expects.
-    if (S.search.index < 0) S.search.index = dir < 0 ? n - 1 : n - 1;
+    if (S.search.index < 0) S.search.index = n - 1;
     else S.search.index = (S.search.index + (dir < 0 ? -1 : 1) + n) % n;
     $('.msg.is-search-current').removeClass('is-search-current');
     updateSearchStatus();

@@ -1,5 +1,7 @@
-/* Room page controller: state from server frames, user actions to frames. Rendering of single
-   messages lives in messages.js, the socket in connection.js. */
+/* Room page controller: the room's state, built from server frames, and the stream, header,
+   people, picks and banners drawn from it. Single message cards are rendered by messages.js,
+   the socket lives in connection.js, the composer in composer.js, search/export/settings in
+   room-tools.js. */
 (function (global) {
   'use strict';
 

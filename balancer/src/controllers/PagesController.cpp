@@ -111,7 +111,7 @@ void PagesController::servePage(const Request &request, const ReplyPtr &reply, c
         headers.append({"Set-Cookie", ic::session::setCookieHeaderValue(ic::session::createCookieValue(),
                                                                         m_context->settings.secureCookies())});
     }
-    reply->send(200, "text/html; charset=utf-8", request.method == QHttpServerRequest::Method::Head ? QByteArray() : html, headers);
+    reply->send(200, "text/html; charset=utf-8", html, headers);
 }
 
 void PagesController::serveStatic(const Request &request, const ReplyPtr &reply)
@@ -137,7 +137,7 @@ void PagesController::serveStatic(const Request &request, const ReplyPtr &reply)
     const bool versioned = request.hasQueryItem(QStringLiteral("v"));
     const HeaderList headers{{"Cache-Control", versioned ? QByteArray("public, max-age=31536000, immutable")
                                                          : QByteArray("no-cache")}};
-    reply->send(200, type, request.method == QHttpServerRequest::Method::Head ? QByteArray() : content, headers);
+    reply->send(200, type, content, headers);
 }
 
 void PagesController::redirectHome(const ReplyPtr &reply, const QString &sentence)

@@ -43,6 +43,7 @@ bool HttpCore::handleRequest(const QHttpServerRequest &request, QTcpSocket *sock
 {
     const Request copy = snapshotRequest(request);
     auto reply = std::make_shared<Reply>(makeResponder(request, socket), m_counter);
+    reply->setHeadOnly(copy.method == QHttpServerRequest::Method::Head);
     // Second line of defence for TLS listeners, where the guard does not run.
     if (copy.body.size() > m_limits.maxBodyBytes) {
         reply->setRoute(QStringLiteral("rejected"));

@@ -69,7 +69,7 @@ void Reply::send(int status, const QByteArray &contentType, const QByteArray &bo
     for (const auto &[key, value] : headers)
         m_responder.writeHeader(key, value);
     // writeBody() also ends the header block, so it is called even for an empty body.
-    m_responder.writeBody(body);
+    m_responder.writeBody(m_headOnly ? QByteArray() : body);
 }
 
 void Reply::sendText(int status, const QString &text, const HeaderList &headers)

@@ -68,6 +68,8 @@ public:
     void sendText(int status, const QString &text, const HeaderList &headers = {});
     void sendJson(int status, const QByteArray &json, const HeaderList &headers = {});
     bool answered() const { return m_answered; }
+    // HEAD: headers (with the full Content-Length) but no body.
+    void setHeadOnly(bool headOnly) { m_headOnly = headOnly; }
     bool clientGone() const { return m_socket.isNull(); }
 
 private:
@@ -76,6 +78,7 @@ private:
     Finished m_finished;
     QString m_route = QStringLiteral("other");
     bool m_answered = false;
+    bool m_headOnly = false;
 };
 
 using ReplyPtr = std::shared_ptr<Reply>;

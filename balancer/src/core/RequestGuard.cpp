@@ -2,11 +2,15 @@
 
 #include <QLoggingCategory>
 #include <QTcpSocket>
+#include <QTimer>
 #include <memory>
 
 Q_LOGGING_CATEGORY(lcGuard, "balancer")
 
 namespace ic::balancer {
+namespace {
+constexpr int idleTimeoutMs = 120 * 1000;
+}
 
 RequestFramer::Verdict RequestFramer::feed(QByteArrayView data)
 {
@@ -106,6 +110,16 @@ void RequestGuard::incomingConnection(qintptr descriptor)
         delete socket;
         return;
     }
+    // QHttpServer 6.4 never closes an idle keep-alive connection; a connection that neither
+    // sends nor receives anything for two minutes (or holds a half-sent request that long) is
+    // closed, so idle or trickling clients cannot pile up sockets.
+    auto *idle = new QTimer(socket);
+    idle->setSingleShot(true);
+    idle->setInterval(idleTimeoutMs);
+    connect(idle, &QTimer::timeout, socket, [socket] { socket->abort(); });
+    connect(socket, &QTcpSocket::readyRead, idle, qOverload<>(&QTimer::start));
+    connect(socket, &QTcpSocket::bytesWritten, idle, qOverload<>(&QTimer::start));
+    idle->start();
     auto framer = std::make_shared<RequestFramer>(m_limits);
     // Connected before QHttpServer connects its reader (that happens after
     // addPendingConnection), so this runs first on every readyRead.

@@ -278,7 +278,7 @@ private slots:
             where.insert(room, pickedPort(pick(*m_balancer, room)));
             QCOMPARE(balancerGet(*m_balancer, QStringLiteral("/s/%1?m=kept").arg(room)).status, 200);
         }
-        QCOMPARE(QSet<quint16>(where.begin(), where.end()).size(), 2);
+        QVERIFY(QSet<quint16>(where.begin(), where.end()).size() >= 2);
         const quint16 port = m_balancer->port();
         m_balancer->kill();
         // Default warm-up: unknown rooms wait until the servers have re-registered.

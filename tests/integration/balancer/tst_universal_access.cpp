@@ -105,6 +105,27 @@ private slots:
         QVERIFY(balancerGet(*lonely, QStringLiteral("/metrics")).body.contains("instantchat_balancer_placements_total{result=\"failed\"} 3"));
     }
 
+    void gatewayRoutesAnswerServerIds()
+    {
+        auto gateway = startBalancer({QStringLiteral("--servers"), m_server->hostPort(), QStringLiteral("--warm-up"),
+                                      QStringLiteral("0"), QStringLiteral("--gateway-routes"), QStringLiteral("on"),
+                                      QStringLiteral("--public-url"), QStringLiteral("https://chat.example.org")});
+        QVERIFY(gateway);
+        const QString id = m_server->hostPort().replace(u':', u'-');
+        QString address;
+        QVERIFY(waitUntil([&] {
+            address = jsonObject(pick(*gateway, QStringLiteral("gateway-room"))).value(QLatin1StringView("bA")).toString();
+            return !address.isEmpty();
+        }, 8000));
+        QCOMPARE(address, QStringLiteral("chat.example.org/b/") + id);
+        QCOMPARE(balancerGet(*gateway, QStringLiteral("/internal/route-check?id=") + id).status, 204);
+        QCOMPARE(balancerGet(*gateway, QStringLiteral("/internal/route-check?id=127.0.0.1-1")).status, 404);
+        const QJsonArray sd = QJsonDocument::fromJson(balancerGet(*gateway, QStringLiteral("/sd")).body).array();
+        QCOMPARE(sd.size(), 1);
+        QCOMPARE(sd.first().toObject().value(QLatin1StringView("labels")).toObject().value(QLatin1StringView("server_id")).toString(), id);
+        QCOMPARE(sd.first().toObject().value(QLatin1StringView("targets")).toArray().first().toString(), m_server->hostPort());
+    }
+
     void sendingIsRateLimited()
     {
         // Rate limits are on by default: a script sending in a tight loop is slowed with 429.

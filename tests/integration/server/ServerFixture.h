@@ -49,8 +49,9 @@ struct Peer
     QByteArray cookie;
 
     explicit operator bool() const { return client != nullptr; }
-    // Sends a request and waits for its RP/ER.
-    std::optional<ServerFrame> reply(const QString &requestId, int timeoutMs = 5000) const
+    // Waits for the RP/ER of a request. 15 s: joins with a password run a deliberately slow
+    // hash, which takes seconds when ctest -j runs several servers on a busy machine.
+    std::optional<ServerFrame> reply(const QString &requestId, int timeoutMs = 15000) const
     {
         return frames->waitForReply(requestId, timeoutMs);
     }
@@ -67,7 +68,7 @@ inline Peer connectPeer(const TestProcess &server, QObject *owner, QByteArray co
     peer.client = new ChatClient(options, owner);
     peer.frames = new FrameRecorder(peer.client, owner);
     peer.client->open();
-    if (!waitUntil([&] { return peer.client->state() == ChatClient::State::Connected; }, 5000)) {
+    if (!waitUntil([&] { return peer.client->state() == ChatClient::State::Connected; }, 10000)) {
         delete peer.client;
         peer.client = nullptr;
     }

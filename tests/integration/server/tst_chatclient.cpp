@@ -46,8 +46,8 @@ private slots:
         const qsizetype from = frames->size();
         auto second = startServer({QStringLiteral("--port"), QString::number(port)});
         QVERIFY2(second, "could not restart on the same port");
-        QVERIFY(waitUntil([&] { return client->state() == ChatClient::State::Connected; }, 5000));
-        const auto rejoin = frames->waitForFrame(FrameRecorder::is(Command::Reply), 5000, from);
+        QVERIFY(waitUntil([&] { return client->state() == ChatClient::State::Connected; }, 10000));
+        const auto rejoin = frames->waitForFrame(FrameRecorder::is(Command::Reply), 15000, from);
         QVERIFY2(rejoin, "no re-join after the reconnect");
         // The room was gone with the old server: re-created, with the same password.
         QCOMPARE(rejoin->details, std::optional<QString>(QStringLiteral("room_created;password=true")));

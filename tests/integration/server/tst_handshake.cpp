@@ -3,6 +3,8 @@
 
 #include "ServerFixture.h"
 
+#include <QSet>
+
 using namespace ic::testing;
 
 class HandshakeTest : public QObject
@@ -265,6 +267,61 @@ private slots:
         QCOMPARE(newer.client->state(), ChatClient::State::Connected);
         // The newer socket is the member now.
         IC_VERIFY_RP(newer.reply(newer.client->sendText(QStringLiteral("dup-room"), QStringLiteral("still here"))));
+    }
+
+    // §2.4: keys are absent when empty and a v1 session never sees a key outside the document
+    // (strict v1 clients reject unknown keys). Every frame of a session using every command is
+    // checked at the JSON level.
+    void v1SessionSeesOnlyDocumentedKeys()
+    {
+        RawSocket *raw = openRaw(QByteArray("{\"p\":\"cp\"}"));
+        QVERIFY(raw);
+        const QByteArray room = "\"r\":{\"n\":\"keys-room\",\"p\":\"\"}";
+        const QList<QByteArray> requests{
+            "{\"c\":\"R_C_J\",\"rq\":\"1\"," + room + ",\"uN\":\"Kim\"}",
+            "{\"c\":\"TM\",\"rq\":\"2\"," + room + ",\"m\":{\"t\":\"hi\",\"rU\":null,\"rM\":null}}",
+            "{\"c\":\"TM_S_R\",\"rq\":\"3\"," + room + ",\"m\":{\"id\":1},\"srM\":true}",
+            "{\"c\":\"TM_E\",\"rq\":\"4\"," + room + ",\"m\":{\"id\":1,\"t\":\"ho\",\"rU\":null,\"rM\":null}}",
+            "{\"c\":\"R_CH_D\",\"rq\":\"5\"," + room + ",\"m\":{\"t\":\"desc\"}}",
+            "{\"c\":\"R_CH_UN\",\"rq\":\"6\"," + room + ",\"uN\":\"Kai\"}",
+            "{\"c\":\"TM_D\",\"rq\":\"7\"," + room + ",\"m\":{\"id\":1}}",
+            "{\"c\":\"R_J\",\"rq\":\"8\",\"r\":{\"n\":\"missing-room\",\"p\":\"\"}}",
+        };
+        for (const QByteArray &request : requests)
+            raw->sendText(request);
+        auto keySet = [](std::initializer_list<const char *> names) {
+            QSet<QString> set;
+            for (const char *name : names)
+                set.insert(QString::fromLatin1(name));
+            return set;
+        };
+        const QSet<QString> frameKeys = keySet({"c", "rq", "pd", "m", "rId", "uId", "rCuId", "cAt", "rU", "bN", "sS"});
+        const QSet<QString> messageKeys = keySet({"id", "t", "sC", "rC", "lE", "lV", "rU", "rM", "uId", "cAt"});
+        const QSet<QString> userKeys = keySet({"uId", "n", "an", "o"});
+        int replies = 0;
+        while (replies < requests.size()) {
+            const auto message = raw->nextMessage(10000);
+            QVERIFY2(message, "a request got no reply");
+            if (message->opcode != ic::ws::Opcode::Text)
+                continue;
+            const QJsonObject frame = jsonObject(message->payload);
+            QVERIFY2(!frame.isEmpty(), message->payload.constData());
+            for (const QString &key : frame.keys())
+                QVERIFY2(frameKeys.contains(key), message->payload.constData());
+            for (const QJsonValue &item : frame.value(QLatin1StringView("m")).toArray())
+                for (const QString &key : item.toObject().keys())
+                    QVERIFY2(messageKeys.contains(key), message->payload.constData());
+            for (const QJsonValue &item : frame.value(QLatin1StringView("rU")).toArray()) {
+                const QStringList keys = item.toObject().keys();
+                QVERIFY2(QSet<QString>(keys.cbegin(), keys.cend()) == userKeys, message->payload.constData());
+            }
+            // Keys absent when empty: no nulls, no empty rq.
+            for (auto it = frame.begin(); it != frame.end(); ++it)
+                QVERIFY2(!it.value().isNull() && !it.value().isUndefined(), message->payload.constData());
+            const QString c = frame.value(QLatin1StringView("c")).toString();
+            if (c == QStringLiteral("RP") || c == QStringLiteral("ER"))
+                ++replies;
+        }
     }
 };
 

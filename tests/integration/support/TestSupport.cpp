@@ -13,6 +13,7 @@
 #include <QTimer>
 #include <QtEndian>
 #include <csignal>
+#include <sys/prctl.h>
 #include <deque>
 
 #ifndef INSTANTCHAT_BIN_DIR
@@ -70,6 +71,9 @@ TestProcess::TestProcess(const QString &program, const QStringList &arguments, Q
     if (!names(QStringLiteral("--bind")))
         m_arguments << QStringLiteral("--bind") << QStringLiteral("127.0.0.1");
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
+    // If the test binary dies (crash, ctest timeout), its servers die with it instead of
+    // lingering on their ports.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
     connect(&m_process, &QProcess::readyReadStandardError, this, &TestProcess::readOutput);
     connect(&m_process, &QProcess::readyReadStandardOutput, this, &TestProcess::readOutput);
 }

@@ -225,8 +225,9 @@ public:
                                                    int timeoutMs = 5000, qsizetype from = 0);
     // Index of the first frame ≥ from satisfying predicate, or -1.
     qsizetype indexOf(const Predicate &predicate, qsizetype from = 0) const;
-    // The RP/ER answering requestId (via requestFinished), waiting up to timeoutMs.
-    std::optional<proto::ServerFrame> waitForReply(const QString &requestId, int timeoutMs = 5000);
+    // The RP/ER answering requestId (via requestFinished), waiting up to timeoutMs (generous by
+    // default: password joins hash slowly on purpose, and tests run in parallel).
+    std::optional<proto::ServerFrame> waitForReply(const QString &requestId, int timeoutMs = 15000);
     // Until frames() holds at least n frames matching predicate.
     bool waitForCount(const Predicate &predicate, int n, int timeoutMs = 5000);
 

@@ -1,0 +1,191 @@
+// The widgets without a server: keyboard shortcuts, composer modes, search, overlay mode,
+// drawing tools, links. Frames are fed straight into the room's session.
+#include "AppSettings.h"
+#include "Composer.h"
+#include "DrawingCanvas.h"
+#include "DrawingWindow.h"
+#include "JoinDialog.h"
+#include "MainWindow.h"
+#include "RoomConnection.h"
+#include "RoomLink.h"
+#include "RoomView.h"
+#include "SampleRoom.h"
+#include "TextFormat.h"
+
+#include <QApplication>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QMenuBar>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace ic::desktop;
+
+class TestDesktopWidgets : public QObject
+{
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    std::unique_ptr<AppSettings> m_settings;
+    std::unique_ptr<MainWindow> m_window;
+    RoomView *m_view = nullptr;
+    RoomView *m_second = nullptr;
+
+private slots:
+    void init()
+    {
+        m_settings = std::make_unique<AppSettings>(m_dir.filePath(QStringLiteral("w.ini")));
+        m_settings->setServer(QUrl(QStringLiteral("http://localhost:8080")));
+        m_window = std::make_unique<MainWindow>(m_settings.get());
+        RoomConnection::Config a;
+        a.room = QStringLiteral("release-planning");
+        m_view = m_window->adoptRoom(new RoomConnection(a), false);
+        RoomConnection::Config b;
+        b.room = QStringLiteral("second");
+        m_second = m_window->adoptRoom(new RoomConnection(b), false);
+        m_window->tabs()->setCurrentIndex(0);
+        ictest::fillSampleRoom(*m_view->session());
+        m_window->show();
+        QApplication::setActiveWindow(m_window.get());
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    }
+
+    void cleanup()
+    {
+        m_window.reset();
+        m_settings.reset();
+    }
+
+    void shortcuts()
+    {
+        m_view->composer()->setFocus();
+        // Ctrl+Tab → next room, also from inside the composer.
+        QTest::keyClick(m_view->composer(), Qt::Key_Tab, Qt::ControlModifier);
+        QCOMPARE(m_window->tabs()->currentWidget(), m_second);
+        m_window->nextRoom(1);
+        QCOMPARE(m_window->tabs()->currentWidget(), m_view);
+        // Ctrl+F opens the search bar; matches are counted.
+        m_view->composer()->setFocus();
+        QTest::keyClick(m_view->composer(), Qt::Key_F, Qt::ControlModifier);
+        auto *search = m_view->findChild<QLineEdit *>();
+        QVERIFY(search);
+        QLineEdit *edit = nullptr;
+        for (auto *e : m_view->findChildren<QLineEdit *>())
+            if (e->placeholderText().startsWith(QStringLiteral("Search")))
+                edit = e;
+        QVERIFY(edit && edit->isVisible());
+        QTest::keyClicks(edit, QStringLiteral("the"));
+        QVERIFY(m_view->searchHitCount() >= 2);
+        // Ctrl+Shift+O → compact always-on-top overlay and back.
+        QTest::keyClick(m_window.get(), Qt::Key_O, Qt::ControlModifier | Qt::ShiftModifier);
+        QVERIFY(m_window->isCompact());
+        QVERIFY(m_window->windowFlags() & Qt::WindowStaysOnTopHint);
+        QVERIFY(!m_window->menuBar()->isVisible());
+        m_window->setCompact(false);
+        QVERIFY(!(m_window->windowFlags() & Qt::WindowStaysOnTopHint));
+        // Ctrl+K → the join dialog, also with focus in the composer.
+        m_view->composer()->setFocus();
+        QTest::keyClick(m_view->composer(), Qt::Key_K, Qt::ControlModifier);
+        QVERIFY(QTest::qWaitFor([&] { return m_window->findChild<JoinDialog *>() != nullptr; }, 2000));
+        m_window->findChild<JoinDialog *>()->reject();
+    }
+
+    void composerModes()
+    {
+        Composer *c = m_view->composer();
+        c->setFocus();
+        c->clear();
+        // ArrowUp in an empty composer edits my last text message (#7).
+        QTest::keyClick(c, Qt::Key_Up);
+        QCOMPARE(c->toPlainText(), QStringLiteral("Yes, and the tab badge too."));
+        QTest::keyClick(c, Qt::Key_Escape);
+        QVERIFY(c->toPlainText().isEmpty());
+        // Shift+Enter is a newline, not a send.
+        QTest::keyClicks(c, QStringLiteral("a"));
+        QTest::keyClick(c, Qt::Key_Return, Qt::ShiftModifier);
+        QTest::keyClicks(c, QStringLiteral("b"));
+        QCOMPARE(c->toPlainText(), QStringLiteral("a\nb"));
+        // Not connected: Enter queues the message and the text stays until the server confirms.
+        QTest::keyClick(c, Qt::Key_Return);
+        QCOMPARE(c->toPlainText(), QStringLiteral("a\nb"));
+        // The counter appears near the limit.
+        c->setPlainText(QString(9500, QLatin1Char('x')));
+        bool counterShown = false;
+        for (auto *label : m_view->findChildren<QLabel *>())
+            if (label->isVisible() && label->text().contains(QStringLiteral("/ 10")))
+                counterShown = true;
+        QVERIFY(counterShown);
+        c->clear();
+    }
+
+    void replyAndJump()
+    {
+        m_view->startReply(QStringLiteral("u-alice"), 2);
+        m_view->jumpTo(2);
+        auto *model = m_view->session()->messages();
+        QCOMPARE(model->highlightedId(), 2);
+        m_view->jumpTo(8); // deleted → an explanation, no crash
+        QVERIFY(m_view->errorText().contains(QStringLiteral("unavailable")));
+        m_view->cancelComposerMode();
+    }
+
+    void transcript()
+    {
+        const QString text = m_view->transcript();
+        QVERIFY(text.contains(QStringLiteral("#3 ")));
+        QVERIFY(text.contains(QStringLiteral("bob: I can take the packaging part.")));
+        QVERIFY(text.contains(QStringLiteral("#8 ")) && text.contains(QStringLiteral("(deleted)")));
+        QVERIFY(!text.contains(QStringLiteral("meta_marker"))); // drawings never show the raw marker
+    }
+
+    void drawingTools()
+    {
+        DrawingWindow window(QStringLiteral("room"));
+        DrawingCanvas *canvas = window.canvas();
+        QVERIFY(!canvas->canUndo());
+        canvas->addStroke({Qt::red, 6, false, QPolygonF({QPointF(10, 10), QPointF(200, 200)})});
+        canvas->addStroke({Qt::blue, 6, false, QPolygonF({QPointF(10, 200), QPointF(200, 10)})});
+        QVERIFY(canvas->canUndo());
+        canvas->undo();
+        QVERIFY(canvas->canRedo());
+        QCOMPARE(canvas->render().pixelColor(105, 105), QColor(Qt::red));
+        canvas->redo();
+        QCOMPARE(canvas->render().pixelColor(105, 105), QColor(Qt::blue));
+        canvas->addStroke({Qt::black, 30, true, QPolygonF({QPointF(100, 100), QPointF(110, 110)})});
+        QCOMPARE(canvas->render().pixelColor(105, 105), QColor(Qt::white)); // eraser
+        canvas->clear();
+        QVERIFY(canvas->isEmpty());
+        QVERIFY(canvas->canRedo()); // clear can be undone
+        QCOMPARE(canvas->render().size(), DrawingCanvas::sheetSize);
+        // Mouse drawing maps to the sheet.
+        window.show();
+        QTest::mousePress(canvas, Qt::LeftButton, {}, QPoint(canvas->width() / 2, canvas->height() / 2));
+        QTest::mouseMove(canvas, QPoint(canvas->width() / 2 + 40, canvas->height() / 2 + 10));
+        QTest::mouseRelease(canvas, Qt::LeftButton, {}, QPoint(canvas->width() / 2 + 40, canvas->height() / 2 + 10));
+        QVERIFY(!canvas->isEmpty());
+    }
+
+    void linksAndInput()
+    {
+        const auto links = findLinks(QStringLiteral("see https://example.org/a_(b). and (http://x.org/y) ok"));
+        QCOMPARE(links.size(), 2);
+        QCOMPARE(links[0].url, QStringLiteral("https://example.org/a_(b)"));
+        QCOMPARE(links[1].url, QStringLiteral("http://x.org/y"));
+        QVERIFY(isSingleEmoji(QStringLiteral("\U0001F44D")));
+        QVERIFY(!isSingleEmoji(QStringLiteral("\U0001F44D\U0001F44D")));
+        QVERIFY(!isSingleEmoji(QStringLiteral("ok")));
+        auto l = parseRoomInput(QStringLiteral("instantchat://chat.example.org/My%20Room"));
+        QCOMPARE(l.server, QUrl(QStringLiteral("https://chat.example.org")));
+        QCOMPARE(l.room, QStringLiteral("my-room"));
+        l = parseRoomInput(QStringLiteral("http://localhost:8080/team"));
+        QCOMPARE(l.server, QUrl(QStringLiteral("http://localhost:8080")));
+        QCOMPARE(l.room, QStringLiteral("team"));
+        QVERIFY(parseRoomInput(QStringLiteral("  Plain Room ")).isValid());
+        QCOMPARE(parseRoomInput(QStringLiteral("ab")).error, ic::proto::ErrorCode::RoomNameLength);
+        QCOMPARE(parseRoomInput(QStringLiteral("metrics")).error, ic::proto::ErrorCode::RoomNameReserved);
+    }
+};
+
+QTEST_MAIN(TestDesktopWidgets)
+#include "tst_desktop_widgets.moc"
