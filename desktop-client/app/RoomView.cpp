@@ -101,11 +101,34 @@ public:
     }
 };
 
-QString stateSentence(client::ChatClient::State state, int seconds)
+// The message list with an empty state, so a fresh room does not look broken.
+class MessageListView : public QListView
+{
+public:
+    using QListView::QListView;
+
+protected:
+    void paintEvent(QPaintEvent *event) override
+    {
+        QListView::paintEvent(event);
+        if (model() && model()->rowCount() > 0)
+            return;
+        QPainter p(viewport());
+        QColor c = palette().color(QPalette::Text);
+        c.setAlphaF(0.5);
+        p.setPen(c);
+        p.drawText(viewport()->rect(), Qt::AlignCenter | Qt::TextWordWrap,
+                   QStringLiteral("No messages yet — say hello!\nShare the room with “Copy link”."));
+    }
+};
+
+QString stateSentence(client::ChatClient::State state, int seconds, bool everJoined)
 {
     using State = client::ChatClient::State;
     switch (state) {
     case State::Waiting:
+        if (!everJoined)
+            return QStringLiteral("Cannot reach the server — retrying in %1 s…").arg(seconds);
         return QStringLiteral("Connection lost — reconnecting in %1 s… Messages stay readable; what you "
                               "send now goes out after reconnecting.")
             .arg(seconds);
@@ -127,7 +150,7 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     , m_connection(connection)
     , m_settings(settings)
     , m_delegate(new MessageDelegate(this))
-    , m_list(new QListView(this))
+    , m_list(new MessageListView(this))
     , m_userList(new QListView(this))
     , m_splitter(new QSplitter(this))
     , m_countdown(new QTimer(this))
@@ -219,11 +242,18 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
         m_newMessages->hide();
         m_newCount = 0;
     });
+    // Stick to the newest message while the user is at the bottom. The list lays out in
+    // batches, so the scroll range grows for a while after a big load: follow it.
     connect(m_list->verticalScrollBar(), &QScrollBar::valueChanged, this, [this] {
-        if (atBottom()) {
+        m_wasAtBottom = atBottom();
+        if (m_wasAtBottom) {
             m_newMessages->hide();
             m_newCount = 0;
         }
+    });
+    connect(m_list->verticalScrollBar(), &QScrollBar::rangeChanged, this, [this](int, int max) {
+        if (m_wasAtBottom)
+            m_list->verticalScrollBar()->setValue(max);
     });
 
     auto *usersPane = new QWidget(this);
@@ -586,7 +616,6 @@ void RoomView::connectSession()
     });
 
     // Keep the newest message in view while the user is at the bottom; otherwise count them.
-    connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this, [this] { m_wasAtBottom = atBottom(); });
     connect(model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &, int first, int last) {
         applyNoticeVisibility(first, last);
         if (m_wasAtBottom) {
@@ -603,6 +632,7 @@ void RoomView::connectSession()
     connect(model, &QAbstractItemModel::modelReset, this, [this] {
         m_delegate->clearCache();
         applyNoticeVisibility(0, session()->messages()->rowCount() - 1);
+        m_wasAtBottom = true;
         QTimer::singleShot(0, m_list, &QListView::scrollToBottom);
     });
     connect(model, &QAbstractItemModel::dataChanged, this, [this] {
@@ -643,7 +673,7 @@ void RoomView::updateConnectionBanner()
     using State = client::ChatClient::State;
     const State state = m_connection->state();
     const int ms = m_connection->reconnectInMs();
-    const QString text = stateSentence(state, ms < 0 ? 0 : (ms + 999) / 1000);
+    const QString text = stateSentence(state, ms < 0 ? 0 : (ms + 999) / 1000, m_everJoined);
     // Disconnected is reached only on purpose (leave, or ER 209 with its own banner).
     const bool show = state != State::Connected && state != State::Disconnected
                       && !m_replacedBanner.frame->isVisible();

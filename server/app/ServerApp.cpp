@@ -94,8 +94,12 @@ void ServerApp::sampleLoad()
 
 void ServerApp::stop()
 {
-    if (m_stopping)
+    if (m_stopping) {
+        // A second signal: the operator does not want to wait.
+        qCWarning(lcServer) << "second stop signal: exiting now";
+        finishStop();
         return;
+    }
     m_stopping = true;
     qCInfo(lcServer) << "stopping: telling clients and closing connections";
     const int timeoutMs = m_context.settings().shutdownTimeoutSeconds * 1000;
@@ -133,11 +137,11 @@ void ServerApp::stopThreads()
 {
     // Password work still running would post back into rooms that are about to go.
     m_context.passwordPool().clear();
-    m_context.passwordPool().waitForDone(2000);
+    m_context.passwordPool().waitForDone(1000);
     for (QThread *thread : std::as_const(m_threads))
         thread->quit();
     for (QThread *thread : std::as_const(m_threads))
-        thread->wait(3000);
+        thread->wait(1000);
     m_threads.clear();
     m_workers.clear();
 }

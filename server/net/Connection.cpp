@@ -210,6 +210,11 @@ void Connection::shutdown()
 void Connection::readHttp(const QByteArray &data)
 {
     HttpRequestParser::State state = m_http.feed(data);
+    if (m_http.bufferedBytes() > maxHeaderBytes + maxBodyBytes) {
+        // Pipelined requests piling up behind one in flight.
+        writeHttp(httpText(431, "error: too many pipelined requests\n", false), true);
+        return;
+    }
     while (m_mode == Mode::Http && !m_busy) {
         if (state == HttpRequestParser::State::Incomplete)
             return;
@@ -341,7 +346,13 @@ void Connection::readWebSocket(QByteArrayView data)
                 sendError(ErrorCode::MessageTooLong, std::nullopt);
                 break;
             }
+            m_pendingBytes += message->payload.size();
             m_pending.enqueue(std::move(message->payload));
+            if (m_pendingBytes > m_context.settings().outboundLimit) {
+                // Frames keep coming while one request waits (e.g. for a password check).
+                closeWebSocket(ws::ClosePolicyViolation);
+                return;
+            }
             break;
         }
     }
@@ -357,8 +368,11 @@ void Connection::pump()
     if (m_pumping)
         return;
     m_pumping = true;
-    while (!m_busy && m_mode == Mode::WebSocket && !m_pending.isEmpty())
-        process(m_pending.dequeue());
+    while (!m_busy && m_mode == Mode::WebSocket && !m_pending.isEmpty()) {
+        const QByteArray payload = m_pending.dequeue();
+        m_pendingBytes -= payload.size();
+        process(payload);
+    }
     m_pumping = false;
 }
 
@@ -542,6 +556,7 @@ void Connection::closeWebSocket(quint16 code)
     m_mode = Mode::Closing;
     m_closingSinceMs = QDateTime::currentMSecsSinceEpoch();
     m_pending.clear();
+    m_pendingBytes = 0;
     m_socket->disconnectFromHost();
 }
 

@@ -79,7 +79,7 @@ private:
     bool m_counted = false; // counted in the connections gauge
 
     QQueue<QByteArray> m_pending; // WebSocket payloads waiting for the one in flight
-    QQueue<HttpRequest> m_pendingHttp;
+    qint64 m_pendingBytes = 0;
     bool m_busy = false;
     bool m_pumping = false;
     QSet<QString> m_activeRooms;

@@ -35,6 +35,7 @@ public:
     // Appends input; leftover bytes after a complete request stay buffered for the next one.
     State feed(const QByteArray &data);
     State state() const { return m_state; }
+    qsizetype bufferedBytes() const { return m_buffer.size(); }
     bool hasPartialRequest() const { return m_state == State::Incomplete && !m_buffer.isEmpty(); }
     HttpRequest take();                  // after Complete; resets for the next request
     QByteArray takeRemainder();          // bytes after the request (e.g. WebSocket frames)

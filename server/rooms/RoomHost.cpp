@@ -41,6 +41,8 @@ RoomHost::Entry &RoomHost::create(const QString &name, const QUuid &creator, Pas
     entry->room = std::make_unique<Room>(name, creator, std::move(password), m_context.settings().room,
                                          proto::nowNanoseconds());
     entry->room->setServerStatus(m_context.status());
+    if (m_context.settings().rateLimits)
+        entry->httpSends = TokenBucket(20, 40);
     Entry &created = *entry;
     m_rooms.emplace(name, std::move(entry));
     m_context.metrics().rooms.fetch_add(1, std::memory_order_relaxed);
@@ -424,6 +426,11 @@ void RoomHost::http(HttpRoomRequest request)
         options.last = request.last;
         options.fromId = request.fromId;
         answerHttp(request, 200, retrievalBody(room, created, options), request.json ? json : text);
+        return;
+    }
+    if (!entry->httpSends.take(QDateTime::currentMSecsSinceEpoch())) {
+        m_context.metrics().countRateLimited("http");
+        httpError(request, 429, QStringLiteral("too many messages sent to this room, slow down"));
         return;
     }
     const qint64 receivedNs = proto::nowNanoseconds();

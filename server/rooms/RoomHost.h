@@ -5,6 +5,7 @@
 
 #include "core/Requests.h"
 #include "rooms/Room.h"
+#include "rooms/TokenBucket.h"
 
 #include <QHash>
 #include <QObject>
@@ -51,6 +52,8 @@ private:
     {
         std::unique_ptr<Room> room;
         QHash<quint64, Worker *> homes; // member connection → the worker it lives on
+        // Sends over HTTP all come through the balancer's address, so they are limited per room.
+        TokenBucket httpSends;
     };
 
     void join(CommandRequest request);

@@ -17,6 +17,8 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QMenuBar>
+#include <QPushButton>
+#include <QScrollBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -128,6 +130,31 @@ private slots:
         m_view->jumpTo(8); // deleted → an explanation, no crash
         QVERIFY(m_view->errorText().contains(QStringLiteral("unavailable")));
         m_view->cancelComposerMode();
+    }
+
+    void bigHistoryEndsAtTheBottom()
+    {
+        RoomConnection::Config c;
+        c.room = QStringLiteral("big");
+        RoomView *view = m_window->adoptRoom(new RoomConnection(c), false);
+        QList<ictest::WireMessage> history;
+        for (int i = 1; i <= 1000; ++i)
+            history << ictest::msg(i, QStringLiteral("u%1").arg(i % 5),
+                                   QStringLiteral("message number %1 with some text to wrap").arg(i), 1700000000 + i);
+        view->session()->applyFrame(ictest::members({ictest::user(QStringLiteral("u1"), QStringLiteral("one"))}));
+        view->session()->applyFrame(ictest::allMessages(history));
+        auto *bar = view->messageView()->verticalScrollBar();
+        // Batched layout: the range grows in steps; the view follows it to the newest message.
+        QVERIFY(QTest::qWaitFor([&] { return bar->maximum() > 10000 && bar->value() == bar->maximum(); }, 5000));
+        // Scrolled up, new messages do not move the view; the "N new messages" button appears.
+        bar->setValue(0);
+        view->session()->applyFrame(ictest::frame("TM", {ictest::msg(1001, QStringLiteral("u1"), QStringLiteral("new"))}));
+        QTest::qWait(50);
+        QCOMPARE(bar->value(), 0);
+        bool buttonShown = false;
+        for (auto *b : view->messageView()->findChildren<QPushButton *>())
+            buttonShown = buttonShown || (b->isVisible() && b->text().startsWith(QStringLiteral("1 new message")));
+        QVERIFY(buttonShown);
     }
 
     void transcript()

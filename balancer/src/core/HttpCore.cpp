@@ -44,6 +44,7 @@ bool HttpCore::handleRequest(const QHttpServerRequest &request, QTcpSocket *sock
     const Request copy = snapshotRequest(request);
     auto reply = std::make_shared<Reply>(makeResponder(request, socket), m_counter);
     reply->setHeadOnly(copy.method == QHttpServerRequest::Method::Head);
+    reply->setCloseAfter(copy.header("Connection").toLower().contains("close"));
     // Second line of defence for TLS listeners, where the guard does not run.
     if (copy.body.size() > m_limits.maxBodyBytes) {
         reply->setRoute(QStringLiteral("rejected"));

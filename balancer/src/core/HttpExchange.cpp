@@ -68,8 +68,12 @@ void Reply::send(int status, const QByteArray &contentType, const QByteArray &bo
     m_responder.writeHeader("X-Content-Type-Options", "nosniff");
     for (const auto &[key, value] : headers)
         m_responder.writeHeader(key, value);
+    if (m_closeAfter)
+        m_responder.writeHeader("Connection", "close");
     // writeBody() also ends the header block, so it is called even for an empty body.
     m_responder.writeBody(m_headOnly ? QByteArray() : body);
+    if (m_closeAfter)
+        m_socket->disconnectFromHost(); // after the pending bytes are written
 }
 
 void Reply::sendText(int status, const QString &text, const HeaderList &headers)

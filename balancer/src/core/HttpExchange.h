@@ -70,6 +70,9 @@ public:
     bool answered() const { return m_answered; }
     // HEAD: headers (with the full Content-Length) but no body.
     void setHeadOnly(bool headOnly) { m_headOnly = headOnly; }
+    // `Connection: close` from the client: QHttpServer 6.4 keeps every connection open, so the
+    // reply closes it once written.
+    void setCloseAfter(bool close) { m_closeAfter = close; }
     bool clientGone() const { return m_socket.isNull(); }
 
 private:
@@ -79,6 +82,7 @@ private:
     QString m_route = QStringLiteral("other");
     bool m_answered = false;
     bool m_headOnly = false;
+    bool m_closeAfter = false;
 };
 
 using ReplyPtr = std::shared_ptr<Reply>;

@@ -105,7 +105,7 @@ class BadInputTest : public QObject
             return false;
         }
         if (reply->requestId.value_or(QString()) != u"probe" || int(reply->errorCode()) != 202) {
-            *why = "the next reply was not the probe's ER 202: " + proto::encodeServerFrame(*reply);
+            *why = "the next reply was not the probe's ER 202: " + ic::proto::encodeServerFrame(*reply);
             return false;
         }
         return true;
@@ -374,7 +374,7 @@ private slots:
             case Expect::Error: {
                 const std::optional<ServerFrame> reply = nextReply(*socket);
                 QVERIFY2(reply, "no reply");
-                QVERIFY2(reply->kind() == Command::Error, proto::encodeServerFrame(*reply).constData());
+                QVERIFY2(reply->kind() == Command::Error, ic::proto::encodeServerFrame(*reply).constData());
                 QCOMPARE(int(reply->errorCode()), code);
                 if (withRq)
                     QCOMPARE(reply->requestId.value_or(QStringLiteral("<none>")), QStringLiteral("q"));
@@ -386,7 +386,7 @@ private slots:
             case Expect::Reply: {
                 const std::optional<ServerFrame> reply = nextReply(*socket);
                 QVERIFY2(reply, "no reply");
-                QVERIFY2(reply->kind() == Command::Reply, proto::encodeServerFrame(*reply).constData());
+                QVERIFY2(reply->kind() == Command::Reply, ic::proto::encodeServerFrame(*reply).constData());
                 QCOMPARE(reply->requestId.value_or(QString()), QStringLiteral("q"));
                 QVERIFY2(probeOpen(*socket, &why), why.constData());
                 break;
