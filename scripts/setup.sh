@@ -15,7 +15,8 @@ test_packages=(
     chromium nodejs npm
     nginx prometheus
     xvfb xauth
-    python3 python3-yaml openssl curl procps util-linux dpkg-dev fakeroot file
+    python3 python3-yaml openssl curl procps util-linux dpkg-dev fakeroot file binutils systemd
+    desktop-file-utils
 )
 
 wanted=("${build_packages[@]}")

@@ -140,6 +140,17 @@ void AppSettings::setShowNotices(bool show)
     m_settings->setValue(QStringLiteral("ui/showNotices"), show);
 }
 
+bool AppSettings::soundEnabled() const
+{
+    // Off by default: a chat app that beeps unasked is the first thing people mute.
+    return m_settings->value(QStringLiteral("ui/sound"), false).toBool();
+}
+
+void AppSettings::setSoundEnabled(bool enabled)
+{
+    m_settings->setValue(QStringLiteral("ui/sound"), enabled);
+}
+
 QString AppSettings::draft(const QUrl &server, const QString &room) const
 {
     return m_settings->value(QStringLiteral("drafts/%1/%2").arg(serverKey(server), QString::fromLatin1(room.toUtf8().toHex())))

@@ -49,6 +49,8 @@ public:
     void setTheme(Theme theme);
     bool showNotices() const;
     void setShowNotices(bool show);
+    bool soundEnabled() const;
+    void setSoundEnabled(bool enabled);
 
     QString draft(const QUrl &server, const QString &room) const;
     void setDraft(const QUrl &server, const QString &room, const QString &text);

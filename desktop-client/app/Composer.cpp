@@ -43,7 +43,8 @@ bool Composer::event(QEvent *event)
             QKeySequence(QStringLiteral("Ctrl+K")), QKeySequence(QStringLiteral("Ctrl+F")),
             QKeySequence(QStringLiteral("Ctrl+D")), QKeySequence(QStringLiteral("Ctrl+W")),
             QKeySequence(QStringLiteral("Ctrl+Tab")), QKeySequence(QStringLiteral("Ctrl+Shift+Tab")),
-            QKeySequence(QStringLiteral("Ctrl+Shift+O")), QKeySequence(QStringLiteral("Ctrl+Shift+Backtab"))};
+            QKeySequence(QStringLiteral("Ctrl+Shift+O")), QKeySequence(QStringLiteral("Ctrl+Shift+Backtab")),
+            QKeySequence(QStringLiteral("Ctrl+;"))};
         if (appShortcuts.contains(pressed)) {
             event->ignore();
             return true;

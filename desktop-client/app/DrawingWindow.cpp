@@ -4,6 +4,7 @@
 #include "Icons.h"
 
 #include <QButtonGroup>
+#include <QColorDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMessageBox>
@@ -66,6 +67,34 @@ DrawingWindow::DrawingWindow(const QString &roomName, QWidget *parent)
             m_eraser->setChecked(false);
         });
     }
+    // Any other colour: the dialog is opened window-modal (not exec()) so the event loop and
+    // the room keep running; the button then shows the chosen colour as its swatch.
+    auto *custom = new QToolButton(this);
+    custom->setObjectName(QStringLiteral("customColour"));
+    custom->setText(QStringLiteral("Custom…"));
+    custom->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    custom->setIconSize(QSize(22, 22));
+    custom->setCheckable(true);
+    custom->setToolTip(QStringLiteral("Pen colour: choose any colour"));
+    custom->setAccessibleName(QStringLiteral("Custom colour"));
+    colours->addButton(custom);
+    tools->addWidget(custom);
+    connect(custom, &QToolButton::clicked, this, [this, custom] {
+        auto *dialog = new QColorDialog(m_canvas->penColour(), this);
+        dialog->setObjectName(QStringLiteral("customColourDialog"));
+        dialog->setWindowTitle(QStringLiteral("Pen colour"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QColorDialog::colorSelected, this, [this, custom](const QColor &colour) {
+            if (!colour.isValid())
+                return;
+            m_canvas->setPenColour(colour);
+            m_canvas->setEraser(false);
+            m_eraser->setChecked(false);
+            custom->setIcon(swatch(colour));
+            custom->setToolTip(QStringLiteral("Pen colour: custom %1").arg(colour.name()));
+        });
+        dialog->open();
+    });
     tools->addSpacing(12);
     tools->addWidget(new QLabel(QStringLiteral("Width"), this));
     auto *width = new QSlider(Qt::Horizontal, this);

@@ -4,6 +4,7 @@
 #include "Composer.h"
 #include "DrawingWindow.h"
 #include "JoinDialog.h"
+#include "Notifier.h"
 #include "RoomLink.h"
 #include "RoomView.h"
 #include "TextFormat.h"
@@ -33,7 +34,9 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
     , m_stack(new QStackedWidget(this))
     , m_tabs(new QTabWidget(this))
     , m_tray(new QSystemTrayIcon(icons::tray(0, false), this))
+    , m_notifier(new Notifier(this))
 {
+    m_notifier->setSoundEnabled(m_settings->soundEnabled());
     setWindowIcon(icons::app());
     setWindowTitle(QStringLiteral("instantchat"));
     m_tabs->setDocumentMode(true);
@@ -131,6 +134,15 @@ void MainWindow::buildMenus()
         m_settings->setShowNotices(on);
         for (int i = 0; i < roomCount(); ++i)
             roomView(i)->setShowNotices(on);
+    });
+    QAction *sound = view->addAction(QStringLiteral("Play a &sound for new messages"));
+    sound->setObjectName(QStringLiteral("soundAction"));
+    sound->setToolTip(QStringLiteral("While the window is not focused, and always for mentions"));
+    sound->setCheckable(true);
+    sound->setChecked(m_settings->soundEnabled());
+    connect(sound, &QAction::toggled, this, [this](bool on) {
+        m_settings->setSoundEnabled(on);
+        m_notifier->setSoundEnabled(on);
     });
     QMenu *themeMenu = view->addMenu(QStringLiteral("&Theme"));
     auto *group = new QActionGroup(this);
@@ -292,6 +304,13 @@ RoomView *MainWindow::adoptRoom(RoomConnection *connection, bool start)
     connect(session, &RoomSession::unreadChanged, this, &MainWindow::updateUnread);
     connect(session, &RoomSession::messageArrived, this, [this, view](qint64 id, bool mention) { notify(view, id, mention); });
     connect(view, &RoomView::leaveRequested, this, [this, view] { closeRoom(m_tabs->indexOf(view)); });
+    connect(view, &RoomView::openRoomRequested, this, [this, view, server](const QString &name) {
+        // The refused room's tab has nothing to show: the chosen name replaces it.
+        const int failed = m_tabs->indexOf(view);
+        const QString input = server.isEmpty() ? name : roomPageUrl(server, name).toString();
+        if (openRoom(input) && failed >= 0)
+            closeRoom(m_tabs->indexOf(view));
+    });
 
     const int index = m_tabs->addTab(view, room);
     m_tabs->setTabToolTip(index, roomPageUrl(server, room).toString());
@@ -390,8 +409,9 @@ void MainWindow::updateActiveRoom()
 
 void MainWindow::notify(RoomView *view, qint64 id, bool mention)
 {
-    // While the window is unfocused; always for mentions (features.md "Awareness").
-    if (!mention && isActiveWindow() && view == currentRoom())
+    // The rule (window focus, room shown, mention, sound setting) lives in Notifier.
+    const bool focused = isActiveWindow() && !isMinimized() && isVisible();
+    if (!m_notifier->messageArrived(focused, view == currentRoom(), mention).popup)
         return;
     const ChatMessage *m = view->session()->messages()->messageById(id);
     if (!m)

@@ -15,6 +15,7 @@ class QTabWidget;
 
 namespace ic::desktop {
 
+class Notifier;
 class RoomConnection;
 class RoomView;
 
@@ -37,6 +38,7 @@ public:
     int totalUnread() const;
     QString tabLabel(int index) const;
     bool isCompact() const { return m_compact; }
+    Notifier *notifier() const { return m_notifier; }
     // Options of the per-room connections (tests point them at a local stack).
     void setOriginOverride(const QString &origin) { m_origin = origin; }
 
@@ -66,6 +68,7 @@ private:
     QTabWidget *m_tabs;
     QListWidget *m_startRecent;
     QSystemTrayIcon *m_tray;
+    Notifier *m_notifier;
     QString m_origin;
     bool m_compact = false;
     QByteArray m_normalGeometry;

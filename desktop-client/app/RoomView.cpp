@@ -4,12 +4,15 @@
 #include "Composer.h"
 #include "DrawingCanvas.h"
 #include "DrawingWindow.h"
+#include "EmojiPicker.h"
+#include "PicksModel.h"
 #include "RoomLink.h"
 #include "TextFormat.h"
 #include "Theme.h"
 #include "protocol/Limits.h"
 #include "validation/UrlEncoding.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QDesktopServices>
@@ -154,6 +157,7 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     , m_userList(new QListView(this))
     , m_splitter(new QSplitter(this))
     , m_countdown(new QTimer(this))
+    , m_picks(new PicksModel(connection->session()->messages(), this))
 {
     setObjectName(QStringLiteral("RoomView"));
     m_countdown->setInterval(500);
@@ -177,6 +181,14 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     connect(m_limitBanner.button, &QPushButton::clicked, m_limitBanner.frame, &QWidget::hide);
     m_joinBanner = makeBanner(QStringLiteral("error"), QStringLiteral("Close room"));
     connect(m_joinBanner.button, &QPushButton::clicked, this, &RoomView::leaveRequested);
+    // Free alternative names as chips between the sentence and "Close room" (filled on demand).
+    m_joinChips = new QWidget(m_joinBanner.frame);
+    m_joinChips->setObjectName(QStringLiteral("joinAlternatives"));
+    auto *chipsLayout = new QHBoxLayout(m_joinChips);
+    chipsLayout->setContentsMargins(0, 0, 8, 0);
+    chipsLayout->setSpacing(6);
+    m_joinChips->hide();
+    static_cast<QHBoxLayout *>(m_joinBanner.frame->layout())->insertWidget(1, m_joinChips);
 
     // Messages: a plain QListView; batched layout keeps a 1000-message load responsive.
     m_list->setModel(session()->messages());
@@ -276,6 +288,15 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
             startReply(index.data(UserListModel::IdRole).toString());
     });
 
+    // Members on top, picks below, in a vertical splitter so either can be given more room.
+    auto *sidePane = new QSplitter(Qt::Vertical, this);
+    sidePane->setObjectName(QStringLiteral("sidePane"));
+    sidePane->setChildrenCollapsible(false);
+    sidePane->addWidget(usersPane);
+    sidePane->addWidget(buildPicksPane());
+    sidePane->setStretchFactor(0, 1);
+    sidePane->setStretchFactor(1, 1);
+
     auto *listPane = new QWidget(this);
     auto *listLayout = new QVBoxLayout(listPane);
     listLayout->setContentsMargins(0, 0, 0, 0);
@@ -286,12 +307,12 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     listLayout->addWidget(buildComposer());
 
     m_splitter->addWidget(listPane);
-    m_splitter->addWidget(usersPane);
+    m_splitter->addWidget(sidePane);
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 0);
     m_splitter->setSizes({760, 210});
     m_splitter->setChildrenCollapsible(false);
-    usersPane->setMinimumWidth(150);
+    sidePane->setMinimumWidth(150);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -515,6 +536,19 @@ QWidget *RoomView::buildComposer()
     m_composer = new Composer(box);
     m_composer->setObjectName(QStringLiteral("composer"));
     row->addWidget(m_composer, 1);
+    m_emojiButton = new QToolButton(box);
+    m_emojiButton->setObjectName(QStringLiteral("emojiButton"));
+    m_emojiButton->setText(QStringLiteral("\U0001F642"));
+    m_emojiButton->setToolTip(QStringLiteral("Insert an emoji (Ctrl+;)"));
+    m_emojiButton->setAccessibleName(QStringLiteral("Emoji"));
+    connect(m_emojiButton, &QToolButton::clicked, this, &RoomView::openEmojiPicker);
+    row->addWidget(m_emojiButton, 0, Qt::AlignBottom);
+    // Ctrl+; from anywhere in this room's page (the composer lets it through, see Composer).
+    auto *emojiAction = new QAction(QStringLiteral("Insert emoji"), box);
+    emojiAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+;")));
+    emojiAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(emojiAction, &QAction::triggered, this, &RoomView::openEmojiPicker);
+    addAction(emojiAction);
     auto *draw = new QToolButton(box);
     draw->setText(QStringLiteral("Draw"));
     draw->setToolTip(QStringLiteral("Send a drawing"));
@@ -595,13 +629,14 @@ void RoomView::connectSession()
         if (m_everJoined && m_connection->state() != client::ChatClient::State::Disconnected)
             return;
         QString text = QStringLiteral("Could not join “%1”: %2").arg(m_connection->roomName(), sentence);
-        if (!alternatives.isEmpty()) {
-            QStringList names;
-            for (const auto &a : alternatives)
-                names << m_connection->roomName() + QLatin1Char('-') + a;
-            text += QStringLiteral(" Free names: ") + names.join(QStringLiteral(", "));
-        }
+        // aN holds suffixes ("2", "3"): the free names are "<room>-<suffix>".
+        QStringList names;
+        for (const auto &a : alternatives)
+            names << m_connection->roomName() + QLatin1Char('-') + a;
+        if (!names.isEmpty())
+            text += QStringLiteral(" These names are free:");
         m_joinBanner.text->setText(text);
+        setJoinAlternatives(names);
         m_joinBanner.frame->show();
     });
     connect(m_connection, &RoomConnection::drawingSent, this, [this] {
@@ -639,6 +674,100 @@ void RoomView::connectSession()
         // Heights depend on text; the cache is keyed by text, but the view must re-measure.
         m_list->doItemsLayout();
     });
+}
+
+QWidget *RoomView::buildPicksPane()
+{
+    auto *pane = new QWidget(this);
+    pane->setAutoFillBackground(true);
+    pane->setBackgroundRole(QPalette::Base);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 8, 0, 0);
+    layout->setSpacing(0);
+    m_picksTitle = new QLabel(pane);
+    m_picksTitle->setContentsMargins(12, 0, 0, 4);
+    m_picksTitle->setToolTip(QStringLiteral("Messages with support or reject votes (the creator's votes pin)"));
+    layout->addWidget(m_picksTitle);
+    m_picksList = new QListView(pane);
+    m_picksList->setObjectName(QStringLiteral("picks"));
+    m_picksList->setAccessibleName(QStringLiteral("Picks"));
+    m_picksList->setModel(m_picks);
+    m_picksList->setFrameShape(QFrame::NoFrame);
+    m_picksList->setWordWrap(true);
+    m_picksList->setTextElideMode(Qt::ElideRight);
+    m_picksList->setUniformItemSizes(false);
+    m_picksList->setSpacing(2);
+    m_picksList->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_picksList->setCursor(Qt::PointingHandCursor);
+    m_picksList->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_picksList->setStyleSheet(QStringLiteral("QListView#picks::item { padding: 4px 8px; border-radius: 6px; }"));
+    layout->addWidget(m_picksList, 1);
+    m_picksEmpty = new QLabel(QStringLiteral("No picks yet — vote with + / − on a message."), pane);
+    m_picksEmpty->setWordWrap(true);
+    m_picksEmpty->setContentsMargins(12, 4, 12, 8);
+    m_picksEmpty->setForegroundRole(QPalette::PlaceholderText);
+    m_picksEmpty->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    layout->addWidget(m_picksEmpty, 1);
+    // activated covers Enter on the keyboard; clicked the mouse (activated on a single click
+    // depends on the style).
+    auto jump = [this](const QModelIndex &index) {
+        if (index.isValid())
+            jumpTo(index.data(Role::IdRole).toLongLong());
+    };
+    connect(m_picksList, &QListView::clicked, this, jump);
+    connect(m_picksList, &QListView::activated, this, jump);
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_picks, signal, this, &RoomView::updatePicksTitle);
+    connect(m_picks, &QAbstractItemModel::modelReset, this, &RoomView::updatePicksTitle);
+    connect(m_picks, &QAbstractItemModel::layoutChanged, this, &RoomView::updatePicksTitle);
+    updatePicksTitle();
+    return pane;
+}
+
+void RoomView::updatePicksTitle()
+{
+    const int n = m_picks->rowCount();
+    m_picksTitle->setText(n ? QStringLiteral("<b>Picks</b> (%1)").arg(n) : QStringLiteral("<b>Picks</b>"));
+    m_picksList->setVisible(n > 0);
+    m_picksEmpty->setVisible(n == 0);
+}
+
+void RoomView::setJoinAlternatives(const QStringList &names)
+{
+    auto *layout = static_cast<QHBoxLayout *>(m_joinChips->layout());
+    // Old chips go (deleteLater: this may run from a chip's own click).
+    for (auto *old : m_joinChips->findChildren<QPushButton *>(Qt::FindDirectChildrenOnly)) {
+        layout->removeWidget(old);
+        old->deleteLater();
+    }
+    for (const QString &name : names) {
+        auto *chip = new QPushButton(name, m_joinChips);
+        chip->setObjectName(QStringLiteral("alternativeChip"));
+        chip->setCursor(Qt::PointingHandCursor);
+        chip->setToolTip(QStringLiteral("Join “%1” instead").arg(name));
+        chip->setStyleSheet(QStringLiteral("QPushButton#alternativeChip { background: white; color: #b03030;"
+                                           " border: none; border-radius: 11px; padding: 3px 12px; font-weight: 600; }"
+                                           " QPushButton#alternativeChip:hover { background: #ffe9e9; }"
+                                           " QPushButton#alternativeChip:focus { outline: 2px solid white; }"));
+        connect(chip, &QPushButton::clicked, this, [this, name] { emit openRoomRequested(name); });
+        layout->addWidget(chip);
+    }
+    m_joinChips->setVisible(!names.isEmpty());
+}
+
+void RoomView::openEmojiPicker()
+{
+    if (!m_emoji) {
+        // Our child, so it goes with the room; a Qt::Popup window of its own.
+        m_emoji = new EmojiPicker(this);
+        connect(m_emoji, &EmojiPicker::emojiPicked, this, [this](const QString &emoji) {
+            // insertPlainText() goes in at the caret (replacing a selection), and the caret
+            // stays where the composer had it before the popup took focus.
+            m_composer->insertPlainText(emoji);
+            m_composer->setFocus();
+        });
+    }
+    m_emoji->popup(m_emojiButton);
 }
 
 void RoomView::updateHeader()

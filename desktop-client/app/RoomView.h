@@ -22,6 +22,8 @@ namespace ic::desktop {
 class AppSettings;
 class Composer;
 class DrawingWindow;
+class EmojiPicker;
+class PicksModel;
 
 class RoomView : public QWidget
 {
@@ -38,6 +40,12 @@ public:
     QString errorText() const;
     int searchHitCount() const { return int(m_searchHits.size()); }
     DrawingWindow *drawingWindow() const;
+    PicksModel *picks() const { return m_picks; }
+    QListView *picksView() const { return m_picksList; }
+    // Created on first use; null before.
+    EmojiPicker *emojiPicker() const { return m_emoji; }
+    // Opens the emoji picker above the composer; a picked emoji goes in at the caret.
+    void openEmojiPicker();
 
     void openSearch();
     // The loaded messages as plain text ("Download the chat as a text file").
@@ -56,6 +64,8 @@ public:
 
 signals:
     void leaveRequested();
+    // An alternative name chip was clicked after a refused join: open that room instead.
+    void openRoomRequested(const QString &room);
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -71,6 +81,9 @@ private:
     QWidget *buildHeader();
     QWidget *buildSearchBar();
     QWidget *buildComposer();
+    QWidget *buildPicksPane();
+    void setJoinAlternatives(const QStringList &names);
+    void updatePicksTitle();
     void connectSession();
     void updateHeader();
     void updateConnectionBanner();
@@ -128,6 +141,13 @@ private:
     bool m_showNotices = true;
     bool m_everJoined = false;
     QPointer<DrawingWindow> m_drawing;
+    PicksModel *m_picks;
+    QListView *m_picksList = nullptr;
+    QLabel *m_picksTitle = nullptr;
+    QLabel *m_picksEmpty = nullptr;
+    QWidget *m_joinChips = nullptr;
+    QToolButton *m_emojiButton = nullptr;
+    EmojiPicker *m_emoji = nullptr;
 };
 
 } // namespace ic::desktop

@@ -1,9 +1,14 @@
 #include "RoomConnection.h"
 
 #include "protocol/Codes.h"
+#include "validation/UrlEncoding.h"
 
 #include <QBuffer>
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkReply>
 #include <QUuid>
 
 namespace ic::desktop {
@@ -205,9 +210,37 @@ void RoomConnection::onRequestFinished(const QString &requestId, const proto::Se
     }
     if (ok && pending.action == Action::Vote)
         m_session->messages()->setMyVote(pending.messageId, pending.vote);
-    if (!ok && pending.action == Action::Join)
+    if (!ok && pending.action == Action::Join) {
         emit joinFailed(error, {});
+        // A wrong password means the name is taken: /pick_backend's aN has the free
+        // alternatives, but ChatClient only reports them for refused picks, so ask once more.
+        if (reply.errorCode() == proto::ErrorCode::InvalidPassword)
+            fetchAlternatives(error);
+    }
     emit requestDone(requestId, pending.action, ok, error);
+}
+
+void RoomConnection::fetchAlternatives(const QString &sentence)
+{
+    if (!m_http)
+        m_http = new QNetworkAccessManager(this);
+    QUrl url = m_config.server.adjusted(QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::StripTrailingSlash);
+    url.setPath(url.path() + QStringLiteral("/pick_backend"));
+    // Already percent-encoded like the web client's encodeURIComponent; TolerantMode keeps it.
+    url.setQuery(QStringLiteral("roomName=") + validation::urlEncode(m_config.room), QUrl::TolerantMode);
+    QNetworkRequest request(url);
+    request.setTransferTimeout(10000);
+    QNetworkReply *reply = m_http->get(request);
+    connect(reply, &QNetworkReply::finished, this, [this, reply, sentence] {
+        reply->deleteLater();
+        QStringList alternatives;
+        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+        for (const QJsonValue &value : answer.value(QLatin1StringView("aN")).toArray())
+            alternatives << value.toString();
+        // Nothing new to say without names: the first joinFailed already told the user.
+        if (!alternatives.isEmpty())
+            emit joinFailed(sentence, alternatives);
+    });
 }
 
 void RoomConnection::onDrawingFetched(const QString &fileName, const QString &group,

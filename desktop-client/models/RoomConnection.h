@@ -7,6 +7,7 @@
 #include "client/ChatClient.h"
 
 #include <QImage>
+#include <QNetworkAccessManager>
 #include <QObject>
 #include <QSet>
 
@@ -74,6 +75,7 @@ private:
     void onDrawingFetched(const QString &fileName, const QString &group, const QByteArray &data);
     void onHttpFailed(const QString &what, int status, const QString &sentence);
     QString track(const QString &requestId, Action action, qint64 messageId = 0, int vote = 0);
+    void fetchAlternatives(const QString &sentence);
 
     struct Pending
     {
@@ -85,6 +87,7 @@ private:
     Config m_config;
     RoomSession *m_session;
     client::ChatClient *m_client = nullptr;
+    QNetworkAccessManager *m_http = nullptr; // created for the alternative-names lookup only
     QHash<QString, Pending> m_pending;
     QSet<QString> m_uploads;          // drawings uploaded, DM not sent yet
     QSet<QString> m_fetches;          // "name@group" being fetched

@@ -34,8 +34,8 @@ public:
     void detach(Connection *connection);
     Connection *connection(quint64 id) const { return m_connections.value(id); }
 
-    // Hands bytes to a connection of this worker; `from` is the room thread to tell when the
-    // connection has gone meanwhile (so a finished join is undone).
+    // Hands bytes to a connection of this worker. When it has gone meanwhile, a join it was
+    // answered for is undone in the room, so the room does not keep a dead member.
     void deliver(quint64 connection, Delivery delivery);
     // From any thread: deliver on this worker's thread (directly when already there).
     void deliverFromAnywhere(quint64 connection, Delivery delivery);

@@ -93,7 +93,7 @@ bool Connection::start(qintptr descriptor)
     connect(m_socket, &QIODevice::readyRead, this, &Connection::onReadyRead);
     connect(m_socket, &QIODevice::bytesWritten, this, &Connection::onBytesWritten);
     connect(m_socket, &QAbstractSocket::disconnected, this, &Connection::onDisconnected);
-    m_startedMs = m_lastHeardMs = m_requestStartMs = QDateTime::currentMSecsSinceEpoch();
+    m_lastHeardMs = m_requestStartMs = QDateTime::currentMSecsSinceEpoch();
     return true;
 }
 

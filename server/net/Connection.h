@@ -85,7 +85,6 @@ private:
     QSet<QString> m_activeRooms;
     QString m_joining; // room of a join in flight
 
-    qint64 m_startedMs = 0;
     qint64 m_requestStartMs = 0; // when the current HTTP request could start arriving
     int m_requestsServed = 0;
     qint64 m_lastHeardMs = 0;

@@ -168,7 +168,8 @@ private:
     RoomResult changeDescription(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
     RoomResult rename(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
 
-    // Appends a message and the limit notices it causes; returns the TM/DM broadcast.
+    // Appends a message with the next id, drops the oldest past the cap, and adds the TM/DM
+    // broadcast and the limit notices to `result`.
     void store(StoredMessage message, const QString &command, RoomResult &result);
     StoredMessage *findMessage(qint64 id);
     RoomUser *user(const QUuid &session);

@@ -4,6 +4,9 @@
 #include "Composer.h"
 #include "DrawingCanvas.h"
 #include "DrawingWindow.h"
+#include "EmojiPicker.h"
+#include "Notifier.h"
+#include "PicksModel.h"
 #include "JoinDialog.h"
 #include "MainWindow.h"
 #include "RoomConnection.h"
@@ -12,7 +15,11 @@
 #include "SampleRoom.h"
 #include "TextFormat.h"
 
+#include <QAction>
 #include <QApplication>
+#include <QColorDialog>
+#include <QListWidget>
+#include <QToolButton>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -211,6 +218,121 @@ private slots:
         QVERIFY(parseRoomInput(QStringLiteral("  Plain Room ")).isValid());
         QCOMPARE(parseRoomInput(QStringLiteral("ab")).error, ic::proto::ErrorCode::RoomNameLength);
         QCOMPARE(parseRoomInput(QStringLiteral("metrics")).error, ic::proto::ErrorCode::RoomNameReserved);
+    }
+
+    void picksPanel()
+    {
+        // Sample room: #3 (3 support), #5 (2 support), #11 (1 reject) are voted.
+        QListView *picks = m_view->picksView();
+        QVERIFY(picks && picks->isVisible());
+        QCOMPARE(picks->model()->rowCount(), 3);
+        // A creator pin on #2 shows up live, in stream order.
+        m_view->session()->applyFrame(ictest::vote(2, 1, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL));
+        QCOMPARE(picks->model()->rowCount(), 4);
+        QCOMPARE(m_view->picks()->idAt(0), 2);
+        // Clicking the entry jumps to (highlights and scrolls to) the message.
+        m_view->session()->messages()->setHighlightedId(0);
+        const QModelIndex entry = picks->model()->index(0, 0);
+        picks->scrollTo(entry);
+        QTest::mouseClick(picks->viewport(), Qt::LeftButton, {}, picks->visualRect(entry).center());
+        QCOMPARE(m_view->session()->messages()->highlightedId(), 2);
+        // The vote taken back: the entry goes.
+        m_view->session()->applyFrame(ictest::vote(2, 0, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL + 1));
+        QCOMPARE(picks->model()->rowCount(), 3);
+        QVERIFY(m_view->picks()->idAt(0) != 2);
+    }
+
+    void emojiPicker()
+    {
+        Composer *composer = m_view->composer();
+        composer->setPlainText(QStringLiteral("ab"));
+        QTextCursor c = composer->textCursor();
+        c.setPosition(1); // caret between a and b
+        composer->setTextCursor(c);
+        // From the composer's button.
+        auto *button = m_view->findChild<QToolButton *>(QStringLiteral("emojiButton"));
+        QVERIFY(button && button->isVisible());
+        QTest::mouseClick(button, Qt::LeftButton);
+        EmojiPicker *picker = m_view->emojiPicker();
+        QVERIFY(picker && picker->isVisible());
+        QTest::keyClicks(picker->searchField(), QStringLiteral("thumbs down"));
+        QCOMPARE(picker->grid()->count(), 1);
+        QTest::keyClick(picker->searchField(), Qt::Key_Return);
+        QVERIFY(!picker->isVisible());
+        QCOMPARE(composer->toPlainText(), QStringLiteral("a\U0001F44Eb"));
+        // The caret stays after the inserted emoji.
+        QCOMPARE(composer->textCursor().position(), 1 + 2);
+        // From the shortcut, in the composer; a click on a cell inserts it.
+        QApplication::setActiveWindow(m_window.get());
+        composer->setFocus();
+        QTest::keyClick(composer, Qt::Key_Semicolon, Qt::ControlModifier);
+        QVERIFY(picker->isVisible());
+        QCOMPARE(picker->searchField()->text(), QString()); // fresh search each time
+        QTest::keyClicks(picker->searchField(), QStringLiteral("fire"));
+        QListWidgetItem *fire = picker->grid()->item(0);
+        QVERIFY(fire);
+        QCOMPARE(fire->text(), QStringLiteral("\U0001F525"));
+        QTest::mouseClick(picker->grid()->viewport(), Qt::LeftButton, {}, picker->grid()->visualItemRect(fire).center());
+        QVERIFY(!picker->isVisible());
+        QCOMPARE(composer->toPlainText(), QStringLiteral("a\U0001F44E\U0001F525b"));
+        // A search without results says so.
+        QTest::keyClick(composer, Qt::Key_Semicolon, Qt::ControlModifier);
+        QTest::keyClicks(picker->searchField(), QStringLiteral("qqqxyz"));
+        QCOMPARE(picker->grid()->count(), 0);
+        QTest::keyClick(picker->searchField(), Qt::Key_Escape);
+        QVERIFY(!picker->isVisible());
+    }
+
+    void alternativeNameChips()
+    {
+        // A refused join with free names (aN = suffixes): chips; a click opens that room
+        // in place of the refused one.
+        m_window->tabs()->setCurrentWidget(m_second);
+        emit m_second->connection()->joinFailed(QStringLiteral("Wrong password."), {QStringLiteral("2"), QStringLiteral("3")});
+        const auto chips = m_second->findChildren<QPushButton *>(QStringLiteral("alternativeChip"));
+        QCOMPARE(chips.size(), 2);
+        QCOMPARE(chips.at(0)->text(), QStringLiteral("second-2"));
+        QVERIFY(chips.at(0)->isVisible());
+        QTest::mouseClick(chips.at(0), Qt::LeftButton);
+        QCOMPARE(m_window->roomCount(), 2);
+        QCOMPARE(m_window->currentRoom()->session()->roomName(), QStringLiteral("second-2"));
+        QVERIFY(m_window->tabs()->indexOf(m_second) < 0);
+        m_second = nullptr; // deleted later by the window
+        m_window->currentRoom()->connection()->stop();
+    }
+
+    void soundSetting()
+    {
+        auto *action = m_window->findChild<QAction *>(QStringLiteral("soundAction"));
+        QVERIFY(action);
+        QVERIFY(!action->isChecked()); // off by default
+        Notifier *n = m_window->notifier();
+        QVERIFY(!n->soundEnabled());
+        emit m_view->session()->messageArrived(5, true);
+        QCOMPARE(n->soundsPlayed(), 0);
+        action->setChecked(true);
+        QVERIFY(m_settings->soundEnabled());
+        // Focused window, another room: no sound; a mention: sound.
+        emit m_second->session()->messageArrived(1, false);
+        QCOMPARE(n->soundsPlayed(), 0);
+        emit m_second->session()->messageArrived(1, true);
+        QCOMPARE(n->soundsPlayed(), 1);
+    }
+
+    void customPenColour()
+    {
+        DrawingWindow window(QStringLiteral("room"));
+        window.show();
+        auto *custom = window.findChild<QToolButton *>(QStringLiteral("customColour"));
+        QVERIFY(custom);
+        QTest::mouseClick(custom, Qt::LeftButton);
+        auto *dialog = window.findChild<QColorDialog *>(QStringLiteral("customColourDialog"));
+        QVERIFY(dialog);
+        dialog->setCurrentColor(QColor(0x12, 0x34, 0x56));
+        dialog->accept();
+        QCOMPARE(window.canvas()->penColour(), QColor(0x12, 0x34, 0x56));
+        QVERIFY(custom->isChecked());
+        QVERIFY(custom->toolTip().contains(QStringLiteral("#123456")));
     }
 };
 

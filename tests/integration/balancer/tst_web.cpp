@@ -182,6 +182,36 @@ private slots:
         QCOMPARE(get(QStringLiteral("/healthz")).status, 200);
     }
 
+    void connectionCloseIsHonoured()
+    {
+        QTcpSocket socket;
+        socket.connectToHost(QStringLiteral("127.0.0.1"), m_balancer->port());
+        QVERIFY(socket.waitForConnected(3000));
+        socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        QByteArray answer;
+        QVERIFY(waitUntil([&] {
+            answer += socket.readAll();
+            return socket.state() == QAbstractSocket::UnconnectedState;
+        }, 3000));
+        answer += socket.readAll();
+        QVERIFY(answer.startsWith("HTTP/1.1 200"));
+        QVERIFY(answer.contains("\r\nConnection: close\r\n"));
+        QVERIFY(answer.endsWith("\r\n\r\nok"));
+        // HEAD: the headers of GET with the real length, no body.
+        QTcpSocket head;
+        head.connectToHost(QStringLiteral("127.0.0.1"), m_balancer->port());
+        QVERIFY(head.waitForConnected(3000));
+        head.write("HEAD /static/js/app.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        QByteArray headAnswer;
+        QVERIFY(waitUntil([&] {
+            headAnswer += head.readAll();
+            return head.state() == QAbstractSocket::UnconnectedState;
+        }, 3000));
+        headAnswer += head.readAll();
+        QVERIFY(headAnswer.contains("Content-Length: 19\r\n"));
+        QVERIFY(headAnswer.endsWith("\r\n\r\n"));
+    }
+
     void drawingUploadAndDownload()
     {
         const QByteArray drawing = dataUrl(fakePng(640, 480));

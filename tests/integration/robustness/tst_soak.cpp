@@ -174,7 +174,7 @@ private slots:
             broadcasts += result.broadcastsSeen;
             QVERIFY(m_server->isRunning());
         }
-        const qint64 fdsBusy = openFds(pid);
+        const int fdsBusy = openFds(pid);
         QVERIFY2(waitForNoRooms(60000), qPrintable(QStringLiteral("%1 rooms still held after the waves").arg(roomsGauge(*m_server))));
         // Closed sockets are released by deleteLater and the once-a-second tick.
         waitUntil([&] { return openFds(pid) <= fdsStart; }, 15000);

@@ -1,0 +1,34 @@
+#include "Notifier.h"
+
+#include <QApplication>
+
+namespace ic::desktop {
+
+Notifier::Decision Notifier::decide(bool windowFocused, bool roomShown, bool mention, bool soundEnabled)
+{
+    Decision d;
+    // Someone looking at the room sees the message arrive; a mention is worth a nudge anyway.
+    d.popup = mention || !windowFocused || !roomShown;
+    // Sound is stricter: a focused window (even on another tab) has its tab badge, so only a
+    // mention beeps there. Never without the setting.
+    d.sound = soundEnabled && (mention || !windowFocused);
+    return d;
+}
+
+Notifier::Notifier(QObject *parent)
+    : QObject(parent)
+{
+}
+
+Notifier::Decision Notifier::messageArrived(bool windowFocused, bool roomShown, bool mention)
+{
+    const Decision d = decide(windowFocused, roomShown, mention, m_soundEnabled);
+    if (d.sound) {
+        QApplication::beep();
+        ++m_soundsPlayed;
+        emit soundPlayed();
+    }
+    return d;
+}
+
+} // namespace ic::desktop

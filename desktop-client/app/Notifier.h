@@ -1,0 +1,42 @@
+#pragma once
+// When a new message should pop up a notification and/or make a sound (features.md
+// "Awareness"): notifications while the window is unfocused or the room is not the one shown,
+// and always for mentions; sound (optional, off by default) for messages while the window is
+// unfocused and always for mentions. The rule is a pure function so it can be tested without
+// a window manager; the sound is QApplication::beep() (no Qt Multimedia dependency).
+
+#include <QObject>
+
+namespace ic::desktop {
+
+class Notifier : public QObject
+{
+    Q_OBJECT
+public:
+    struct Decision
+    {
+        bool popup = false; // tray message and taskbar alert
+        bool sound = false;
+        bool operator==(const Decision &) const = default;
+    };
+
+    static Decision decide(bool windowFocused, bool roomShown, bool mention, bool soundEnabled);
+
+    explicit Notifier(QObject *parent = nullptr);
+
+    bool soundEnabled() const { return m_soundEnabled; }
+    void setSoundEnabled(bool enabled) { m_soundEnabled = enabled; }
+
+    // Decides for one arrived message and plays the sound when due; the caller shows the popup.
+    Decision messageArrived(bool windowFocused, bool roomShown, bool mention);
+    int soundsPlayed() const { return m_soundsPlayed; }
+
+signals:
+    void soundPlayed();
+
+private:
+    bool m_soundEnabled = false;
+    int m_soundsPlayed = 0;
+};
+
+} // namespace ic::desktop

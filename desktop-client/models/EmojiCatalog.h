@@ -1,0 +1,24 @@
+#pragma once
+// A curated emoji list with English keywords for the composer's picker (features.md "Emoji
+// picker ... with search"). Hand-written rather than generated from Unicode data: a few hundred
+// common emoji with the words people actually type ("thumbs", "lol", "party"), in picker order.
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace ic::desktop::emoji {
+
+struct Entry
+{
+    QString glyph;
+    QStringList keywords; // lower case; the first one is the emoji's name
+};
+
+// Every entry, in display order (faces, hands, hearts, animals, food, activities, objects, signs).
+const QList<Entry> &all();
+// Entries whose keywords match every word of `query`: a word matches a keyword it starts, or
+// (from 3 letters) one it appears in. Case-insensitive; an empty query gives all().
+QList<Entry> search(const QString &query);
+
+} // namespace ic::desktop::emoji

@@ -1,0 +1,54 @@
+// Token buckets behind the per-session message limit and the per-address join/create limits.
+
+#include "core/AddressLimiter.h"
+#include "rooms/TokenBucket.h"
+
+#include <QTest>
+
+using namespace ic::server;
+
+class TestRateLimits : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void bucketAllowsBurstThenRate()
+    {
+        TokenBucket bucket(10, 20);
+        int allowed = 0;
+        for (int i = 0; i < 30; ++i)
+            allowed += bucket.take(1000) ? 1 : 0;
+        QCOMPARE(allowed, 20);
+        QVERIFY(!bucket.take(1050));  // half a token back
+        QVERIFY(bucket.take(1100));   // one token after 100 ms at 10/s
+        QVERIFY(!bucket.take(1100));
+        // Refill never exceeds the burst.
+        int later = 0;
+        for (int i = 0; i < 30; ++i)
+            later += bucket.take(100000) ? 1 : 0;
+        QCOMPARE(later, 20);
+    }
+
+    void zeroRateIsUnlimited()
+    {
+        TokenBucket unlimited;
+        for (int i = 0; i < 1000; ++i)
+            QVERIFY(unlimited.take(1));
+        AddressLimiter off(0, 0);
+        for (int i = 0; i < 1000; ++i)
+            QVERIFY(off.allow(QStringLiteral("10.0.0.1"), 1));
+    }
+
+    void addressesAreSeparate()
+    {
+        AddressLimiter limiter(1, 2);
+        QVERIFY(limiter.allow(QStringLiteral("10.0.0.1"), 1000));
+        QVERIFY(limiter.allow(QStringLiteral("10.0.0.1"), 1000));
+        QVERIFY(!limiter.allow(QStringLiteral("10.0.0.1"), 1000));
+        QVERIFY(limiter.allow(QStringLiteral("10.0.0.2"), 1000));
+        QVERIFY(limiter.allow(QStringLiteral("10.0.0.1"), 2000));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRateLimits)
+#include "tst_ratelimits.moc"
