@@ -76,9 +76,10 @@ if ((quick == 0)); then
         tail -n 60 "$logs/build-asan.log"
     fi
     if [[ -f tests/fuzz/run_fuzzers.sh ]]; then
-        stage fuzz bash -c "CC=clang-14 CXX=clang++-14 '$root/scripts/build.sh' '$root/build-fuzz' \
-            -DINSTANTCHAT_BUILD_FUZZERS=ON -DINSTANTCHAT_BUILD_TESTS=ON -DINSTANTCHAT_BUILD_SERVER=OFF \
-            -DINSTANTCHAT_BUILD_BALANCER=OFF -DINSTANTCHAT_BUILD_DESKTOP=OFF -DINSTANTCHAT_BUILD_LOADTEST=OFF \
+        stage fuzz bash -c "CC=clang-14 CXX=clang++-14 cmake -S '$root' -B '$root/build-fuzz' -G Ninja \
+            -DCMAKE_BUILD_TYPE=Release -DINSTANTCHAT_BUILD_FUZZERS=ON -DINSTANTCHAT_BUILD_SERVER=OFF \
+            -DINSTANTCHAT_BUILD_BALANCER=OFF -DINSTANTCHAT_BUILD_DESKTOP=OFF -DINSTANTCHAT_BUILD_LOADTEST=OFF >/dev/null \
+            && cmake --build '$root/build-fuzz' -j2 --target fuzzers \
             && bash tests/fuzz/run_fuzzers.sh '$root/build-fuzz' $fuzz_seconds"
     fi
 fi

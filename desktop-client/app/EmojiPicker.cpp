@@ -2,7 +2,10 @@
 
 #include "EmojiCatalog.h"
 
+#include <algorithm>
+
 #include <QApplication>
+#include <QCursor>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>

@@ -11,6 +11,7 @@
 #include "validation/UrlEncoding.h"
 
 #include <QFileInfo>
+#include <QPushButton>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -105,6 +106,49 @@ private slots:
                      return r.status == 200 && !r.body.contains("\"bA\":\"\"");
                  }, 20000),
                  "the balancer never offered the server");
+    }
+
+    void wrongPasswordOffersAlternatives()
+    {
+        // features.md "Room": a wrong password on an existing room says so and offers the free
+        // alternative names from /pick_backend's aN as chips; a chip joins that name.
+        const QUrl balancerUrl = m_balancer->httpUrl(QString());
+        ChatClient::Options options;
+        options.balancerUrl = balancerUrl;
+        options.origin = origin;
+        const QString room = QStringLiteral("e2e-locked-room");
+        ChatClient owner(options);
+        QHash<QString, ic::proto::ServerFrame> replies;
+        connect(&owner, &ChatClient::requestFinished, this,
+                [&replies](const QString &rq, const ic::proto::ServerFrame &f) { replies.insert(rq, f); });
+        owner.open(room);
+        const QString join = owner.createAndJoin(room, QStringLiteral("secret"), QStringLiteral("owner"));
+        QVERIFY(waitUntil([&] { return replies.contains(join); }, 15000));
+        QCOMPARE(replies.value(join).command, QStringLiteral("RP"));
+
+        AppSettings settings(m_dir.filePath(QStringLiteral("locked.ini")));
+        settings.setServer(balancerUrl);
+        MainWindow window(&settings);
+        window.setOriginOverride(origin);
+        window.show();
+        RoomView *view = window.openRoom(room, QStringLiteral("wrong"), QStringLiteral("desk"));
+        QVERIFY(view);
+        QList<QPushButton *> chips;
+        QVERIFY2(waitUntil([&] {
+                     chips = view->findChildren<QPushButton *>(QStringLiteral("alternativeChip"));
+                     return !chips.isEmpty();
+                 }, 15000),
+                 "no alternative-name chips after a wrong password");
+        QVERIFY(chips.first()->isVisible());
+        const QString alternative = chips.first()->text();
+        QVERIFY2(alternative.startsWith(room + QLatin1Char('-')), qPrintable(alternative));
+        QTest::mouseClick(chips.first(), Qt::LeftButton);
+        RoomView *joined = window.currentRoom();
+        QVERIFY(joined && joined != view);
+        QCOMPARE(joined->session()->roomName(), alternative);
+        QVERIFY2(waitUntil([&] { return joined->session()->joined(); }, 15000), "the alternative room was not joined");
+        QCOMPARE(window.roomCount(), 1); // the refused room's tab was replaced
+        owner.close();
     }
 
     void fullConversation()
