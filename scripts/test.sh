@@ -48,7 +48,7 @@ echo "--- build: ok ($(($(date +%s) - started)) s)"
 # processes) run, so the two cores stay busy.
 asan_pid=
 if ((quick == 0)); then
-    (nice -n 10 "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug \
+    (nice -n 10 "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
         -DINSTANTCHAT_SANITIZE=ON -DINSTANTCHAT_WERROR=ON -DINSTANTCHAT_BUILD_DESKTOP=OFF \
         -DINSTANTCHAT_BUILD_LOADTEST=OFF >"$logs/build-asan.log" 2>&1) &
     asan_pid=$!

@@ -14,8 +14,8 @@ ServerContext::ServerContext(ServerSettings settings)
     : m_settings(std::move(settings)),
       m_metrics(m_settings.maxConnections),
       // Joins per client address: generous for shared NATs, tight enough against floods.
-      m_joinLimiter(m_settings.rateLimits ? 10.0 : 0.0, 60.0),
-      m_createLimiter(m_settings.rateLimits ? 2.0 : 0.0, 30.0)
+      m_joinLimiter(m_settings.rateLimits ? 20.0 : 0.0, 100.0),
+      m_createLimiter(m_settings.rateLimits ? 5.0 : 0.0, 60.0)
 {
     // PBKDF2 is deliberately slow; a bounded pool keeps it off every event loop.
     m_passwordPool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));

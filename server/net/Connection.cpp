@@ -415,8 +415,8 @@ void Connection::process(const QByteArray &payload)
         sendError(ErrorCode::InvalidInput, decoded.frame.requestId);
         return;
     }
-    if (decoded.frame.keepAlive && decoded.frame.command.isEmpty())
-        return;
+    if (decoded.frame.keepAlive)
+        return; // §2.3: a keep-alive frame is nothing else
     dispatchCommand(std::move(decoded.frame), receivedNs);
 }
 
