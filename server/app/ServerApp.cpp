@@ -47,6 +47,9 @@ bool ServerApp::start()
     }
     connect(m_signals, &ShutdownSignal::requested, this, &ServerApp::stop);
 
+    // Join storms open thousands of connections at once; a short backlog would drop SYNs and
+    // cost clients a one-second retransmit each.
+    m_listener->setListenBacklogSize(4096);
     if (!m_listener->listen(QHostAddress(settings.bind), settings.port)) {
         qCCritical(lcServer).noquote() << QStringLiteral("cannot listen on %1:%2: %3")
                                               .arg(settings.bind).arg(settings.port)

@@ -564,8 +564,16 @@ private slots:
         };
         const bool allClosed = waitUntil([&] { return openCount() == 0; }, (timeoutS + 15) * 1000);
         lorisTimer.stop();
-        qInfo("half-open: 205 connections, all closed after %lld ms (timeout %d s); still open: %d",
-              clock.elapsed(), timeoutS, openCount());
+        auto openIn = [](const std::vector<std::unique_ptr<QTcpSocket>> &group, size_t from, size_t to) {
+            int open = 0;
+            for (size_t i = from; i < to && i < group.size(); ++i)
+                open += group[i]->state() == QAbstractSocket::ConnectedState ? 1 : 0;
+            return open;
+        };
+        qInfo("half-open: 205 connections, waited %lld ms (timeout %d s); still open: %d silent, %d partial "
+              "head, %d slow-loris; server holds %d fds",
+              clock.elapsed(), timeoutS, openIn(sockets, 0, 100), openIn(sockets, 100, 200), openIn(loris, 0, 5),
+              openFds(server->pid()));
         QVERIFY2(allClosed, qPrintable(QStringLiteral("%1 half-open connections still open").arg(openCount())));
         // The normal WebSocket was not closed by the handshake timeout.
         QVERIFY(normal.isConnected());
