@@ -8,14 +8,17 @@ namespace ic::balancer {
 
 bool DrawingStore::validName(const QString &name)
 {
-    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9_-]{1,128}$"));
+    // anchoredPattern, not ^…$: `$` also matches before a final newline ("name\n").
+    static const QRegularExpression pattern(
+        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9_-]{1,128}")));
     return pattern.match(name).hasMatch();
 }
 
 bool DrawingStore::validGroup(const QString &group)
 {
     static const QRegularExpression pattern(
-        QStringLiteral("^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"));
+        QRegularExpression::anchoredPattern(QStringLiteral(
+            "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")));
     return pattern.match(group).hasMatch();
 }
 

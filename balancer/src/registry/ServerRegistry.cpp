@@ -31,13 +31,15 @@ QString idForAddress(const QString &address)
 
 bool validId(const QString &id)
 {
-    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9._-]{1,128}$"));
+    static const QRegularExpression pattern(
+        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9._-]{1,128}")));
     return pattern.match(id).hasMatch();
 }
 
 bool validAddress(const QString &address)
 {
-    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9._\\-\\[\\]:]{1,253}:[0-9]{1,5}$"));
+    static const QRegularExpression pattern(QRegularExpression::anchoredPattern(
+        QStringLiteral("[A-Za-z0-9._\\-\\[\\]:]{1,253}:[0-9]{1,5}")));
     if (!pattern.match(address).hasMatch())
         return false;
     const int port = address.mid(address.lastIndexOf(u':') + 1).toInt();
