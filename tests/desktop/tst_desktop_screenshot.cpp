@@ -2,6 +2,7 @@
 // and for eyes in CI), and checks the images are real renderings, not blank.
 #include "AppSettings.h"
 #include "Composer.h"
+#include "EmojiPicker.h"
 #include "MainWindow.h"
 #include "RoomConnection.h"
 #include "RoomView.h"
@@ -10,6 +11,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QLineEdit>
 #include <QListView>
 #include <QScrollBar>
 #include <QSet>
@@ -86,6 +88,34 @@ private slots:
         // Dark really is dark: the window's corner pixel is darker than in the light one.
         QVERIFY(qGray(dark.pixel(dark.width() - 5, dark.height() / 2)) < qGray(light.pixel(light.width() - 5, light.height() / 2)));
         qInfo("screenshots written to %s", qPrintable(outputDir()));
+    }
+
+    void popups()
+    {
+        // The emoji picker (searching) and the join banner with alternative-name chips: small
+        // widgets a full-window grab does not show.
+        theme::apply(AppSettings::Theme::Light);
+        QTemporaryDir dir;
+        AppSettings settings(dir.filePath(QStringLiteral("s.ini")));
+        settings.setServer(QUrl(QStringLiteral("http://localhost:8080")));
+        MainWindow window(&settings);
+        RoomConnection::Config config;
+        config.room = QStringLiteral("team");
+        RoomView *view = window.adoptRoom(new RoomConnection(config), false);
+        window.resize(1120, 700);
+        window.show();
+        view->openEmojiPicker();
+        QVERIFY(view->emojiPicker() && view->emojiPicker()->isVisible());
+        QTest::keyClicks(view->emojiPicker()->searchField(), QStringLiteral("heart"));
+        QTest::qWait(100);
+        const QImage picker = view->emojiPicker()->grab().toImage();
+        QVERIFY(picker.save(outputDir() + QStringLiteral("/desktop-emoji.png")));
+        view->emojiPicker()->hide();
+        emit view->connection()->joinFailed(QStringLiteral("Wrong password for this room."),
+                                            {QStringLiteral("2"), QStringLiteral("3"), QStringLiteral("4")});
+        QTest::qWait(100);
+        const QImage banner = view->grab(QRect(0, 0, view->width(), 160)).toImage();
+        QVERIFY(banner.save(outputDir() + QStringLiteral("/desktop-join-alternatives.png")));
     }
 };
 
