@@ -185,10 +185,18 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     m_joinChips = new QWidget(m_joinBanner.frame);
     m_joinChips->setObjectName(QStringLiteral("joinAlternatives"));
     auto *chipsLayout = new QHBoxLayout(m_joinChips);
-    chipsLayout->setContentsMargins(0, 0, 8, 0);
+    chipsLayout->setContentsMargins(0, 0, 0, 0);
     chipsLayout->setSpacing(6);
     m_joinChips->hide();
-    static_cast<QHBoxLayout *>(m_joinBanner.frame->layout())->insertWidget(1, m_joinChips);
+    chipsLayout->addStretch(1); // chips are inserted before it, left-aligned
+    // The sentence with the chips in a row under it, "Close room" at the far right.
+    auto *bannerLayout = static_cast<QHBoxLayout *>(m_joinBanner.frame->layout());
+    bannerLayout->removeWidget(m_joinBanner.text);
+    auto *column = new QVBoxLayout;
+    column->setSpacing(4);
+    column->addWidget(m_joinBanner.text);
+    column->addWidget(m_joinChips);
+    bannerLayout->insertLayout(0, column, 1);
 
     // Messages: a plain QListView; batched layout keeps a 1000-message load responsive.
     m_list->setModel(session()->messages());
@@ -746,11 +754,11 @@ void RoomView::setJoinAlternatives(const QStringList &names)
         chip->setCursor(Qt::PointingHandCursor);
         chip->setToolTip(QStringLiteral("Join “%1” instead").arg(name));
         chip->setStyleSheet(QStringLiteral("QPushButton#alternativeChip { background: white; color: #b03030;"
-                                           " border: none; border-radius: 11px; padding: 3px 12px; font-weight: 600; }"
+                                           " border: none; border-radius: 9px; padding: 2px 12px; min-height: 14px; font-weight: 600; }"
                                            " QPushButton#alternativeChip:hover { background: #ffe9e9; }"
                                            " QPushButton#alternativeChip:focus { outline: 2px solid white; }"));
         connect(chip, &QPushButton::clicked, this, [this, name] { emit openRoomRequested(name); });
-        layout->addWidget(chip);
+        layout->insertWidget(layout->count() - 1, chip);
     }
     m_joinChips->setVisible(!names.isEmpty());
 }
