@@ -2,6 +2,7 @@
 
 #include <QCryptographicHash>
 #include <QRandomGenerator>
+#include <QStringDecoder>
 #include <QtEndian>
 #include <cstring>
 
@@ -22,6 +23,25 @@ void appendHeader(QByteArray &out, Opcode opcode, qint64 length, bool masked)
         for (int shift = 56; shift >= 0; shift -= 8)
             out.append(char((quint64(length) >> shift) & 0xFF));
     }
+}
+
+// RFC 6455 §5.5.1 and §7.4: a close body is empty, or a 2-byte code that may be sent on the wire
+// followed by a UTF-8 reason.
+bool isValidClosePayload(const QByteArray &payload)
+{
+    if (payload.isEmpty())
+        return true;
+    if (payload.size() < 2)
+        return false;
+    const quint16 code = quint16((quint8(payload[0]) << 8) | quint8(payload[1]));
+    const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
+                          || (code >= 3000 && code <= 4999);
+    if (!sendable)
+        return false;
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    // decode() is lazy: only converting its result runs the decoder and sets hasError().
+    const QString reason = decoder.decode(QByteArrayView(payload).sliced(2));
+    return !decoder.hasError();
 }
 
 } // namespace
@@ -177,6 +197,8 @@ bool FrameParser::feed(QByteArrayView data)
         // Frame complete.
         m_inFrame = false;
         if (quint8(m_opcode) & 0x8) {
+            if (m_opcode == Opcode::Close && !isValidClosePayload(m_controlPayload))
+                return fail(CloseProtocolError);
             const qint64 size = m_controlPayload.size();
             m_ready.push_back({m_opcode, std::move(m_controlPayload), false, size});
             m_controlPayload = QByteArray();

@@ -326,6 +326,30 @@ private slots:
         QTest::newRow("rsv1") << rawFrame(true, 0x1, "x", true, 0x40);
         QTest::newRow("rsv2") << rawFrame(true, 0x1, "x", true, 0x20);
         QTest::newRow("rsv3 on ping") << rawFrame(true, 0x9, "x", true, 0x10);
+        QTest::newRow("close with 1-byte body") << rawFrame(true, 0x8, "\x03", true);
+        QTest::newRow("close code 999") << rawFrame(true, 0x8, QByteArray("\x03\xe7", 2), true);
+        QTest::newRow("close code 1005 (never sent)") << rawFrame(true, 0x8, "\x03\xed", true);
+        QTest::newRow("close reason not UTF-8") << rawFrame(true, 0x8, "\x03\xe8\xff\xfe", true);
+    }
+
+    void validCloseFramesAccepted_data()
+    {
+        QTest::addColumn<QByteArray>("payload");
+        QTest::newRow("empty") << QByteArray();
+        QTest::newRow("1000") << QByteArray("\x03\xe8", 2);
+        QTest::newRow("1001 with reason") << QByteArray("\x03\xe9") + "bye";
+        QTest::newRow("4000 application code") << QByteArray("\x0f\xa0", 2);
+    }
+
+    void validCloseFramesAccepted()
+    {
+        QFETCH(QByteArray, payload);
+        FrameParser parser(Role::Server, 1024);
+        QVERIFY(parser.feed(rawFrame(true, 0x8, payload, true)));
+        const auto message = parser.next();
+        QVERIFY(message.has_value());
+        QCOMPARE(message->opcode, Opcode::Close);
+        QCOMPARE(message->payload, payload);
     }
 
     void protocolErrors()
