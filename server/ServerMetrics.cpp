@@ -25,7 +25,8 @@ ServerMetrics::ServerMetrics(int maxConnections)
                                                   "Error replies sent, by code.",
                                                   {{"code", std::to_string(code)}}));
     }
-    for (const char *kind : {"message", "join", "create", "http"}) {
+    for (const char *kind : {"message", "join", "create", "http", "address", "connections", "rooms", "rename",
+                             "description", "vote", "password"}) {
         m_rateLimited.insert(QByteArray(kind),
                              &m_registry.counter("instantchat_rate_limited_total",
                                                  "Requests refused by a rate limit, by kind.",

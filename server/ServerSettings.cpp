@@ -42,6 +42,25 @@ void declareServerSettings(config::Configuration &c)
             QStringLiteral("Active users per room."), QStringLiteral("1000")});
     c.add(S{QStringLiteral("max-connections"), QStringLiteral("N"),
             QStringLiteral("Total WebSocket connections."), QStringLiteral("20000")});
+    c.add(S{QStringLiteral("renames-per-minute"), QStringLiteral("N"),
+            QStringLiteral("User-name changes per user and room (burst 5); over it ER 429 (v1: 103)."),
+            QStringLiteral("30")});
+    c.add(S{QStringLiteral("description-changes-per-minute"), QStringLiteral("N"),
+            QStringLiteral("Room description changes per user and room (burst 3); over it ER 429 (v1: 103)."),
+            QStringLiteral("12")});
+    c.add(S{QStringLiteral("votes-per-minute"), QStringLiteral("N"),
+            QStringLiteral("Votes per user and room (burst 20); over it ER 429 (v1: 103)."), QStringLiteral("120")});
+    c.add(S{QStringLiteral("max-connections-per-address"), QStringLiteral("N"),
+            QStringLiteral("Open connections (WebSocket or not yet upgraded) per client address; more get HTTP 429."),
+            QStringLiteral("64")});
+    c.add(S{QStringLiteral("handshake-timeout"), QStringLiteral("SECONDS"),
+            QStringLiteral("Seconds a connection may take to send a complete HTTP request, and after the upgrade its init frame."),
+            QStringLiteral("10")});
+    c.add(S{QStringLiteral("max-rooms"), QStringLiteral("N"),
+            QStringLiteral("Rooms per server; creating one more answers ER 208 (room full)."), QStringLiteral("100000")});
+    c.add(S{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"),
+            QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / X-Real-IP is believed."),
+            QStringLiteral("127.0.0.1,::1")});
     c.add(S{QStringLiteral("outbound-limit"), QStringLiteral("BYTES"),
             QStringLiteral("Bytes queued per socket before the client is dropped as slow."),
             QStringLiteral("4194304")});
@@ -119,6 +138,27 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
     if (!readInt(c, "max-connections", 1, 10000000, v, error))
         return false;
     s.maxConnections = int(v);
+    if (!readInt(c, "max-connections-per-address", 1, 10000000, v, error))
+        return false;
+    s.maxConnectionsPerAddress = int(v);
+    if (!readInt(c, "handshake-timeout", 1, 3600, v, error))
+        return false;
+    s.handshakeTimeoutSeconds = int(v);
+    if (!readInt(c, "max-rooms", 1, 100000000, v, error))
+        return false;
+    s.maxRooms = int(v);
+    if (!readInt(c, "renames-per-minute", 1, 1000000, v, error))
+        return false;
+    s.room.renamesPerMinute = double(v);
+    if (!readInt(c, "description-changes-per-minute", 1, 1000000, v, error))
+        return false;
+    s.room.descriptionChangesPerMinute = double(v);
+    if (!readInt(c, "votes-per-minute", 1, 1000000, v, error))
+        return false;
+    s.room.votesPerMinute = double(v);
+    s.trustedProxiesList = c.value(QStringLiteral("trusted-proxies")).trimmed();
+    if (!s.trustedProxies.parse(s.trustedProxiesList, error))
+        return false;
     if (!readInt(c, "outbound-limit", 1024, 1LL << 32, v, error))
         return false;
     s.outboundLimit = v;

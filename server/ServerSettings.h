@@ -1,6 +1,7 @@
 #pragma once
 // Every setting of instantchat-server (docs/interfaces.md), declared once and read once.
 
+#include "net/TrustedProxies.h"
 #include "rooms/Room.h"
 
 #include <QHostAddress>
@@ -12,6 +13,8 @@ class Configuration;
 }
 
 namespace ic::server {
+
+using TrustedProxies = ic::net::TrustedProxies;
 
 struct ServerSettings
 {
@@ -32,7 +35,11 @@ struct ServerSettings
     QString logLevel = QStringLiteral("info");
     QString tlsCert;
     QString tlsKey;
-    int handshakeTimeoutSeconds = 10;
+    int handshakeTimeoutSeconds = 10; // HTTP request head, and after the upgrade the init frame
+    int maxConnectionsPerAddress = 64;
+    int maxRooms = 100000;
+    QString trustedProxiesList = QStringLiteral("127.0.0.1,::1");
+    TrustedProxies trustedProxies;
     RoomSettings room;
 };
 

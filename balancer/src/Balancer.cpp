@@ -55,6 +55,12 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     m_writeLimiter = std::make_unique<RateLimiter>(30.0, 3.0);
     m_placementLimiter->setEnabled(s.rateLimits);
     m_writeLimiter->setEnabled(s.rateLimits);
+    // Upload bytes per address: the count bucket alone would let 30 maximum-size drawings in at
+    // once; this one allows 8 of the largest at once, then 64 KiB/s on average. The burst also
+    // covers the largest body, or a legal upload could never pass.
+    m_uploadBytesLimiter = std::make_unique<RateLimiter>(
+        std::max(8.0 * double(s.drawingMaxBytes), 2.0 * double(s.maxBodyBytes)), 64.0 * 1024);
+    m_uploadBytesLimiter->setEnabled(s.rateLimits);
 
     auto *upstream = new UpstreamClient(s.clusterToken, this);
     RegistryOptions options;
@@ -73,10 +79,12 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     m_context.drawings = m_drawings.get();
     m_context.placementLimiter = m_placementLimiter.get();
     m_context.writeLimiter = m_writeLimiter.get();
+    m_context.uploadBytesLimiter = m_uploadBytesLimiter.get();
 
     BalancerMetrics *metrics = m_metrics.get();
     m_core = new HttpCore(RequestLimits{16 * 1024, s.maxBodyBytes},
                           [metrics](const QString &route, int status) { metrics->countRequest(route, status); }, this);
+    m_core->setTrustedProxies(s.trustedProxies);
     // Order matters: fixed routes first, the page controller (which treats any other
     // single-segment path as a room name) last.
     m_core->addController(new MonitoringController(&m_context));

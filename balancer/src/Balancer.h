@@ -30,6 +30,7 @@ struct BalancerContext
     DrawingStore *drawings = nullptr;
     RateLimiter *placementLimiter = nullptr; // /pick_backend, /r/
     RateLimiter *writeLimiter = nullptr;     // /s/, uploads, admin log-in failures
+    RateLimiter *uploadBytesLimiter = nullptr; // drawing upload bytes per client address
     QElapsedTimer clock;
 
     // `bA` for a server: gateway route, or host:port; a loopback address is answered with the
@@ -55,6 +56,7 @@ private:
     std::unique_ptr<DrawingStore> m_drawings;
     std::unique_ptr<RateLimiter> m_placementLimiter;
     std::unique_ptr<RateLimiter> m_writeLimiter;
+    std::unique_ptr<RateLimiter> m_uploadBytesLimiter;
     HttpCore *m_core = nullptr;
     QTimer m_housekeeping;
 };

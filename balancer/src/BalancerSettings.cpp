@@ -29,6 +29,7 @@ void declareSettings(ic::config::Configuration &c)
     c.add(Setting{QStringLiteral("admin-password-file"), QStringLiteral("FILE"), QStringLiteral("File holding the admin password; admin is off without one (INSTANTCHAT_ADMIN_PASSWORD also works)."), QString()});
     c.add(Setting{QStringLiteral("heartbeat-interval"), QStringLiteral("SECONDS"), QStringLiteral("Seconds between server heartbeats (servers are told this); 3 missed = out of placement."), QStringLiteral("2")});
     c.add(Setting{QStringLiteral("load-ceiling"), QStringLiteral("FRACTION"), QStringLiteral("A server whose connections/max or CPU is above this gets no new room."), QStringLiteral("0.9")});
+    c.add(Setting{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"), QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / X-Real-IP names the client."), QStringLiteral("127.0.0.1,::1")});
     c.add(Setting{QStringLiteral("rate-limits"), QStringLiteral("on|off"), QStringLiteral("Per-client rate limits on placement, sending and uploads."), QStringLiteral("on")});
     c.add(Setting{QStringLiteral("log-level"), QStringLiteral("LEVEL"), QStringLiteral("debug, info, warning or error."), QStringLiteral("info")});
     c.add(Setting{QStringLiteral("tls-cert"), QStringLiteral("FILE"), QStringLiteral("PEM certificate to serve TLS directly."), QString()});
@@ -99,6 +100,8 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
         return false;
     }
     s->rateLimits = c.boolValue(QStringLiteral("rate-limits"));
+    if (!s->trustedProxies.parse(c.value(QStringLiteral("trusted-proxies")), error))
+        return false;
     s->logLevel = c.value(QStringLiteral("log-level"));
     s->tlsCert = c.value(QStringLiteral("tls-cert")).trimmed();
     s->tlsKey = c.value(QStringLiteral("tls-key")).trimmed();

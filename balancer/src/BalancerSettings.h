@@ -2,6 +2,8 @@
 // Every balancer setting of docs/interfaces.md (plus the drawing store and guard limits),
 // declared once for ic::config::Configuration and read into a plain struct.
 
+#include "net/TrustedProxies.h"
+
 #include <QString>
 #include <QStringList>
 #include <QUrl>
@@ -9,6 +11,8 @@
 namespace ic::config { class Configuration; }
 
 namespace ic::balancer {
+
+using TrustedProxies = ic::net::TrustedProxies;
 
 struct BalancerSettings
 {
@@ -34,6 +38,7 @@ struct BalancerSettings
     qint64 drawingLifetimeSeconds = 12 * 3600;
     qint64 maxBodyBytes = 4 * 1024 * 1024;
     int warmUpSeconds = -1;       // -1: 2.5 heartbeat intervals
+    TrustedProxies trustedProxies; // peers whose X-Forwarded-For / X-Real-IP is believed
 
     bool secureCookies() const { return publicUrl.scheme() == u"https"; }
     // host[:port] of the public URL, used in gateway answers (`<host>/b/<id>`).

@@ -10,19 +10,31 @@
 
 namespace ic::server {
 
-class AddressLimiter
+// The same buckets without a lock, for state owned by one thread (a worker's per-address
+// message limit: the room path must not take a shared lock).
+class AddressBuckets
 {
 public:
-    AddressLimiter(double perSecond, double burst) : m_rate(perSecond), m_burst(burst) {}
-
+    AddressBuckets(double perSecond, double burst) : m_rate(perSecond), m_burst(burst) {}
     bool allow(const QString &address, qint64 nowMs);
 
 private:
     double m_rate;
     double m_burst;
-    QMutex m_mutex;
     QHash<QString, TokenBucket> m_buckets;
     qint64 m_lastPruneMs = 0;
+};
+
+class AddressLimiter
+{
+public:
+    AddressLimiter(double perSecond, double burst) : m_buckets(perSecond, burst) {}
+
+    bool allow(const QString &address, qint64 nowMs);
+
+private:
+    QMutex m_mutex;
+    AddressBuckets m_buckets;
 };
 
 } // namespace ic::server

@@ -57,6 +57,7 @@ struct HttpRoomRequest
     std::optional<qint64> last;   // l
     std::optional<qint64> fromId; // id
     bool keepAlive = true;
+    QString address;           // client IP, for per-address limits (password checks)
 
     std::optional<PasswordHash> newPassword;
     std::optional<bool> passwordMatches;

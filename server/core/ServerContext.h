@@ -5,6 +5,7 @@
 #include "ServerMetrics.h"
 #include "ServerSettings.h"
 #include "core/AddressLimiter.h"
+#include "core/ConnectionCounter.h"
 
 #include <QList>
 #include <QSslConfiguration>
@@ -26,6 +27,7 @@ public:
     QThreadPool &passwordPool() { return m_passwordPool; }
     AddressLimiter &joinLimiter() { return m_joinLimiter; }
     AddressLimiter &createLimiter() { return m_createLimiter; }
+    ConnectionCounter &connectionsPerAddress() { return m_connectionsPerAddress; }
 
     void setWorkers(QList<Worker *> workers) { m_workers = std::move(workers); }
     const QList<Worker *> &workers() const { return m_workers; }
@@ -54,6 +56,7 @@ private:
     QThreadPool m_passwordPool;
     AddressLimiter m_joinLimiter;
     AddressLimiter m_createLimiter;
+    ConnectionCounter m_connectionsPerAddress;
     QList<Worker *> m_workers;
     QSslConfiguration m_tls;
     bool m_tlsEnabled = false;

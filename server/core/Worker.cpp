@@ -10,7 +10,8 @@
 namespace ic::server {
 
 Worker::Worker(ServerContext &context, int index)
-    : m_context(context), m_index(index), m_rooms(new RoomHost(context, this))
+    : m_context(context), m_index(index), m_rooms(new RoomHost(context, this)),
+      m_memberLimiter(context.settings().rateLimits ? 50.0 : 0.0, 100.0)
 {
     m_sweep.setParent(this);
     m_sweep.setInterval(1000);

@@ -2,6 +2,7 @@
 // One worker thread's home object: the connections living on this thread and the rooms this
 // thread owns (RoomHost). Every method runs on the worker's thread.
 
+#include "core/AddressLimiter.h"
 #include "core/Requests.h"
 
 #include <QHash>
@@ -43,6 +44,10 @@ public:
     // Graceful stop: close every connection with 1001.
     void closeAll();
     int connectionCount() const { return int(m_connections.size()); }
+    // Member commands (messages, renames, votes, ...) per client address, on this thread only:
+    // sessions are free to make, so the per-session buckets alone do not stop one address.
+    // Per thread rather than shared, so the room path takes no lock.
+    AddressBuckets &memberLimiter() { return m_memberLimiter; }
 
 private:
     void sweep();
@@ -52,6 +57,7 @@ private:
     RoomHost *m_rooms;
     QHash<quint64, Connection *> m_connections; // owned: deleted with deleteLater when closed
     QTimer m_sweep;
+    AddressBuckets m_memberLimiter;
 };
 
 } // namespace ic::server

@@ -83,6 +83,7 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
         return httpResponse(200, metrics::MetricsRegistry::contentType, m_context.metrics().scrape(), keepAlive);
     if (path == "/hw" && get) {
         HttpRoomRequest roomRequest;
+    roomRequest.address = request.clientAddress;
         roomRequest.kind = HttpRoomRequest::Kind::Exists;
         roomRequest.connection = connection;
         roomRequest.home = home;
@@ -119,6 +120,7 @@ std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request
                                                       quint64 connection, Worker *home)
 {
     HttpRoomRequest roomRequest;
+    roomRequest.address = request.clientAddress;
     roomRequest.kind = sending ? HttpRoomRequest::Kind::Send : HttpRoomRequest::Kind::Retrieve;
     roomRequest.connection = connection;
     roomRequest.home = home;
@@ -212,6 +214,7 @@ std::optional<QByteArray> HttpRouter::deleteRoom(const HttpRequest &request, qui
         return httpJson(400, errorBody(QStringLiteral("the body must be {\"name\": \"<room>\"}"), true),
                         request.keepAlive);
     HttpRoomRequest roomRequest;
+    roomRequest.address = request.clientAddress;
     roomRequest.kind = HttpRoomRequest::Kind::Delete;
     roomRequest.connection = connection;
     roomRequest.home = home;

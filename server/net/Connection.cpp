@@ -15,6 +15,7 @@
 #include <QTcpSocket>
 #include <QThread>
 #include <atomic>
+#include <sys/socket.h>
 
 Q_LOGGING_CATEGORY(lcConnection, "connection")
 
@@ -49,6 +50,12 @@ bool isMemberCommand(proto::Command command)
     }
 }
 
+QByteArray tooManyConnections()
+{
+    // httpResponse adds Retry-After to every 429.
+    return httpText(429, "error: too many connections from your address, close some and try again\n", false);
+}
+
 bool isWebSocketPath(const QByteArray &path)
 {
     // Also behind the gateway's /b/<server-id>/ prefix, should a proxy keep it.
@@ -72,6 +79,8 @@ Connection::~Connection()
         m_context.metrics().connections.fetch_sub(1, std::memory_order_relaxed);
     if (m_queued > 0)
         m_context.metrics().outboundQueuedBytes.fetch_sub(m_queued, std::memory_order_relaxed);
+    if (!m_countedAddress.isEmpty())
+        m_context.connectionsPerAddress().release(m_countedAddress);
 }
 
 bool Connection::start(qintptr descriptor)
@@ -89,7 +98,17 @@ bool Connection::start(qintptr descriptor)
             return false;
     }
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_address = m_socket->peerAddress().toString();
+    m_peer = m_socket->peerAddress();
+    m_address = m_context.settings().trustedProxies.clientAddress(m_peer, {}, {});
+    if (!m_context.settings().trustedProxies.isTrusted(m_peer)) {
+        // Counted from the first byte: connections that never upgrade (slow-loris) hold sockets
+        // too. A trusted proxy's connections are counted at the upgrade, under the client's
+        // address, because the proxy itself carries everybody's traffic.
+        if (m_context.connectionsPerAddress().acquire(m_address))
+            m_countedAddress = m_address;
+        else
+            m_refused = true;
+    }
     connect(m_socket, &QIODevice::readyRead, this, &Connection::onReadyRead);
     connect(m_socket, &QIODevice::bytesWritten, this, &Connection::onBytesWritten);
     connect(m_socket, &QAbstractSocket::disconnected, this, &Connection::onDisconnected);
@@ -112,7 +131,7 @@ void Connection::onReadyRead()
     if (m_mode == Mode::Closed)
         return;
     const QByteArray data = m_socket->readAll();
-    if (data.isEmpty())
+    if (data.isEmpty() || m_lingering)
         return;
     m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
     m_pingSent = false;
@@ -183,6 +202,13 @@ void Connection::tick(qint64 nowMs)
         return;
     }
     case Mode::WebSocket: {
+        // Pongs keep an idle socket alive, so without this a client could hold a socket forever
+        // without ever saying who it is.
+        if (!m_initDone && nowMs - m_upgradedMs > settings.handshakeTimeoutSeconds * 1000LL) {
+            qCDebug(lcConnection) << "no init frame in time" << m_id;
+            closeWebSocket(ws::ClosePolicyViolation);
+            return;
+        }
         const qint64 silentMs = nowMs - m_lastHeardMs;
         const qint64 timeoutMs = settings.idleTimeoutSeconds * 1000LL;
         if (silentMs >= timeoutMs) {
@@ -223,7 +249,10 @@ void Connection::readHttp(const QByteArray &data)
             return;
         }
         if (state == HttpRequestParser::State::TooLarge) {
-            writeHttp(httpText(431, "error: the request headers or body are too large\n", false), true);
+            if (m_http.bodyTooLarge())
+                writeHttp(httpText(413, "error: the request body is too large\n", false), true);
+            else
+                writeHttp(httpText(431, "error: the request headers are too large\n", false), true);
             return;
         }
         handleHttp(m_http.take());
@@ -239,12 +268,47 @@ void Connection::writeHttp(const QByteArray &response, bool close)
     if (close) {
         m_mode = Mode::Closing;
         m_closingSinceMs = QDateTime::currentMSecsSinceEpoch();
-        m_socket->disconnectFromHost();
+        lingeringClose();
     }
+}
+
+void Connection::lingeringClose()
+{
+    // Closing a socket whose peer is still sending (an oversized request) makes the kernel answer
+    // with a reset, which can destroy our error reply before the client reads it. So the reply is
+    // sent, the write side shut, and input dropped until the peer closes or the grace time ends.
+    m_socket->flush();
+    const bool tls = qobject_cast<QSslSocket *>(m_socket) != nullptr
+                     && static_cast<QSslSocket *>(m_socket)->isEncrypted();
+    if (tls || m_socket->bytesToWrite() > 0 || m_socket->socketDescriptor() < 0) {
+        m_socket->disconnectFromHost();
+        return;
+    }
+    m_lingering = true;
+    ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
 }
 
 void Connection::handleHttp(HttpRequest request)
 {
+    m_address = m_context.settings().trustedProxies.clientAddress(m_peer, request.header("x-forwarded-for"),
+                                                                  request.header("x-real-ip"));
+    request.clientAddress = m_address;
+    if (request.header("host").isEmpty() && !request.http10) {
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host must be answered 400.
+        writeHttp(httpText(400, "error: an HTTP/1.1 request needs a Host header\n", false), true);
+        return;
+    }
+    static const QByteArrayList knownMethods{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
+                                             "CONNECT", "TRACE"};
+    if (!knownMethods.contains(request.method)) {
+        writeHttp(httpText(501, "error: this method is not implemented\n", false), true);
+        return;
+    }
+    if (m_refused) {
+        m_context.metrics().countRateLimited("connections");
+        writeHttp(tooManyConnections(), true);
+        return;
+    }
     if (isWebSocketPath(request.path)) {
         upgrade(request);
         return;
@@ -293,6 +357,16 @@ void Connection::upgrade(const HttpRequest &request)
         writeHttp(httpText(503, "error: the server has too many connections, try again later\n", false), true);
         return;
     }
+    if (m_countedAddress.isEmpty()) {
+        // Through a trusted proxy: count under the forwarded client address.
+        if (!m_context.connectionsPerAddress().acquire(m_address)) {
+            m_context.metrics().connections.fetch_sub(1, std::memory_order_relaxed);
+            m_context.metrics().countRateLimited("connections");
+            writeHttp(tooManyConnections(), true);
+            return;
+        }
+        m_countedAddress = m_address;
+    }
     m_counted = true;
     m_session = *session;
     QByteArray response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -301,7 +375,7 @@ void Connection::upgrade(const HttpRequest &request)
     response += "\r\n\r\n";
     write(response);
     m_mode = Mode::WebSocket;
-    m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
+    m_lastHeardMs = m_upgradedMs = QDateTime::currentMSecsSinceEpoch();
     const QByteArray early = m_http.takeRemainder();
     if (!early.isEmpty())
         readWebSocket(early);
@@ -327,6 +401,14 @@ void Connection::readWebSocket(QByteArrayView data)
                 quint16 code = ws::CloseNormal;
                 if (message->payload.size() >= 2)
                     code = quint16((quint8(message->payload[0]) << 8) | quint8(message->payload[1]));
+                // RFC 6455 §5.5.1 / §7.4: a 1-byte body, a code that may not be sent, or a reason
+                // that is not UTF-8 is a protocol error (checked here: the frame parser is shared).
+                const bool validCode = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
+                                       || (code >= 3000 && code <= 4999);
+                const bool validReason = message->payload.size() <= 2
+                                         || QUtf8StringView(message->payload.mid(2)).isValidUtf8();
+                if (message->payload.size() == 1 || !validCode || !validReason)
+                    code = ws::CloseProtocolError;
                 closeWebSocket(code);
             } else {
                 m_socket->disconnectFromHost();
@@ -339,15 +421,13 @@ void Connection::readWebSocket(QByteArrayView data)
                 break;
             m_context.metrics().messagesReceived.Increment();
             if (message->oversize) {
-                if (!m_initDone) {
-                    closeWebSocket(ws::CloseTooBig);
-                    return;
-                }
-                sendError(ErrorCode::MessageTooLong, std::nullopt);
+                // Queued like any frame: an init frame read in the same chunk is still waiting
+                // in m_pending, and only after it is "before the init frame" decided.
+                m_pending.enqueue(PendingFrame{QByteArray(), true});
                 break;
             }
             m_pendingBytes += message->payload.size();
-            m_pending.enqueue(std::move(message->payload));
+            m_pending.enqueue(PendingFrame{std::move(message->payload), false});
             if (m_pendingBytes > m_context.settings().outboundLimit) {
                 // Frames keep coming while one request waits (e.g. for a password check).
                 closeWebSocket(ws::ClosePolicyViolation);
@@ -369,9 +449,17 @@ void Connection::pump()
         return;
     m_pumping = true;
     while (!m_busy && m_mode == Mode::WebSocket && !m_pending.isEmpty()) {
-        const QByteArray payload = m_pending.dequeue();
-        m_pendingBytes -= payload.size();
-        process(payload);
+        const PendingFrame next = m_pending.dequeue();
+        m_pendingBytes -= next.payload.size();
+        if (next.oversize) {
+            if (!m_initDone) {
+                closeWebSocket(ws::CloseTooBig);
+                break;
+            }
+            sendError(ErrorCode::MessageTooLong, std::nullopt);
+            continue;
+        }
+        process(next.payload);
     }
     m_pumping = false;
 }
@@ -443,6 +531,10 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
             sendError(ErrorCode::RateLimited, frame.requestId);
             return;
         }
+    } else if (!m_worker->memberLimiter().allow(m_address, QDateTime::currentMSecsSinceEpoch())) {
+        m_context.metrics().countRateLimited("address");
+        sendError(ErrorCode::RateLimited, frame.requestId);
+        return;
     } else if (room.isEmpty()) {
         // Commands name their room in `r`; guessing one for a socket in several rooms could
         // post into the wrong room, so a command without it belongs to no room.

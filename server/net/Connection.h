@@ -8,6 +8,7 @@
 #include "net/HttpRequest.h"
 #include "net/WebSocketFrame.h"
 
+#include <QHostAddress>
 #include <QObject>
 #include <QQueue>
 #include <QSet>
@@ -53,6 +54,7 @@ private:
 
     void handleHttp(HttpRequest request);
     void upgrade(const HttpRequest &request);
+    void lingeringClose();
     void writeHttp(const QByteArray &response, bool close);
 
     void pump();
@@ -71,14 +73,23 @@ private:
     Mode m_mode = Mode::Http;
     HttpRequestParser m_http;
     ws::FrameParser m_frames;
-    QString m_address;
+    QString m_address;       // client address for per-address limits (trusted proxies resolved)
+    QHostAddress m_peer;     // the TCP peer
+    QString m_countedAddress; // counted in connectionsPerAddress under this key (empty: not counted)
+    bool m_refused = false;   // over the per-address cap: the first request gets a 429
+    qint64 m_upgradedMs = 0;  // the init frame must follow within the handshake timeout
 
     QUuid m_session;
     int m_protocolVersion = 1;
     bool m_initDone = false;
     bool m_counted = false; // counted in the connections gauge
 
-    QQueue<QByteArray> m_pending; // WebSocket payloads waiting for the one in flight
+    struct PendingFrame
+    {
+        QByteArray payload;
+        bool oversize = false; // over the frame limit: answered in order, after earlier frames
+    };
+    QQueue<PendingFrame> m_pending; // WebSocket payloads waiting for the one in flight
     qint64 m_pendingBytes = 0;
     bool m_busy = false;
     bool m_pumping = false;
@@ -90,6 +101,7 @@ private:
     qint64 m_lastHeardMs = 0;
     qint64 m_closingSinceMs = 0;
     bool m_pingSent = false;
+    bool m_lingering = false; // error answered, write side shut: input is drained and dropped
     qint64 m_queued = 0; // bytes written to the socket and not yet sent
 };
 

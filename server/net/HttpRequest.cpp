@@ -63,6 +63,7 @@ HttpRequestParser::State HttpRequestParser::parse()
         rawQuery.replace('+', "%20");
         request.query.setQuery(QString::fromUtf8(rawQuery));
         const bool http10 = requestLine[2] == "HTTP/1.0";
+        request.http10 = http10;
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const QByteArray line = lines[i].trimmed();
             if (line.isEmpty())
@@ -81,8 +82,10 @@ HttpRequestParser::State HttpRequestParser::parse()
             m_bodyLength = length.toLongLong(&ok);
             if (!ok || m_bodyLength < 0)
                 return State::Invalid;
-            if (m_bodyLength > m_maxBody)
+            if (m_bodyLength > m_maxBody) {
+                m_bodyTooLarge = true;
                 return State::TooLarge;
+            }
         }
         if (!request.header("transfer-encoding").isEmpty())
             return State::Invalid; // chunked bodies are never needed on our routes

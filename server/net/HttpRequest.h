@@ -17,6 +17,8 @@ struct HttpRequest
     QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased
     QByteArray body;
     bool keepAlive = true;
+    bool http10 = false;
+    QString clientAddress; // set by the connection: TCP peer or trusted-proxy client
 
     QByteArray header(QByteArrayView name) const; // first value, or empty
     bool hasHeaderToken(QByteArrayView name, QByteArrayView token) const; // comma lists
@@ -36,6 +38,8 @@ public:
     State feed(const QByteArray &data);
     State state() const { return m_state; }
     qsizetype bufferedBytes() const { return m_buffer.size(); }
+    // With State::TooLarge: the declared body, not the head, was too large (413, not 431).
+    bool bodyTooLarge() const { return m_bodyTooLarge; }
     bool hasPartialRequest() const { return m_state == State::Incomplete && !m_buffer.isEmpty(); }
     HttpRequest take();                  // after Complete; resets for the next request
     QByteArray takeRemainder();          // bytes after the request (e.g. WebSocket frames)
@@ -47,6 +51,7 @@ private:
     qsizetype m_maxBody;
     QByteArray m_buffer;
     State m_state = State::Incomplete;
+    bool m_bodyTooLarge = false;
     HttpRequest m_request;
     qsizetype m_headerEnd = -1;
     qsizetype m_bodyLength = 0;

@@ -19,6 +19,7 @@ QByteArray httpStatusReason(int status)
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return "Status";
     }
@@ -34,6 +35,8 @@ QByteArray httpResponse(int status, const QByteArray &contentType, const QByteAr
         out += "Content-Type: " + contentType + "\r\n";
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     out += "Cache-Control: no-store\r\n";
+    if (status == 429)
+        out += "Retry-After: 2\r\n"; // every rate-limit answer says when to retry (issue 8)
     out += keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
     out += "\r\n";
     out += body;

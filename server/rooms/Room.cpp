@@ -102,7 +102,13 @@ RoomUser &Room::addUser(const QUuid &session, QString name, bool anonymous)
     fresh.session = session;
     fresh.id = newUserId();
     if (m_settings.rateLimits)
+    {
         fresh.bucket = TokenBucket(m_settings.messagesPerSecond, m_settings.messageBurst);
+        fresh.renameBucket = TokenBucket(m_settings.renamesPerMinute / 60.0, m_settings.renameBurst);
+        fresh.descriptionBucket =
+            TokenBucket(m_settings.descriptionChangesPerMinute / 60.0, m_settings.descriptionBurst);
+        fresh.voteBucket = TokenBucket(m_settings.votesPerMinute / 60.0, m_settings.voteBurst);
+    }
     m_userIndex.insert(session, m_users.size());
     m_users.append(std::move(fresh));
     RoomUser &added = m_users.last();
@@ -342,7 +348,7 @@ RoomResult Room::command(const Caller &caller, const proto::ClientFrame &frame, 
         RoomUser *known = user(caller.session);
         if (!known)
             return error(caller, ErrorCode::NotAuthorised, nowNs);
-        if (!known->bucket.take(nowMs)) {
+        if (!known->bucket.take(nowMs) || !known->renameBucket.take(nowMs)) {
             RoomResult limited = error(caller, ErrorCode::RateLimited, nowNs);
             limited.rateLimited = true;
             return limited;
@@ -361,13 +367,19 @@ RoomResult Room::memberCommand(const Caller &caller, const proto::ClientFrame &f
     if (*member != caller.connection)
         return error(caller, ErrorCode::ConnectionError, nowNs);
     RoomUser *author = user(caller.session);
-    if (author && !author->bucket.take(nowMs)) {
+    const proto::Command kind = proto::commandFromCode(frame.command);
+    TokenBucket *extra = nullptr;
+    if (author && kind == proto::Command::Vote)
+        extra = &author->voteBucket;
+    else if (author && kind == proto::Command::ChangeDescription)
+        extra = &author->descriptionBucket;
+    if (author && (!author->bucket.take(nowMs) || (extra && !extra->take(nowMs)))) {
         RoomResult limited = error(caller, ErrorCode::RateLimited, nowNs);
         limited.rateLimited = true;
         return limited;
     }
     m_lastActivityNs = nowNs;
-    switch (proto::commandFromCode(frame.command)) {
+    switch (kind) {
     case proto::Command::TextMessage:
     case proto::Command::DrawingMessage:
         return postMessage(caller, frame, nowNs);

@@ -33,6 +33,14 @@ struct RoomSettings
     bool rateLimits = true;
     double messagesPerSecond = 10;
     double messageBurst = 20;
+    // Per user and room, taken in addition to the message bucket: these commands broadcast to
+    // every member, and renames / description changes are also visible spam (issue 8).
+    double renamesPerMinute = 30;
+    double renameBurst = 5;
+    double descriptionChangesPerMinute = 12;
+    double descriptionBurst = 3;
+    double votesPerMinute = 120;
+    double voteBurst = 20;
     QString build;
 };
 
@@ -93,6 +101,9 @@ struct RoomUser
     bool anonymous = false;
     bool passwordAuthorised = false;
     TokenBucket bucket;
+    TokenBucket renameBucket;
+    TokenBucket descriptionBucket;
+    TokenBucket voteBucket;
 };
 
 class Room

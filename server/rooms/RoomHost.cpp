@@ -23,8 +23,16 @@ namespace ic::server {
 using proto::Command;
 
 RoomHost::RoomHost(ServerContext &context, Worker *worker)
-    : QObject(worker), m_context(context), m_worker(worker)
+    : QObject(worker), m_context(context), m_worker(worker),
+      // PBKDF2 is slow by design; 1 guess a second (burst 10) per address and room keeps the
+      // pool free for everybody else. Lifted by --rate-limits off like every per-client limit.
+      m_passwordChecks(context.settings().rateLimits ? 1.0 : 0.0, 10.0)
 {
+}
+
+bool RoomHost::allowPasswordCheck(const QString &address, const QString &room)
+{
+    return m_passwordChecks.allow(address + u'\n' + room, QDateTime::currentMSecsSinceEpoch());
 }
 
 RoomHost::~RoomHost() = default;
@@ -103,6 +111,13 @@ void RoomHost::join(CommandRequest request)
             replyError(request, ErrorCode::RoomNotFound);
             return;
         }
+        // A relaxed read may let a few concurrent creations past the cap on other threads;
+        // the cap bounds memory, it need not be exact, and it takes no lock on the room path.
+        if (m_context.metrics().rooms.load(std::memory_order_relaxed) >= m_context.settings().maxRooms) {
+            m_context.metrics().countRateLimited("rooms");
+            replyError(request, ErrorCode::RoomFull); // 208: the clearest existing "no room here"
+            return;
+        }
         if (!request.newPassword && !m_context.createLimiter().allow(request.address, nowMs)) {
             m_context.metrics().countRateLimited("create");
             replyError(request, ErrorCode::RateLimited);
@@ -134,6 +149,11 @@ void RoomHost::join(CommandRequest request)
                 request.passwordMatches = false;
                 request.checkedRoomId = entry->room->id();
             } else {
+                if (!allowPasswordCheck(request.address, request.room)) {
+                    m_context.metrics().countRateLimited("password");
+                    replyError(request, ErrorCode::RateLimited);
+                    return;
+                }
                 const QString roomId = entry->room->id();
                 verifyPassword(password, entry->room->password(), [this, request, roomId](bool ok) mutable {
                     request.passwordMatches = ok;
@@ -399,11 +419,21 @@ void RoomHost::http(HttpRoomRequest request)
             });
             return;
         }
+        if (m_context.metrics().rooms.load(std::memory_order_relaxed) >= m_context.settings().maxRooms) {
+            m_context.metrics().countRateLimited("rooms");
+            httpError(request, 503, QStringLiteral("this server has too many rooms, try again later"));
+            return;
+        }
         entry = &create(request.room, QUuid(), request.newPassword.value_or(PasswordHash()));
         created = true;
     } else if (entry->room->hasPassword() || !request.password.isEmpty()) {
         const bool checked = request.passwordMatches && request.checkedRoomId == entry->room->id();
         if (!checked && entry->room->hasPassword() && !request.password.isEmpty()) {
+            if (!allowPasswordCheck(request.address, request.room)) {
+                m_context.metrics().countRateLimited("password");
+                httpError(request, 429, QStringLiteral("too many password attempts, try again later"));
+                return;
+            }
             const QString roomId = entry->room->id();
             verifyPassword(request.password, entry->room->password(), [this, request, roomId](bool ok) mutable {
                 request.passwordMatches = ok;

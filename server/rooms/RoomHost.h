@@ -5,6 +5,7 @@
 
 #include "core/Requests.h"
 #include "rooms/Room.h"
+#include "core/AddressLimiter.h"
 #include "rooms/TokenBucket.h"
 
 #include <QHash>
@@ -55,6 +56,9 @@ private:
         // Sends over HTTP all come through the balancer's address, so they are limited per room.
         TokenBucket httpSends;
     };
+    // Password guesses per (client address, room). A room lives on one thread, so the key is
+    // always seen by this host alone: exact, and without a lock.
+    bool allowPasswordCheck(const QString &address, const QString &room);
 
     void join(CommandRequest request);
     void replyError(const CommandRequest &request, ErrorCode code);
@@ -77,6 +81,7 @@ private:
     ServerContext &m_context;
     Worker *m_worker;
     std::unordered_map<QString, std::unique_ptr<Entry>> m_rooms;
+    AddressBuckets m_passwordChecks;
     qint64 m_lastHousekeepMs = 0;
 };
 

@@ -42,7 +42,9 @@ void DrawingsController::upload(const Request &request, const ReplyPtr &reply)
         reply->sendText(403, errorText(QStringLiteral("a valid session cookie is required to upload drawings")), noStore);
         return;
     }
-    if (!m_context->writeLimiter->allow(request.peer)) {
+    if (!m_context->writeLimiter->allow(request.peer)
+        || (m_context->uploadBytesLimiter
+            && !m_context->uploadBytesLimiter->allow(request.peer, double(request.body.size())))) {
         reply->sendText(429, errorText(QStringLiteral("too many uploads, please wait a moment and try again")), noStore);
         return;
     }

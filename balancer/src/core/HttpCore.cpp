@@ -41,7 +41,7 @@ quint16 HttpCore::start(const QHostAddress &address, quint16 port, bool tls, QSt
 
 bool HttpCore::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    const Request copy = snapshotRequest(request);
+    const Request copy = snapshotRequest(request, &m_proxies);
     auto reply = std::make_shared<Reply>(makeResponder(request, socket), m_counter);
     reply->setHeadOnly(copy.method == QHttpServerRequest::Method::Head);
     reply->setCloseAfter(copy.header("Connection").toLower().contains("close"));
@@ -49,6 +49,14 @@ bool HttpCore::handleRequest(const QHttpServerRequest &request, QTcpSocket *sock
     if (copy.body.size() > m_limits.maxBodyBytes) {
         reply->setRoute(QStringLiteral("rejected"));
         reply->sendText(413, QStringLiteral("error: the request body is too large"));
+        return true;
+    }
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host must be answered 400. QHttpServer 6.4 does
+    // not expose the version, so HTTP/1.0 without Host is refused as well (no browser sends that).
+    if (copy.header("Host").isEmpty()) {
+        reply->setRoute(QStringLiteral("rejected"));
+        reply->setCloseAfter(true);
+        reply->sendText(400, QStringLiteral("error: the request needs a Host header"));
         return true;
     }
     for (Controller *controller : std::as_const(m_controllers)) {

@@ -5,6 +5,7 @@
 
 #include "core/Controller.h"
 #include "core/RequestGuard.h"
+#include "net/TrustedProxies.h"
 
 #include <QHostAddress>
 #include <QList>
@@ -24,6 +25,7 @@ public:
     // Listens on the address; returns the actual port, 0 on failure. With TLS configured
     // (sslSetup) QHttpServer's own listener is used and limits apply after reading.
     quint16 start(const QHostAddress &address, quint16 port, bool tls, QString *error);
+    void setTrustedProxies(const TrustedProxies &proxies) { m_proxies = proxies; }
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -33,6 +35,7 @@ private:
     RequestLimits m_limits;
     Counter m_counter;
     QList<Controller *> m_controllers;
+    TrustedProxies m_proxies;
 };
 
 } // namespace ic::balancer

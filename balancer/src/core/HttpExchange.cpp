@@ -1,5 +1,7 @@
 #include "core/HttpExchange.h"
 
+#include "net/TrustedProxies.h"
+
 #include <QTcpSocket>
 #include <QUrl>
 
@@ -19,7 +21,7 @@ QString Request::queryValue(const QString &key) const
     return query.queryItemValue(key, QUrl::FullyDecoded);
 }
 
-Request snapshotRequest(const QHttpServerRequest &request)
+Request snapshotRequest(const QHttpServerRequest &request, const TrustedProxies *proxies)
 {
     Request copy;
     copy.method = request.method();
@@ -28,7 +30,13 @@ Request snapshotRequest(const QHttpServerRequest &request)
     copy.query = QUrlQuery(url.query(QUrl::FullyEncoded));
     copy.headers = request.headers();
     copy.body = request.body();
-    copy.peer = request.remoteAddress();
+    copy.tcpPeer = request.remoteAddress();
+    copy.peer = copy.tcpPeer;
+    if (proxies) {
+        // Behind nginx every peer is the proxy; without this all users would share one bucket.
+        copy.peer = QHostAddress(proxies->clientAddress(copy.tcpPeer, copy.header("X-Forwarded-For"),
+                                                        copy.header("X-Real-IP")));
+    }
     return copy;
 }
 
@@ -66,8 +74,14 @@ void Reply::send(int status, const QByteArray &contentType, const QByteArray &bo
         m_responder.writeHeader("Content-Type", contentType);
     m_responder.writeHeader("Content-Length", QByteArray::number(body.size()));
     m_responder.writeHeader("X-Content-Type-Options", "nosniff");
-    for (const auto &[key, value] : headers)
+    bool retryAfter = false;
+    for (const auto &[key, value] : headers) {
         m_responder.writeHeader(key, value);
+        retryAfter = retryAfter || key.compare("Retry-After", Qt::CaseInsensitive) == 0;
+    }
+    // Every rate-limit answer says when to retry (issue 8); buckets refill within seconds.
+    if (status == 429 && !retryAfter)
+        m_responder.writeHeader("Retry-After", "2");
     if (m_closeAfter)
         m_responder.writeHeader("Connection", "close");
     // writeBody() also ends the header block, so it is called even for an empty body.

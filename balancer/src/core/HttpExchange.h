@@ -14,10 +14,13 @@
 #include <QtHttpServer/QHttpServerResponder>
 #include <functional>
 #include <memory>
+#include "net/TrustedProxies.h"
 
 class QTcpSocket;
 
 namespace ic::balancer {
+
+using TrustedProxies = ic::net::TrustedProxies;
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 
@@ -28,7 +31,8 @@ struct Request
     QUrlQuery query;
     HeaderList headers; // names as received
     QByteArray body;
-    QHostAddress peer;
+    QHostAddress peer;    // client address for per-address limits (trusted proxies resolved)
+    QHostAddress tcpPeer; // the TCP peer itself
 
     // Header value by case-insensitive name; empty when absent.
     QByteArray header(QByteArrayView name) const;
@@ -87,7 +91,8 @@ private:
 
 using ReplyPtr = std::shared_ptr<Reply>;
 
-Request snapshotRequest(const QHttpServerRequest &request);
+// With `proxies`, a trusted peer's X-Forwarded-For / X-Real-IP names the client in `peer`.
+Request snapshotRequest(const QHttpServerRequest &request, const TrustedProxies *proxies = nullptr);
 QByteArray reasonPhraseSafeStatus(int status);
 
 } // namespace ic::balancer

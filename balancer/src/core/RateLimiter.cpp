@@ -2,7 +2,7 @@
 
 namespace ic::balancer {
 
-bool RateLimiter::allow(const QHostAddress &client)
+bool RateLimiter::allow(const QHostAddress &client, double cost)
 {
     if (!m_enabled)
         return true;
@@ -22,9 +22,9 @@ bool RateLimiter::allow(const QHostAddress &client)
         it = m_buckets.insert(key, Bucket{m_burst, now});
     it->tokens = qMin(m_burst, it->tokens + (now - it->lastMs) / 1000.0 * m_rate);
     it->lastMs = now;
-    if (it->tokens < 1.0)
+    if (it->tokens < cost)
         return false;
-    it->tokens -= 1.0;
+    it->tokens -= cost;
     return true;
 }
 

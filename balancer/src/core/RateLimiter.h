@@ -14,7 +14,10 @@ public:
     // `burst` requests at once, refilled at `perSecond`.
     RateLimiter(double burst, double perSecond) : m_burst(burst), m_rate(perSecond) { m_clock.start(); }
     void setEnabled(bool enabled) { m_enabled = enabled; }
-    bool allow(const QHostAddress &client);
+    bool allow(const QHostAddress &client) { return allow(client, 1.0); }
+    // Takes `cost` tokens (e.g. bytes); false, taking nothing, when fewer are left. A cost above
+    // the burst can never pass, so callers size the burst above their largest request.
+    bool allow(const QHostAddress &client, double cost);
 
 private:
     struct Bucket { double tokens; qint64 lastMs; };

@@ -135,6 +135,21 @@ private slots:
         QCOMPARE(limited, 1);
     }
 
+    void forwardedClientsHaveOwnBuckets()
+    {
+        // 127.0.0.1 is a trusted proxy by default (--trusted-proxies): behind it each forwarded
+        // client has its own bucket, so the loop above did not use up this client's sends.
+        int limited = 0;
+        for (int i = 0; i < 40 && limited == 0; ++i)
+            limited += get(QStringLiteral("/s/busy-room?m=x%1").arg(i)).status == 429 ? 1 : 0;
+        QCOMPARE(limited, 1); // the proxy's own address is still limited
+        const QByteArray forwarded = rawExchange(
+            m_balancer->port(), "GET /s/busy-room?m=forwarded HTTP/1.1\r\nHost: x\r\n"
+                                "X-Forwarded-For: 203.0.113.9\r\nConnection: close\r\n\r\n");
+        QVERIFY2(!forwarded.startsWith("HTTP/1.1 429"), forwarded.left(60).constData());
+        QVERIFY2(forwarded.startsWith("HTTP/1.1 "), forwarded.left(60).constData());
+    }
+
     void metricsCountRoutes()
     {
         const QByteArray metrics = get(QStringLiteral("/metrics")).body;
