@@ -50,6 +50,18 @@ QByteArray textNotice(QLatin1StringView command, const QString &text, qint64 now
     return proto::encodeServerFrame(frame);
 }
 
+// The broadcast of TM_E, TM_D and TM_S_R: one partial message object, with the frame time where
+// the protocol gives one.
+QByteArray singleMessageFrame(const QString &command, const WireMessage &message,
+                              std::optional<qint64> timeNs)
+{
+    ServerFrame frame;
+    frame.command = command;
+    frame.messages = QList<WireMessage>{message};
+    frame.time = timeNs;
+    return proto::encodeServerFrame(frame);
+}
+
 } // namespace
 
 Room::Room(QString name, QUuid creatorSession, PasswordHash password, RoomSettings settings,
@@ -510,11 +522,7 @@ RoomResult Room::editMessage(const Caller &caller, const proto::ClientFrame &fra
     changed.lastEdited = nowNs;
     changed.replyUser = message->replyUser;
     changed.replyMessage = message->replyMessage;
-    ServerFrame broadcast;
-    broadcast.command = QStringLiteral("TM_E");
-    broadcast.messages = QList<WireMessage>{changed};
-    broadcast.time = nowNs;
-    result.toMembers(proto::encodeServerFrame(broadcast));
+    result.toMembers(singleMessageFrame(QStringLiteral("TM_E"), changed, nowNs));
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
@@ -536,10 +544,7 @@ RoomResult Room::deleteMessage(const Caller &caller, const proto::ClientFrame &f
 
     WireMessage removed;
     removed.id = id;
-    ServerFrame broadcast;
-    broadcast.command = QStringLiteral("TM_D");
-    broadcast.messages = QList<WireMessage>{removed};
-    result.toMembers(proto::encodeServerFrame(broadcast));
+    result.toMembers(singleMessageFrame(QStringLiteral("TM_D"), removed, std::nullopt));
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
@@ -576,11 +581,7 @@ RoomResult Room::vote(const Caller &caller, const proto::ClientFrame &frame, qin
     counts.id = message->id;
     counts.supportCount = message->support;
     counts.rejectCount = message->reject;
-    ServerFrame broadcast;
-    broadcast.command = QStringLiteral("TM_S_R");
-    broadcast.messages = QList<WireMessage>{counts};
-    broadcast.time = nowNs;
-    result.toMembers(proto::encodeServerFrame(broadcast));
+    result.toMembers(singleMessageFrame(QStringLiteral("TM_S_R"), counts, nowNs));
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
