@@ -23,6 +23,7 @@
 using namespace ic::testing;
 using namespace ic::testing::robust;
 using ic::proto::Command;
+using ic::proto::ErrorCode;
 using ic::proto::ServerFrame;
 
 namespace {
@@ -35,6 +36,15 @@ QByteArray textFrame(const QString &room, const QByteArray &rq, const QByteArray
 QByteArray joinFrame(const QString &room, const QByteArray &rq)
 {
     return R"({"c":"R_C_J","rq":")" + rq + R"(","r":{"n":")" + room.toUtf8() + R"("}})";
+}
+
+// A join with a room password. Kept outside the test class: Qt 6.4's moc skips a Q_OBJECT class
+// holding raw strings that end in a quote.
+QByteArray passwordJoinFrame(const QString &command, const QString &room, const QByteArray &rq,
+                             const QByteArray &password)
+{
+    return R"({"c":")" + command.toUtf8() + R"(","rq":")" + rq + R"(","r":{"n":")" + room.toUtf8()
+           + R"(","p":")" + password + R"("}})";
 }
 
 QByteArray initFrame(int protocolVersion)
@@ -355,6 +365,86 @@ private slots:
         QVERIFY(waitUntil([&] { tallyReplies(drain(*socket), 429, tally); return tally.rp + tally.er >= total + 150; }, 60000));
         QCOMPARE(tally.er, 0);
         QCOMPARE(tally.rp, total + 150);
+    }
+
+    // Password checks are slow by design (PBKDF2), so they are rate limited per address and room:
+    // a burst of wrong guesses gets ER 429 after the first few, while a check for another room
+    // from the same address still runs.
+    void passwordCheckFlood()
+    {
+        std::unique_ptr<TestProcess> server = startServer({});
+        QVERIFY(server);
+        RawSocket owner;
+        QVERIFY(owner.open(server->port(), ic::session::createCookieValue(), origin, initFrame(2)));
+        owner.sendText(passwordJoinFrame(QStringLiteral("R_C_J"), QStringLiteral("guarded-a"), "a", "secret"));
+        owner.sendText(passwordJoinFrame(QStringLiteral("R_C_J"), QStringLiteral("guarded-b"), "b", "secret"));
+        Tally created;
+        QVERIFY(waitUntil([&] { tallyReplies(drain(owner), 429, created); return created.rp + created.er >= 2; }, 20000));
+        QCOMPARE(created.rp, 2);
+
+        RawSocket guesser;
+        QVERIFY(guesser.open(server->port(), ic::session::createCookieValue(), origin, initFrame(2)));
+        const int total = 30;
+        for (int i = 0; i < total; ++i)
+            guesser.sendText(passwordJoinFrame(QStringLiteral("R_J"), QStringLiteral("guarded-a"),
+                                          "g" + QByteArray::number(i), "wrong"));
+        int wrongPassword = 0, limited = 0, other = 0;
+        QSet<QString> answered;
+        QVERIFY(waitUntil([&] {
+            for (const ServerFrame &frame : drain(guesser)) {
+                if (frame.kind() != Command::Error && frame.kind() != Command::Reply)
+                    continue;
+                answered.insert(frame.requestId.value_or(QString()));
+                if (frame.errorCode() == ErrorCode::InvalidPassword)
+                    ++wrongPassword;
+                else if (frame.errorCode() == ErrorCode::RateLimited)
+                    ++limited;
+                else
+                    ++other;
+            }
+            return answered.size() >= total;
+        }, 60000));
+        qInfo("%d wrong-password joins: %d checked (203), %d refused unchecked (429)", total,
+              wrongPassword, limited);
+        QCOMPARE(other, 0);
+        QVERIFY2(limited >= total / 2, qPrintable(QStringLiteral("only %1 limited").arg(limited)));
+        QVERIFY(wrongPassword >= 1);
+
+        // Another room is another bucket: its right password is checked and accepted.
+        guesser.sendText(passwordJoinFrame(QStringLiteral("R_J"), QStringLiteral("guarded-b"), "right", "secret"));
+        const std::optional<ServerFrame> reply = guesser.waitForFrame(
+            [](const ServerFrame &f) { return f.requestId.value_or(QString()) == u"right"; }, 20000);
+        QVERIFY(reply);
+        QCOMPARE(reply->kind(), Command::Reply);
+    }
+
+    // --max-rooms caps the rooms one server holds: a new room beyond it is refused (ER 208 over
+    // WebSocket, 503 over HTTP), while existing rooms keep working.
+    void maxRoomsPerServer()
+    {
+        std::unique_ptr<TestProcess> server = startServer(
+            {QStringLiteral("--max-rooms"), QStringLiteral("3"), QStringLiteral("--rate-limits"), QStringLiteral("off")});
+        QVERIFY(server);
+        RawSocket socket;
+        QVERIFY(socket.open(server->port(), ic::session::createCookieValue(), origin, initFrame(2)));
+        for (int i = 0; i < 4; ++i)
+            socket.sendText(joinFrame(QStringLiteral("capped-%1").arg(i), "c" + QByteArray::number(i)));
+        QHash<QString, ServerFrame> replies;
+        QVERIFY(waitUntil([&] {
+            for (const ServerFrame &frame : drain(socket))
+                if ((frame.kind() == Command::Reply || frame.kind() == Command::Error) && frame.requestId)
+                    replies.insert(*frame.requestId, frame);
+            return replies.size() >= 4;
+        }, 20000));
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(replies.value(QStringLiteral("c%1").arg(i)).kind(), Command::Reply);
+        QCOMPARE(replies.value(QStringLiteral("c3")).errorCode(), ErrorCode::RoomFull);
+
+        const HttpResult overHttp = httpGet(server->httpUrl(QStringLiteral("/direct_sending?roomName=capped-http&m=hi")));
+        QCOMPARE(overHttp.status, 503);
+        QVERIFY(overHttp.body.contains("error: "));
+        const HttpResult existing = httpGet(server->httpUrl(QStringLiteral("/direct_sending?roomName=capped-0&m=hi")));
+        QCOMPARE(existing.status, 200);
     }
 
     // Universal access (/s/ through the balancer) is rate limited per address: HTTP 429 with
