@@ -101,6 +101,7 @@ private:
     qint64 m_lastHeardMs = 0;
     qint64 m_closingSinceMs = 0;
     bool m_pingSent = false;
+    bool m_directWrites = false; // plain TCP: small writes go to the kernel at once
     bool m_lingering = false; // error answered, write side shut: input is drained and dropped
     qint64 m_queued = 0; // bytes written to the socket and not yet sent
 };

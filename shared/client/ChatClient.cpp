@@ -81,6 +81,8 @@ ChatClient::ChatClient(Options options, QObject *parent)
             m_socket->sendTextMessage(QString::fromLatin1(proto::keepAliveFrame()));
     });
     m_reconnectTimer.setSingleShot(true);
+    // A coarse timer may fire (and report) up to 5 % late, which would blur the jitter range.
+    m_reconnectTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ChatClient::reconnectNow);
 }
 
