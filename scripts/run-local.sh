@@ -30,10 +30,12 @@ stop() {
 trap stop INT TERM EXIT
 
 origins="http://localhost:$port,http://127.0.0.1:$port"
-"$bin/instantchat-balancer" --port "$port" --servers "" --web-root "$root/web" &
+# Each program in its own session: Ctrl-C reaches only this script, which then stops them once,
+# gracefully (a second signal would cut their graceful stop short).
+setsid "$bin/instantchat-balancer" --port "$port" --servers "" --web-root "$root/web" &
 pids+=($!)
 for ((i = 1; i <= servers; i++)); do
-    "$bin/instantchat-server" --port $((port + i)) --allowed-origins "$origins" \
+    setsid "$bin/instantchat-server" --port $((port + i)) --allowed-origins "$origins" \
         --balancer "http://127.0.0.1:$port" &
     pids+=($!)
 done
