@@ -28,9 +28,12 @@ wait_listening() {
 start_stack() {
     local bin=$1 logs=$2 workers=$3 cpus=${4:-} pin=()
     [ -n "$cpus" ] && pin=(taskset -c "$cpus")
+    # Every generated client comes from 127.0.0.1, so the per-address connection cap (an abuse
+    # limit, default 64) is raised above the largest scenario; --rate-limits off lifts the rest.
     # taskset execs the server, so $! is the server's own pid (needed for /proc figures).
     "${pin[@]}" "$bin/instantchat-server" --port 0 --bind 127.0.0.1 --workers "$workers" \
-        --rate-limits off --max-connections 20000 --allowed-origins "$ORIGIN" \
+        --rate-limits off --max-connections 20000 --max-connections-per-address 30000 \
+        --allowed-origins "$ORIGIN" \
         2> "$logs/server.log" &
     SERVER_PID=$!
     SERVER_PORT=$(wait_listening "$logs/server.log" "$SERVER_PID") || return 1
