@@ -47,6 +47,23 @@ QString resolveInside(const QString &root, const QString &relative)
     return canonical;
 }
 
+PagesController::PagesController(BalancerContext *context)
+    : m_context(context),
+      m_files(
+          [context](const QString &relative) {
+              if (relative == u"vendor/jquery.min.js")
+                  return QFileInfo(context->settings.jquery).isFile() ? context->settings.jquery : QString();
+              return resolveInside(context->settings.webRoot, relative);
+          },
+          [](const QString &path, QByteArray bytes) {
+              if (contentTypeForPath(path).startsWith("text/html"))
+                  bytes.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
+              return bytes;
+          },
+          maxStaticFileBytes)
+{
+}
+
 bool PagesController::dispatch(const Request &request, const ReplyPtr &reply)
 {
     const QString &path = request.path;
@@ -73,13 +90,12 @@ bool PagesController::dispatch(const Request &request, const ReplyPtr &reply)
         return true;
     }
     if (path == u"/favicon.ico") {
-        const QString icon = resolveInside(m_context->settings.webRoot, QStringLiteral("img/favicon.svg"));
-        QFile file(icon);
-        if (icon.isEmpty() || !file.open(QIODevice::ReadOnly)) {
+        const std::optional<QByteArray> icon = m_files.file(QStringLiteral("img/favicon.svg"));
+        if (!icon) {
             reply->sendText(404, QStringLiteral("error: no icon"));
             return true;
         }
-        reply->send(200, "image/svg+xml", file.readAll(), {{"Cache-Control", "public, max-age=86400"}});
+        reply->send(200, "image/svg+xml", *icon, {{"Cache-Control", "public, max-age=86400"}});
         return true;
     }
     // Anything else is a room page: the whole path after "/" is the percent-encoded name.
@@ -95,17 +111,15 @@ bool PagesController::dispatch(const Request &request, const ReplyPtr &reply)
 void PagesController::servePage(const Request &request, const ReplyPtr &reply, const QString &file, bool withCookie)
 {
     QByteArray html;
-    const QString resolved = resolveInside(m_context->settings.webRoot, file);
-    QFile page(resolved);
-    if (!resolved.isEmpty() && page.open(QIODevice::ReadOnly)) {
-        html = page.readAll();
+    if (const std::optional<QByteArray> page = m_files.file(file)) {
+        html = *page;
     } else if (file == u"index.html") {
         html = fallbackIndex;
+        html.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
     } else {
         reply->sendText(404, QStringLiteral("error: this page is not installed"));
         return;
     }
-    html.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
     HeaderList headers = pageHeaders;
     if (withCookie && !ic::session::sessionFromCookieHeader(request.header("Cookie"))) {
         headers.append({"Set-Cookie", ic::session::setCookieHeaderValue(ic::session::createCookieValue(),
@@ -118,26 +132,19 @@ void PagesController::serveStatic(const Request &request, const ReplyPtr &reply)
 {
     bool ok = false;
     const QString relative = ic::validation::urlDecode(request.path.mid(8), &ok);
-    QString resolved;
-    if (ok && relative == u"vendor/jquery.min.js") {
-        resolved = QFileInfo(m_context->settings.jquery).isFile() ? m_context->settings.jquery : QString();
-    } else if (ok) {
-        resolved = resolveInside(m_context->settings.webRoot, relative);
-    }
-    QFile file(resolved);
-    if (resolved.isEmpty() || file.size() > maxStaticFileBytes || !file.open(QIODevice::ReadOnly)) {
+    const std::optional<QByteArray> content = ok ? m_files.file(relative) : std::nullopt;
+    if (!content) {
         reply->sendText(404, QStringLiteral("error: there is no such file"));
         return;
     }
-    QByteArray content = file.readAll();
-    const QByteArray type = contentTypeForPath(resolved);
-    if (type.startsWith("text/html"))
-        content.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
+    // The type by the requested name: the served file is that name inside the web root (or
+    // jQuery's own .js file).
+    const QByteArray type = contentTypeForPath(relative);
     // Pages reference assets as ?v=<build>, so a versioned URL never changes content.
     const bool versioned = request.hasQueryItem(QStringLiteral("v"));
     const HeaderList headers{{"Cache-Control", versioned ? QByteArray("public, max-age=31536000, immutable")
                                                          : QByteArray("no-cache")}};
-    reply->send(200, type, content, headers);
+    reply->send(200, type, *content, headers);
 }
 
 void PagesController::redirectHome(const ReplyPtr &reply, const QString &sentence)

@@ -4,13 +4,14 @@
 
 #include "Balancer.h"
 #include "core/Controller.h"
+#include "core/WebFileCache.h"
 
 namespace ic::balancer {
 
 class PagesController : public Controller
 {
 public:
-    explicit PagesController(BalancerContext *context) : m_context(context) {}
+    explicit PagesController(BalancerContext *context);
     bool dispatch(const Request &request, const ReplyPtr &reply) override;
 
 private:
@@ -18,6 +19,7 @@ private:
     void serveStatic(const Request &request, const ReplyPtr &reply);
     void redirectHome(const ReplyPtr &reply, const QString &sentence);
     BalancerContext *m_context;
+    WebFileCache m_files; // keys: paths relative to the web root
 };
 
 // The path of `relative` inside `root`, or empty when it would leave the root (.., symlinks
