@@ -56,6 +56,9 @@ void declareServerSettings(config::Configuration &c)
     c.add(S{QStringLiteral("handshake-timeout"), QStringLiteral("SECONDS"),
             QStringLiteral("Seconds a connection may take to send a complete HTTP request, and after the upgrade its init frame."),
             QStringLiteral("10")});
+    c.add(S{QStringLiteral("write-hold-ms"), QStringLiteral("MS"),
+            QStringLiteral("While a worker thread is busy (over 60 % of its time), outgoing frames are held up to this long so each socket's frames leave in one send(); 0 = never hold."),
+            QStringLiteral("20")});
     c.add(S{QStringLiteral("max-rooms"), QStringLiteral("N"),
             QStringLiteral("Rooms per server; creating one more answers ER 208 (room full)."), QStringLiteral("100000")});
     c.add(S{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"),
@@ -144,6 +147,9 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
     if (!readInt(c, "handshake-timeout", 1, 3600, v, error))
         return false;
     s.handshakeTimeoutSeconds = int(v);
+    if (!readInt(c, "write-hold-ms", 0, 1000, v, error))
+        return false;
+    s.writeHoldMs = int(v);
     if (!readInt(c, "max-rooms", 1, 100000000, v, error))
         return false;
     s.maxRooms = int(v);

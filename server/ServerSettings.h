@@ -38,6 +38,7 @@ struct ServerSettings
     int handshakeTimeoutSeconds = 10; // HTTP request head, and after the upgrade the init frame
     int maxConnectionsPerAddress = 64;
     int maxRooms = 100000;
+    int writeHoldMs = 20; // see FlushPolicy
     QString trustedProxiesList = QStringLiteral("127.0.0.1,::1");
     TrustedProxies trustedProxies;
     RoomSettings room;

@@ -4,6 +4,7 @@
 #include "cluster/Registration.h"
 #include "core/ServerContext.h"
 #include "core/Worker.h"
+#include "net/EpollEventDispatcher.h"
 #include "net/Listener.h"
 #include "rooms/RoomHost.h"
 #include "system/ProcessStats.h"
@@ -65,6 +66,9 @@ bool ServerApp::start()
         auto *worker = new Worker(m_context, i); // owned by its thread: deleted when it finishes
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
+        // Qt's own dispatcher polls every socket of the thread on each wake-up; a worker holds
+        // thousands. The thread owns the dispatcher.
+        thread->setEventDispatcher(new EpollEventDispatcher);
         thread->start();
         QMetaObject::invokeMethod(worker, &Worker::begin, Qt::QueuedConnection);
         m_threads.append(thread);

@@ -4,15 +4,41 @@
 #include "net/Connection.h"
 #include "rooms/RoomHost.h"
 
+#include <QAbstractEventDispatcher>
 #include <QDateTime>
 #include <QThread>
 
+#include <chrono>
+#include <ctime>
+
 namespace ic::server {
+namespace {
+
+qint64 monotonicNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+qint64 threadCpuNs()
+{
+    timespec cpu{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    return qint64(cpu.tv_sec) * 1'000'000'000 + cpu.tv_nsec;
+}
+
+} // namespace
 
 Worker::Worker(ServerContext &context, int index)
     : m_context(context), m_index(index), m_rooms(new RoomHost(context, this)),
-      m_memberLimiter(context.settings().rateLimits ? 50.0 : 0.0, 100.0)
+      m_memberLimiter(context.settings().rateLimits ? 50.0 : 0.0, 100.0),
+      m_flushPolicy(context.settings().writeHoldMs * 1'000'000LL)
 {
+    m_flushTimer.setParent(this);
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_flushTimer, &QTimer::timeout, this, &Worker::flushWrites);
     m_sweep.setParent(this);
     m_sweep.setInterval(1000);
     connect(&m_sweep, &QTimer::timeout, this, &Worker::sweep);
@@ -30,6 +56,47 @@ Worker::~Worker()
 void Worker::begin()
 {
     m_sweep.start();
+    // Writes are flushed when the thread has handled everything that is ready and is about to
+    // wait (or, while it is busy, a little later: FlushPolicy): every frame a socket got
+    // meanwhile leaves in one send().
+    connect(QAbstractEventDispatcher::instance(), &QAbstractEventDispatcher::aboutToBlock, this,
+            &Worker::beforeWait);
+}
+
+void Worker::scheduleFlush(quint64 connection)
+{
+    if (m_unflushed.empty())
+        m_oldestWriteNs = monotonicNs();
+    m_unflushed.push_back(connection);
+}
+
+void Worker::beforeWait()
+{
+    const qint64 nowNs = monotonicNs();
+    if (m_flushPolicy.windowEnded(nowNs))
+        m_flushPolicy.endWindow(nowNs, threadCpuNs());
+    if (m_unflushed.empty())
+        return;
+    const qint64 delayNs = m_flushPolicy.flushDelay(nowNs, m_oldestWriteNs);
+    if (delayNs == 0) {
+        flushWrites();
+        return;
+    }
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start(int((delayNs + 999'999) / 1'000'000));
+}
+
+void Worker::flushWrites()
+{
+    m_flushTimer.stop();
+    if (m_unflushed.empty())
+        return;
+    m_flushing.swap(m_unflushed);
+    for (const quint64 id : m_flushing) {
+        if (Connection *connection = m_connections.value(id))
+            connection->flushOutbox();
+    }
+    m_flushing.clear();
 }
 
 void Worker::adopt(qintptr descriptor)

@@ -3,11 +3,14 @@
 // thread owns (RoomHost). Every method runs on the worker's thread.
 
 #include "core/AddressLimiter.h"
+#include "core/FlushPolicy.h"
 #include "core/Requests.h"
 
 #include <QHash>
 #include <QObject>
 #include <QTimer>
+
+#include <vector>
 
 namespace ic::server {
 
@@ -41,6 +44,8 @@ public:
     // From any thread: deliver on this worker's thread (directly when already there).
     void deliverFromAnywhere(quint64 connection, Delivery delivery);
 
+    // A connection that wrote for the first time since its last flush; flushWrites sends it.
+    void scheduleFlush(quint64 connection);
     // Graceful stop: close every connection with 1001.
     void closeAll();
     int connectionCount() const { return int(m_connections.size()); }
@@ -51,6 +56,8 @@ public:
 
 private:
     void sweep();
+    void beforeWait();
+    void flushWrites();
 
     ServerContext &m_context;
     int m_index;
@@ -58,6 +65,12 @@ private:
     QHash<quint64, Connection *> m_connections; // owned: deleted with deleteLater when closed
     QTimer m_sweep;
     AddressBuckets m_memberLimiter;
+    // Ids, not pointers: a connection may close and be deleted before the flush comes round.
+    std::vector<quint64> m_unflushed;
+    std::vector<quint64> m_flushing; // kept between flushes for its capacity
+    qint64 m_oldestWriteNs = 0;      // when m_unflushed got its first entry
+    FlushPolicy m_flushPolicy;
+    QTimer m_flushTimer;
 };
 
 } // namespace ic::server

@@ -4,6 +4,8 @@
 #include "core/Worker.h"
 #include "http/HttpRouter.h"
 #include "net/HttpResponse.h"
+#include "net/PlainTransport.h"
+#include "net/TlsTransport.h"
 #include "protocol/ServerFrame.h"
 #include "rooms/RoomHost.h"
 #include "session/SessionCookie.h"
@@ -11,11 +13,8 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
-#include <QSslSocket>
-#include <QTcpSocket>
 #include <QThread>
 #include <atomic>
-#include <sys/socket.h>
 
 Q_LOGGING_CATEGORY(lcConnection, "connection")
 
@@ -77,29 +76,20 @@ Connection::~Connection()
 {
     if (m_counted)
         m_context.metrics().connections.fetch_sub(1, std::memory_order_relaxed);
-    if (m_queued > 0)
-        m_context.metrics().outboundQueuedBytes.fetch_sub(m_queued, std::memory_order_relaxed);
     if (!m_countedAddress.isEmpty())
         m_context.connectionsPerAddress().release(m_countedAddress);
 }
 
 bool Connection::start(qintptr descriptor)
 {
-    if (m_context.tlsEnabled()) {
-        auto *ssl = new QSslSocket(this);
-        if (!ssl->setSocketDescriptor(descriptor))
-            return false;
-        ssl->setSslConfiguration(m_context.tls());
-        ssl->startServerEncryption();
-        m_socket = ssl;
-    } else {
-        m_socket = new QTcpSocket(this);
-        if (!m_socket->setSocketDescriptor(descriptor))
-            return false;
-        m_directWrites = true;
-    }
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_peer = m_socket->peerAddress();
+    std::atomic<qint64> &queuedGauge = m_context.metrics().outboundQueuedBytes;
+    if (m_context.tlsEnabled())
+        m_transport = new TlsTransport(*this, queuedGauge, m_context.tls(), this);
+    else
+        m_transport = new PlainTransport(*this, queuedGauge, this);
+    if (!m_transport->adopt(descriptor))
+        return false;
+    m_peer = m_transport->peerAddress();
     m_address = m_context.settings().trustedProxies.clientAddress(m_peer, {}, {});
     if (!m_context.settings().trustedProxies.isTrusted(m_peer)) {
         // Counted from the first byte: connections that never upgrade (slow-loris) hold sockets
@@ -110,9 +100,6 @@ bool Connection::start(qintptr descriptor)
         else
             m_refused = true;
     }
-    connect(m_socket, &QIODevice::readyRead, this, &Connection::onReadyRead);
-    connect(m_socket, &QIODevice::bytesWritten, this, &Connection::onBytesWritten);
-    connect(m_socket, &QAbstractSocket::disconnected, this, &Connection::onDisconnected);
     m_lastHeardMs = m_requestStartMs = QDateTime::currentMSecsSinceEpoch();
     return true;
 }
@@ -120,57 +107,41 @@ bool Connection::start(qintptr descriptor)
 void Connection::attached(Worker *worker)
 {
     m_worker = worker;
-    // Bytes may have arrived while the socket was between threads.
-    if (m_socket->bytesAvailable() > 0)
-        onReadyRead();
-    if (m_socket->state() != QAbstractSocket::ConnectedState && m_mode != Mode::Closed)
-        onDisconnected();
+    m_transport->resume();
 }
 
-void Connection::onReadyRead()
+void Connection::transportReceived(QByteArrayView data)
 {
-    if (m_mode == Mode::Closed)
-        return;
-    const QByteArray data = m_socket->readAll();
-    if (data.isEmpty() || m_lingering)
+    if (m_mode == Mode::Closed || data.isEmpty() || m_lingering)
         return;
     m_lastHeardMs = QDateTime::currentMSecsSinceEpoch();
     m_pingSent = false;
     if (m_mode == Mode::Http)
-        readHttp(data);
+        readHttp(data.toByteArray());
     else
         readWebSocket(data);
 }
 
-void Connection::onBytesWritten(qint64 bytes)
+void Connection::transportClosed()
 {
-    const qint64 settled = std::min(bytes, m_queued);
-    m_queued -= settled;
-    m_context.metrics().outboundQueuedBytes.fetch_sub(settled, std::memory_order_relaxed);
+    onDisconnected();
 }
 
 void Connection::write(const QByteArray &bytes)
 {
     if (m_mode == Mode::Closed)
         return;
-    qsizetype sent = 0;
-    // Straight to the kernel while Qt holds nothing for this socket: a broadcast then costs one
-    // send() per member, instead of Qt switching a write notifier on, waiting for the next loop
-    // iteration and switching it off again (the largest cost in tests/load/PROFILE.md). Whatever
-    // the kernel does not take goes through QTcpSocket as before, so the order is kept.
-    if (m_directWrites && m_socket->bytesToWrite() == 0) {
-        const ssize_t written = ::send(int(m_socket->socketDescriptor()), bytes.constData(),
-                                       size_t(bytes.size()), MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (written > 0)
-            sent = written;
-        // On an error Qt's own write below meets it too and reports it the usual way.
-    }
-    if (sent == bytes.size())
-        return;
-    const qsizetype rest = bytes.size() - sent;
-    m_socket->write(sent == 0 ? bytes : bytes.sliced(sent));
-    m_queued += rest;
-    m_context.metrics().outboundQueuedBytes.fetch_add(rest, std::memory_order_relaxed);
+    // Plain TCP collects what one loop iteration writes and flushes it once (Worker::flushWrites):
+    // a socket that gets several frames in one iteration (broadcasts of busy rooms, a join's
+    // replies) costs one system call instead of one per frame, and that call is most of the
+    // cost of a delivery.
+    if (m_transport->write(bytes))
+        m_worker->scheduleFlush(m_id);
+}
+
+void Connection::disconnectGracefully()
+{
+    m_transport->close();
 }
 
 void Connection::onDisconnected()
@@ -202,7 +173,7 @@ void Connection::tick(qint64 nowMs)
         return;
     case Mode::Closing:
         if (nowMs - m_closingSinceMs > closingGraceMs)
-            m_socket->abort();
+            m_transport->abort();
         return;
     case Mode::Http: {
         // A request must arrive complete within the handshake timeout (slow senders included);
@@ -213,7 +184,7 @@ void Connection::tick(qint64 nowMs)
         if (!m_busy && nowMs - m_requestStartMs > limitMs) {
             m_mode = Mode::Closing;
             m_closingSinceMs = nowMs;
-            m_socket->disconnectFromHost();
+            disconnectGracefully();
         }
         return;
     }
@@ -244,7 +215,7 @@ void Connection::shutdown()
     if (m_mode == Mode::WebSocket)
         closeWebSocket(ws::CloseGoingAway);
     else if (m_mode == Mode::Http && !m_busy)
-        m_socket->disconnectFromHost();
+        disconnectGracefully();
 }
 
 // ---- HTTP ----------------------------------------------------------------------------------
@@ -293,15 +264,10 @@ void Connection::lingeringClose()
     // Closing a socket whose peer is still sending (an oversized request) makes the kernel answer
     // with a reset, which can destroy our error reply before the client reads it. So the reply is
     // sent, the write side shut, and input dropped until the peer closes or the grace time ends.
-    m_socket->flush();
-    const bool tls = qobject_cast<QSslSocket *>(m_socket) != nullptr
-                     && static_cast<QSslSocket *>(m_socket)->isEncrypted();
-    if (tls || m_socket->bytesToWrite() > 0 || m_socket->socketDescriptor() < 0) {
-        m_socket->disconnectFromHost();
-        return;
-    }
-    m_lingering = true;
-    ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+    if (m_transport->shutdownWrite())
+        m_lingering = true;
+    else
+        m_transport->close();
 }
 
 void Connection::handleHttp(HttpRequest request)
@@ -427,7 +393,7 @@ void Connection::readWebSocket(QByteArrayView data)
                     code = ws::CloseProtocolError;
                 closeWebSocket(code);
             } else {
-                m_socket->disconnectFromHost();
+                disconnectGracefully();
             }
             return;
         case ws::Opcode::Text:
@@ -576,7 +542,9 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
                          && m_activeRooms.isEmpty() && owner != m_worker;
     if (migrate) {
         // Hand the connection (socket included) to the room's thread, so its traffic needs no
-        // hops; the command follows it through the target's queue, after attach().
+        // hops; the command follows it through the target's queue, after attach(). What this
+        // thread wrote for it (the upgrade reply) leaves first: its flush list stays behind.
+        m_transport->flush();
         m_worker->detach(this);
         setParent(nullptr);
         moveToThread(owner->thread());
@@ -602,7 +570,7 @@ void Connection::sendFrame(const QByteArray &frame)
 {
     if (m_mode != Mode::WebSocket)
         return;
-    if (m_socket->bytesToWrite() + frame.size() > m_context.settings().outboundLimit) {
+    if (m_transport->queuedBytes() + frame.size() > m_context.settings().outboundLimit) {
         dropSlow();
         return;
     }
@@ -611,9 +579,9 @@ void Connection::sendFrame(const QByteArray &frame)
 
 void Connection::dropSlow()
 {
-    qCInfo(lcConnection) << "dropping a client that cannot keep up, queued" << m_socket->bytesToWrite();
+    qCInfo(lcConnection) << "dropping a client that cannot keep up, queued" << m_transport->queuedBytes();
     m_context.metrics().slowClientsDropped.Increment();
-    m_socket->abort();
+    m_transport->abort();
     onDisconnected();
 }
 
@@ -665,7 +633,7 @@ void Connection::closeWebSocket(quint16 code)
     m_closingSinceMs = QDateTime::currentMSecsSinceEpoch();
     m_pending.clear();
     m_pendingBytes = 0;
-    m_socket->disconnectFromHost();
+    disconnectGracefully();
 }
 
 } // namespace ic::server

@@ -6,6 +6,7 @@
 
 #include "core/Requests.h"
 #include "net/HttpRequest.h"
+#include "net/Transport.h"
 #include "net/WebSocketFrame.h"
 
 #include <QHostAddress>
@@ -14,14 +15,12 @@
 #include <QSet>
 #include <QUuid>
 
-class QTcpSocket;
-
 namespace ic::server {
 
 class ServerContext;
 class Worker;
 
-class Connection : public QObject
+class Connection : public QObject, private TransportClient
 {
     Q_OBJECT
 
@@ -42,12 +41,14 @@ public:
     void tick(qint64 nowMs);
     // Graceful stop: close frame 1001.
     void shutdown();
+    // Hands everything written since the last flush to the kernel (see Worker::flushWrites).
+    void flushOutbox() { m_transport->flush(); }
 
 private:
     enum class Mode { Http, WebSocket, Closing, Closed };
 
-    void onReadyRead();
-    void onBytesWritten(qint64 bytes);
+    void transportReceived(QByteArrayView data) override;
+    void transportClosed() override;
     void onDisconnected();
     void readHttp(const QByteArray &data);
     void readWebSocket(QByteArrayView data);
@@ -65,11 +66,12 @@ private:
     void closeWebSocket(quint16 code);
     void dropSlow();
     void write(const QByteArray &bytes);
+    void disconnectGracefully();
 
     ServerContext &m_context;
     Worker *m_worker;
     quint64 m_id;
-    QTcpSocket *m_socket = nullptr;
+    Transport *m_transport = nullptr; // owned (child)
     Mode m_mode = Mode::Http;
     HttpRequestParser m_http;
     ws::FrameParser m_frames;
@@ -101,9 +103,7 @@ private:
     qint64 m_lastHeardMs = 0;
     qint64 m_closingSinceMs = 0;
     bool m_pingSent = false;
-    bool m_directWrites = false; // plain TCP: small writes go to the kernel at once
     bool m_lingering = false; // error answered, write side shut: input is drained and dropped
-    qint64 m_queued = 0; // bytes written to the socket and not yet sent
 };
 
 } // namespace ic::server

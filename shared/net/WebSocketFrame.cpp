@@ -111,10 +111,10 @@ std::optional<Message> FrameParser::next()
 
 bool FrameParser::parseHeader()
 {
-    const qsizetype available = m_buffer.size() - m_offset;
+    const qsizetype available = m_input.size() - m_offset;
     if (available < 2)
         return false;
-    const auto *bytes = reinterpret_cast<const quint8 *>(m_buffer.constData() + m_offset);
+    const auto *bytes = reinterpret_cast<const quint8 *>(m_input.data() + m_offset);
     qsizetype headerSize = 2;
     qint64 length = bytes[1] & 0x7F;
     if (length == 126)
@@ -149,7 +149,16 @@ bool FrameParser::feed(QByteArrayView data)
 {
     if (m_closeCode)
         return false;
-    m_buffer.append(data.data(), data.size());
+    // Parsed straight from the caller's bytes when nothing is left over from the previous call
+    // (the common case); only an incomplete tail is copied and kept.
+    const bool buffered = !m_buffer.isEmpty();
+    if (buffered) {
+        m_buffer.append(data.data(), data.size());
+        m_input = m_buffer;
+    } else {
+        m_input = data;
+    }
+    m_offset = 0;
     while (true) {
         if (!m_inFrame) {
             if (!parseHeader())
@@ -210,22 +219,23 @@ bool FrameParser::feed(QByteArrayView data)
             m_inMessage = false;
         }
     }
-    // Drop consumed input; keep the buffer small between reads.
-    if (m_offset > 0) {
+    if (buffered)
         m_buffer.remove(0, m_offset);
-        m_offset = 0;
-    }
+    else if (m_offset < m_input.size())
+        m_buffer = m_input.sliced(m_offset).toByteArray();
+    m_input = QByteArrayView();
+    m_offset = 0;
     return true;
 }
 
 void FrameParser::consumePayload()
 {
-    const qint64 available = m_buffer.size() - m_offset;
+    const qint64 available = m_input.size() - m_offset;
     const qint64 take = qMin(available, m_remaining);
     if (take <= 0)
         return;
     const bool control = quint8(m_opcode) & 0x8;
-    const char *source = m_buffer.constData() + m_offset;
+    const char *source = m_input.data() + m_offset;
     if (control || !m_messageOversize) {
         QByteArray &target = control ? m_controlPayload : m_messagePayload;
         const qsizetype start = target.size();

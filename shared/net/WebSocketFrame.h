@@ -71,8 +71,9 @@ private:
 
     Role m_role;
     qsizetype m_maxMessageBytes;
-    QByteArray m_buffer; // unparsed input
-    qsizetype m_offset = 0;
+    QByteArray m_buffer;    // an incomplete tail left from the previous feed()
+    QByteArrayView m_input; // what feed() is parsing: the caller's data or m_buffer
+    qsizetype m_offset = 0; // parsed up to here in m_input
 
     // Current frame
     bool m_inFrame = false;
