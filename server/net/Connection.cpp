@@ -408,6 +408,11 @@ void Connection::readWebSocket(QByteArrayView data)
                 m_pending.enqueue(PendingFrame{QByteArray(), true});
                 break;
             }
+            if (!m_busy && !m_pumping && m_pending.isEmpty()) {
+                // Nothing waits before it (the common case): processed at once, no queue entry.
+                process(message->payload);
+                break;
+            }
             m_pendingBytes += message->payload.size();
             m_pending.enqueue(PendingFrame{std::move(message->payload), false});
             if (m_pendingBytes > m_context.settings().outboundLimit) {
@@ -472,6 +477,10 @@ void Connection::process(const QByteArray &payload)
         m_protocolVersion = init.protocolVersion;
         return;
     }
+    // Every client sends this exact frame every 5 s; it needs no JSON parse to be recognised.
+    static const QByteArray keepAlive = proto::keepAliveFrame();
+    if (payload == keepAlive)
+        return;
     const qint64 receivedNs = proto::nowNanoseconds();
     proto::DecodedClientFrame decoded = proto::decodeClientFrame(payload);
     switch (decoded.error) {
@@ -545,6 +554,7 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
         // hops; the command follows it through the target's queue, after attach(). What this
         // thread wrote for it (the upgrade reply) leaves first: its flush list stays behind.
         m_transport->flush();
+        m_transport->suspend();
         m_worker->detach(this);
         setParent(nullptr);
         moveToThread(owner->thread());

@@ -44,9 +44,12 @@ const char *typeName(int type)
 struct PendingActivation
 {
     int fd;
-    int type;
+    int type; // a QSocketNotifier::Type, or watchedType for a DescriptorWatcher
     quint64 serial;
+    uint32_t events;
 };
+
+constexpr int watchedType = 3;
 
 } // namespace
 
@@ -81,6 +84,7 @@ void EpollEventDispatcher::closingDown()
         m_epollFd = -1;
     }
     m_notifiers.clear();
+    m_watched.clear();
     m_alwaysReady.clear();
     m_timers.clear();
     m_queue.clear();
@@ -93,6 +97,48 @@ bool EpollEventDispatcher::checkThread(const QObject *object, const char *what) 
         return true;
     qWarning("EpollEventDispatcher: %s cannot be used from another thread", what);
     return false;
+}
+
+// ---- direct watches ----
+
+EpollEventDispatcher *EpollEventDispatcher::currentThreads()
+{
+    return qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+}
+
+bool EpollEventDispatcher::watch(int fd, uint32_t events, DescriptorWatcher *watcher)
+{
+    Q_ASSERT(thread() == QThread::currentThread());
+    if (m_epollFd < 0 || fd < 0 || !watcher || m_notifiers.contains(fd))
+        return false;
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = fd;
+    int result = epoll_ctl(m_epollFd, EPOLL_CTL_ADD, fd, &event);
+    if (result < 0 && errno == EEXIST) // a number reused behind our back: take it over
+        result = epoll_ctl(m_epollFd, EPOLL_CTL_MOD, fd, &event);
+    if (result < 0)
+        return false;
+    m_watched.insert(fd, Watched{watcher, events, ++m_serial});
+    return true;
+}
+
+void EpollEventDispatcher::changeWatch(int fd, uint32_t events)
+{
+    const auto it = m_watched.find(fd);
+    if (it == m_watched.end() || it->events == events)
+        return;
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = fd;
+    if (epoll_ctl(m_epollFd, EPOLL_CTL_MOD, fd, &event) == 0)
+        it->events = events;
+}
+
+void EpollEventDispatcher::unwatch(int fd)
+{
+    if (m_watched.remove(fd) && m_epollFd >= 0)
+        epoll_ctl(m_epollFd, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 // ---- socket notifiers ----
@@ -110,6 +156,7 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     if (!checkThread(notifier, "socket notifiers"))
         return;
     const int fd = int(socket);
+    m_watched.remove(fd); // a stale direct watch of a number since reused: the notifier wins
     Notifiers &entry = m_notifiers[fd];
     QSocketNotifier *&slot = entry.byType[type];
     const bool replaced = slot && slot != notifier;
@@ -200,12 +247,16 @@ int EpollEventDispatcher::activateSocketNotifiers(const epoll_event *ready, int 
     // looked up again right before its event and skipped if its registration is gone.
     QVarLengthArray<PendingActivation, 64> pending;
     const auto collect = [&](int fd, uint32_t events) {
+        if (const auto watched = m_watched.constFind(fd); watched != m_watched.cend()) {
+            pending.append({fd, watchedType, watched->serial, events});
+            return;
+        }
         const auto it = m_notifiers.constFind(fd);
         if (it == m_notifiers.cend())
             return;
         for (int type = 0; type < 3; ++type) {
             if (it->byType[type] && (events & activatedBy[type]))
-                pending.append({fd, type, it->serial[type]});
+                pending.append({fd, type, it->serial[type], events});
         }
     };
     for (int i = 0; i < count; ++i) {
@@ -217,6 +268,14 @@ int EpollEventDispatcher::activateSocketNotifiers(const epoll_event *ready, int 
 
     int activated = 0;
     for (const PendingActivation &activation : std::as_const(pending)) {
+        if (activation.type == watchedType) {
+            const auto watched = m_watched.constFind(activation.fd);
+            if (watched == m_watched.cend() || watched->serial != activation.serial)
+                continue;
+            watched->watcher->descriptorReady(activation.events);
+            ++activated;
+            continue;
+        }
         const auto it = m_notifiers.constFind(activation.fd);
         if (it == m_notifiers.cend() || it->serial[activation.type] != activation.serial)
             continue;

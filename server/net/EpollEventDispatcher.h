@@ -24,6 +24,18 @@ struct epoll_event;
 
 namespace ic::server {
 
+// A descriptor watched without a QSocketNotifier: told straight from the wake-up, with the epoll
+// event mask, skipping Qt's event delivery (a QEvent, a signal, a slot) per ready socket. Used by
+// PlainTransport, whose sockets are most of a worker's wake-ups.
+class DescriptorWatcher
+{
+public:
+    virtual void descriptorReady(uint32_t events) = 0;
+
+protected:
+    ~DescriptorWatcher() = default;
+};
+
 class EpollEventDispatcher : public QAbstractEventDispatcher
 {
     Q_OBJECT
@@ -49,6 +61,15 @@ public:
     void interrupt() override;
 
     void closingDown() override;
+
+    // The calling thread's dispatcher when it is one of these, else nullptr.
+    static EpollEventDispatcher *currentThreads();
+    // Direct watches (see DescriptorWatcher), level-triggered like notifiers; `events` is an
+    // epoll mask (EPOLLIN, EPOLLOUT). A descriptor is watched either this way or by notifiers,
+    // never both. The watcher must unwatch before it goes or closes the descriptor.
+    bool watch(int fd, uint32_t events, DescriptorWatcher *watcher);
+    void changeWatch(int fd, uint32_t events);
+    void unwatch(int fd);
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -97,6 +118,14 @@ private:
     std::atomic<bool> m_wakePending{false};
     std::atomic<bool> m_interrupted{false};
     quint64 m_serial = 0;
+
+    struct Watched
+    {
+        DescriptorWatcher *watcher;
+        uint32_t events;
+        quint64 serial; // as for notifiers: a replaced watch is never told the old one's events
+    };
+    QHash<int, Watched> m_watched;
 
     QHash<int, Notifiers> m_notifiers;
     // Descriptors epoll refuses (regular files: EPERM). poll() reports those as always ready,

@@ -1,12 +1,13 @@
 #include "net/PlainTransport.h"
 
-#include <QSocketNotifier>
+#include <QtGlobal>
 
 #include <array>
 #include <cerrno>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -30,6 +31,8 @@ PlainTransport::PlainTransport(TransportClient &client, std::atomic<qint64> &que
 PlainTransport::~PlainTransport()
 {
     setHeld(0);
+    if (m_watcher)
+        m_watcher->unwatch(m_fd);
     if (m_fd >= 0)
         ::close(m_fd);
 }
@@ -44,12 +47,44 @@ bool PlainTransport::adopt(qintptr descriptor)
     const int flags = ::fcntl(m_fd, F_GETFL);
     if (flags < 0 || ::fcntl(m_fd, F_SETFL, flags | O_NONBLOCK) < 0)
         return false;
-    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &PlainTransport::onReadable);
-    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
-    m_writeNotifier->setEnabled(false);
-    connect(m_writeNotifier, &QSocketNotifier::activated, this, &PlainTransport::onWritable);
+    return startWatching();
+}
+
+bool PlainTransport::startWatching()
+{
+    EpollEventDispatcher *dispatcher = EpollEventDispatcher::currentThreads();
+    if (!dispatcher) {
+        qWarning("PlainTransport: the thread has no EpollEventDispatcher; the socket is closed");
+        return false;
+    }
+    if (!dispatcher->watch(m_fd, EPOLLIN | (m_wantWritable ? EPOLLOUT : 0u), this))
+        return false;
+    m_watcher = dispatcher;
     return true;
+}
+
+void PlainTransport::suspend()
+{
+    if (m_watcher)
+        m_watcher->unwatch(m_fd);
+    m_watcher = nullptr;
+}
+
+void PlainTransport::resume()
+{
+    // Level-triggered: bytes that arrived meanwhile wake the new thread by themselves.
+    if (!m_closed && !m_watcher && !startWatching())
+        closeNow();
+}
+
+void PlainTransport::descriptorReady(uint32_t events)
+{
+    // Held bytes first, then input: a hang-up or an error also ends up in recv(), which
+    // reports it and closes.
+    if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && !m_held.isEmpty())
+        sendHeld();
+    if (!m_closed && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+        onReadable();
 }
 
 QHostAddress PlainTransport::peerAddress() const
@@ -68,7 +103,8 @@ QHostAddress PlainTransport::peerAddress() const
 void PlainTransport::onReadable()
 {
     // Level-triggered: one read per wake-up is enough; a second only when the first filled the
-    // buffer. The client may close us from inside transportReceived, hence the m_closed checks.
+    // buffer, and at most four, so one fast sender cannot hold the thread. The client may close
+    // us from inside transportReceived, hence the m_closed checks.
     for (int round = 0; round < 4 && !m_closed; ++round) {
         const ssize_t count = ::recv(m_fd, readBuffer.data(), readBuffer.size(), 0);
         if (count > 0) {
@@ -144,13 +180,11 @@ void PlainTransport::flush()
         m_outbox.squeeze(); // back to the inline storage: idle connections stay small
     m_outboxBytes = 0;
     setHeld(m_held.size() - m_heldOffset);
-    if (!m_held.isEmpty() && !m_closed)
-        m_writeNotifier->setEnabled(true);
-}
-
-void PlainTransport::onWritable()
-{
-    sendHeld();
+    if (!m_held.isEmpty() && !m_closed && !m_wantWritable) {
+        m_wantWritable = true;
+        if (m_watcher)
+            m_watcher->changeWatch(m_fd, EPOLLIN | EPOLLOUT);
+    }
 }
 
 void PlainTransport::sendHeld()
@@ -177,7 +211,9 @@ void PlainTransport::sendHeld()
     m_held = QByteArray();
     m_heldOffset = 0;
     setHeld(0);
-    m_writeNotifier->setEnabled(false);
+    m_wantWritable = false;
+    if (m_watcher)
+        m_watcher->changeWatch(m_fd, EPOLLIN);
     if (m_closeWhenSent)
         closeNow();
 }
@@ -220,27 +256,14 @@ bool PlainTransport::shutdownWrite()
     return true;
 }
 
-void PlainTransport::resume()
-{
-    // The notifiers follow the object to its new thread and are level-triggered: bytes that
-    // arrived meanwhile wake the new thread by themselves.
-}
-
 void PlainTransport::closeNow()
 {
     if (m_closed)
         return;
     m_closed = true;
-    // Notifiers are switched off before the descriptor closes: a number the kernel may hand to
-    // the next client must not stay registered for this one. Deleted later, as this may run
-    // inside one of their own activations.
-    for (QSocketNotifier *notifier : {m_readNotifier, m_writeNotifier}) {
-        if (notifier) {
-            notifier->setEnabled(false);
-            notifier->deleteLater();
-        }
-    }
-    m_readNotifier = m_writeNotifier = nullptr;
+    // Unwatched before the descriptor closes: a number the kernel may hand to the next client
+    // must not stay registered for this one.
+    suspend();
     ::close(m_fd);
     m_fd = -1;
     m_held = QByteArray();

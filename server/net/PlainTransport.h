@@ -4,16 +4,18 @@
 // frames written in one loop iteration leave together in one sendmsg(). Only what the kernel does
 // not take is copied and held until the socket is writable again. This is the path of every
 // plain connection, so its cost per socket (memory, system calls) is the server's cost per user.
+// The socket is watched directly by the thread's EpollEventDispatcher (no QSocketNotifier), so a
+// PlainTransport only works on the server's worker threads.
 
+#include "net/EpollEventDispatcher.h"
 #include "net/Transport.h"
 
+#include <QPointer>
 #include <QVarLengthArray>
-
-class QSocketNotifier;
 
 namespace ic::server {
 
-class PlainTransport final : public Transport
+class PlainTransport final : public Transport, private DescriptorWatcher
 {
 public:
     PlainTransport(TransportClient &client, std::atomic<qint64> &queuedGauge, QObject *parent);
@@ -27,6 +29,7 @@ public:
     void close() override;
     void abort() override;
     bool shutdownWrite() override;
+    void suspend() override;
     void resume() override;
 
     // Past either bound an outbox goes to the kernel at once rather than at the flush.
@@ -34,15 +37,16 @@ public:
     static constexpr qsizetype outboxFlushFrames = 64; // also the iovec array on the stack
 
 private:
+    void descriptorReady(uint32_t events) override;
+    bool startWatching();
     void onReadable();
-    void onWritable();
     void sendHeld();
     void closeNow();
     void setHeld(qsizetype bytes);
 
     int m_fd = -1;
-    QSocketNotifier *m_readNotifier = nullptr;  // owned (child)
-    QSocketNotifier *m_writeNotifier = nullptr; // owned (child); enabled only while bytes are held
+    QPointer<EpollEventDispatcher> m_watcher; // watching m_fd; null while between threads
+    bool m_wantWritable = false;              // EPOLLOUT only while bytes are held
     // Written since the last flush. Shared bytes: a broadcast's frame is not copied per member.
     QVarLengthArray<QByteArray, 4> m_outbox;
     qsizetype m_outboxBytes = 0;

@@ -24,6 +24,7 @@ public:
     void close() override;
     void abort() override;
     bool shutdownWrite() override { return false; }
+    void suspend() override {} // QSslSocket's notifiers follow it to the new thread
     void resume() override;
 
 private:

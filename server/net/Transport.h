@@ -48,7 +48,9 @@ public:
     // Half-close for a lingering close: flushes and shuts the write side. False when that is not
     // possible now (bytes still queued, or TLS), and the caller closes instead.
     virtual bool shutdownWrite() = 0;
-    // After a move to another thread: hand over what arrived meanwhile.
+    // Around a move to another thread: stop watching the socket on the old thread; on the new
+    // one watch it again and hand over what arrived meanwhile.
+    virtual void suspend() = 0;
     virtual void resume() = 0;
 
 protected:

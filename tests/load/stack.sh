@@ -24,7 +24,7 @@ wait_listening() {
     return 1
 }
 
-# start_stack BIN_DIR LOG_DIR WORKERS [SERVER_CPU_LIST]
+# start_stack BIN_DIR LOG_DIR WORKERS [SERVER_CPU_LIST]; $SERVER_ARGS adds server flags.
 start_stack() {
     local bin=$1 logs=$2 workers=$3 cpus=${4:-} pin=()
     [ -n "$cpus" ] && pin=(taskset -c "$cpus")
@@ -33,7 +33,7 @@ start_stack() {
     # taskset execs the server, so $! is the server's own pid (needed for /proc figures).
     "${pin[@]}" "$bin/instantchat-server" --port 0 --bind 127.0.0.1 --workers "$workers" \
         --rate-limits off --max-connections 20000 --max-connections-per-address 30000 \
-        --allowed-origins "$ORIGIN" \
+        --allowed-origins "$ORIGIN" ${SERVER_ARGS:-} \
         2> "$logs/server.log" &
     SERVER_PID=$!
     SERVER_PORT=$(wait_listening "$logs/server.log" "$SERVER_PID") || return 1

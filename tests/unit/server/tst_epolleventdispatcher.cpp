@@ -33,6 +33,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -155,6 +156,23 @@ public:
 
 private:
     std::unique_ptr<QThread> m_thread;
+};
+
+// A DescriptorWatcher that counts its calls and hands them to a callback.
+class CountingWatcher final : public DescriptorWatcher
+{
+public:
+    int calls = 0;
+    uint32_t lastEvents = 0;
+    std::function<void()> onReady;
+
+    void descriptorReady(uint32_t events) override
+    {
+        ++calls;
+        lastEvents = events;
+        if (onReady)
+            onReady();
+    }
 };
 
 class LoopThread : public QThread
@@ -521,6 +539,104 @@ private slots:
         dispatcher()->interrupt();
         dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
         QVERIFY(!safetyFired);
+    }
+
+    // ---- socket notifiers ----
+
+    // ---- direct watches ----
+
+    void directWatchIsLevelTriggeredAndFollowsChanges()
+    {
+        SocketPair pair;
+        QVERIFY(pair.isValid());
+        EpollEventDispatcher *epoll = EpollEventDispatcher::currentThreads();
+        QVERIFY(epoll);
+        CountingWatcher watcher;
+        QVERIFY(epoll->watch(pair.fd[0], EPOLLIN, &watcher));
+        pass();
+        QCOMPARE(watcher.calls, 0); // nothing to read
+
+        QVERIFY(pair.send(1, "x"));
+        QVERIFY(waitUntil([&] { return watcher.calls > 0; }));
+        QVERIFY(watcher.lastEvents & EPOLLIN);
+        int calls = watcher.calls;
+        pass();
+        QCOMPARE(watcher.calls, calls + 1); // unread: reported again
+
+        QCOMPARE(pair.drain(0), QByteArray("x"));
+        pass();
+        calls = watcher.calls;
+        runFor(50);
+        QCOMPARE(watcher.calls, calls);
+
+        epoll->changeWatch(pair.fd[0], EPOLLIN | EPOLLOUT); // an empty socket is writable
+        QVERIFY(waitUntil([&] { return watcher.calls > calls; }));
+        QVERIFY(watcher.lastEvents & EPOLLOUT);
+        epoll->changeWatch(pair.fd[0], EPOLLIN);
+        pass();
+        calls = watcher.calls;
+        runFor(50);
+        QCOMPARE(watcher.calls, calls);
+
+        epoll->unwatch(pair.fd[0]);
+        QVERIFY(pair.send(1, "y"));
+        runFor(50);
+        QCOMPARE(watcher.calls, calls);
+    }
+
+    void watcherUnwatchingAnotherReadyDescriptorStopsItsCall()
+    {
+        SocketPair first, second;
+        QVERIFY(first.isValid() && second.isValid());
+        EpollEventDispatcher *epoll = EpollEventDispatcher::currentThreads();
+        CountingWatcher a, b;
+        // Whichever runs first reads its own input and unwatches the other, which is ready in
+        // the same pass: that one must not be told any more.
+        a.onReady = [&] {
+            first.drain(0);
+            epoll->unwatch(second.fd[0]);
+        };
+        b.onReady = [&] {
+            second.drain(0);
+            epoll->unwatch(first.fd[0]);
+        };
+        QVERIFY(epoll->watch(first.fd[0], EPOLLIN, &a));
+        QVERIFY(epoll->watch(second.fd[0], EPOLLIN, &b));
+        QVERIFY(first.send(1, "x"));
+        QVERIFY(second.send(1, "x"));
+        QVERIFY(waitUntil([&] { return a.calls + b.calls > 0; }));
+        runFor(50);
+        QCOMPARE(a.calls + b.calls, 1);
+        epoll->unwatch(first.fd[0]);
+        epoll->unwatch(second.fd[0]);
+    }
+
+    void hangUpReachesTheWatcher()
+    {
+        SocketPair pair;
+        EpollEventDispatcher *epoll = EpollEventDispatcher::currentThreads();
+        CountingWatcher watcher;
+        QVERIFY(epoll->watch(pair.fd[0], EPOLLIN, &watcher));
+        pair.closeEnd(1);
+        QVERIFY(waitUntil([&] { return watcher.calls > 0; }));
+        QVERIFY(watcher.lastEvents & (EPOLLHUP | EPOLLRDHUP | EPOLLIN));
+        char byte;
+        QCOMPARE(::read(pair.fd[0], &byte, 1), ssize_t(0)); // what the watcher would read: EOF
+        epoll->unwatch(pair.fd[0]);
+    }
+
+    void descriptorHeldByNotifiersCannotBeWatched()
+    {
+        SocketPair pair;
+        EpollEventDispatcher *epoll = EpollEventDispatcher::currentThreads();
+        CountingWatcher watcher;
+        QSocketNotifier notifier(pair.fd[0], QSocketNotifier::Read);
+        QVERIFY(!epoll->watch(pair.fd[0], EPOLLIN, &watcher));
+        int activations = 0;
+        connect(&notifier, &QSocketNotifier::activated, this, [&] { ++activations; });
+        QVERIFY(pair.send(1, "x"));
+        QVERIFY(waitUntil([&] { return activations > 0; })); // the notifier still works
+        QCOMPARE(watcher.calls, 0);
     }
 
     // ---- socket notifiers ----
