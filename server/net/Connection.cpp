@@ -551,18 +551,11 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
                          && m_activeRooms.isEmpty() && owner != m_worker;
     if (migrate) {
         // Hand the connection (socket included) to the room's thread, so its traffic needs no
-        // hops; the command follows it through the target's queue, after attach(). What this
-        // thread wrote for it (the upgrade reply) leaves first: its flush list stays behind.
-        m_transport->flush();
-        m_transport->suspend();
-        m_worker->detach(this);
-        setParent(nullptr);
-        moveToThread(owner->thread());
-        m_worker = owner;
-        request.home = owner;
-        QMetaObject::invokeMethod(owner, [owner, self = this, request = std::move(request)]() mutable {
-            owner->attach(self);
-            owner->rooms().execute(std::move(request));
+        // hops. Not from here: this thread may still be inside the read that carried the join,
+        // with more frames to queue behind it (m_busy), and once moved only the new thread may
+        // touch the connection. So the move comes after the current event.
+        QMetaObject::invokeMethod(this, [this, owner, request = std::move(request)]() mutable {
+            moveTo(owner, std::move(request));
         }, Qt::QueuedConnection);
         return;
     }
@@ -572,6 +565,27 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
         return;
     }
     QMetaObject::invokeMethod(owner, [owner, request = std::move(request)]() mutable {
+        owner->rooms().execute(std::move(request));
+    }, Qt::QueuedConnection);
+}
+
+void Connection::moveTo(Worker *owner, CommandRequest request)
+{
+    if (m_mode == Mode::Closed)
+        return; // closed meanwhile: its leave for the joined room is already on its way
+    // What this thread wrote for it (the upgrade reply) leaves first: its flush list stays
+    // behind; and the socket is watched by the new thread only.
+    m_transport->flush();
+    m_transport->suspend();
+    m_worker->detach(this);
+    setParent(nullptr);
+    moveToThread(owner->thread());
+    m_worker = owner;
+    request.home = owner;
+    // The command follows the connection through the target's queue, after attach(). No member
+    // is touched from here on: the connection belongs to the other thread now.
+    QMetaObject::invokeMethod(owner, [owner, self = this, request = std::move(request)]() mutable {
+        owner->attach(self);
         owner->rooms().execute(std::move(request));
     }, Qt::QueuedConnection);
 }

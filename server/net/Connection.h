@@ -61,6 +61,7 @@ private:
     void pump();
     void process(const QByteArray &payload);
     void dispatchCommand(proto::ClientFrame frame, qint64 receivedNs);
+    void moveTo(Worker *owner, CommandRequest request);
     void sendJson(const QByteArray &json);
     void sendError(proto::ErrorCode code, const std::optional<QString> &requestId);
     void closeWebSocket(quint16 code);

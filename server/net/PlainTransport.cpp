@@ -109,7 +109,9 @@ void PlainTransport::onReadable()
         const ssize_t count = ::recv(m_fd, readBuffer.data(), readBuffer.size(), 0);
         if (count > 0) {
             m_client.transportReceived(QByteArrayView(readBuffer.data(), count));
-            if (size_t(count) < readBuffer.size())
+            // Suspended meanwhile: the connection is moving to its room's thread (a join), and
+            // from now on only that thread may touch it; it reads the rest (level-triggered).
+            if (!m_watcher || size_t(count) < readBuffer.size())
                 return;
         } else if (count == 0) {
             closeNow();
