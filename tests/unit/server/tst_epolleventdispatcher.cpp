@@ -931,8 +931,9 @@ private slots:
         std::vector<int> hits(count, 0);
         for (int i = 0; i < count; ++i) {
             pairs.push_back(std::make_unique<SocketPair>());
+            // A failure, not a skip: a test that did not run must not count as passed.
             if (!pairs.back()->isValid())
-                QSKIP("not enough descriptors for 2,001 socket pairs");
+                QFAIL("not enough descriptors for 2,001 socket pairs (raise ulimit -n)");
             notifiers.push_back(
                 std::make_unique<QSocketNotifier>(pairs.back()->fd[0], QSocketNotifier::Read));
             connect(notifiers.back().get(), &QSocketNotifier::activated, this,
