@@ -92,10 +92,15 @@ bool ServerApp::start()
 
 void ServerApp::sampleLoad()
 {
-    static sys::CpuSampler sampler;
-    sampler.sample();
-    m_context.processCpu = sampler.processPercent();
-    m_context.hostCpu = sampler.hostPercent();
+    m_cpuSampler.sample();
+    // The balancer places rooms and applies its load ceiling by this figure; a one-second sample
+    // would let a single busy second (a burst of joins, the start-up) steer rooms away.
+    const double elapsed = m_sinceLastSample.isValid() ? double(m_sinceLastSample.restart()) / 1000.0 : 0.0;
+    if (!m_sinceLastSample.isValid())
+        m_sinceLastSample.start();
+    m_placementCpu.add(m_cpuSampler.processPercent(), elapsed);
+    m_context.processCpu = m_placementCpu.value();
+    m_context.hostCpu = m_cpuSampler.hostPercent();
     m_context.hostMemory = sys::hostMemoryUsedPercent();
 }
 

@@ -2,6 +2,10 @@
 // Wires the server together on the main thread: worker threads, listener, load sampling,
 // registration, and the graceful stop.
 
+#include "system/ExponentialAverage.h"
+#include "system/ProcessStats.h"
+
+#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <QTimer>
@@ -39,6 +43,10 @@ private:
     QList<QThread *> m_threads;
     QList<Worker *> m_workers;
     QTimer m_loadTimer;
+    sys::CpuSampler m_cpuSampler;
+    // The CPU reported for placement is averaged over about ten seconds (see sampleLoad).
+    sys::ExponentialAverage m_placementCpu{10.0};
+    QElapsedTimer m_sinceLastSample;
     QTimer m_stopPoll;
     bool m_stopping = false;
     bool m_deregistered = false;

@@ -8,8 +8,8 @@ namespace ic::balancer {
 double placementScore(const PlacementCandidate &c)
 {
     const double connectionShare = c.maxConnections > 0 ? double(c.connections) / c.maxConnections : 0.0;
-    const double cpu = std::clamp(c.cpuPercent, 0.0, 100.0);
-    return connectionShare + 0.05 * std::floor(cpu / 5.0) + c.rooms / 1000.0;
+    const double cpuAboveIdle = std::clamp(c.cpuPercent, 0.0, 100.0) - kIdleCpuPercent;
+    return connectionShare + 0.05 * std::floor(std::max(cpuAboveIdle, 0.0) / 5.0) + c.rooms / 1000.0;
 }
 
 bool aboveCeiling(const PlacementCandidate &c, double loadCeiling)

@@ -3,10 +3,13 @@
 // functions, so the rule is unit-tested and documented in one place:
 //
 //   score = connections / maxConnections          (0 when maxConnections is unknown)
-//         + 0.05 * floor(cpu% / 5)                (the server process's CPU from its heartbeats,
-//                                                  in 5 % steps so idle noise is ignored; 0 for
-//                                                  servers without heartbeats: /hw reports the
-//                                                  host's CPU, which other programs share)
+//         + 0.05 * floor(max(cpu% - 20, 0) / 5)   (the server process's CPU from its heartbeats,
+//                                                  a ten-second average; up to 20 % counts as
+//                                                  idle - timers, probes, heartbeats - so it
+//                                                  does not outweigh rooms; above that in 5 %
+//                                                  steps. 0 for servers without heartbeats: /hw
+//                                                  reports the host's CPU, which other programs
+//                                                  share)
 //         + rooms / 1000                          (rooms held, counting placements not yet
 //                                                  reported, so a burst of new rooms spreads)
 //
@@ -17,6 +20,9 @@
 #include <QString>
 
 namespace ic::balancer {
+
+// CPU up to this share of a core is what an idle server spends; it does not count as load.
+inline constexpr double kIdleCpuPercent = 20.0;
 
 struct PlacementCandidate
 {

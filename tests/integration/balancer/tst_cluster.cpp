@@ -172,6 +172,14 @@ private slots:
             }
             return false;
         }, 8000));
+        // What the balancer saw, so a failure shows why it chose as it did.
+        for (const QJsonValue &server : adminServers()) {
+            const QJsonObject s = server.toObject();
+            const QJsonObject load = s.value(QLatin1StringView("load")).toObject();
+            qInfo("%s: rooms %d, connections %d, cpu %.1f %%", qPrintable(s.value(QLatin1StringView("address")).toString()),
+                  load.value(QLatin1StringView("rooms")).toInt(), load.value(QLatin1StringView("connections")).toInt(),
+                  load.value(QLatin1StringView("cpu")).toDouble());
+        }
         QMap<quint16, int> placed;
         for (int i = 0; i < 12; ++i)
             ++placed[pickedPort(pick(*m_balancer, QStringLiteral("spread-%1").arg(i)))];

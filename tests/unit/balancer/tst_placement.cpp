@@ -12,8 +12,8 @@ class TestPlacement : public QObject
 private slots:
     void scoreFormula()
     {
-        PlacementCandidate c{QStringLiteral("a"), 5000, 20000, 12.0, 30, true};
-        // 0.25 connections + 0.05 * floor(12/5)=0.10 + 30/1000
+        PlacementCandidate c{QStringLiteral("a"), 5000, 20000, 32.0, 30, true};
+        // 0.25 connections + 0.05 * floor((32-20)/5)=0.10 + 30/1000
         QCOMPARE(placementScore(c), 0.25 + 0.10 + 0.03);
         c.maxConnections = 0; // unknown capacity: connections do not count
         QCOMPARE(placementScore(c), 0.10 + 0.03);
@@ -21,10 +21,17 @@ private slots:
 
     void cpuNoiseIsIgnored()
     {
-        // 4.9 % CPU is idle noise; one more room outweighs it.
-        const PlacementCandidate busyCpu{QStringLiteral("a"), 0, 100, 4.9, 0, true};
+        // Up to 20 % CPU (and 4.9 % above that) is what idle servers spend on timers, probes and
+        // heartbeats; one more room outweighs it.
+        const PlacementCandidate busyCpu{QStringLiteral("a"), 0, 100, 24.9, 0, true};
         const PlacementCandidate oneRoom{QStringLiteral("b"), 0, 100, 0.0, 1, true};
         QCOMPARE(chooseServer({oneRoom, busyCpu}, 0.9), QStringLiteral("a"));
+        // Real load does count: 25 % is one step, worth 50 rooms.
+        const PlacementCandidate working{QStringLiteral("a"), 0, 100, 25.0, 0, true};
+        const PlacementCandidate manyRooms{QStringLiteral("b"), 0, 100, 0.0, 49, true};
+        QCOMPARE(chooseServer({working, manyRooms}, 0.9), QStringLiteral("b"));
+        const PlacementCandidate moreRooms{QStringLiteral("b"), 0, 100, 0.0, 51, true};
+        QCOMPARE(chooseServer({working, moreRooms}, 0.9), QStringLiteral("a"));
     }
 
     void leastLoadedWins()
@@ -32,7 +39,7 @@ private slots:
         const QList<PlacementCandidate> list{
             {QStringLiteral("a"), 100, 1000, 0, 0, true},  // 0.10
             {QStringLiteral("b"), 10, 1000, 0, 20, true},  // 0.01 + 0.02
-            {QStringLiteral("c"), 0, 1000, 20, 0, true},   // 0.20
+            {QStringLiteral("c"), 0, 1000, 40, 0, true},   // 0.20
         };
         QCOMPARE(chooseServer(list, 0.9), QStringLiteral("b"));
     }
