@@ -77,28 +77,10 @@ void declareServerSettings(config::Configuration &c)
             QStringLiteral("PEM private key for --tls-cert."), QString()});
 }
 
-namespace {
-
-bool readInt(const config::Configuration &c, const char *name, qint64 min, qint64 max, qint64 &out,
-             QString *error)
-{
-    bool ok = false;
-    const qint64 value = c.value(QLatin1StringView(name)).trimmed().toLongLong(&ok);
-    if (!ok || value < min || value > max) {
-        *error = QStringLiteral("--%1 must be a whole number from %2 to %3")
-                     .arg(QLatin1StringView(name)).arg(min).arg(max);
-        return false;
-    }
-    out = value;
-    return true;
-}
-
-} // namespace
-
 bool readServerSettings(const config::Configuration &c, ServerSettings &s, QString *error)
 {
     qint64 v = 0;
-    if (!readInt(c, "port", 0, 65535, v, error))
+    if (!c.integerValue(QStringLiteral("port"), 0, 65535, &v, error))
         return false;
     s.port = quint16(v);
     s.bind = c.value(QStringLiteral("bind")).trimmed();
@@ -107,7 +89,7 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
         return false;
     }
     s.allowedOrigins = c.listValue(QStringLiteral("allowed-origins"));
-    if (!readInt(c, "workers", 0, 256, v, error))
+    if (!c.integerValue(QStringLiteral("workers"), 0, 256, &v, error))
         return false;
     s.workers = v > 0 ? int(v) : std::max(1, QThread::idealThreadCount());
     s.serverId = c.value(QStringLiteral("server-id")).trimmed();
@@ -119,57 +101,52 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
                               QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN"), error);
     if (!error->isEmpty())
         return false;
-    const QString rate = c.value(QStringLiteral("rate-limits")).trimmed().toLower();
-    if (rate != u"on" && rate != u"off" && rate != u"true" && rate != u"false" && rate != u"1"
-        && rate != u"0" && rate != u"yes" && rate != u"no") {
-        *error = QStringLiteral("--rate-limits must be on or off");
+    if (!c.switchValue(QStringLiteral("rate-limits"), &s.rateLimits, error))
         return false;
-    }
-    s.rateLimits = c.boolValue(QStringLiteral("rate-limits"));
-    if (!readInt(c, "idle-timeout", 1, 86400, v, error))
+    if (!c.integerValue(QStringLiteral("idle-timeout"), 1, 86400, &v, error))
         return false;
     s.idleTimeoutSeconds = int(v);
-    if (!readInt(c, "room-lifetime", 1, 365LL * 86400, v, error))
+    if (!c.integerValue(QStringLiteral("room-lifetime"), 1, 365LL * 86400, &v, error))
         return false;
     s.roomLifetimeSeconds = v;
-    if (!readInt(c, "max-messages", 1, 1000000, v, error))
+    if (!c.integerValue(QStringLiteral("max-messages"), 1, 1000000, &v, error))
         return false;
     s.room.limits.messagesKept = int(v);
-    if (!readInt(c, "max-users", 1, 1000000, v, error))
+    if (!c.integerValue(QStringLiteral("max-users"), 1, 1000000, &v, error))
         return false;
     s.room.limits.activeUsersMax = int(v);
-    if (!readInt(c, "max-connections", 1, 10000000, v, error))
+    if (!c.integerValue(QStringLiteral("max-connections"), 1, 10000000, &v, error))
         return false;
     s.maxConnections = int(v);
-    if (!readInt(c, "max-connections-per-address", 1, 10000000, v, error))
+    if (!c.integerValue(QStringLiteral("max-connections-per-address"), 1, 10000000, &v, error))
         return false;
     s.maxConnectionsPerAddress = int(v);
-    if (!readInt(c, "handshake-timeout", 1, 3600, v, error))
+    if (!c.integerValue(QStringLiteral("handshake-timeout"), 1, 3600, &v, error))
         return false;
     s.handshakeTimeoutSeconds = int(v);
-    if (!readInt(c, "write-hold-ms", 0, 1000, v, error))
+    if (!c.integerValue(QStringLiteral("write-hold-ms"), 0, 1000, &v, error))
         return false;
     s.writeHoldMs = int(v);
-    if (!readInt(c, "max-rooms", 1, 100000000, v, error))
+    if (!c.integerValue(QStringLiteral("max-rooms"), 1, 100000000, &v, error))
         return false;
     s.maxRooms = int(v);
-    if (!readInt(c, "renames-per-minute", 1, 1000000, v, error))
+    if (!c.integerValue(QStringLiteral("renames-per-minute"), 1, 1000000, &v, error))
         return false;
     s.room.renamesPerMinute = double(v);
-    if (!readInt(c, "description-changes-per-minute", 1, 1000000, v, error))
+    if (!c.integerValue(QStringLiteral("description-changes-per-minute"), 1, 1000000, &v, error))
         return false;
     s.room.descriptionChangesPerMinute = double(v);
-    if (!readInt(c, "votes-per-minute", 1, 1000000, v, error))
+    if (!c.integerValue(QStringLiteral("votes-per-minute"), 1, 1000000, &v, error))
         return false;
     s.room.votesPerMinute = double(v);
     s.trustedProxiesList = c.value(QStringLiteral("trusted-proxies")).trimmed();
     if (!s.trustedProxies.parse(s.trustedProxiesList, error))
         return false;
-    if (!readInt(c, "outbound-limit", 1024, 1LL << 32, v, error))
+    if (!c.integerValue(QStringLiteral("outbound-limit"), 1024, 1LL << 32, &v, error))
         return false;
     s.outboundLimit = v;
     s.room.limits.outboundQueueMaxBytes = v;
-    if (!readInt(c, "shutdown-timeout", 1, 3600, v, error))
+    if (!c.integerValue(QStringLiteral("shutdown-timeout"), 1, 3600, &v, error))
         return false;
     s.shutdownTimeoutSeconds = int(v);
     s.logLevel = c.value(QStringLiteral("log-level")).trimmed();

@@ -46,12 +46,9 @@ void declareSettings(ic::config::Configuration &c)
 bool loadSettings(const ic::config::Configuration &c, const QString &executableDir,
                   BalancerSettings *s, QString *error)
 {
-    bool ok = false;
-    const int port = c.value(QStringLiteral("port")).toInt(&ok);
-    if (!ok || port < 0 || port > 65535) {
-        *error = QStringLiteral("--port must be a number from 0 to 65535");
+    qint64 port = 0;
+    if (!c.integerValue(QStringLiteral("port"), 0, 65535, &port, error))
         return false;
-    }
     s->port = quint16(port);
     s->bind = c.value(QStringLiteral("bind")).trimmed();
     const QString publicUrl = c.value(QStringLiteral("public-url")).trimmed();
@@ -77,7 +74,8 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
                          : QStringLiteral(INSTANTCHAT_SOURCE_WEB_ROOT);
     }
     s->jquery = c.value(QStringLiteral("jquery")).trimmed();
-    s->gatewayRoutes = c.boolValue(QStringLiteral("gateway-routes"));
+    if (!c.switchValue(QStringLiteral("gateway-routes"), &s->gatewayRoutes, error))
+        return false;
     QString secretError;
     s->clusterToken = c.secret(QStringLiteral("cluster-token-file"), QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN"), &secretError);
     if (!secretError.isEmpty()) {
@@ -89,17 +87,17 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
         *error = secretError;
         return false;
     }
-    s->heartbeatIntervalSeconds = c.intValue(QStringLiteral("heartbeat-interval"));
-    if (s->heartbeatIntervalSeconds < 1 || s->heartbeatIntervalSeconds > 60) {
-        *error = QStringLiteral("--heartbeat-interval must be 1 to 60 seconds");
+    qint64 v = 0;
+    if (!c.integerValue(QStringLiteral("heartbeat-interval"), 1, 60, &v, error))
         return false;
-    }
+    s->heartbeatIntervalSeconds = int(v);
     s->loadCeiling = c.doubleValue(QStringLiteral("load-ceiling"));
     if (!(s->loadCeiling > 0.0 && s->loadCeiling <= 1.0)) {
         *error = QStringLiteral("--load-ceiling must be a fraction above 0 and at most 1");
         return false;
     }
-    s->rateLimits = c.boolValue(QStringLiteral("rate-limits"));
+    if (!c.switchValue(QStringLiteral("rate-limits"), &s->rateLimits, error))
+        return false;
     if (!s->trustedProxies.parse(c.value(QStringLiteral("trusted-proxies")), error))
         return false;
     s->logLevel = c.value(QStringLiteral("log-level"));
@@ -109,18 +107,21 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
         *error = QStringLiteral("--tls-cert and --tls-key must be given together");
         return false;
     }
-    s->drawingMemoryBytes = c.value(QStringLiteral("drawing-memory")).toLongLong();
-    s->drawingMaxBytes = c.value(QStringLiteral("drawing-max-bytes")).toLongLong();
-    s->drawingMaxDimension = c.intValue(QStringLiteral("drawing-max-dimension"));
-    s->drawingLifetimeSeconds = c.value(QStringLiteral("drawing-lifetime")).toLongLong();
-    s->maxBodyBytes = c.value(QStringLiteral("max-body")).toLongLong();
-    s->probeIntervalMs = c.intValue(QStringLiteral("probe-interval"));
-    s->warmUpSeconds = c.intValue(QStringLiteral("warm-up"));
-    if (s->drawingMemoryBytes <= 0 || s->drawingMaxBytes <= 0 || s->drawingMaxDimension <= 0
-        || s->drawingLifetimeSeconds <= 0 || s->maxBodyBytes <= 0 || s->probeIntervalMs < 100) {
-        *error = QStringLiteral("drawing limits, --max-body and --probe-interval must be positive numbers");
+    if (!c.integerValue(QStringLiteral("drawing-memory"), 1, 1LL << 40, &s->drawingMemoryBytes, error)
+        || !c.integerValue(QStringLiteral("drawing-max-bytes"), 1, 1LL << 32, &s->drawingMaxBytes, error)
+        || !c.integerValue(QStringLiteral("drawing-lifetime"), 1, 365LL * 86400, &s->drawingLifetimeSeconds, error)
+        || !c.integerValue(QStringLiteral("max-body"), 1, 1LL << 32, &s->maxBodyBytes, error))
         return false;
-    }
+    if (!c.integerValue(QStringLiteral("drawing-max-dimension"), 1, 65535, &v, error))
+        return false;
+    s->drawingMaxDimension = int(v);
+    if (!c.integerValue(QStringLiteral("probe-interval"), 100, 3600 * 1000, &v, error))
+        return false;
+    s->probeIntervalMs = int(v);
+    // -1 is the documented "2.5 heartbeat intervals".
+    if (!c.integerValue(QStringLiteral("warm-up"), -1, 3600, &v, error))
+        return false;
+    s->warmUpSeconds = int(v);
     return true;
 }
 

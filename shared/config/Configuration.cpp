@@ -134,20 +134,36 @@ QString Configuration::value(const QString &name) const
     return m_values.value(name);
 }
 
-int Configuration::intValue(const QString &name) const
+bool Configuration::integerValue(const QString &name, qint64 min, qint64 max, qint64 *out, QString *error) const
 {
-    return value(name).trimmed().toInt();
+    bool ok = false;
+    const qint64 number = value(name).trimmed().toLongLong(&ok);
+    if (!ok || number < min || number > max) {
+        *error = QStringLiteral("--%1 must be a whole number from %2 to %3").arg(name).arg(min).arg(max);
+        return false;
+    }
+    *out = number;
+    return true;
+}
+
+bool Configuration::switchValue(const QString &name, bool *out, QString *error) const
+{
+    const QString text = value(name).trimmed().toLower();
+    if (text == u"on" || text == u"true" || text == u"yes" || text == u"1") {
+        *out = true;
+        return true;
+    }
+    if (text == u"off" || text == u"false" || text == u"no" || text == u"0") {
+        *out = false;
+        return true;
+    }
+    *error = QStringLiteral("--%1 must be on or off").arg(name);
+    return false;
 }
 
 double Configuration::doubleValue(const QString &name) const
 {
     return value(name).trimmed().toDouble();
-}
-
-bool Configuration::boolValue(const QString &name) const
-{
-    const QString text = value(name).trimmed().toLower();
-    return text == u"on" || text == u"true" || text == u"yes" || text == u"1";
 }
 
 QStringList Configuration::listValue(const QString &name) const

@@ -31,9 +31,12 @@ public:
     Outcome parse(const QStringList &arguments, const QString &version);
 
     QString value(const QString &name) const;
-    int intValue(const QString &name) const;
+    // Strict readers: a value that is not a whole number in [min, max] (or not a switch) gives
+    // false and a sentence naming the flag, so a typo stops the program instead of silently
+    // becoming 0 or off.
+    bool integerValue(const QString &name, qint64 min, qint64 max, qint64 *out, QString *error) const;
+    bool switchValue(const QString &name, bool *out, QString *error) const; // on/off, true/false, yes/no, 1/0
     double doubleValue(const QString &name) const;
-    bool boolValue(const QString &name) const;   // on/off, true/false, yes/no, 1/0
     QStringList listValue(const QString &name) const; // comma-separated, trimmed, empties dropped
     // Where a value came from: "flag", "environment", "file" or "default".
     QString source(const QString &name) const;

@@ -73,6 +73,14 @@ QByteArray captureStdout(Function function)
 
 } // namespace
 
+// The port as the programs read it (strictly); -1 when it is not a valid port.
+qint64 portOf(const Configuration &configuration)
+{
+    qint64 port = -1;
+    QString error;
+    return configuration.integerValue(QStringLiteral("port"), 0, 65535, &port, &error) ? port : -1;
+}
+
 class TestConfiguration : public QObject
 {
     Q_OBJECT
@@ -103,7 +111,7 @@ private slots:
         Configuration configuration = makeConfiguration();
         QCOMPARE(configuration.parse(args({}), QStringLiteral("1.0")), Outcome::Run);
         QCOMPARE(configuration.value(QStringLiteral("port")), QStringLiteral("8081"));
-        QCOMPARE(configuration.intValue(QStringLiteral("port")), 8081);
+        QCOMPARE(portOf(configuration), 8081);
         QCOMPARE(configuration.source(QStringLiteral("port")), QStringLiteral("default"));
         QCOMPARE(configuration.value(QStringLiteral("cluster-token-file")), QString());
         QCOMPARE(configuration.value(QStringLiteral("config")),
@@ -117,7 +125,7 @@ private slots:
 
         Configuration all = makeConfiguration();
         QCOMPARE(all.parse(args({"--config", qPrintable(ini), "--port", "3333"}), QString()), Outcome::Run);
-        QCOMPARE(all.intValue(QStringLiteral("port")), 3333);
+        QCOMPARE(portOf(all), 3333);
         QCOMPARE(all.source(QStringLiteral("port")), QStringLiteral("flag"));
         QCOMPARE(all.value(QStringLiteral("bind")), QStringLiteral("10.0.0.1"));
         QCOMPARE(all.source(QStringLiteral("bind")), QStringLiteral("file"));
@@ -125,19 +133,19 @@ private slots:
 
         Configuration noFlag = makeConfiguration();
         QCOMPARE(noFlag.parse(args({"--config", qPrintable(ini)}), QString()), Outcome::Run);
-        QCOMPARE(noFlag.intValue(QStringLiteral("port")), 2222);
+        QCOMPARE(portOf(noFlag), 2222);
         QCOMPARE(noFlag.source(QStringLiteral("port")), QStringLiteral("environment"));
 
         qunsetenv("INSTANTCHAT_PORT");
         Configuration fileOnly = makeConfiguration();
         QCOMPARE(fileOnly.parse(args({"--config", qPrintable(ini)}), QString()), Outcome::Run);
-        QCOMPARE(fileOnly.intValue(QStringLiteral("port")), 1111);
+        QCOMPARE(portOf(fileOnly), 1111);
         QCOMPARE(fileOnly.source(QStringLiteral("port")), QStringLiteral("file"));
 
         // `--port=N` is the same as `--port N`.
         Configuration equalsForm = makeConfiguration();
         QCOMPARE(equalsForm.parse(args({"--port=4444"}), QString()), Outcome::Run);
-        QCOMPARE(equalsForm.intValue(QStringLiteral("port")), 4444);
+        QCOMPARE(portOf(equalsForm), 4444);
     }
 
     void configFileFromEnvironment()
@@ -146,7 +154,7 @@ private slots:
         qputenv("INSTANTCHAT_CONFIG", ini.toUtf8());
         Configuration configuration = makeConfiguration();
         QCOMPARE(configuration.parse(args({}), QString()), Outcome::Run);
-        QCOMPARE(configuration.intValue(QStringLiteral("port")), 5555);
+        QCOMPARE(portOf(configuration), 5555);
         QCOMPARE(configuration.value(QStringLiteral("config")), ini);
     }
 
@@ -250,30 +258,79 @@ private slots:
                  QStringList({QStringLiteral("http://a:1"), QStringLiteral("http://b:2")}));
     }
 
-    void boolValues_data()
+    void switchValues_data()
     {
         QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("valid");
         QTest::addColumn<bool>("expected");
         for (const char *yes : {"on", "ON", "true", "True", "yes", "1", " on "})
-            QTest::newRow(yes) << QString::fromLatin1(yes) << true;
-        for (const char *no : {"off", "OFF", "false", "no", "0", "", "maybe"})
-            QTest::newRow(*no ? no : "(empty)") << QString::fromLatin1(no) << false;
+            QTest::newRow(yes) << QString::fromLatin1(yes) << true << true;
+        for (const char *no : {"off", "OFF", "false", "no", "0"})
+            QTest::newRow(no) << QString::fromLatin1(no) << true << false;
+        // Anything else is a mistake to report, not "off".
+        for (const char *bad : {"", "maybe", "onn", "2"})
+            QTest::newRow(*bad ? bad : "(empty)") << QString::fromLatin1(bad) << false << false;
     }
 
-    void boolValues()
+    void switchValues()
     {
         QFETCH(QString, text);
+        QFETCH(bool, valid);
         QFETCH(bool, expected);
         Configuration configuration = makeConfiguration();
         QCOMPARE(configuration.parse(args({"--rate-limits", qPrintable(text)}), QString()), Outcome::Run);
-        QCOMPARE(configuration.boolValue(QStringLiteral("rate-limits")), expected);
+        bool value = !expected;
+        QString error;
+        QCOMPARE(configuration.switchValue(QStringLiteral("rate-limits"), &value, &error), valid);
+        if (valid) {
+            QCOMPARE(value, expected);
+            QVERIFY(error.isEmpty());
+        } else {
+            QCOMPARE(error, QStringLiteral("--rate-limits must be on or off"));
+            QCOMPARE(value, !expected); // untouched
+        }
+    }
+
+    void integerValues_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<qint64>("expected");
+        QTest::newRow("plain") << QStringLiteral("9000") << true << qint64(9000);
+        QTest::newRow("spaces") << QStringLiteral(" 9000 ") << true << qint64(9000);
+        QTest::newRow("lowest") << QStringLiteral("0") << true << qint64(0);
+        QTest::newRow("highest") << QStringLiteral("65535") << true << qint64(65535);
+        QTest::newRow("above") << QStringLiteral("65536") << false << qint64(0);
+        QTest::newRow("negative") << QStringLiteral("-1") << false << qint64(0);
+        QTest::newRow("word") << QStringLiteral("eighty") << false << qint64(0);
+        QTest::newRow("trailing garbage") << QStringLiteral("80x") << false << qint64(0);
+        QTest::newRow("fraction") << QStringLiteral("80.5") << false << qint64(0);
+        QTest::newRow("empty") << QString() << false << qint64(0);
+    }
+
+    void integerValues()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, valid);
+        QFETCH(qint64, expected);
+        Configuration configuration = makeConfiguration();
+        QCOMPARE(configuration.parse(args({"--port", qPrintable(text)}), QString()), Outcome::Run);
+        qint64 value = -42;
+        QString error;
+        QCOMPARE(configuration.integerValue(QStringLiteral("port"), 0, 65535, &value, &error), valid);
+        if (valid) {
+            QCOMPARE(value, expected);
+        } else {
+            QCOMPARE(error, QStringLiteral("--port must be a whole number from 0 to 65535"));
+            QCOMPARE(value, qint64(-42));
+        }
     }
 
     void numericValues()
     {
         Configuration configuration = makeConfiguration();
         QCOMPARE(configuration.parse(args({"--port", " 9000 ", "--load-ceiling", "0.75"}), QString()), Outcome::Run);
-        QCOMPARE(configuration.intValue(QStringLiteral("port")), 9000);
+        QCOMPARE(portOf(configuration), 9000);
         QCOMPARE(configuration.doubleValue(QStringLiteral("load-ceiling")), 0.75);
         QCOMPARE(configuration.doubleValue(QStringLiteral("load-ceiling")) * 4, 3.0);
     }
