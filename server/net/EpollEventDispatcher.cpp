@@ -135,6 +135,18 @@ void EpollEventDispatcher::changeWatch(int fd, uint32_t events)
         it->events = events;
 }
 
+void EpollEventDispatcher::rearm(int fd)
+{
+    const auto it = m_watched.constFind(fd);
+    if (it == m_watched.cend())
+        return;
+    // EPOLL_CTL_MOD checks readiness at once and queues an event when the descriptor is ready.
+    epoll_event event{};
+    event.events = it->events;
+    event.data.fd = fd;
+    epoll_ctl(m_epollFd, EPOLL_CTL_MOD, fd, &event);
+}
+
 void EpollEventDispatcher::unwatch(int fd)
 {
     if (m_watched.remove(fd) && m_epollFd >= 0)

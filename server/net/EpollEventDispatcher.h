@@ -64,11 +64,14 @@ public:
 
     // The calling thread's dispatcher when it is one of these, else nullptr.
     static EpollEventDispatcher *currentThreads();
-    // Direct watches (see DescriptorWatcher), level-triggered like notifiers; `events` is an
-    // epoll mask (EPOLLIN, EPOLLOUT). A descriptor is watched either this way or by notifiers,
-    // never both. The watcher must unwatch before it goes or closes the descriptor.
+    // Direct watches (see DescriptorWatcher); `events` is an epoll mask (EPOLLIN, EPOLLOUT,
+    // and EPOLLET for edge-triggered watches). A descriptor is watched either this way or by
+    // notifiers, never both. The watcher must unwatch before it goes or closes the descriptor.
     bool watch(int fd, uint32_t events, DescriptorWatcher *watcher);
     void changeWatch(int fd, uint32_t events);
+    // Edge-triggered watches: report the descriptor again if it is still ready (a watcher that
+    // stopped reading before the kernel's buffer was empty, so no new edge would come).
+    void rearm(int fd);
     void unwatch(int fd);
 
 private:

@@ -15,6 +15,14 @@
 namespace ic::server {
 namespace {
 
+// Edge-triggered: a socket is reported when new bytes arrive, not on every wake-up while unread
+// bytes wait. A read shorter than the buffer emptied the kernel's queue, so one recv() per
+// keep-alive is all an idle socket costs, and the kernel does not re-poll every socket that was
+// ready at the previous wait.
+// EPOLLRDHUP: a peer that wrote and closed at once gives one edge for both; a short read must not
+// end that wake-up before the end of the stream is read too.
+constexpr uint32_t watchedEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
+
 // One read buffer per thread, shared by all its sockets: a socket's unparsed tail is kept by its
 // parser, so nothing needs a buffer of its own between reads.
 constexpr size_t readChunk = 64 * 1024;
@@ -57,7 +65,7 @@ bool PlainTransport::startWatching()
         qWarning("PlainTransport: the thread has no EpollEventDispatcher; the socket is closed");
         return false;
     }
-    if (!dispatcher->watch(m_fd, EPOLLIN | (m_wantWritable ? EPOLLOUT : 0u), this))
+    if (!dispatcher->watch(m_fd, watchedEvents | (m_wantWritable ? EPOLLOUT : 0u), this))
         return false;
     m_watcher = dispatcher;
     return true;
@@ -72,7 +80,7 @@ void PlainTransport::suspend()
 
 void PlainTransport::resume()
 {
-    // Level-triggered: bytes that arrived meanwhile wake the new thread by themselves.
+    // Registering checks readiness: bytes that arrived meanwhile wake the new thread.
     if (!m_closed && !m_watcher && !startWatching())
         closeNow();
 }
@@ -83,8 +91,8 @@ void PlainTransport::descriptorReady(uint32_t events)
     // reports it and closes.
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && !m_held.isEmpty())
         sendHeld();
-    if (!m_closed && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
-        onReadable();
+    if (!m_closed && (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)))
+        onReadable(events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP));
 }
 
 QHostAddress PlainTransport::peerAddress() const
@@ -100,18 +108,19 @@ QHostAddress PlainTransport::peerAddress() const
     return isV4 ? QHostAddress(v4) : peer;
 }
 
-void PlainTransport::onReadable()
+void PlainTransport::onReadable(bool streamEnding)
 {
-    // Level-triggered: one read per wake-up is enough; a second only when the first filled the
-    // buffer, and at most four, so one fast sender cannot hold the thread. The client may close
-    // us from inside transportReceived, hence the m_closed checks.
+    // Edge-triggered: read until a read comes back short (the kernel's queue is empty), but at
+    // most four buffers, so one fast sender cannot hold the thread; then rearm, so the rest is
+    // reported at the next wait. The client may close us from inside transportReceived, hence
+    // the m_closed checks.
     for (int round = 0; round < 4 && !m_closed; ++round) {
         const ssize_t count = ::recv(m_fd, readBuffer.data(), readBuffer.size(), 0);
         if (count > 0) {
             m_client.transportReceived(QByteArrayView(readBuffer.data(), count));
             // Suspended meanwhile: the connection is moving to its room's thread (a join), and
-            // from now on only that thread may touch it; it reads the rest (level-triggered).
-            if (!m_watcher || size_t(count) < readBuffer.size())
+            // from now on only that thread may touch it; watching there reports what is left.
+            if (!m_watcher || (size_t(count) < readBuffer.size() && !streamEnding))
                 return;
         } else if (count == 0) {
             closeNow();
@@ -124,6 +133,8 @@ void PlainTransport::onReadable()
             return;
         }
     }
+    if (!m_closed && m_watcher)
+        m_watcher->rearm(m_fd);
 }
 
 bool PlainTransport::write(const QByteArray &bytes)
@@ -185,7 +196,7 @@ void PlainTransport::flush()
     if (!m_held.isEmpty() && !m_closed && !m_wantWritable) {
         m_wantWritable = true;
         if (m_watcher)
-            m_watcher->changeWatch(m_fd, EPOLLIN | EPOLLOUT);
+            m_watcher->changeWatch(m_fd, watchedEvents | EPOLLOUT);
     }
 }
 
@@ -203,7 +214,7 @@ void PlainTransport::sendHeld()
             continue;
         if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             setHeld(m_held.size() - m_heldOffset);
-            return; // the notifier stays on
+            return; // EPOLLOUT stays on: the next edge comes when the kernel has room
         }
         closeNow();
         return;
@@ -215,7 +226,7 @@ void PlainTransport::sendHeld()
     setHeld(0);
     m_wantWritable = false;
     if (m_watcher)
-        m_watcher->changeWatch(m_fd, EPOLLIN);
+        m_watcher->changeWatch(m_fd, watchedEvents);
     if (m_closeWhenSent)
         closeNow();
 }

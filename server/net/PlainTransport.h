@@ -39,7 +39,7 @@ public:
 private:
     void descriptorReady(uint32_t events) override;
     bool startWatching();
-    void onReadable();
+    void onReadable(bool streamEnding); // streamEnding: read on to the end of the stream
     void sendHeld();
     void closeNow();
     void setHeld(qsizetype bytes);
