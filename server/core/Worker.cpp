@@ -107,6 +107,7 @@ void Worker::adopt(qintptr descriptor)
         return;
     }
     m_connections.insert(connection->id(), connection);
+    schedule(connection);
 }
 
 void Worker::attach(Connection *connection)
@@ -115,12 +116,38 @@ void Worker::attach(Connection *connection)
     if (connection->isClosed())
         return;
     m_connections.insert(connection->id(), connection);
+    schedule(connection);
     connection->attached(this);
 }
 
 void Worker::detach(Connection *connection)
 {
     m_connections.remove(connection->id());
+    unschedule(connection);
+}
+
+void Worker::schedule(Connection *connection)
+{
+    connection->setScheduleIndex(int(m_due.size()));
+    m_due.push_back(Due{0, connection}); // looked at in the next sweep
+}
+
+void Worker::unschedule(Connection *connection)
+{
+    const int index = connection->scheduleIndex();
+    if (index < 0 || size_t(index) >= m_due.size() || m_due[size_t(index)].connection != connection)
+        return;
+    m_due[size_t(index)] = m_due.back();
+    m_due[size_t(index)].connection->setScheduleIndex(index);
+    m_due.pop_back();
+    connection->setScheduleIndex(-1);
+}
+
+void Worker::checkSoon(Connection *connection)
+{
+    const int index = connection->scheduleIndex();
+    if (index >= 0 && size_t(index) < m_due.size() && m_due[size_t(index)].connection == connection)
+        m_due[size_t(index)].atMs = 0;
 }
 
 void Worker::deliver(quint64 id, Delivery delivery)
@@ -158,9 +185,21 @@ void Worker::closeAll()
 void Worker::sweep()
 {
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
-    const auto connections = m_connections;
-    for (Connection *connection : connections)
-        connection->tick(nowMs);
+    // Collected first: a tick may close its connection (and others, through a room), which
+    // changes m_due. Closed connections are deleted later (deleteLater), so the pointers hold.
+    std::vector<Connection *> due;
+    for (const Due &entry : m_due) {
+        if (entry.atMs <= nowMs)
+            due.push_back(entry.connection);
+    }
+    for (Connection *connection : due) {
+        if (connection->scheduleIndex() < 0)
+            continue; // closed by an earlier tick of this sweep
+        const qint64 next = connection->tick(nowMs);
+        const int index = connection->scheduleIndex();
+        if (index >= 0)
+            m_due[size_t(index)].atMs = next;
+    }
     m_rooms->housekeep();
 }
 

@@ -37,8 +37,12 @@ public:
     void deliver(Delivery delivery);
     // A ready WebSocket frame (shared bytes of a broadcast).
     void sendFrame(const QByteArray &frame);
-    // Once a second: pings, idle and handshake timeouts.
-    void tick(qint64 nowMs);
+    // Pings, idle and handshake timeouts, the closing grace. Returns when it next has something
+    // to check (the worker calls it then, at its next once-a-second sweep).
+    qint64 tick(qint64 nowMs);
+    // This connection's entry in its worker's check schedule; -1 while it has no worker.
+    int scheduleIndex() const { return m_scheduleIndex; }
+    void setScheduleIndex(int index) { m_scheduleIndex = index; }
     // Graceful stop: close frame 1001.
     void shutdown();
     // Hands everything written since the last flush to the kernel (see Worker::flushWrites).
@@ -105,6 +109,7 @@ private:
     qint64 m_closingSinceMs = 0;
     bool m_pingSent = false;
     bool m_lingering = false; // error answered, write side shut: input is drained and dropped
+    int m_scheduleIndex = -1;
 };
 
 } // namespace ic::server

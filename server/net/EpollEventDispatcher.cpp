@@ -119,14 +119,18 @@ bool EpollEventDispatcher::watch(int fd, uint32_t events, DescriptorWatcher *wat
         result = epoll_ctl(m_epollFd, EPOLL_CTL_MOD, fd, &event);
     if (result < 0)
         return false;
-    m_watched.insert(fd, Watched{watcher, events, ++m_serial});
+    if (size_t(fd) >= m_watched.size())
+        m_watched.resize(std::max(size_t(fd) + 1, m_watched.size() * 2));
+    m_watched[size_t(fd)] = Watched{watcher, events, ++m_serial};
     return true;
 }
 
 void EpollEventDispatcher::changeWatch(int fd, uint32_t events)
 {
-    const auto it = m_watched.find(fd);
-    if (it == m_watched.end() || it->events == events)
+    if (size_t(fd) >= m_watched.size() || !m_watched[size_t(fd)].watcher)
+        return;
+    Watched *it = &m_watched[size_t(fd)];
+    if (it->events == events)
         return;
     epoll_event event{};
     event.events = events;
@@ -137,8 +141,8 @@ void EpollEventDispatcher::changeWatch(int fd, uint32_t events)
 
 void EpollEventDispatcher::rearm(int fd)
 {
-    const auto it = m_watched.constFind(fd);
-    if (it == m_watched.cend())
+    const Watched *it = watchedEntry(fd);
+    if (!it)
         return;
     // EPOLL_CTL_MOD checks readiness at once and queues an event when the descriptor is ready.
     epoll_event event{};
@@ -147,9 +151,17 @@ void EpollEventDispatcher::rearm(int fd)
     epoll_ctl(m_epollFd, EPOLL_CTL_MOD, fd, &event);
 }
 
+bool EpollEventDispatcher::forgetWatch(int fd)
+{
+    if (!watchedEntry(fd))
+        return false;
+    m_watched[size_t(fd)] = Watched{};
+    return true;
+}
+
 void EpollEventDispatcher::unwatch(int fd)
 {
-    if (m_watched.remove(fd) && m_epollFd >= 0)
+    if (forgetWatch(fd) && m_epollFd >= 0)
         epoll_ctl(m_epollFd, EPOLL_CTL_DEL, fd, nullptr);
 }
 
@@ -168,7 +180,7 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     if (!checkThread(notifier, "socket notifiers"))
         return;
     const int fd = int(socket);
-    m_watched.remove(fd); // a stale direct watch of a number since reused: the notifier wins
+    forgetWatch(fd); // a stale direct watch of a number since reused: the notifier wins
     Notifiers &entry = m_notifiers[fd];
     QSocketNotifier *&slot = entry.byType[type];
     const bool replaced = slot && slot != notifier;
@@ -259,7 +271,7 @@ int EpollEventDispatcher::activateSocketNotifiers(const epoll_event *ready, int 
     // looked up again right before its event and skipped if its registration is gone.
     QVarLengthArray<PendingActivation, 64> pending;
     const auto collect = [&](int fd, uint32_t events) {
-        if (const auto watched = m_watched.constFind(fd); watched != m_watched.cend()) {
+        if (const Watched *watched = watchedEntry(fd)) {
             pending.append({fd, watchedType, watched->serial, events});
             return;
         }
@@ -281,8 +293,8 @@ int EpollEventDispatcher::activateSocketNotifiers(const epoll_event *ready, int 
     int activated = 0;
     for (const PendingActivation &activation : std::as_const(pending)) {
         if (activation.type == watchedType) {
-            const auto watched = m_watched.constFind(activation.fd);
-            if (watched == m_watched.cend() || watched->serial != activation.serial)
+            const Watched *watched = watchedEntry(activation.fd);
+            if (!watched || watched->serial != activation.serial)
                 continue;
             watched->watcher->descriptorReady(activation.events);
             ++activated;
