@@ -10,7 +10,8 @@ void declareServerSettings(config::Configuration &c)
 {
     using S = config::Setting;
     c.add(S{QStringLiteral("port"), QStringLiteral("PORT"),
-            QStringLiteral("TCP port for WebSocket and HTTP (0 = any free port)."), QStringLiteral("8081")});
+            QStringLiteral("TCP port for WebSocket and HTTP (0 = any free port)."),
+            QStringLiteral("8081")});
     c.add(S{QStringLiteral("bind"), QStringLiteral("ADDRESS"),
             QStringLiteral("Listen address (0.0.0.0 for all)."), QStringLiteral("127.0.0.1")});
     c.add(S{QStringLiteral("allowed-origins"), QStringLiteral("URLS"),
@@ -19,50 +20,65 @@ void declareServerSettings(config::Configuration &c)
     c.add(S{QStringLiteral("workers"), QStringLiteral("N"),
             QStringLiteral("Room worker threads (0 = number of cores)."), QStringLiteral("0")});
     c.add(S{QStringLiteral("server-id"), QStringLiteral("ID"),
-            QStringLiteral("Id used in gateway routes /b/<id>/ (default <advertise host>-<advertise port>)."),
+            QStringLiteral(
+                "Id used in gateway routes /b/<id>/ (default <advertise host>-<advertise port>)."),
             QString()});
     c.add(S{QStringLiteral("advertise"), QStringLiteral("HOST:PORT"),
-            QStringLiteral("Address the balancer hands to clients (default <bind>:<port>, 127.0.0.1 for 0.0.0.0)."),
+            QStringLiteral("Address the balancer hands to clients (default <bind>:<port>, "
+                           "127.0.0.1 for 0.0.0.0)."),
             QString()});
     c.add(S{QStringLiteral("balancer"), QStringLiteral("URL"),
-            QStringLiteral("Balancer base URL to register with, e.g. http://127.0.0.1:8080."), QString()});
-    c.add(S{QStringLiteral("cluster-token-file"), QStringLiteral("FILE"),
-            QStringLiteral("File holding the shared cluster token (or env INSTANTCHAT_CLUSTER_TOKEN)."),
+            QStringLiteral("Balancer base URL to register with, e.g. http://127.0.0.1:8080."),
             QString()});
+    c.add(S{
+        QStringLiteral("cluster-token-file"), QStringLiteral("FILE"),
+        QStringLiteral("File holding the shared cluster token (or env INSTANTCHAT_CLUSTER_TOKEN)."),
+        QString()});
     c.add(S{QStringLiteral("rate-limits"), QStringLiteral("on|off"),
             QStringLiteral("Per-client rate limits; off lifts them (benchmarks, protocol tests)."),
             QStringLiteral("on")});
     c.add(S{QStringLiteral("idle-timeout"), QStringLiteral("SECONDS"),
-            QStringLiteral("Seconds without any frame or pong before a socket is closed."), QStringLiteral("60")});
+            QStringLiteral("Seconds without any frame or pong before a socket is closed."),
+            QStringLiteral("60")});
     c.add(S{QStringLiteral("room-lifetime"), QStringLiteral("SECONDS"),
-            QStringLiteral("Seconds an empty room is kept after its last activity."), QStringLiteral("43200")});
+            QStringLiteral("Seconds an empty room is kept after its last activity."),
+            QStringLiteral("43200")});
     c.add(S{QStringLiteral("max-messages"), QStringLiteral("N"),
             QStringLiteral("Messages kept per room."), QStringLiteral("1000")});
     c.add(S{QStringLiteral("max-users"), QStringLiteral("N"),
             QStringLiteral("Active users per room."), QStringLiteral("1000")});
     c.add(S{QStringLiteral("max-connections"), QStringLiteral("N"),
             QStringLiteral("Total WebSocket connections."), QStringLiteral("20000")});
-    c.add(S{QStringLiteral("renames-per-minute"), QStringLiteral("N"),
-            QStringLiteral("User-name changes per user and room (burst 5); over it ER 429 (v1: 103)."),
-            QStringLiteral("30")});
+    c.add(S{
+        QStringLiteral("renames-per-minute"), QStringLiteral("N"),
+        QStringLiteral("User-name changes per user and room (burst 5); over it ER 429 (v1: 103)."),
+        QStringLiteral("30")});
     c.add(S{QStringLiteral("description-changes-per-minute"), QStringLiteral("N"),
-            QStringLiteral("Room description changes per user and room (burst 3); over it ER 429 (v1: 103)."),
+            QStringLiteral(
+                "Room description changes per user and room (burst 3); over it ER 429 (v1: 103)."),
             QStringLiteral("12")});
     c.add(S{QStringLiteral("votes-per-minute"), QStringLiteral("N"),
-            QStringLiteral("Votes per user and room (burst 20); over it ER 429 (v1: 103)."), QStringLiteral("120")});
+            QStringLiteral("Votes per user and room (burst 20); over it ER 429 (v1: 103)."),
+            QStringLiteral("120")});
     c.add(S{QStringLiteral("max-connections-per-address"), QStringLiteral("N"),
-            QStringLiteral("Open connections (WebSocket or not yet upgraded) per client address; more get HTTP 429."),
+            QStringLiteral("Open connections (WebSocket or not yet upgraded) per client address; "
+                           "more get HTTP 429."),
             QStringLiteral("64")});
     c.add(S{QStringLiteral("handshake-timeout"), QStringLiteral("SECONDS"),
-            QStringLiteral("Seconds a connection may take to send a complete HTTP request, and after the upgrade its init frame."),
+            QStringLiteral("Seconds a connection may take to send a complete HTTP request, and "
+                           "after the upgrade its init frame."),
             QStringLiteral("10")});
     c.add(S{QStringLiteral("write-hold-ms"), QStringLiteral("MS"),
-            QStringLiteral("While a worker thread is busy (over 60 % of its time), outgoing frames are held up to this long so each socket's frames leave in one send(); 0 = never hold."),
+            QStringLiteral(
+                "While a worker thread is busy (over 60 % of its time), outgoing frames are held "
+                "up to this long so each socket's frames leave in one send(); 0 = never hold."),
             QStringLiteral("20")});
     c.add(S{QStringLiteral("max-rooms"), QStringLiteral("N"),
-            QStringLiteral("Rooms per server; creating one more answers ER 208 (room full)."), QStringLiteral("100000")});
+            QStringLiteral("Rooms per server; creating one more answers ER 208 (room full)."),
+            QStringLiteral("100000")});
     c.add(S{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"),
-            QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / X-Real-IP is believed."),
+            QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / "
+                           "X-Real-IP is believed."),
             QStringLiteral("127.0.0.1,::1")});
     c.add(S{QStringLiteral("outbound-limit"), QStringLiteral("BYTES"),
             QStringLiteral("Bytes queued per socket before the client is dropped as slow."),
@@ -165,8 +181,8 @@ void completeAddresses(ServerSettings &s, quint16 actualPort)
 {
     s.port = actualPort;
     if (s.advertise.isEmpty()) {
-        const QString host = (s.bind == u"0.0.0.0" || s.bind == u"::") ? QStringLiteral("127.0.0.1")
-                                                                      : s.bind;
+        const QString host =
+            (s.bind == u"0.0.0.0" || s.bind == u"::") ? QStringLiteral("127.0.0.1") : s.bind;
         s.advertise = QStringLiteral("%1:%2").arg(host).arg(actualPort);
     }
     if (s.serverId.isEmpty()) {

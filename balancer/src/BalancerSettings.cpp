@@ -18,29 +18,80 @@ QString BalancerSettings::publicHostPort() const
 void declareSettings(ic::config::Configuration &c)
 {
     using ic::config::Setting;
-    c.add(Setting{QStringLiteral("port"), QStringLiteral("PORT"), QStringLiteral("TCP port of the web UI and API (0 picks a free port)."), QStringLiteral("8080")});
-    c.add(Setting{QStringLiteral("bind"), QStringLiteral("ADDRESS"), QStringLiteral("Listen address (0.0.0.0 for all)."), QStringLiteral("127.0.0.1")});
-    c.add(Setting{QStringLiteral("public-url"), QStringLiteral("URL"), QStringLiteral("Public URL of the site; https makes cookies Secure; its host is used in gateway answers."), QString()});
-    c.add(Setting{QStringLiteral("servers"), QStringLiteral("LIST"), QStringLiteral("Static room servers host:port,... (empty string for none)."), QStringLiteral("127.0.0.1:8081")});
-    c.add(Setting{QStringLiteral("web-root"), QStringLiteral("DIR"), QStringLiteral("Folder of the browser UI."), QString()});
-    c.add(Setting{QStringLiteral("jquery"), QStringLiteral("FILE"), QStringLiteral("jQuery file served as /static/vendor/jquery.min.js."), QStringLiteral("/usr/share/javascript/jquery/jquery.min.js")});
-    c.add(Setting{QStringLiteral("gateway-routes"), QStringLiteral("on|off"), QStringLiteral("Answer bA = <public host>/b/<server-id> (servers behind the gateway)."), QStringLiteral("off")});
-    c.add(Setting{QStringLiteral("cluster-token-file"), QStringLiteral("FILE"), QStringLiteral("File holding the token servers must present (INSTANTCHAT_CLUSTER_TOKEN also works)."), QString()});
-    c.add(Setting{QStringLiteral("admin-password-file"), QStringLiteral("FILE"), QStringLiteral("File holding the admin password; admin is off without one (INSTANTCHAT_ADMIN_PASSWORD also works)."), QString()});
-    c.add(Setting{QStringLiteral("heartbeat-interval"), QStringLiteral("SECONDS"), QStringLiteral("Seconds between server heartbeats (servers are told this); 3 missed = out of placement."), QStringLiteral("2")});
-    c.add(Setting{QStringLiteral("load-ceiling"), QStringLiteral("FRACTION"), QStringLiteral("A server whose connections/max or CPU is above this gets no new room."), QStringLiteral("0.9")});
-    c.add(Setting{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"), QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / X-Real-IP names the client."), QStringLiteral("127.0.0.1,::1")});
-    c.add(Setting{QStringLiteral("rate-limits"), QStringLiteral("on|off"), QStringLiteral("Per-client rate limits on placement, sending and uploads."), QStringLiteral("on")});
-    c.add(Setting{QStringLiteral("log-level"), QStringLiteral("LEVEL"), QStringLiteral("debug, info, warning or error."), QStringLiteral("info")});
-    c.add(Setting{QStringLiteral("tls-cert"), QStringLiteral("FILE"), QStringLiteral("PEM certificate to serve TLS directly."), QString()});
-    c.add(Setting{QStringLiteral("tls-key"), QStringLiteral("FILE"), QStringLiteral("PEM private key to serve TLS directly."), QString()});
-    c.add(Setting{QStringLiteral("drawing-memory"), QStringLiteral("BYTES"), QStringLiteral("Total memory for stored drawings."), QStringLiteral("268435456")});
-    c.add(Setting{QStringLiteral("drawing-max-bytes"), QStringLiteral("BYTES"), QStringLiteral("Largest PNG accepted as a drawing."), QStringLiteral("1048576")});
-    c.add(Setting{QStringLiteral("drawing-max-dimension"), QStringLiteral("PIXELS"), QStringLiteral("Largest width and height of a drawing."), QStringLiteral("2048")});
-    c.add(Setting{QStringLiteral("drawing-lifetime"), QStringLiteral("SECONDS"), QStringLiteral("Drawings expire this long after the last upload in their group."), QStringLiteral("43200")});
-    c.add(Setting{QStringLiteral("max-body"), QStringLiteral("BYTES"), QStringLiteral("Largest request body accepted."), QStringLiteral("4194304")});
-    c.add(Setting{QStringLiteral("probe-interval"), QStringLiteral("MILLISECONDS"), QStringLiteral("Interval of GET /hw health probes; 3 failed probes = out of placement."), QStringLiteral("2000")});
-    c.add(Setting{QStringLiteral("warm-up"), QStringLiteral("SECONDS"), QStringLiteral("After start, unknown rooms wait this long for servers to re-register so no room is placed twice (-1 = 2.5 heartbeat intervals)."), QStringLiteral("-1")});
+    c.add(Setting{QStringLiteral("port"), QStringLiteral("PORT"),
+                  QStringLiteral("TCP port of the web UI and API (0 picks a free port)."),
+                  QStringLiteral("8080")});
+    c.add(Setting{QStringLiteral("bind"), QStringLiteral("ADDRESS"),
+                  QStringLiteral("Listen address (0.0.0.0 for all)."),
+                  QStringLiteral("127.0.0.1")});
+    c.add(Setting{QStringLiteral("public-url"), QStringLiteral("URL"),
+                  QStringLiteral("Public URL of the site; https makes cookies Secure; its host is "
+                                 "used in gateway answers."),
+                  QString()});
+    c.add(Setting{QStringLiteral("servers"), QStringLiteral("LIST"),
+                  QStringLiteral("Static room servers host:port,... (empty string for none)."),
+                  QStringLiteral("127.0.0.1:8081")});
+    c.add(Setting{QStringLiteral("web-root"), QStringLiteral("DIR"),
+                  QStringLiteral("Folder of the browser UI."), QString()});
+    c.add(Setting{QStringLiteral("jquery"), QStringLiteral("FILE"),
+                  QStringLiteral("jQuery file served as /static/vendor/jquery.min.js."),
+                  QStringLiteral("/usr/share/javascript/jquery/jquery.min.js")});
+    c.add(Setting{
+        QStringLiteral("gateway-routes"), QStringLiteral("on|off"),
+        QStringLiteral("Answer bA = <public host>/b/<server-id> (servers behind the gateway)."),
+        QStringLiteral("off")});
+    c.add(Setting{
+        QStringLiteral("cluster-token-file"), QStringLiteral("FILE"),
+        QStringLiteral(
+            "File holding the token servers must present (INSTANTCHAT_CLUSTER_TOKEN also works)."),
+        QString()});
+    c.add(Setting{QStringLiteral("admin-password-file"), QStringLiteral("FILE"),
+                  QStringLiteral("File holding the admin password; admin is off without one "
+                                 "(INSTANTCHAT_ADMIN_PASSWORD also works)."),
+                  QString()});
+    c.add(Setting{QStringLiteral("heartbeat-interval"), QStringLiteral("SECONDS"),
+                  QStringLiteral("Seconds between server heartbeats (servers are told this); 3 "
+                                 "missed = out of placement."),
+                  QStringLiteral("2")});
+    c.add(Setting{
+        QStringLiteral("load-ceiling"), QStringLiteral("FRACTION"),
+        QStringLiteral("A server whose connections/max or CPU is above this gets no new room."),
+        QStringLiteral("0.9")});
+    c.add(Setting{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"),
+                  QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / "
+                                 "X-Real-IP names the client."),
+                  QStringLiteral("127.0.0.1,::1")});
+    c.add(Setting{QStringLiteral("rate-limits"), QStringLiteral("on|off"),
+                  QStringLiteral("Per-client rate limits on placement, sending and uploads."),
+                  QStringLiteral("on")});
+    c.add(Setting{QStringLiteral("log-level"), QStringLiteral("LEVEL"),
+                  QStringLiteral("debug, info, warning or error."), QStringLiteral("info")});
+    c.add(Setting{QStringLiteral("tls-cert"), QStringLiteral("FILE"),
+                  QStringLiteral("PEM certificate to serve TLS directly."), QString()});
+    c.add(Setting{QStringLiteral("tls-key"), QStringLiteral("FILE"),
+                  QStringLiteral("PEM private key to serve TLS directly."), QString()});
+    c.add(Setting{QStringLiteral("drawing-memory"), QStringLiteral("BYTES"),
+                  QStringLiteral("Total memory for stored drawings."),
+                  QStringLiteral("268435456")});
+    c.add(Setting{QStringLiteral("drawing-max-bytes"), QStringLiteral("BYTES"),
+                  QStringLiteral("Largest PNG accepted as a drawing."), QStringLiteral("1048576")});
+    c.add(Setting{QStringLiteral("drawing-max-dimension"), QStringLiteral("PIXELS"),
+                  QStringLiteral("Largest width and height of a drawing."),
+                  QStringLiteral("2048")});
+    c.add(Setting{QStringLiteral("drawing-lifetime"), QStringLiteral("SECONDS"),
+                  QStringLiteral("Drawings expire this long after the last upload in their group."),
+                  QStringLiteral("43200")});
+    c.add(Setting{QStringLiteral("max-body"), QStringLiteral("BYTES"),
+                  QStringLiteral("Largest request body accepted."), QStringLiteral("4194304")});
+    c.add(Setting{
+        QStringLiteral("probe-interval"), QStringLiteral("MILLISECONDS"),
+        QStringLiteral("Interval of GET /hw health probes; 3 failed probes = out of placement."),
+        QStringLiteral("2000")});
+    c.add(Setting{
+        QStringLiteral("warm-up"), QStringLiteral("SECONDS"),
+        QStringLiteral("After start, unknown rooms wait this long for servers to re-register so no "
+                       "room is placed twice (-1 = 2.5 heartbeat intervals)."),
+        QStringLiteral("-1")});
 }
 
 bool loadSettings(const ic::config::Configuration &c, const QString &executableDir,
@@ -52,9 +103,11 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
     s->port = quint16(port);
     s->bind = c.value(QStringLiteral("bind")).trimmed();
     const QString publicUrl = c.value(QStringLiteral("public-url")).trimmed();
-    s->publicUrl = QUrl(publicUrl.isEmpty() ? QStringLiteral("http://localhost:%1").arg(port) : publicUrl);
-    if (!s->publicUrl.isValid() || (s->publicUrl.scheme() != u"http" && s->publicUrl.scheme() != u"https")
-        || s->publicUrl.host().isEmpty()) {
+    s->publicUrl =
+        QUrl(publicUrl.isEmpty() ? QStringLiteral("http://localhost:%1").arg(port) : publicUrl);
+    if (!s->publicUrl.isValid() ||
+        (s->publicUrl.scheme() != u"http" && s->publicUrl.scheme() != u"https") ||
+        s->publicUrl.host().isEmpty()) {
         *error = QStringLiteral("--public-url must be an http or https URL");
         return false;
     }
@@ -68,7 +121,8 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
     }
     s->webRoot = c.value(QStringLiteral("web-root")).trimmed();
     if (s->webRoot.isEmpty()) {
-        const QString installed = QDir(executableDir).absoluteFilePath(QStringLiteral("../share/instantchat/web"));
+        const QString installed =
+            QDir(executableDir).absoluteFilePath(QStringLiteral("../share/instantchat/web"));
         s->webRoot = QFileInfo(installed + QStringLiteral("/index.html")).exists()
                          ? QDir::cleanPath(installed)
                          : QStringLiteral(INSTANTCHAT_SOURCE_WEB_ROOT);
@@ -77,12 +131,14 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
     if (!c.switchValue(QStringLiteral("gateway-routes"), &s->gatewayRoutes, error))
         return false;
     QString secretError;
-    s->clusterToken = c.secret(QStringLiteral("cluster-token-file"), QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN"), &secretError);
+    s->clusterToken = c.secret(QStringLiteral("cluster-token-file"),
+                               QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN"), &secretError);
     if (!secretError.isEmpty()) {
         *error = secretError;
         return false;
     }
-    s->adminPassword = c.secret(QStringLiteral("admin-password-file"), QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD"), &secretError);
+    s->adminPassword = c.secret(QStringLiteral("admin-password-file"),
+                                QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD"), &secretError);
     if (!secretError.isEmpty()) {
         *error = secretError;
         return false;
@@ -107,10 +163,13 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
         *error = QStringLiteral("--tls-cert and --tls-key must be given together");
         return false;
     }
-    if (!c.integerValue(QStringLiteral("drawing-memory"), 1, 1LL << 40, &s->drawingMemoryBytes, error)
-        || !c.integerValue(QStringLiteral("drawing-max-bytes"), 1, 1LL << 32, &s->drawingMaxBytes, error)
-        || !c.integerValue(QStringLiteral("drawing-lifetime"), 1, 365LL * 86400, &s->drawingLifetimeSeconds, error)
-        || !c.integerValue(QStringLiteral("max-body"), 1, 1LL << 32, &s->maxBodyBytes, error))
+    if (!c.integerValue(QStringLiteral("drawing-memory"), 1, 1LL << 40, &s->drawingMemoryBytes,
+                        error) ||
+        !c.integerValue(QStringLiteral("drawing-max-bytes"), 1, 1LL << 32, &s->drawingMaxBytes,
+                        error) ||
+        !c.integerValue(QStringLiteral("drawing-lifetime"), 1, 365LL * 86400,
+                        &s->drawingLifetimeSeconds, error) ||
+        !c.integerValue(QStringLiteral("max-body"), 1, 1LL << 32, &s->maxBodyBytes, error))
         return false;
     if (!c.integerValue(QStringLiteral("drawing-max-dimension"), 1, 65535, &v, error))
         return false;

@@ -19,11 +19,8 @@ Q_LOGGING_CATEGORY(lcServer, "server")
 namespace ic::server {
 
 ServerApp::ServerApp(ServerContext &context, QObject *parent)
-    : QObject(parent),
-      m_context(context),
-      m_listener(new Listener(context, this)),
-      m_registration(new Registration(context, this)),
-      m_signals(new ShutdownSignal(this))
+    : QObject(parent), m_context(context), m_listener(new Listener(context, this)),
+      m_registration(new Registration(context, this)), m_signals(new ShutdownSignal(this))
 {
     m_loadTimer.setParent(this);
     m_stopPoll.setParent(this);
@@ -53,7 +50,8 @@ bool ServerApp::start()
     m_listener->setListenBacklogSize(4096);
     if (!m_listener->listen(QHostAddress(settings.bind), settings.port)) {
         qCCritical(lcServer).noquote() << QStringLiteral("cannot listen on %1:%2: %3")
-                                              .arg(settings.bind).arg(settings.port)
+                                              .arg(settings.bind)
+                                              .arg(settings.port)
                                               .arg(m_listener->errorString());
         return false;
     }
@@ -86,7 +84,8 @@ bool ServerApp::start()
                                       .arg(m_listener->serverPort())
                                       .arg(settings.serverId)
                                       .arg(settings.workers)
-                                      .arg(settings.tlsCert.isEmpty() ? QString() : QStringLiteral(", TLS"));
+                                      .arg(settings.tlsCert.isEmpty() ? QString()
+                                                                      : QStringLiteral(", TLS"));
     return true;
 }
 
@@ -95,7 +94,8 @@ void ServerApp::sampleLoad()
     m_cpuSampler.sample();
     // The balancer places rooms and applies its load ceiling by this figure; a one-second sample
     // would let a single busy second (a burst of joins, the start-up) steer rooms away.
-    const double elapsed = m_sinceLastSample.isValid() ? double(m_sinceLastSample.restart()) / 1000.0 : 0.0;
+    const double elapsed =
+        m_sinceLastSample.isValid() ? double(m_sinceLastSample.restart()) / 1000.0 : 0.0;
     if (!m_sinceLastSample.isValid())
         m_sinceLastSample.start();
     m_placementCpu.add(m_cpuSampler.processPercent(), elapsed);
@@ -120,14 +120,16 @@ void ServerApp::stop()
     m_context.setShuttingDown();
     m_context.setStatus(proto::statusShuttingDown);
     for (Worker *worker : std::as_const(m_workers)) {
-        QMetaObject::invokeMethod(worker, [worker]() { worker->rooms().announceStatus(proto::statusShuttingDown); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker]() { worker->rooms().announceStatus(proto::statusShuttingDown); },
+            Qt::QueuedConnection);
     }
     // A moment later, so announcements relayed between threads (members of rooms owned by
     // another worker) are queued before their sockets close.
     QTimer::singleShot(100, this, [this]() {
         for (Worker *worker : std::as_const(m_workers))
-            QMetaObject::invokeMethod(worker, [worker]() { worker->closeAll(); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                worker, [worker]() { worker->closeAll(); }, Qt::QueuedConnection);
     });
     m_registration->deregister(std::max(500, timeoutMs / 2), [this]() { m_deregistered = true; });
     connect(&m_stopPoll, &QTimer::timeout, this, [this]() {

@@ -160,8 +160,8 @@ void Worker::deliver(quint64 id, Delivery delivery)
     if (!delivery.joined.isEmpty()) {
         Worker *owner = m_context.workerFor(delivery.joined);
         const QString room = delivery.joined;
-        QMetaObject::invokeMethod(owner, [owner, room, id] { owner->rooms().leave(room, id); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            owner, [owner, room, id] { owner->rooms().leave(room, id); }, Qt::QueuedConnection);
     }
 }
 
@@ -171,8 +171,9 @@ void Worker::deliverFromAnywhere(quint64 id, Delivery delivery)
         deliver(id, std::move(delivery));
         return;
     }
-    QMetaObject::invokeMethod(this, [this, id, d = std::move(delivery)]() mutable { deliver(id, std::move(d)); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, id, d = std::move(delivery)]() mutable { deliver(id, std::move(d)); },
+        Qt::QueuedConnection);
 }
 
 void Worker::closeAll()

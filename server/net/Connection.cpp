@@ -29,8 +29,9 @@ std::atomic<quint64> nextConnectionId{1};
 
 bool isJoinCommand(proto::Command command)
 {
-    return command == proto::Command::RoomCreateJoin || command == proto::Command::RoomJoin
-           || command == proto::Command::RoomCreate || command == proto::Command::RoomCreateJoinAuthorise;
+    return command == proto::Command::RoomCreateJoin || command == proto::Command::RoomJoin ||
+           command == proto::Command::RoomCreate ||
+           command == proto::Command::RoomCreateJoinAuthorise;
 }
 
 bool isMemberCommand(proto::Command command)
@@ -52,7 +53,8 @@ bool isMemberCommand(proto::Command command)
 QByteArray tooManyConnections()
 {
     // httpResponse adds Retry-After to every 429.
-    return httpText(429, "error: too many connections from your address, close some and try again\n", false);
+    return httpText(
+        429, "error: too many connections from your address, close some and try again\n", false);
 }
 
 bool isWebSocketPath(const QByteArray &path)
@@ -64,8 +66,7 @@ bool isWebSocketPath(const QByteArray &path)
 } // namespace
 
 Connection::Connection(ServerContext &context, Worker *worker)
-    : m_context(context),
-      m_worker(worker),
+    : m_context(context), m_worker(worker),
       m_id(nextConnectionId.fetch_add(1, std::memory_order_relaxed)),
       m_http(maxHeaderBytes, maxBodyBytes),
       m_frames(ws::FrameParser::Role::Server, context.settings().room.limits.frameMaxBytes)
@@ -157,8 +158,8 @@ void Connection::onDisconnected()
     for (const QString &room : std::as_const(rooms)) {
         Worker *owner = m_context.workerFor(room);
         const quint64 id = m_id;
-        QMetaObject::invokeMethod(owner, [owner, room, id]() { owner->rooms().leave(room, id); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            owner, [owner, room, id]() { owner->rooms().leave(room, id); }, Qt::QueuedConnection);
     }
     m_activeRooms.clear();
     m_worker->detach(this);
@@ -194,7 +195,8 @@ qint64 Connection::tick(qint64 nowMs)
     case Mode::WebSocket: {
         // Pongs keep an idle socket alive, so without this a client could hold a socket forever
         // without ever saying who it is.
-        const qint64 handshakeDeadline = m_upgradedMs + settings.handshakeTimeoutSeconds * 1000LL + 1;
+        const qint64 handshakeDeadline =
+            m_upgradedMs + settings.handshakeTimeoutSeconds * 1000LL + 1;
         if (!m_initDone && nowMs >= handshakeDeadline) {
             qCDebug(lcConnection) << "no init frame in time" << m_id;
             closeWebSocket(ws::ClosePolicyViolation);
@@ -286,16 +288,16 @@ void Connection::lingeringClose()
 
 void Connection::handleHttp(HttpRequest request)
 {
-    m_address = m_context.settings().trustedProxies.clientAddress(m_peer, request.header("x-forwarded-for"),
-                                                                  request.header("x-real-ip"));
+    m_address = m_context.settings().trustedProxies.clientAddress(
+        m_peer, request.header("x-forwarded-for"), request.header("x-real-ip"));
     request.clientAddress = m_address;
     if (request.header("host").isEmpty() && !request.http10) {
         // RFC 9112 §3.2: an HTTP/1.1 request without Host must be answered 400.
         writeHttp(httpText(400, "error: an HTTP/1.1 request needs a Host header\n", false), true);
         return;
     }
-    static const QByteArrayList knownMethods{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
-                                             "CONNECT", "TRACE"};
+    static const QByteArrayList knownMethods{"GET",     "HEAD",  "POST",    "PUT",  "DELETE",
+                                             "OPTIONS", "PATCH", "CONNECT", "TRACE"};
     if (!knownMethods.contains(request.method)) {
         writeHttp(httpText(501, "error: this method is not implemented\n", false), true);
         return;
@@ -312,7 +314,8 @@ void Connection::handleHttp(HttpRequest request)
     HttpRouter router(m_context);
     const std::optional<QByteArray> response = router.route(request, m_id, m_worker);
     if (response) {
-        writeHttp(request.method == "HEAD" ? response->left(response->indexOf("\r\n\r\n") + 4) : *response,
+        writeHttp(request.method == "HEAD" ? response->left(response->indexOf("\r\n\r\n") + 4)
+                                           : *response,
                   !request.keepAlive);
         return;
     }
@@ -322,20 +325,28 @@ void Connection::handleHttp(HttpRequest request)
 void Connection::upgrade(const HttpRequest &request)
 {
     const bool keepAlive = request.keepAlive;
-    if (request.method != "GET" || !request.hasHeaderToken("upgrade", "websocket")
-        || !request.hasHeaderToken("connection", "upgrade") || request.header("sec-websocket-key").isEmpty()) {
-        writeHttp(httpText(400, "error: /ws_entry expects a WebSocket upgrade request\n", keepAlive), !keepAlive);
+    if (request.method != "GET" || !request.hasHeaderToken("upgrade", "websocket") ||
+        !request.hasHeaderToken("connection", "upgrade") ||
+        request.header("sec-websocket-key").isEmpty()) {
+        writeHttp(
+            httpText(400, "error: /ws_entry expects a WebSocket upgrade request\n", keepAlive),
+            !keepAlive);
         return;
     }
     if (request.header("sec-websocket-version") != "13") {
-        QByteArray response = httpText(426, "error: only WebSocket version 13 is supported\n", false);
+        QByteArray response =
+            httpText(426, "error: only WebSocket version 13 is supported\n", false);
         response.replace("\r\n\r\n", "\r\nSec-WebSocket-Version: 13\r\n\r\n");
         writeHttp(response, true);
         return;
     }
-    const std::optional<QUuid> session = ic::session::sessionFromCookieHeader(request.header("cookie"));
+    const std::optional<QUuid> session =
+        ic::session::sessionFromCookieHeader(request.header("cookie"));
     if (!session) {
-        writeHttp(httpText(401, "error: a valid session cookie is required, get one from the home page\n", false), true);
+        writeHttp(
+            httpText(401, "error: a valid session cookie is required, get one from the home page\n",
+                     false),
+            true);
         return;
     }
     const QString origin = QString::fromUtf8(request.header("origin"));
@@ -347,10 +358,12 @@ void Connection::upgrade(const HttpRequest &request)
         writeHttp(httpText(503, "error: the server is shutting down\n", false), true);
         return;
     }
-    if (m_context.metrics().connections.fetch_add(1, std::memory_order_relaxed)
-        >= m_context.settings().maxConnections) {
+    if (m_context.metrics().connections.fetch_add(1, std::memory_order_relaxed) >=
+        m_context.settings().maxConnections) {
         m_context.metrics().connections.fetch_sub(1, std::memory_order_relaxed);
-        writeHttp(httpText(503, "error: the server has too many connections, try again later\n", false), true);
+        writeHttp(
+            httpText(503, "error: the server has too many connections, try again later\n", false),
+            true);
         return;
     }
     if (m_countedAddress.isEmpty()) {
@@ -365,8 +378,9 @@ void Connection::upgrade(const HttpRequest &request)
     }
     m_counted = true;
     m_session = *session;
-    QByteArray response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Accept: ";
+    QByteArray response =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: ";
     response += ws::acceptKey(request.header("sec-websocket-key"));
     response += "\r\n\r\n";
     write(response);
@@ -396,13 +410,15 @@ void Connection::readWebSocket(QByteArrayView data)
                 // Echo the peer's code, as RFC 6455 §5.5.1 asks.
                 quint16 code = ws::CloseNormal;
                 if (message->payload.size() >= 2)
-                    code = quint16((quint8(message->payload[0]) << 8) | quint8(message->payload[1]));
+                    code =
+                        quint16((quint8(message->payload[0]) << 8) | quint8(message->payload[1]));
                 // RFC 6455 §5.5.1 / §7.4: a 1-byte body, a code that may not be sent, or a reason
                 // that is not UTF-8 is a protocol error (checked here: the frame parser is shared).
-                const bool validCode = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
-                                       || (code >= 3000 && code <= 4999);
-                const bool validReason = message->payload.size() <= 2
-                                         || QUtf8StringView(message->payload.mid(2)).isValidUtf8();
+                const bool validCode = (code >= 1000 && code <= 1003) ||
+                                       (code >= 1007 && code <= 1014) ||
+                                       (code >= 3000 && code <= 4999);
+                const bool validReason = message->payload.size() <= 2 ||
+                                         QUtf8StringView(message->payload.mid(2)).isValidUtf8();
                 if (message->payload.size() == 1 || !validCode || !validReason)
                     code = ws::CloseProtocolError;
                 closeWebSocket(code);
@@ -438,7 +454,8 @@ void Connection::readWebSocket(QByteArrayView data)
         }
     }
     if (!ok) {
-        closeWebSocket(m_frames.closeCode() ? m_frames.closeCode() : quint16(ws::CloseProtocolError));
+        closeWebSocket(m_frames.closeCode() ? m_frames.closeCode()
+                                            : quint16(ws::CloseProtocolError));
         return;
     }
     pump();
@@ -522,12 +539,14 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
 
     const QString room = validation::canonicalRoomName(frame.roomName);
     if (join) {
-        const ErrorCode nameCheck = validation::checkRoomName(room, m_context.settings().room.limits);
+        const ErrorCode nameCheck =
+            validation::checkRoomName(room, m_context.settings().room.limits);
         if (nameCheck != ErrorCode::None) {
             sendError(nameCheck, frame.requestId);
             return;
         }
-        if (validation::checkRoomPassword(frame.roomPassword, m_context.settings().room.limits) != ErrorCode::None) {
+        if (validation::checkRoomPassword(frame.roomPassword, m_context.settings().room.limits) !=
+            ErrorCode::None) {
             sendError(ErrorCode::InvalidPassword, frame.requestId);
             return;
         }
@@ -561,16 +580,20 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
     m_busy = true;
     if (join)
         m_joining = room;
-    const bool migrate = (command == proto::Command::RoomCreateJoin || command == proto::Command::RoomJoin)
-                         && m_activeRooms.isEmpty() && owner != m_worker;
+    const bool migrate =
+        (command == proto::Command::RoomCreateJoin || command == proto::Command::RoomJoin) &&
+        m_activeRooms.isEmpty() && owner != m_worker;
     if (migrate) {
         // Hand the connection (socket included) to the room's thread, so its traffic needs no
         // hops. Not from here: this thread may still be inside the read that carried the join,
         // with more frames to queue behind it (m_busy), and once moved only the new thread may
         // touch the connection. So the move comes after the current event.
-        QMetaObject::invokeMethod(this, [this, owner, request = std::move(request)]() mutable {
-            moveTo(owner, std::move(request));
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, owner, request = std::move(request)]() mutable {
+                moveTo(owner, std::move(request));
+            },
+            Qt::QueuedConnection);
         return;
     }
     request.home = m_worker;
@@ -578,9 +601,12 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
         owner->rooms().execute(std::move(request));
         return;
     }
-    QMetaObject::invokeMethod(owner, [owner, request = std::move(request)]() mutable {
-        owner->rooms().execute(std::move(request));
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        owner,
+        [owner, request = std::move(request)]() mutable {
+            owner->rooms().execute(std::move(request));
+        },
+        Qt::QueuedConnection);
 }
 
 void Connection::moveTo(Worker *owner, CommandRequest request)
@@ -598,10 +624,13 @@ void Connection::moveTo(Worker *owner, CommandRequest request)
     request.home = owner;
     // The command follows the connection through the target's queue, after attach(). No member
     // is touched from here on: the connection belongs to the other thread now.
-    QMetaObject::invokeMethod(owner, [owner, self = this, request = std::move(request)]() mutable {
-        owner->attach(self);
-        owner->rooms().execute(std::move(request));
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        owner,
+        [owner, self = this, request = std::move(request)]() mutable {
+            owner->attach(self);
+            owner->rooms().execute(std::move(request));
+        },
+        Qt::QueuedConnection);
 }
 
 void Connection::sendFrame(const QByteArray &frame)
@@ -617,7 +646,8 @@ void Connection::sendFrame(const QByteArray &frame)
 
 void Connection::dropSlow()
 {
-    qCInfo(lcConnection) << "dropping a client that cannot keep up, queued" << m_transport->queuedBytes();
+    qCInfo(lcConnection) << "dropping a client that cannot keep up, queued"
+                         << m_transport->queuedBytes();
     m_context.metrics().slowClientsDropped.Increment();
     m_transport->abort();
     onDisconnected();

@@ -80,11 +80,12 @@ private:
     Mode m_mode = Mode::Http;
     HttpRequestParser m_http;
     ws::FrameParser m_frames;
-    QString m_address;       // client address for per-address limits (trusted proxies resolved)
-    QHostAddress m_peer;     // the TCP peer
-    QString m_countedAddress; // counted in connectionsPerAddress under this key (empty: not counted)
-    bool m_refused = false;   // over the per-address cap: the first request gets a 429
-    qint64 m_upgradedMs = 0;  // the init frame must follow within the handshake timeout
+    QString m_address;   // client address for per-address limits (trusted proxies resolved)
+    QHostAddress m_peer; // the TCP peer
+    QString
+        m_countedAddress;    // counted in connectionsPerAddress under this key (empty: not counted)
+    bool m_refused = false;  // over the per-address cap: the first request gets a 429
+    qint64 m_upgradedMs = 0; // the init frame must follow within the handshake timeout
 
     QUuid m_session;
     int m_protocolVersion = 1;

@@ -134,7 +134,9 @@ private:
     std::vector<Watched> m_watched;
     const Watched *watchedEntry(int fd) const
     {
-        return size_t(fd) < m_watched.size() && m_watched[size_t(fd)].watcher ? &m_watched[size_t(fd)] : nullptr;
+        return size_t(fd) < m_watched.size() && m_watched[size_t(fd)].watcher
+                   ? &m_watched[size_t(fd)]
+                   : nullptr;
     }
     bool forgetWatch(int fd); // true when fd was watched
 

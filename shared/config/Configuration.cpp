@@ -33,11 +33,11 @@ Configuration::Outcome Configuration::parse(const QStringList &arguments, const 
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        m_description
-        + QStringLiteral("\n\nEvery option can also be set with the environment variable "
-                         "INSTANTCHAT_<OPTION> (upper case, '-' as '_') or as a key in the INI file "
-                         "given by --config. Command line wins over environment, environment over "
-                         "file."));
+        m_description +
+        QStringLiteral("\n\nEvery option can also be set with the environment variable "
+                       "INSTANTCHAT_<OPTION> (upper case, '-' as '_') or as a key in the INI file "
+                       "given by --config. Command line wins over environment, environment over "
+                       "file."));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
     for (const Setting &setting : m_settings) {
@@ -69,7 +69,8 @@ Configuration::Outcome Configuration::parse(const QStringList &arguments, const 
     // The INI file's name can itself come from flag or environment.
     QString configFile;
     bool configExplicit = false;
-    const QString configEnv = qEnvironmentVariable(qPrintable(environmentName(QStringLiteral("config"))));
+    const QString configEnv =
+        qEnvironmentVariable(qPrintable(environmentName(QStringLiteral("config"))));
     if (parser.isSet(QStringLiteral("config"))) {
         configFile = parser.value(QStringLiteral("config"));
         configExplicit = true;
@@ -134,12 +135,14 @@ QString Configuration::value(const QString &name) const
     return m_values.value(name);
 }
 
-bool Configuration::integerValue(const QString &name, qint64 min, qint64 max, qint64 *out, QString *error) const
+bool Configuration::integerValue(const QString &name, qint64 min, qint64 max, qint64 *out,
+                                 QString *error) const
 {
     bool ok = false;
     const qint64 number = value(name).trimmed().toLongLong(&ok);
     if (!ok || number < min || number > max) {
-        *error = QStringLiteral("--%1 must be a whole number from %2 to %3").arg(name).arg(min).arg(max);
+        *error =
+            QStringLiteral("--%1 must be a whole number from %2 to %3").arg(name).arg(min).arg(max);
         return false;
     }
     *out = number;

@@ -34,8 +34,10 @@ public:
     // Strict readers: a value that is not a whole number in [min, max] (or not a switch) gives
     // false and a sentence naming the flag, so a typo stops the program instead of silently
     // becoming 0 or off.
-    bool integerValue(const QString &name, qint64 min, qint64 max, qint64 *out, QString *error) const;
-    bool switchValue(const QString &name, bool *out, QString *error) const; // on/off, true/false, yes/no, 1/0
+    bool integerValue(const QString &name, qint64 min, qint64 max, qint64 *out,
+                      QString *error) const;
+    bool switchValue(const QString &name, bool *out,
+                     QString *error) const; // on/off, true/false, yes/no, 1/0
     double doubleValue(const QString &name) const;
     QStringList listValue(const QString &name) const; // comma-separated, trimmed, empties dropped
     // Where a value came from: "flag", "environment", "file" or "default".
@@ -43,7 +45,8 @@ public:
 
     // A secret from a file named by setting `fileSetting`, else the environment variable
     // `environmentName`; trailing whitespace removed. Empty when neither is set.
-    QString secret(const QString &fileSetting, const QString &environmentName, QString *error) const;
+    QString secret(const QString &fileSetting, const QString &environmentName,
+                   QString *error) const;
 
     static QString environmentName(const QString &settingName);
 

@@ -7,15 +7,19 @@ namespace ic::balancer {
 
 double placementScore(const PlacementCandidate &c)
 {
-    const double connectionShare = c.maxConnections > 0 ? double(c.connections) / c.maxConnections : 0.0;
+    const double connectionShare =
+        c.maxConnections > 0 ? double(c.connections) / c.maxConnections : 0.0;
     const double cpuAboveIdle = std::clamp(c.cpuPercent, 0.0, 100.0) - kIdleCpuPercent;
-    return connectionShare + 0.05 * std::floor(std::max(cpuAboveIdle, 0.0) / 5.0) + c.rooms / 1000.0;
+    return connectionShare + 0.05 * std::floor(std::max(cpuAboveIdle, 0.0) / 5.0) +
+           c.rooms / 1000.0;
 }
 
 bool aboveCeiling(const PlacementCandidate &c, double loadCeiling)
 {
-    const double connectionShare = c.maxConnections > 0 ? double(c.connections) / c.maxConnections : 0.0;
-    return connectionShare > loadCeiling || std::clamp(c.cpuPercent, 0.0, 100.0) / 100.0 > loadCeiling;
+    const double connectionShare =
+        c.maxConnections > 0 ? double(c.connections) / c.maxConnections : 0.0;
+    return connectionShare > loadCeiling ||
+           std::clamp(c.cpuPercent, 0.0, 100.0) / 100.0 > loadCeiling;
 }
 
 QString chooseServer(const QList<PlacementCandidate> &candidates, double loadCeiling)
@@ -26,7 +30,8 @@ QString chooseServer(const QList<PlacementCandidate> &candidates, double loadCei
         if (!c.eligible || aboveCeiling(c, loadCeiling))
             continue;
         const double score = placementScore(c);
-        if (!best || score < bestScore - 1e-12 || (std::abs(score - bestScore) <= 1e-12 && c.id < best->id)) {
+        if (!best || score < bestScore - 1e-12 ||
+            (std::abs(score - bestScore) <= 1e-12 && c.id < best->id)) {
             best = &c;
             bestScore = score;
         }

@@ -20,13 +20,23 @@ class TestCluster : public QObject
     const QByteArray m_token = "cluster-secret-for-tests";
     const QByteArray m_adminPassword = "admin-secret-for-tests";
 
-    QString balancerUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_balancer->port()); }
+    QString balancerUrl() const
+    {
+        return QStringLiteral("http://127.0.0.1:%1").arg(m_balancer->port());
+    }
 
     QStringList balancerArguments(quint16 port, bool quickWarmUp) const
     {
-        QStringList arguments{QStringLiteral("--servers"), QString(), QStringLiteral("--cluster-token-file"), m_tokenFile,
-                              QStringLiteral("--rate-limits"), QStringLiteral("off"), QStringLiteral("--port"),
-                              QString::number(port), QStringLiteral("--bind"), QStringLiteral("127.0.0.1")};
+        QStringList arguments{QStringLiteral("--servers"),
+                              QString(),
+                              QStringLiteral("--cluster-token-file"),
+                              m_tokenFile,
+                              QStringLiteral("--rate-limits"),
+                              QStringLiteral("off"),
+                              QStringLiteral("--port"),
+                              QString::number(port),
+                              QStringLiteral("--bind"),
+                              QStringLiteral("127.0.0.1")};
         if (quickWarmUp)
             arguments << QStringLiteral("--warm-up") << QStringLiteral("1");
         return arguments;
@@ -74,8 +84,9 @@ private slots:
     {
         QVERIFY(m_dir.isValid());
         m_tokenFile = writeFile(m_dir, QStringLiteral("token"), m_token + '\n');
-        m_balancer = startBalancer(balancerArguments(0, true),
-                                   {QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD=") + QString::fromLatin1(m_adminPassword)});
+        m_balancer = startBalancer(
+            balancerArguments(0, true),
+            {QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD=") + QString::fromLatin1(m_adminPassword)});
         QVERIFY(m_balancer);
         for (int i = 0; i < 3; ++i) {
             m_servers.push_back(startRoomServer(balancerUrl(), m_tokenFile));
@@ -91,21 +102,26 @@ private slots:
         QCOMPARE(result.header("Cache-Control"), QByteArray("no-store"));
         QVERIFY(result.header("Content-Type").startsWith("application/json"));
         const QJsonObject answer = jsonObject(result);
-        QCOMPARE(answer.keys(), (QStringList{QStringLiteral("aN"), QStringLiteral("bA"), QStringLiteral("e")}));
+        QCOMPARE(answer.keys(),
+                 (QStringList{QStringLiteral("aN"), QStringLiteral("bA"), QStringLiteral("e")}));
         QVERIFY(serverOnPort(pickedPort(result)));
         QCOMPARE(answer.value(QLatin1StringView("e")).toString(), QString());
         QCOMPARE(answer.value(QLatin1StringView("aN")).toArray(),
-                 (QJsonArray{QStringLiteral("2"), QStringLiteral("3"), QStringLiteral("4"), QStringLiteral("5")}));
+                 (QJsonArray{QStringLiteral("2"), QStringLiteral("3"), QStringLiteral("4"),
+                             QStringLiteral("5")}));
 
         // Names that exist are skipped in aN.
         for (const char *taken : {"shape-room-2", "shape-room-4"})
             QCOMPARE(pick(*m_balancer, QString::fromLatin1(taken)).status, 200);
-        QCOMPARE(jsonObject(pick(*m_balancer, QStringLiteral("shape-room"))).value(QLatin1StringView("aN")).toArray(),
-                 (QJsonArray{QStringLiteral("3"), QStringLiteral("5"), QStringLiteral("6"), QStringLiteral("7")}));
+        QCOMPARE(jsonObject(pick(*m_balancer, QStringLiteral("shape-room")))
+                     .value(QLatin1StringView("aN"))
+                     .toArray(),
+                 (QJsonArray{QStringLiteral("3"), QStringLiteral("5"), QStringLiteral("6"),
+                             QStringLiteral("7")}));
 
         // Errors: bA empty, e a sentence, aN null.
-        for (const QString &bad : {QStringLiteral("ab"), QStringLiteral("admin"), QStringLiteral("a/b c"), QString(),
-                                   QString(101, u'x')}) {
+        for (const QString &bad : {QStringLiteral("ab"), QStringLiteral("admin"),
+                                   QStringLiteral("a/b c"), QString(), QString(101, u'x')}) {
             const HttpResult refused = pick(*m_balancer, bad);
             QCOMPARE(refused.status, 200);
             const QJsonObject error = jsonObject(refused);
@@ -122,8 +138,9 @@ private slots:
         TestProcess *holder = serverOnPort(port);
         QVERIFY(holder);
         // Other clients, other spellings of the same room (canonical: trimmed, lower case).
-        for (const QString &spelling : {QStringLiteral("meeting-point"), QStringLiteral(" MEETING-POINT "),
-                                        QStringLiteral("Meeting-point")}) {
+        for (const QString &spelling :
+             {QStringLiteral("meeting-point"), QStringLiteral(" MEETING-POINT "),
+              QStringLiteral("Meeting-point")}) {
             for (int client = 0; client < 3; ++client)
                 QCOMPARE(pickedPort(pick(*m_balancer, spelling)), port);
         }
@@ -133,9 +150,11 @@ private slots:
         QVERIFY(member.open(port, cookie));
         member.sendText(R"({"c":"R_C_J","rq":"j1","r":{"n":"meeting-point","p":""},"uN":"alice"})");
         QVERIFY(member.waitForFrame([](const auto &frame) { return frame.command == u"RP"; }));
-        const HttpResult sent = balancerGet(*m_balancer, QStringLiteral("/s/Meeting-Point?m=hello%20there"));
+        const HttpResult sent =
+            balancerGet(*m_balancer, QStringLiteral("/s/Meeting-Point?m=hello%20there"));
         QCOMPARE(sent.status, 200);
-        const auto message = member.waitForFrame([](const auto &frame) { return frame.command == u"TM"; });
+        const auto message =
+            member.waitForFrame([](const auto &frame) { return frame.command == u"TM"; });
         QVERIFY(message);
         QCOMPARE(message->messages->first().text.value(), QStringLiteral("hello%20there"));
         // Exactly one server holds the room.
@@ -150,9 +169,12 @@ private slots:
         const HttpResult viaLocalhost = pick(*m_balancer, QStringLiteral("host-room"),
                                              "localhost:" + QByteArray::number(m_balancer->port()));
         const quint16 port = pickedPort(viaLocalhost);
-        QCOMPARE(jsonObject(viaLocalhost).value(QLatin1StringView("bA")).toString(), QStringLiteral("localhost:%1").arg(port));
-        const HttpResult viaIp = pick(*m_balancer, QStringLiteral("host-room"), "127.0.0.1:" + QByteArray::number(m_balancer->port()));
-        QCOMPARE(jsonObject(viaIp).value(QLatin1StringView("bA")).toString(), QStringLiteral("127.0.0.1:%1").arg(port));
+        QCOMPARE(jsonObject(viaLocalhost).value(QLatin1StringView("bA")).toString(),
+                 QStringLiteral("localhost:%1").arg(port));
+        const HttpResult viaIp = pick(*m_balancer, QStringLiteral("host-room"),
+                                      "127.0.0.1:" + QByteArray::number(m_balancer->port()));
+        QCOMPARE(jsonObject(viaIp).value(QLatin1StringView("bA")).toString(),
+                 QStringLiteral("127.0.0.1:%1").arg(port));
     }
 
     void newRoomsSpreadByLoad()
@@ -160,24 +182,32 @@ private slots:
         // Load the first server with rooms created directly on it (not through the balancer).
         TestProcess *loaded = m_servers[0].get();
         for (int i = 0; i < 40; ++i) {
-            const HttpResult created = serverGet(*loaded, QStringLiteral("/direct_sending?roomName=direct-%1&m=x").arg(i));
+            const HttpResult created =
+                serverGet(*loaded, QStringLiteral("/direct_sending?roomName=direct-%1&m=x").arg(i));
             QVERIFY2(created.status == 200, created.body.constData());
         }
         // Its next heartbeat reports the rooms.
-        QVERIFY(waitUntil([&] {
-            for (const QJsonValue &server : adminServers()) {
-                const QJsonObject s = server.toObject();
-                if (s.value(QLatin1StringView("address")).toString() == loaded->hostPort())
-                    return s.value(QLatin1StringView("load")).toObject().value(QLatin1StringView("rooms")).toInt() >= 40;
-            }
-            return false;
-        }, 8000));
+        QVERIFY(waitUntil(
+            [&] {
+                for (const QJsonValue &server : adminServers()) {
+                    const QJsonObject s = server.toObject();
+                    if (s.value(QLatin1StringView("address")).toString() == loaded->hostPort())
+                        return s.value(QLatin1StringView("load"))
+                                   .toObject()
+                                   .value(QLatin1StringView("rooms"))
+                                   .toInt() >= 40;
+                }
+                return false;
+            },
+            8000));
         // What the balancer saw, so a failure shows why it chose as it did.
         for (const QJsonValue &server : adminServers()) {
             const QJsonObject s = server.toObject();
             const QJsonObject load = s.value(QLatin1StringView("load")).toObject();
-            qInfo("%s: rooms %d, connections %d, cpu %.1f %%", qPrintable(s.value(QLatin1StringView("address")).toString()),
-                  load.value(QLatin1StringView("rooms")).toInt(), load.value(QLatin1StringView("connections")).toInt(),
+            qInfo("%s: rooms %d, connections %d, cpu %.1f %%",
+                  qPrintable(s.value(QLatin1StringView("address")).toString()),
+                  load.value(QLatin1StringView("rooms")).toInt(),
+                  load.value(QLatin1StringView("connections")).toInt(),
                   load.value(QLatin1StringView("cpu")).toDouble());
         }
         QMap<quint16, int> placed;
@@ -193,13 +223,19 @@ private slots:
 
     void registrationNeedsTheClusterToken()
     {
-        const QByteArray body = R"({"id":"intruder","address":"127.0.0.1:1","version":"x","load":{}})";
+        const QByteArray body =
+            R"({"id":"intruder","address":"127.0.0.1:1","version":"x","load":{}})";
         const QUrl url = m_balancer->httpUrl(QStringLiteral("/internal/heartbeat"));
         QCOMPARE(httpPost(url, body, "application/json").status, 403);
-        QCOMPARE(httpPost(url, body, "application/json", {{"X-Instantchat-Token", "wrong"}}).status, 403);
-        QCOMPARE(httpPost(m_balancer->httpUrl(QStringLiteral("/internal/deregister")), R"({"id":"x"})", "application/json").status, 403);
+        QCOMPARE(httpPost(url, body, "application/json", {{"X-Instantchat-Token", "wrong"}}).status,
+                 403);
+        QCOMPARE(httpPost(m_balancer->httpUrl(QStringLiteral("/internal/deregister")),
+                          R"({"id":"x"})", "application/json")
+                     .status,
+                 403);
         // A real server with the wrong token never appears.
-        const QString wrongToken = writeFile(m_dir, QStringLiteral("wrong-token"), "not-the-token\n");
+        const QString wrongToken =
+            writeFile(m_dir, QStringLiteral("wrong-token"), "not-the-token\n");
         auto stranger = startRoomServer(balancerUrl(), wrongToken);
         QVERIFY(stranger);
         settle(3000);
@@ -208,28 +244,48 @@ private slots:
         QVERIFY(sd.body.contains(m_servers[0]->hostPort().toUtf8()));
         // The right token registers (and route-check knows the id).
         QCOMPARE(httpPost(url, R"({"id":"bad id!","address":"127.0.0.1:1"})", "application/json",
-                          {{"X-Instantchat-Token", m_token}}).status, 400);
-        const HttpResult accepted = httpPost(url, body, "application/json", {{"X-Instantchat-Token", m_token}});
+                          {{"X-Instantchat-Token", m_token}})
+                     .status,
+                 400);
+        const HttpResult accepted =
+            httpPost(url, body, "application/json", {{"X-Instantchat-Token", m_token}});
         QCOMPARE(accepted.status, 200);
         QCOMPARE(jsonObject(accepted).value(QLatin1StringView("heartbeatInterval")).toInt(), 2);
         QCOMPARE(balancerGet(*m_balancer, QStringLiteral("/internal/route-check?id=intruder"),
-                             {{"X-Instantchat-Token", m_token}}).status, 204);
+                             {{"X-Instantchat-Token", m_token}})
+                     .status,
+                 204);
         QCOMPARE(balancerGet(*m_balancer, QStringLiteral("/internal/route-check?id=nobody"),
-                             {{"X-Instantchat-Token", m_token}}).status, 404);
+                             {{"X-Instantchat-Token", m_token}})
+                     .status,
+                 404);
         // Nothing answers at 127.0.0.1:1: it never gets a room, and is out after 3 failed probes.
-        QVERIFY(waitUntil([&] {
-            return balancerGet(*m_balancer, QStringLiteral("/internal/route-check?id=intruder"),
-                               {{"X-Instantchat-Token", m_token}}).status == 404;
-        }, 8000));
+        QVERIFY(waitUntil(
+            [&] {
+                return balancerGet(*m_balancer, QStringLiteral("/internal/route-check?id=intruder"),
+                                   {{"X-Instantchat-Token", m_token}})
+                           .status == 404;
+            },
+            8000));
     }
 
     void gracefulStopDeregisters()
     {
         auto extra = startRoomServer(balancerUrl(), m_tokenFile);
         QVERIFY(extra);
-        QVERIFY(waitUntil([&] { return balancerGet(*m_balancer, QStringLiteral("/sd")).body.contains(extra->hostPort().toUtf8()); }, 6000));
+        QVERIFY(waitUntil(
+            [&] {
+                return balancerGet(*m_balancer, QStringLiteral("/sd"))
+                    .body.contains(extra->hostPort().toUtf8());
+            },
+            6000));
         QCOMPARE(extra->terminate(), 0);
-        QVERIFY(waitUntil([&] { return !balancerGet(*m_balancer, QStringLiteral("/sd")).body.contains(extra->hostPort().toUtf8()); }, 1500));
+        QVERIFY(waitUntil(
+            [&] {
+                return !balancerGet(*m_balancer, QStringLiteral("/sd"))
+                            .body.contains(extra->hostPort().toUtf8());
+            },
+            1500));
     }
 
     void killedServerIsReplacedWithinSixSeconds()
@@ -254,7 +310,8 @@ private slots:
         QVERIFY2(seconds <= 6.0, qPrintable(QStringLiteral("took %1 s").arg(seconds)));
         QVERIFY(serverOnPort(now) && serverOnPort(now) != victim);
         // The room is created again on the live server (its messages were in the dead one's RAM).
-        const HttpResult sent = balancerGet(*m_balancer, QStringLiteral("/s/failover-room?m=after"));
+        const HttpResult sent =
+            balancerGet(*m_balancer, QStringLiteral("/s/failover-room?m=after"));
         QCOMPARE(sent.status, 200);
         QVERIFY(sent.body.contains("Created new room!"));
         QVERIFY(serverHoldsRoom(*serverOnPort(now), QStringLiteral("failover-room")));
@@ -277,25 +334,31 @@ private slots:
                 continue;
             for (int i = 0; i < 3; ++i) {
                 const QString room = QStringLiteral("keep-%1-%2").arg(server->port()).arg(i);
-                QCOMPARE(serverGet(*server, QStringLiteral("/direct_sending?roomName=%1&m=kept").arg(room)).status, 200);
+                QCOMPARE(serverGet(*server,
+                                   QStringLiteral("/direct_sending?roomName=%1&m=kept").arg(room))
+                             .status,
+                         200);
                 where.insert(room, server->port());
             }
         }
         for (int i = 0; i < 3; ++i) {
             const QString room = QStringLiteral("keep-placed-%1").arg(i);
             where.insert(room, pickedPort(pick(*m_balancer, room)));
-            QCOMPARE(balancerGet(*m_balancer, QStringLiteral("/s/%1?m=kept").arg(room)).status, 200);
+            QCOMPARE(balancerGet(*m_balancer, QStringLiteral("/s/%1?m=kept").arg(room)).status,
+                     200);
         }
         QVERIFY(QSet<quint16>(where.begin(), where.end()).size() >= 2);
         const quint16 port = m_balancer->port();
         m_balancer->kill();
         // Default warm-up: unknown rooms wait until the servers have re-registered.
-        m_balancer = startBalancer(balancerArguments(port, false),
-                                   {QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD=") + QString::fromLatin1(m_adminPassword)});
+        m_balancer = startBalancer(
+            balancerArguments(port, false),
+            {QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD=") + QString::fromLatin1(m_adminPassword)});
         QVERIFY(m_balancer);
         for (auto it = where.cbegin(); it != where.cend(); ++it)
             QCOMPARE(pickedPort(pick(*m_balancer, it.key())), it.value());
-        const HttpResult read = balancerGet(*m_balancer, QStringLiteral("/r/keep-placed-0?format=json"));
+        const HttpResult read =
+            balancerGet(*m_balancer, QStringLiteral("/r/keep-placed-0?format=json"));
         QCOMPARE(read.status, 200);
         QCOMPARE(jsonObject(read).value(QLatin1StringView("createdNewRoom")).toBool(), false);
         QCOMPARE(jsonObject(read).value(QLatin1StringView("messagesCount")).toInt(), 1);

@@ -30,13 +30,15 @@ Read readWith(const QStringList &flags)
     }
     Configuration configuration(QStringLiteral("balancer"), QStringLiteral("test"));
     ic::balancer::declareSettings(configuration);
-    QStringList arguments{QStringLiteral("instantchat-balancer"), QStringLiteral("--config"), ini.fileName()};
+    QStringList arguments{QStringLiteral("instantchat-balancer"), QStringLiteral("--config"),
+                          ini.fileName()};
     arguments << flags;
     if (configuration.parse(arguments, QStringLiteral("test")) != Configuration::Outcome::Run) {
         read.error = QStringLiteral("parse failed");
         return read;
     }
-    read.ok = ic::balancer::loadSettings(configuration, QStringLiteral("/nonexistent"), &read.settings, &read.error);
+    read.ok = ic::balancer::loadSettings(configuration, QStringLiteral("/nonexistent"),
+                                         &read.settings, &read.error);
     return read;
 }
 
@@ -63,12 +65,13 @@ private slots:
 
     void givenValuesAreRead()
     {
-        const Read read = readWith({QStringLiteral("--port"), QStringLiteral("9090"), QStringLiteral("--warm-up"),
-                                    QStringLiteral("0"), QStringLiteral("--rate-limits"), QStringLiteral("off"),
-                                    QStringLiteral("--gateway-routes"), QStringLiteral("on"),
-                                    QStringLiteral("--probe-interval"), QStringLiteral("250"),
-                                    QStringLiteral("--drawing-max-dimension"), QStringLiteral("512"),
-                                    QStringLiteral("--heartbeat-interval"), QStringLiteral("5")});
+        const Read read =
+            readWith({QStringLiteral("--port"), QStringLiteral("9090"), QStringLiteral("--warm-up"),
+                      QStringLiteral("0"), QStringLiteral("--rate-limits"), QStringLiteral("off"),
+                      QStringLiteral("--gateway-routes"), QStringLiteral("on"),
+                      QStringLiteral("--probe-interval"), QStringLiteral("250"),
+                      QStringLiteral("--drawing-max-dimension"), QStringLiteral("512"),
+                      QStringLiteral("--heartbeat-interval"), QStringLiteral("5")});
         QVERIFY2(read.ok, qPrintable(read.error));
         QCOMPARE(read.settings.port, quint16(9090));
         QCOMPARE(read.settings.warmUpSeconds, 0);
@@ -88,14 +91,19 @@ private slots:
         QTest::newRow("warm-up text") << QStringLiteral("warm-up") << QStringLiteral("soon");
         QTest::newRow("warm-up below -1") << QStringLiteral("warm-up") << QStringLiteral("-2");
         QTest::newRow("rate-limits typo") << QStringLiteral("rate-limits") << QStringLiteral("of");
-        QTest::newRow("gateway-routes word") << QStringLiteral("gateway-routes") << QStringLiteral("enabled");
-        QTest::newRow("heartbeat zero") << QStringLiteral("heartbeat-interval") << QStringLiteral("0");
-        QTest::newRow("heartbeat fraction") << QStringLiteral("heartbeat-interval") << QStringLiteral("1.5");
+        QTest::newRow("gateway-routes word")
+            << QStringLiteral("gateway-routes") << QStringLiteral("enabled");
+        QTest::newRow("heartbeat zero")
+            << QStringLiteral("heartbeat-interval") << QStringLiteral("0");
+        QTest::newRow("heartbeat fraction")
+            << QStringLiteral("heartbeat-interval") << QStringLiteral("1.5");
         QTest::newRow("probe too fast") << QStringLiteral("probe-interval") << QStringLiteral("10");
-        QTest::newRow("dimension text") << QStringLiteral("drawing-max-dimension") << QStringLiteral("big");
+        QTest::newRow("dimension text")
+            << QStringLiteral("drawing-max-dimension") << QStringLiteral("big");
         QTest::newRow("memory zero") << QStringLiteral("drawing-memory") << QStringLiteral("0");
         QTest::newRow("max-body unit") << QStringLiteral("max-body") << QStringLiteral("4MB");
-        QTest::newRow("lifetime negative") << QStringLiteral("drawing-lifetime") << QStringLiteral("-5");
+        QTest::newRow("lifetime negative")
+            << QStringLiteral("drawing-lifetime") << QStringLiteral("-5");
         QTest::newRow("ceiling above 1") << QStringLiteral("load-ceiling") << QStringLiteral("1.5");
     }
 

@@ -37,9 +37,9 @@ private slots:
     void leastLoadedWins()
     {
         const QList<PlacementCandidate> list{
-            {QStringLiteral("a"), 100, 1000, 0, 0, true},  // 0.10
-            {QStringLiteral("b"), 10, 1000, 0, 20, true},  // 0.01 + 0.02
-            {QStringLiteral("c"), 0, 1000, 40, 0, true},   // 0.20
+            {QStringLiteral("a"), 100, 1000, 0, 0, true}, // 0.10
+            {QStringLiteral("b"), 10, 1000, 0, 20, true}, // 0.01 + 0.02
+            {QStringLiteral("c"), 0, 1000, 40, 0, true},  // 0.20
         };
         QCOMPARE(chooseServer(list, 0.9), QStringLiteral("b"));
     }

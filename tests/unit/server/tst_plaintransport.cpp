@@ -30,7 +30,10 @@ public:
     QByteArray received;
     int closedCalls = 0;
 
-    void transportReceived(QByteArrayView bytes) override { received.append(bytes.data(), bytes.size()); }
+    void transportReceived(QByteArrayView bytes) override
+    {
+        received.append(bytes.data(), bytes.size());
+    }
     void transportClosed() override { ++closedCalls; }
 };
 
@@ -119,21 +122,26 @@ private slots:
         // (no new bytes, no new edge).
         const int big = 4 * 1024 * 1024;
         ::setsockopt(m_peer, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
-        ::setsockopt(m_peer, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big); // root only; fine to fail
+        ::setsockopt(m_peer, SOL_SOCKET, SO_SNDBUFFORCE, &big,
+                     sizeof big); // root only; fine to fail
         m_transport->suspend();
         const QByteArray burst = pattern(2 * 1024 * 1024);
         qsizetype queued = 0;
         while (queued < burst.size()) {
-            const ssize_t n = ::send(m_peer, burst.constData() + queued, size_t(qMin<qsizetype>(65536, burst.size() - queued)),
-                                     MSG_DONTWAIT);
+            const ssize_t n =
+                ::send(m_peer, burst.constData() + queued,
+                       size_t(qMin<qsizetype>(65536, burst.size() - queued)), MSG_DONTWAIT);
             if (n <= 0)
                 break;
             queued += n;
         }
-        QVERIFY2(queued > 4 * 64 * 1024, qPrintable(QStringLiteral("the socket pair held only %1 bytes").arg(queued)));
+        QVERIFY2(queued > 4 * 64 * 1024,
+                 qPrintable(QStringLiteral("the socket pair held only %1 bytes").arg(queued)));
         m_transport->resume();
-        QVERIFY2(waitUntil([&] { return m_collector.received.size() >= queued; }),
-                 qPrintable(QStringLiteral("%1 of %2 bytes").arg(m_collector.received.size()).arg(queued)));
+        QVERIFY2(
+            waitUntil([&] { return m_collector.received.size() >= queued; }),
+            qPrintable(
+                QStringLiteral("%1 of %2 bytes").arg(m_collector.received.size()).arg(queued)));
         QVERIFY(m_collector.received == burst.left(queued));
     }
 

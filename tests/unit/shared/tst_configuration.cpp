@@ -19,19 +19,22 @@ namespace {
 // A program name no machine has an /etc/instantchat/<name>.conf for.
 const QString program = QStringLiteral("tst-configuration-no-such-program");
 
-const QStringList variables{
-    QStringLiteral("INSTANTCHAT_PORT"), QStringLiteral("INSTANTCHAT_BIND"),
-    QStringLiteral("INSTANTCHAT_ALLOWED_ORIGINS"), QStringLiteral("INSTANTCHAT_RATE_LIMITS"),
-    QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN_FILE"), QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN"),
-    QStringLiteral("INSTANTCHAT_CONFIG"), QStringLiteral("INSTANTCHAT_LOAD_CEILING")};
+const QStringList variables{QStringLiteral("INSTANTCHAT_PORT"),
+                            QStringLiteral("INSTANTCHAT_BIND"),
+                            QStringLiteral("INSTANTCHAT_ALLOWED_ORIGINS"),
+                            QStringLiteral("INSTANTCHAT_RATE_LIMITS"),
+                            QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN_FILE"),
+                            QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN"),
+                            QStringLiteral("INSTANTCHAT_CONFIG"),
+                            QStringLiteral("INSTANTCHAT_LOAD_CEILING")};
 
 Configuration makeConfiguration()
 {
     Configuration configuration(program, QStringLiteral("Test program."));
     configuration.add({QStringLiteral("port"), QStringLiteral("PORT"), QStringLiteral("TCP port."),
                        QStringLiteral("8081")});
-    configuration.add({QStringLiteral("bind"), QStringLiteral("ADDRESS"), QStringLiteral("Listen address."),
-                       QStringLiteral("127.0.0.1")});
+    configuration.add({QStringLiteral("bind"), QStringLiteral("ADDRESS"),
+                       QStringLiteral("Listen address."), QStringLiteral("127.0.0.1")});
     configuration.add({QStringLiteral("allowed-origins"), QStringLiteral("URLS"),
                        QStringLiteral("Allowed origins."),
                        QStringLiteral("http://localhost:8080,http://127.0.0.1:8080")});
@@ -54,8 +57,7 @@ QStringList args(std::initializer_list<const char *> list)
 
 // Runs `function` with stdout redirected into a file and returns what it printed (the parser
 // prints --help and --version itself, as a program's main() would want).
-template <typename Function>
-QByteArray captureStdout(Function function)
+template <typename Function> QByteArray captureStdout(Function function)
 {
     QTemporaryFile file;
     if (!file.open())
@@ -120,11 +122,13 @@ private slots:
 
     void precedence()
     {
-        const QString ini = writeFile(QStringLiteral("precedence.conf"), "port=1111\nbind=10.0.0.1\n");
+        const QString ini =
+            writeFile(QStringLiteral("precedence.conf"), "port=1111\nbind=10.0.0.1\n");
         qputenv("INSTANTCHAT_PORT", "2222");
 
         Configuration all = makeConfiguration();
-        QCOMPARE(all.parse(args({"--config", qPrintable(ini), "--port", "3333"}), QString()), Outcome::Run);
+        QCOMPARE(all.parse(args({"--config", qPrintable(ini), "--port", "3333"}), QString()),
+                 Outcome::Run);
         QCOMPARE(portOf(all), 3333);
         QCOMPARE(all.source(QStringLiteral("port")), QStringLiteral("flag"));
         QCOMPARE(all.value(QStringLiteral("bind")), QStringLiteral("10.0.0.1"));
@@ -161,8 +165,9 @@ private slots:
     void explicitMissingFileFails()
     {
         Configuration flag = makeConfiguration();
-        QCOMPARE(flag.parse(args({"--config", qPrintable(m_dir.filePath(QStringLiteral("missing.conf")))}),
-                            QString()),
+        QCOMPARE(flag.parse(
+                     args({"--config", qPrintable(m_dir.filePath(QStringLiteral("missing.conf")))}),
+                     QString()),
                  Outcome::ExitFailure);
         qputenv("INSTANTCHAT_CONFIG", m_dir.filePath(QStringLiteral("missing.conf")).toUtf8());
         Configuration environment = makeConfiguration();
@@ -184,7 +189,8 @@ private slots:
         QFETCH(QByteArray, content);
         const QString ini = writeFile(QStringLiteral("unknown.conf"), content);
         Configuration configuration = makeConfiguration();
-        QCOMPARE(configuration.parse(args({"--config", qPrintable(ini)}), QString()), Outcome::ExitFailure);
+        QCOMPARE(configuration.parse(args({"--config", qPrintable(ini)}), QString()),
+                 Outcome::ExitFailure);
     }
 
     void commandLineErrors()
@@ -201,9 +207,8 @@ private slots:
     {
         Configuration configuration = makeConfiguration();
         Outcome outcome = Outcome::Run;
-        const QByteArray help = captureStdout([&] {
-            outcome = configuration.parse(args({"--help"}), QString());
-        });
+        const QByteArray help =
+            captureStdout([&] { outcome = configuration.parse(args({"--help"}), QString()); });
         QCOMPARE(outcome, Outcome::ExitSuccess);
         for (const char *flag : {"--port", "--bind", "--allowed-origins", "--rate-limits",
                                  "--cluster-token-file", "--load-ceiling", "--config"}) {
@@ -229,7 +234,8 @@ private slots:
         Configuration configuration = makeConfiguration();
         QCOMPARE(configuration.parse(args({}), QString()), Outcome::Run);
         QCOMPARE(configuration.listValue(QStringLiteral("allowed-origins")),
-                 QStringList({QStringLiteral("http://localhost:8080"), QStringLiteral("http://127.0.0.1:8080")}));
+                 QStringList({QStringLiteral("http://localhost:8080"),
+                              QStringLiteral("http://127.0.0.1:8080")}));
         configuration.set(QStringLiteral("allowed-origins"), QStringLiteral(" a , b,,c ,"));
         QCOMPARE(configuration.listValue(QStringLiteral("allowed-origins")),
                  QStringList({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}));
@@ -241,12 +247,14 @@ private slots:
     // QSettings splits unquoted comma lists in INI files; the value must read like the flag.
     void listFromIniFile()
     {
-        const QString ini = writeFile(QStringLiteral("list.conf"),
-                                      "allowed-origins=https://chat.example.org,http://localhost:8080\n");
+        const QString ini =
+            writeFile(QStringLiteral("list.conf"),
+                      "allowed-origins=https://chat.example.org,http://localhost:8080\n");
         Configuration configuration = makeConfiguration();
         QCOMPARE(configuration.parse(args({"--config", qPrintable(ini)}), QString()), Outcome::Run);
         QCOMPARE(configuration.listValue(QStringLiteral("allowed-origins")),
-                 QStringList({QStringLiteral("https://chat.example.org"), QStringLiteral("http://localhost:8080")}));
+                 QStringList({QStringLiteral("https://chat.example.org"),
+                              QStringLiteral("http://localhost:8080")}));
     }
 
     void listFromEnvironment()
@@ -278,7 +286,8 @@ private slots:
         QFETCH(bool, valid);
         QFETCH(bool, expected);
         Configuration configuration = makeConfiguration();
-        QCOMPARE(configuration.parse(args({"--rate-limits", qPrintable(text)}), QString()), Outcome::Run);
+        QCOMPARE(configuration.parse(args({"--rate-limits", qPrintable(text)}), QString()),
+                 Outcome::Run);
         bool value = !expected;
         QString error;
         QCOMPARE(configuration.switchValue(QStringLiteral("rate-limits"), &value, &error), valid);
@@ -317,7 +326,8 @@ private slots:
         QCOMPARE(configuration.parse(args({"--port", qPrintable(text)}), QString()), Outcome::Run);
         qint64 value = -42;
         QString error;
-        QCOMPARE(configuration.integerValue(QStringLiteral("port"), 0, 65535, &value, &error), valid);
+        QCOMPARE(configuration.integerValue(QStringLiteral("port"), 0, 65535, &value, &error),
+                 valid);
         if (valid) {
             QCOMPARE(value, expected);
         } else {
@@ -329,7 +339,9 @@ private slots:
     void numericValues()
     {
         Configuration configuration = makeConfiguration();
-        QCOMPARE(configuration.parse(args({"--port", " 9000 ", "--load-ceiling", "0.75"}), QString()), Outcome::Run);
+        QCOMPARE(
+            configuration.parse(args({"--port", " 9000 ", "--load-ceiling", "0.75"}), QString()),
+            Outcome::Run);
         QCOMPARE(portOf(configuration), 9000);
         QCOMPARE(configuration.doubleValue(QStringLiteral("load-ceiling")), 0.75);
         QCOMPARE(configuration.doubleValue(QStringLiteral("load-ceiling")) * 4, 3.0);
@@ -339,7 +351,8 @@ private slots:
     {
         QCOMPARE(Configuration::environmentName(QStringLiteral("cluster-token-file")),
                  QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN_FILE"));
-        QCOMPARE(Configuration::environmentName(QStringLiteral("port")), QStringLiteral("INSTANTCHAT_PORT"));
+        QCOMPARE(Configuration::environmentName(QStringLiteral("port")),
+                 QStringLiteral("INSTANTCHAT_PORT"));
         // The environment variable named that way is really the one read.
         qputenv("INSTANTCHAT_CLUSTER_TOKEN_FILE", "/x/y");
         Configuration configuration = makeConfiguration();
@@ -352,8 +365,9 @@ private slots:
         const QString tokenFile = writeFile(QStringLiteral("token"), "s3cr3t-token\n");
         qputenv("INSTANTCHAT_CLUSTER_TOKEN", "from-environment");
         Configuration configuration = makeConfiguration();
-        QCOMPARE(configuration.parse(args({"--cluster-token-file", qPrintable(tokenFile)}), QString()),
-                 Outcome::Run);
+        QCOMPARE(
+            configuration.parse(args({"--cluster-token-file", qPrintable(tokenFile)}), QString()),
+            Outcome::Run);
         QString error;
         // The file wins; its trailing newline (every editor adds one) is not part of the secret.
         QCOMPARE(configuration.secret(QStringLiteral("cluster-token-file"),
@@ -385,11 +399,13 @@ private slots:
         qputenv("INSTANTCHAT_CLUSTER_TOKEN", "from-environment");
         Configuration configuration = makeConfiguration();
         const QByteArray missing = m_dir.filePath(QStringLiteral("no-token")).toUtf8();
-        QCOMPARE(configuration.parse(args({"--cluster-token-file", missing.constData()}), QString()),
-                 Outcome::Run);
+        QCOMPARE(
+            configuration.parse(args({"--cluster-token-file", missing.constData()}), QString()),
+            Outcome::Run);
         QString error;
-        const QString secret = configuration.secret(QStringLiteral("cluster-token-file"),
-                                                    QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN"), &error);
+        const QString secret =
+            configuration.secret(QStringLiteral("cluster-token-file"),
+                                 QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN"), &error);
         QVERIFY(secret.isEmpty());
         QVERIFY(!error.isEmpty());
         QVERIFY(error.contains(QString::fromUtf8(missing)));

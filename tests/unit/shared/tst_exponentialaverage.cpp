@@ -23,7 +23,8 @@ private slots:
         ExponentialAverage average(10.0);
         average.add(0.0, 1.0);
         average.add(100.0, 1.0); // a spike of one second
-        QVERIFY2(average.value() > 9.0 && average.value() < 10.0, qPrintable(QString::number(average.value())));
+        QVERIFY2(average.value() > 9.0 && average.value() < 10.0,
+                 qPrintable(QString::number(average.value())));
         // ... and fades again.
         for (int i = 0; i < 30; ++i)
             average.add(0.0, 1.0);
@@ -37,10 +38,12 @@ private slots:
         for (int i = 0; i < 10; ++i)
             average.add(80.0, 1.0);
         // 1 - e^-1 of the way after one time constant.
-        QVERIFY2(qAbs(average.value() - 80.0 * (1.0 - std::exp(-1.0))) < 0.01, qPrintable(QString::number(average.value())));
+        QVERIFY2(qAbs(average.value() - 80.0 * (1.0 - std::exp(-1.0))) < 0.01,
+                 qPrintable(QString::number(average.value())));
         for (int i = 0; i < 70; ++i)
             average.add(80.0, 1.0);
-        QVERIFY2(qAbs(average.value() - 80.0) < 0.1, qPrintable(QString::number(average.value()))); // 80 e^-8
+        QVERIFY2(qAbs(average.value() - 80.0) < 0.1,
+                 qPrintable(QString::number(average.value()))); // 80 e^-8
     }
 
     void longerGapsWeighMore()
