@@ -3,33 +3,11 @@
 
 #include "BalancerFixture.h"
 
-#include <QtEndian>
+#include "FakePng.h"
 
 using namespace ic::testing;
 
 namespace {
-
-QByteArray fakePng(quint32 width, quint32 height, int totalBytes = 200)
-{
-    QByteArray png("\x89PNG\r\n\x1a\n", 8);
-    char be[4];
-    qToBigEndian<quint32>(13, be);
-    png.append(be, 4);
-    png.append("IHDR");
-    qToBigEndian<quint32>(width, be);
-    png.append(be, 4);
-    qToBigEndian<quint32>(height, be);
-    png.append(be, 4);
-    png.append("\x08\x06\x00\x00\x00\x00\x00\x00\x00", 9);
-    if (png.size() < totalBytes)
-        png.append(totalBytes - png.size(), 'p');
-    return png;
-}
-
-QByteArray dataUrl(const QByteArray &png)
-{
-    return "data:image/png;base64," + png.toBase64();
-}
 
 QByteArray form(const QByteArray &name, const QByteArray &group, const QByteArray &content)
 {
@@ -214,7 +192,7 @@ private slots:
 
     void drawingUploadAndDownload()
     {
-        const QByteArray drawing = dataUrl(fakePng(640, 480));
+        const QByteArray drawing = pngDataUrl(fakePng(640, 480));
         HttpResult stored = upload(form("d1_pic-A", group, drawing), m_alice);
         QCOMPARE(stored.status, 200);
         HttpResult fetched = download("d1_pic-A");
@@ -232,7 +210,7 @@ private slots:
         QCOMPARE(stored.status, 200);
         QCOMPARE(download("multi").body, drawing);
         // The owner may replace; another session may not.
-        const QByteArray second = dataUrl(fakePng(10, 10));
+        const QByteArray second = pngDataUrl(fakePng(10, 10));
         QCOMPARE(upload(form("d1_pic-A", group, second), m_bob).status, 403);
         QCOMPARE(download("d1_pic-A").body, drawing);
         QCOMPARE(upload(form("d1_pic-A", group, second), m_alice).status, 200);
@@ -242,15 +220,15 @@ private slots:
     void drawingRejections()
     {
         struct Case { QByteArray body; QByteArray cookie; int status; const char *why; };
-        const QByteArray ok = dataUrl(fakePng(100, 100));
+        const QByteArray ok = pngDataUrl(fakePng(100, 100));
         const QList<Case> cases{
             {form("x1", group, ok), QByteArray(), 403, "no cookie"},
             {form("x1", group, ok), "garbage", 403, "malformed cookie"},
             {form("x1", group, "data:image/png;base64," + QByteArray("GIF89a-not-png-at-all-padding-padding").toBase64()), m_alice, 400, "not a PNG"},
             {form("x1", group, "data:image/jpeg;base64,/9j/4AAQ"), m_alice, 400, "not a PNG data URL"},
             {form("x1", group, "data:image/png;base64,@@@@"), m_alice, 400, "bad base64"},
-            {form("x1", group, dataUrl(fakePng(100, 100, 1024 * 1024 + 10))), m_alice, 413, "over 1 MiB"},
-            {form("x1", group, dataUrl(fakePng(4096, 100))), m_alice, 413, "too wide"},
+            {form("x1", group, pngDataUrl(fakePng(100, 100, 1024 * 1024 + 10))), m_alice, 413, "over 1 MiB"},
+            {form("x1", group, pngDataUrl(fakePng(4096, 100))), m_alice, 413, "too wide"},
             {form("bad.name", group, ok), m_alice, 400, "bad name"},
             {form("../etc", group, ok), m_alice, 400, "../"},
             {form(QByteArray(129, 'n'), group, ok), m_alice, 400, "name too long"},

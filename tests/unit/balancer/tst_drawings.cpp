@@ -4,36 +4,13 @@
 #include "drawings/PngDataUrl.h"
 
 #include <QTest>
-#include <QtEndian>
+#include "FakePng.h"
 
 using namespace ic::balancer;
+using ic::testing::fakePng;
+using ic::testing::pngDataUrl;
 
 namespace {
-
-// A PNG header (signature + IHDR) of the given size, padded to `totalBytes`. Enough for the
-// checks, which read the signature and IHDR only.
-QByteArray fakePng(quint32 width, quint32 height, int totalBytes = 64)
-{
-    QByteArray png("\x89PNG\r\n\x1a\n", 8);
-    char be[4];
-    qToBigEndian<quint32>(13, be);
-    png.append(be, 4);
-    png.append("IHDR");
-    qToBigEndian<quint32>(width, be);
-    png.append(be, 4);
-    qToBigEndian<quint32>(height, be);
-    png.append(be, 4);
-    png.append("\x08\x06\x00\x00\x00", 5);
-    png.append(4, '\0'); // CRC (not checked)
-    if (png.size() < totalBytes)
-        png.append(totalBytes - png.size(), 'x');
-    return png;
-}
-
-QByteArray dataUrl(const QByteArray &bytes)
-{
-    return "data:image/png;base64," + bytes.toBase64();
-}
 
 const QString group = QStringLiteral("0f8fad5b-d9cb-469f-a165-70867728950e");
 
@@ -45,17 +22,17 @@ class TestDrawings : public QObject
 private slots:
     void pngChecks()
     {
-        QVERIFY(checkPngDataUrl(dataUrl(fakePng(100, 50)), 1024, 2048).ok());
-        QCOMPARE(checkPngDataUrl(dataUrl(fakePng(100, 50)), 1024, 2048).width, 100);
+        QVERIFY(checkPngDataUrl(pngDataUrl(fakePng(100, 50, 64)), 1024, 2048).ok());
+        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(100, 50, 64)), 1024, 2048).width, 100);
         QCOMPARE(checkPngDataUrl("data:image/jpeg;base64,AAAA", 1024, 2048).result, PngCheck::Result::NotDataUrl);
         QCOMPARE(checkPngDataUrl("data:image/png;base64,%%%", 1024, 2048).result, PngCheck::Result::BadBase64);
-        QCOMPARE(checkPngDataUrl(dataUrl("GIF89a not a png at all, long enough to be checked"), 1024, 2048).result,
+        QCOMPARE(checkPngDataUrl(pngDataUrl("GIF89a not a png at all, long enough to be checked"), 1024, 2048).result,
                  PngCheck::Result::NotPng);
-        QCOMPARE(checkPngDataUrl(dataUrl(fakePng(2049, 10)), 1024, 2048).result, PngCheck::Result::TooLarge);
-        QCOMPARE(checkPngDataUrl(dataUrl(fakePng(10, 2049)), 1024, 2048).result, PngCheck::Result::TooLarge);
-        QCOMPARE(checkPngDataUrl(dataUrl(fakePng(0, 10)), 1024, 2048).result, PngCheck::Result::NotPng);
-        QCOMPARE(checkPngDataUrl(dataUrl(fakePng(10, 10, 2000)), 1024, 2048).result, PngCheck::Result::TooManyBytes);
-        QVERIFY(checkPngDataUrl(dataUrl(fakePng(2048, 2048, 1024)), 1024, 2048).ok());
+        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(2049, 10, 64)), 1024, 2048).result, PngCheck::Result::TooLarge);
+        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(10, 2049, 64)), 1024, 2048).result, PngCheck::Result::TooLarge);
+        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(0, 10, 64)), 1024, 2048).result, PngCheck::Result::NotPng);
+        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(10, 10, 2000)), 1024, 2048).result, PngCheck::Result::TooManyBytes);
+        QVERIFY(checkPngDataUrl(pngDataUrl(fakePng(2048, 2048, 1024)), 1024, 2048).ok());
     }
 
     void names()
@@ -75,14 +52,14 @@ private slots:
     {
         DrawingStore store(DrawingLimits{});
         const QUuid alice = QUuid::createUuid(), bob = QUuid::createUuid();
-        const QByteArray first = dataUrl(fakePng(10, 10));
+        const QByteArray first = pngDataUrl(fakePng(10, 10, 64));
         QCOMPARE(store.put(group, QStringLiteral("pic"), first, alice, 0).status, 200);
         QCOMPARE(store.get(group, QStringLiteral("pic"), 1).content, first);
         // The group is case-insensitive (a UUID), the name is not.
         QCOMPARE(store.get(group.toUpper(), QStringLiteral("pic"), 1).status, 200);
         QCOMPARE(store.get(group, QStringLiteral("PIC"), 1).status, 404);
         // Another session cannot overwrite; the owner can.
-        const QByteArray second = dataUrl(fakePng(20, 20));
+        const QByteArray second = pngDataUrl(fakePng(20, 20, 64));
         QCOMPARE(store.put(group, QStringLiteral("pic"), second, bob, 2).status, 403);
         QCOMPARE(store.get(group, QStringLiteral("pic"), 3).content, first);
         QCOMPARE(store.put(group, QStringLiteral("pic"), second, alice, 4).status, 200);
@@ -92,7 +69,7 @@ private slots:
         QCOMPARE(store.put(group, QStringLiteral("../etc"), second, alice, 6).status, 400);
         QCOMPARE(store.put(QStringLiteral("nope"), QStringLiteral("x"), second, alice, 6).status, 400);
         QCOMPARE(store.put(group, QStringLiteral("x"), "hello", alice, 6).status, 400);
-        QCOMPARE(store.put(group, QStringLiteral("x"), dataUrl(fakePng(5000, 5)), alice, 6).status, 413);
+        QCOMPARE(store.put(group, QStringLiteral("x"), pngDataUrl(fakePng(5000, 5, 64)), alice, 6).status, 413);
         QCOMPARE(store.get(group, QStringLiteral("../etc"), 6).status, 400);
     }
 
@@ -102,7 +79,7 @@ private slots:
         limits.memoryBytes = 10 * 1024;
         DrawingStore store(limits);
         const QUuid owner = QUuid::createUuid();
-        const QByteArray drawing = dataUrl(fakePng(10, 10, 3000)); // ~4 KB as base64
+        const QByteArray drawing = pngDataUrl(fakePng(10, 10, 3000)); // ~4 KB as base64
         QCOMPARE(store.put(group, QStringLiteral("a"), drawing, owner, 0).status, 200);
         QCOMPARE(store.put(group, QStringLiteral("b"), drawing, owner, 0).status, 200);
         const StoreResult full = store.put(group, QStringLiteral("c"), drawing, owner, 0);
@@ -119,7 +96,7 @@ private slots:
         limits.lifetimeMs = 1000;
         DrawingStore store(limits);
         const QUuid owner = QUuid::createUuid();
-        const QByteArray drawing = dataUrl(fakePng(10, 10));
+        const QByteArray drawing = pngDataUrl(fakePng(10, 10, 64));
         QCOMPARE(store.put(group, QStringLiteral("a"), drawing, owner, 0).status, 200);
         // A later upload in the same group keeps the earlier drawing alive.
         QCOMPARE(store.put(group, QStringLiteral("b"), drawing, owner, 900).status, 200);
