@@ -94,12 +94,15 @@ void ServerApp::sampleLoad()
     m_cpuSampler.sample();
     // The balancer places rooms and applies its load ceiling by this figure; a one-second sample
     // would let a single busy second (a burst of joins, the start-up) steer rooms away.
-    const double elapsed =
-        m_sinceLastSample.isValid() ? double(m_sinceLastSample.restart()) / 1000.0 : 0.0;
-    if (!m_sinceLastSample.isValid())
+    // The first call (at start) measures a few milliseconds since the sampler was made, in
+    // 10 ms clock ticks: anything from 0 to thousands of percent. It starts the clock only.
+    if (m_sinceLastSample.isValid()) {
+        const double elapsed = double(m_sinceLastSample.restart()) / 1000.0;
+        m_placementCpu.add(m_cpuSampler.processPercent(), elapsed);
+        m_context.processCpu = m_placementCpu.value();
+    } else {
         m_sinceLastSample.start();
-    m_placementCpu.add(m_cpuSampler.processPercent(), elapsed);
-    m_context.processCpu = m_placementCpu.value();
+    }
     m_context.hostCpu = m_cpuSampler.hostPercent();
     m_context.hostMemory = sys::hostMemoryUsedPercent();
 }
