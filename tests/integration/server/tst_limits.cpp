@@ -18,7 +18,8 @@ class LimitsTest : public QObject
     {
         QList<qint64> ids;
         for (const ServerFrame &frame : frames.frames())
-            if (frame.kind() == Command::TextMessage && frame.messages && !frame.messages->isEmpty())
+            if (frame.kind() == Command::TextMessage && frame.messages &&
+                !frame.messages->isEmpty())
                 ids << frame.messages->first().id.value_or(-1);
         return ids;
     }
@@ -60,14 +61,15 @@ private slots:
                     lastId = frame.messages->first().id.value_or(-1);
                 if (frame.kind() == Command::LimitApproaching) {
                     approachingAfter << lastId;
-                    QVERIFY2(frame.messages && frame.messages->size() == 1
-                                 && frame.messages->first() == WireMessage{},
+                    QVERIFY2(frame.messages && frame.messages->size() == 1 &&
+                                 frame.messages->first() == WireMessage{},
                              dump(frame).constData());
                     QVERIFY(frame.time.has_value());
                 }
                 if (frame.kind() == Command::LimitReached) {
                     QVERIFY(frame.messages && frame.messages->size() == 1);
-                    reachedAfter << qMakePair(lastId, frame.messages->first().text.value_or(QString()));
+                    reachedAfter << qMakePair(lastId,
+                                              frame.messages->first().text.value_or(QString()));
                 }
             }
             QCOMPARE(approachingAfter, (QList<qint64>{900, 950, 990}));
@@ -76,9 +78,11 @@ private slots:
             // "again after every further 10 % of the cap dropped": 100 more drops after the first
             // one is message 1101 (lowest kept 102); counting the 100 drops from zero would be
             // message 1100 (lowest kept 101). Both readings are accepted, nothing else.
-            QVERIFY2(reachedAfter.at(1) == qMakePair(qint64(1101), QStringLiteral("102"))
-                         || reachedAfter.at(1) == qMakePair(qint64(1100), QStringLiteral("101")),
-                     qPrintable(QStringLiteral("%1 / %2").arg(reachedAfter.at(1).first).arg(reachedAfter.at(1).second)));
+            QVERIFY2(reachedAfter.at(1) == qMakePair(qint64(1101), QStringLiteral("102")) ||
+                         reachedAfter.at(1) == qMakePair(qint64(1100), QStringLiteral("101")),
+                     qPrintable(QStringLiteral("%1 / %2")
+                                    .arg(reachedAfter.at(1).first)
+                                    .arg(reachedAfter.at(1).second)));
         }
 
         Peer c = connectPeer(*m_server, this);
@@ -91,7 +95,9 @@ private slots:
             const qint64 expected = total - 1000 + 1 + i;
             if (all->messages->at(i).id != expected)
                 QFAIL(qPrintable(QStringLiteral("ALL_TM[%1].id = %2, expected %3")
-                                     .arg(i).arg(all->messages->at(i).id.value_or(-1)).arg(expected)));
+                                     .arg(i)
+                                     .arg(all->messages->at(i).id.value_or(-1))
+                                     .arg(expected)));
         }
         QCOMPARE(all->messages->last().text, std::optional<QString>(QStringLiteral("m1101")));
     }
@@ -116,7 +122,8 @@ private slots:
         // Interleaved: every member has messages in flight at the same time.
         for (int round = 0; round < perMember; ++round)
             for (int i = 0; i < members; ++i)
-                peers[i].client->sendText(QStringLiteral("busy-room"), QStringLiteral("%1-%2").arg(i).arg(round));
+                peers[i].client->sendText(QStringLiteral("busy-room"),
+                                          QStringLiteral("%1-%2").arg(i).arg(round));
         const int total = members * perMember;
         for (const Peer &p : peers)
             QVERIFY(p.frames->waitForCount(FrameRecorder::is(Command::TextMessage), total, 20000));
@@ -158,8 +165,10 @@ private slots:
 
         auto *slow = new RawSocket(this);
         QVERIFY(slow->open(m_server->port(), ic::session::createCookieValue()));
-        slow->sendText("{\"c\":\"R_J\",\"rq\":\"slow\",\"r\":{\"n\":\"flood-room\",\"p\":\"\"},\"uN\":null}");
-        const auto joined = slow->waitForFrame([](const ServerFrame &f) { return f.requestId == QStringLiteral("slow"); });
+        slow->sendText(
+            "{\"c\":\"R_J\",\"rq\":\"slow\",\"r\":{\"n\":\"flood-room\",\"p\":\"\"},\"uN\":null}");
+        const auto joined = slow->waitForFrame(
+            [](const ServerFrame &f) { return f.requestId == QStringLiteral("slow"); });
         IC_VERIFY_RP(joined);
         const QString slowId = *joined->userId;
         slow->stopReading();
@@ -189,8 +198,8 @@ private slots:
         const qint64 sentMs = timer.elapsed();
         QVERIFY2(b.frames->waitForCount(FrameRecorder::is(Command::TextMessage), count, 3000),
                  "a healthy member fell behind while a slow member was in the room");
-        qInfo("flood of %d messages: sender done after %lld ms, healthy receiver after %lld ms", count,
-              sentMs, timer.elapsed());
+        qInfo("flood of %d messages: sender done after %lld ms, healthy receiver after %lld ms",
+              count, sentMs, timer.elapsed());
 
         // The slow member was cut off: the room saw it go offline.
         const auto offline = b.frames->waitForFrame(
@@ -202,12 +211,78 @@ private slots:
         QVERIFY2(offline, "the slow consumer was not disconnected");
         const HttpResult metrics = httpGet(m_server->httpUrl(QStringLiteral("/metrics")));
         QCOMPARE(metrics.status, 200);
-        const auto droppedCount = metricValue(metrics.body, QStringLiteral("instantchat_slow_clients_dropped_total"));
+        const auto droppedCount =
+            metricValue(metrics.body, QStringLiteral("instantchat_slow_clients_dropped_total"));
         QVERIFY2(droppedCount && *droppedCount >= 1, "slow_clients_dropped_total not counted");
         // B's stream is complete and in order.
         const QList<qint64> ids = textIds(*b.frames);
         QCOMPARE(ids.size(), count);
         QCOMPARE(ids.last(), qint64(count));
+    }
+
+    // A client that says goodbye (a close frame) but reads nothing, like a tab that froze: the
+    // server's answering close frame cannot leave, so the server waits its closing grace (3 s)
+    // and then cuts the connection, and the room sees the member go. It must not wait for the
+    // socket's next idle check (half the idle timeout: 60 s here).
+    void closingClientThatReadsNothingIsCutOffAfterTheGrace()
+    {
+        m_server = startServer({QStringLiteral("--idle-timeout"), QStringLiteral("120")});
+        QVERIFY(m_server);
+        Peer a = connectPeer(*m_server, this);
+        QVERIFY(a);
+        IC_VERIFY_RP(a.reply(a.client->createAndJoin(QStringLiteral("grace-room"))));
+
+        auto *slow = new RawSocket(this);
+        QVERIFY(slow->open(m_server->port(), ic::session::createCookieValue()));
+        slow->sendText(
+            "{\"c\":\"R_J\",\"rq\":\"slow\",\"r\":{\"n\":\"grace-room\",\"p\":\"\"},\"uN\":null}");
+        const auto joined = slow->waitForFrame(
+            [](const ServerFrame &f) { return f.requestId == QStringLiteral("slow"); });
+        IC_VERIFY_RP(joined);
+        const QString slowId = *joined->userId;
+        slow->stopReading();
+
+        // Broadcasts until the server holds bytes for the slow member (the kernel's buffers are
+        // full), in small steps so it stays far below the outbound limit that would drop it.
+        const QString text(9000, QLatin1Char('g'));
+        auto heldBytes = [&] {
+            const HttpResult metrics = httpGet(m_server->httpUrl(QStringLiteral("/metrics")));
+            return metricValue(metrics.body, QStringLiteral("instantchat_outbound_queued_bytes"))
+                .value_or(0);
+        };
+        int sent = 0;
+        while (heldBytes() <= 0) {
+            QVERIFY2(sent < 2000,
+                     "the server never had to hold bytes for a member that reads nothing");
+            const int repliesBefore = a.frames->count(FrameRecorder::is(Command::Reply));
+            for (int i = 0; i < 20; ++i)
+                a.client->sendText(QStringLiteral("grace-room"), text);
+            sent += 20;
+            QVERIFY(waitUntil(
+                [&] {
+                    return a.frames->count(FrameRecorder::is(Command::Reply)) >= repliesBefore + 20;
+                },
+                10000));
+        }
+        const qsizetype fromA = a.frames->size();
+        // Connected for a few seconds, as a real client would be: the server has looked at the
+        // socket since it joined and does not expect to need to again for a minute.
+        QTest::qWait(2500);
+
+        slow->sendClose(); // the server echoes it: that close frame cannot leave either
+        QElapsedTimer sinceTold;
+        sinceTold.start();
+        const auto offline = a.frames->waitForFrame(
+            [&](const ServerFrame &f) {
+                const auto user = findUser(f, slowId);
+                return f.kind() == Command::MembersChanged && user && !user->online;
+            },
+            15000, fromA);
+        QVERIFY2(offline, "the closing member was still in the room 15 s later");
+        qInfo("cut off %lld ms after its close frame (grace 3 s, checks once a second)",
+              sinceTold.elapsed());
+        QVERIFY2(sinceTold.elapsed() >= 2500, "cut off before its closing grace");
+        QCOMPARE(heldBytes(), 0.0);
     }
 
     // §2.8: with rate limits on, a flood is refused with ER 429 for a session that opted in to
@@ -238,11 +313,14 @@ private slots:
         QCOMPARE(v1.client->state(), ChatClient::State::Connected);
         QCOMPARE(v2.client->state(), ChatClient::State::Connected);
         const HttpResult metrics = httpGet(m_server->httpUrl(QStringLiteral("/metrics")));
-        QVERIFY(metricValue(metrics.body, QStringLiteral("instantchat_rate_limited_total")).value_or(0) >= 2);
+        QVERIFY(metricValue(metrics.body, QStringLiteral("instantchat_rate_limited_total"))
+                    .value_or(0) >= 2);
         // Once the burst is over, sending works again.
         QVERIFY(waitUntil(
             [&] {
-                const auto reply = v1.reply(v1.client->sendText(QStringLiteral("rate-room"), QStringLiteral("later")), 2000);
+                const auto reply = v1.reply(
+                    v1.client->sendText(QStringLiteral("rate-room"), QStringLiteral("later")),
+                    2000);
                 return reply && reply->kind() == Command::Reply;
             },
             15000));
