@@ -3,11 +3,12 @@
 namespace ic::server {
 ServerMetrics::ServerMetrics(int maxConnections)
     : messagesReceived(m_registry.counter("instantchat_messages_received_total",
-                                                 "WebSocket frames received from clients.")),
+                                          "WebSocket frames received from clients.")),
       framesDelivered(m_registry.counter("instantchat_frames_delivered_total",
                                          "Frames queued to client sockets.")),
-      slowClientsDropped(m_registry.counter("instantchat_slow_clients_dropped_total",
-                                            "Clients disconnected because their outbound queue was full.")),
+      slowClientsDropped(
+          m_registry.counter("instantchat_slow_clients_dropped_total",
+                             "Clients disconnected because their outbound queue was full.")),
       broadcastLatency(m_registry.histogram("instantchat_broadcast_latency_seconds",
                                             "Frame received to broadcast queued to every member.",
                                             metrics::latencyBuckets())),
@@ -20,13 +21,14 @@ ServerMetrics::ServerMetrics(int maxConnections)
                                         "Configured maximum of WebSocket connections."))
 {
     m_maxConnections.Set(maxConnections);
-    for (int code : {101, 102, 103, 201, 202, 203, 204, 205, 206, 207, 208, 209, 301, 302, 303, 304, 429}) {
+    for (int code :
+         {101, 102, 103, 201, 202, 203, 204, 205, 206, 207, 208, 209, 301, 302, 303, 304, 429}) {
         m_errors.insert(code, &m_registry.counter("instantchat_errors_total",
                                                   "Error replies sent, by code.",
                                                   {{"code", std::to_string(code)}}));
     }
-    for (const char *kind : {"message", "join", "create", "http", "address", "connections", "rooms", "rename",
-                             "description", "vote", "password"}) {
+    for (const char *kind : {"message", "join", "create", "http", "address", "connections", "rooms",
+                             "rename", "description", "vote", "password"}) {
         m_rateLimited.insert(QByteArray(kind),
                              &m_registry.counter("instantchat_rate_limited_total",
                                                  "Requests refused by a rate limit, by kind.",
@@ -42,7 +44,8 @@ void ServerMetrics::countError(proto::ErrorCode code)
 
 void ServerMetrics::countRateLimited(const char *kind)
 {
-    if (prometheus::Counter *counter = m_rateLimited.value(QByteArray::fromRawData(kind, qstrlen(kind))))
+    if (prometheus::Counter *counter =
+            m_rateLimited.value(QByteArray::fromRawData(kind, qstrlen(kind))))
         counter->Increment();
 }
 
@@ -51,7 +54,8 @@ QByteArray ServerMetrics::scrape()
     m_connections.Set(double(connections.load(std::memory_order_relaxed)));
     m_rooms.Set(double(rooms.load(std::memory_order_relaxed)));
     m_usersOnline.Set(double(usersOnline.load(std::memory_order_relaxed)));
-    m_outboundQueued.Set(double(std::max<qint64>(0, outboundQueuedBytes.load(std::memory_order_relaxed))));
+    m_outboundQueued.Set(
+        double(std::max<qint64>(0, outboundQueuedBytes.load(std::memory_order_relaxed))));
     return m_registry.serialize();
 }
 

@@ -22,10 +22,12 @@ int main(int argc, char *argv[])
 
     ic::config::Configuration configuration(
         QStringLiteral("server"),
-        QStringLiteral("instantchat room server: holds chat rooms in RAM and serves their WebSockets "
-                       "(/ws_entry) and HTTP calls on one port."));
+        QStringLiteral(
+            "instantchat room server: holds chat rooms in RAM and serves their WebSockets "
+            "(/ws_entry) and HTTP calls on one port."));
     ic::server::declareServerSettings(configuration);
-    switch (configuration.parse(QCoreApplication::arguments(), QStringLiteral(INSTANTCHAT_BUILD_ID))) {
+    switch (
+        configuration.parse(QCoreApplication::arguments(), QStringLiteral(INSTANTCHAT_BUILD_ID))) {
     case ic::config::Configuration::Outcome::ExitSuccess:
         return 0;
     case ic::config::Configuration::Outcome::ExitFailure:
@@ -40,7 +42,8 @@ int main(int argc, char *argv[])
         return 2;
     }
     if (!ic::log::install(settings.logLevel)) {
-        std::fprintf(stderr, "instantchat-server: unknown --log-level %s\n", qPrintable(settings.logLevel));
+        std::fprintf(stderr, "instantchat-server: unknown --log-level %s\n",
+                     qPrintable(settings.logLevel));
         return 2;
     }
 

@@ -27,7 +27,8 @@ QString BalancerContext::backendAddress(const ServerInfo &server, const Request 
     const QString host = server.address.left(colon);
     const QString port = server.address.mid(colon + 1);
     const QHostAddress ip(host.startsWith(u'[') ? host.mid(1, host.size() - 2) : host);
-    const bool loopback = host.compare(u"localhost", Qt::CaseInsensitive) == 0 || (!ip.isNull() && ip.isLoopback());
+    const bool loopback =
+        host.compare(u"localhost", Qt::CaseInsensitive) == 0 || (!ip.isNull() && ip.isLoopback());
     if (!loopback)
         return server.address;
     QString clientHost = QString::fromLatin1(request.header("Host")).trimmed();
@@ -36,7 +37,8 @@ QString BalancerContext::backendAddress(const ServerInfo &server, const Request 
     } else if (clientHost.contains(u':')) {
         clientHost = clientHost.left(clientHost.indexOf(u':'));
     }
-    static const QRegularExpression hostPattern(QStringLiteral("^[A-Za-z0-9.\\-]{1,253}$|^\\[[0-9A-Fa-f:.]+\\]$"));
+    static const QRegularExpression hostPattern(
+        QStringLiteral("^[A-Za-z0-9.\\-]{1,253}$|^\\[[0-9A-Fa-f:.]+\\]$"));
     if (clientHost.isEmpty() || !hostPattern.match(clientHost).hasMatch())
         return server.address;
     return clientHost + u':' + port;
@@ -48,8 +50,9 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     m_context.clock.start();
     const BalancerSettings &s = m_context.settings;
     m_metrics = std::make_unique<BalancerMetrics>();
-    m_drawings = std::make_unique<DrawingStore>(DrawingLimits{s.drawingMemoryBytes, s.drawingMaxBytes,
-                                                              s.drawingMaxDimension, s.drawingLifetimeSeconds * 1000});
+    m_drawings = std::make_unique<DrawingStore>(
+        DrawingLimits{s.drawingMemoryBytes, s.drawingMaxBytes, s.drawingMaxDimension,
+                      s.drawingLifetimeSeconds * 1000});
     // Generous buckets: a page load makes one placement; a script sending in a loop is slowed.
     m_placementLimiter = std::make_unique<RateLimiter>(60.0, 10.0);
     m_writeLimiter = std::make_unique<RateLimiter>(30.0, 3.0);
@@ -68,7 +71,8 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     options.heartbeatIntervalSeconds = s.heartbeatIntervalSeconds;
     options.probeIntervalMs = s.probeIntervalMs;
     options.loadCeiling = s.loadCeiling;
-    options.warmUpMs = s.warmUpSeconds >= 0 ? s.warmUpSeconds * 1000 : s.heartbeatIntervalSeconds * 2500;
+    options.warmUpMs =
+        s.warmUpSeconds >= 0 ? s.warmUpSeconds * 1000 : s.heartbeatIntervalSeconds * 2500;
     auto *registry = new ServerRegistry(options, upstream, this);
     connect(registry, &ServerRegistry::serversChanged, this,
             [this](int up, int known) { m_metrics->setServers(up, known); });
@@ -82,8 +86,10 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     m_context.uploadBytesLimiter = m_uploadBytesLimiter.get();
 
     BalancerMetrics *metrics = m_metrics.get();
-    m_core = new HttpCore(RequestLimits{16 * 1024, s.maxBodyBytes},
-                          [metrics](const QString &route, int status) { metrics->countRequest(route, status); }, this);
+    m_core = new HttpCore(
+        RequestLimits{16 * 1024, s.maxBodyBytes},
+        [metrics](const QString &route, int status) { metrics->countRequest(route, status); },
+        this);
     m_core->setTrustedProxies(s.trustedProxies);
     // Order matters: fixed routes first, the page controller (which treats any other
     // single-segment path as a room name) last.
@@ -97,7 +103,8 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
 
     // Expired drawings are freed even when nobody uploads or downloads.
     m_housekeeping.setInterval(60 * 1000);
-    connect(&m_housekeeping, &QTimer::timeout, this, [this] { m_drawings->expire(m_context.nowMs()); });
+    connect(&m_housekeeping, &QTimer::timeout, this,
+            [this] { m_drawings->expire(m_context.nowMs()); });
 }
 
 Balancer::~Balancer()
@@ -123,13 +130,15 @@ quint16 Balancer::start(QString *error)
             *error = QStringLiteral("cannot read --tls-cert or --tls-key");
             return 0;
         }
-        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+        const QList<QSslCertificate> chain =
+            QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
         const QByteArray keyData = keyFile.readAll();
         QSslKey key(keyData, QSsl::Rsa, QSsl::Pem);
         if (key.isNull())
             key = QSslKey(keyData, QSsl::Ec, QSsl::Pem);
         if (chain.isEmpty() || key.isNull()) {
-            *error = QStringLiteral("--tls-cert or --tls-key is not a PEM certificate / RSA or EC key");
+            *error =
+                QStringLiteral("--tls-cert or --tls-key is not a PEM certificate / RSA or EC key");
             return 0;
         }
         QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();

@@ -28,8 +28,8 @@ struct BalancerContext
     ServerRegistry *registry = nullptr;
     UpstreamClient *upstream = nullptr;
     DrawingStore *drawings = nullptr;
-    RateLimiter *placementLimiter = nullptr; // /pick_backend, /r/
-    RateLimiter *writeLimiter = nullptr;     // /s/, uploads, admin log-in failures
+    RateLimiter *placementLimiter = nullptr;   // /pick_backend, /r/
+    RateLimiter *writeLimiter = nullptr;       // /s/, uploads, admin log-in failures
     RateLimiter *uploadBytesLimiter = nullptr; // drawing upload bytes per client address
     QElapsedTimer clock;
 

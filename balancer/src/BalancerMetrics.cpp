@@ -10,14 +10,17 @@ BalancerMetrics::BalancerMetrics()
                       .Register(m_registry.registry());
     const char *results[] = {"existing", "new", "failed"};
     for (int i = 0; i < 3; ++i)
-        m_placements[i] = &m_registry.counter("instantchat_balancer_placements_total",
-                                              "Placement decisions: a room's existing server, a new placement, or none possible.",
-                                              {{"result", results[i]}});
+        m_placements[i] = &m_registry.counter(
+            "instantchat_balancer_placements_total",
+            "Placement decisions: a room's existing server, a new placement, or none possible.",
+            {{"result", results[i]}});
     m_pickLatency = &m_registry.histogram("instantchat_balancer_pick_latency_seconds",
                                           "Time to answer a placement (/pick_backend, /r/, /s/).",
                                           ic::metrics::latencyBuckets());
-    m_serversUp = &m_registry.gauge("instantchat_balancer_servers_up", "Room servers in placement (alive).");
-    m_serversKnown = &m_registry.gauge("instantchat_balancer_servers_known", "Room servers known (static and registered).");
+    m_serversUp =
+        &m_registry.gauge("instantchat_balancer_servers_up", "Room servers in placement (alive).");
+    m_serversKnown = &m_registry.gauge("instantchat_balancer_servers_known",
+                                       "Room servers known (static and registered).");
 }
 
 void BalancerMetrics::countRequest(const QString &route, int status)

@@ -25,7 +25,8 @@ public:
 private:
     ic::metrics::MetricsRegistry m_registry;
     prometheus::Family<prometheus::Counter> *m_requests = nullptr;
-    QHash<QString, prometheus::Counter *> m_requestCounters; // by "route status", avoids label lookups
+    QHash<QString, prometheus::Counter *>
+        m_requestCounters; // by "route status", avoids label lookups
     prometheus::Counter *m_placements[3] = {};
     prometheus::Histogram *m_pickLatency = nullptr;
     prometheus::Gauge *m_serversUp = nullptr;

@@ -8,7 +8,9 @@
 #include <QStringList>
 #include <QUrl>
 
-namespace ic::config { class Configuration; }
+namespace ic::config {
+class Configuration;
+}
 
 namespace ic::balancer {
 
@@ -18,13 +20,13 @@ struct BalancerSettings
 {
     quint16 port = 8080;
     QString bind = QStringLiteral("127.0.0.1");
-    QUrl publicUrl;               // http://localhost:<port> when not given
-    QStringList servers;          // static host:port list
+    QUrl publicUrl;      // http://localhost:<port> when not given
+    QStringList servers; // static host:port list
     QString webRoot;
     QString jquery;
     bool gatewayRoutes = false;
-    QString clusterToken;         // empty = registration open (local stacks)
-    QString adminPassword;        // empty = admin off
+    QString clusterToken;  // empty = registration open (local stacks)
+    QString adminPassword; // empty = admin off
     int heartbeatIntervalSeconds = 2;
     int probeIntervalMs = 2000;
     double loadCeiling = 0.9;
@@ -37,7 +39,7 @@ struct BalancerSettings
     int drawingMaxDimension = 2048;
     qint64 drawingLifetimeSeconds = 12 * 3600;
     qint64 maxBodyBytes = 4 * 1024 * 1024;
-    int warmUpSeconds = -1;       // -1: 2.5 heartbeat intervals
+    int warmUpSeconds = -1;        // -1: 2.5 heartbeat intervals
     TrustedProxies trustedProxies; // peers whose X-Forwarded-For / X-Real-IP is believed
 
     bool secureCookies() const { return publicUrl.scheme() == u"https"; }

@@ -10,9 +10,9 @@
 #include <QLoggingCategory>
 #include <QSocketNotifier>
 #include <csignal>
+#include <cstdio>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <cstdio>
 
 Q_LOGGING_CATEGORY(lcMain, "balancer")
 
@@ -31,10 +31,14 @@ int main(int argc, char *argv[])
         QStringLiteral("instantchat balancer: web UI, session cookies, room placement, universal "
                        "access, drawings, admin and service discovery."));
     ic::balancer::declareSettings(configuration);
-    switch (configuration.parse(QCoreApplication::arguments(), QStringLiteral(INSTANTCHAT_BUILD_ID))) {
-    case ic::config::Configuration::Outcome::ExitSuccess: return 0;
-    case ic::config::Configuration::Outcome::ExitFailure: return 2;
-    case ic::config::Configuration::Outcome::Run: break;
+    switch (
+        configuration.parse(QCoreApplication::arguments(), QStringLiteral(INSTANTCHAT_BUILD_ID))) {
+    case ic::config::Configuration::Outcome::ExitSuccess:
+        return 0;
+    case ic::config::Configuration::Outcome::ExitFailure:
+        return 2;
+    case ic::config::Configuration::Outcome::Run:
+        break;
     }
     if (!ic::log::install(configuration.value(QStringLiteral("log-level")))) {
         std::fprintf(stderr, "--log-level must be debug, info, warning or error\n");
@@ -42,7 +46,8 @@ int main(int argc, char *argv[])
     }
     ic::balancer::BalancerSettings settings;
     QString error;
-    if (!ic::balancer::loadSettings(configuration, QCoreApplication::applicationDirPath(), &settings, &error)) {
+    if (!ic::balancer::loadSettings(configuration, QCoreApplication::applicationDirPath(),
+                                    &settings, &error)) {
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return 2;
     }
@@ -54,8 +59,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     // Test harnesses and scripts parse this line for the actual port.
-    qCInfo(lcMain, "listening on %s:%u (build %s, web root %s, admin %s, %d static servers)", qPrintable(bind),
-           unsigned(port), INSTANTCHAT_BUILD_ID, qPrintable(settings.webRoot),
+    qCInfo(lcMain, "listening on %s:%u (build %s, web root %s, admin %s, %d static servers)",
+           qPrintable(bind), unsigned(port), INSTANTCHAT_BUILD_ID, qPrintable(settings.webRoot),
            settings.adminPassword.isEmpty() ? "off" : "on", int(settings.servers.size()));
 
     // SIGTERM/SIGINT end the event loop so sockets close cleanly (systemd stop, Ctrl-C). The

@@ -8,10 +8,10 @@ constexpr int maxRecentRooms = 20;
 }
 
 AppSettings::AppSettings(const QString &file, QObject *parent)
-    : QObject(parent)
-    , m_settings(file.isEmpty()
-                     ? new QSettings(QStringLiteral("instantchat"), QStringLiteral("instantchat-desktop"), this)
-                     : new QSettings(file, QSettings::IniFormat, this))
+    : QObject(parent),
+      m_settings(file.isEmpty() ? new QSettings(QStringLiteral("instantchat"),
+                                                QStringLiteral("instantchat-desktop"), this)
+                                : new QSettings(file, QSettings::IniFormat, this))
 {
 }
 
@@ -23,7 +23,8 @@ AppSettings::~AppSettings()
 QString AppSettings::serverKey(const QUrl &server)
 {
     // One group per balancer: a cookie is only valid for the cluster that issued it.
-    QString key = server.host() + QLatin1Char('_') + QString::number(server.port(server.scheme() == u"https" ? 443 : 80));
+    QString key = server.host() + QLatin1Char('_') +
+                  QString::number(server.port(server.scheme() == u"https" ? 443 : 80));
     key.replace(QLatin1Char('.'), QLatin1Char('_'));
     return key;
 }
@@ -124,10 +125,10 @@ AppSettings::Theme AppSettings::theme() const
 
 void AppSettings::setTheme(Theme theme)
 {
-    m_settings->setValue(QStringLiteral("ui/theme"),
-                         theme == Theme::Dark    ? QStringLiteral("dark")
-                         : theme == Theme::Light ? QStringLiteral("light")
-                                                 : QStringLiteral("system"));
+    m_settings->setValue(QStringLiteral("ui/theme"), theme == Theme::Dark ? QStringLiteral("dark")
+                                                     : theme == Theme::Light
+                                                         ? QStringLiteral("light")
+                                                         : QStringLiteral("system"));
 }
 
 bool AppSettings::showNotices() const
@@ -153,13 +154,16 @@ void AppSettings::setSoundEnabled(bool enabled)
 
 QString AppSettings::draft(const QUrl &server, const QString &room) const
 {
-    return m_settings->value(QStringLiteral("drafts/%1/%2").arg(serverKey(server), QString::fromLatin1(room.toUtf8().toHex())))
+    return m_settings
+        ->value(QStringLiteral("drafts/%1/%2")
+                    .arg(serverKey(server), QString::fromLatin1(room.toUtf8().toHex())))
         .toString();
 }
 
 void AppSettings::setDraft(const QUrl &server, const QString &room, const QString &text)
 {
-    const QString key = QStringLiteral("drafts/%1/%2").arg(serverKey(server), QString::fromLatin1(room.toUtf8().toHex()));
+    const QString key = QStringLiteral("drafts/%1/%2")
+                            .arg(serverKey(server), QString::fromLatin1(room.toUtf8().toHex()));
     if (text.isEmpty())
         m_settings->remove(key);
     else

@@ -5,8 +5,7 @@
 
 namespace ic::desktop {
 
-Composer::Composer(QWidget *parent)
-    : QPlainTextEdit(parent)
+Composer::Composer(QWidget *parent) : QPlainTextEdit(parent)
 {
     setTabChangesFocus(true);
     setPlaceholderText(QStringLiteral("Write a message — Enter sends, Shift+Enter for a new line"));
@@ -23,7 +22,8 @@ QSize Composer::sizeHint() const
 QSize Composer::minimumSizeHint() const
 {
     const int lines = std::clamp(int(document()->size().height()), 1, 6);
-    const int h = fontMetrics().lineSpacing() * lines + 2 * int(document()->documentMargin()) + 2 * frameWidth() + 4;
+    const int h = fontMetrics().lineSpacing() * lines + 2 * int(document()->documentMargin()) +
+                  2 * frameWidth() + 4;
     return {100, h};
 }
 
@@ -40,10 +40,14 @@ bool Composer::event(QEvent *event)
         auto *key = static_cast<QKeyEvent *>(event);
         const QKeySequence pressed(key->keyCombination());
         static const QList<QKeySequence> appShortcuts = {
-            QKeySequence(QStringLiteral("Ctrl+K")), QKeySequence(QStringLiteral("Ctrl+F")),
-            QKeySequence(QStringLiteral("Ctrl+D")), QKeySequence(QStringLiteral("Ctrl+W")),
-            QKeySequence(QStringLiteral("Ctrl+Tab")), QKeySequence(QStringLiteral("Ctrl+Shift+Tab")),
-            QKeySequence(QStringLiteral("Ctrl+Shift+O")), QKeySequence(QStringLiteral("Ctrl+Shift+Backtab")),
+            QKeySequence(QStringLiteral("Ctrl+K")),
+            QKeySequence(QStringLiteral("Ctrl+F")),
+            QKeySequence(QStringLiteral("Ctrl+D")),
+            QKeySequence(QStringLiteral("Ctrl+W")),
+            QKeySequence(QStringLiteral("Ctrl+Tab")),
+            QKeySequence(QStringLiteral("Ctrl+Shift+Tab")),
+            QKeySequence(QStringLiteral("Ctrl+Shift+O")),
+            QKeySequence(QStringLiteral("Ctrl+Shift+Backtab")),
             QKeySequence(QStringLiteral("Ctrl+;"))};
         if (appShortcuts.contains(pressed)) {
             event->ignore();
@@ -60,7 +64,8 @@ void Composer::keyPressEvent(QKeyEvent *event)
         emit submitRequested();
         return;
     }
-    if (event->key() == Qt::Key_Up && event->modifiers() == Qt::NoModifier && document()->isEmpty()) {
+    if (event->key() == Qt::Key_Up && event->modifiers() == Qt::NoModifier &&
+        document()->isEmpty()) {
         emit editLastRequested();
         return;
     }

@@ -6,8 +6,7 @@
 
 namespace ic::desktop {
 
-DrawingCanvas::DrawingCanvas(QWidget *parent)
-    : QWidget(parent)
+DrawingCanvas::DrawingCanvas(QWidget *parent) : QWidget(parent)
 {
     setMinimumSize(400, 250);
     setCursor(Qt::CrossCursor);
@@ -33,7 +32,8 @@ void DrawingCanvas::paintStrokes(QPainter &p, const QList<Stroke> &strokes)
     p.setRenderHint(QPainter::Antialiasing);
     for (const Stroke &s : strokes) {
         // The eraser paints the paper colour: the sheet is always white.
-        QPen pen(s.eraser ? QColor(Qt::white) : s.colour, s.width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+        QPen pen(s.eraser ? QColor(Qt::white) : s.colour, s.width, Qt::SolidLine, Qt::RoundCap,
+                 Qt::RoundJoin);
         p.setPen(pen);
         if (s.points.size() == 1)
             p.drawPoint(s.points.first());
@@ -71,7 +71,8 @@ void DrawingCanvas::mousePressEvent(QMouseEvent *event)
 {
     if (event->button() != Qt::LeftButton)
         return;
-    m_current = Stroke{m_colour, m_eraser ? m_width * 3 : m_width, m_eraser, {toSheet(event->position())}};
+    m_current =
+        Stroke{m_colour, m_eraser ? m_width * 3 : m_width, m_eraser, {toSheet(event->position())}};
     update();
 }
 

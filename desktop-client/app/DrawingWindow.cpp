@@ -33,23 +33,21 @@ QIcon swatch(const QColor &c)
 } // namespace
 
 DrawingWindow::DrawingWindow(const QString &roomName, QWidget *parent)
-    : QWidget(parent, Qt::Window)
-    , m_canvas(new DrawingCanvas(this))
-    , m_undo(new QToolButton(this))
-    , m_redo(new QToolButton(this))
-    , m_eraser(new QToolButton(this))
-    , m_send(new QPushButton(QStringLiteral("Send drawing"), this))
-    , m_status(new QLabel(this))
+    : QWidget(parent, Qt::Window), m_canvas(new DrawingCanvas(this)), m_undo(new QToolButton(this)),
+      m_redo(new QToolButton(this)), m_eraser(new QToolButton(this)),
+      m_send(new QPushButton(QStringLiteral("Send drawing"), this)), m_status(new QLabel(this))
 {
     setWindowTitle(QStringLiteral("Drawing — %1").arg(roomName));
     setWindowIcon(icons::pen());
 
     auto *tools = new QHBoxLayout;
     auto *colours = new QButtonGroup(this);
-    const QList<QColor> palette = {QColor(0x1d, 0x21, 0x2b), QColor(0xd9, 0x48, 0x48), QColor(0xe8, 0x9a, 0x10),
-                                   QColor(0x2e, 0xa0, 0x5a), QColor(0x2f, 0x6f, 0xeb), QColor(0x8e, 0x44, 0xc9)};
-    const QStringList names = {QStringLiteral("black"), QStringLiteral("red"), QStringLiteral("orange"),
-                               QStringLiteral("green"), QStringLiteral("blue"), QStringLiteral("purple")};
+    const QList<QColor> palette = {QColor(0x1d, 0x21, 0x2b), QColor(0xd9, 0x48, 0x48),
+                                   QColor(0xe8, 0x9a, 0x10), QColor(0x2e, 0xa0, 0x5a),
+                                   QColor(0x2f, 0x6f, 0xeb), QColor(0x8e, 0x44, 0xc9)};
+    const QStringList names = {QStringLiteral("black"),  QStringLiteral("red"),
+                               QStringLiteral("orange"), QStringLiteral("green"),
+                               QStringLiteral("blue"),   QStringLiteral("purple")};
     for (int i = 0; i < palette.size(); ++i) {
         auto *b = new QToolButton(this);
         b->setIcon(swatch(palette[i]));
@@ -121,9 +119,10 @@ DrawingWindow::DrawingWindow(const QString &roomName, QWidget *parent)
         if (m_canvas->isEmpty())
             return;
         // Asked, not blocking: the window stays responsive while the question is open.
-        auto *box = new QMessageBox(QMessageBox::Question, QStringLiteral("Clear the drawing?"),
-                                    QStringLiteral("Clear the whole drawing? (Undo brings it back.)"),
-                                    QMessageBox::Yes | QMessageBox::Cancel, this);
+        auto *box =
+            new QMessageBox(QMessageBox::Question, QStringLiteral("Clear the drawing?"),
+                            QStringLiteral("Clear the whole drawing? (Undo brings it back.)"),
+                            QMessageBox::Yes | QMessageBox::Cancel, this);
         box->setAttribute(Qt::WA_DeleteOnClose);
         connect(box, &QMessageBox::accepted, m_canvas, &DrawingCanvas::clear);
         box->open();

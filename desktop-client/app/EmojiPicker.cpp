@@ -17,10 +17,8 @@ namespace ic::desktop {
 
 EmojiPicker::EmojiPicker(QWidget *parent)
     // A Qt::Popup closes itself on an outside click, like any menu.
-    : QFrame(parent, Qt::Popup)
-    , m_search(new QLineEdit(this))
-    , m_grid(new QListWidget(this))
-    , m_empty(new QLabel(QStringLiteral("No emoji found"), this))
+    : QFrame(parent, Qt::Popup), m_search(new QLineEdit(this)), m_grid(new QListWidget(this)),
+      m_empty(new QLabel(QStringLiteral("No emoji found"), this))
 {
     setObjectName(QStringLiteral("emojiPicker"));
     setFrameShape(QFrame::StyledPanel);
@@ -54,8 +52,10 @@ EmojiPicker::EmojiPicker(QWidget *parent)
     layout->addWidget(m_empty, 1);
 
     // Click or Enter/Space on a cell picks it (itemActivated covers the keyboard).
-    connect(m_grid, &QListWidget::itemClicked, this, [this](QListWidgetItem *item) { pick(item->text()); });
-    connect(m_grid, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) { pick(item->text()); });
+    connect(m_grid, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem *item) { pick(item->text()); });
+    connect(m_grid, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem *item) { pick(item->text()); });
     connect(m_search, &QLineEdit::textChanged, this, &EmojiPicker::refill);
     resize(360, 300);
     refill();
@@ -88,12 +88,15 @@ void EmojiPicker::popup(QWidget *anchor)
 {
     m_search->clear();
     refill();
-    QPoint pos = anchor ? anchor->mapToGlobal(QPoint(anchor->width() - width(), -height() - 4)) : QCursor::pos();
+    QPoint pos = anchor ? anchor->mapToGlobal(QPoint(anchor->width() - width(), -height() - 4))
+                        : QCursor::pos();
     // Keep it on screen (the composer sits at the bottom, so it normally opens upwards).
     if (const QScreen *screen = anchor ? anchor->screen() : QApplication::primaryScreen()) {
         const QRect avail = screen->availableGeometry();
-        pos.setX(std::clamp(pos.x(), avail.left(), std::max(avail.left(), avail.right() - width())));
-        pos.setY(std::clamp(pos.y(), avail.top(), std::max(avail.top(), avail.bottom() - height())));
+        pos.setX(
+            std::clamp(pos.x(), avail.left(), std::max(avail.left(), avail.right() - width())));
+        pos.setY(
+            std::clamp(pos.y(), avail.top(), std::max(avail.top(), avail.bottom() - height())));
     }
     move(pos);
     show();
@@ -110,8 +113,10 @@ bool EmojiPicker::eventFilter(QObject *watched, QEvent *event)
             return true;
         }
         if (watched == m_search) {
-            if ((key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) && m_grid->count() > 0) {
-                const QListWidgetItem *item = m_grid->currentItem() ? m_grid->currentItem() : m_grid->item(0);
+            if ((key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) &&
+                m_grid->count() > 0) {
+                const QListWidgetItem *item =
+                    m_grid->currentItem() ? m_grid->currentItem() : m_grid->item(0);
                 pick(item->text());
                 return true;
             }

@@ -27,7 +27,8 @@ void drawBubble(QPainter &p, const QRectF &r)
     p.setPen(Qt::NoPen);
     const qreal d = r.width() * 0.12;
     for (int i = 0; i < 3; ++i)
-        p.drawEllipse(QPointF(body.center().x() + (i - 1) * d * 2.0, body.center().y()), d / 1.4, d / 1.4);
+        p.drawEllipse(QPointF(body.center().x() + (i - 1) * d * 2.0, body.center().y()), d / 1.4,
+                      d / 1.4);
 }
 
 QPixmap bubble(int size)
@@ -78,7 +79,8 @@ QIcon tray(int unread, bool mention)
             p.setRenderHint(QPainter::Antialiasing);
             const qreal h = size * 0.55;
             const qreal w = std::max(h, h * 0.45 * countText(unread).size() + h * 0.35);
-            drawBadge(p, QRectF(size - w, 0, w, h), countText(unread), mention ? mentionAmber : badgeRed);
+            drawBadge(p, QRectF(size - w, 0, w, h), countText(unread),
+                      mention ? mentionAmber : badgeRed);
         }
         icon.addPixmap(pm);
     }

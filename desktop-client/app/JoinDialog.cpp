@@ -11,13 +11,9 @@
 namespace ic::desktop {
 
 JoinDialog::JoinDialog(AppSettings *settings, QWidget *parent)
-    : QDialog(parent)
-    , m_settings(settings)
-    , m_room(new QLineEdit(this))
-    , m_password(new QLineEdit(this))
-    , m_name(new QLineEdit(this))
-    , m_problem(new QLabel(this))
-    , m_recent(new QListWidget(this))
+    : QDialog(parent), m_settings(settings), m_room(new QLineEdit(this)),
+      m_password(new QLineEdit(this)), m_name(new QLineEdit(this)), m_problem(new QLabel(this)),
+      m_recent(new QListWidget(this))
 {
     setWindowTitle(QStringLiteral("Join or create a room"));
     m_room->setPlaceholderText(QStringLiteral("room name, or an instantchat:// / https:// link"));
@@ -41,7 +37,8 @@ JoinDialog::JoinDialog(AppSettings *settings, QWidget *parent)
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
-    auto *recentLabel = new QLabel(QStringLiteral("Recent rooms (double-click to join, Del to remove)"), this);
+    auto *recentLabel =
+        new QLabel(QStringLiteral("Recent rooms (double-click to join, Del to remove)"), this);
     m_recent->setAlternatingRowColors(true);
     m_recent->setMaximumHeight(160);
     connect(m_recent, &QListWidget::itemClicked, this, [this](QListWidgetItem *item) {
@@ -59,7 +56,8 @@ JoinDialog::JoinDialog(AppSettings *settings, QWidget *parent)
     m_recent->setContextMenuPolicy(Qt::ActionsContextMenu);
     connect(remove, &QAction::triggered, this, [this] {
         if (auto *item = m_recent->currentItem()) {
-            m_settings->removeRecentRoom(item->data(Qt::UserRole + 1).toUrl(), item->data(Qt::UserRole + 2).toString());
+            m_settings->removeRecentRoom(item->data(Qt::UserRole + 1).toUrl(),
+                                         item->data(Qt::UserRole + 2).toString());
             fillRecent();
         }
     });
@@ -83,12 +81,13 @@ void JoinDialog::fillRecent()
     m_recent->clear();
     for (const auto &r : m_settings->recentRooms()) {
         const bool otherServer = r.server != m_settings->server();
-        const QString label = QStringLiteral("%1%2 — %3")
-                                  .arg(r.room,
-                                       otherServer ? QStringLiteral(" (%1)").arg(r.server.host()) : QString(),
-                                       QLocale().toString(r.lastVisit, QLocale::ShortFormat));
+        const QString label =
+            QStringLiteral("%1%2 — %3")
+                .arg(r.room, otherServer ? QStringLiteral(" (%1)").arg(r.server.host()) : QString(),
+                     QLocale().toString(r.lastVisit, QLocale::ShortFormat));
         auto *item = new QListWidgetItem(label, m_recent);
-        item->setData(Qt::UserRole, otherServer ? roomPageUrl(r.server, r.room).toString() : r.room);
+        item->setData(Qt::UserRole,
+                      otherServer ? roomPageUrl(r.server, r.room).toString() : r.room);
         item->setData(Qt::UserRole + 1, r.server);
         item->setData(Qt::UserRole + 2, r.room);
     }
@@ -114,9 +113,11 @@ void JoinDialog::validate()
     m_link = parseRoomInput(m_room->text());
     const bool empty = m_room->text().trimmed().isEmpty();
     QString problem = empty ? QString() : roomNameProblem(m_link.error);
-    if (!empty && problem.isEmpty() && m_link.room != m_room->text().trimmed() && m_link.server.isEmpty())
+    if (!empty && problem.isEmpty() && m_link.room != m_room->text().trimmed() &&
+        m_link.server.isEmpty())
         problem = QStringLiteral("Will join “%1”.").arg(m_link.room);
-    m_problem->setStyleSheet(m_link.isValid() ? QStringLiteral("color: palette(mid)") : QStringLiteral("color: #d94848"));
+    m_problem->setStyleSheet(m_link.isValid() ? QStringLiteral("color: palette(mid)")
+                                              : QStringLiteral("color: #d94848"));
     m_problem->setText(problem);
     m_problem->setVisible(!problem.isEmpty());
     m_join->setEnabled(m_link.isValid());

@@ -1,8 +1,8 @@
 #include "MainWindow.h"
 
-#include "Icons.h"
 #include "Composer.h"
 #include "DrawingWindow.h"
+#include "Icons.h"
 #include "JoinDialog.h"
 #include "Notifier.h"
 #include "RoomLink.h"
@@ -29,12 +29,9 @@
 namespace ic::desktop {
 
 MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
-    : QMainWindow(parent)
-    , m_settings(settings)
-    , m_stack(new QStackedWidget(this))
-    , m_tabs(new QTabWidget(this))
-    , m_tray(new QSystemTrayIcon(icons::tray(0, false), this))
-    , m_notifier(new Notifier(this))
+    : QMainWindow(parent), m_settings(settings), m_stack(new QStackedWidget(this)),
+      m_tabs(new QTabWidget(this)), m_tray(new QSystemTrayIcon(icons::tray(0, false), this)),
+      m_notifier(new Notifier(this))
 {
     m_notifier->setSoundEnabled(m_settings->soundEnabled());
     setWindowIcon(icons::app());
@@ -61,17 +58,18 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
     trayMenu->addAction(QStringLiteral("Quit"), qApp, &QApplication::quit);
     m_tray->setContextMenu(trayMenu);
     m_tray->setToolTip(QStringLiteral("instantchat"));
-    connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
-        if (reason == QSystemTrayIcon::Trigger) {
-            if (isVisible() && isActiveWindow()) {
-                hide();
-            } else {
-                showNormal();
-                raise();
-                activateWindow();
-            }
-        }
-    });
+    connect(m_tray, &QSystemTrayIcon::activated, this,
+            [this](QSystemTrayIcon::ActivationReason reason) {
+                if (reason == QSystemTrayIcon::Trigger) {
+                    if (isVisible() && isActiveWindow()) {
+                        hide();
+                    } else {
+                        showNormal();
+                        raise();
+                        activateWindow();
+                    }
+                }
+            });
     if (QSystemTrayIcon::isSystemTrayAvailable())
         m_tray->show();
     connect(qApp, &QApplication::applicationStateChanged, this, &MainWindow::updateActiveRoom);
@@ -86,7 +84,8 @@ MainWindow::~MainWindow() = default;
 void MainWindow::buildMenus()
 {
     QMenu *room = menuBar()->addMenu(QStringLiteral("&Room"));
-    QAction *join = room->addAction(QStringLiteral("&Join or create…"), this, [this] { showJoinDialog(); });
+    QAction *join =
+        room->addAction(QStringLiteral("&Join or create…"), this, [this] { showJoinDialog(); });
     join->setShortcut(QKeySequence(QStringLiteral("Ctrl+K")));
     QAction *draw = room->addAction(QStringLiteral("&Draw…"), this, [this] {
         if (auto *v = currentRoom())
@@ -98,10 +97,12 @@ void MainWindow::buildMenus()
             closeRoom(m_tabs->currentIndex());
     });
     leave->setShortcut(QKeySequence(QStringLiteral("Ctrl+W")));
-    room->addAction(QStringLiteral("Save chat as &text…"), this, [this] {
-        if (auto *v = currentRoom())
-            v->saveTranscript();
-    })->setShortcut(QKeySequence::Save);
+    room->addAction(QStringLiteral("Save chat as &text…"), this,
+                    [this] {
+                        if (auto *v = currentRoom())
+                            v->saveTranscript();
+                    })
+        ->setShortcut(QKeySequence::Save);
     room->addSeparator();
     room->addAction(QStringLiteral("&Server address…"), this, &MainWindow::askServer);
     room->addSeparator();
@@ -115,9 +116,12 @@ void MainWindow::buildMenus()
     });
     search->setShortcut(QKeySequence(QStringLiteral("Ctrl+F")));
     QAction *next = view->addAction(QStringLiteral("&Next room"), this, [this] { nextRoom(1); });
-    next->setShortcuts({QKeySequence(QStringLiteral("Ctrl+Tab")), QKeySequence(QStringLiteral("Ctrl+PgDown"))});
-    QAction *prev = view->addAction(QStringLiteral("&Previous room"), this, [this] { nextRoom(-1); });
-    prev->setShortcuts({QKeySequence(QStringLiteral("Ctrl+Shift+Tab")), QKeySequence(QStringLiteral("Ctrl+PgUp"))});
+    next->setShortcuts(
+        {QKeySequence(QStringLiteral("Ctrl+Tab")), QKeySequence(QStringLiteral("Ctrl+PgDown"))});
+    QAction *prev =
+        view->addAction(QStringLiteral("&Previous room"), this, [this] { nextRoom(-1); });
+    prev->setShortcuts({QKeySequence(QStringLiteral("Ctrl+Shift+Tab")),
+                        QKeySequence(QStringLiteral("Ctrl+PgUp"))});
     view->addSeparator();
     QAction *compact = view->addAction(QStringLiteral("Compact &overlay (always on top)"));
     compact->setObjectName(QStringLiteral("compactAction"));
@@ -176,25 +180,29 @@ QWidget *MainWindow::buildStartPage()
     logo->setAlignment(Qt::AlignCenter);
     auto *title = new QLabel(QStringLiteral("<h1>instantchat</h1>"), card);
     title->setAlignment(Qt::AlignCenter);
-    auto *intro = new QLabel(QStringLiteral(
-        "Anonymous chat rooms, no registration. A room is just a name: share it, and everyone who "
-        "knows it can join. Messages live in the server's memory only."), card);
+    auto *intro =
+        new QLabel(QStringLiteral("Anonymous chat rooms, no registration. A room is just a name: "
+                                  "share it, and everyone who "
+                                  "knows it can join. Messages live in the server's memory only."),
+                   card);
     intro->setWordWrap(true);
     intro->setAlignment(Qt::AlignCenter);
     auto *join = new QPushButton(QStringLiteral("Join or create a room   (Ctrl+K)"), card);
     join->setDefault(true);
     join->setMinimumHeight(36);
     connect(join, &QPushButton::clicked, this, [this] { showJoinDialog(); });
-    auto *recentTitle = new QLabel(QStringLiteral("<b>Recent rooms</b> — double-click to open"), card);
+    auto *recentTitle =
+        new QLabel(QStringLiteral("<b>Recent rooms</b> — double-click to open"), card);
     m_startRecent = new QListWidget(card);
     m_startRecent->setMaximumHeight(180);
-    connect(m_startRecent, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
-        openRoom(item->data(Qt::UserRole).toString());
-    });
+    connect(m_startRecent, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem *item) { openRoom(item->data(Qt::UserRole).toString()); });
     auto *server = new QLabel(card);
     server->setAlignment(Qt::AlignCenter);
     server->setForegroundRole(QPalette::PlaceholderText);
-    auto updateServer = [this, server] { server->setText(QStringLiteral("Server: %1").arg(m_settings->server().toString())); };
+    auto updateServer = [this, server] {
+        server->setText(QStringLiteral("Server: %1").arg(m_settings->server().toString()));
+    };
     updateServer();
     connect(m_settings, &AppSettings::recentRoomsChanged, this, [this, updateServer] {
         fillStartPage();
@@ -223,9 +231,11 @@ void MainWindow::fillStartPage()
 {
     m_startRecent->clear();
     for (const auto &r : m_settings->recentRooms()) {
-        auto *item = new QListWidgetItem(QStringLiteral("%1   —   %2, %3")
-                                             .arg(r.room, r.server.host(), QLocale().toString(r.lastVisit, QLocale::ShortFormat)),
-                                         m_startRecent);
+        auto *item =
+            new QListWidgetItem(QStringLiteral("%1   —   %2, %3")
+                                    .arg(r.room, r.server.host(),
+                                         QLocale().toString(r.lastVisit, QLocale::ShortFormat)),
+                                m_startRecent);
         item->setData(Qt::UserRole, roomPageUrl(r.server, r.room).toString());
     }
 }
@@ -256,7 +266,8 @@ void MainWindow::showJoinDialog(const QString &prefill)
         dialog->setInput(prefill);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const RoomLink link = dialog->link();
-        const QString input = link.server.isEmpty() ? link.room : roomPageUrl(link.server, link.room).toString();
+        const QString input =
+            link.server.isEmpty() ? link.room : roomPageUrl(link.server, link.room).toString();
         if (!dialog->userName().isEmpty())
             m_settings->setUserName(dialog->userName());
         openRoom(input, dialog->password(), dialog->userName());
@@ -264,7 +275,8 @@ void MainWindow::showJoinDialog(const QString &prefill)
     dialog->open();
 }
 
-RoomView *MainWindow::openRoom(const QString &input, const QString &password, const QString &userName)
+RoomView *MainWindow::openRoom(const QString &input, const QString &password,
+                               const QString &userName)
 {
     const RoomLink link = parseRoomInput(input);
     if (!link.isValid())
@@ -272,7 +284,8 @@ RoomView *MainWindow::openRoom(const QString &input, const QString &password, co
     const QUrl server = link.server.isEmpty() ? m_settings->server() : link.server;
     for (int i = 0; i < roomCount(); ++i) {
         RoomView *v = roomView(i);
-        if (v->connection()->roomName() == link.room && v->connection()->config().server == server) {
+        if (v->connection()->roomName() == link.room &&
+            v->connection()->config().server == server) {
             m_tabs->setCurrentIndex(i);
             return v;
         }
@@ -295,15 +308,18 @@ RoomView *MainWindow::adoptRoom(RoomConnection *connection, bool start)
     connection->setParent(view);
     view->setShowNotices(m_settings->showNotices());
     view->setCompact(m_compact);
-    connect(connection, &RoomConnection::cookieChanged, this, [this, server](const QByteArray &cookie) {
-        // Kept so identity, creator rights and password authorisations survive restarts.
-        m_settings->setCookie(server, cookie);
-        m_settings->sync();
-    });
+    connect(connection, &RoomConnection::cookieChanged, this,
+            [this, server](const QByteArray &cookie) {
+                // Kept so identity, creator rights and password authorisations survive restarts.
+                m_settings->setCookie(server, cookie);
+                m_settings->sync();
+            });
     RoomSession *session = connection->session();
     connect(session, &RoomSession::unreadChanged, this, &MainWindow::updateUnread);
-    connect(session, &RoomSession::messageArrived, this, [this, view](qint64 id, bool mention) { notify(view, id, mention); });
-    connect(view, &RoomView::leaveRequested, this, [this, view] { closeRoom(m_tabs->indexOf(view)); });
+    connect(session, &RoomSession::messageArrived, this,
+            [this, view](qint64 id, bool mention) { notify(view, id, mention); });
+    connect(view, &RoomView::leaveRequested, this,
+            [this, view] { closeRoom(m_tabs->indexOf(view)); });
     connect(view, &RoomView::openRoomRequested, this, [this, view, server](const QString &name) {
         // The refused room's tab has nothing to show: the chosen name replaces it.
         const int failed = m_tabs->indexOf(view);
@@ -384,11 +400,13 @@ void MainWindow::updateUnread()
         total += unread;
         anyMention = anyMention || mention;
         // The count is in the text too: state is not told by the badge colour alone.
-        m_tabs->setTabText(i, unread ? QStringLiteral("%1 (%2)").arg(s->roomName()).arg(unread) : s->roomName());
+        m_tabs->setTabText(i, unread ? QStringLiteral("%1 (%2)").arg(s->roomName()).arg(unread)
+                                     : s->roomName());
         m_tabs->setTabIcon(i, unread ? icons::badge(unread, mention) : QIcon());
     }
     m_tray->setIcon(icons::tray(total, anyMention));
-    m_tray->setToolTip(total ? QStringLiteral("instantchat — %1 unread").arg(total) : QStringLiteral("instantchat"));
+    m_tray->setToolTip(total ? QStringLiteral("instantchat — %1 unread").arg(total)
+                             : QStringLiteral("instantchat"));
     const RoomView *current = currentRoom();
     QString title = current ? QStringLiteral("%1 — instantchat").arg(current->session()->roomName())
                             : QStringLiteral("instantchat");
@@ -417,9 +435,11 @@ void MainWindow::notify(RoomView *view, qint64 id, bool mention)
     if (!m)
         return;
     const QString author = view->session()->users()->nameOf(m->authorId);
-    const QString body = m->kind == ChatMessage::Kind::Drawing ? QStringLiteral("sent a drawing") : snippet(m->text, 120);
-    const QString title = mention ? QStringLiteral("%1 mentioned you in %2").arg(author, view->session()->roomName())
-                                  : QStringLiteral("%1 in %2").arg(author, view->session()->roomName());
+    const QString body = m->kind == ChatMessage::Kind::Drawing ? QStringLiteral("sent a drawing")
+                                                               : snippet(m->text, 120);
+    const QString title =
+        mention ? QStringLiteral("%1 mentioned you in %2").arg(author, view->session()->roomName())
+                : QStringLiteral("%1 in %2").arg(author, view->session()->roomName());
     if (m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
         m_tray->showMessage(title, body, icons::app(), mention ? 10000 : 5000);
     QApplication::alert(this);

@@ -27,7 +27,8 @@ public:
     ~MainWindow() override;
 
     // Opens (or switches to) a room. `input` is a room name or a link; returns the view.
-    RoomView *openRoom(const QString &input, const QString &password = {}, const QString &userName = {});
+    RoomView *openRoom(const QString &input, const QString &password = {},
+                       const QString &userName = {});
     // Adds a tab for an existing connection (owned by the view from then on); `start` = connect.
     RoomView *adoptRoom(RoomConnection *connection, bool start);
     RoomView *roomView(int index) const;

@@ -5,8 +5,8 @@
 #include "TextFormat.h"
 #include "Theme.h"
 
-#include <QAbstractTextDocumentLayout>
 #include <QAbstractItemView>
+#include <QAbstractTextDocumentLayout>
 #include <QDateTime>
 #include <QHelpEvent>
 #include <QMouseEvent>
@@ -20,8 +20,8 @@ namespace {
 
 using Role = MessageListModel::Role;
 
-constexpr int outerMargin = 14;  // list edge → card
-constexpr int padding = 12;      // card edge → content
+constexpr int outerMargin = 14; // list edge → card
+constexpr int padding = 12;     // card edge → content
 constexpr int separatorHeight = 34;
 constexpr int buttonRowHeight = 22;
 constexpr QSize thumbMax(260, 160);
@@ -29,7 +29,8 @@ constexpr QSize placeholderSize(220, 120);
 
 QColor mix(const QColor &a, const QColor &b, qreal t)
 {
-    return QColor::fromRgbF(a.redF() * (1 - t) + b.redF() * t, a.greenF() * (1 - t) + b.greenF() * t,
+    return QColor::fromRgbF(a.redF() * (1 - t) + b.redF() * t,
+                            a.greenF() * (1 - t) + b.greenF() * t,
                             a.blueF() * (1 - t) + b.blueF() * t);
 }
 
@@ -61,25 +62,26 @@ QString bodyHtml(const QString &text, const QColor &link)
         pos = span.start + span.length;
     }
     html += text.mid(pos).toHtmlEscaped();
-    return QStringLiteral("<div style=\"white-space: pre-wrap\">") + html + QStringLiteral("</div>");
+    return QStringLiteral("<div style=\"white-space: pre-wrap\">") + html +
+           QStringLiteral("</div>");
 }
 
 QSize thumbnailSize(const QImage &image)
 {
     if (image.isNull())
         return placeholderSize;
-    return image.size().scaled(thumbMax, Qt::KeepAspectRatio).boundedTo(image.size().expandedTo(QSize(60, 40)));
+    return image.size()
+        .scaled(thumbMax, Qt::KeepAspectRatio)
+        .boundedTo(image.size().expandedTo(QSize(60, 40)));
 }
 
 } // namespace
 
-MessageDelegate::MessageDelegate(QObject *parent)
-    : QStyledItemDelegate(parent)
-{
-}
+MessageDelegate::MessageDelegate(QObject *parent) : QStyledItemDelegate(parent) {}
 
 std::unique_ptr<QTextDocument> MessageDelegate::bodyDocument(const QModelIndex &index, int width,
-                                                             const QPalette &palette, const QFont &font) const
+                                                             const QPalette &palette,
+                                                             const QFont &font) const
 {
     auto doc = std::make_unique<QTextDocument>();
     const QString text = index.data(Role::TextRole).toString();
@@ -127,7 +129,8 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
     const auto kind = ChatMessage::Kind(index.data(Role::KindRole).toInt());
     if (kind == ChatMessage::Kind::Notice) {
         l.notice = true;
-        l.body = QRect(r.left() + outerMargin, y + 2, r.width() - 2 * outerMargin, small.height() + 6);
+        l.body =
+            QRect(r.left() + outerMargin, y + 2, r.width() - 2 * outerMargin, small.height() + 6);
         l.height = l.body.bottom() + 3 - r.top();
         return l;
     }
@@ -144,7 +147,8 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
         l.header = QRect(x, cy, w, fm.height());
         cy += fm.height() + 4;
     }
-    if (index.data(Role::ReplyMessageRole).isValid() || !index.data(Role::ReplyUserRole).toString().isEmpty()) {
+    if (index.data(Role::ReplyMessageRole).isValid() ||
+        !index.data(Role::ReplyUserRole).toString().isEmpty()) {
         l.quote = QRect(x, cy, w, small.height() + 8);
         cy += l.quote.height() + 6;
     }
@@ -165,9 +169,10 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
         const bool mine = index.data(Role::IsMineRole).toBool();
         const bool canVote = !mine || m_amCreator;
         const int myVote = index.data(Role::MyVoteRole).toInt();
-        int bx = x;      // next left-aligned button
-        int rx = x + w;  // right edge for the next right-aligned button
-        auto add = [&](Action a, const QString &label, bool active, bool enabled, bool alignRight = false) {
+        int bx = x;     // next left-aligned button
+        int rx = x + w; // right edge for the next right-aligned button
+        auto add = [&](Action a, const QString &label, bool active, bool enabled,
+                       bool alignRight = false) {
             const int bw = small.horizontalAdvance(label) + 18;
             Button b{QRect(0, cy, bw, buttonRowHeight), a, label, active, enabled};
             if (alignRight) {
@@ -181,9 +186,11 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
             }
             l.buttons.append(b);
         };
-        add(Action::Support, QStringLiteral("\u25B2 support %1").arg(index.data(Role::SupportRole).toLongLong()),
+        add(Action::Support,
+            QStringLiteral("\u25B2 support %1").arg(index.data(Role::SupportRole).toLongLong()),
             myVote > 0, canVote);
-        add(Action::Reject, QStringLiteral("\u25BC reject %1").arg(index.data(Role::RejectRole).toLongLong()),
+        add(Action::Reject,
+            QStringLiteral("\u25BC reject %1").arg(index.data(Role::RejectRole).toLongLong()),
             myVote < 0, canVote);
         if (withActions) {
             if (mine)
@@ -211,7 +218,8 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     return QSize(opt.rect.width(), layout(opt, index, false).height);
 }
 
-void MessageDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, const QModelIndex &index) const
+void MessageDelegate::paint(QPainter *p, const QStyleOptionViewItem &option,
+                            const QModelIndex &index) const
 {
     const bool hover = option.state & (QStyle::State_MouseOver | QStyle::State_Selected);
     const Layout l = layout(option, index, hover);
@@ -227,8 +235,8 @@ void MessageDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, con
         p->setFont(f);
         const QFontMetrics fm(f);
         const int tw = fm.horizontalAdvance(day) + 24;
-        const QRect pill(l.separator.center().x() - tw / 2, l.separator.center().y() - fm.height() / 2 - 3,
-                         tw, fm.height() + 6);
+        const QRect pill(l.separator.center().x() - tw / 2,
+                         l.separator.center().y() - fm.height() / 2 - 3, tw, fm.height() + 6);
         p->setPen(QPen(pal.color(QPalette::Mid), 1));
         const int ly = l.separator.center().y();
         p->drawLine(l.separator.left() + outerMargin, ly, pill.left() - 8, ly);
@@ -243,15 +251,16 @@ void MessageDelegate::paint(QPainter *p, const QStyleOptionViewItem &option, con
         p->setFont(f);
         p->setPen(muted(pal));
         p->drawText(l.body, Qt::AlignHCenter | Qt::AlignVCenter,
-                    QStringLiteral("\u2022 ") + index.data(Role::TextRole).toString() + QStringLiteral(" \u2022"));
+                    QStringLiteral("\u2022 ") + index.data(Role::TextRole).toString() +
+                        QStringLiteral(" \u2022"));
     } else {
         paintCard(p, option, index, l);
     }
     p->restore();
 }
 
-void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option, const QModelIndex &index,
-                                const Layout &l) const
+void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
+                                const QModelIndex &index, const Layout &l) const
 {
     const QPalette &pal = option.palette;
     const bool dark = theme::isDark(pal);
@@ -288,7 +297,8 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
         // A bar on the left, so the state is not told by colour alone.
         p->setPen(Qt::NoPen);
         p->setBrush(amber);
-        p->drawRoundedRect(QRectF(l.card.left() + 1, l.card.top() + 6, 4, l.card.height() - 12), 2, 2);
+        p->drawRoundedRect(QRectF(l.card.left() + 1, l.card.top() + 6, 4, l.card.height() - 12), 2,
+                           2);
     }
 
     const QFont smallF = smallFont(option.font);
@@ -307,7 +317,8 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
         int x = l.header.left() + bfm.horizontalAdvance(shown) + 8;
         auto tag = [&](const QString &text, const QColor &colour) {
             const int tw = smallFm.horizontalAdvance(text) + 12;
-            const QRect tr(x, l.header.center().y() - smallFm.height() / 2 - 1, tw, smallFm.height() + 2);
+            const QRect tr(x, l.header.center().y() - smallFm.height() / 2 - 1, tw,
+                           smallFm.height() + 2);
             p->setPen(Qt::NoPen);
             p->setBrush(mix(base, colour, dark ? 0.30 : 0.16));
             p->drawRoundedRect(tr, tr.height() / 2, tr.height() / 2);
@@ -324,7 +335,8 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
             tag(QStringLiteral("you"), accent);
         p->setFont(smallF);
         p->setPen(mutedColour);
-        QString time = index.data(Role::CreatedAtRole).toDateTime().toString(QStringLiteral("HH:mm"));
+        QString time =
+            index.data(Role::CreatedAtRole).toDateTime().toString(QStringLiteral("HH:mm"));
         if (index.data(Role::EditedRole).toBool())
             time += QStringLiteral("  (edited)");
         p->drawText(QRect(x + 2, l.header.top(), l.header.right() - x, l.header.height()),
@@ -335,15 +347,18 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
         // Grouped cards show their time and id on hover only.
         p->setFont(smallF);
         p->setPen(mutedColour);
-        QString meta = index.data(Role::CreatedAtRole).toDateTime().toString(QStringLiteral("HH:mm"));
+        QString meta =
+            index.data(Role::CreatedAtRole).toDateTime().toString(QStringLiteral("HH:mm"));
         meta += QStringLiteral("  #%1").arg(index.data(Role::IdRole).toLongLong());
-        p->drawText(QRect(l.card.left(), l.card.top() + 4, l.card.width() - padding, smallFm.height()),
-                    Qt::AlignRight | Qt::AlignVCenter, meta);
+        p->drawText(
+            QRect(l.card.left(), l.card.top() + 4, l.card.width() - padding, smallFm.height()),
+            Qt::AlignRight | Qt::AlignVCenter, meta);
     } else if (index.data(Role::EditedRole).toBool()) {
         p->setFont(smallF);
         p->setPen(mutedColour);
-        p->drawText(QRect(l.card.left(), l.card.top() + 4, l.card.width() - padding, smallFm.height()),
-                    Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("(edited)"));
+        p->drawText(
+            QRect(l.card.left(), l.card.top() + 4, l.card.width() - padding, smallFm.height()),
+            Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("(edited)"));
     }
 
     if (!l.quote.isNull()) {
@@ -361,7 +376,8 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
                 unavailable = true;
             }
         } else {
-            text = QStringLiteral("\u21AA to %1").arg(index.data(Role::ReplyUserNameRole).toString());
+            text =
+                QStringLiteral("\u21AA to %1").arg(index.data(Role::ReplyUserNameRole).toString());
         }
         p->setPen(Qt::NoPen);
         p->setBrush(dark ? mix(base, Qt::white, 0.06) : mix(base, Qt::black, 0.04));
@@ -382,7 +398,8 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
         f.setItalic(true);
         p->setFont(f);
         p->setPen(mutedColour);
-        p->drawText(l.body, Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("\U0001F5D1 message deleted"));
+        p->drawText(l.body, Qt::AlignLeft | Qt::AlignVCenter,
+                    QStringLiteral("\U0001F5D1 message deleted"));
     } else if (!l.drawing.isNull()) {
         // Drawings keep their white paper, also in dark theme.
         const QImage image = index.data(Role::DrawingImageRole).value<QImage>();
@@ -396,8 +413,9 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
             p->setFont(smallF);
             p->setPen(QColor(0x80, 0x86, 0x93));
             p->drawText(inner, Qt::AlignCenter,
-                        index.data(Role::DrawingMissingRole).toBool() ? QStringLiteral("drawing unavailable")
-                                                                      : QStringLiteral("loading drawing\u2026"));
+                        index.data(Role::DrawingMissingRole).toBool()
+                            ? QStringLiteral("drawing unavailable")
+                            : QStringLiteral("loading drawing\u2026"));
         }
     } else {
         auto doc = bodyDocument(index, l.body.width(), pal, option.font);
@@ -413,8 +431,10 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
     p->setFont(smallF);
     for (const Button &b : l.buttons) {
         const bool vote = b.action == Action::Support || b.action == Action::Reject;
-        const QColor tone = b.action == Action::Support ? green : b.action == Action::Reject ? red
-                          : b.action == Action::Delete ? red : accent;
+        const QColor tone = b.action == Action::Support  ? green
+                            : b.action == Action::Reject ? red
+                            : b.action == Action::Delete ? red
+                                                         : accent;
         QColor fill = dark ? mix(base, Qt::white, 0.06) : mix(base, Qt::black, 0.035);
         QColor text = b.enabled ? pal.color(QPalette::Text) : mutedColour;
         const bool zero = vote && b.label.endsWith(QStringLiteral(" 0"));
@@ -468,7 +488,8 @@ bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
         emit actionTriggered(Action::OpenDrawing, index);
         return true;
     }
-    if (l.body.contains(pos) && l.drawing.isNull() && !index.data(Role::DeletedRole).toBool() && !l.notice) {
+    if (l.body.contains(pos) && l.drawing.isNull() && !index.data(Role::DeletedRole).toBool() &&
+        !l.notice) {
         auto doc = bodyDocument(index, l.body.width(), option.palette, option.font);
         const QString anchor = doc->documentLayout()->anchorAt(pos - l.body.topLeft());
         if (!anchor.isEmpty()) {
@@ -515,7 +536,8 @@ bool MessageDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view,
         }
     }
     if (l.quote.contains(event->pos())) {
-        QToolTip::showText(event->globalPos(), QStringLiteral("Click to jump to the quoted message"), view);
+        QToolTip::showText(event->globalPos(),
+                           QStringLiteral("Click to jump to the quoted message"), view);
         return true;
     }
     return QStyledItemDelegate::helpEvent(event, view, option, index);

@@ -25,7 +25,8 @@ public:
     void setAmCreator(bool creator) { m_amCreator = creator; }
     void clearCache() { m_heights.clear(); }
 
-    void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
     bool editorEvent(QEvent *event, QAbstractItemModel *model, const QStyleOptionViewItem &option,
                      const QModelIndex &index) override;
@@ -42,7 +43,7 @@ private:
         QRect rect;
         Action action;
         QString label;
-        bool active = false;  // my vote
+        bool active = false; // my vote
         bool enabled = true;
     };
     struct Layout
@@ -58,7 +59,8 @@ private:
         QList<Button> buttons;
     };
 
-    Layout layout(const QStyleOptionViewItem &option, const QModelIndex &index, bool withActions) const;
+    Layout layout(const QStyleOptionViewItem &option, const QModelIndex &index,
+                  bool withActions) const;
     std::unique_ptr<QTextDocument> bodyDocument(const QModelIndex &index, int width,
                                                 const QPalette &palette, const QFont &font) const;
     int bodyHeight(const QModelIndex &index, int width, const QFont &font) const;

@@ -4,7 +4,8 @@
 
 namespace ic::desktop {
 
-Notifier::Decision Notifier::decide(bool windowFocused, bool roomShown, bool mention, bool soundEnabled)
+Notifier::Decision Notifier::decide(bool windowFocused, bool roomShown, bool mention,
+                                    bool soundEnabled)
 {
     Decision d;
     // Someone looking at the room sees the message arrive; a mention is worth a nudge anyway.
@@ -15,10 +16,7 @@ Notifier::Decision Notifier::decide(bool windowFocused, bool roomShown, bool men
     return d;
 }
 
-Notifier::Notifier(QObject *parent)
-    : QObject(parent)
-{
-}
+Notifier::Notifier(QObject *parent) : QObject(parent) {}
 
 Notifier::Decision Notifier::messageArrived(bool windowFocused, bool roomShown, bool mention)
 {

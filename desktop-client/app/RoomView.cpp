@@ -51,7 +51,8 @@ public:
     {
         return {160, QFontMetrics(option.font).height() + 12};
     }
-    void paint(QPainter *p, const QStyleOptionViewItem &option, const QModelIndex &index) const override
+    void paint(QPainter *p, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override
     {
         p->save();
         p->setRenderHint(QPainter::Antialiasing);
@@ -97,8 +98,8 @@ public:
             QColor muted = pal.color(QPalette::Text);
             muted.setAlphaF(0.55);
             p->setPen(muted);
-            p->drawText(tr.adjusted(fm.horizontalAdvance(shown) + 6, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter,
-                        marks.join(QStringLiteral(" · ")));
+            p->drawText(tr.adjusted(fm.horizontalAdvance(shown) + 6, 0, 0, 0),
+                        Qt::AlignLeft | Qt::AlignVCenter, marks.join(QStringLiteral(" · ")));
         }
         p->restore();
     }
@@ -120,8 +121,9 @@ protected:
         QColor c = palette().color(QPalette::Text);
         c.setAlphaF(0.5);
         p.setPen(c);
-        p.drawText(viewport()->rect(), Qt::AlignCenter | Qt::TextWordWrap,
-                   QStringLiteral("No messages yet — say hello!\nShare the room with “Copy link”."));
+        p.drawText(
+            viewport()->rect(), Qt::AlignCenter | Qt::TextWordWrap,
+            QStringLiteral("No messages yet — say hello!\nShare the room with “Copy link”."));
     }
 };
 
@@ -132,8 +134,9 @@ QString stateSentence(client::ChatClient::State state, int seconds, bool everJoi
     case State::Waiting:
         if (!everJoined)
             return QStringLiteral("Cannot reach the server — retrying in %1 s…").arg(seconds);
-        return QStringLiteral("Connection lost — reconnecting in %1 s… Messages stay readable; what you "
-                              "send now goes out after reconnecting.")
+        return QStringLiteral(
+                   "Connection lost — reconnecting in %1 s… Messages stay readable; what you "
+                   "send now goes out after reconnecting.")
             .arg(seconds);
     case State::Resolving:
     case State::Connecting:
@@ -149,15 +152,11 @@ QString stateSentence(client::ChatClient::State state, int seconds, bool everJoi
 } // namespace
 
 RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *parent)
-    : QWidget(parent)
-    , m_connection(connection)
-    , m_settings(settings)
-    , m_delegate(new MessageDelegate(this))
-    , m_list(new MessageListView(this))
-    , m_userList(new QListView(this))
-    , m_splitter(new QSplitter(this))
-    , m_countdown(new QTimer(this))
-    , m_picks(new PicksModel(connection->session()->messages(), this))
+    : QWidget(parent), m_connection(connection), m_settings(settings),
+      m_delegate(new MessageDelegate(this)), m_list(new MessageListView(this)),
+      m_userList(new QListView(this)), m_splitter(new QSplitter(this)),
+      m_countdown(new QTimer(this)),
+      m_picks(new PicksModel(connection->session()->messages(), this))
 {
     setObjectName(QStringLiteral("RoomView"));
     m_countdown->setInterval(500);
@@ -165,7 +164,8 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
 
     m_header = buildHeader();
     m_connectionBanner = makeBanner(QStringLiteral("warn"), QStringLiteral("Retry now"));
-    connect(m_connectionBanner.button, &QPushButton::clicked, m_connection, &RoomConnection::retryNow);
+    connect(m_connectionBanner.button, &QPushButton::clicked, m_connection,
+            &RoomConnection::retryNow);
     m_versionBanner = makeBanner(QStringLiteral("info"), QStringLiteral("Reconnect"));
     connect(m_versionBanner.button, &QPushButton::clicked, this, [this] {
         m_versionBanner.frame->hide();
@@ -223,15 +223,18 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     });
     connect(m_list, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
         const QModelIndex index = m_list->indexAt(pos);
-        if (!index.isValid() || ChatMessage::Kind(index.data(Role::KindRole).toInt()) == ChatMessage::Kind::Notice)
+        if (!index.isValid() ||
+            ChatMessage::Kind(index.data(Role::KindRole).toInt()) == ChatMessage::Kind::Notice)
             return;
         QMenu menu(this);
         const bool mine = index.data(Role::IsMineRole).toBool();
         const bool deleted = index.data(Role::DeletedRole).toBool();
-        const bool text = ChatMessage::Kind(index.data(Role::KindRole).toInt()) == ChatMessage::Kind::Text;
+        const bool text =
+            ChatMessage::Kind(index.data(Role::KindRole).toInt()) == ChatMessage::Kind::Text;
         using A = MessageDelegate::Action;
         auto add = [&](const QString &label, A action, bool enabled = true) {
-            QAction *a = menu.addAction(label, this, [this, action, index] { onAction(action, index); });
+            QAction *a =
+                menu.addAction(label, this, [this, action, index] { onAction(action, index); });
             a->setEnabled(enabled && !deleted);
         };
         add(QStringLiteral("Reply\tR"), A::Reply);
@@ -239,9 +242,12 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
         const bool canVote = !mine || session()->amCreator();
         add(QStringLiteral("Support\t+"), A::Support, canVote);
         add(QStringLiteral("Reject\t-"), A::Reject, canVote);
-        menu.addAction(QStringLiteral("Copy text"), this, [index] {
-            QApplication::clipboard()->setText(index.data(Role::TextRole).toString());
-        })->setEnabled(text && !deleted);
+        menu.addAction(QStringLiteral("Copy text"), this,
+                       [index] {
+                           QApplication::clipboard()->setText(
+                               index.data(Role::TextRole).toString());
+                       })
+            ->setEnabled(text && !deleted);
         if (mine) {
             menu.addSeparator();
             add(QStringLiteral("Edit\tE"), A::Edit, text);
@@ -254,9 +260,10 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     m_newMessages = new QPushButton(m_list);
     m_newMessages->hide();
     m_newMessages->setCursor(Qt::PointingHandCursor);
-    m_newMessages->setStyleSheet(QStringLiteral(
-        "QPushButton { background: palette(highlight); color: palette(highlighted-text); border: none;"
-        " border-radius: 13px; padding: 4px 14px; font-weight: bold; }"));
+    m_newMessages->setStyleSheet(
+        QStringLiteral("QPushButton { background: palette(highlight); color: "
+                       "palette(highlighted-text); border: none;"
+                       " border-radius: 13px; padding: 4px 14px; font-weight: bold; }"));
     connect(m_newMessages, &QPushButton::clicked, this, [this] {
         m_list->scrollToBottom();
         m_newMessages->hide();
@@ -331,7 +338,8 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
         layout->addWidget(b->frame);
     layout->addWidget(m_splitter, 1);
 
-    m_composer->setPlainText(m_settings->draft(m_connection->config().server, m_connection->roomName()));
+    m_composer->setPlainText(
+        m_settings->draft(m_connection->config().server, m_connection->roomName()));
     connectSession();
     updateHeader();
     updateConnectionBanner();
@@ -348,14 +356,16 @@ RoomView::Banner RoomView::makeBanner(const QString &tone, const QString &button
     Banner b;
     auto *frame = new QFrame(this);
     frame->setObjectName(QStringLiteral("banner_") + tone);
-    const QString colour = tone == u"error" ? QStringLiteral("#d94848")
+    const QString colour = tone == u"error"  ? QStringLiteral("#d94848")
                            : tone == u"warn" ? QStringLiteral("#e89a10")
                                              : QStringLiteral("#2f6feb");
-    frame->setStyleSheet(QStringLiteral("QFrame#%1 { background: %2; border: none; }"
-                                        " QFrame#%1 QLabel { color: white; font-weight: 600; }"
-                                        " QFrame#%1 QPushButton { color: white; background: rgba(0,0,0,0.18);"
-                                        " border: 1px solid rgba(255,255,255,0.6); border-radius: 4px; padding: 2px 10px; }")
-                             .arg(frame->objectName(), colour));
+    frame->setStyleSheet(
+        QStringLiteral(
+            "QFrame#%1 { background: %2; border: none; }"
+            " QFrame#%1 QLabel { color: white; font-weight: 600; }"
+            " QFrame#%1 QPushButton { color: white; background: rgba(0,0,0,0.18);"
+            " border: 1px solid rgba(255,255,255,0.6); border-radius: 4px; padding: 2px 10px; }")
+            .arg(frame->objectName(), colour));
     auto *layout = new QHBoxLayout(frame);
     layout->setContentsMargins(12, 5, 12, 5);
     b.frame = frame;
@@ -403,15 +413,20 @@ QWidget *RoomView::buildHeader()
         top->addWidget(b);
         return b;
     };
-    addButton(QStringLiteral("Copy link"), QStringLiteral("Copy the room's link to the clipboard"), [this] {
-        QApplication::clipboard()->setText(
-            roomPageUrl(m_connection->config().server, m_connection->roomName()).toString());
-        m_meta->setText(QStringLiteral("Link copied."));
-        QTimer::singleShot(1500, this, &RoomView::updateHeader);
-    });
-    addButton(QStringLiteral("Draw"), QStringLiteral("Open the drawing window"), [this] { openDrawing(); });
-    addButton(QStringLiteral("Search"), QStringLiteral("Search the loaded messages (Ctrl+F)"), [this] { openSearch(); });
-    addButton(QStringLiteral("Leave"), QStringLiteral("Leave this room (Ctrl+W)"), [this] { emit leaveRequested(); });
+    addButton(
+        QStringLiteral("Copy link"), QStringLiteral("Copy the room's link to the clipboard"),
+        [this] {
+            QApplication::clipboard()->setText(
+                roomPageUrl(m_connection->config().server, m_connection->roomName()).toString());
+            m_meta->setText(QStringLiteral("Link copied."));
+            QTimer::singleShot(1500, this, &RoomView::updateHeader);
+        });
+    addButton(QStringLiteral("Draw"), QStringLiteral("Open the drawing window"),
+              [this] { openDrawing(); });
+    addButton(QStringLiteral("Search"), QStringLiteral("Search the loaded messages (Ctrl+F)"),
+              [this] { openSearch(); });
+    addButton(QStringLiteral("Leave"), QStringLiteral("Leave this room (Ctrl+W)"),
+              [this] { emit leaveRequested(); });
     layout->addLayout(top);
 
     auto *desc = new QHBoxLayout;
@@ -421,7 +436,8 @@ QWidget *RoomView::buildHeader()
     desc->addWidget(m_description, 1);
     m_descriptionEdit = new QLineEdit(header);
     m_descriptionEdit->setMaxLength(400);
-    m_descriptionEdit->setPlaceholderText(QStringLiteral("Describe the room (up to 400 characters); Enter saves, Esc cancels"));
+    m_descriptionEdit->setPlaceholderText(
+        QStringLiteral("Describe the room (up to 400 characters); Enter saves, Esc cancels"));
     m_descriptionEdit->hide();
     m_descriptionEdit->installEventFilter(this);
     desc->addWidget(m_descriptionEdit, 1);
@@ -453,7 +469,8 @@ QWidget *RoomView::buildSearchBar()
     auto *layout = new QHBoxLayout(bar);
     layout->setContentsMargins(12, 4, 12, 4);
     m_searchEdit = new QLineEdit(bar);
-    m_searchEdit->setPlaceholderText(QStringLiteral("Search messages — Enter: next, Shift+Enter: previous"));
+    m_searchEdit->setPlaceholderText(
+        QStringLiteral("Search messages — Enter: next, Shift+Enter: previous"));
     m_searchEdit->setClearButtonEnabled(true);
     m_searchEdit->installEventFilter(this);
     m_searchCount = new QLabel(bar);
@@ -504,8 +521,9 @@ QWidget *RoomView::buildComposer()
     modeLayout->addWidget(m_modeText, 1);
     modeLayout->addWidget(cancel);
     m_modeBar->setObjectName(QStringLiteral("modeBar"));
-    m_modeBar->setStyleSheet(QStringLiteral("QFrame#modeBar { border-left: 3px solid palette(highlight);"
-                                            " background: palette(alternate-base); border-radius: 3px; }"));
+    m_modeBar->setStyleSheet(
+        QStringLiteral("QFrame#modeBar { border-left: 3px solid palette(highlight);"
+                       " background: palette(alternate-base); border-radius: 3px; }"));
     m_modeBar->hide();
     layout->addWidget(m_modeBar);
 
@@ -515,7 +533,8 @@ QWidget *RoomView::buildComposer()
     auto *rename = new QToolButton(box);
     rename->setText(QStringLiteral("Rename"));
     rename->setAutoRaise(true);
-    rename->setToolTip(QStringLiteral("Change your name in this room (empty = a new anonymous name)"));
+    rename->setToolTip(
+        QStringLiteral("Change your name in this room (empty = a new anonymous name)"));
     m_renameEdit = new QLineEdit(box);
     m_renameEdit->setPlaceholderText(QStringLiteral("New name — Enter saves, Esc cancels"));
     m_renameEdit->setMaxLength(80);
@@ -605,15 +624,17 @@ void RoomView::connectSession()
     connect(s->users(), &UserListModel::countsChanged, this, &RoomView::updateHeader);
     connect(s, &RoomSession::serverStatusChanged, this, [this](const QString &status) {
         const bool normal = status == proto::statusOnline;
-        m_statusBanner.text->setText(status == proto::statusRestarting
-                                         ? QStringLiteral("The server is restarting: this room's messages will be "
-                                                          "gone afterwards. The app reconnects by itself.")
-                                         : QStringLiteral("The server is shutting down: this room's messages will "
-                                                          "be gone. The app reconnects by itself."));
+        m_statusBanner.text->setText(
+            status == proto::statusRestarting
+                ? QStringLiteral("The server is restarting: this room's messages will be "
+                                 "gone afterwards. The app reconnects by itself.")
+                : QStringLiteral("The server is shutting down: this room's messages will "
+                                 "be gone. The app reconnects by itself."));
         m_statusBanner.frame->setVisible(!normal);
     });
     connect(s, &RoomSession::newVersionAvailable, this, [this](const QString &build) {
-        m_versionBanner.text->setText(QStringLiteral("A new server version is available (%1).").arg(build));
+        m_versionBanner.text->setText(
+            QStringLiteral("A new server version is available (%1).").arg(build));
         m_versionBanner.frame->show();
     });
     connect(s, &RoomSession::replacedElsewhere, this, [this] {
@@ -632,21 +653,24 @@ void RoomView::connectSession()
             m_error->hide();
     });
     connect(m_connection, &RoomConnection::requestDone, this, &RoomView::onRequestDone);
-    connect(m_connection, &RoomConnection::joinFailed, this, [this](const QString &sentence, const QStringList &alternatives) {
-        // After a lost connection "no server" is transient: the reconnect banner covers it.
-        if (m_everJoined && m_connection->state() != client::ChatClient::State::Disconnected)
-            return;
-        QString text = QStringLiteral("Could not join “%1”: %2").arg(m_connection->roomName(), sentence);
-        // aN holds suffixes ("2", "3"): the free names are "<room>-<suffix>".
-        QStringList names;
-        for (const auto &a : alternatives)
-            names << m_connection->roomName() + QLatin1Char('-') + a;
-        if (!names.isEmpty())
-            text += QStringLiteral(" These names are free:");
-        m_joinBanner.text->setText(text);
-        setJoinAlternatives(names);
-        m_joinBanner.frame->show();
-    });
+    connect(
+        m_connection, &RoomConnection::joinFailed, this,
+        [this](const QString &sentence, const QStringList &alternatives) {
+            // After a lost connection "no server" is transient: the reconnect banner covers it.
+            if (m_everJoined && m_connection->state() != client::ChatClient::State::Disconnected)
+                return;
+            QString text =
+                QStringLiteral("Could not join “%1”: %2").arg(m_connection->roomName(), sentence);
+            // aN holds suffixes ("2", "3"): the free names are "<room>-<suffix>".
+            QStringList names;
+            for (const auto &a : alternatives)
+                names << m_connection->roomName() + QLatin1Char('-') + a;
+            if (!names.isEmpty())
+                text += QStringLiteral(" These names are free:");
+            m_joinBanner.text->setText(text);
+            setJoinAlternatives(names);
+            m_joinBanner.frame->show();
+        });
     connect(m_connection, &RoomConnection::drawingSent, this, [this] {
         if (m_drawing)
             m_drawing->resetAfterSend();
@@ -659,19 +683,24 @@ void RoomView::connectSession()
     });
 
     // Keep the newest message in view while the user is at the bottom; otherwise count them.
-    connect(model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &, int first, int last) {
-        applyNoticeVisibility(first, last);
-        if (m_wasAtBottom) {
-            QTimer::singleShot(0, m_list, &QListView::scrollToBottom);
-        } else {
-            m_newCount += last - first + 1;
-            m_newMessages->setText(QStringLiteral("%1 new message%2 \u2193").arg(m_newCount).arg(m_newCount == 1 ? QString() : QStringLiteral("s")));
-            m_newMessages->adjustSize();
-            m_newMessages->move((m_list->width() - m_newMessages->width()) / 2, m_list->height() - m_newMessages->height() - 12);
-            m_newMessages->show();
-            m_newMessages->raise();
-        }
-    });
+    connect(model, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex &, int first, int last) {
+                applyNoticeVisibility(first, last);
+                if (m_wasAtBottom) {
+                    QTimer::singleShot(0, m_list, &QListView::scrollToBottom);
+                } else {
+                    m_newCount += last - first + 1;
+                    m_newMessages->setText(
+                        QStringLiteral("%1 new message%2 \u2193")
+                            .arg(m_newCount)
+                            .arg(m_newCount == 1 ? QString() : QStringLiteral("s")));
+                    m_newMessages->adjustSize();
+                    m_newMessages->move((m_list->width() - m_newMessages->width()) / 2,
+                                        m_list->height() - m_newMessages->height() - 12);
+                    m_newMessages->show();
+                    m_newMessages->raise();
+                }
+            });
     connect(model, &QAbstractItemModel::modelReset, this, [this] {
         m_delegate->clearCache();
         applyNoticeVisibility(0, session()->messages()->rowCount() - 1);
@@ -694,7 +723,8 @@ QWidget *RoomView::buildPicksPane()
     layout->setSpacing(0);
     m_picksTitle = new QLabel(pane);
     m_picksTitle->setContentsMargins(12, 0, 0, 4);
-    m_picksTitle->setToolTip(QStringLiteral("Messages with support or reject votes (the creator's votes pin)"));
+    m_picksTitle->setToolTip(
+        QStringLiteral("Messages with support or reject votes (the creator's votes pin)"));
     layout->addWidget(m_picksTitle);
     m_picksList = new QListView(pane);
     m_picksList->setObjectName(QStringLiteral("picks"));
@@ -708,7 +738,8 @@ QWidget *RoomView::buildPicksPane()
     m_picksList->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_picksList->setCursor(Qt::PointingHandCursor);
     m_picksList->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_picksList->setStyleSheet(QStringLiteral("QListView#picks::item { padding: 4px 8px; border-radius: 6px; }"));
+    m_picksList->setStyleSheet(
+        QStringLiteral("QListView#picks::item { padding: 4px 8px; border-radius: 6px; }"));
     layout->addWidget(m_picksList, 1);
     m_picksEmpty = new QLabel(QStringLiteral("No picks yet — vote with + / − on a message."), pane);
     m_picksEmpty->setWordWrap(true);
@@ -735,7 +766,8 @@ QWidget *RoomView::buildPicksPane()
 void RoomView::updatePicksTitle()
 {
     const int n = m_picks->rowCount();
-    m_picksTitle->setText(n ? QStringLiteral("<b>Picks</b> (%1)").arg(n) : QStringLiteral("<b>Picks</b>"));
+    m_picksTitle->setText(n ? QStringLiteral("<b>Picks</b> (%1)").arg(n)
+                            : QStringLiteral("<b>Picks</b>"));
     m_picksList->setVisible(n > 0);
     m_picksEmpty->setVisible(n == 0);
 }
@@ -753,10 +785,12 @@ void RoomView::setJoinAlternatives(const QStringList &names)
         chip->setObjectName(QStringLiteral("alternativeChip"));
         chip->setCursor(Qt::PointingHandCursor);
         chip->setToolTip(QStringLiteral("Join “%1” instead").arg(name));
-        chip->setStyleSheet(QStringLiteral("QPushButton#alternativeChip { background: white; color: #b03030;"
-                                           " border: none; border-radius: 9px; padding: 2px 12px; min-height: 14px; font-weight: 600; }"
-                                           " QPushButton#alternativeChip:hover { background: #ffe9e9; }"
-                                           " QPushButton#alternativeChip:focus { outline: 2px solid white; }"));
+        chip->setStyleSheet(
+            QStringLiteral("QPushButton#alternativeChip { background: white; color: #b03030;"
+                           " border: none; border-radius: 9px; padding: 2px 12px; min-height: "
+                           "14px; font-weight: 600; }"
+                           " QPushButton#alternativeChip:hover { background: #ffe9e9; }"
+                           " QPushButton#alternativeChip:focus { outline: 2px solid white; }"));
         connect(chip, &QPushButton::clicked, this, [this, name] { emit openRoomRequested(name); });
         layout->insertWidget(layout->count() - 1, chip);
     }
@@ -790,19 +824,25 @@ void RoomView::updateHeader()
                 .arg(members == 1 ? QString() : QStringLiteral("s"));
     if (s->createdAtNs() > 0) {
         const QDateTime started = QDateTime::fromMSecsSinceEpoch(s->createdAtNs() / 1000000);
-        meta << QStringLiteral("started %1").arg(QLocale().toString(started, QStringLiteral("d MMM yyyy, HH:mm")));
+        meta << QStringLiteral("started %1")
+                    .arg(QLocale().toString(started, QStringLiteral("d MMM yyyy, HH:mm")));
     }
     if (s->passwordProtected())
         meta << QStringLiteral("\U0001F512 password");
     m_meta->setText(QStringLiteral("   ") + meta.join(QStringLiteral("  ·  ")));
     const QString d = s->description();
-    m_description->setText(d.isEmpty() ? (s->amCreator() ? QStringLiteral("No description yet — you created this room, add one.")
-                                                         : QStringLiteral("No description."))
-                                       : d);
-    m_description->setForegroundRole(d.isEmpty() ? QPalette::PlaceholderText : QPalette::WindowText);
+    m_description->setText(
+        d.isEmpty() ? (s->amCreator()
+                           ? QStringLiteral("No description yet — you created this room, add one.")
+                           : QStringLiteral("No description."))
+                    : d);
+    m_description->setForegroundRole(d.isEmpty() ? QPalette::PlaceholderText
+                                                 : QPalette::WindowText);
     m_editDescription->setVisible(s->amCreator());
     const QString name = s->myName();
-    m_identity->setText(name.isEmpty() ? QStringLiteral("Joining…") : QStringLiteral("You are <b>%1</b>").arg(name.toHtmlEscaped()));
+    m_identity->setText(name.isEmpty()
+                            ? QStringLiteral("Joining…")
+                            : QStringLiteral("You are <b>%1</b>").arg(name.toHtmlEscaped()));
 }
 
 void RoomView::updateConnectionBanner()
@@ -812,8 +852,8 @@ void RoomView::updateConnectionBanner()
     const int ms = m_connection->reconnectInMs();
     const QString text = stateSentence(state, ms < 0 ? 0 : (ms + 999) / 1000, m_everJoined);
     // Disconnected is reached only on purpose (leave, or ER 209 with its own banner).
-    const bool show = state != State::Connected && state != State::Disconnected
-                      && !m_replacedBanner.frame->isVisible();
+    const bool show = state != State::Connected && state != State::Disconnected &&
+                      !m_replacedBanner.frame->isVisible();
     m_connectionBanner.text->setText(text);
     m_connectionBanner.button->setVisible(state == State::Waiting);
     m_connectionBanner.frame->setVisible(show && !text.isEmpty());
@@ -825,7 +865,9 @@ void RoomView::updateConnectionBanner()
 
 QString RoomView::connectionBannerText() const
 {
-    return m_connectionBanner.frame->isVisibleTo(const_cast<RoomView *>(this)) ? m_connectionBanner.text->text() : QString();
+    return m_connectionBanner.frame->isVisibleTo(const_cast<RoomView *>(this))
+               ? m_connectionBanner.text->text()
+               : QString();
 }
 
 QString RoomView::errorText() const
@@ -838,8 +880,10 @@ void RoomView::updateCounter()
     const auto n = validation::characterCount(m_composer->toPlainText());
     // Shown only near the limit, so it does not distract while chatting.
     m_counter->setVisible(n > messageMax * 9 / 10);
-    m_counter->setText(QStringLiteral("%1 / %2").arg(QLocale().toString(qlonglong(n)), QLocale().toString(messageMax)));
-    m_counter->setStyleSheet(n > messageMax ? QStringLiteral("color: #d94848; font-weight: bold;") : QString());
+    m_counter->setText(QStringLiteral("%1 / %2").arg(QLocale().toString(qlonglong(n)),
+                                                     QLocale().toString(messageMax)));
+    m_counter->setStyleSheet(n > messageMax ? QStringLiteral("color: #d94848; font-weight: bold;")
+                                            : QString());
 }
 
 void RoomView::submit()
@@ -848,7 +892,8 @@ void RoomView::submit()
     if (text.trimmed().isEmpty())
         return;
     if (validation::characterCount(text) > messageMax) {
-        showError(QStringLiteral("The message is too long: at most %1 characters.").arg(QLocale().toString(messageMax)));
+        showError(QStringLiteral("The message is too long: at most %1 characters.")
+                      .arg(QLocale().toString(messageMax)));
         return;
     }
     m_error->hide();
@@ -865,7 +910,8 @@ void RoomView::submit()
     m_send->setText(QStringLiteral("Sending…"));
 }
 
-void RoomView::onRequestDone(const QString &requestId, RoomConnection::Action action, bool ok, const QString &error)
+void RoomView::onRequestDone(const QString &requestId, RoomConnection::Action action, bool ok,
+                             const QString &error)
 {
     if (requestId == m_sendRequest) {
         m_sendRequest.clear();
@@ -874,7 +920,8 @@ void RoomView::onRequestDone(const QString &requestId, RoomConnection::Action ac
             if (m_composer->toPlainText() == m_sentText)
                 m_composer->clear();
             cancelComposerMode();
-            m_settings->setDraft(m_connection->config().server, m_connection->roomName(), m_composer->toPlainText());
+            m_settings->setDraft(m_connection->config().server, m_connection->roomName(),
+                                 m_composer->toPlainText());
         } else {
             showError(QStringLiteral("Not sent: %1 Your text is still here.").arg(error));
         }
@@ -913,9 +960,10 @@ void RoomView::startReply(const QString &userId, std::optional<qint64> quotedId)
     const QString name = session()->users()->nameOf(userId);
     if (quotedId) {
         const ChatMessage *m = session()->messages()->messageById(*quotedId);
-        m_modeText->setText(QStringLiteral("Quoting <b>>> #%1</b> %2: %3")
-                                .arg(*quotedId)
-                                .arg(name.toHtmlEscaped(), m ? snippet(m->text, 30).toHtmlEscaped() : QString()));
+        m_modeText->setText(
+            QStringLiteral("Quoting <b>>> #%1</b> %2: %3")
+                .arg(*quotedId)
+                .arg(name.toHtmlEscaped(), m ? snippet(m->text, 30).toHtmlEscaped() : QString()));
     } else {
         m_modeText->setText(QStringLiteral("Replying to <b>%1</b>").arg(name.toHtmlEscaped()));
     }
@@ -1016,11 +1064,13 @@ void RoomView::showDrawing(const QImage &image)
     layout->addWidget(label);
     auto *save = new QPushButton(QStringLiteral("Download as PNG…"), window);
     connect(save, &QPushButton::clicked, window, [window, image] {
-        auto *dialog = new QFileDialog(window, QStringLiteral("Save drawing"), QStringLiteral("drawing.png"),
-                                       QStringLiteral("PNG images (*.png)"));
+        auto *dialog =
+            new QFileDialog(window, QStringLiteral("Save drawing"), QStringLiteral("drawing.png"),
+                            QStringLiteral("PNG images (*.png)"));
         dialog->setAcceptMode(QFileDialog::AcceptSave);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
-        connect(dialog, &QFileDialog::fileSelected, window, [image](const QString &file) { image.save(file, "PNG"); });
+        connect(dialog, &QFileDialog::fileSelected, window,
+                [image](const QString &file) { image.save(file, "PNG"); });
         dialog->open();
     });
     layout->addWidget(save, 0, Qt::AlignRight);
@@ -1036,11 +1086,14 @@ QString RoomView::transcript() const
         const ChatMessage &m = model->at(row);
         if (m.kind == ChatMessage::Kind::Notice)
             continue;
-        const QString time = QDateTime::fromSecsSinceEpoch(m.createdAt).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
-        const QString body = m.deleted ? QStringLiteral("(deleted)")
+        const QString time =
+            QDateTime::fromSecsSinceEpoch(m.createdAt).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        const QString body = m.deleted                              ? QStringLiteral("(deleted)")
                              : m.kind == ChatMessage::Kind::Drawing ? QStringLiteral("(drawing)")
-                                                                     : m.text;
-        out += QStringLiteral("#%1 [%2] %3: %4\n").arg(m.id).arg(time, session()->users()->nameOf(m.authorId), body);
+                                                                    : m.text;
+        out += QStringLiteral("#%1 [%2] %3: %4\n")
+                   .arg(m.id)
+                   .arg(time, session()->users()->nameOf(m.authorId), body);
     }
     return out;
 }
@@ -1048,12 +1101,14 @@ QString RoomView::transcript() const
 void RoomView::saveTranscript()
 {
     auto *dialog = new QFileDialog(this, QStringLiteral("Save chat as text"),
-                                   session()->roomName() + QStringLiteral(".txt"), QStringLiteral("Text files (*.txt)"));
+                                   session()->roomName() + QStringLiteral(".txt"),
+                                   QStringLiteral("Text files (*.txt)"));
     dialog->setAcceptMode(QFileDialog::AcceptSave);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &path) {
         QFile file(path);
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(transcript().toUtf8()) < 0)
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+            file.write(transcript().toUtf8()) < 0)
             showError(QStringLiteral("Could not save the chat: %1").arg(file.errorString()));
     });
     dialog->open();
@@ -1127,7 +1182,8 @@ void RoomView::applyNoticeVisibility(int first, int last)
 void RoomView::saveDraft()
 {
     if (!m_editingId)
-        m_settings->setDraft(m_connection->config().server, m_connection->roomName(), m_composer->toPlainText());
+        m_settings->setDraft(m_connection->config().server, m_connection->roomName(),
+                             m_composer->toPlainText());
 }
 
 bool RoomView::atBottom() const

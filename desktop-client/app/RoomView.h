@@ -91,7 +91,8 @@ private:
     void updateSearch();
     void stepSearch(int delta);
     void onAction(MessageDelegate::Action action, const QModelIndex &index);
-    void onRequestDone(const QString &requestId, RoomConnection::Action action, bool ok, const QString &error);
+    void onRequestDone(const QString &requestId, RoomConnection::Action action, bool ok,
+                       const QString &error);
     void showError(const QString &text);
     void applyNoticeVisibility(int first, int last);
     void showDrawing(const QImage &image);

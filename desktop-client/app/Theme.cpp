@@ -90,7 +90,8 @@ QColor nameColour(const QString &userId, const QPalette &palette)
 {
     // A hue from the id; lightness tuned per theme so names stay readable.
     const uint hue = qHash(userId) % 360;
-    return isDark(palette) ? QColor::fromHsl(int(hue), 170, 170) : QColor::fromHsl(int(hue), 160, 85);
+    return isDark(palette) ? QColor::fromHsl(int(hue), 170, 170)
+                           : QColor::fromHsl(int(hue), 160, 85);
 }
 
 } // namespace ic::desktop::theme

@@ -36,22 +36,28 @@ int main(int argc, char *argv[])
     QApplication::setWindowIcon(ic::desktop::icons::app());
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("instantchat desktop client: anonymous chat rooms."));
+    parser.setApplicationDescription(
+        QStringLiteral("instantchat desktop client: anonymous chat rooms."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption server(QStringLiteral("server"),
-                                    QStringLiteral("Server (balancer) address, e.g. http://localhost:8080; remembered."),
-                                    QStringLiteral("URL"));
-    const QCommandLineOption join(QStringLiteral("join"), QStringLiteral("Open this room (repeatable)."), QStringLiteral("ROOM"));
+    const QCommandLineOption server(
+        QStringLiteral("server"),
+        QStringLiteral("Server (balancer) address, e.g. http://localhost:8080; remembered."),
+        QStringLiteral("URL"));
+    const QCommandLineOption join(QStringLiteral("join"),
+                                  QStringLiteral("Open this room (repeatable)."),
+                                  QStringLiteral("ROOM"));
     const QCommandLineOption name(QStringList{QStringLiteral("name"), QStringLiteral("nick")},
                                   QStringLiteral("Nickname to join with."), QStringLiteral("NICK"));
-    const QCommandLineOption settingsFile(QStringLiteral("settings"),
-                                          QStringLiteral("Use this INI file for settings (e.g. a second identity)."),
-                                          QStringLiteral("FILE"));
+    const QCommandLineOption settingsFile(
+        QStringLiteral("settings"),
+        QStringLiteral("Use this INI file for settings (e.g. a second identity)."),
+        QStringLiteral("FILE"));
     parser.addOptions({server, join, name, settingsFile});
-    parser.addPositionalArgument(QStringLiteral("link"),
-                                 QStringLiteral("instantchat://host/room or https://host/room links to open."),
-                                 QStringLiteral("[link...]"));
+    parser.addPositionalArgument(
+        QStringLiteral("link"),
+        QStringLiteral("instantchat://host/room or https://host/room links to open."),
+        QStringLiteral("[link...]"));
     parser.process(app);
 
     ic::desktop::AppSettings settings(parser.value(settingsFile));

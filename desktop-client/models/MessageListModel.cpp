@@ -29,10 +29,7 @@ QString dayLabel(const QDate &day)
 
 } // namespace
 
-MessageListModel::MessageListModel(QObject *parent)
-    : QAbstractListModel(parent)
-{
-}
+MessageListModel::MessageListModel(QObject *parent) : QAbstractListModel(parent) {}
 
 int MessageListModel::rowCount(const QModelIndex &parent) const
 {
@@ -127,9 +124,9 @@ QVariant MessageListModel::messageData(int row, const ChatMessage &m, int role) 
         if (row == 0 || m.kind == Kind::Notice || m.replyUser || m.replyMessage)
             return false;
         const ChatMessage &prev = m_rows.at(row - 1);
-        return prev.kind != Kind::Notice && prev.authorId == m.authorId
-               && m.createdAt - prev.createdAt < groupingWindowSeconds
-               && localDate(prev.createdAt) == localDate(m.createdAt);
+        return prev.kind != Kind::Notice && prev.authorId == m.authorId &&
+               m.createdAt - prev.createdAt < groupingWindowSeconds &&
+               localDate(prev.createdAt) == localDate(m.createdAt);
     }
     case DaySeparatorRole: {
         const QDate day = localDate(m.createdAt);
@@ -149,8 +146,8 @@ QVariant MessageListModel::messageData(int row, const ChatMessage &m, int role) 
     case HighlightRole:
         return m.id != 0 && m.id == m_highlightedId;
     case SearchMatchRole:
-        return !m_search.isEmpty() && m.kind == Kind::Text && !m.deleted
-               && m.text.contains(m_search, Qt::CaseInsensitive);
+        return !m_search.isEmpty() && m.kind == Kind::Text && !m.deleted &&
+               m.text.contains(m_search, Qt::CaseInsensitive);
     default:
         return {};
     }
@@ -371,11 +368,13 @@ int MessageListModel::dropBelow(qint64 lowestKept)
     return dropped;
 }
 
-void MessageListModel::setDrawingImage(const QString &fileName, const QString &group, const QImage &image)
+void MessageListModel::setDrawingImage(const QString &fileName, const QString &group,
+                                       const QImage &image)
 {
     for (int row = 0; row < m_rows.size(); ++row) {
         ChatMessage &m = m_rows[row];
-        if (m.kind == ChatMessage::Kind::Drawing && m.drawingName == fileName && m.drawingGroup == group) {
+        if (m.kind == ChatMessage::Kind::Drawing && m.drawingName == fileName &&
+            m.drawingGroup == group) {
             m.drawing = image;
             m.drawingMissing = image.isNull();
             emitRowChanged(row);
@@ -423,8 +422,8 @@ QList<qint64> MessageListModel::setSearchText(const QString &text)
     QList<qint64> hits;
     if (!m_search.isEmpty()) {
         for (const auto &m : std::as_const(m_rows)) {
-            if (m.kind == ChatMessage::Kind::Text && !m.deleted
-                && m.text.contains(m_search, Qt::CaseInsensitive))
+            if (m.kind == ChatMessage::Kind::Text && !m.deleted &&
+                m.text.contains(m_search, Qt::CaseInsensitive))
                 hits.append(m.id);
         }
     }

@@ -19,33 +19,33 @@ public:
     enum Role {
         KindRole = Qt::UserRole + 1, // ChatMessage::Kind as int
         IdRole,
-        TextRole,            // decoded text; notices: the sentence
+        TextRole, // decoded text; notices: the sentence
         AuthorIdRole,
         AuthorNameRole,
         AuthorAnonymousRole,
         AuthorIsCreatorRole,
         IsMineRole,
-        CreatedAtRole,       // QDateTime, local time
-        EditedRole,          // bool
+        CreatedAtRole, // QDateTime, local time
+        EditedRole,    // bool
         SupportRole,
         RejectRole,
-        MyVoteRole,          // +1 support, -1 reject, 0 none (what this client last toggled)
-        ReplyUserRole,       // user id or empty
+        MyVoteRole,    // +1 support, -1 reject, 0 none (what this client last toggled)
+        ReplyUserRole, // user id or empty
         ReplyUserNameRole,
-        ReplyMessageRole,    // qint64 id or invalid QVariant
-        QuoteAvailableRole,  // the quoted message is still here and not deleted
+        ReplyMessageRole,   // qint64 id or invalid QVariant
+        QuoteAvailableRole, // the quoted message is still here and not deleted
         QuoteAuthorRole,
-        QuoteSnippetRole,    // first 30 characters of the quoted message
+        QuoteSnippetRole, // first 30 characters of the quoted message
         DeletedRole,
         DrawingNameRole,
         DrawingGroupRole,
-        DrawingImageRole,    // QImage, null until fetched
+        DrawingImageRole, // QImage, null until fetched
         DrawingMissingRole,
-        GroupedRole,         // same author as the previous card, same day, close in time
-        DaySeparatorRole,    // QString label ("Today", "Monday 3 March 2025") or empty
-        MentionRole,         // addressed to me (rU == my id) by someone else
-        HighlightRole,       // jump target or current search hit
-        SearchMatchRole,     // matches the current search
+        GroupedRole,      // same author as the previous card, same day, close in time
+        DaySeparatorRole, // QString label ("Today", "Monday 3 March 2025") or empty
+        MentionRole,      // addressed to me (rU == my id) by someone else
+        HighlightRole,    // jump target or current search hit
+        SearchMatchRole,  // matches the current search
     };
     Q_ENUM(Role)
 
@@ -66,7 +66,8 @@ public:
     bool appendMessage(const ChatMessage &message);
     void appendNotice(const QString &text, qint64 atSeconds);
     bool applyEdit(qint64 id, const QString &rawText, qint64 editedAt,
-                   const std::optional<QString> &replyUser, const std::optional<qint64> &replyMessage);
+                   const std::optional<QString> &replyUser,
+                   const std::optional<qint64> &replyMessage);
     bool applyDelete(qint64 id);
     bool applyVotes(qint64 id, qint64 support, qint64 reject, qint64 votedAt);
     void setMyVote(qint64 id, int vote);

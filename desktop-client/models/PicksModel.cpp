@@ -7,8 +7,7 @@ namespace ic::desktop {
 
 using Role = MessageListModel::Role;
 
-PicksModel::PicksModel(MessageListModel *messages, QObject *parent)
-    : QSortFilterProxyModel(parent)
+PicksModel::PicksModel(MessageListModel *messages, QObject *parent) : QSortFilterProxyModel(parent)
 {
     setSourceModel(messages);
     // The model emits dataChanged without a role list for a vote; with a dynamic filter the
@@ -32,17 +31,26 @@ QVariant PicksModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole && role != Qt::AccessibleTextRole)
         return QSortFilterProxyModel::data(index, role);
     const QModelIndex s = mapToSource(index);
-    const bool drawing = ChatMessage::Kind(s.data(Role::KindRole).toInt()) == ChatMessage::Kind::Drawing;
+    const bool drawing =
+        ChatMessage::Kind(s.data(Role::KindRole).toInt()) == ChatMessage::Kind::Drawing;
     const QString text = drawing ? QStringLiteral("(drawing)") : s.data(Role::TextRole).toString();
     const QString author = s.data(Role::AuthorNameRole).toString();
     const qint64 support = s.data(Role::SupportRole).toLongLong();
     const qint64 reject = s.data(Role::RejectRole).toLongLong();
     if (role == Qt::ToolTipRole)
-        return QStringLiteral("#%1 %2: %3\nClick to show it in the chat.").arg(s.data(Role::IdRole).toLongLong()).arg(author, text);
+        return QStringLiteral("#%1 %2: %3\nClick to show it in the chat.")
+            .arg(s.data(Role::IdRole).toLongLong())
+            .arg(author, text);
     if (role == Qt::AccessibleTextRole)
-        return QStringLiteral("%1 support, %2 reject, %3: %4").arg(support).arg(reject).arg(author, snippet(text, 60));
+        return QStringLiteral("%1 support, %2 reject, %3: %4")
+            .arg(support)
+            .arg(reject)
+            .arg(author, snippet(text, 60));
     // Counts as text with arrows, so the tally is not told by colour alone.
-    return QStringLiteral("\u25B2 %1  \u25BC %2    %3: %4").arg(support).arg(reject).arg(author, snippet(text, 60));
+    return QStringLiteral("\u25B2 %1  \u25BC %2    %3: %4")
+        .arg(support)
+        .arg(reject)
+        .arg(author, snippet(text, 60));
 }
 
 qint64 PicksModel::idAt(int row) const

@@ -16,9 +16,7 @@ namespace ic::desktop {
 using client::ChatClient;
 
 RoomConnection::RoomConnection(Config config, QObject *parent)
-    : QObject(parent)
-    , m_config(std::move(config))
-    , m_session(new RoomSession(m_config.room, this))
+    : QObject(parent), m_config(std::move(config)), m_session(new RoomSession(m_config.room, this))
 {
     createClient();
 }
@@ -151,10 +149,11 @@ QString RoomConnection::vote(qint64 id, bool support)
 {
     // The server toggles: the same vote again withdraws it, the opposite one moves it.
     const int direction = support ? 1 : -1;
-    const int current = m_session->messages()
-                            ->data(m_session->messages()->index(m_session->messages()->rowForId(id)),
-                                   MessageListModel::MyVoteRole)
-                            .toInt();
+    const int current =
+        m_session->messages()
+            ->data(m_session->messages()->index(m_session->messages()->rowForId(id)),
+                   MessageListModel::MyVoteRole)
+            .toInt();
     const int next = current == direction ? 0 : direction;
     return track(m_client->vote(m_config.room, id, support), Action::Vote, id, next);
 }
@@ -184,8 +183,8 @@ QString RoomConnection::sendDrawing(const QImage &image)
     buffer.open(QIODevice::WriteOnly);
     image.save(&buffer, "PNG");
     // Names must match [A-Za-z0-9_-]{1,128}; a random UUID keeps them unguessable and unique.
-    const QString fileName = QStringLiteral("drawing_")
-                             + QUuid::createUuid().toString(QUuid::Id128);
+    const QString fileName =
+        QStringLiteral("drawing_") + QUuid::createUuid().toString(QUuid::Id128);
     m_uploads.insert(fileName);
     m_client->uploadDrawing(fileName, group, png);
     return fileName;
@@ -224,10 +223,12 @@ void RoomConnection::fetchAlternatives(const QString &sentence)
 {
     if (!m_http)
         m_http = new QNetworkAccessManager(this);
-    QUrl url = m_config.server.adjusted(QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::StripTrailingSlash);
+    QUrl url = m_config.server.adjusted(QUrl::RemoveQuery | QUrl::RemoveFragment |
+                                        QUrl::StripTrailingSlash);
     url.setPath(url.path() + QStringLiteral("/pick_backend"));
     // Already percent-encoded like the web client's encodeURIComponent; TolerantMode keeps it.
-    url.setQuery(QStringLiteral("roomName=") + validation::urlEncode(m_config.room), QUrl::TolerantMode);
+    url.setQuery(QStringLiteral("roomName=") + validation::urlEncode(m_config.room),
+                 QUrl::TolerantMode);
     QNetworkRequest request(url);
     request.setTransferTimeout(10000);
     QNetworkReply *reply = m_http->get(request);

@@ -23,8 +23,8 @@ public:
         QString room;
         QString password;
         QString userName;
-        QByteArray cookie;   // session cookie value; empty = fetched from the balancer
-        QString origin;      // Origin header override (tests); empty = the balancer's origin
+        QByteArray cookie; // session cookie value; empty = fetched from the balancer
+        QString origin;    // Origin header override (tests); empty = the balancer's origin
     };
 
     enum class Action { Join, Send, Edit, Delete, Vote, Rename, Description, Drawing };
@@ -89,9 +89,9 @@ private:
     client::ChatClient *m_client = nullptr;
     QNetworkAccessManager *m_http = nullptr; // created for the alternative-names lookup only
     QHash<QString, Pending> m_pending;
-    QSet<QString> m_uploads;          // drawings uploaded, DM not sent yet
-    QSet<QString> m_fetches;          // "name@group" being fetched
-    bool m_joinSent = false;          // ChatClient rejoins by itself after the first join
+    QSet<QString> m_uploads; // drawings uploaded, DM not sent yet
+    QSet<QString> m_fetches; // "name@group" being fetched
+    bool m_joinSent = false; // ChatClient rejoins by itself after the first join
     bool m_stopped = false;
 };
 

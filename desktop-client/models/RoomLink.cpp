@@ -11,12 +11,13 @@ RoomLink parseRoomInput(const QString &input)
     QString name = text;
     const QUrl url(text, QUrl::StrictMode);
     const QString scheme = url.scheme().toLower();
-    if (url.isValid() && !url.host().isEmpty()
-        && (scheme == u"instantchat" || scheme == u"http" || scheme == u"https")) {
+    if (url.isValid() && !url.host().isEmpty() &&
+        (scheme == u"instantchat" || scheme == u"http" || scheme == u"https")) {
         QUrl server;
         // instantchat:// links name the balancer; TLS is the norm for public hosts, while an
         // explicit port or a loopback host means a local plain-HTTP stack.
-        const bool local = url.port() > 0 || url.host() == u"localhost" || url.host() == u"127.0.0.1";
+        const bool local =
+            url.port() > 0 || url.host() == u"localhost" || url.host() == u"127.0.0.1";
         server.setScheme(scheme == u"instantchat"
                              ? (local ? QStringLiteral("http") : QStringLiteral("https"))
                              : scheme);

@@ -11,8 +11,8 @@ namespace ic::desktop {
 
 struct RoomLink
 {
-    QUrl server;      // balancer base URL when the input named one, else empty
-    QString room;     // canonical room name
+    QUrl server;  // balancer base URL when the input named one, else empty
+    QString room; // canonical room name
     proto::ErrorCode error = proto::ErrorCode::None; // validation of the name
     bool isValid() const { return error == proto::ErrorCode::None && !room.isEmpty(); }
 };

@@ -10,10 +10,8 @@ namespace ic::desktop {
 using proto::Command;
 
 RoomSession::RoomSession(const QString &roomName, QObject *parent)
-    : QObject(parent)
-    , m_messages(new MessageListModel(this))
-    , m_users(new UserListModel(this))
-    , m_roomName(roomName)
+    : QObject(parent), m_messages(new MessageListModel(this)), m_users(new UserListModel(this)),
+      m_roomName(roomName)
 {
     m_messages->setUsers(m_users);
 }
@@ -398,8 +396,8 @@ void RoomSession::countIncoming(const ChatMessage &message)
 
 void RoomSession::requestDrawing(const ChatMessage &message)
 {
-    if (message.kind == ChatMessage::Kind::Drawing && !message.drawingMissing
-        && !message.drawingName.isEmpty())
+    if (message.kind == ChatMessage::Kind::Drawing && !message.drawingMissing &&
+        !message.drawingName.isEmpty())
         emit drawingNeeded(message.drawingName, message.drawingGroup);
 }
 

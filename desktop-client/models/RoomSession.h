@@ -53,7 +53,7 @@ public:
 
 signals:
     void joinedChanged(bool joined);
-    void identityChanged();            // uId / rCuId / rId
+    void identityChanged(); // uId / rCuId / rId
     void descriptionChanged(const QString &description);
     void serverStatusChanged(const QString &status);
     void newVersionAvailable(const QString &build);
@@ -61,7 +61,7 @@ signals:
     // A message from someone else arrived live (not from ALL_TM of the first join).
     void messageArrived(qint64 id, bool mention);
     void limitNotice(const QString &text);
-    void replacedElsewhere();          // ER 209: this session opened the room elsewhere
+    void replacedElsewhere(); // ER 209: this session opened the room elsewhere
     void drawingNeeded(const QString &fileName, const QString &groupPrefix);
 
 private:
@@ -102,7 +102,7 @@ private:
     bool m_joined = false;
     bool m_passwordProtected = false;
     bool m_active = false;
-    bool m_everLoaded = false;   // an ALL_TM was applied before (so the next one is a rejoin)
+    bool m_everLoaded = false;     // an ALL_TM was applied before (so the next one is a rejoin)
     qint64 m_seenBeforeRejoin = 0; // highest id we had when the connection dropped
     int m_unread = 0;
     int m_mentions = 0;

@@ -47,11 +47,13 @@ QList<LinkSpan> findLinks(const QString &text)
                 url.chop(1);
                 continue;
             }
-            if (last == QLatin1Char(')') && url.count(QLatin1Char('(')) < url.count(QLatin1Char(')'))) {
+            if (last == QLatin1Char(')') &&
+                url.count(QLatin1Char('(')) < url.count(QLatin1Char(')'))) {
                 url.chop(1);
                 continue;
             }
-            if (last == QLatin1Char(']') && url.count(QLatin1Char('[')) < url.count(QLatin1Char(']'))) {
+            if (last == QLatin1Char(']') &&
+                url.count(QLatin1Char('[')) < url.count(QLatin1Char(']'))) {
                 url.chop(1);
                 continue;
             }
@@ -68,7 +70,7 @@ bool isSingleEmoji(const QString &text)
     const QString t = text.trimmed();
     if (t.isEmpty() || t.size() > 16)
         return false;
-    int glyphs = 0;         // emoji that start a new visible glyph
+    int glyphs = 0; // emoji that start a new visible glyph
     int regionalIndicators = 0;
     bool afterJoiner = false;
     for (const uint cp : t.toUcs4()) {

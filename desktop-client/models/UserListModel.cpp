@@ -7,10 +7,7 @@
 
 namespace ic::desktop {
 
-UserListModel::UserListModel(QObject *parent)
-    : QAbstractListModel(parent)
-{
-}
+UserListModel::UserListModel(QObject *parent) : QAbstractListModel(parent) {}
 
 int UserListModel::rowCount(const QModelIndex &parent) const
 {

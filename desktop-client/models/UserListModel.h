@@ -56,8 +56,8 @@ signals:
     void countsChanged();
 
 private:
-    QList<ChatUser> m_visible;          // shown rows, sorted
-    QHash<QString, ChatUser> m_byId;    // every user incl. external-user
+    QList<ChatUser> m_visible;       // shown rows, sorted
+    QHash<QString, ChatUser> m_byId; // every user incl. external-user
     QString m_myId;
     QString m_creatorId;
 };

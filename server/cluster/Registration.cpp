@@ -56,14 +56,14 @@ QByteArray Registration::loadJson() const
     QByteArray json = writer.take();
     json.chop(1); // reopened for the load object: JsonWriter writes integers only, not floats
     const auto number = [](double value) { return QByteArray::number(value, 'f', 2); };
-    json += ",\"load\":{\"connections\":" + QByteArray::number(metrics.connections.load())
-            + ",\"rooms\":" + QByteArray::number(metrics.rooms.load())
-            + ",\"usersOnline\":" + QByteArray::number(metrics.usersOnline.load())
-            + ",\"cpu\":" + number(m_context.processCpu.load())
-            + ",\"rss\":" + QByteArray::number(sys::residentBytes())
-            + ",\"hostCpu\":" + number(m_context.hostCpu.load())
-            + ",\"hostMem\":" + number(m_context.hostMemory.load())
-            + ",\"maxConnections\":" + QByteArray::number(settings.maxConnections) + "}}";
+    json += ",\"load\":{\"connections\":" + QByteArray::number(metrics.connections.load()) +
+            ",\"rooms\":" + QByteArray::number(metrics.rooms.load()) +
+            ",\"usersOnline\":" + QByteArray::number(metrics.usersOnline.load()) +
+            ",\"cpu\":" + number(m_context.processCpu.load()) +
+            ",\"rss\":" + QByteArray::number(sys::residentBytes()) +
+            ",\"hostCpu\":" + number(m_context.hostCpu.load()) +
+            ",\"hostMem\":" + number(m_context.hostMemory.load()) +
+            ",\"maxConnections\":" + QByteArray::number(settings.maxConnections) + "}}";
     return json;
 }
 
@@ -74,12 +74,14 @@ void Registration::beat()
         reply->deleteLater();
         if (reply->error() != QNetworkReply::NoError) {
             if (m_registered)
-                qCWarning(lcRegistration) << "heartbeat to the balancer failed:" << reply->errorString();
+                qCWarning(lcRegistration)
+                    << "heartbeat to the balancer failed:" << reply->errorString();
             m_registered = false;
             return;
         }
         if (!m_registered)
-            qCInfo(lcRegistration) << "registered with the balancer as" << m_context.settings().serverId;
+            qCInfo(lcRegistration)
+                << "registered with the balancer as" << m_context.settings().serverId;
         m_registered = true;
         const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
         const double interval = answer.value(QLatin1StringView("heartbeatInterval")).toDouble();

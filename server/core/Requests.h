@@ -33,13 +33,13 @@ struct CommandRequest
 // Bytes for one connection, and what they mean for its bookkeeping.
 struct Delivery
 {
-    QList<QByteArray> bytes;  // ready WebSocket frames or one HTTP response
-    bool finished = false;    // the connection's current request is answered
-    QString joined;           // now an active member of this room
-    QString left;             // no longer a member of this room
-    bool close = false;       // send a close frame (code) after the bytes
+    QList<QByteArray> bytes; // ready WebSocket frames or one HTTP response
+    bool finished = false;   // the connection's current request is answered
+    QString joined;          // now an active member of this room
+    QString left;            // no longer a member of this room
+    bool close = false;      // send a close frame (code) after the bytes
     quint16 closeCode = 1000;
-    bool httpClose = false;   // HTTP: close after the response
+    bool httpClose = false; // HTTP: close after the response
 };
 
 // A plain HTTP call that needs a room (universal access, room probes, admin calls).
@@ -51,13 +51,13 @@ struct HttpRoomRequest
     Worker *home = nullptr;
     QString room;
     QString password;
-    QString text;              // Send: the message as decoded from the query
+    QString text; // Send: the message as decoded from the query
     bool json = false;
-    bool quiet = false;        // `quite=true`
+    bool quiet = false;           // `quite=true`
     std::optional<qint64> last;   // l
     std::optional<qint64> fromId; // id
     bool keepAlive = true;
-    QString address;           // client IP, for per-address limits (password checks)
+    QString address; // client IP, for per-address limits (password checks)
 
     std::optional<PasswordHash> newPassword;
     std::optional<bool> passwordMatches;

@@ -11,8 +11,7 @@
 namespace ic::server {
 
 ServerContext::ServerContext(ServerSettings settings)
-    : m_settings(std::move(settings)),
-      m_metrics(m_settings.maxConnections),
+    : m_settings(std::move(settings)), m_metrics(m_settings.maxConnections),
       // Joins per client address: generous for shared NATs, tight enough against floods.
       m_joinLimiter(m_settings.rateLimits ? 20.0 : 0.0, 100.0),
       m_createLimiter(m_settings.rateLimits ? 5.0 : 0.0, 60.0),
@@ -38,7 +37,8 @@ bool ServerContext::loadTls(QString *error)
     }
     QFile certFile(m_settings.tlsCert), keyFile(m_settings.tlsKey);
     if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read --tls-cert %1 or --tls-key %2").arg(m_settings.tlsCert, m_settings.tlsKey);
+        *error = QStringLiteral("cannot read --tls-cert %1 or --tls-key %2")
+                     .arg(m_settings.tlsCert, m_settings.tlsKey);
         return false;
     }
     const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
@@ -47,7 +47,8 @@ bool ServerContext::loadTls(QString *error)
     if (key.isNull())
         key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
     if (chain.isEmpty() || key.isNull()) {
-        *error = QStringLiteral("--tls-cert must hold a PEM certificate and --tls-key a PEM RSA or EC key");
+        *error = QStringLiteral(
+            "--tls-cert must hold a PEM certificate and --tls-key a PEM RSA or EC key");
         return false;
     }
     m_tls = QSslConfiguration::defaultConfiguration();
@@ -61,9 +62,12 @@ bool ServerContext::loadTls(QString *error)
 QLatin1StringView ServerContext::status() const
 {
     switch (m_status.load(std::memory_order_relaxed)) {
-    case 1: return proto::statusRestarting;
-    case 2: return proto::statusShuttingDown;
-    default: return proto::statusOnline;
+    case 1:
+        return proto::statusRestarting;
+    case 2:
+        return proto::statusShuttingDown;
+    default:
+        return proto::statusOnline;
     }
 }
 

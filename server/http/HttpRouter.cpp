@@ -67,7 +67,8 @@ bool HttpRouter::tokenAccepted(const HttpRequest &request) const
     return difference == 0;
 }
 
-std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 connection, Worker *home)
+std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 connection,
+                                            Worker *home)
 {
     const bool keepAlive = request.keepAlive;
     const QByteArray &path = request.path;
@@ -80,21 +81,25 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
         return httpText(200, "ok", keepAlive);
     }
     if (path == "/metrics" && get)
-        return httpResponse(200, metrics::MetricsRegistry::contentType, m_context.metrics().scrape(), keepAlive);
+        return httpResponse(200, metrics::MetricsRegistry::contentType,
+                            m_context.metrics().scrape(), keepAlive);
     if (path == "/hw" && get) {
         HttpRoomRequest roomRequest;
-    roomRequest.address = request.clientAddress;
+        roomRequest.address = request.clientAddress;
         roomRequest.kind = HttpRoomRequest::Kind::Exists;
         roomRequest.connection = connection;
         roomRequest.home = home;
         roomRequest.keepAlive = keepAlive;
-        roomRequest.room = validation::canonicalRoomName(request.queryValue(QStringLiteral("roomName")));
+        roomRequest.room =
+            validation::canonicalRoomName(request.queryValue(QStringLiteral("roomName")));
         Worker *owner = m_context.workerFor(roomRequest.room);
-        QMetaObject::invokeMethod(owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); },
+            Qt::QueuedConnection);
         return std::nullopt;
     }
-    const bool internal = path.startsWith("/internal/") || path == "/direct_retrieval" || path == "/direct_sending";
+    const bool internal =
+        path.startsWith("/internal/") || path == "/direct_retrieval" || path == "/direct_sending";
     if (internal && !tokenAccepted(request))
         return plainError(403, QStringLiteral("missing or wrong cluster token"), keepAlive);
     if (path == "/direct_retrieval" && get)
@@ -107,13 +112,16 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
         return maintenance(request);
     if (path == "/internal/delete-room" && post)
         return deleteRoom(request, connection, home);
-    const bool known = path == "/metrics" || path == "/hw" || path == "/direct_retrieval"
-                       || path == "/direct_sending" || path == "/internal/rooms"
-                       || path == "/internal/maintenance" || path == "/internal/delete-room";
+    const bool known = path == "/metrics" || path == "/hw" || path == "/direct_retrieval" ||
+                       path == "/direct_sending" || path == "/internal/rooms" ||
+                       path == "/internal/maintenance" || path == "/internal/delete-room";
     if (known)
-        return plainError(405, QStringLiteral("this method is not allowed on %1").arg(QString::fromUtf8(path)), keepAlive);
-    return plainError(404, QStringLiteral("there is nothing at %1 on this server").arg(QString::fromUtf8(path)),
-                      keepAlive);
+        return plainError(
+            405, QStringLiteral("this method is not allowed on %1").arg(QString::fromUtf8(path)),
+            keepAlive);
+    return plainError(
+        404, QStringLiteral("there is nothing at %1 on this server").arg(QString::fromUtf8(path)),
+        keepAlive);
 }
 
 std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request, bool sending,
@@ -135,12 +143,15 @@ std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request
     };
     if (m_context.shuttingDown())
         return fail(503, QStringLiteral("the server is shutting down, try again in a moment"));
-    roomRequest.room = validation::canonicalRoomName(request.queryValue(QStringLiteral("roomName")));
-    const ErrorCode nameCheck = validation::checkRoomName(roomRequest.room, m_context.settings().room.limits);
+    roomRequest.room =
+        validation::canonicalRoomName(request.queryValue(QStringLiteral("roomName")));
+    const ErrorCode nameCheck =
+        validation::checkRoomName(roomRequest.room, m_context.settings().room.limits);
     if (nameCheck != ErrorCode::None)
         return fail(400, proto::errorSentence(nameCheck));
     roomRequest.password = request.queryValue(QStringLiteral("p"));
-    if (validation::checkRoomPassword(roomRequest.password, m_context.settings().room.limits) != ErrorCode::None)
+    if (validation::checkRoomPassword(roomRequest.password, m_context.settings().room.limits) !=
+        ErrorCode::None)
         return fail(400, QStringLiteral("the room password is too long"));
     const auto number = [&](const QString &name, std::optional<qint64> &out) {
         if (!request.hasQueryValue(name) || request.queryValue(name).trimmed().isEmpty())
@@ -157,35 +168,40 @@ std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request
     if (!number(QStringLiteral("id"), roomRequest.fromId))
         return fail(400, QStringLiteral("id must be a whole message id"));
     if (sending) {
-        if (!request.hasQueryValue(QStringLiteral("m")) || request.queryValue(QStringLiteral("m")).isEmpty())
+        if (!request.hasQueryValue(QStringLiteral("m")) ||
+            request.queryValue(QStringLiteral("m")).isEmpty())
             return fail(400, QStringLiteral("the message is missing: add m=<text>"));
         roomRequest.text = request.queryValue(QStringLiteral("m"));
     }
     Worker *owner = m_context.workerFor(roomRequest.room);
-    QMetaObject::invokeMethod(owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); }, Qt::QueuedConnection);
     return std::nullopt;
 }
 
-std::optional<QByteArray> HttpRouter::roomList(const HttpRequest &request, quint64 connection, Worker *home)
+std::optional<QByteArray> HttpRouter::roomList(const HttpRequest &request, quint64 connection,
+                                               Worker *home)
 {
     auto gather = std::make_shared<RoomListGather>();
     const QList<Worker *> &workers = m_context.workers();
     gather->remaining = int(workers.size());
     const bool keepAlive = request.keepAlive;
     for (Worker *worker : workers) {
-        QMetaObject::invokeMethod(worker, [worker, gather, connection, home, keepAlive]() {
-            const QList<RoomSummary> mine = worker->rooms().summaries();
-            QMutexLocker lock(&gather->mutex);
-            gather->rooms += mine;
-            if (--gather->remaining > 0)
-                return;
-            Delivery delivery;
-            delivery.finished = true;
-            delivery.httpClose = !keepAlive;
-            delivery.bytes.append(httpJson(200, roomListJson(gather->rooms), keepAlive));
-            home->deliverFromAnywhere(connection, std::move(delivery));
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker,
+            [worker, gather, connection, home, keepAlive]() {
+                const QList<RoomSummary> mine = worker->rooms().summaries();
+                QMutexLocker lock(&gather->mutex);
+                gather->rooms += mine;
+                if (--gather->remaining > 0)
+                    return;
+                Delivery delivery;
+                delivery.finished = true;
+                delivery.httpClose = !keepAlive;
+                delivery.bytes.append(httpJson(200, roomListJson(gather->rooms), keepAlive));
+                home->deliverFromAnywhere(connection, std::move(delivery));
+            },
+            Qt::QueuedConnection);
     }
     return std::nullopt;
 }
@@ -195,23 +211,27 @@ QByteArray HttpRouter::maintenance(const HttpRequest &request)
     const QJsonDocument document = QJsonDocument::fromJson(request.body);
     const QJsonValue on = document.object().value(QLatin1StringView("on"));
     if (!document.isObject() || !on.isBool())
-        return httpJson(400, errorBody(QStringLiteral("the body must be {\"on\": true|false}"), true),
+        return httpJson(400,
+                        errorBody(QStringLiteral("the body must be {\"on\": true|false}"), true),
                         request.keepAlive);
     const QLatin1StringView status = on.toBool() ? proto::statusRestarting : proto::statusOnline;
     m_context.setStatus(status);
     for (Worker *worker : m_context.workers()) {
-        QMetaObject::invokeMethod(worker, [worker, status]() { worker->rooms().announceStatus(status); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker, status]() { worker->rooms().announceStatus(status); },
+            Qt::QueuedConnection);
     }
     return httpJson(200, on.toBool() ? "{\"on\":true}" : "{\"on\":false}", request.keepAlive);
 }
 
-std::optional<QByteArray> HttpRouter::deleteRoom(const HttpRequest &request, quint64 connection, Worker *home)
+std::optional<QByteArray> HttpRouter::deleteRoom(const HttpRequest &request, quint64 connection,
+                                                 Worker *home)
 {
     const QJsonDocument document = QJsonDocument::fromJson(request.body);
     const QJsonValue name = document.object().value(QLatin1StringView("name"));
     if (!document.isObject() || !name.isString())
-        return httpJson(400, errorBody(QStringLiteral("the body must be {\"name\": \"<room>\"}"), true),
+        return httpJson(400,
+                        errorBody(QStringLiteral("the body must be {\"name\": \"<room>\"}"), true),
                         request.keepAlive);
     HttpRoomRequest roomRequest;
     roomRequest.address = request.clientAddress;
@@ -222,8 +242,8 @@ std::optional<QByteArray> HttpRouter::deleteRoom(const HttpRequest &request, qui
     roomRequest.json = true;
     roomRequest.room = validation::canonicalRoomName(name.toString());
     Worker *owner = m_context.workerFor(roomRequest.room);
-    QMetaObject::invokeMethod(owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); }, Qt::QueuedConnection);
     return std::nullopt;
 }
 

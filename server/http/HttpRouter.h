@@ -24,9 +24,11 @@ public:
 private:
     std::optional<QByteArray> universalAccess(const HttpRequest &request, bool sending,
                                               quint64 connection, Worker *home);
-    std::optional<QByteArray> roomList(const HttpRequest &request, quint64 connection, Worker *home);
+    std::optional<QByteArray> roomList(const HttpRequest &request, quint64 connection,
+                                       Worker *home);
     QByteArray maintenance(const HttpRequest &request);
-    std::optional<QByteArray> deleteRoom(const HttpRequest &request, quint64 connection, Worker *home);
+    std::optional<QByteArray> deleteRoom(const HttpRequest &request, quint64 connection,
+                                         Worker *home);
     bool tokenAccepted(const HttpRequest &request) const;
 
     ServerContext &m_context;

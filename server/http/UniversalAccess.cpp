@@ -41,20 +41,22 @@ QByteArray retrievalBody(const Room &room, bool created, const RetrievalOptions 
 
     QString text;
     if (!options.quiet) {
-        text += QStringLiteral(
-            "Universal access to chat room \"%1\". Parameters: p=<room password>, "
-            "l=<show only the last N messages>, id=<show messages from this id on>, "
-            "format=json (JSON reply), quite=true (hide this help). Send with /s/<room>?m=<text>.\n\n")
-                    .arg(room.name());
+        text +=
+            QStringLiteral("Universal access to chat room \"%1\". Parameters: p=<room password>, "
+                           "l=<show only the last N messages>, id=<show messages from this id on>, "
+                           "format=json (JSON reply), quite=true (hide this help). Send with "
+                           "/s/<room>?m=<text>.\n\n")
+                .arg(room.name());
     }
-    text += QStringLiteral("Showing %1 of %2 universally accessible chat room messages below this line\n")
+    text += QStringLiteral(
+                "Showing %1 of %2 universally accessible chat room messages below this line\n")
                 .arg(available)
                 .arg(messages.size());
     if (created)
         text += QStringLiteral("system: you have just created this room\n");
     for (auto it = first; it != messages.end(); ++it) {
-        text += u'#' + QString::number(it->id) + u' ' + room.userName(it->userId) + QStringLiteral(": ")
-                + validation::urlDecode(it->text) + u'\n';
+        text += u'#' + QString::number(it->id) + u' ' + room.userName(it->userId) +
+                QStringLiteral(": ") + validation::urlDecode(it->text) + u'\n';
     }
     return text.toUtf8();
 }

@@ -57,7 +57,8 @@ HttpRequestParser::State HttpRequestParser::parse()
         if (!request.target.startsWith('/'))
             return State::Invalid;
         const qsizetype question = request.target.indexOf('?');
-        request.path = QByteArray::fromPercentEncoding(request.target.left(question < 0 ? request.target.size() : question));
+        request.path = QByteArray::fromPercentEncoding(
+            request.target.left(question < 0 ? request.target.size() : question));
         QByteArray rawQuery = question < 0 ? QByteArray() : request.target.mid(question + 1);
         // '+' means space in form-encoded queries (curl --data-urlencode, browsers).
         rawQuery.replace('+', "%20");
@@ -71,7 +72,8 @@ HttpRequestParser::State HttpRequestParser::parse()
             const qsizetype colon = line.indexOf(':');
             if (colon <= 0)
                 return State::Invalid;
-            request.headers.append({line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed()});
+            request.headers.append(
+                {line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed()});
         }
         request.keepAlive = http10 ? request.hasHeaderToken("connection", "keep-alive")
                                    : !request.hasHeaderToken("connection", "close");

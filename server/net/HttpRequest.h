@@ -20,7 +20,7 @@ struct HttpRequest
     bool http10 = false;
     QString clientAddress; // set by the connection: TCP peer or trusted-proxy client
 
-    QByteArray header(QByteArrayView name) const; // first value, or empty
+    QByteArray header(QByteArrayView name) const;                         // first value, or empty
     bool hasHeaderToken(QByteArrayView name, QByteArrayView token) const; // comma lists
     QString queryValue(const QString &name) const; // fully decoded ('+' is a space)
     bool hasQueryValue(const QString &name) const { return query.hasQueryItem(name); }
@@ -32,7 +32,9 @@ public:
     enum class State { Incomplete, Complete, Invalid, TooLarge };
 
     HttpRequestParser(qsizetype maxHeaderBytes, qsizetype maxBodyBytes)
-        : m_maxHeader(maxHeaderBytes), m_maxBody(maxBodyBytes) {}
+        : m_maxHeader(maxHeaderBytes), m_maxBody(maxBodyBytes)
+    {
+    }
 
     // Appends input; leftover bytes after a complete request stay buffered for the next one.
     State feed(const QByteArray &data);
@@ -41,8 +43,8 @@ public:
     // With State::TooLarge: the declared body, not the head, was too large (413, not 431).
     bool bodyTooLarge() const { return m_bodyTooLarge; }
     bool hasPartialRequest() const { return m_state == State::Incomplete && !m_buffer.isEmpty(); }
-    HttpRequest take();                  // after Complete; resets for the next request
-    QByteArray takeRemainder();          // bytes after the request (e.g. WebSocket frames)
+    HttpRequest take();         // after Complete; resets for the next request
+    QByteArray takeRemainder(); // bytes after the request (e.g. WebSocket frames)
 
 private:
     State parse();

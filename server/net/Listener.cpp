@@ -20,8 +20,8 @@ void Listener::incomingConnection(qintptr descriptor)
     const QList<Worker *> &workers = m_context.workers();
     Worker *worker = workers.at(m_next);
     m_next = (m_next + 1) % int(workers.size());
-    QMetaObject::invokeMethod(worker, [worker, descriptor]() { worker->adopt(descriptor); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker, [worker, descriptor]() { worker->adopt(descriptor); }, Qt::QueuedConnection);
 }
 
 } // namespace ic::server

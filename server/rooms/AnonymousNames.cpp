@@ -7,19 +7,19 @@ namespace ic::server {
 namespace {
 
 constexpr std::array adjectives{
-    "Agile",  "Amber",   "Brave",  "Breezy", "Bright", "Calm",   "Clever", "Cosmic", "Curious",
-    "Dapper", "Daring",  "Dreamy", "Eager",  "Fancy",  "Fluffy", "Gentle", "Golden", "Happy",
-    "Humble", "Jolly",   "Kind",   "Lively", "Lucky",  "Mellow", "Merry",  "Misty",  "Nimble",
-    "Noble",  "Plucky",  "Quiet",  "Rapid",  "Rosy",   "Rusty",  "Shiny",  "Silent", "Silver",
-    "Sleepy", "Snowy",   "Sunny",  "Swift",  "Tiny",   "Witty",  "Zesty",  "Velvet", "Wild"};
+    "Agile",  "Amber",  "Brave",  "Breezy", "Bright", "Calm",   "Clever", "Cosmic", "Curious",
+    "Dapper", "Daring", "Dreamy", "Eager",  "Fancy",  "Fluffy", "Gentle", "Golden", "Happy",
+    "Humble", "Jolly",  "Kind",   "Lively", "Lucky",  "Mellow", "Merry",  "Misty",  "Nimble",
+    "Noble",  "Plucky", "Quiet",  "Rapid",  "Rosy",   "Rusty",  "Shiny",  "Silent", "Silver",
+    "Sleepy", "Snowy",  "Sunny",  "Swift",  "Tiny",   "Witty",  "Zesty",  "Velvet", "Wild"};
 
 constexpr std::array animals{
-    "Albatross", "Badger",  "Beaver",   "Bison",    "Camel",   "Cheetah", "Condor",  "Coyote",
-    "Crane",     "Dolphin", "Falcon",   "Ferret",   "Finch",   "Fox",     "Gazelle", "Gecko",
-    "Heron",     "Ibex",    "Jaguar",   "Koala",    "Lemur",   "Lynx",    "Marmot",  "Meerkat",
-    "Moose",     "Narwhal", "Ocelot",   "Otter",    "Owl",     "Panda",   "Pelican", "Penguin",
-    "Puffin",    "Quokka",  "Raccoon",  "Raven",    "Seal",    "Sparrow", "Tapir",   "Tiger",
-    "Toucan",    "Walrus",  "Wombat",   "Yak",      "Zebra"};
+    "Albatross", "Badger",  "Beaver",  "Bison",  "Camel", "Cheetah", "Condor",  "Coyote",
+    "Crane",     "Dolphin", "Falcon",  "Ferret", "Finch", "Fox",     "Gazelle", "Gecko",
+    "Heron",     "Ibex",    "Jaguar",  "Koala",  "Lemur", "Lynx",    "Marmot",  "Meerkat",
+    "Moose",     "Narwhal", "Ocelot",  "Otter",  "Owl",   "Panda",   "Pelican", "Penguin",
+    "Puffin",    "Quokka",  "Raccoon", "Raven",  "Seal",  "Sparrow", "Tapir",   "Tiger",
+    "Toucan",    "Walrus",  "Wombat",  "Yak",    "Zebra"};
 
 QStringList buildNames()
 {

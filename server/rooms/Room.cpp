@@ -66,14 +66,9 @@ QByteArray singleMessageFrame(const QString &command, const WireMessage &message
 
 Room::Room(QString name, QUuid creatorSession, PasswordHash password, RoomSettings settings,
            qint64 nowNs)
-    : m_name(std::move(name)),
-      m_id(QUuid::createUuid().toString(QUuid::WithoutBraces)),
-      m_creator(creatorSession),
-      m_password(std::move(password)),
-      m_settings(std::move(settings)),
-      m_createdAtNs(nowNs),
-      m_lastActivityNs(nowNs),
-      m_status(proto::statusOnline)
+    : m_name(std::move(name)), m_id(QUuid::createUuid().toString(QUuid::WithoutBraces)),
+      m_creator(creatorSession), m_password(std::move(password)), m_settings(std::move(settings)),
+      m_createdAtNs(nowNs), m_lastActivityNs(nowNs), m_status(proto::statusOnline)
 {
 }
 
@@ -113,10 +108,10 @@ RoomUser &Room::addUser(const QUuid &session, QString name, bool anonymous)
     RoomUser fresh;
     fresh.session = session;
     fresh.id = newUserId();
-    if (m_settings.rateLimits)
-    {
+    if (m_settings.rateLimits) {
         fresh.bucket = TokenBucket(m_settings.messagesPerSecond, m_settings.messageBurst);
-        fresh.renameBucket = TokenBucket(m_settings.renamesPerMinute / 60.0, m_settings.renameBurst);
+        fresh.renameBucket =
+            TokenBucket(m_settings.renamesPerMinute / 60.0, m_settings.renameBurst);
         fresh.descriptionBucket =
             TokenBucket(m_settings.descriptionChangesPerMinute / 60.0, m_settings.descriptionBurst);
         fresh.voteBucket = TokenBucket(m_settings.votesPerMinute / 60.0, m_settings.voteBurst);
@@ -239,8 +234,8 @@ QByteArray Room::descriptionFrame() const
 
 ErrorCode Room::precheckJoin(const QUuid &session, bool authoriseOnly) const
 {
-    if (!authoriseOnly && !m_members.contains(session)
-        && m_members.size() >= m_settings.limits.activeUsersMax)
+    if (!authoriseOnly && !m_members.contains(session) &&
+        m_members.size() >= m_settings.limits.activeUsersMax)
         return ErrorCode::RoomFull;
     return ErrorCode::None;
 }
@@ -268,12 +263,11 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     const bool wantsName = request.userName && !request.userName->trimmed().isEmpty();
     QString storedName, nameKey;
     if (wantsName) {
-        const bool sameName = existing
-                              && validation::urlDecode(*request.userName).trimmed()
-                                     == validation::urlDecode(existing->name);
+        const bool sameName = existing && validation::urlDecode(*request.userName).trimmed() ==
+                                              validation::urlDecode(existing->name);
         if (!sameName) {
-            const ErrorCode check = checkNewName(*request.userName, caller.session, &storedName,
-                                                 &nameKey);
+            const ErrorCode check =
+                checkNewName(*request.userName, caller.session, &storedName, &nameKey);
             if (check != ErrorCode::None)
                 return error(caller, check, nowNs);
         }
@@ -298,10 +292,11 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     ServerFrame reply;
     reply.command = QStringLiteral("RP");
     reply.requestId = caller.requestId;
-    reply.details = QStringLiteral("%1;password=%2")
-                        .arg(request.created ? QLatin1StringView("room_created")
-                                             : QLatin1StringView("room_joined"),
-                             hasPassword() ? QLatin1StringView("true") : QLatin1StringView("false"));
+    reply.details =
+        QStringLiteral("%1;password=%2")
+            .arg(request.created ? QLatin1StringView("room_created")
+                                 : QLatin1StringView("room_joined"),
+                 hasPassword() ? QLatin1StringView("true") : QLatin1StringView("false"));
     reply.roomId = m_id;
     reply.userId = existing->id;
     reply.time = m_createdAtNs;
@@ -317,10 +312,9 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     const auto previous = m_members.constFind(caller.session);
     if (previous != m_members.cend() && *previous != caller.connection) {
         const quint64 old = *previous;
-        result.sends.append({RoomSend::To::Connection, old,
-                             proto::encodeErrorFrame(ErrorCode::SessionReplaced, caller.requestId,
-                                                     nowNs),
-                             true});
+        result.sends.append(
+            {RoomSend::To::Connection, old,
+             proto::encodeErrorFrame(ErrorCode::SessionReplaced, caller.requestId, nowNs), true});
         m_memberSessions.remove(old);
         result.removedConnections.append(old);
     }
@@ -370,8 +364,8 @@ RoomResult Room::command(const Caller &caller, const proto::ClientFrame &frame, 
     return memberCommand(caller, frame, nowNs, nowMs);
 }
 
-RoomResult Room::memberCommand(const Caller &caller, const proto::ClientFrame &frame,
-                               qint64 nowNs, qint64 nowMs)
+RoomResult Room::memberCommand(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,
+                               qint64 nowMs)
 {
     const auto member = m_members.constFind(caller.session);
     if (member == m_members.cend())
@@ -420,8 +414,8 @@ void Room::store(StoredMessage message, const QString &command, RoomResult &resu
 
     const qint64 cap = std::max(1, m_settings.limits.messagesKept);
     const qint64 count = qint64(m_messages.size());
-    while (m_approachNoticesSent < int(approachPercents.size())
-           && count * 100 >= cap * approachPercents[m_approachNoticesSent]) {
+    while (m_approachNoticesSent < int(approachPercents.size()) &&
+           count * 100 >= cap * approachPercents[m_approachNoticesSent]) {
         ++m_approachNoticesSent;
         ServerFrame notice;
         notice.command = QStringLiteral("N_M_LIMIT_A");
@@ -437,7 +431,9 @@ void Room::store(StoredMessage message, const QString &command, RoomResult &resu
         }
         // Once when dropping starts, then after every further tenth of the cap.
         const qint64 step = std::max<qint64>(1, cap / 10);
-        const auto bucket = [step](qint64 dropped) { return dropped == 0 ? -1 : (dropped - 1) / step; };
+        const auto bucket = [step](qint64 dropped) {
+            return dropped == 0 ? -1 : (dropped - 1) / step;
+        };
         if (bucket(m_dropped) != bucket(before)) {
             result.toMembers(textNotice(QLatin1StringView("N_M_LIMIT_R"),
                                         QString::number(m_messages.front().id), nowNs));
@@ -488,8 +484,9 @@ RoomResult Room::postExternal(const QString &encodedText, qint64 nowNs, qint64 *
 
 StoredMessage *Room::findMessage(qint64 id)
 {
-    const auto it = std::lower_bound(m_messages.begin(), m_messages.end(), id,
-                                     [](const StoredMessage &m, qint64 wanted) { return m.id < wanted; });
+    const auto it =
+        std::lower_bound(m_messages.begin(), m_messages.end(), id,
+                         [](const StoredMessage &m, qint64 wanted) { return m.id < wanted; });
     if (it == m_messages.end() || it->id != id)
         return nullptr;
     return &*it;

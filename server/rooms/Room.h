@@ -62,9 +62,18 @@ struct RoomResult
     bool rateLimited = false;
     QList<quint64> removedConnections; // connections that are no longer members
 
-    void toSender(QByteArray json) { sends.append({RoomSend::To::Sender, 0, std::move(json), false}); }
-    void toMembers(QByteArray json) { sends.append({RoomSend::To::Members, 0, std::move(json), false}); }
-    void toOthers(QByteArray json) { sends.append({RoomSend::To::Others, 0, std::move(json), false}); }
+    void toSender(QByteArray json)
+    {
+        sends.append({RoomSend::To::Sender, 0, std::move(json), false});
+    }
+    void toMembers(QByteArray json)
+    {
+        sends.append({RoomSend::To::Members, 0, std::move(json), false});
+    }
+    void toOthers(QByteArray json)
+    {
+        sends.append({RoomSend::To::Others, 0, std::move(json), false});
+    }
 };
 
 // Who is asking and how to answer.
@@ -118,7 +127,10 @@ public:
     qint64 lastActivityNs() const { return m_lastActivityNs; }
     const PasswordHash &password() const { return m_password; }
     bool hasPassword() const { return m_password.isSet(); }
-    bool isCreator(const QUuid &session) const { return !m_creator.isNull() && session == m_creator; }
+    bool isCreator(const QUuid &session) const
+    {
+        return !m_creator.isNull() && session == m_creator;
+    }
     qsizetype memberCount() const { return m_members.size(); }
     qsizetype userCount() const { return m_users.size(); }
     qsizetype messageCount() const { return qsizetype(m_messages.size()); }
@@ -176,7 +188,8 @@ private:
     RoomResult editMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
     RoomResult deleteMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
     RoomResult vote(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
-    RoomResult changeDescription(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
+    RoomResult changeDescription(const Caller &caller, const proto::ClientFrame &frame,
+                                 qint64 nowNs);
     RoomResult rename(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
 
     // Appends a message with the next id, drops the oldest past the cap, and adds the TM/DM
@@ -205,10 +218,10 @@ private:
     QString m_description;
     QLatin1StringView m_status;
 
-    QList<RoomUser> m_users;           // in order of first authorisation
+    QList<RoomUser> m_users; // in order of first authorisation
     QHash<QUuid, qsizetype> m_userIndex;
-    QHash<QString, QUuid> m_nameKeys;  // taken names
-    QHash<QUuid, quint64> m_members;   // active: session → connection
+    QHash<QString, QUuid> m_nameKeys; // taken names
+    QHash<QUuid, quint64> m_members;  // active: session → connection
     QHash<quint64, QUuid> m_memberSessions;
 
     std::deque<StoredMessage> m_messages; // ascending id

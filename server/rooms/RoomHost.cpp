@@ -46,8 +46,8 @@ RoomHost::Entry *RoomHost::find(const QString &room)
 RoomHost::Entry &RoomHost::create(const QString &name, const QUuid &creator, PasswordHash password)
 {
     auto entry = std::make_unique<Entry>();
-    entry->room = std::make_unique<Room>(name, creator, std::move(password), m_context.settings().room,
-                                         proto::nowNanoseconds());
+    entry->room = std::make_unique<Room>(name, creator, std::move(password),
+                                         m_context.settings().room, proto::nowNanoseconds());
     entry->room->setServerStatus(m_context.status());
     if (m_context.settings().rateLimits)
         entry->httpSends = TokenBucket(20, 40);
@@ -66,13 +66,14 @@ void RoomHost::updateOnline(qint64 delta)
 
 void RoomHost::replyError(const CommandRequest &request, ErrorCode code)
 {
-    if (code == ErrorCode::RateLimited && request.caller.protocolVersion < proto::protocolVersionExtensions)
+    if (code == ErrorCode::RateLimited &&
+        request.caller.protocolVersion < proto::protocolVersionExtensions)
         code = ErrorCode::InvalidInput;
     m_context.metrics().countError(code);
     Delivery delivery;
     delivery.finished = true;
-    delivery.bytes.append(ws::encodeFrame(ws::Opcode::Text,
-                                          proto::encodeErrorFrame(code, request.caller.requestId,
+    delivery.bytes.append(
+        ws::encodeFrame(ws::Opcode::Text, proto::encodeErrorFrame(code, request.caller.requestId,
                                                                   proto::nowNanoseconds())));
     request.home->deliverFromAnywhere(request.caller.connection, std::move(delivery));
 }
@@ -80,8 +81,8 @@ void RoomHost::replyError(const CommandRequest &request, ErrorCode code)
 void RoomHost::execute(CommandRequest request)
 {
     const Command kind = proto::commandFromCode(request.frame.command);
-    if (kind == Command::RoomCreateJoin || kind == Command::RoomJoin || kind == Command::RoomCreate
-        || kind == Command::RoomCreateJoinAuthorise) {
+    if (kind == Command::RoomCreateJoin || kind == Command::RoomJoin ||
+        kind == Command::RoomCreate || kind == Command::RoomCreateJoinAuthorise) {
         join(std::move(request));
         return;
     }
@@ -113,7 +114,8 @@ void RoomHost::join(CommandRequest request)
         }
         // A relaxed read may let a few concurrent creations past the cap on other threads;
         // the cap bounds memory, it need not be exact, and it takes no lock on the room path.
-        if (m_context.metrics().rooms.load(std::memory_order_relaxed) >= m_context.settings().maxRooms) {
+        if (m_context.metrics().rooms.load(std::memory_order_relaxed) >=
+            m_context.settings().maxRooms) {
             m_context.metrics().countRateLimited("rooms");
             replyError(request, ErrorCode::RoomFull); // 208: the clearest existing "no room here"
             return;
@@ -130,7 +132,8 @@ void RoomHost::join(CommandRequest request)
             });
             return;
         }
-        entry = &create(request.room, request.caller.session, request.newPassword.value_or(PasswordHash()));
+        entry = &create(request.room, request.caller.session,
+                        request.newPassword.value_or(PasswordHash()));
         created = true;
     } else {
         if (kind == Command::RoomCreate) {
@@ -144,7 +147,8 @@ void RoomHost::join(CommandRequest request)
             return;
         }
         const bool checked = request.passwordMatches && request.checkedRoomId == entry->room->id();
-        if (entry->room->needsPasswordCheck(request.caller.session, !password.isEmpty()) && !checked) {
+        if (entry->room->needsPasswordCheck(request.caller.session, !password.isEmpty()) &&
+            !checked) {
             if (!entry->room->hasPassword()) {
                 request.passwordMatches = false;
                 request.checkedRoomId = entry->room->id();
@@ -155,11 +159,12 @@ void RoomHost::join(CommandRequest request)
                     return;
                 }
                 const QString roomId = entry->room->id();
-                verifyPassword(password, entry->room->password(), [this, request, roomId](bool ok) mutable {
-                    request.passwordMatches = ok;
-                    request.checkedRoomId = roomId;
-                    join(std::move(request));
-                });
+                verifyPassword(password, entry->room->password(),
+                               [this, request, roomId](bool ok) mutable {
+                                   request.passwordMatches = ok;
+                                   request.checkedRoomId = roomId;
+                                   join(std::move(request));
+                               });
                 return;
             }
         }
@@ -169,9 +174,10 @@ void RoomHost::join(CommandRequest request)
     joinRequest.caller = request.caller;
     joinRequest.userName = request.frame.userName;
     joinRequest.passwordGiven = !password.isEmpty();
-    joinRequest.passwordMatches = created || (request.passwordMatches.value_or(false)
-                                              && request.checkedRoomId == entry->room->id());
-    joinRequest.authoriseOnly = kind == Command::RoomCreateJoinAuthorise || kind == Command::RoomCreate;
+    joinRequest.passwordMatches = created || (request.passwordMatches.value_or(false) &&
+                                              request.checkedRoomId == entry->room->id());
+    joinRequest.authoriseOnly =
+        kind == Command::RoomCreateJoinAuthorise || kind == Command::RoomCreate;
     joinRequest.created = created;
     const qint64 before = entry->room->memberCount();
     RoomResult result = entry->room->join(joinRequest, proto::nowNanoseconds());
@@ -179,7 +185,8 @@ void RoomHost::join(CommandRequest request)
     dispatch(*entry, request, std::move(result));
 }
 
-void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, bool close, quint16 code)
+void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, bool close,
+                    quint16 code)
 {
     Worker *home = entry.homes.value(connection);
     if (!home)
@@ -202,8 +209,9 @@ void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, b
 void RoomHost::dispatch(Entry &entry, const CommandRequest &request, RoomResult result)
 {
     if (result.error != ErrorCode::None)
-        m_context.metrics().countError(result.error == ErrorCode::RateLimited
-                                               && request.caller.protocolVersion < proto::protocolVersionExtensions
+        m_context.metrics().countError(result.error == ErrorCode::RateLimited &&
+                                               request.caller.protocolVersion <
+                                                   proto::protocolVersionExtensions
                                            ? ErrorCode::InvalidInput
                                            : result.error);
     QSet<quint64> closing;
@@ -256,7 +264,8 @@ void RoomHost::dispatch(Entry &entry, const CommandRequest &request, RoomResult 
     ServerMetrics &metrics = m_context.metrics();
     metrics.framesDelivered.Increment(delivered);
     if (broadcast && request.receivedNs)
-        metrics.broadcastLatency.Observe(double(proto::nowNanoseconds() - request.receivedNs) / 1e9);
+        metrics.broadcastLatency.Observe(double(proto::nowNanoseconds() - request.receivedNs) /
+                                         1e9);
 }
 
 void RoomHost::broadcastOnly(Entry &entry, RoomResult result, qint64 receivedNs)
@@ -264,7 +273,8 @@ void RoomHost::broadcastOnly(Entry &entry, RoomResult result, qint64 receivedNs)
     for (quint64 removed : std::as_const(result.removedConnections)) {
         bool targeted = false;
         for (const RoomSend &item : std::as_const(result.sends))
-            targeted = targeted || (item.to == RoomSend::To::Connection && item.connection == removed);
+            targeted =
+                targeted || (item.to == RoomSend::To::Connection && item.connection == removed);
         if (!targeted)
             entry.homes.remove(removed);
     }
@@ -286,7 +296,8 @@ void RoomHost::broadcastOnly(Entry &entry, RoomResult result, qint64 receivedNs)
     }
     m_context.metrics().framesDelivered.Increment(delivered);
     if (receivedNs && delivered > 0)
-        m_context.metrics().broadcastLatency.Observe(double(proto::nowNanoseconds() - receivedNs) / 1e9);
+        m_context.metrics().broadcastLatency.Observe(double(proto::nowNanoseconds() - receivedNs) /
+                                                     1e9);
 }
 
 void RoomHost::leave(const QString &room, quint64 connection)
@@ -353,7 +364,8 @@ void RoomHost::hashNewPassword(const QString &password, std::function<void(Passw
 {
     m_context.passwordPool().start([this, password, done = std::move(done)]() {
         PasswordHash hash = hashPassword(password);
-        QMetaObject::invokeMethod(this, [done, hash]() { done(hash); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [done, hash]() { done(hash); }, Qt::QueuedConnection);
     });
 }
 
@@ -362,7 +374,8 @@ void RoomHost::verifyPassword(const QString &password, const PasswordHash &hash,
 {
     m_context.passwordPool().start([this, password, hash, done = std::move(done)]() {
         const bool ok = passwordMatches(password, hash);
-        QMetaObject::invokeMethod(this, [done, ok]() { done(ok); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [done, ok]() { done(ok); }, Qt::QueuedConnection);
     });
 }
 
@@ -390,11 +403,11 @@ void RoomHost::http(HttpRoomRequest request)
     switch (request.kind) {
     case HttpRoomRequest::Kind::Exists: {
         // and ram are floats: written by hand, JsonWriter only knows integers.
-        const QByteArray body = QByteArrayLiteral("{\"cpu\":")
-                                + QByteArray::number(m_context.hostCpu.load(), 'f', 2)
-                                + ",\"ram\":" + QByteArray::number(m_context.hostMemory.load(), 'f', 2)
-                                + ",\"uo\":" + QByteArray::number(m_context.metrics().usersOnline.load())
-                                + ",\"rf\":" + (find(request.room) ? "true" : "false") + '}';
+        const QByteArray body =
+            QByteArrayLiteral("{\"cpu\":") + QByteArray::number(m_context.hostCpu.load(), 'f', 2) +
+            ",\"ram\":" + QByteArray::number(m_context.hostMemory.load(), 'f', 2) +
+            ",\"uo\":" + QByteArray::number(m_context.metrics().usersOnline.load()) +
+            ",\"rf\":" + (find(request.room) ? "true" : "false") + '}';
         answerHttp(request, 200, body, json);
         return;
     }
@@ -419,9 +432,11 @@ void RoomHost::http(HttpRoomRequest request)
             });
             return;
         }
-        if (m_context.metrics().rooms.load(std::memory_order_relaxed) >= m_context.settings().maxRooms) {
+        if (m_context.metrics().rooms.load(std::memory_order_relaxed) >=
+            m_context.settings().maxRooms) {
             m_context.metrics().countRateLimited("rooms");
-            httpError(request, 503, QStringLiteral("this server has too many rooms, try again later"));
+            httpError(request, 503,
+                      QStringLiteral("this server has too many rooms, try again later"));
             return;
         }
         entry = &create(request.room, QUuid(), request.newPassword.value_or(PasswordHash()));
@@ -431,15 +446,17 @@ void RoomHost::http(HttpRoomRequest request)
         if (!checked && entry->room->hasPassword() && !request.password.isEmpty()) {
             if (!allowPasswordCheck(request.address, request.room)) {
                 m_context.metrics().countRateLimited("password");
-                httpError(request, 429, QStringLiteral("too many password attempts, try again later"));
+                httpError(request, 429,
+                          QStringLiteral("too many password attempts, try again later"));
                 return;
             }
             const QString roomId = entry->room->id();
-            verifyPassword(request.password, entry->room->password(), [this, request, roomId](bool ok) mutable {
-                request.passwordMatches = ok;
-                request.checkedRoomId = roomId;
-                http(std::move(request));
-            });
+            verifyPassword(request.password, entry->room->password(),
+                           [this, request, roomId](bool ok) mutable {
+                               request.passwordMatches = ok;
+                               request.checkedRoomId = roomId;
+                               http(std::move(request));
+                           });
             return;
         }
         if (!checked || !*request.passwordMatches) {
@@ -466,8 +483,9 @@ void RoomHost::http(HttpRoomRequest request)
     const qint64 receivedNs = proto::nowNanoseconds();
     RoomResult result = room.postExternal(validation::urlEncode(request.text), receivedNs);
     if (result.error == ErrorCode::MessageTooLong) {
-        httpError(request, 413, QStringLiteral("message is too long (at most %1 characters)")
-                                    .arg(m_context.settings().room.limits.messageTextMax));
+        httpError(request, 413,
+                  QStringLiteral("message is too long (at most %1 characters)")
+                      .arg(m_context.settings().room.limits.messageTextMax));
         return;
     }
     m_context.metrics().messagesReceived.Increment();

@@ -3,9 +3,9 @@
 // room results (each broadcast frame encoded once), password work on the pool, HTTP room calls
 // and housekeeping. Runs only on its worker's thread.
 
+#include "core/AddressLimiter.h"
 #include "core/Requests.h"
 #include "rooms/Room.h"
-#include "core/AddressLimiter.h"
 #include "rooms/TokenBucket.h"
 
 #include <QHash>

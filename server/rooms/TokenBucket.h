@@ -10,7 +10,9 @@ class TokenBucket
 {
 public:
     TokenBucket() = default;
-    TokenBucket(double perSecond, double burst) : m_rate(perSecond), m_burst(burst), m_tokens(burst) {}
+    TokenBucket(double perSecond, double burst) : m_rate(perSecond), m_burst(burst), m_tokens(burst)
+    {
+    }
 
     // Takes one token if there is one; `nowMs` is any monotonic millisecond clock.
     bool take(qint64 nowMs)

@@ -26,8 +26,9 @@ constexpr int httpTimeoutMs = 10000;
 QString originOf(const QUrl &url)
 {
     // scheme://host[:port], no trailing slash: what the server compares Origin with exactly.
-    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery
-                        | QUrl::RemoveFragment)
+    return url
+        .adjusted(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery |
+                  QUrl::RemoveFragment)
         .toString(QUrl::StripTrailingSlash);
 }
 
@@ -67,9 +68,7 @@ proto::ServerFrame connectionLostReply(const QString &requestId)
 } // namespace
 
 ChatClient::ChatClient(Options options, QObject *parent)
-    : QObject(parent)
-    , m_options(std::move(options))
-    , m_http(new QNetworkAccessManager(this))
+    : QObject(parent), m_options(std::move(options)), m_http(new QNetworkAccessManager(this))
 {
     // A random prefix makes request ids unique across clients too, so a test (or a log) can tell
     // whose request an ER 209 echoes.
@@ -259,9 +258,9 @@ void ChatClient::fetchCookie(std::function<void(bool)> done)
 void ChatClient::pickBackend()
 {
     setState(State::Resolving);
-    QNetworkRequest request(balancerRoute(m_options.balancerUrl, QStringLiteral("/pick_backend"),
-                                          QStringLiteral("roomName=")
-                                              + validation::urlEncode(m_roomName)));
+    QNetworkRequest request(
+        balancerRoute(m_options.balancerUrl, QStringLiteral("/pick_backend"),
+                      QStringLiteral("roomName=") + validation::urlEncode(m_roomName)));
     request.setTransferTimeout(httpTimeoutMs);
     QNetworkReply *reply = m_http->get(request);
     m_pendingHttp = reply;
@@ -295,8 +294,8 @@ void ChatClient::pickBackend()
             return;
         }
         const bool secure = m_options.balancerUrl.scheme() == QLatin1StringView("https");
-        m_webSocketUrl = QUrl((secure ? QStringLiteral("wss://") : QStringLiteral("ws://"))
-                              + address + QStringLiteral("/ws_entry"));
+        m_webSocketUrl = QUrl((secure ? QStringLiteral("wss://") : QStringLiteral("ws://")) +
+                              address + QStringLiteral("/ws_entry"));
         connectWebSocket();
     });
 }
@@ -344,14 +343,14 @@ void ChatClient::connectWebSocket()
     });
     connect(socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
             [this, socket] {
-        // A refused handshake (401/403) or a refused TCP connection must end the attempt even
-        // if no disconnected() follows; checked once the socket has settled.
-        QTimer::singleShot(0, this, [this, socket] {
-            if (socket == m_socket && m_state == State::Connecting
-                && socket->state() == QAbstractSocket::UnconnectedState)
-                onSocketDisconnected();
-        });
-    });
+                // A refused handshake (401/403) or a refused TCP connection must end the attempt
+                // even if no disconnected() follows; checked once the socket has settled.
+                QTimer::singleShot(0, this, [this, socket] {
+                    if (socket == m_socket && m_state == State::Connecting &&
+                        socket->state() == QAbstractSocket::UnconnectedState)
+                        onSocketDisconnected();
+                });
+            });
     connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString &text) {
         if (socket == m_socket)
             onTextMessage(text);
@@ -413,8 +412,8 @@ void ChatClient::onTextMessage(const QString &text)
 
     emit frameReceived(frame);
 
-    if ((kind == proto::Command::Reply || kind == proto::Command::Error) && frame.requestId
-        && m_inFlight.remove(*frame.requestId)) {
+    if ((kind == proto::Command::Reply || kind == proto::Command::Error) && frame.requestId &&
+        m_inFlight.remove(*frame.requestId)) {
         const QString &requestId = *frame.requestId;
         const bool ok = kind == proto::Command::Reply;
         if (const auto join = m_pendingJoins.constFind(requestId); join != m_pendingJoins.cend()) {
@@ -493,9 +492,8 @@ QString ChatClient::sendRoomCommand(proto::Command command, const QString &room,
         frame.userName = validation::urlEncode(userName);
     const QString requestId = send(std::move(frame));
     if (command == proto::Command::RoomCreateJoin || command == proto::Command::RoomJoin)
-        m_pendingJoins.insert(requestId,
-                              PendingJoin{validation::canonicalRoomName(room), password, userName,
-                                          false});
+        m_pendingJoins.insert(
+            requestId, PendingJoin{validation::canonicalRoomName(room), password, userName, false});
     return requestId;
 }
 
@@ -505,8 +503,7 @@ QString ChatClient::createAndJoin(const QString &room, const QString &password,
     return sendRoomCommand(proto::Command::RoomCreateJoin, room, password, userName);
 }
 
-QString ChatClient::authorise(const QString &room, const QString &password,
-                              const QString &userName)
+QString ChatClient::authorise(const QString &room, const QString &password, const QString &userName)
 {
     return sendRoomCommand(proto::Command::RoomCreateJoinAuthorise, room, password, userName);
 }
@@ -539,8 +536,8 @@ QString ChatClient::sendText(const QString &room, const QString &text,
                              const std::optional<qint64> &replyMessage)
 {
     proto::ClientFrame frame = roomFrame(proto::Command::TextMessage, room);
-    frame.message = proto::ClientMessage{std::nullopt, validation::urlEncode(text), replyUser,
-                                         replyMessage};
+    frame.message =
+        proto::ClientMessage{std::nullopt, validation::urlEncode(text), replyUser, replyMessage};
     return send(std::move(frame));
 }
 
@@ -550,8 +547,8 @@ QString ChatClient::sendDrawing(const QString &room, const QString &fileName,
     proto::ClientFrame frame = roomFrame(proto::Command::DrawingMessage, room);
     const QString pointer =
         QString(proto::drawingMarker) + fileName + QLatin1Char('@') + groupPrefix;
-    frame.message =
-        proto::ClientMessage{std::nullopt, validation::urlEncode(pointer), std::nullopt, std::nullopt};
+    frame.message = proto::ClientMessage{std::nullopt, validation::urlEncode(pointer), std::nullopt,
+                                         std::nullopt};
     return send(std::move(frame));
 }
 
@@ -591,8 +588,8 @@ QString ChatClient::rename(const QString &room, const QString &userName)
 QString ChatClient::changeDescription(const QString &room, const QString &text)
 {
     proto::ClientFrame frame = roomFrame(proto::Command::ChangeDescription, room);
-    frame.message = proto::ClientMessage{std::nullopt, validation::urlEncode(text), std::nullopt,
-                                         std::nullopt};
+    frame.message =
+        proto::ClientMessage{std::nullopt, validation::urlEncode(text), std::nullopt, std::nullopt};
     return send(std::move(frame));
 }
 
@@ -621,9 +618,10 @@ void ChatClient::uploadDrawing(const QString &fileName, const QString &groupPref
                              QByteArray(session::cookieName) + '=' + m_options.sessionCookie);
         const QString content =
             QStringLiteral("data:image/png;base64,") + QString::fromLatin1(png.toBase64());
-        const QString body = QStringLiteral("file_name=") + validation::urlEncode(fileName)
-            + QStringLiteral("&file_group_prefix=") + validation::urlEncode(groupPrefix)
-            + QStringLiteral("&file_content=") + validation::urlEncode(content);
+        const QString body = QStringLiteral("file_name=") + validation::urlEncode(fileName) +
+                             QStringLiteral("&file_group_prefix=") +
+                             validation::urlEncode(groupPrefix) + QStringLiteral("&file_content=") +
+                             validation::urlEncode(content);
         QNetworkReply *reply = m_http->post(request, body.toUtf8());
         connect(reply, &QNetworkReply::finished, this, [this, reply, fileName, groupPrefix] {
             reply->deleteLater();
@@ -643,8 +641,8 @@ void ChatClient::fetchDrawing(const QString &fileName, const QString &groupPrefi
     withCookie([this, fileName, groupPrefix] {
         QNetworkRequest request(balancerRoute(
             m_options.balancerUrl, QStringLiteral("/get_text_file"),
-            QStringLiteral("file_name=") + validation::urlEncode(fileName)
-                + QStringLiteral("&file_group_prefix=") + validation::urlEncode(groupPrefix)));
+            QStringLiteral("file_name=") + validation::urlEncode(fileName) +
+                QStringLiteral("&file_group_prefix=") + validation::urlEncode(groupPrefix)));
         request.setTransferTimeout(httpTimeoutMs);
         request.setRawHeader("Cookie",
                              QByteArray(session::cookieName) + '=' + m_options.sessionCookie);

@@ -10,8 +10,8 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
-#include <QSet>
 #include <QPointer>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 #include <QUrl>
@@ -44,10 +44,10 @@ public:
         // Connect straight to this WebSocket URL (ws://host:port/ws_entry) instead of asking
         // /pick_backend; the cookie still comes from the balancer unless sessionCookie is set.
         QUrl serverUrl;
-        QString origin;          // Origin header; default: the balancer URL's origin
+        QString origin;           // Origin header; default: the balancer URL's origin
         QByteArray sessionCookie; // value of the `session` cookie; empty: fetched from GET /
         QString platform = QStringLiteral("cp");
-        int protocolVersion = 1;  // 2 opts in to extensions (`pv`)
+        int protocolVersion = 1; // 2 opts in to extensions (`pv`)
         int keepAliveMs = 5000;
         bool autoReconnect = true;
         int reconnectMinMs = 500;
@@ -72,24 +72,24 @@ public:
     // Commands. Each returns its request id; requestFinished() follows with the RP or ER.
     // Texts are given plain and URL-encoded here, as every v1 client does.
     QString createAndJoin(const QString &room, const QString &password = {},
-                          const QString &userName = {});            // R_C_J
+                          const QString &userName = {}); // R_C_J
     QString authorise(const QString &room, const QString &password = {},
-                      const QString &userName = {});                // R_C_J_AU
+                      const QString &userName = {}); // R_C_J_AU
     QString create(const QString &room, const QString &password = {},
-                   const QString &userName = {});                   // R_C
+                   const QString &userName = {}); // R_C
     QString join(const QString &room, const QString &password = {},
-                 const QString &userName = {});                     // R_J
+                 const QString &userName = {}); // R_J
     QString sendText(const QString &room, const QString &text,
                      const std::optional<QString> &replyUser = {},
                      const std::optional<qint64> &replyMessage = {}); // TM
     QString sendDrawing(const QString &room, const QString &fileName,
-                        const QString &groupPrefix);                // DM
+                        const QString &groupPrefix); // DM
     QString editText(const QString &room, qint64 id, const QString &text,
                      const std::optional<QString> &replyUser = {},
-                     const std::optional<qint64> &replyMessage = {}); // TM_E
-    QString deleteMessage(const QString &room, qint64 id);          // TM_D
-    QString vote(const QString &room, qint64 id, bool support);     // TM_S_R
-    QString rename(const QString &room, const QString &userName);   // R_CH_UN
+                     const std::optional<qint64> &replyMessage = {});    // TM_E
+    QString deleteMessage(const QString &room, qint64 id);               // TM_D
+    QString vote(const QString &room, qint64 id, bool support);          // TM_S_R
+    QString rename(const QString &room, const QString &userName);        // R_CH_UN
     QString changeDescription(const QString &room, const QString &text); // R_CH_D
 
     // Any frame; a request id is assigned when the frame has none. Returns the request id.
@@ -104,7 +104,7 @@ public:
 
 signals:
     void stateChanged(ic::client::ChatClient::State state);
-    void connected();                      // after every (re)connect, init frame sent
+    void connected(); // after every (re)connect, init frame sent
     void disconnected(int closeCode, const QString &reason);
     void frameReceived(const ic::proto::ServerFrame &frame);
     // The RP or ER that answers a request.
@@ -128,9 +128,9 @@ private:
     QString nextRequestId();
     QString sendRoomCommand(proto::Command command, const QString &room, const QString &password,
                             const QString &userName);
-    void startAttempt();   // cookie → backend → WebSocket, whichever steps are still needed
-    void tearDown();       // drop the current attempt without signals for it
-    void failInFlight();   // synthetic ER 102 for requests the server can no longer answer
+    void startAttempt(); // cookie → backend → WebSocket, whichever steps are still needed
+    void tearDown();     // drop the current attempt without signals for it
+    void failInFlight(); // synthetic ER 102 for requests the server can no longer answer
     void fetchCookie(std::function<void(bool ok)> done);
     void withCookie(std::function<void()> action);
 
@@ -159,11 +159,11 @@ private:
         QString userName;
         bool rejoin = false;
     };
-    QHash<QString, PendingJoin> m_pendingJoins;               // request id → join
+    QHash<QString, PendingJoin> m_pendingJoins;                   // request id → join
     QHash<QString, std::pair<QString, QString>> m_pendingRenames; // request id → (room, name)
-    QSet<QString> m_inFlight;                       // sent, not yet answered
-    QList<std::pair<QString, QByteArray>> m_outbox; // commands given before Connected
-    QPointer<QNetworkReply> m_pendingHttp;          // cookie or /pick_backend call under way
+    QSet<QString> m_inFlight;                                     // sent, not yet answered
+    QList<std::pair<QString, QByteArray>> m_outbox;               // commands given before Connected
+    QPointer<QNetworkReply> m_pendingHttp; // cookie or /pick_backend call under way
     QString m_requestPrefix;
     bool m_replaced = false;      // got ER 209: another connection of this session took over
     bool m_everConnected = false; // since open(): decides whether a refused pick is retried

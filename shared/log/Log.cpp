@@ -11,11 +11,16 @@ QtMsgType minimumLevel = QtInfoMsg;
 int severity(QtMsgType type)
 {
     switch (type) {
-    case QtDebugMsg: return 0;
-    case QtInfoMsg: return 1;
-    case QtWarningMsg: return 2;
-    case QtCriticalMsg: return 3;
-    case QtFatalMsg: return 4;
+    case QtDebugMsg:
+        return 0;
+    case QtInfoMsg:
+        return 1;
+    case QtWarningMsg:
+        return 2;
+    case QtCriticalMsg:
+        return 3;
+    case QtFatalMsg:
+        return 4;
     }
     return 1;
 }
@@ -23,11 +28,16 @@ int severity(QtMsgType type)
 const char *levelName(QtMsgType type)
 {
     switch (type) {
-    case QtDebugMsg: return "debug";
-    case QtInfoMsg: return "info";
-    case QtWarningMsg: return "warning";
-    case QtCriticalMsg: return "error";
-    case QtFatalMsg: return "fatal";
+    case QtDebugMsg:
+        return "debug";
+    case QtInfoMsg:
+        return "info";
+    case QtWarningMsg:
+        return "warning";
+    case QtCriticalMsg:
+        return "error";
+    case QtFatalMsg:
+        return "fatal";
     }
     return "info";
 }
@@ -36,10 +46,10 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &m
 {
     if (severity(type) < severity(minimumLevel))
         return;
-    const QByteArray line = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8()
-                            + ' ' + levelName(type) + ' '
-                            + (context.category ? context.category : "default") + ": "
-                            + message.toUtf8().replace('\n', ' ') + '\n';
+    const QByteArray line = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8() +
+                            ' ' + levelName(type) + ' ' +
+                            (context.category ? context.category : "default") + ": " +
+                            message.toUtf8().replace('\n', ' ') + '\n';
     std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
     if (type == QtFatalMsg)
         std::abort();
@@ -61,8 +71,8 @@ bool install(const QString &level)
     else
         return false;
     // Categories default to debug off; our own filter decides.
-    QLoggingCategory::setFilterRules(name == u"debug" ? QStringLiteral("*.debug=true\nqt.*.debug=false")
-                                                      : QString());
+    QLoggingCategory::setFilterRules(
+        name == u"debug" ? QStringLiteral("*.debug=true\nqt.*.debug=false") : QString());
     qInstallMessageHandler(handler);
     return true;
 }

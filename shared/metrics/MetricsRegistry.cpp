@@ -21,7 +21,8 @@ public:
         families.push_back(family("process_resident_memory_bytes", "Resident memory size in bytes.",
                                   prometheus::MetricType::Gauge, double(sys::residentBytes())));
         families.push_back(family("process_open_fds", "Number of open file descriptors.",
-                                  prometheus::MetricType::Gauge, double(sys::openFileDescriptors())));
+                                  prometheus::MetricType::Gauge,
+                                  double(sys::openFileDescriptors())));
         return families;
     }
 
@@ -70,8 +71,11 @@ MetricsRegistry::histogram(const std::string &name, const std::string &help,
                            const prometheus::Histogram::BucketBoundaries &buckets,
                            const prometheus::Labels &labels)
 {
-    return prometheus::BuildHistogram().Name(name).Help(help).Register(*m_registry).Add(labels,
-                                                                                         buckets);
+    return prometheus::BuildHistogram()
+        .Name(name)
+        .Help(help)
+        .Register(*m_registry)
+        .Add(labels, buckets);
 }
 
 QByteArray MetricsRegistry::serialize() const
@@ -86,7 +90,7 @@ QByteArray MetricsRegistry::serialize() const
 prometheus::Histogram::BucketBoundaries latencyBuckets()
 {
     return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-            0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,    5.0};
+            0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0};
 }
 
 } // namespace ic::metrics

@@ -31,7 +31,8 @@ bool TrustedProxies::parse(const QString &list, QString *error)
             range = {address, address.protocol() == QAbstractSocket::IPv4Protocol ? 32 : 128};
         }
         if (range.first.isNull() || range.second < 0) {
-            *error = QStringLiteral("--trusted-proxies: '%1' is not an IP address or CIDR range").arg(entry);
+            *error = QStringLiteral("--trusted-proxies: '%1' is not an IP address or CIDR range")
+                         .arg(entry);
             return false;
         }
         m_ranges.append(range);

@@ -34,8 +34,8 @@ bool isValidClosePayload(const QByteArray &payload)
     if (payload.size() < 2)
         return false;
     const quint16 code = quint16((quint8(payload[0]) << 8) | quint8(payload[1]));
-    const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
-                          || (code >= 3000 && code <= 4999);
+    const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+                          (code >= 3000 && code <= 4999);
     if (!sendable)
         return false;
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
@@ -173,7 +173,8 @@ bool FrameParser::feed(QByteArrayView data)
             if (control) {
                 if (!m_fin || m_remaining > 125)
                     return fail(CloseProtocolError);
-                if (m_opcode != Opcode::Close && m_opcode != Opcode::Ping && m_opcode != Opcode::Pong)
+                if (m_opcode != Opcode::Close && m_opcode != Opcode::Ping &&
+                    m_opcode != Opcode::Pong)
                     return fail(CloseProtocolError);
                 m_controlPayload.clear();
             } else if (m_opcode == Opcode::Continuation) {

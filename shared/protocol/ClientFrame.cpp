@@ -35,7 +35,8 @@ bool readOptionalInteger(const QJsonObject &object, QLatin1StringView name,
     if (!value.isDouble())
         return false;
     const double number = value.toDouble();
-    if (!std::isfinite(number) || std::trunc(number) != number || std::fabs(number) > maxExactInteger)
+    if (!std::isfinite(number) || std::trunc(number) != number ||
+        std::fabs(number) > maxExactInteger)
         return false;
     out = qint64(number);
     return true;

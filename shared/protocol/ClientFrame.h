@@ -10,22 +10,22 @@ namespace ic::proto {
 struct ClientMessage
 {
     std::optional<qint64> id;
-    QString text;                      // `t`, URL-encoded by convention
-    std::optional<QString> replyUser;  // `rU`
+    QString text;                       // `t`, URL-encoded by convention
+    std::optional<QString> replyUser;   // `rU`
     std::optional<qint64> replyMessage; // `rM`
 };
 
 struct ClientFrame
 {
-    QString command;                   // `c`; empty when absent
-    std::optional<QString> requestId;  // `rq`
-    bool hasRoom = false;              // `r` present
-    QString roomName;                  // `r.n`, as sent (not yet canonical)
-    QString roomPassword;              // `r.p`
-    std::optional<QString> userName;   // `uN`, URL-encoded; nullopt for null or absent
+    QString command;                      // `c`; empty when absent
+    std::optional<QString> requestId;     // `rq`
+    bool hasRoom = false;                 // `r` present
+    QString roomName;                     // `r.n`, as sent (not yet canonical)
+    QString roomPassword;                 // `r.p`
+    std::optional<QString> userName;      // `uN`, URL-encoded; nullopt for null or absent
     std::optional<ClientMessage> message; // `m`
-    std::optional<bool> support;       // `srM`
-    bool keepAlive = false;            // `{"kA":"OK"}`
+    std::optional<bool> support;          // `srM`
+    bool keepAlive = false;               // `{"kA":"OK"}`
 };
 
 enum class DecodeError {
@@ -47,8 +47,8 @@ QByteArray encodeClientFrame(const ClientFrame &frame);
 
 struct InitFrame
 {
-    bool accepted = false; // a JSON object or null
-    QString platform;      // `p`
+    bool accepted = false;   // a JSON object or null
+    QString platform;        // `p`
     int protocolVersion = 1; // `pv`, 1 when absent or invalid
 };
 

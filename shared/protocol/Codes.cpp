@@ -80,7 +80,8 @@ QString errorSentence(ErrorCode code)
     case ErrorCode::RoomNameReserved:
         return QStringLiteral("This room name is reserved.");
     case ErrorCode::RoomNameCharacters:
-        return QStringLiteral("A room name may only have letters, digits and ! @ $ * ( ) _ - , . ~ [ ].");
+        return QStringLiteral(
+            "A room name may only have letters, digits and ! @ $ * ( ) _ - , . ~ [ ].");
     case ErrorCode::DescriptionLength:
         return QStringLiteral("A room description may have at most 400 characters.");
     case ErrorCode::RateLimited:

@@ -33,27 +33,41 @@ void appendJsonString(QByteArray &out, QStringView text)
             ++i;
         } else if (c < 0x20) {
             switch (c) {
-            case '\n': out.append("\\n"); break;
-            case '\r': out.append("\\r"); break;
-            case '\t': out.append("\\t"); break;
-            case '\b': out.append("\\b"); break;
-            case '\f': out.append("\\f"); break;
+            case '\n':
+                out.append("\\n");
+                break;
+            case '\r':
+                out.append("\\r");
+                break;
+            case '\t':
+                out.append("\\t");
+                break;
+            case '\b':
+                out.append("\\b");
+                break;
+            case '\f':
+                out.append("\\f");
+                break;
             default:
                 out.append("\\u00").append(hex[c >> 4]).append(hex[c & 0xf]);
             }
             ++i;
-        } else if (QChar::isSurrogate(c)
-                   && !(QChar::isHighSurrogate(c) && i + 1 < size && chars[i + 1].isLowSurrogate())) {
+        } else if (QChar::isSurrogate(c) &&
+                   !(QChar::isHighSurrogate(c) && i + 1 < size && chars[i + 1].isLowSurrogate())) {
             // An unpaired surrogate has no UTF-8 form; Qt's encoder would turn it into '?'. The
             // \uXXXX escape keeps it (as QJsonDocument does), so an echoed `rq` stays exact.
-            out.append("\\u").append(hex[c >> 12]).append(hex[(c >> 8) & 0xf])
-                .append(hex[(c >> 4) & 0xf]).append(hex[c & 0xf]);
+            out.append("\\u")
+                .append(hex[c >> 12])
+                .append(hex[(c >> 8) & 0xf])
+                .append(hex[(c >> 4) & 0xf])
+                .append(hex[c & 0xf]);
             ++i;
         } else {
             // Non-ASCII: hand the run (complete surrogate pairs only) to Qt's UTF-8 encoder.
             qsizetype end = i;
             while (end < size && chars[end].unicode() >= 0x80) {
-                if (chars[end].isHighSurrogate() && end + 1 < size && chars[end + 1].isLowSurrogate())
+                if (chars[end].isHighSurrogate() && end + 1 < size &&
+                    chars[end + 1].isLowSurrogate())
                     end += 2;
                 else if (chars[end].isSurrogate())
                     break;

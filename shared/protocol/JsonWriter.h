@@ -26,21 +26,19 @@ public:
     // Only a real bool: a plain `bool` overload would win over QStringView for string literals
     // (u"OK" → pointer → bool is a standard conversion), silently writing `true` instead of text.
     template <typename B>
-        requires std::same_as<B, bool>
+    requires std::same_as<B, bool>
     void value(B flag) { boolValue(flag); }
     // No floating-point numbers in the protocol frames: refuse them rather than truncate.
-    template <std::floating_point F>
-    void value(F) = delete;
+    template <std::floating_point F> void value(F) = delete;
     void nullValue();
 
     // Shortcuts for `key` followed by its value.
     void member(const char *name, QStringView text) { key(name), value(text); }
     void member(const char *name, qint64 number) { key(name), value(number); }
     template <typename B>
-        requires std::same_as<B, bool>
+    requires std::same_as<B, bool>
     void member(const char *name, B flag) { key(name), boolValue(flag); }
-    template <std::floating_point F>
-    void member(const char *name, F) = delete;
+    template <std::floating_point F> void member(const char *name, F) = delete;
 
     QByteArray take() { return std::move(m_out); }
     const QByteArray &bytes() const { return m_out; }

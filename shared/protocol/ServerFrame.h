@@ -16,14 +16,14 @@ struct WireMessage
 {
     std::optional<qint64> id;
     std::optional<QString> text;
-    std::optional<qint64> supportCount;  // sC
-    std::optional<qint64> rejectCount;   // rC
-    std::optional<qint64> lastEdited;    // lE, ns
-    std::optional<qint64> lastVoted;     // lV, ns
-    std::optional<QString> replyUser;    // rU
-    std::optional<qint64> replyMessage;  // rM
-    std::optional<QString> userId;       // uId
-    std::optional<qint64> createdAt;     // cAt, seconds
+    std::optional<qint64> supportCount; // sC
+    std::optional<qint64> rejectCount;  // rC
+    std::optional<qint64> lastEdited;   // lE, ns
+    std::optional<qint64> lastVoted;    // lV, ns
+    std::optional<QString> replyUser;   // rU
+    std::optional<qint64> replyMessage; // rM
+    std::optional<QString> userId;      // uId
+    std::optional<qint64> createdAt;    // cAt, seconds
 
     friend bool operator==(const WireMessage &, const WireMessage &) = default;
 };
@@ -40,17 +40,17 @@ struct WireUser
 
 struct ServerFrame
 {
-    QString command;                       // c
-    std::optional<QString> requestId;      // rq
-    std::optional<QString> details;        // pd
+    QString command;                            // c
+    std::optional<QString> requestId;           // rq
+    std::optional<QString> details;             // pd
     std::optional<QList<WireMessage>> messages; // m
-    std::optional<QString> roomId;         // rId
-    std::optional<QString> userId;         // uId
-    std::optional<QString> creatorUserId;  // rCuId
-    std::optional<qint64> time;            // cAt, ns
-    std::optional<QList<WireUser>> users;  // rU
-    std::optional<QString> build;          // bN
-    std::optional<QString> status;         // sS
+    std::optional<QString> roomId;              // rId
+    std::optional<QString> userId;              // uId
+    std::optional<QString> creatorUserId;       // rCuId
+    std::optional<qint64> time;                 // cAt, ns
+    std::optional<QList<WireUser>> users;       // rU
+    std::optional<QString> build;               // bN
+    std::optional<QString> status;              // sS
 
     Command kind() const { return commandFromCode(command); }
     // The numeric code of an ER frame (m[0].t), or ErrorCode::None.

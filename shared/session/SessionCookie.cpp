@@ -10,7 +10,8 @@ namespace ic::session {
 QByteArray createCookieValue()
 {
     QJsonObject object;
-    object.insert(QLatin1StringView("sessionUUID"), QUuid::createUuid().toString(QUuid::WithoutBraces));
+    object.insert(QLatin1StringView("sessionUUID"),
+                  QUuid::createUuid().toString(QUuid::WithoutBraces));
     object.insert(QLatin1StringView("startedAt"),
                   QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
     return QJsonDocument(object).toJson(QJsonDocument::Compact).toBase64();
@@ -71,9 +72,10 @@ std::optional<QUuid> sessionFromCookieHeader(QByteArrayView cookieHeader)
 QByteArray setCookieHeaderValue(const QByteArray &value, bool secure)
 {
     const QDateTime expiry = QDateTime::currentDateTimeUtc().addYears(10);
-    QByteArray header = QByteArray(cookieName) + '=' + value + "; Path=/; Expires="
-                        + QLocale::c().toString(expiry, u"ddd, dd MMM yyyy hh:mm:ss 'GMT'").toLatin1()
-                        + "; Max-Age=315360000; HttpOnly; SameSite=Strict";
+    QByteArray header =
+        QByteArray(cookieName) + '=' + value + "; Path=/; Expires=" +
+        QLocale::c().toString(expiry, u"ddd, dd MMM yyyy hh:mm:ss 'GMT'").toLatin1() +
+        "; Max-Age=315360000; HttpOnly; SameSite=Strict";
     if (secure)
         header += "; Secure";
     return header;

@@ -110,7 +110,8 @@ void CpuSampler::sample()
     }
     const quint64 busy = total - idle;
     if (m_lastWallNs > 0 && wall > m_lastWallNs) {
-        m_processPercent = 100.0 * (process - m_lastProcessSeconds) / (double(wall - m_lastWallNs) / 1e9);
+        m_processPercent =
+            100.0 * (process - m_lastProcessSeconds) / (double(wall - m_lastWallNs) / 1e9);
         if (total > m_lastHostTotal)
             m_hostPercent = 100.0 * double(busy - m_lastHostBusy) / double(total - m_lastHostTotal);
     }

@@ -6,10 +6,10 @@
 
 namespace ic::sys {
 
-double processCpuSeconds();          // user + system time of this process
+double processCpuSeconds();           // user + system time of this process
 double processCpuSeconds(qint64 pid); // of another process; negative when unknown
-qint64 residentBytes();              // RSS of this process
-qint64 residentBytes(qint64 pid);    // of another process; negative when unknown
+qint64 residentBytes();               // RSS of this process
+qint64 residentBytes(qint64 pid);     // of another process; negative when unknown
 int openFileDescriptors();
 double hostMemoryUsedPercent();
 

@@ -50,8 +50,8 @@ QString urlDecode(QStringView text, bool *ok)
     }
     // ConvertInitialBom: otherwise a leading U+FEFF ("%EF%BB%BF") is taken for a byte-order mark
     // and silently dropped, where decodeURIComponent keeps it.
-    QStringDecoder decoder(QStringDecoder::Utf8,
-                           QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless |
+                                                     QStringDecoder::Flag::ConvertInitialBom);
     QString decoded = decoder.decode(bytes);
     if (decoder.hasError()) {
         if (ok)

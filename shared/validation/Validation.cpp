@@ -10,10 +10,10 @@ namespace {
 
 constexpr std::array<const char *, 36> reservedRoomNames{
     "metrics", "ctrl", "ctrl_rooms", "ctrl_command", "ws_entry", "hw", "dashboards", "about",
-    "terms-of-service", "privacy-policy", "control_page_proxy", "favicon.ico",
-    "connection-methods", "universal-access", "app-win", "app-win-version", "direct_retrieval",
-    "direct_sending", "pick_backend", "static", "r", "s", "get_text_file", "upload_text_file",
-    "get_url_preview", "healthz", "admin", "api", "internal", "sd", "robots.txt",
+    "terms-of-service", "privacy-policy", "control_page_proxy", "favicon.ico", "connection-methods",
+    "universal-access", "app-win", "app-win-version", "direct_retrieval", "direct_sending",
+    "pick_backend", "static", "r", "s", "get_text_file", "upload_text_file", "get_url_preview",
+    "healthz", "admin", "api", "internal", "sd", "robots.txt",
     // Never reachable as rooms either: the gateway's server prefix and our index page.
     "b", "index.html", "favicon.svg", "manifest.json", "service-worker.js"};
 
@@ -23,8 +23,19 @@ constexpr std::array<const char *, 5> reservedUserNames{"admin", "administrator"
 bool isAllowedRoomNameCharacter(char32_t c)
 {
     switch (c) {
-    case '!': case '@': case '$': case '*': case '(': case ')': case '_': case '-':
-    case ',': case '.': case '~': case '[': case ']':
+    case '!':
+    case '@':
+    case '$':
+    case '*':
+    case '(':
+    case ')':
+    case '_':
+    case '-':
+    case ',':
+    case '.':
+    case '~':
+    case '[':
+    case ']':
         return true;
     default:
         return QChar::isLetterOrNumber(c);

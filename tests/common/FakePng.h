@@ -20,7 +20,7 @@ inline QByteArray fakePng(quint32 width, quint32 height, int totalBytes = 200)
     qToBigEndian<quint32>(height, bigEndian);
     png.append(bigEndian, 4);
     png.append("\x08\x06\x00\x00\x00", 5); // 8-bit RGBA, no interlace
-    png.append(4, '\0');                     // CRC (not checked)
+    png.append(4, '\0');                   // CRC (not checked)
     if (png.size() < totalBytes)
         png.append(totalBytes - png.size(), 'p');
     return png;

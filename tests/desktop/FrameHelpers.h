@@ -10,7 +10,8 @@ using ic::proto::ServerFrame;
 using ic::proto::WireMessage;
 using ic::proto::WireUser;
 
-inline WireMessage msg(qint64 id, const QString &author, const QString &text, qint64 at = 1700000000)
+inline WireMessage msg(qint64 id, const QString &author, const QString &text,
+                       qint64 at = 1700000000)
 {
     WireMessage m;
     m.id = id;
@@ -59,8 +60,9 @@ inline ServerFrame description(const QString &text, const QString &creator,
     return f;
 }
 
-inline ServerFrame joinReply(const QString &me, const QString &roomId = QStringLiteral(
-                                                     "6f1c1d2e-0000-4000-8000-000000000001"))
+inline ServerFrame
+joinReply(const QString &me,
+          const QString &roomId = QStringLiteral("6f1c1d2e-0000-4000-8000-000000000001"))
 {
     ServerFrame f = frame("RP");
     f.requestId = QStringLiteral("j-1");

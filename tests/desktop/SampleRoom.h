@@ -49,28 +49,44 @@ inline void fillSampleRoom(ic::desktop::RoomSession &s)
                           user(bob, QStringLiteral("bob")),
                           user(anon, QStringLiteral("quiet-otter-42"), true, true),
                           user(QStringLiteral("u-old"), QStringLiteral("mira"), false)}));
-    auto m1 = msg(1, alice, QStringLiteral("Welcome to the release planning room! Notes are at https://example.org/notes."), t0);
-    auto m2 = msg(2, alice, QStringLiteral("Agenda: packaging, the desktop app, load tests."), t0 + 40);
-    auto m3 = msg(3, bob, QStringLiteral("I can take the packaging part.\nThe .deb builds are green since this morning."), t0 + 300);
+    auto m1 =
+        msg(1, alice,
+            QStringLiteral(
+                "Welcome to the release planning room! Notes are at https://example.org/notes."),
+            t0);
+    auto m2 =
+        msg(2, alice, QStringLiteral("Agenda: packaging, the desktop app, load tests."), t0 + 40);
+    auto m3 =
+        msg(3, bob,
+            QStringLiteral(
+                "I can take the packaging part.\nThe .deb builds are green since this morning."),
+            t0 + 300);
     m3.supportCount = 3;
     auto m4 = msg(4, anon, QStringLiteral("lurking, but \U0001F44D"), t0 + 900);
-    auto m5 = msg(5, me, QStringLiteral("Desktop app: tabs, tray, drawings and notifications work. Screenshots below."), t1);
+    auto m5 =
+        msg(5, me,
+            QStringLiteral(
+                "Desktop app: tabs, tray, drawings and notifications work. Screenshots below."),
+            t1);
     m5.supportCount = 2;
     m5.rejectCount = 0;
-    auto m6 = msg(6, alice, QStringLiteral("Great — does the tray show the unread count?"), t1 + 120);
+    auto m6 =
+        msg(6, alice, QStringLiteral("Great — does the tray show the unread count?"), t1 + 120);
     m6.replyUser = me;
     m6.replyMessage = 5;
     auto m7 = msg(7, me, QStringLiteral("Yes, and the tab badge too."), t1 + 200);
     m7.lastEdited = (t1 + 230) * 1000000000LL;
     auto m8 = msg(8, bob, QStringLiteral("oops wrong room"), t1 + 260);
-    auto m9 = msg(9, me, QStringLiteral("$#$meta_marker_is_drawing$#$drawing_1@") + sampleRoomId, t1 + 400);
+    auto m9 = msg(9, me, QStringLiteral("$#$meta_marker_is_drawing$#$drawing_1@") + sampleRoomId,
+                  t1 + 400);
     auto m10 = msg(10, bob, QStringLiteral("\U0001F3E0"), t1 + 460);
     auto m11 = msg(11, anon, QStringLiteral("can we pin the agenda?"), t1 + 520);
     m11.replyUser = alice;
     m11.replyMessage = 2;
     m11.rejectCount = 1;
     s.applyFrame(allMessages({m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11}));
-    s.applyFrame(description(QStringLiteral("Planning the 1.0 release — be nice, stay on topic."), alice));
+    s.applyFrame(
+        description(QStringLiteral("Planning the 1.0 release — be nice, stay on topic."), alice));
     ServerFrame rp = joinReply(me, sampleRoomId);
     rp.time = today.addDays(-1).addSecs(7 * 3600).toMSecsSinceEpoch() * 1000000LL;
     s.applyFrame(rp);

@@ -28,7 +28,8 @@ const QString origin = QStringLiteral("http://instantchat.test");
 QString program(const char *name, const char *envOverride)
 {
     const QString fromEnv = qEnvironmentVariable(envOverride);
-    return fromEnv.isEmpty() ? QDir(ic::testing::binDir()).filePath(QString::fromLatin1(name)) : fromEnv;
+    return fromEnv.isEmpty() ? QDir(ic::testing::binDir()).filePath(QString::fromLatin1(name))
+                             : fromEnv;
 }
 
 // The other user: records every frame it receives.
@@ -42,7 +43,8 @@ struct Peer
     {
         for (const auto &f : frames)
             // A message sent while this peer was rejoining arrives in its ALL_TM instead.
-            if ((f.command == command || (command == u"TM" && f.command == u"ALL_TM")) && f.messages)
+            if ((f.command == command || (command == u"TM" && f.command == u"ALL_TM")) &&
+                f.messages)
                 for (const auto &m : *f.messages)
                     if (m.text && decodeText(*m.text) == text)
                         return true;
@@ -71,10 +73,12 @@ private:
 
     bool startServer(quint16 port)
     {
-        QStringList args{QStringLiteral("--allowed-origins"), origin, QStringLiteral("--rate-limits"), QStringLiteral("off")};
+        QStringList args{QStringLiteral("--allowed-origins"), origin,
+                         QStringLiteral("--rate-limits"), QStringLiteral("off")};
         if (port)
             args << QStringLiteral("--port") << QString::number(port);
-        m_server = std::make_unique<TestProcess>(program("instantchat-server", "INSTANTCHAT_SERVER_BIN"), args);
+        m_server = std::make_unique<TestProcess>(
+            program("instantchat-server", "INSTANTCHAT_SERVER_BIN"), args);
         if (!m_server->start()) {
             qWarning("%s", qPrintable(m_server->errorString()));
             return false;
@@ -90,21 +94,26 @@ private slots:
         const QString balancer = program("instantchat-balancer", "INSTANTCHAT_BALANCER_BIN");
         if (!QFileInfo::exists(server) || !QFileInfo::exists(balancer))
             // A skipped e2e run would count as passed in ctest: missing programs are a failure.
-            QFAIL(qPrintable(QStringLiteral("instantchat-server (%1) / instantchat-balancer (%2) not found: build "
-                                            "them or set INSTANTCHAT_SERVER_BIN / INSTANTCHAT_BALANCER_BIN")
-                                 .arg(server, balancer)));
+            QFAIL(qPrintable(
+                QStringLiteral(
+                    "instantchat-server (%1) / instantchat-balancer (%2) not found: build "
+                    "them or set INSTANTCHAT_SERVER_BIN / INSTANTCHAT_BALANCER_BIN")
+                    .arg(server, balancer)));
         QVERIFY(startServer(0));
         m_balancer = std::make_unique<TestProcess>(
-            balancer, QStringList{QStringLiteral("--servers"), m_server->hostPort(), QStringLiteral("--rate-limits"),
-                                  QStringLiteral("off"),
+            balancer, QStringList{QStringLiteral("--servers"), m_server->hostPort(),
+                                  QStringLiteral("--rate-limits"), QStringLiteral("off"),
                                   // A busy CI host must not make the only server "full".
                                   QStringLiteral("--load-ceiling"), QStringLiteral("1")});
         QVERIFY2(m_balancer->start(), qPrintable(m_balancer->errorString()));
         // The balancer places rooms only on servers it has seen healthy.
-        QVERIFY2(waitUntil([&] {
-                     const auto r = ic::testing::httpGet(m_balancer->httpUrl(QStringLiteral("/pick_backend?roomName=probe")));
-                     return r.status == 200 && !r.body.contains("\"bA\":\"\"");
-                 }, 20000),
+        QVERIFY2(waitUntil(
+                     [&] {
+                         const auto r = ic::testing::httpGet(
+                             m_balancer->httpUrl(QStringLiteral("/pick_backend?roomName=probe")));
+                         return r.status == 200 && !r.body.contains("\"bA\":\"\"");
+                     },
+                     20000),
                  "the balancer never offered the server");
     }
 
@@ -120,9 +129,12 @@ private slots:
         ChatClient owner(options);
         QHash<QString, ic::proto::ServerFrame> replies;
         connect(&owner, &ChatClient::requestFinished, this,
-                [&replies](const QString &rq, const ic::proto::ServerFrame &f) { replies.insert(rq, f); });
+                [&replies](const QString &rq, const ic::proto::ServerFrame &f) {
+                    replies.insert(rq, f);
+                });
         owner.open(room);
-        const QString join = owner.createAndJoin(room, QStringLiteral("secret"), QStringLiteral("owner"));
+        const QString join =
+            owner.createAndJoin(room, QStringLiteral("secret"), QStringLiteral("owner"));
         QVERIFY(waitUntil([&] { return replies.contains(join); }, 15000));
         QCOMPARE(replies.value(join).command, QStringLiteral("RP"));
 
@@ -134,10 +146,13 @@ private slots:
         RoomView *view = window.openRoom(room, QStringLiteral("wrong"), QStringLiteral("desk"));
         QVERIFY(view);
         QList<QPushButton *> chips;
-        QVERIFY2(waitUntil([&] {
-                     chips = view->findChildren<QPushButton *>(QStringLiteral("alternativeChip"));
-                     return !chips.isEmpty();
-                 }, 15000),
+        QVERIFY2(waitUntil(
+                     [&] {
+                         chips =
+                             view->findChildren<QPushButton *>(QStringLiteral("alternativeChip"));
+                         return !chips.isEmpty();
+                     },
+                     15000),
                  "no alternative-name chips after a wrong password");
         QVERIFY(chips.first()->isVisible());
         const QString alternative = chips.first()->text();
@@ -146,7 +161,8 @@ private slots:
         RoomView *joined = window.currentRoom();
         QVERIFY(joined && joined != view);
         QCOMPARE(joined->session()->roomName(), alternative);
-        QVERIFY2(waitUntil([&] { return joined->session()->joined(); }, 15000), "the alternative room was not joined");
+        QVERIFY2(waitUntil([&] { return joined->session()->joined(); }, 15000),
+                 "the alternative room was not joined");
         QCOMPARE(window.roomCount(), 1); // the refused room's tab was replaced
         owner.close();
     }
@@ -176,14 +192,18 @@ private slots:
                         qInfo() << "request failed:" << rq << a << error;
                 });
         connect(view->connection()->client(), &ChatClient::httpFailed, this,
-                [](const QString &what, int status, const QString &sentence) { qInfo() << "http failed:" << what << status << sentence; });
+                [](const QString &what, int status, const QString &sentence) {
+                    qInfo() << "http failed:" << what << status << sentence;
+                });
         connect(view->connection(), &RoomConnection::joinFailed, this,
                 [](const QString &sentence) { qInfo() << "join failed:" << sentence; });
-        connect(view->connection()->client(), &ChatClient::disconnected, this,
-                [](int code, const QString &reason) { qInfo() << "disconnected:" << code << reason; });
-        QVERIFY2(waitUntil([&] { return session->joined(); }, 15000), "the desktop app did not join");
+        connect(
+            view->connection()->client(), &ChatClient::disconnected, this,
+            [](int code, const QString &reason) { qInfo() << "disconnected:" << code << reason; });
+        QVERIFY2(waitUntil([&] { return session->joined(); }, 15000),
+                 "the desktop app did not join");
         QCOMPARE(session->myName(), QStringLiteral("desk"));
-        QVERIFY(session->amCreator()); // first in the room
+        QVERIFY(session->amCreator());                    // first in the room
         QVERIFY(!settings.cookie(balancerUrl).isEmpty()); // identity kept for the next start
 
         ChatClient::Options options;
@@ -193,9 +213,12 @@ private slots:
         Peer bob{nullptr, {}, {}};
         std::unique_ptr<ChatClient> bobClient = std::make_unique<ChatClient>(options);
         bob.client = bobClient.get();
-        connect(bob.client, &ChatClient::frameReceived, this, [&bob](const ic::proto::ServerFrame &f) { bob.frames.append(f); });
+        connect(bob.client, &ChatClient::frameReceived, this,
+                [&bob](const ic::proto::ServerFrame &f) { bob.frames.append(f); });
         connect(bob.client, &ChatClient::requestFinished, this,
-                [&bob](const QString &rq, const ic::proto::ServerFrame &f) { bob.replies.insert(rq, f); });
+                [&bob](const QString &rq, const ic::proto::ServerFrame &f) {
+                    bob.replies.insert(rq, f);
+                });
         bob.client->open(room);
         const QString bobJoin = bob.client->createAndJoin(room, QString(), QStringLiteral("bob"));
         QVERIFY(waitUntil([&] { return bob.replies.contains(bobJoin); }, 15000));
@@ -207,7 +230,10 @@ private slots:
         view->composer()->setFocus();
         view->composer()->setPlainText(QStringLiteral("hello from the desktop\nsecond line"));
         QTest::keyClick(view->composer(), Qt::Key_Return);
-        QVERIFY(waitUntil([&] { return bob.hasText(QStringLiteral("TM"), QStringLiteral("hello from the desktop\nsecond line")); }));
+        QVERIFY(waitUntil([&] {
+            return bob.hasText(QStringLiteral("TM"),
+                               QStringLiteral("hello from the desktop\nsecond line"));
+        }));
         QVERIFY(waitUntil([&] { return view->composer()->toPlainText().isEmpty(); }));
         const qint64 myId = bob.idOf(QStringLiteral("hello from the desktop\nsecond line"));
         QVERIFY(myId > 0);
@@ -217,7 +243,8 @@ private slots:
         QVERIFY(waitUntil([&] { return other->session()->joined(); }, 15000));
         QCOMPARE(window.tabs()->currentWidget(), other);
         bob.client->sendText(room, QStringLiteral("hi desk"));
-        bob.client->sendText(room, QStringLiteral("are you there?"), session->myUserId()); // a reply to me
+        bob.client->sendText(room, QStringLiteral("are you there?"),
+                             session->myUserId()); // a reply to me
         QVERIFY(waitUntil([&] { return session->unreadCount() == 2; }));
         QCOMPARE(session->mentionCount(), 1);
         QCOMPARE(window.totalUnread(), 2);
@@ -237,34 +264,57 @@ private slots:
         // --- edit (ArrowUp in the empty composer edits my last message) --------------------------
         view->composer()->setFocus();
         QTest::keyClick(view->composer(), Qt::Key_Up);
-        QCOMPARE(view->composer()->toPlainText(), QStringLiteral("hello from the desktop\nsecond line"));
+        QCOMPARE(view->composer()->toPlainText(),
+                 QStringLiteral("hello from the desktop\nsecond line"));
         view->composer()->setPlainText(QStringLiteral("hello, edited"));
         QTest::keyClick(view->composer(), Qt::Key_Return);
-        QVERIFY(waitUntil([&] { return bob.hasText(QStringLiteral("TM_E"), QStringLiteral("hello, edited")); }));
+        QVERIFY(waitUntil(
+            [&] { return bob.hasText(QStringLiteral("TM_E"), QStringLiteral("hello, edited")); }));
         auto *model = session->messages();
-        QVERIFY(waitUntil([&] { return model->index(model->rowForId(myId)).data(MessageListModel::EditedRole).toBool(); }));
+        QVERIFY(waitUntil([&] {
+            return model->index(model->rowForId(myId)).data(MessageListModel::EditedRole).toBool();
+        }));
 
         // --- bob edits, votes and deletes; the desktop follows ----------------------------------
         QVERIFY(waitUntil([&] { return bob.idOf(QStringLiteral("hi desk")) > 0; }));
         const qint64 bobMsg = bob.idOf(QStringLiteral("hi desk"));
         bob.client->editText(room, bobMsg, QStringLiteral("hi desk (edited by bob)"));
         QVERIFY(waitUntil([&] {
-            return model->index(model->rowForId(bobMsg)).data(MessageListModel::TextRole).toString()
-                   == QStringLiteral("hi desk (edited by bob)");
+            return model->index(model->rowForId(bobMsg))
+                       .data(MessageListModel::TextRole)
+                       .toString() == QStringLiteral("hi desk (edited by bob)");
         }));
         bob.client->vote(room, myId, true);
-        QVERIFY(waitUntil([&] { return model->index(model->rowForId(myId)).data(MessageListModel::SupportRole).toLongLong() == 1; }));
+        QVERIFY(waitUntil([&] {
+            return model->index(model->rowForId(myId))
+                       .data(MessageListModel::SupportRole)
+                       .toLongLong() == 1;
+        }));
         view->connection()->vote(bobMsg, false);
-        QVERIFY(waitUntil([&] { return model->index(model->rowForId(bobMsg)).data(MessageListModel::RejectRole).toLongLong() == 1; }));
-        QVERIFY(waitUntil([&] { return model->index(model->rowForId(bobMsg)).data(MessageListModel::MyVoteRole).toInt() == -1; }));
+        QVERIFY(waitUntil([&] {
+            return model->index(model->rowForId(bobMsg))
+                       .data(MessageListModel::RejectRole)
+                       .toLongLong() == 1;
+        }));
+        QVERIFY(waitUntil([&] {
+            return model->index(model->rowForId(bobMsg))
+                       .data(MessageListModel::MyVoteRole)
+                       .toInt() == -1;
+        }));
         bob.client->deleteMessage(room, bobMsg);
-        QVERIFY(waitUntil([&] { return model->index(model->rowForId(bobMsg)).data(MessageListModel::DeletedRole).toBool(); }));
+        QVERIFY(waitUntil([&] {
+            return model->index(model->rowForId(bobMsg))
+                .data(MessageListModel::DeletedRole)
+                .toBool();
+        }));
 
-        // --- rename and description ----------------------------------------------------------------
+        // --- rename and description
+        // ----------------------------------------------------------------
         view->connection()->rename(QStringLiteral("desk renamed"));
         QVERIFY(waitUntil([&] { return session->myName() == QStringLiteral("desk renamed"); }));
         view->connection()->changeDescription(QStringLiteral("about this room"));
-        QVERIFY(waitUntil([&] { return session->description() == QStringLiteral("about this room"); }));
+        QVERIFY(
+            waitUntil([&] { return session->description() == QStringLiteral("about this room"); }));
 
         // --- a drawing: PNG upload with the room UUID as group, DM, fetched back as a thumbnail --
         QImage drawing(120, 80, QImage::Format_RGB32);
@@ -272,16 +322,29 @@ private slots:
         drawing.setPixel(10, 10, qRgb(255, 0, 0));
         const QString fileName = view->connection()->sendDrawing(drawing);
         QVERIFY(!fileName.isEmpty());
-        const QString marker = QStringLiteral("$#$meta_marker_is_drawing$#$") + fileName + QLatin1Char('@') + session->roomId();
-        QVERIFY2(waitUntil([&] { return bob.hasText(QStringLiteral("TM"), marker) || bob.hasText(QStringLiteral("DM"), marker); }, 10000),
+        const QString marker = QStringLiteral("$#$meta_marker_is_drawing$#$") + fileName +
+                               QLatin1Char('@') + session->roomId();
+        QVERIFY2(waitUntil(
+                     [&] {
+                         return bob.hasText(QStringLiteral("TM"), marker) ||
+                                bob.hasText(QStringLiteral("DM"), marker);
+                     },
+                     10000),
                  "bob did not receive the drawing message");
-        QVERIFY2(waitUntil([&] {
-                     for (int row = 0; row < model->rowCount(); ++row)
-                         if (model->index(row).data(MessageListModel::DrawingNameRole).toString() == fileName)
-                             return !model->index(row).data(MessageListModel::DrawingImageRole).value<QImage>().isNull();
-                     return false;
-                 }, 10000),
-                 "the drawing was not fetched back");
+        QVERIFY2(
+            waitUntil(
+                [&] {
+                    for (int row = 0; row < model->rowCount(); ++row)
+                        if (model->index(row).data(MessageListModel::DrawingNameRole).toString() ==
+                            fileName)
+                            return !model->index(row)
+                                        .data(MessageListModel::DrawingImageRole)
+                                        .value<QImage>()
+                                        .isNull();
+                    return false;
+                },
+                10000),
+            "the drawing was not fetched back");
 
         // --- the same session opens the room elsewhere: ER 209, "use here" takes it back --------
         {
@@ -290,9 +353,11 @@ private slots:
             ChatClient elsewhere(same);
             elsewhere.open(room);
             elsewhere.createAndJoin(room);
-            QVERIFY2(waitUntil([&] { return !session->joined(); }, 10000), "no ER 209 for the older connection");
+            QVERIFY2(waitUntil([&] { return !session->joined(); }, 10000),
+                     "no ER 209 for the older connection");
             view->connection()->takeOver();
-            QVERIFY2(waitUntil([&] { return session->joined(); }, 15000), "use here did not rejoin");
+            QVERIFY2(waitUntil([&] { return session->joined(); }, 15000),
+                     "use here did not rejoin");
             elsewhere.close();
         }
 
@@ -306,16 +371,20 @@ private slots:
         // --- server restart: the banner shows, the app comes back and can send -----------------
         const quint16 port = m_serverPort;
         QCOMPARE(m_server->terminate(), 0);
-        QVERIFY2(waitUntil([&] { return !view->connectionBannerText().isEmpty(); }, 10000), "no reconnect banner");
+        QVERIFY2(waitUntil([&] { return !view->connectionBannerText().isEmpty(); }, 10000),
+                 "no reconnect banner");
         QVERIFY(!session->joined());
         QVERIFY(model->rowCount() > 0); // messages stay readable while away
         QVERIFY(startServer(port));
-        QVERIFY2(waitUntil([&] { return session->joined(); }, 40000), "the app did not rejoin after the restart");
+        QVERIFY2(waitUntil([&] { return session->joined(); }, 40000),
+                 "the app did not rejoin after the restart");
         QVERIFY(waitUntil([&] { return view->connectionBannerText().isEmpty(); }));
         view->composer()->setPlainText(QStringLiteral("back after restart"));
         QTest::keyClick(view->composer(), Qt::Key_Return);
         QVERIFY(waitUntil([&] { return view->composer()->toPlainText().isEmpty(); }, 10000));
-        QVERIFY(waitUntil([&] { return bob.hasText(QStringLiteral("TM"), QStringLiteral("back after restart")); }, 40000));
+        QVERIFY(waitUntil(
+            [&] { return bob.hasText(QStringLiteral("TM"), QStringLiteral("back after restart")); },
+            40000));
         Q_UNUSED(bobId)
         bob.client->close();
     }

@@ -26,8 +26,8 @@ class TestDesktopScreenshot : public QObject
 private:
     QString outputDir() const
     {
-        const QString dir = qEnvironmentVariable("INSTANTCHAT_SCREENSHOT_DIR",
-                                                 QDir::currentPath() + QStringLiteral("/screenshots"));
+        const QString dir = qEnvironmentVariable(
+            "INSTANTCHAT_SCREENSHOT_DIR", QDir::currentPath() + QStringLiteral("/screenshots"));
         QDir().mkpath(dir);
         return dir;
     }
@@ -48,10 +48,13 @@ private:
         other.room = QStringLiteral("random");
         auto *second = new RoomConnection(other);
         window.adoptRoom(second, false);
-        second->session()->applyFrame(ictest::members({ictest::user(QStringLiteral("x"), QStringLiteral("x"))}));
+        second->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("x"), QStringLiteral("x"))}));
         second->session()->applyFrame(ictest::allMessages({}));
-        second->session()->applyFrame(ictest::frame("TM", {ictest::msg(1, QStringLiteral("x"), QStringLiteral("hi"))}));
-        second->session()->applyFrame(ictest::frame("TM", {ictest::msg(2, QStringLiteral("x"), QStringLiteral("there"))}));
+        second->session()->applyFrame(
+            ictest::frame("TM", {ictest::msg(1, QStringLiteral("x"), QStringLiteral("hi"))}));
+        second->session()->applyFrame(
+            ictest::frame("TM", {ictest::msg(2, QStringLiteral("x"), QStringLiteral("there"))}));
         window.tabs()->setCurrentIndex(0);
         ictest::fillSampleRoom(*view->session());
         window.resize(1120, 1000);
@@ -73,7 +76,8 @@ private:
             for (int x = 0; x < image.width(); x += 7)
                 colours.insert(image.pixel(x, y));
         // Text, cards, tags, a drawing: far more than a handful of colours.
-        QVERIFY2(colours.size() > 50, qPrintable(QStringLiteral("only %1 colours").arg(colours.size())));
+        QVERIFY2(colours.size() > 50,
+                 qPrintable(QStringLiteral("only %1 colours").arg(colours.size())));
     }
 
 private slots:
@@ -86,7 +90,8 @@ private slots:
         checkNonTrivial(dark);
         QVERIFY(dark.save(outputDir() + QStringLiteral("/desktop-dark.png")));
         // Dark really is dark: the window's corner pixel is darker than in the light one.
-        QVERIFY(qGray(dark.pixel(dark.width() - 5, dark.height() / 2)) < qGray(light.pixel(light.width() - 5, light.height() / 2)));
+        QVERIFY(qGray(dark.pixel(dark.width() - 5, dark.height() / 2)) <
+                qGray(light.pixel(light.width() - 5, light.height() / 2)));
         qInfo("screenshots written to %s", qPrintable(outputDir()));
     }
 
@@ -111,8 +116,9 @@ private slots:
         const QImage picker = view->emojiPicker()->grab().toImage();
         QVERIFY(picker.save(outputDir() + QStringLiteral("/desktop-emoji.png")));
         view->emojiPicker()->hide();
-        emit view->connection()->joinFailed(QStringLiteral("Wrong password for this room."),
-                                            {QStringLiteral("2"), QStringLiteral("3"), QStringLiteral("4")});
+        emit view->connection()->joinFailed(
+            QStringLiteral("Wrong password for this room."),
+            {QStringLiteral("2"), QStringLiteral("3"), QStringLiteral("4")});
         QTest::qWait(100);
         const QImage banner = view->grab(QRect(0, 0, view->width(), 160)).toImage();
         QVERIFY(banner.save(outputDir() + QStringLiteral("/desktop-join-alternatives.png")));

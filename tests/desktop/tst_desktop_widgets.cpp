@@ -5,10 +5,10 @@
 #include "DrawingCanvas.h"
 #include "DrawingWindow.h"
 #include "EmojiPicker.h"
-#include "Notifier.h"
-#include "PicksModel.h"
 #include "JoinDialog.h"
 #include "MainWindow.h"
+#include "Notifier.h"
+#include "PicksModel.h"
 #include "RoomConnection.h"
 #include "RoomLink.h"
 #include "RoomView.h"
@@ -18,17 +18,17 @@
 #include <QAction>
 #include <QApplication>
 #include <QColorDialog>
-#include <QListWidget>
-#include <QToolButton>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 using namespace ic::desktop;
 
@@ -96,7 +96,8 @@ private slots:
         // Ctrl+K → the join dialog, also with focus in the composer.
         m_view->composer()->setFocus();
         QTest::keyClick(m_view->composer(), Qt::Key_K, Qt::ControlModifier);
-        QVERIFY(QTest::qWaitFor([&] { return m_window->findChild<JoinDialog *>() != nullptr; }, 2000));
+        QVERIFY(
+            QTest::qWaitFor([&] { return m_window->findChild<JoinDialog *>() != nullptr; }, 2000));
         m_window->findChild<JoinDialog *>()->reject();
     }
 
@@ -146,21 +147,26 @@ private slots:
         RoomView *view = m_window->adoptRoom(new RoomConnection(c), false);
         QList<ictest::WireMessage> history;
         for (int i = 1; i <= 1000; ++i)
-            history << ictest::msg(i, QStringLiteral("u%1").arg(i % 5),
-                                   QStringLiteral("message number %1 with some text to wrap").arg(i), 1700000000 + i);
-        view->session()->applyFrame(ictest::members({ictest::user(QStringLiteral("u1"), QStringLiteral("one"))}));
+            history << ictest::msg(
+                i, QStringLiteral("u%1").arg(i % 5),
+                QStringLiteral("message number %1 with some text to wrap").arg(i), 1700000000 + i);
+        view->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u1"), QStringLiteral("one"))}));
         view->session()->applyFrame(ictest::allMessages(history));
         auto *bar = view->messageView()->verticalScrollBar();
         // Batched layout: the range grows in steps; the view follows it to the newest message.
-        QVERIFY(QTest::qWaitFor([&] { return bar->maximum() > 10000 && bar->value() == bar->maximum(); }, 5000));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return bar->maximum() > 10000 && bar->value() == bar->maximum(); }, 5000));
         // Scrolled up, new messages do not move the view; the "N new messages" button appears.
         bar->setValue(0);
-        view->session()->applyFrame(ictest::frame("TM", {ictest::msg(1001, QStringLiteral("u1"), QStringLiteral("new"))}));
+        view->session()->applyFrame(
+            ictest::frame("TM", {ictest::msg(1001, QStringLiteral("u1"), QStringLiteral("new"))}));
         QTest::qWait(50);
         QCOMPARE(bar->value(), 0);
         bool buttonShown = false;
         for (auto *b : view->messageView()->findChildren<QPushButton *>())
-            buttonShown = buttonShown || (b->isVisible() && b->text().startsWith(QStringLiteral("1 new message")));
+            buttonShown = buttonShown ||
+                          (b->isVisible() && b->text().startsWith(QStringLiteral("1 new message")));
         QVERIFY(buttonShown);
     }
 
@@ -170,7 +176,8 @@ private slots:
         QVERIFY(text.contains(QStringLiteral("#3 ")));
         QVERIFY(text.contains(QStringLiteral("bob: I can take the packaging part.")));
         QVERIFY(text.contains(QStringLiteral("#8 ")) && text.contains(QStringLiteral("(deleted)")));
-        QVERIFY(!text.contains(QStringLiteral("meta_marker"))); // drawings never show the raw marker
+        QVERIFY(
+            !text.contains(QStringLiteral("meta_marker"))); // drawings never show the raw marker
     }
 
     void drawingTools()
@@ -194,15 +201,18 @@ private slots:
         QCOMPARE(canvas->render().size(), DrawingCanvas::sheetSize);
         // Mouse drawing maps to the sheet.
         window.show();
-        QTest::mousePress(canvas, Qt::LeftButton, {}, QPoint(canvas->width() / 2, canvas->height() / 2));
+        QTest::mousePress(canvas, Qt::LeftButton, {},
+                          QPoint(canvas->width() / 2, canvas->height() / 2));
         QTest::mouseMove(canvas, QPoint(canvas->width() / 2 + 40, canvas->height() / 2 + 10));
-        QTest::mouseRelease(canvas, Qt::LeftButton, {}, QPoint(canvas->width() / 2 + 40, canvas->height() / 2 + 10));
+        QTest::mouseRelease(canvas, Qt::LeftButton, {},
+                            QPoint(canvas->width() / 2 + 40, canvas->height() / 2 + 10));
         QVERIFY(!canvas->isEmpty());
     }
 
     void linksAndInput()
     {
-        const auto links = findLinks(QStringLiteral("see https://example.org/a_(b). and (http://x.org/y) ok"));
+        const auto links =
+            findLinks(QStringLiteral("see https://example.org/a_(b). and (http://x.org/y) ok"));
         QCOMPARE(links.size(), 2);
         QCOMPARE(links[0].url, QStringLiteral("https://example.org/a_(b)"));
         QCOMPARE(links[1].url, QStringLiteral("http://x.org/y"));
@@ -217,7 +227,8 @@ private slots:
         QCOMPARE(l.room, QStringLiteral("team"));
         QVERIFY(parseRoomInput(QStringLiteral("  Plain Room ")).isValid());
         QCOMPARE(parseRoomInput(QStringLiteral("ab")).error, ic::proto::ErrorCode::RoomNameLength);
-        QCOMPARE(parseRoomInput(QStringLiteral("metrics")).error, ic::proto::ErrorCode::RoomNameReserved);
+        QCOMPARE(parseRoomInput(QStringLiteral("metrics")).error,
+                 ic::proto::ErrorCode::RoomNameReserved);
     }
 
     void picksPanel()
@@ -227,7 +238,8 @@ private slots:
         QVERIFY(picks && picks->isVisible());
         QCOMPARE(picks->model()->rowCount(), 3);
         // A creator pin on #2 shows up live, in stream order.
-        m_view->session()->applyFrame(ictest::vote(2, 1, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL));
+        m_view->session()->applyFrame(
+            ictest::vote(2, 1, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL));
         QCOMPARE(picks->model()->rowCount(), 4);
         QCOMPARE(m_view->picks()->idAt(0), 2);
         // Clicking the entry jumps to (highlights and scrolls to) the message.
@@ -237,7 +249,8 @@ private slots:
         QTest::mouseClick(picks->viewport(), Qt::LeftButton, {}, picks->visualRect(entry).center());
         QCOMPARE(m_view->session()->messages()->highlightedId(), 2);
         // The vote taken back: the entry goes.
-        m_view->session()->applyFrame(ictest::vote(2, 0, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL + 1));
+        m_view->session()->applyFrame(
+            ictest::vote(2, 0, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL + 1));
         QCOMPARE(picks->model()->rowCount(), 3);
         QVERIFY(m_view->picks()->idAt(0) != 2);
     }
@@ -272,7 +285,8 @@ private slots:
         QListWidgetItem *fire = picker->grid()->item(0);
         QVERIFY(fire);
         QCOMPARE(fire->text(), QStringLiteral("\U0001F525"));
-        QTest::mouseClick(picker->grid()->viewport(), Qt::LeftButton, {}, picker->grid()->visualItemRect(fire).center());
+        QTest::mouseClick(picker->grid()->viewport(), Qt::LeftButton, {},
+                          picker->grid()->visualItemRect(fire).center());
         QVERIFY(!picker->isVisible());
         QCOMPARE(composer->toPlainText(), QStringLiteral("a\U0001F44E\U0001F525b"));
         // A search without results says so.
@@ -288,7 +302,8 @@ private slots:
         // A refused join with free names (aN = suffixes): chips; a click opens that room
         // in place of the refused one.
         m_window->tabs()->setCurrentWidget(m_second);
-        emit m_second->connection()->joinFailed(QStringLiteral("Wrong password."), {QStringLiteral("2"), QStringLiteral("3")});
+        emit m_second->connection()->joinFailed(QStringLiteral("Wrong password."),
+                                                {QStringLiteral("2"), QStringLiteral("3")});
         const auto chips = m_second->findChildren<QPushButton *>(QStringLiteral("alternativeChip"));
         QCOMPARE(chips.size(), 2);
         QCOMPARE(chips.at(0)->text(), QStringLiteral("second-2"));

@@ -37,19 +37,27 @@ private slots:
         QCOMPARE(emoji::search(QString()).size(), emoji::all().size());
         QCOMPARE(emoji::search(QStringLiteral("   ")).size(), emoji::all().size());
         // Prefix, case-insensitive.
-        QVERIFY(glyphs(emoji::search(QStringLiteral("THUMBS"))).contains(QStringLiteral("\U0001F44D")));
-        QVERIFY(glyphs(emoji::search(QStringLiteral("thu"))).contains(QStringLiteral("\U0001F44E")));
+        QVERIFY(
+            glyphs(emoji::search(QStringLiteral("THUMBS"))).contains(QStringLiteral("\U0001F44D")));
+        QVERIFY(
+            glyphs(emoji::search(QStringLiteral("thu"))).contains(QStringLiteral("\U0001F44E")));
         // Every word must match: "thumbs down" is just one.
-        QCOMPARE(glyphs(emoji::search(QStringLiteral("thumbs down"))), QStringList{QStringLiteral("\U0001F44E")});
+        QCOMPARE(glyphs(emoji::search(QStringLiteral("thumbs down"))),
+                 QStringList{QStringLiteral("\U0001F44E")});
         // Synonyms people type.
-        QVERIFY(glyphs(emoji::search(QStringLiteral("lol"))).contains(QStringLiteral("\U0001F602")));
-        QVERIFY(glyphs(emoji::search(QStringLiteral("tada"))).contains(QStringLiteral("\U0001F389")));
+        QVERIFY(
+            glyphs(emoji::search(QStringLiteral("lol"))).contains(QStringLiteral("\U0001F602")));
+        QVERIFY(
+            glyphs(emoji::search(QStringLiteral("tada"))).contains(QStringLiteral("\U0001F389")));
         // Substring from three letters ("phone" in "smartphone"), not for two.
-        QVERIFY(glyphs(emoji::search(QStringLiteral("phone"))).contains(QStringLiteral("\U0001F4F1")));
-        QVERIFY(!glyphs(emoji::search(QStringLiteral("ma"))).contains(QStringLiteral("\U0001F4F1")));
+        QVERIFY(
+            glyphs(emoji::search(QStringLiteral("phone"))).contains(QStringLiteral("\U0001F4F1")));
+        QVERIFY(
+            !glyphs(emoji::search(QStringLiteral("ma"))).contains(QStringLiteral("\U0001F4F1")));
         QVERIFY(emoji::search(QStringLiteral("qqqxyz")).isEmpty());
         // The glyph itself finds itself.
-        QCOMPARE(glyphs(emoji::search(QStringLiteral("\U0001F525"))), QStringList{QStringLiteral("\U0001F525")});
+        QCOMPARE(glyphs(emoji::search(QStringLiteral("\U0001F525"))),
+                 QStringList{QStringLiteral("\U0001F525")});
     }
 };
 

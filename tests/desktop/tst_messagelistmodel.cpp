@@ -39,7 +39,8 @@ private slots:
         QSignalSpy inserted(m, &QAbstractItemModel::rowsInserted);
         QList<WireMessage> history;
         for (int i = 1; i <= 1000; ++i)
-            history << msg(i, QStringLiteral("u%1").arg(i % 7), QStringLiteral("message %1").arg(i));
+            history << msg(i, QStringLiteral("u%1").arg(i % 7),
+                           QStringLiteral("message %1").arg(i));
         QElapsedTimer timer;
         timer.start();
         s.applyFrame(allMessages(history));
@@ -69,8 +70,12 @@ private slots:
                        text(3, QStringLiteral("b"), QStringLiteral("z"), day1 + 120),
                        text(4, QStringLiteral("b"), QStringLiteral("w"), day1 + 3600),
                        text(5, QStringLiteral("b"), QStringLiteral("v"), day2)});
-        auto grouped = [&](int row) { return m.index(row).data(MessageListModel::GroupedRole).toBool(); };
-        auto day = [&](int row) { return m.index(row).data(MessageListModel::DaySeparatorRole).toString(); };
+        auto grouped = [&](int row) {
+            return m.index(row).data(MessageListModel::GroupedRole).toBool();
+        };
+        auto day = [&](int row) {
+            return m.index(row).data(MessageListModel::DaySeparatorRole).toString();
+        };
         QVERIFY(!grouped(0));
         QVERIFY(grouped(1));
         QVERIFY(!grouped(2)); // other author
@@ -92,7 +97,9 @@ private slots:
         auto q = text(2, QStringLiteral("b"), QStringLiteral("re"), 1700000000);
         q.replyMessage = 1;
         q.replyUser = QStringLiteral("a");
-        m.setMessages({text(1, QStringLiteral("a"), QStringLiteral("a rather long first message to be cut"), 1700000000), q});
+        m.setMessages({text(1, QStringLiteral("a"),
+                            QStringLiteral("a rather long first message to be cut"), 1700000000),
+                       q});
         const QModelIndex i = m.index(1);
         QVERIFY(i.data(MessageListModel::QuoteAvailableRole).toBool());
         QCOMPARE(i.data(MessageListModel::QuoteAuthorRole).toString(), QStringLiteral("alice"));
@@ -135,7 +142,8 @@ private slots:
         m.setMyVote(1, 0);
         QCOMPARE(m.index(0).data(MessageListModel::MyVoteRole).toInt(), 0);
         QVERIFY(m.applyEdit(1, QStringLiteral("new%20text"), 5, std::nullopt, std::nullopt));
-        QCOMPARE(m.index(0).data(MessageListModel::TextRole).toString(), QStringLiteral("new text"));
+        QCOMPARE(m.index(0).data(MessageListModel::TextRole).toString(),
+                 QStringLiteral("new text"));
         QVERIFY(!m.applyEdit(7, QStringLiteral("x"), 5, std::nullopt, std::nullopt));
         QVERIFY(!m.appendMessage(text(1, QStringLiteral("a"), QStringLiteral("dup"), 1)));
     }

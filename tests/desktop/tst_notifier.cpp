@@ -25,13 +25,13 @@ private slots:
         QTest::addColumn<bool>("popup");
         QTest::addColumn<bool>("beep");
         //                                     focused shown  mention sound   popup  beep
-        QTest::newRow("reading the room")   << true  << true  << false << true  << false << false;
-        QTest::newRow("other tab, focused") << true  << false << false << true  << true  << false;
-        QTest::newRow("unfocused")          << false << true  << false << true  << true  << true;
-        QTest::newRow("unfocused, no sound")<< false << true  << false << false << true  << false;
-        QTest::newRow("mention, reading")   << true  << true  << true  << true  << true  << true;
-        QTest::newRow("mention, no sound")  << true  << true  << true  << false << true  << false;
-        QTest::newRow("mention, unfocused") << false << false << true  << true  << true  << true;
+        QTest::newRow("reading the room") << true << true << false << true << false << false;
+        QTest::newRow("other tab, focused") << true << false << false << true << true << false;
+        QTest::newRow("unfocused") << false << true << false << true << true << true;
+        QTest::newRow("unfocused, no sound") << false << true << false << false << true << false;
+        QTest::newRow("mention, reading") << true << true << true << true << true << true;
+        QTest::newRow("mention, no sound") << true << true << true << false << true << false;
+        QTest::newRow("mention, unfocused") << false << false << true << true << true << true;
     }
 
     void decide()

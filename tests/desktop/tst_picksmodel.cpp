@@ -30,7 +30,8 @@ private slots:
     {
         RoomSession s(QStringLiteral("room"));
         PicksModel picks(s.messages());
-        s.applyFrame(members({user(QStringLiteral("a"), QStringLiteral("alice")), user(QStringLiteral("b"), QStringLiteral("bob"))}));
+        s.applyFrame(members({user(QStringLiteral("a"), QStringLiteral("alice")),
+                              user(QStringLiteral("b"), QStringLiteral("bob"))}));
         auto m1 = msg(1, QStringLiteral("a"), QStringLiteral("first"));
         auto m2 = msg(2, QStringLiteral("b"), QStringLiteral("second"));
         m2.rejectCount = 2;
@@ -40,8 +41,9 @@ private slots:
         QCOMPARE(ids(picks), (QList<qint64>{2, 3}));
         // The label carries both counts as text and the author.
         const QString label = picks.index(0, 0).data(Qt::DisplayRole).toString();
-        QVERIFY2(label.contains(QStringLiteral("\u25B2 0")) && label.contains(QStringLiteral("\u25BC 2"))
-                     && label.contains(QStringLiteral("bob: second")),
+        QVERIFY2(label.contains(QStringLiteral("\u25B2 0")) &&
+                     label.contains(QStringLiteral("\u25BC 2")) &&
+                     label.contains(QStringLiteral("bob: second")),
                  qPrintable(label));
         // Source roles pass through (the view jumps by IdRole).
         QCOMPARE(picks.index(1, 0).data(MessageListModel::IdRole).toLongLong(), 3);

@@ -46,7 +46,8 @@ private slots:
         QCOMPARE(s.users()->onlineCount(), 2);
         auto *m = s.messages();
         QCOMPARE(m->rowCount(), 2);
-        QCOMPARE(m->index(0).data(MessageListModel::AuthorNameRole).toString(), QStringLiteral("bob"));
+        QCOMPARE(m->index(0).data(MessageListModel::AuthorNameRole).toString(),
+                 QStringLiteral("bob"));
         QVERIFY(m->index(0).data(MessageListModel::AuthorIsCreatorRole).toBool());
         // uId arrives in the RP after ALL_TM: "mine" must follow.
         QVERIFY(m->index(1).data(MessageListModel::IsMineRole).toBool());
@@ -88,11 +89,13 @@ private slots:
         join(s, {msg(1, bob, QStringLiteral("original"))});
         auto *m = s.messages();
         s.applyFrame(edit(1, QStringLiteral("changed text"), 1700000001000000000LL));
-        QCOMPARE(m->index(0).data(MessageListModel::TextRole).toString(), QStringLiteral("changed text"));
+        QCOMPARE(m->index(0).data(MessageListModel::TextRole).toString(),
+                 QStringLiteral("changed text"));
         QVERIFY(m->index(0).data(MessageListModel::EditedRole).toBool());
         // An older edit that arrives late does not win.
         s.applyFrame(edit(1, QStringLiteral("stale"), 1700000000500000000LL));
-        QCOMPARE(m->index(0).data(MessageListModel::TextRole).toString(), QStringLiteral("changed text"));
+        QCOMPARE(m->index(0).data(MessageListModel::TextRole).toString(),
+                 QStringLiteral("changed text"));
 
         s.applyFrame(vote(1, 2, 1, 1700000002000000000LL));
         QCOMPARE(m->index(0).data(MessageListModel::SupportRole).toLongLong(), 2);
@@ -114,11 +117,13 @@ private slots:
         s.applyFrame(edit(99, QStringLiteral("x"), 1700000005000000000LL));
         QCOMPARE(s.pendingUpdateCount(), 3);
 
-        s.applyFrame(frame("TM", {msg(2, bob, QStringLiteral("two")), msg(3, bob, QStringLiteral("three"))}));
+        s.applyFrame(frame(
+            "TM", {msg(2, bob, QStringLiteral("two")), msg(3, bob, QStringLiteral("three"))}));
         s.applyFrame(frame("TM", {msg(4, eve, QStringLiteral("four"))}));
         auto *m = s.messages();
         const int row3 = m->rowForId(3);
-        QCOMPARE(m->index(row3).data(MessageListModel::TextRole).toString(), QStringLiteral("edited three"));
+        QCOMPARE(m->index(row3).data(MessageListModel::TextRole).toString(),
+                 QStringLiteral("edited three"));
         QCOMPARE(m->index(row3).data(MessageListModel::SupportRole).toLongLong(), 4);
         QVERIFY(m->index(m->rowForId(4)).data(MessageListModel::DeletedRole).toBool());
         QCOMPARE(s.pendingUpdateCount(), 1); // only id 99 still waits
@@ -132,7 +137,8 @@ private slots:
         auto older = msg(2, bob, QStringLiteral("older"));
         older.lastEdited = 1700000001000000000LL;
         join(s, {msg(1, bob, QStringLiteral("a")), older});
-        QCOMPARE(s.messages()->index(1).data(MessageListModel::TextRole).toString(), QStringLiteral("newer"));
+        QCOMPARE(s.messages()->index(1).data(MessageListModel::TextRole).toString(),
+                 QStringLiteral("newer"));
         QCOMPARE(s.pendingUpdateCount(), 0);
     }
 
@@ -154,7 +160,8 @@ private slots:
         QVERIFY(m->rowForId(6) >= 0);
         // The two notices are in the stream, after the kept messages.
         QCOMPARE(m->rowCount(), 7);
-        QCOMPARE(m->index(6).data(MessageListModel::KindRole).toInt(), int(ChatMessage::Kind::Notice));
+        QCOMPARE(m->index(6).data(MessageListModel::KindRole).toInt(),
+                 int(ChatMessage::Kind::Notice));
         // A quote of a dropped message says "unavailable".
         auto quote = msg(11, bob, QStringLiteral("re"));
         quote.replyMessage = 2;
@@ -173,8 +180,11 @@ private slots:
         QCOMPARE(s.messages()->rowCount(), before + 2);
         QCOMPARE(s.messages()->index(0).data(MessageListModel::AuthorNameRole).toString(),
                  QStringLiteral("robert"));
-        QVERIFY(s.messages()->index(before).data(MessageListModel::TextRole).toString().contains(
-            QStringLiteral("robert")));
+        QVERIFY(s.messages()
+                    ->index(before)
+                    .data(MessageListModel::TextRole)
+                    .toString()
+                    .contains(QStringLiteral("robert")));
     }
 
     void versionStatusAndReplaced()
@@ -188,7 +198,8 @@ private slots:
         m.build = QStringLiteral("build-2");
         s.applyFrame(m);
         QCOMPARE(version.count(), 1);
-        s.applyFrame(description(QStringLiteral("hello room"), bob, QStringLiteral("shutting_down")));
+        s.applyFrame(
+            description(QStringLiteral("hello room"), bob, QStringLiteral("shutting_down")));
         QCOMPARE(status.count(), 1);
         QCOMPARE(s.serverStatus(), QStringLiteral("shutting_down"));
         ServerFrame er = frame("ER", {WireMessage{}});
@@ -217,17 +228,22 @@ private slots:
     {
         RoomSession s(QStringLiteral("room"));
         QSignalSpy needed(&s, &RoomSession::drawingNeeded);
-        const QString pointer = QStringLiteral("$#$meta_marker_is_drawing$#$pic_1@6f1c1d2e-0000-4000-8000-000000000001");
+        const QString pointer = QStringLiteral(
+            "$#$meta_marker_is_drawing$#$pic_1@6f1c1d2e-0000-4000-8000-000000000001");
         join(s, {msg(1, bob, pointer)});
         QCOMPARE(needed.count(), 1);
         QCOMPARE(needed.at(0).at(0).toString(), QStringLiteral("pic_1"));
         auto *m = s.messages();
-        QCOMPARE(m->index(0).data(MessageListModel::KindRole).toInt(), int(ChatMessage::Kind::Drawing));
-        QVERIFY(m->index(0).data(MessageListModel::TextRole).toString().isEmpty()); // never the marker
+        QCOMPARE(m->index(0).data(MessageListModel::KindRole).toInt(),
+                 int(ChatMessage::Kind::Drawing));
+        QVERIFY(
+            m->index(0).data(MessageListModel::TextRole).toString().isEmpty()); // never the marker
         QImage img(20, 10, QImage::Format_ARGB32);
         img.fill(Qt::red);
-        m->setDrawingImage(QStringLiteral("pic_1"), QStringLiteral("6f1c1d2e-0000-4000-8000-000000000001"), img);
-        QCOMPARE(m->index(0).data(MessageListModel::DrawingImageRole).value<QImage>().size(), QSize(20, 10));
+        m->setDrawingImage(QStringLiteral("pic_1"),
+                           QStringLiteral("6f1c1d2e-0000-4000-8000-000000000001"), img);
+        QCOMPARE(m->index(0).data(MessageListModel::DrawingImageRole).value<QImage>().size(),
+                 QSize(20, 10));
     }
 };
 

@@ -15,14 +15,13 @@ bool sameFrame(const ClientFrame &a, const ClientFrame &b)
 {
     if (a.message.has_value() != b.message.has_value())
         return false;
-    if (a.message
-        && (a.message->id != b.message->id || a.message->text != b.message->text
-            || a.message->replyUser != b.message->replyUser
-            || a.message->replyMessage != b.message->replyMessage))
+    if (a.message && (a.message->id != b.message->id || a.message->text != b.message->text ||
+                      a.message->replyUser != b.message->replyUser ||
+                      a.message->replyMessage != b.message->replyMessage))
         return false;
-    return a.command == b.command && a.requestId == b.requestId && a.hasRoom == b.hasRoom
-           && a.roomName == b.roomName && a.roomPassword == b.roomPassword
-           && a.userName == b.userName && a.support == b.support && a.keepAlive == b.keepAlive;
+    return a.command == b.command && a.requestId == b.requestId && a.hasRoom == b.hasRoom &&
+           a.roomName == b.roomName && a.roomPassword == b.roomPassword &&
+           a.userName == b.userName && a.support == b.support && a.keepAlive == b.keepAlive;
 }
 
 } // namespace
@@ -59,7 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const InitFrame init = decodeInitFrame(input);
     if (init.accepted) {
         FUZZ_CHECK(init.protocolVersion >= 1 && init.protocolVersion <= 1000);
-        const InitFrame again = decodeInitFrame(encodeInitFrame(init.platform, init.protocolVersion));
+        const InitFrame again =
+            decodeInitFrame(encodeInitFrame(init.platform, init.protocolVersion));
         FUZZ_CHECK(again.accepted);
         FUZZ_CHECK(again.platform == init.platform);
         FUZZ_CHECK(again.protocolVersion == init.protocolVersion);

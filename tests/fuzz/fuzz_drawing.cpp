@@ -18,7 +18,8 @@ bool nameCharacters(const QString &name)
         return false;
     for (QChar c : name) {
         const char16_t u = c.unicode();
-        if (!((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '_' || u == '-'))
+        if (!((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+              u == '_' || u == '-'))
             return false;
     }
     return true;
@@ -31,7 +32,8 @@ bool uuidSyntax(const QString &group)
     for (qsizetype i = 0; i < 36; ++i) {
         const char16_t u = group[i].unicode();
         const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? u != '-' : !((u >= '0' && u <= '9') || (u >= 'a' && u <= 'f') || (u >= 'A' && u <= 'F')))
+        if (dash ? u != '-'
+                 : !((u >= '0' && u <= '9') || (u >= 'a' && u <= 'f') || (u >= 'A' && u <= 'F')))
             return false;
     }
     return true;
@@ -52,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const QByteArray png = QByteArray::fromBase64(url.mid(22));
             FUZZ_CHECK(png.size() <= 4096 && png.size() >= 33);
             FUZZ_CHECK(png.startsWith("\x89PNG\r\n\x1a\n"));
-            FUZZ_CHECK(check.width >= 1 && check.width <= 64 && check.height >= 1 && check.height <= 64);
+            FUZZ_CHECK(check.width >= 1 && check.width <= 64 && check.height >= 1 &&
+                       check.height <= 64);
             FUZZ_CHECK(quint32(check.width) == qFromBigEndian<quint32>(png.constData() + 16));
         } else {
             FUZZ_CHECK(!check.sentence().isEmpty());

@@ -20,9 +20,14 @@ bool allowedCharacter(char32_t c)
     if (c < 0x80 && c != 0 && QByteArrayView("!@$*()_-,.~[]").contains(char(c)))
         return true;
     switch (QChar::category(c)) {
-    case QChar::Letter_Uppercase: case QChar::Letter_Lowercase: case QChar::Letter_Titlecase:
-    case QChar::Letter_Modifier: case QChar::Letter_Other:
-    case QChar::Number_DecimalDigit: case QChar::Number_Letter: case QChar::Number_Other:
+    case QChar::Letter_Uppercase:
+    case QChar::Letter_Lowercase:
+    case QChar::Letter_Titlecase:
+    case QChar::Letter_Modifier:
+    case QChar::Letter_Other:
+    case QChar::Number_DecimalDigit:
+    case QChar::Number_Letter:
+    case QChar::Number_Other:
         return true;
     default:
         return false;
@@ -61,8 +66,9 @@ void checkText(const QString &text)
         for (char32_t c : canonical.toUcs4())
             FUZZ_CHECK(allowedCharacter(c));
     } else {
-        FUZZ_CHECK(roomError == ErrorCode::RoomNameLength || roomError == ErrorCode::RoomNameReserved
-                   || roomError == ErrorCode::RoomNameCharacters);
+        FUZZ_CHECK(roomError == ErrorCode::RoomNameLength ||
+                   roomError == ErrorCode::RoomNameReserved ||
+                   roomError == ErrorCode::RoomNameCharacters);
     }
     // Checking is a pure function of the canonical name.
     FUZZ_CHECK(checkRoomName(canonicalRoomName(canonical), limits) == roomError);
@@ -77,8 +83,8 @@ void checkText(const QString &text)
         FUZZ_CHECK(length >= 1 && length <= limits.userNameMax);
         FUZZ_CHECK(!isReservedUserName(text));
     } else {
-        FUZZ_CHECK(userError == ErrorCode::UserNameLength || userError == ErrorCode::UserNameTaken
-                   || userError == ErrorCode::InvalidInput);
+        FUZZ_CHECK(userError == ErrorCode::UserNameLength ||
+                   userError == ErrorCode::UserNameTaken || userError == ErrorCode::InvalidInput);
     }
 
     // URL decoding.
@@ -97,20 +103,24 @@ void checkText(const QString &text)
             FUZZ_CHECK(roundTrip == decoded);
         // The encoded form only uses encodeURIComponent's alphabet.
         for (QChar c : reencoded)
-            FUZZ_CHECK(c.unicode() < 0x80 && (c.isLetterOrNumber() || QStringView(u"%-_.!~*'()").contains(c)));
+            FUZZ_CHECK(c.unicode() < 0x80 &&
+                       (c.isLetterOrNumber() || QStringView(u"%-_.!~*'()").contains(c)));
     }
 
     // Text limits are decided on decoded length.
     const qsizetype decodedLengthValue = decodedLength(text);
     FUZZ_CHECK(decodedLengthValue <= text.size());
-    FUZZ_CHECK((checkMessageText(text, limits) == ErrorCode::MessageTooLong)
-               == (decodedLengthValue > limits.messageTextMax));
+    FUZZ_CHECK((checkMessageText(text, limits) == ErrorCode::MessageTooLong) ==
+               (decodedLengthValue > limits.messageTextMax));
     ic::proto::Limits small;
     small.messageTextMax = 5;
     small.descriptionMax = 3;
-    FUZZ_CHECK((checkMessageText(text, small) == ErrorCode::MessageTooLong) == (decodedLengthValue > 5));
-    FUZZ_CHECK((checkDescription(text, small) == ErrorCode::DescriptionLength) == (decodedLengthValue > 3));
-    FUZZ_CHECK((checkRoomPassword(text, limits) == ErrorCode::None) == (count <= limits.roomPasswordMax));
+    FUZZ_CHECK((checkMessageText(text, small) == ErrorCode::MessageTooLong) ==
+               (decodedLengthValue > 5));
+    FUZZ_CHECK((checkDescription(text, small) == ErrorCode::DescriptionLength) ==
+               (decodedLengthValue > 3));
+    FUZZ_CHECK((checkRoomPassword(text, limits) == ErrorCode::None) ==
+               (count <= limits.roomPasswordMax));
 }
 
 } // namespace

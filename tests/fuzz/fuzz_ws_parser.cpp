@@ -23,8 +23,8 @@ void checkMessage(const Message &message, qsizetype limit)
 {
     const bool control = quint8(message.opcode) & 0x8;
     if (control) {
-        FUZZ_CHECK(message.opcode == Opcode::Close || message.opcode == Opcode::Ping
-                   || message.opcode == Opcode::Pong);
+        FUZZ_CHECK(message.opcode == Opcode::Close || message.opcode == Opcode::Ping ||
+                   message.opcode == Opcode::Pong);
         FUZZ_CHECK(message.payload.size() <= 125 && !message.oversize);
     } else {
         FUZZ_CHECK(message.opcode == Opcode::Text || message.opcode == Opcode::Binary);
@@ -45,7 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 3)
         return 0;
     // First byte: role and limit; second: chunking seed; the rest is the byte stream.
-    const FrameParser::Role role = (data[0] & 1) ? FrameParser::Role::Server : FrameParser::Role::Client;
+    const FrameParser::Role role =
+        (data[0] & 1) ? FrameParser::Role::Server : FrameParser::Role::Client;
     const qsizetype limit = qsizetype(1) << ((data[0] >> 1) % 17); // 1 byte .. 64 KiB
     quint32 seed = data[1] * 2654435761u + 1;
     const QByteArrayView stream(reinterpret_cast<const char *>(data + 2), qsizetype(size - 2));
@@ -79,7 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         chunked.closeCode = parser.closeCode();
         // A failed parser stays failed.
         if (!chunked.ok)
-            FUZZ_CHECK(!parser.feed(QByteArrayView("\x81\x80\0\0\0\0", 6)) && !parser.hasMessages());
+            FUZZ_CHECK(!parser.feed(QByteArrayView("\x81\x80\0\0\0\0", 6)) &&
+                       !parser.hasMessages());
     }
 
     FUZZ_CHECK(whole.ok == chunked.ok);
@@ -106,7 +108,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (message.oversize)
                 continue;
             const auto again = parser.next();
-            FUZZ_CHECK(again && again->opcode == message.opcode && again->payload == message.payload);
+            FUZZ_CHECK(again && again->opcode == message.opcode &&
+                       again->payload == message.payload);
         }
         FUZZ_CHECK(!parser.hasMessages());
     }

@@ -56,14 +56,17 @@ bool AdminController::dispatch(const Request &request, const ReplyPtr &reply)
             reply->sendText(429, QStringLiteral("error: too many attempts, please wait a moment"));
             return true;
         }
-        reply->sendText(401, QStringLiteral("error: the admin password is required"),
-                        {{"WWW-Authenticate", "Basic realm=\"instantchat admin\", charset=\"UTF-8\""}});
+        reply->sendText(
+            401, QStringLiteral("error: the admin password is required"),
+            {{"WWW-Authenticate", "Basic realm=\"instantchat admin\", charset=\"UTF-8\""}});
         return true;
     }
     if (request.path == u"/admin" || request.path == u"/admin/") {
         reply->send(200, "text/html; charset=utf-8", adminPageHtml(),
-                    {{"Cache-Control", "no-store"}, {"X-Frame-Options", "DENY"},
-                     {"Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"}});
+                    {{"Cache-Control", "no-store"},
+                     {"X-Frame-Options", "DENY"},
+                     {"Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; "
+                                                 "style-src 'unsafe-inline'; connect-src 'self'"}});
         return true;
     }
     const QString action = request.path.mid(QStringLiteral("/admin/api/").size());
@@ -85,7 +88,8 @@ bool AdminController::dispatch(const Request &request, const ReplyPtr &reply)
         return true;
     }
     if (!request.header("Content-Type").toLower().startsWith("application/json")) {
-        jsonError(reply, 415, QStringLiteral("admin calls take a JSON body (Content-Type: application/json)"));
+        jsonError(reply, 415,
+                  QStringLiteral("admin calls take a JSON body (Content-Type: application/json)"));
         return true;
     }
     const QJsonDocument doc = QJsonDocument::fromJson(request.body);
@@ -118,20 +122,23 @@ void AdminController::servers(const ReplyPtr &reply)
             {QStringLiteral("registered"), s.registered},
             {QStringLiteral("failedProbes"), s.failedProbes},
             {QStringLiteral("roomsPlaced"), m_context->registry->roomCount(s.id)},
-            {QStringLiteral("load"), QJsonObject{
-                {QStringLiteral("connections"), s.load.connections},
-                {QStringLiteral("maxConnections"), s.load.maxConnections},
-                {QStringLiteral("rooms"), s.load.rooms},
-                {QStringLiteral("usersOnline"), s.load.usersOnline},
-                {QStringLiteral("cpu"), s.load.cpu},
-                {QStringLiteral("rss"), s.load.rss},
-                {QStringLiteral("hostCpu"), s.load.hostCpu},
-                {QStringLiteral("hostMem"), s.load.hostMem},
-            }},
+            {QStringLiteral("load"),
+             QJsonObject{
+                 {QStringLiteral("connections"), s.load.connections},
+                 {QStringLiteral("maxConnections"), s.load.maxConnections},
+                 {QStringLiteral("rooms"), s.load.rooms},
+                 {QStringLiteral("usersOnline"), s.load.usersOnline},
+                 {QStringLiteral("cpu"), s.load.cpu},
+                 {QStringLiteral("rss"), s.load.rss},
+                 {QStringLiteral("hostCpu"), s.load.hostCpu},
+                 {QStringLiteral("hostMem"), s.load.hostMem},
+             }},
         });
     }
-    reply->sendJson(200, compact({{QStringLiteral("servers"), list},
-                                  {QStringLiteral("ready"), m_context->registry->readyForNewRooms()}}), noStore);
+    reply->sendJson(200,
+                    compact({{QStringLiteral("servers"), list},
+                             {QStringLiteral("ready"), m_context->registry->readyForNewRooms()}}),
+                    noStore);
 }
 
 void AdminController::rooms(const Request &request, const ReplyPtr &reply)
@@ -142,16 +149,20 @@ void AdminController::rooms(const Request &request, const ReplyPtr &reply)
         jsonError(reply, 404, QStringLiteral("this server is not known"));
         return;
     }
-    m_context->upstream->get(server->address, QStringLiteral("/internal/rooms"), adminUpstreamTimeoutMs, this,
-                             [reply, id](const UpstreamResult &result) {
-        const QJsonDocument doc = QJsonDocument::fromJson(result.body);
-        if (result.status != 200 || !doc.isObject()) {
-            jsonError(reply, 502, QStringLiteral("the server did not return its rooms"));
-            return;
-        }
-        reply->sendJson(200, compact({{QStringLiteral("server"), id},
-                                      {QStringLiteral("rooms"), doc.object().value(QLatin1StringView("rooms"))}}), noStore);
-    });
+    m_context->upstream->get(
+        server->address, QStringLiteral("/internal/rooms"), adminUpstreamTimeoutMs, this,
+        [reply, id](const UpstreamResult &result) {
+            const QJsonDocument doc = QJsonDocument::fromJson(result.body);
+            if (result.status != 200 || !doc.isObject()) {
+                jsonError(reply, 502, QStringLiteral("the server did not return its rooms"));
+                return;
+            }
+            reply->sendJson(200,
+                            compact({{QStringLiteral("server"), id},
+                                     {QStringLiteral("rooms"),
+                                      doc.object().value(QLatin1StringView("rooms"))}}),
+                            noStore);
+        });
 }
 
 void AdminController::maintenance(const QJsonObject &body, const ReplyPtr &reply)
@@ -168,7 +179,9 @@ void AdminController::maintenance(const QJsonObject &body, const ReplyPtr &reply
             targets.append(s);
     }
     if (targets.isEmpty()) {
-        jsonError(reply, 404, only.isEmpty() ? QStringLiteral("no server is live") : QStringLiteral("this server is not known"));
+        jsonError(reply, 404,
+                  only.isEmpty() ? QStringLiteral("no server is live")
+                                 : QStringLiteral("this server is not known"));
         return;
     }
     // Answered once every server has answered (or timed out).
@@ -177,16 +190,20 @@ void AdminController::maintenance(const QJsonObject &body, const ReplyPtr &reply
     const QByteArray payload = compact({{QStringLiteral("on"), on}});
     for (const ServerInfo &s : std::as_const(targets)) {
         const QString id = s.id;
-        m_context->upstream->postJson(s.address, QStringLiteral("/internal/maintenance"), payload, adminUpstreamTimeoutMs, this,
-                                      [reply, results, pending, id, on](const UpstreamResult &result) {
-            results->insert(id, result.status);
-            if (--*pending > 0)
-                return;
-            bool allOk = true;
-            for (const QJsonValue &status : std::as_const(*results))
-                allOk = allOk && status.toInt() >= 200 && status.toInt() < 300;
-            reply->sendJson(allOk ? 200 : 502, compact({{QStringLiteral("on"), on}, {QStringLiteral("results"), *results}}), noStore);
-        });
+        m_context->upstream->postJson(
+            s.address, QStringLiteral("/internal/maintenance"), payload, adminUpstreamTimeoutMs,
+            this, [reply, results, pending, id, on](const UpstreamResult &result) {
+                results->insert(id, result.status);
+                if (--*pending > 0)
+                    return;
+                bool allOk = true;
+                for (const QJsonValue &status : std::as_const(*results))
+                    allOk = allOk && status.toInt() >= 200 && status.toInt() < 300;
+                reply->sendJson(
+                    allOk ? 200 : 502,
+                    compact({{QStringLiteral("on"), on}, {QStringLiteral("results"), *results}}),
+                    noStore);
+            });
     }
 }
 
@@ -202,19 +219,22 @@ void AdminController::deleteRoom(const QJsonObject &body, const ReplyPtr &reply)
     BalancerContext *context = m_context;
     auto withServer = [context, reply, room](const ServerInfo &server) {
         const QByteArray payload = compact({{QStringLiteral("name"), room.canonical}});
-        context->upstream->postJson(server.address, QStringLiteral("/internal/delete-room"), payload, adminUpstreamTimeoutMs,
-                                    context->registry, [context, reply, room](const UpstreamResult &result) {
-            if (result.status == 404) {
-                jsonError(reply, 404, QStringLiteral("this room does not exist"));
-                return;
-            }
-            if (!result.ok()) {
-                jsonError(reply, 502, QStringLiteral("the server could not delete the room"));
-                return;
-            }
-            context->registry->forgetRoom(room.canonical);
-            reply->sendJson(200, compact({{QStringLiteral("deleted"), room.canonical}}), noStore);
-        });
+        context->upstream->postJson(
+            server.address, QStringLiteral("/internal/delete-room"), payload,
+            adminUpstreamTimeoutMs, context->registry,
+            [context, reply, room](const UpstreamResult &result) {
+                if (result.status == 404) {
+                    jsonError(reply, 404, QStringLiteral("this room does not exist"));
+                    return;
+                }
+                if (!result.ok()) {
+                    jsonError(reply, 502, QStringLiteral("the server could not delete the room"));
+                    return;
+                }
+                context->registry->forgetRoom(room.canonical);
+                reply->sendJson(200, compact({{QStringLiteral("deleted"), room.canonical}}),
+                                noStore);
+            });
     };
     if (!serverId.isEmpty()) {
         const auto server = m_context->registry->server(serverId);
@@ -244,7 +264,9 @@ void AdminController::drain(const QJsonObject &body, const ReplyPtr &reply)
         jsonError(reply, 404, QStringLiteral("this server is not known"));
         return;
     }
-    reply->sendJson(200, compact({{QStringLiteral("server"), id}, {QStringLiteral("drained"), drained}}), noStore);
+    reply->sendJson(200,
+                    compact({{QStringLiteral("server"), id}, {QStringLiteral("drained"), drained}}),
+                    noStore);
 }
 
 } // namespace ic::balancer

@@ -39,18 +39,24 @@ void DrawingsController::upload(const Request &request, const ReplyPtr &reply)
     // The session identifies the owner of a name; without one nobody could be told apart.
     const auto session = ic::session::sessionFromCookieHeader(request.header("Cookie"));
     if (!session) {
-        reply->sendText(403, errorText(QStringLiteral("a valid session cookie is required to upload drawings")), noStore);
+        reply->sendText(
+            403, errorText(QStringLiteral("a valid session cookie is required to upload drawings")),
+            noStore);
         return;
     }
-    if (!m_context->writeLimiter->allow(request.peer)
-        || (m_context->uploadBytesLimiter
-            && !m_context->uploadBytesLimiter->allow(request.peer, double(request.body.size())))) {
-        reply->sendText(429, errorText(QStringLiteral("too many uploads, please wait a moment and try again")), noStore);
+    if (!m_context->writeLimiter->allow(request.peer) ||
+        (m_context->uploadBytesLimiter &&
+         !m_context->uploadBytesLimiter->allow(request.peer, double(request.body.size())))) {
+        reply->sendText(
+            429, errorText(QStringLiteral("too many uploads, please wait a moment and try again")),
+            noStore);
         return;
     }
     const auto form = parseForm(request.header("Content-Type"), request.body);
     if (!form) {
-        reply->sendText(400, errorText(QStringLiteral("the upload must be a form (urlencoded or multipart)")), noStore);
+        reply->sendText(
+            400, errorText(QStringLiteral("the upload must be a form (urlencoded or multipart)")),
+            noStore);
         return;
     }
     const StoreResult result = m_context->drawings->put(
@@ -69,9 +75,9 @@ void DrawingsController::download(const Request &request, const ReplyPtr &reply)
         reply->sendText(405, errorText(QStringLiteral("use GET")), {{"Allow", "GET"}});
         return;
     }
-    const StoreResult result = m_context->drawings->get(request.queryValue(QStringLiteral("file_group_prefix")),
-                                                        request.queryValue(QStringLiteral("file_name")),
-                                                        m_context->nowMs());
+    const StoreResult result = m_context->drawings->get(
+        request.queryValue(QStringLiteral("file_group_prefix")),
+        request.queryValue(QStringLiteral("file_name")), m_context->nowMs());
     if (result.status != 200) {
         reply->sendText(result.status, errorText(result.error), noStore);
         return;

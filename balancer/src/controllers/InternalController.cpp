@@ -45,9 +45,10 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
             reply->sendText(400, QStringLiteral("error: ") + *problem);
             return true;
         }
-        reply->sendJson(200, QJsonDocument(QJsonObject{{QStringLiteral("heartbeatInterval"),
-                                                        m_context->settings.heartbeatIntervalSeconds}})
-                                 .toJson(QJsonDocument::Compact));
+        reply->sendJson(200,
+                        QJsonDocument(QJsonObject{{QStringLiteral("heartbeatInterval"),
+                                                   m_context->settings.heartbeatIntervalSeconds}})
+                            .toJson(QJsonDocument::Compact));
         return true;
     }
     if (request.path == u"/internal/deregister") {
@@ -58,7 +59,8 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
         const QJsonDocument doc = QJsonDocument::fromJson(request.body);
         const QString id = doc.object().value(QLatin1StringView("id")).toString();
         if (id.isEmpty()) {
-            reply->sendText(400, QStringLiteral("error: the body must be {\"id\": \"<server id>\"}"));
+            reply->sendText(400,
+                            QStringLiteral("error: the body must be {\"id\": \"<server id>\"}"));
             return true;
         }
         if (!registry->deregister(id)) {

@@ -30,7 +30,8 @@ bool MonitoringController::dispatch(const Request &request, const ReplyPtr &repl
                 {QStringLiteral("labels"), QJsonObject{{QStringLiteral("server_id"), server.id}}},
             });
         }
-        reply->sendJson(200, QJsonDocument(groups).toJson(QJsonDocument::Compact), {{"Cache-Control", "no-store"}});
+        reply->sendJson(200, QJsonDocument(groups).toJson(QJsonDocument::Compact),
+                        {{"Cache-Control", "no-store"}});
         return true;
     }
     return false;

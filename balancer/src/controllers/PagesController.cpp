@@ -16,14 +16,14 @@ namespace {
 constexpr qint64 maxStaticFileBytes = 8 * 1024 * 1024;
 
 const QByteArray fallbackIndex =
-    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>instantchat</title></head>"
+    "<!doctype html><html lang=\"en\"><head><meta "
+    "charset=\"utf-8\"><title>instantchat</title></head>"
     "<body><h1>instantchat</h1><p>The web interface is not installed on this balancer "
     "(no index.html in its web root). The chat API works: see /connection-methods.</p>"
     "<p>Build __BUILD__</p></body></html>";
 
-const HeaderList pageHeaders{{"Cache-Control", "no-cache"},
-                             {"X-Frame-Options", "DENY"},
-                             {"Referrer-Policy", "same-origin"}};
+const HeaderList pageHeaders{
+    {"Cache-Control", "no-cache"}, {"X-Frame-Options", "DENY"}, {"Referrer-Policy", "same-origin"}};
 
 } // namespace
 
@@ -42,7 +42,8 @@ QString resolveInside(const QString &root, const QString &relative)
         return {};
     const QFileInfo info(canonicalRoot + u'/' + relative);
     const QString canonical = info.canonicalFilePath();
-    if (canonical.isEmpty() || !canonical.startsWith(canonicalRoot + u'/') || !QFileInfo(canonical).isFile())
+    if (canonical.isEmpty() || !canonical.startsWith(canonicalRoot + u'/') ||
+        !QFileInfo(canonical).isFile())
         return {};
     return canonical;
 }
@@ -52,7 +53,8 @@ PagesController::PagesController(BalancerContext *context)
       m_files(
           [context](const QString &relative) {
               if (relative == u"vendor/jquery.min.js")
-                  return QFileInfo(context->settings.jquery).isFile() ? context->settings.jquery : QString();
+                  return QFileInfo(context->settings.jquery).isFile() ? context->settings.jquery
+                                                                      : QString();
               return resolveInside(context->settings.webRoot, relative);
           },
           [](const QString &path, QByteArray bytes) {
@@ -86,7 +88,8 @@ bool PagesController::dispatch(const Request &request, const ReplyPtr &reply)
         return true;
     }
     if (path == u"/robots.txt") {
-        reply->sendText(200, QStringLiteral("User-agent: *\nDisallow: /r/\nDisallow: /s/\nDisallow: /admin\n"));
+        reply->sendText(
+            200, QStringLiteral("User-agent: *\nDisallow: /r/\nDisallow: /s/\nDisallow: /admin\n"));
         return true;
     }
     if (path == u"/favicon.ico") {
@@ -108,7 +111,8 @@ bool PagesController::dispatch(const Request &request, const ReplyPtr &reply)
     return true;
 }
 
-void PagesController::servePage(const Request &request, const ReplyPtr &reply, const QString &file, bool withCookie)
+void PagesController::servePage(const Request &request, const ReplyPtr &reply, const QString &file,
+                                bool withCookie)
 {
     QByteArray html;
     if (const std::optional<QByteArray> page = m_files.file(file)) {
@@ -122,8 +126,9 @@ void PagesController::servePage(const Request &request, const ReplyPtr &reply, c
     }
     HeaderList headers = pageHeaders;
     if (withCookie && !ic::session::sessionFromCookieHeader(request.header("Cookie"))) {
-        headers.append({"Set-Cookie", ic::session::setCookieHeaderValue(ic::session::createCookieValue(),
-                                                                        m_context->settings.secureCookies())});
+        headers.append(
+            {"Set-Cookie", ic::session::setCookieHeaderValue(ic::session::createCookieValue(),
+                                                             m_context->settings.secureCookies())});
     }
     reply->send(200, "text/html; charset=utf-8", html, headers);
 }
@@ -142,8 +147,9 @@ void PagesController::serveStatic(const Request &request, const ReplyPtr &reply)
     const QByteArray type = contentTypeForPath(relative);
     // Pages reference assets as ?v=<build>, so a versioned URL never changes content.
     const bool versioned = request.hasQueryItem(QStringLiteral("v"));
-    const HeaderList headers{{"Cache-Control", versioned ? QByteArray("public, max-age=31536000, immutable")
-                                                         : QByteArray("no-cache")}};
+    const HeaderList headers{
+        {"Cache-Control",
+         versioned ? QByteArray("public, max-age=31536000, immutable") : QByteArray("no-cache")}};
     reply->send(200, type, *content, headers);
 }
 

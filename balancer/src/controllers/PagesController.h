@@ -15,7 +15,8 @@ public:
     bool dispatch(const Request &request, const ReplyPtr &reply) override;
 
 private:
-    void servePage(const Request &request, const ReplyPtr &reply, const QString &file, bool withCookie);
+    void servePage(const Request &request, const ReplyPtr &reply, const QString &file,
+                   bool withCookie);
     void serveStatic(const Request &request, const ReplyPtr &reply);
     void redirectHome(const ReplyPtr &reply, const QString &sentence);
     BalancerContext *m_context;

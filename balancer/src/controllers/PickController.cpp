@@ -58,7 +58,8 @@ bool PickController::dispatch(const Request &request, const ReplyPtr &reply)
     BalancerContext *context = m_context;
     Request hostOnly;
     hostOnly.headers = {{"Host", request.header("Host")}};
-    context->registry->place(room.canonical, [context, reply, timer, hostOnly, room, answerError, noStore](const Placement &placement) {
+    context->registry->place(room.canonical, [context, reply, timer, hostOnly, room, answerError,
+                                              noStore](const Placement &placement) {
         context->metrics->observePickLatency(timer->nsecsElapsed() / 1e9);
         if (placement.kind == Placement::Kind::Failed) {
             context->metrics->countPlacement(BalancerMetrics::Placement::Failed);
@@ -71,9 +72,10 @@ bool PickController::dispatch(const Request &request, const ReplyPtr &reply)
         QJsonArray suffixes;
         for (const QString &suffix : context->registry->freeSuffixes(room.canonical, 4))
             suffixes.append(suffix);
-        const QJsonObject body{{QStringLiteral("bA"), context->backendAddress(placement.server, hostOnly)},
-                               {QStringLiteral("e"), QString()},
-                               {QStringLiteral("aN"), suffixes}};
+        const QJsonObject body{
+            {QStringLiteral("bA"), context->backendAddress(placement.server, hostOnly)},
+            {QStringLiteral("e"), QString()},
+            {QStringLiteral("aN"), suffixes}};
         reply->sendJson(200, QJsonDocument(body).toJson(QJsonDocument::Compact), noStore);
     });
     return true;

@@ -20,8 +20,8 @@ private:
 
 struct RoomName
 {
-    QString canonical;  // valid canonical name, empty on error
-    QString error;      // English sentence on error
+    QString canonical; // valid canonical name, empty on error
+    QString error;     // English sentence on error
 };
 // Checks a room name that has already been percent-decoded.
 RoomName checkedRoomName(const QString &decoded);

@@ -27,7 +27,9 @@ bool UniversalAccessController::dispatch(const Request &request, const ReplyPtr 
     auto fail = [reply, json](int status, const QString &sentence) {
         const QString text = QStringLiteral("error: ") + sentence;
         if (json)
-            reply->sendJson(status, QJsonDocument(QJsonObject{{QStringLiteral("error"), text}}).toJson(QJsonDocument::Compact),
+            reply->sendJson(status,
+                            QJsonDocument(QJsonObject{{QStringLiteral("error"), text}})
+                                .toJson(QJsonDocument::Compact),
                             {{"Cache-Control", "no-store"}});
         else
             reply->sendText(status, text + u'\n', {{"Cache-Control", "no-store"}});
@@ -53,18 +55,22 @@ bool UniversalAccessController::dispatch(const Request &request, const ReplyPtr 
     }
     // The forwarded query: the canonical room plus the caller's own parameters, passed in the
     // encoding the caller used so the server decodes them exactly as it would directly.
-    QString query = QStringLiteral("roomName=") + QString::fromLatin1(QUrl::toPercentEncoding(room.canonical));
-    static const QStringList forwarded{QStringLiteral("p"), QStringLiteral("l"), QStringLiteral("id"),
-                                       QStringLiteral("format"), QStringLiteral("quite"), QStringLiteral("m")};
+    QString query =
+        QStringLiteral("roomName=") + QString::fromLatin1(QUrl::toPercentEncoding(room.canonical));
+    static const QStringList forwarded{QStringLiteral("p"),     QStringLiteral("l"),
+                                       QStringLiteral("id"),    QStringLiteral("format"),
+                                       QStringLiteral("quite"), QStringLiteral("m")};
     for (const QString &key : forwarded) {
         if (request.hasQueryItem(key))
             query += u'&' + key + u'=' + request.query.queryItemValue(key, QUrl::FullyEncoded);
     }
-    const QString path = (read ? QStringLiteral("/direct_retrieval?") : QStringLiteral("/direct_sending?")) + query;
+    const QString path =
+        (read ? QStringLiteral("/direct_retrieval?") : QStringLiteral("/direct_sending?")) + query;
     BalancerContext *context = m_context;
     auto timer = std::make_shared<QElapsedTimer>();
     timer->start();
-    context->registry->place(room.canonical, [context, reply, path, fail, timer](const Placement &placement) {
+    context->registry->place(room.canonical, [context, reply, path, fail,
+                                              timer](const Placement &placement) {
         context->metrics->observePickLatency(timer->nsecsElapsed() / 1e9);
         if (placement.kind == Placement::Kind::Failed) {
             context->metrics->countPlacement(BalancerMetrics::Placement::Failed);
@@ -77,16 +83,20 @@ bool UniversalAccessController::dispatch(const Request &request, const ReplyPtr 
                                              ? BalancerMetrics::Placement::Existing
                                              : BalancerMetrics::Placement::New);
         const QString serverId = placement.server.id;
-        context->upstream->get(placement.server.address, path, upstreamTimeoutMs, context->registry,
-                               [context, reply, fail, serverId](const UpstreamResult &result) {
-            if (result.status == 0) {
-                context->registry->reportUnreachable(serverId);
-                fail(503, QStringLiteral("the chat server holding this room cannot be reached, please try again"));
-                return;
-            }
-            reply->send(result.status, result.contentType.isEmpty() ? QByteArray("text/plain; charset=utf-8") : result.contentType,
-                        result.body, {{"Cache-Control", "no-store"}});
-        });
+        context->upstream->get(
+            placement.server.address, path, upstreamTimeoutMs, context->registry,
+            [context, reply, fail, serverId](const UpstreamResult &result) {
+                if (result.status == 0) {
+                    context->registry->reportUnreachable(serverId);
+                    fail(503, QStringLiteral("the chat server holding this room cannot be reached, "
+                                             "please try again"));
+                    return;
+                }
+                reply->send(result.status,
+                            result.contentType.isEmpty() ? QByteArray("text/plain; charset=utf-8")
+                                                         : result.contentType,
+                            result.body, {{"Cache-Control", "no-store"}});
+            });
     });
     return true;
 }

@@ -34,8 +34,8 @@ Request snapshotRequest(const QHttpServerRequest &request, const TrustedProxies 
     copy.peer = copy.tcpPeer;
     if (proxies) {
         // Behind nginx every peer is the proxy; without this all users would share one bucket.
-        copy.peer = QHostAddress(proxies->clientAddress(copy.tcpPeer, copy.header("X-Forwarded-For"),
-                                                        copy.header("X-Real-IP")));
+        copy.peer = QHostAddress(proxies->clientAddress(
+            copy.tcpPeer, copy.header("X-Forwarded-For"), copy.header("X-Real-IP")));
     }
     return copy;
 }
@@ -68,7 +68,8 @@ void Reply::send(int status, const QByteArray &contentType, const QByteArray &bo
         m_finished(m_route, status);
     if (m_socket.isNull() || !m_socket->isOpen())
         return;
-    const auto code = static_cast<QHttpServerResponder::StatusCode>(reasonPhraseSafeStatus(status).toInt());
+    const auto code =
+        static_cast<QHttpServerResponder::StatusCode>(reasonPhraseSafeStatus(status).toInt());
     m_responder.writeStatusLine(code);
     if (!contentType.isEmpty())
         m_responder.writeHeader("Content-Type", contentType);
@@ -104,9 +105,9 @@ void Reply::sendJson(int status, const QByteArray &json, const HeaderList &heade
 // would throw. Codes outside the known set are mapped to a neighbour the map has.
 QByteArray reasonPhraseSafeStatus(int status)
 {
-    static const int known[] = {200, 201, 202, 204, 301, 302, 303, 304, 307, 308, 400, 401, 403,
-                                404, 405, 408, 409, 410, 411, 413, 414, 415, 429, 431, 500, 501,
-                                502, 503, 504};
+    static const int known[] = {200, 201, 202, 204, 301, 302, 303, 304, 307, 308,
+                                400, 401, 403, 404, 405, 408, 409, 410, 411, 413,
+                                414, 415, 429, 431, 500, 501, 502, 503, 504};
     for (int code : known) {
         if (code == status)
             return QByteArray::number(status);

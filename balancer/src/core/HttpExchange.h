@@ -3,6 +3,7 @@
 // object (which is reused for the next request on a keep-alive connection), so a controller may
 // answer later, after an upstream call, without blocking the event loop.
 
+#include "net/TrustedProxies.h"
 #include <QByteArray>
 #include <QHostAddress>
 #include <QList>
@@ -14,7 +15,6 @@
 #include <QtHttpServer/QHttpServerResponder>
 #include <functional>
 #include <memory>
-#include "net/TrustedProxies.h"
 
 class QTcpSocket;
 
@@ -27,7 +27,7 @@ using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 struct Request
 {
     QHttpServerRequest::Method method = QHttpServerRequest::Method::Unknown;
-    QString path;       // percent-encoded as received, e.g. "/My%20Room"
+    QString path; // percent-encoded as received, e.g. "/My%20Room"
     QUrlQuery query;
     HeaderList headers; // names as received
     QByteArray body;
@@ -36,7 +36,8 @@ struct Request
 
     // Header value by case-insensitive name; empty when absent.
     QByteArray header(QByteArrayView name) const;
-    // Query parameter, fully decoded (form-style '+' is left as is, like browsers' encodeURIComponent).
+    // Query parameter, fully decoded (form-style '+' is left as is, like browsers'
+    // encodeURIComponent).
     QString queryValue(const QString &key) const;
     bool hasQueryItem(const QString &key) const { return query.hasQueryItem(key); }
     bool isGet() const { return method == QHttpServerRequest::Method::Get; }

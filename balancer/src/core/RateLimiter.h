@@ -12,7 +12,10 @@ class RateLimiter
 {
 public:
     // `burst` requests at once, refilled at `perSecond`.
-    RateLimiter(double burst, double perSecond) : m_burst(burst), m_rate(perSecond) { m_clock.start(); }
+    RateLimiter(double burst, double perSecond) : m_burst(burst), m_rate(perSecond)
+    {
+        m_clock.start();
+    }
     void setEnabled(bool enabled) { m_enabled = enabled; }
     bool allow(const QHostAddress &client) { return allow(client, 1.0); }
     // Takes `cost` tokens (e.g. bytes); false, taking nothing, when fewer are left. A cost above
@@ -20,7 +23,11 @@ public:
     bool allow(const QHostAddress &client, double cost);
 
 private:
-    struct Bucket { double tokens; qint64 lastMs; };
+    struct Bucket
+    {
+        double tokens;
+        qint64 lastMs;
+    };
     double m_burst;
     double m_rate;
     bool m_enabled = true;

@@ -19,7 +19,8 @@ RequestFramer::Verdict RequestFramer::feed(QByteArrayView data)
         switch (m_state) {
         case State::Headers: {
             // Headers are collected until the blank line; only the block size is limited here.
-            const qsizetype take = qMin(data.size() - position, m_limits.maxHeaderBytes + 4 - m_headerBlock.size());
+            const qsizetype take =
+                qMin(data.size() - position, m_limits.maxHeaderBytes + 4 - m_headerBlock.size());
             const qsizetype before = m_headerBlock.size();
             m_headerBlock.append(data.sliced(position, take));
             qsizetype end = m_headerBlock.indexOf("\r\n\r\n", qMax<qsizetype>(0, before - 3));
@@ -51,7 +52,8 @@ RequestFramer::Verdict RequestFramer::feed(QByteArrayView data)
             m_chunkedBytes += data.size() - position;
             if (m_chunkedBytes > m_limits.maxBodyBytes + 64 * 1024)
                 return Verdict::BodyTooLarge;
-            if (data.sliced(position).contains("\r\n0\r\n\r\n") || data.sliced(position).startsWith("0\r\n\r\n")) {
+            if (data.sliced(position).contains("\r\n0\r\n\r\n") ||
+                data.sliced(position).startsWith("0\r\n\r\n")) {
                 m_state = State::Headers;
                 m_chunkedBytes = 0;
             }
@@ -123,7 +125,8 @@ void RequestGuard::incomingConnection(qintptr descriptor)
     auto framer = std::make_shared<RequestFramer>(m_limits);
     // Connected before QHttpServer connects its reader (that happens after
     // addPendingConnection), so this runs first on every readyRead.
-    connect(socket, &QTcpSocket::readyRead, this, [this, socket, framer] { inspect(socket, framer.get()); });
+    connect(socket, &QTcpSocket::readyRead, this,
+            [this, socket, framer] { inspect(socket, framer.get()); });
     addPendingConnection(socket);
 }
 
@@ -144,17 +147,20 @@ void RequestGuard::inspect(QTcpSocket *socket, RequestFramer *framer)
         status = 413;
         text = "error: the request body is too large";
     }
-    qCInfo(lcGuard, "refused a request from %s with %d", qPrintable(socket->peerAddress().toString()), status);
+    qCInfo(lcGuard, "refused a request from %s with %d",
+           qPrintable(socket->peerAddress().toString()), status);
     if (m_rejected)
         m_rejected(status);
     // Stop QHttpServer from parsing the rest of this connection, answer, and close.
     disconnect(socket, &QTcpSocket::readyRead, nullptr, nullptr);
     socket->readAll();
-    const QByteArray reason = status == 431 ? "Request Header Fields Too Large"
-                              : status == 413 ? "Payload Too Large" : "Bad Request";
-    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason
-                  + "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "
-                  + QByteArray::number(text.size()) + "\r\n\r\n" + text);
+    const QByteArray reason = status == 431   ? "Request Header Fields Too Large"
+                              : status == 413 ? "Payload Too Large"
+                                              : "Bad Request";
+    socket->write(
+        "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
+        "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: " +
+        QByteArray::number(text.size()) + "\r\n\r\n" + text);
     socket->disconnectFromHost();
 }
 

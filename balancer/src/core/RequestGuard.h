@@ -43,7 +43,10 @@ class RequestGuard : public QTcpServer
 public:
     RequestGuard(RequestLimits limits, QObject *parent = nullptr);
     // Called with the status of every rejected request, for metrics.
-    void setRejectedCallback(std::function<void(int status)> callback) { m_rejected = std::move(callback); }
+    void setRejectedCallback(std::function<void(int status)> callback)
+    {
+        m_rejected = std::move(callback);
+    }
 
 protected:
     void incomingConnection(qintptr descriptor) override;

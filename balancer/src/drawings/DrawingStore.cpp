@@ -16,9 +16,8 @@ bool DrawingStore::validName(const QString &name)
 
 bool DrawingStore::validGroup(const QString &group)
 {
-    static const QRegularExpression pattern(
-        QRegularExpression::anchoredPattern(QStringLiteral(
-            "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")));
+    static const QRegularExpression pattern(QRegularExpression::anchoredPattern(QStringLiteral(
+        "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")));
     return pattern.match(group).hasMatch();
 }
 
@@ -26,12 +25,14 @@ StoreResult DrawingStore::put(const QString &group, const QString &name, const Q
                               const QUuid &session, qint64 nowMs)
 {
     if (!validName(name))
-        return {400, QStringLiteral("the file name must be 1 to 128 letters, digits, '_' or '-'"), {}};
+        return {
+            400, QStringLiteral("the file name must be 1 to 128 letters, digits, '_' or '-'"), {}};
     if (!validGroup(group))
         return {400, QStringLiteral("the file group prefix must be a UUID"), {}};
     const PngCheck check = checkPngDataUrl(dataUrl, m_limits.maxPngBytes, m_limits.maxDimension);
     if (!check.ok()) {
-        const bool tooBig = check.result == PngCheck::Result::TooManyBytes || check.result == PngCheck::Result::TooLarge;
+        const bool tooBig = check.result == PngCheck::Result::TooManyBytes ||
+                            check.result == PngCheck::Result::TooLarge;
         return {tooBig ? 413 : 400, check.sentence(), {}};
     }
     expire(nowMs);
@@ -59,7 +60,8 @@ StoreResult DrawingStore::put(const QString &group, const QString &name, const Q
 StoreResult DrawingStore::get(const QString &group, const QString &name, qint64 nowMs)
 {
     if (!validName(name))
-        return {400, QStringLiteral("the file name must be 1 to 128 letters, digits, '_' or '-'"), {}};
+        return {
+            400, QStringLiteral("the file name must be 1 to 128 letters, digits, '_' or '-'"), {}};
     if (!validGroup(group))
         return {400, QStringLiteral("the file group prefix must be a UUID"), {}};
     expire(nowMs);

@@ -20,9 +20,9 @@ struct DrawingLimits
 
 struct StoreResult
 {
-    int status = 200;      // 200, 400, 403, 404, 413
-    QString error;         // sentence when status != 200
-    QByteArray content;    // for get()
+    int status = 200;   // 200, 400, 403, 404, 413
+    QString error;      // sentence when status != 200
+    QByteArray content; // for get()
 };
 
 class DrawingStore
@@ -43,9 +43,20 @@ public:
     int count() const;
 
 private:
-    struct Drawing { QByteArray content; QUuid owner; };
-    struct Group { QHash<QString, Drawing> drawings; qint64 lastUploadMs = 0; };
-    static qint64 cost(const QString &name, const QByteArray &content) { return content.size() + name.size() * 2 + 64; }
+    struct Drawing
+    {
+        QByteArray content;
+        QUuid owner;
+    };
+    struct Group
+    {
+        QHash<QString, Drawing> drawings;
+        qint64 lastUploadMs = 0;
+    };
+    static qint64 cost(const QString &name, const QByteArray &content)
+    {
+        return content.size() + name.size() * 2 + 64;
+    }
 
     DrawingLimits m_limits;
     QHash<QString, Group> m_groups; // by lower-case group UUID

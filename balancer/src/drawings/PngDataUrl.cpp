@@ -7,12 +7,18 @@ namespace ic::balancer {
 QString PngCheck::sentence() const
 {
     switch (result) {
-    case Result::Ok: return {};
-    case Result::NotDataUrl: return QStringLiteral("the drawing must be a data:image/png;base64 URL");
-    case Result::BadBase64: return QStringLiteral("the drawing is not valid base64");
-    case Result::NotPng: return QStringLiteral("the drawing is not a PNG image");
-    case Result::TooManyBytes: return QStringLiteral("the drawing is too large");
-    case Result::TooLarge: return QStringLiteral("the drawing's width or height is too large");
+    case Result::Ok:
+        return {};
+    case Result::NotDataUrl:
+        return QStringLiteral("the drawing must be a data:image/png;base64 URL");
+    case Result::BadBase64:
+        return QStringLiteral("the drawing is not valid base64");
+    case Result::NotPng:
+        return QStringLiteral("the drawing is not a PNG image");
+    case Result::TooManyBytes:
+        return QStringLiteral("the drawing is too large");
+    case Result::TooLarge:
+        return QStringLiteral("the drawing's width or height is too large");
     }
     return {};
 }
@@ -31,7 +37,8 @@ PngCheck checkPngDataUrl(const QByteArray &dataUrl, qint64 maxBytes, int maxDime
         check.result = PngCheck::Result::TooManyBytes;
         return check;
     }
-    const auto decoded = QByteArray::fromBase64Encoding(encoded, QByteArray::AbortOnBase64DecodingErrors);
+    const auto decoded =
+        QByteArray::fromBase64Encoding(encoded, QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded || decoded.decoded.isEmpty()) {
         check.result = PngCheck::Result::BadBase64;
         return check;
@@ -44,8 +51,8 @@ PngCheck checkPngDataUrl(const QByteArray &dataUrl, qint64 maxBytes, int maxDime
     }
     // Signature, then the IHDR chunk first: length 13, type "IHDR", width and height big-endian.
     static const QByteArray signature("\x89PNG\r\n\x1a\n", 8);
-    if (png.size() < 33 || !png.startsWith(signature) || png.mid(12, 4) != "IHDR"
-        || qFromBigEndian<quint32>(png.constData() + 8) != 13) {
+    if (png.size() < 33 || !png.startsWith(signature) || png.mid(12, 4) != "IHDR" ||
+        qFromBigEndian<quint32>(png.constData() + 8) != 13) {
         check.result = PngCheck::Result::NotPng;
         return check;
     }

@@ -9,7 +9,14 @@ namespace ic::balancer {
 
 struct PngCheck
 {
-    enum class Result { Ok, NotDataUrl, BadBase64, NotPng, TooManyBytes, TooLarge } result = Result::Ok;
+    enum class Result {
+        Ok,
+        NotDataUrl,
+        BadBase64,
+        NotPng,
+        TooManyBytes,
+        TooLarge
+    } result = Result::Ok;
     int width = 0;
     int height = 0;
     qsizetype bytes = 0;

@@ -11,8 +11,8 @@ struct LoadReport
     int connections = 0;
     int rooms = 0;
     int usersOnline = 0;
-    int maxConnections = 0;   // 0 = not reported
-    double cpu = 0.0;         // % of the server process
+    int maxConnections = 0; // 0 = not reported
+    double cpu = 0.0;       // % of the server process
     double rss = 0.0;
     double hostCpu = 0.0;
     double hostMem = 0.0;
@@ -20,8 +20,8 @@ struct LoadReport
 
 struct ServerInfo
 {
-    QString id;               // gateway route id, e.g. "127.0.0.1-8081"
-    QString address;          // advertised host:port
+    QString id;      // gateway route id, e.g. "127.0.0.1-8081"
+    QString address; // advertised host:port
     QString version;
     bool isStatic = false;    // from --servers: probed, never forgotten
     bool registered = false;  // sends heartbeats
@@ -32,7 +32,7 @@ struct ServerInfo
     bool probeInFlight = false;
     int failedProbes = 0;
     qint64 lastHeartbeatMs = 0;
-    qint64 lastContactMs = 0;  // last successful probe or heartbeat
+    qint64 lastContactMs = 0; // last successful probe or heartbeat
     qint64 nextProbeMs = 0;
     qint64 nextSyncMs = 0;
     qint64 diedAtMs = 0;

@@ -48,7 +48,8 @@ bool validAddress(const QString &address)
 
 int intOf(const QJsonObject &o, const char *key)
 {
-    return o.value(QLatin1StringView(key)).toInt(qRound(o.value(QLatin1StringView(key)).toDouble()));
+    return o.value(QLatin1StringView(key))
+        .toInt(qRound(o.value(QLatin1StringView(key)).toDouble()));
 }
 
 } // namespace
@@ -74,7 +75,8 @@ void ServerRegistry::start()
     }
     QTimer::singleShot(m_options.warmUpMs, this, [this] {
         m_warm = true;
-        qCInfo(lcRegistry, "warm-up over: %d of %d servers live", liveCount(), int(m_servers.size()));
+        qCInfo(lcRegistry, "warm-up over: %d of %d servers live", liveCount(),
+               int(m_servers.size()));
         runWaiters();
     });
     m_ticker.start();
@@ -174,10 +176,11 @@ void ServerRegistry::tick()
             if (!server.isStatic)
                 markDead(server, QStringLiteral("missed 3 heartbeats"));
         }
-        if (!server.alive && !server.isStatic && !server.registered
-            && t - server.diedAtMs > m_options.forgetDeadAfterMs)
+        if (!server.alive && !server.isStatic && !server.registered &&
+            t - server.diedAtMs > m_options.forgetDeadAfterMs)
             toForget.append(server.id);
-        if (!server.probeInFlight && t >= server.nextProbeMs && (server.isStatic || server.registered || server.alive))
+        if (!server.probeInFlight && t >= server.nextProbeMs &&
+            (server.isStatic || server.registered || server.alive))
             toProbe.append(server.id);
         if (server.alive && !server.syncInFlight && t >= server.nextSyncMs)
             toSync.append(server.id);
@@ -200,10 +203,11 @@ void ServerRegistry::probe(const QString &id)
     server->probeInFlight = true;
     server->nextProbeMs = now() + m_options.probeIntervalMs;
     const int timeout = qMin(m_options.probeIntervalMs, 2000);
-    m_upstream->get(server->address, QStringLiteral("/hw"), timeout, this, [this, id](const UpstreamResult &r) {
-        const QJsonDocument doc = QJsonDocument::fromJson(r.body);
-        probeFinished(id, r.status == 200 && doc.isObject(), doc.object());
-    });
+    m_upstream->get(server->address, QStringLiteral("/hw"), timeout, this,
+                    [this, id](const UpstreamResult &r) {
+                        const QJsonDocument doc = QJsonDocument::fromJson(r.body);
+                        probeFinished(id, r.status == 200 && doc.isObject(), doc.object());
+                    });
 }
 
 void ServerRegistry::probeFinished(const QString &id, bool ok, const QJsonObject &hw)
@@ -272,10 +276,9 @@ void ServerRegistry::syncRooms(const QString &id)
         return;
     server->syncInFlight = true;
     server->nextSyncMs = now() + m_options.resyncIntervalMs;
-    m_upstream->get(server->address, QStringLiteral("/internal/rooms"), roomsTimeoutMs, this,
-                    [this, id](const UpstreamResult &r) {
-                        syncFinished(id, r.status == 200, r.body);
-                    });
+    m_upstream->get(
+        server->address, QStringLiteral("/internal/rooms"), roomsTimeoutMs, this,
+        [this, id](const UpstreamResult &r) { syncFinished(id, r.status == 200, r.body); });
 }
 
 void ServerRegistry::syncFinished(const QString &id, bool ok, const QByteArray &body)
@@ -296,7 +299,8 @@ void ServerRegistry::syncFinished(const QString &id, bool ok, const QByteArray &
     QSet<QString> held;
     const QJsonArray rooms = doc.object().value(QLatin1StringView("rooms")).toArray();
     for (const QJsonValue &value : rooms) {
-        const QString name = ic::validation::canonicalRoomName(value.toObject().value(QLatin1StringView("name")).toString());
+        const QString name = ic::validation::canonicalRoomName(
+            value.toObject().value(QLatin1StringView("name")).toString());
         if (name.isEmpty())
             continue;
         held.insert(name);
@@ -313,8 +317,8 @@ void ServerRegistry::syncFinished(const QString &id, bool ok, const QByteArray &
             } else {
                 // Two servers hold the same name: only possible after a split brain; the
                 // mapping that clients already use is kept.
-                qCWarning(lcRegistry, "room held by both %s and %s; keeping %s", qPrintable(it->serverId),
-                          qPrintable(id), qPrintable(it->serverId));
+                qCWarning(lcRegistry, "room held by both %s and %s; keeping %s",
+                          qPrintable(it->serverId), qPrintable(id), qPrintable(it->serverId));
             }
         }
     }
@@ -322,7 +326,8 @@ void ServerRegistry::syncFinished(const QString &id, bool ok, const QByteArray &
     // placements whose first user has not arrived yet.
     const qint64 t = now();
     for (auto it = m_rooms.begin(); it != m_rooms.end();) {
-        if (it->serverId == id && !held.contains(it.key()) && t - it->placedMs > unconfirmedPlacementMs) {
+        if (it->serverId == id && !held.contains(it.key()) &&
+            t - it->placedMs > unconfirmedPlacementMs) {
             --m_roomsPerServer[id];
             it = m_rooms.erase(it);
         } else {
@@ -350,7 +355,8 @@ void ServerRegistry::place(const QString &room, std::function<void(const Placeme
 {
     const auto it = m_rooms.constFind(room);
     if (it != m_rooms.constEnd()) {
-        const ServerInfo *server = m_servers.contains(it->serverId) ? &m_servers[it->serverId] : nullptr;
+        const ServerInfo *server =
+            m_servers.contains(it->serverId) ? &m_servers[it->serverId] : nullptr;
         if (server && server->alive) {
             done(Placement{Placement::Kind::Existing, *server, {}});
             return;
@@ -393,9 +399,13 @@ Placement ServerRegistry::decide(const QString &room)
     const QString chosen = chooseServer(candidates, m_options.loadCeiling);
     if (chosen.isEmpty()) {
         const bool anyAlive = liveCount() > 0;
-        return Placement{Placement::Kind::Failed, {},
-                         anyAlive ? QStringLiteral("Every chat server is busy right now. Please try again in a minute.")
-                                  : QStringLiteral("No chat server is available right now. Please try again in a minute.")};
+        return Placement{
+            Placement::Kind::Failed,
+            {},
+            anyAlive ? QStringLiteral(
+                           "Every chat server is busy right now. Please try again in a minute.")
+                     : QStringLiteral(
+                           "No chat server is available right now. Please try again in a minute.")};
     }
     if (it != m_rooms.constEnd())
         --m_roomsPerServer[it->serverId];
@@ -446,7 +456,8 @@ QStringList ServerRegistry::freeSuffixes(const QString &room, int count) const
 QList<ServerInfo> ServerRegistry::servers() const
 {
     QList<ServerInfo> list = m_servers.values();
-    std::sort(list.begin(), list.end(), [](const ServerInfo &a, const ServerInfo &b) { return a.id < b.id; });
+    std::sort(list.begin(), list.end(),
+              [](const ServerInfo &a, const ServerInfo &b) { return a.id < b.id; });
     return list;
 }
 

@@ -45,8 +45,8 @@ struct RegistryOptions
 struct Placement
 {
     enum class Kind { Existing, New, Failed } kind = Kind::Failed;
-    ServerInfo server;   // valid unless Failed
-    QString error;       // English sentence when Failed
+    ServerInfo server; // valid unless Failed
+    QString error;     // English sentence when Failed
 };
 
 class ServerRegistry : public QObject
@@ -108,8 +108,8 @@ private:
 
     RegistryOptions m_options;
     UpstreamClient *m_upstream;
-    QHash<QString, ServerInfo> m_servers;          // by id
-    QHash<QString, RoomEntry> m_rooms;             // canonical room -> placement
+    QHash<QString, ServerInfo> m_servers; // by id
+    QHash<QString, RoomEntry> m_rooms;    // canonical room -> placement
     QHash<QString, int> m_roomsPerServer;
     QList<std::pair<QString, std::function<void(const Placement &)>>> m_waiters;
     QElapsedTimer m_clock;

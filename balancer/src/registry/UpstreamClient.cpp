@@ -12,11 +12,14 @@ namespace {
 QNetworkRequest makeRequest(const QString &address, const QString &pathAndQuery, int timeoutMs,
                             const QByteArray &token)
 {
-    QNetworkRequest request(QUrl(QStringLiteral("http://") + address + pathAndQuery, QUrl::StrictMode));
+    QNetworkRequest request(
+        QUrl(QStringLiteral("http://") + address + pathAndQuery, QUrl::StrictMode));
     request.setTransferTimeout(timeoutMs);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
+                         QNetworkRequest::AlwaysNetwork);
     if (!token.isEmpty())
         request.setRawHeader("X-Instantchat-Token", token);
     return request;
@@ -34,7 +37,8 @@ UpstreamClient::UpstreamClient(QString token, QObject *parent)
 void UpstreamClient::get(const QString &address, const QString &pathAndQuery, int timeoutMs,
                          const QObject *context, Callback callback)
 {
-    watch(m_network->get(makeRequest(address, pathAndQuery, timeoutMs, m_token)), context, std::move(callback));
+    watch(m_network->get(makeRequest(address, pathAndQuery, timeoutMs, m_token)), context,
+          std::move(callback));
 }
 
 void UpstreamClient::postJson(const QString &address, const QString &path, const QByteArray &json,

@@ -13,10 +13,10 @@ namespace ic::balancer {
 
 struct UpstreamResult
 {
-    int status = 0;          // 0 = no HTTP answer (refused, timeout, reset)
+    int status = 0; // 0 = no HTTP answer (refused, timeout, reset)
     QByteArray body;
     QByteArray contentType;
-    QString error;           // set when status is 0
+    QString error; // set when status is 0
     bool ok() const { return status >= 200 && status < 300; }
 };
 

@@ -17,12 +17,15 @@
 
 namespace ic::testing {
 
-inline std::unique_ptr<TestProcess> startBalancer(const QStringList &arguments, const QStringList &environment = {})
+inline std::unique_ptr<TestProcess> startBalancer(const QStringList &arguments,
+                                                  const QStringList &environment = {})
 {
-    auto balancer = std::make_unique<TestProcess>(QStringLiteral("instantchat-balancer"), arguments);
+    auto balancer =
+        std::make_unique<TestProcess>(QStringLiteral("instantchat-balancer"), arguments);
     // Secrets must come only from what a test passes.
     balancer->setEnvironment(QStringList{QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD="),
-                                         QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN=")} + environment);
+                                         QStringLiteral("INSTANTCHAT_CLUSTER_TOKEN=")} +
+                             environment);
     if (!balancer->start()) {
         qWarning("%s", qPrintable(balancer->errorString()));
         return nullptr;
@@ -31,12 +34,14 @@ inline std::unique_ptr<TestProcess> startBalancer(const QStringList &arguments, 
 }
 
 // A server; with `balancerUrl` it registers itself (heartbeats) with the given token file.
-inline std::unique_ptr<TestProcess> startRoomServer(const QString &balancerUrl = {}, const QString &tokenFile = {},
+inline std::unique_ptr<TestProcess> startRoomServer(const QString &balancerUrl = {},
+                                                    const QString &tokenFile = {},
                                                     const QStringList &extra = {})
 {
-    QStringList arguments{QStringLiteral("--rate-limits"), QStringLiteral("off"), QStringLiteral("--workers"),
-                          QStringLiteral("1"), QStringLiteral("--allowed-origins"),
-                          QStringLiteral("http://localhost:8080")};
+    QStringList arguments{
+        QStringLiteral("--rate-limits"),     QStringLiteral("off"),
+        QStringLiteral("--workers"),         QStringLiteral("1"),
+        QStringLiteral("--allowed-origins"), QStringLiteral("http://localhost:8080")};
     if (!balancerUrl.isEmpty())
         arguments << QStringLiteral("--balancer") << balancerUrl;
     if (!tokenFile.isEmpty())
@@ -68,7 +73,8 @@ inline QJsonObject jsonObject(const HttpResult &result)
 }
 
 // GET /pick_backend?roomName=<room> (room percent-encoded), optionally with a Host header.
-inline HttpResult pick(const TestProcess &balancer, const QString &room, const QByteArray &host = {})
+inline HttpResult pick(const TestProcess &balancer, const QString &room,
+                       const QByteArray &host = {})
 {
     QUrl url = balancer.httpUrl(QStringLiteral("/pick_backend"));
     url.setQuery(QStringLiteral("roomName=") + QString::fromLatin1(QUrl::toPercentEncoding(room)));
@@ -85,9 +91,12 @@ inline quint16 pickedPort(const HttpResult &result)
     return quint16(address.mid(address.lastIndexOf(u':') + 1).toUInt());
 }
 
-inline HttpResult balancerGet(const TestProcess &balancer, const QString &pathAndQuery, const Headers &headers = {})
+inline HttpResult balancerGet(const TestProcess &balancer, const QString &pathAndQuery,
+                              const Headers &headers = {})
 {
-    return httpGet(QUrl(QStringLiteral("http://%1%2").arg(balancer.hostPort(), pathAndQuery), QUrl::StrictMode), headers);
+    return httpGet(QUrl(QStringLiteral("http://%1%2").arg(balancer.hostPort(), pathAndQuery),
+                        QUrl::StrictMode),
+                   headers);
 }
 
 // Sends raw bytes on a fresh connection and returns everything the peer sends until it closes
@@ -100,13 +109,18 @@ inline QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeout
         return {};
     socket.write(bytes);
     QByteArray answer;
-    waitUntil([&] {
-        answer += socket.readAll();
-        return socket.state() == QAbstractSocket::UnconnectedState
-               || (answer.contains("\r\n\r\n") && answer.contains("Content-Length")
-                   && answer.size() >= answer.indexOf("\r\n\r\n") + 4
-                          + answer.mid(answer.indexOf("Content-Length: ") + 16).split('\r').first().toInt());
-    }, timeoutMs);
+    waitUntil(
+        [&] {
+            answer += socket.readAll();
+            return socket.state() == QAbstractSocket::UnconnectedState ||
+                   (answer.contains("\r\n\r\n") && answer.contains("Content-Length") &&
+                    answer.size() >= answer.indexOf("\r\n\r\n") + 4 +
+                                         answer.mid(answer.indexOf("Content-Length: ") + 16)
+                                             .split('\r')
+                                             .first()
+                                             .toInt());
+        },
+        timeoutMs);
     answer += socket.readAll();
     return answer;
 }

@@ -19,10 +19,17 @@ private slots:
     {
         m_server = startRoomServer();
         QVERIFY(m_server);
-        m_balancer = startBalancer({QStringLiteral("--servers"), m_server->hostPort(), QStringLiteral("--warm-up"),
-                                    QStringLiteral("0")});
+        m_balancer = startBalancer({QStringLiteral("--servers"), m_server->hostPort(),
+                                    QStringLiteral("--warm-up"), QStringLiteral("0")});
         QVERIFY(m_balancer);
-        QVERIFY(waitUntil([&] { return jsonObject(pick(*m_balancer, QStringLiteral("probe-room"))).value(QLatin1StringView("bA")).toString().size() > 0; }, 8000));
+        QVERIFY(waitUntil(
+            [&] {
+                return jsonObject(pick(*m_balancer, QStringLiteral("probe-room")))
+                           .value(QLatin1StringView("bA"))
+                           .toString()
+                           .size() > 0;
+            },
+            8000));
     }
 
     void sendThenRead()
@@ -33,12 +40,14 @@ private slots:
         QVERIFY(sent.body.contains("message sent"));
         sent = get(QStringLiteral("/s/ua-room?m=second&p=pw&format=json"));
         QCOMPARE(sent.status, 200);
-        QCOMPARE(jsonObject(sent), (QJsonObject{{QStringLiteral("createdNewRoom"), false},
-                                                {QStringLiteral("responseText"), QStringLiteral("message sent")}}));
+        QCOMPARE(jsonObject(sent),
+                 (QJsonObject{{QStringLiteral("createdNewRoom"), false},
+                              {QStringLiteral("responseText"), QStringLiteral("message sent")}}));
 
         const HttpResult text = get(QStringLiteral("/r/%20UA-ROOM?p=pw"));
         QCOMPARE(text.status, 200);
-        QVERIFY(text.body.contains("Showing 2 of 2 universally accessible chat room messages below this line"));
+        QVERIFY(text.body.contains(
+            "Showing 2 of 2 universally accessible chat room messages below this line"));
         QVERIFY(text.body.contains("#1 external-user: hello world"));
         QVERIFY(text.body.contains("#2 external-user: second"));
         const HttpResult quiet = get(QStringLiteral("/r/ua-room?p=pw&quite=true&l=1"));
@@ -48,11 +57,17 @@ private slots:
         const QJsonObject answer = jsonObject(json);
         QCOMPARE(answer.value(QLatin1StringView("messagesCount")).toInt(), 1);
         QCOMPARE(answer.value(QLatin1StringView("totalRoomMessagesCount")).toInt(), 2);
-        QCOMPARE(answer.value(QLatin1StringView("messages")).toArray().first().toObject().value(QLatin1StringView("text")).toString(),
+        QCOMPARE(answer.value(QLatin1StringView("messages"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QLatin1StringView("text"))
+                     .toString(),
                  QStringLiteral("second"));
         // Reading a new room creates it.
         const HttpResult fresh = get(QStringLiteral("/r/fresh-room"));
-        QVERIFY2(fresh.body.contains("system: you have just created this room"), fresh.body.constData());
+        QVERIFY2(fresh.body.contains("system: you have just created this room"),
+                 fresh.body.constData());
     }
 
     void errorsHaveFittingStatuses()
@@ -63,25 +78,33 @@ private slots:
         QVERIFY(wrong.body.startsWith("error: "));
         wrong = get(QStringLiteral("/s/ua-room?p=nope&m=x&format=json"));
         QCOMPARE(wrong.status, 403);
-        QVERIFY(jsonObject(wrong).value(QLatin1StringView("error")).toString().startsWith(QStringLiteral("error: ")));
+        QVERIFY(jsonObject(wrong)
+                    .value(QLatin1StringView("error"))
+                    .toString()
+                    .startsWith(QStringLiteral("error: ")));
         // Invalid names are refused by the balancer itself: 400.
-        for (const QString &path : {QStringLiteral("/r/ab"), QStringLiteral("/s/admin?m=x"), QStringLiteral("/r/a%2Fbcd"),
-                                    QStringLiteral("/s/has%20space?m=x"),
-                                    QStringLiteral("/r/") + QString(101, u'x')}) {
+        for (const QString &path :
+             {QStringLiteral("/r/ab"), QStringLiteral("/s/admin?m=x"), QStringLiteral("/r/a%2Fbcd"),
+              QStringLiteral("/s/has%20space?m=x"), QStringLiteral("/r/") + QString(101, u'x')}) {
             const HttpResult refused = get(path);
             QVERIFY2(refused.status == 400, qPrintable(path));
             QVERIFY2(refused.body.startsWith("error: "), refused.body.constData());
         }
         // Broken percent-encoding, sent raw (QUrl would refuse to send it).
-        const QByteArray broken = rawExchange(m_balancer->port(), "GET /r/a%ZZbc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        const QByteArray broken = rawExchange(
+            m_balancer->port(), "GET /r/a%ZZbc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         QVERIFY2(broken.startsWith("HTTP/1.1 400"), broken.constData());
         QVERIFY(broken.contains("\r\n\r\nerror: "));
         const HttpResult jsonRefused = get(QStringLiteral("/r/ab?format=json"));
         QCOMPARE(jsonRefused.status, 400);
-        QVERIFY(jsonObject(jsonRefused).value(QLatin1StringView("error")).toString().startsWith(QStringLiteral("error: a room name")));
+        QVERIFY(jsonObject(jsonRefused)
+                    .value(QLatin1StringView("error"))
+                    .toString()
+                    .startsWith(QStringLiteral("error: a room name")));
         // A message over the limit: the server's status is relayed.
         const HttpResult tooLong = get(QStringLiteral("/s/ua-room?p=pw&m=") + QString(10001, u'a'));
-        QVERIFY2(tooLong.status == 413 || tooLong.status == 400, QByteArray::number(tooLong.status).constData());
+        QVERIFY2(tooLong.status == 413 || tooLong.status == 400,
+                 QByteArray::number(tooLong.status).constData());
         QVERIFY(tooLong.body.startsWith("error: "));
         // Not GET: 405.
         QCOMPARE(httpPost(m_balancer->httpUrl(QStringLiteral("/s/ua-room")), "m=x").status, 405);
@@ -90,40 +113,61 @@ private slots:
     void noLiveServerIs503()
     {
         // A balancer whose only server is a closed port.
-        auto lonely = startBalancer({QStringLiteral("--servers"), QStringLiteral("127.0.0.1:9"), QStringLiteral("--warm-up"),
-                                     QStringLiteral("0")});
+        auto lonely = startBalancer({QStringLiteral("--servers"), QStringLiteral("127.0.0.1:9"),
+                                     QStringLiteral("--warm-up"), QStringLiteral("0")});
         QVERIFY(lonely);
         const HttpResult text = balancerGet(*lonely, QStringLiteral("/r/any-room"));
         QCOMPARE(text.status, 503);
         QVERIFY(text.body.startsWith("error: "));
         const HttpResult json = balancerGet(*lonely, QStringLiteral("/s/any-room?m=x&format=json"));
         QCOMPARE(json.status, 503);
-        QVERIFY(jsonObject(json).value(QLatin1StringView("error")).toString().startsWith(QStringLiteral("error: ")));
+        QVERIFY(jsonObject(json)
+                    .value(QLatin1StringView("error"))
+                    .toString()
+                    .startsWith(QStringLiteral("error: ")));
         const QJsonObject picked = jsonObject(pick(*lonely, QStringLiteral("any-room")));
         QCOMPARE(picked.value(QLatin1StringView("bA")).toString(), QString());
         QVERIFY(!picked.value(QLatin1StringView("e")).toString().isEmpty());
-        QVERIFY(balancerGet(*lonely, QStringLiteral("/metrics")).body.contains("instantchat_balancer_placements_total{result=\"failed\"} 3"));
+        QVERIFY(balancerGet(*lonely, QStringLiteral("/metrics"))
+                    .body.contains("instantchat_balancer_placements_total{result=\"failed\"} 3"));
     }
 
     void gatewayRoutesAnswerServerIds()
     {
-        auto gateway = startBalancer({QStringLiteral("--servers"), m_server->hostPort(), QStringLiteral("--warm-up"),
-                                      QStringLiteral("0"), QStringLiteral("--gateway-routes"), QStringLiteral("on"),
-                                      QStringLiteral("--public-url"), QStringLiteral("https://chat.example.org")});
+        auto gateway = startBalancer(
+            {QStringLiteral("--servers"), m_server->hostPort(), QStringLiteral("--warm-up"),
+             QStringLiteral("0"), QStringLiteral("--gateway-routes"), QStringLiteral("on"),
+             QStringLiteral("--public-url"), QStringLiteral("https://chat.example.org")});
         QVERIFY(gateway);
         const QString id = m_server->hostPort().replace(u':', u'-');
         QString address;
-        QVERIFY(waitUntil([&] {
-            address = jsonObject(pick(*gateway, QStringLiteral("gateway-room"))).value(QLatin1StringView("bA")).toString();
-            return !address.isEmpty();
-        }, 8000));
+        QVERIFY(waitUntil(
+            [&] {
+                address = jsonObject(pick(*gateway, QStringLiteral("gateway-room")))
+                              .value(QLatin1StringView("bA"))
+                              .toString();
+                return !address.isEmpty();
+            },
+            8000));
         QCOMPARE(address, QStringLiteral("chat.example.org/b/") + id);
-        QCOMPARE(balancerGet(*gateway, QStringLiteral("/internal/route-check?id=") + id).status, 204);
-        QCOMPARE(balancerGet(*gateway, QStringLiteral("/internal/route-check?id=127.0.0.1-1")).status, 404);
-        const QJsonArray sd = QJsonDocument::fromJson(balancerGet(*gateway, QStringLiteral("/sd")).body).array();
+        QCOMPARE(balancerGet(*gateway, QStringLiteral("/internal/route-check?id=") + id).status,
+                 204);
+        QCOMPARE(
+            balancerGet(*gateway, QStringLiteral("/internal/route-check?id=127.0.0.1-1")).status,
+            404);
+        const QJsonArray sd =
+            QJsonDocument::fromJson(balancerGet(*gateway, QStringLiteral("/sd")).body).array();
         QCOMPARE(sd.size(), 1);
-        QCOMPARE(sd.first().toObject().value(QLatin1StringView("labels")).toObject().value(QLatin1StringView("server_id")).toString(), id);
-        QCOMPARE(sd.first().toObject().value(QLatin1StringView("targets")).toArray().first().toString(), m_server->hostPort());
+        QCOMPARE(sd.first()
+                     .toObject()
+                     .value(QLatin1StringView("labels"))
+                     .toObject()
+                     .value(QLatin1StringView("server_id"))
+                     .toString(),
+                 id);
+        QCOMPARE(
+            sd.first().toObject().value(QLatin1StringView("targets")).toArray().first().toString(),
+            m_server->hostPort());
     }
 
     void sendingIsRateLimited()
@@ -153,8 +197,10 @@ private slots:
     void metricsCountRoutes()
     {
         const QByteArray metrics = get(QStringLiteral("/metrics")).body;
-        QVERIFY(metrics.contains("instantchat_balancer_requests_total{route=\"s\",status=\"200\"}"));
-        QVERIFY(metrics.contains("instantchat_balancer_requests_total{route=\"r\",status=\"403\"} 1"));
+        QVERIFY(
+            metrics.contains("instantchat_balancer_requests_total{route=\"s\",status=\"200\"}"));
+        QVERIFY(
+            metrics.contains("instantchat_balancer_requests_total{route=\"r\",status=\"403\"} 1"));
         QVERIFY(metrics.contains("instantchat_balancer_placements_total{result=\"new\"}"));
         QVERIFY(metrics.contains("instantchat_balancer_servers_up 1"));
         QVERIFY(metrics.contains("instantchat_balancer_servers_known 1"));

@@ -100,8 +100,8 @@ inline RawHttp rawHttp(quint16 port, const QByteArray &request, int timeoutMs = 
 
 inline QByteArray get(const QByteArray &target, quint16 port, const QByteArray &extra = {})
 {
-    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port)
-        + "\r\nConnection: close\r\n" + extra + "\r\n";
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) +
+           "\r\nConnection: close\r\n" + extra + "\r\n";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,8 +167,8 @@ public:
     Bystander(const TestProcess &server, const QString &room, int intervalMs, QObject *parent)
         : QObject(parent), m_room(room)
     {
-        client::ChatClient::Options options = serverClientOptions(server, session::createCookieValue(),
-                                                                  QString::fromLatin1(origin));
+        client::ChatClient::Options options =
+            serverClientOptions(server, session::createCookieValue(), QString::fromLatin1(origin));
         options.keepAliveMs = 5000;
         m_client = new client::ChatClient(options, this);
         m_frames = new FrameRecorder(m_client, this);
@@ -185,7 +185,8 @@ public:
     bool start()
     {
         m_client->open();
-        if (!waitUntil([this] { return m_client->state() == client::ChatClient::State::Connected; }, 10000))
+        if (!waitUntil([this] { return m_client->state() == client::ChatClient::State::Connected; },
+                       10000))
             return false;
         const QString rq = m_client->createAndJoin(m_room);
         const std::optional<proto::ServerFrame> reply = m_frames->waitForReply(rq, 15000);
@@ -202,9 +203,12 @@ public:
     {
         m_timer.stop();
         const int expected = m_sent;
-        waitUntil([&] { return m_frames->count(proto::Command::TextMessage) >= expected
-                               && m_frames->count(FrameRecorder::is(proto::Command::Reply)) >= expected + 1; },
-                  timeoutMs);
+        waitUntil(
+            [&] {
+                return m_frames->count(proto::Command::TextMessage) >= expected &&
+                       m_frames->count(FrameRecorder::is(proto::Command::Reply)) >= expected + 1;
+            },
+            timeoutMs);
         if (m_client->state() != client::ChatClient::State::Connected)
             return QStringLiteral("the bystander lost its connection");
         qint64 previousId = 0;
@@ -217,14 +221,19 @@ public:
                 ++replies;
                 continue;
             }
-            if (frame.kind() != proto::Command::TextMessage || !frame.messages || frame.messages->size() != 1)
-                return QStringLiteral("unexpected frame %1").arg(QString::fromUtf8(proto::encodeServerFrame(frame)));
+            if (frame.kind() != proto::Command::TextMessage || !frame.messages ||
+                frame.messages->size() != 1)
+                return QStringLiteral("unexpected frame %1")
+                    .arg(QString::fromUtf8(proto::encodeServerFrame(frame)));
             const proto::WireMessage &message = frame.messages->first();
             const QString want = QStringLiteral("bystander-%1").arg(next);
             if (message.text.value_or(QString()) != want)
-                return QStringLiteral("message %1 arrived where %2 was due").arg(message.text.value_or(QString()), want);
+                return QStringLiteral("message %1 arrived where %2 was due")
+                    .arg(message.text.value_or(QString()), want);
             if (message.id.value_or(-1) != previousId + 1)
-                return QStringLiteral("id gap: %1 after %2").arg(message.id.value_or(-1)).arg(previousId);
+                return QStringLiteral("id gap: %1 after %2")
+                    .arg(message.id.value_or(-1))
+                    .arg(previousId);
             previousId = *message.id;
             ++next;
         }

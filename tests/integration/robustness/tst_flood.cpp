@@ -30,7 +30,8 @@ namespace {
 
 QByteArray textFrame(const QString &room, const QByteArray &rq, const QByteArray &text)
 {
-    return R"({"c":"TM","rq":")" + rq + R"(","r":{"n":")" + room.toUtf8() + R"("},"m":{"t":")" + text + R"("}})";
+    return R"({"c":"TM","rq":")" + rq + R"(","r":{"n":")" + room.toUtf8() + R"("},"m":{"t":")" +
+           text + R"("}})";
 }
 
 QByteArray joinFrame(const QString &room, const QByteArray &rq)
@@ -43,8 +44,8 @@ QByteArray joinFrame(const QString &room, const QByteArray &rq)
 QByteArray passwordJoinFrame(const QString &command, const QString &room, const QByteArray &rq,
                              const QByteArray &password)
 {
-    return R"({"c":")" + command.toUtf8() + R"(","rq":")" + rq + R"(","r":{"n":")" + room.toUtf8()
-           + R"(","p":")" + password + R"("}})";
+    return R"({"c":")" + command.toUtf8() + R"(","rq":")" + rq + R"(","r":{"n":")" + room.toUtf8() +
+           R"(","p":")" + password + R"("}})";
 }
 
 QByteArray initFrame(int protocolVersion)
@@ -62,7 +63,8 @@ QList<ServerFrame> drain(RawSocket &socket)
 }
 
 // A raw socket past the init frame and joined to `room`; nullptr on failure.
-std::unique_ptr<RawSocket> joinedSocket(const TestProcess &server, const QString &room, int protocolVersion,
+std::unique_ptr<RawSocket> joinedSocket(const TestProcess &server, const QString &room,
+                                        int protocolVersion,
                                         const QByteArray &cookie = ic::session::createCookieValue())
 {
     auto socket = std::make_unique<RawSocket>();
@@ -80,8 +82,8 @@ struct Tally
 {
     int rp = 0;
     int er = 0;
-    int limited = 0;    // ER with the expected rate-limit code
-    int wrongCode = 0;  // any other ER (or 429 on a v1 session)
+    int limited = 0;   // ER with the expected rate-limit code
+    int wrongCode = 0; // any other ER (or 429 on a v1 session)
     QSet<QString> answered;
 };
 
@@ -159,25 +161,33 @@ private slots:
         QList<ServerFrame> goodFrames;
         RawSocket good;
         QVERIFY(good.socket()->bind(QHostAddress(QStringLiteral("127.0.0.2")), 0));
-        QVERIFY(good.open(server->port(), ic::session::createCookieValue(), origin, initFrame(protocolVersion)));
+        QVERIFY(good.open(server->port(), ic::session::createCookieValue(), origin,
+                          initFrame(protocolVersion)));
         connect(good.socket(), &QTcpSocket::readyRead, this, [&] {
             // Runs after RawSocket's own reader has parsed the bytes into frames.
             while (std::optional<ServerFrame> frame = good.nextFrame(0)) {
-                if (frame->kind() == Command::TextMessage && frame->messages && !frame->messages->isEmpty())
-                    receivedAt.insert(frame->messages->first().text.value_or(QString()), clock.elapsed());
+                if (frame->kind() == Command::TextMessage && frame->messages &&
+                    !frame->messages->isEmpty())
+                    receivedAt.insert(frame->messages->first().text.value_or(QString()),
+                                      clock.elapsed());
                 goodFrames << *frame;
             }
         });
         good.sendText(joinFrame(room, "join"));
-        QVERIFY(waitUntil([&] {
-            return std::any_of(goodFrames.cbegin(), goodFrames.cend(), [](const ServerFrame &f) {
-                return f.requestId.value_or(QString()) == u"join" && f.kind() == Command::Reply;
-            });
-        }, 15000));
+        QVERIFY(waitUntil(
+            [&] {
+                return std::any_of(goodFrames.cbegin(), goodFrames.cend(),
+                                   [](const ServerFrame &f) {
+                                       return f.requestId.value_or(QString()) == u"join" &&
+                                              f.kind() == Command::Reply;
+                                   });
+            },
+            15000));
         const qsizetype goodStart = goodFrames.size();
         auto goodReply = [&](const QString &rq) -> std::optional<ServerFrame> {
             for (const ServerFrame &f : std::as_const(goodFrames))
-                if (f.requestId.value_or(QString()) == rq && (f.kind() == Command::Reply || f.kind() == Command::Error))
+                if (f.requestId.value_or(QString()) == rq &&
+                    (f.kind() == Command::Reply || f.kind() == Command::Error))
                     return f;
             return std::nullopt;
         };
@@ -186,7 +196,8 @@ private slots:
         QTimer floodTimer;
         connect(&floodTimer, &QTimer::timeout, this, [&] {
             for (int i = 0; i < 50; ++i, ++flooded)
-                flooder->sendText(textFrame(room, "f" + QByteArray::number(flooded), "flood-" + QByteArray::number(flooded)));
+                flooder->sendText(textFrame(room, "f" + QByteArray::number(flooded),
+                                            "flood-" + QByteArray::number(flooded)));
         });
         QHash<QString, qint64> sentAt;
         QStringList goodRequests;
@@ -209,14 +220,19 @@ private slots:
         // Every request of both clients is answered.
         Tally flood;
         QList<ServerFrame> floodFrames;
-        QVERIFY2(waitUntil([&] {
-                     const QList<ServerFrame> more = drain(*flooder);
-                     floodFrames << more;
-                     tallyReplies(more, limitCode, flood);
-                     return flood.rp + flood.er >= flooded;
-                 }, 60000),
-                 qPrintable(QStringLiteral("%1 of %2 flood requests answered").arg(flood.rp + flood.er).arg(flooded)));
-        QVERIFY2(waitUntil([&] { return goodReply(goodRequests.last()).has_value(); }, 30000), "the last good request got no reply");
+        QVERIFY2(waitUntil(
+                     [&] {
+                         const QList<ServerFrame> more = drain(*flooder);
+                         floodFrames << more;
+                         tallyReplies(more, limitCode, flood);
+                         return flood.rp + flood.er >= flooded;
+                     },
+                     60000),
+                 qPrintable(QStringLiteral("%1 of %2 flood requests answered")
+                                .arg(flood.rp + flood.er)
+                                .arg(flooded)));
+        QVERIFY2(waitUntil([&] { return goodReply(goodRequests.last()).has_value(); }, 30000),
+                 "the last good request got no reply");
 
         qInfo("flood: %d requests in %.1f s, %d accepted, %d limited (code %d), %d other errors",
               flooded, floodSeconds, flood.rp, flood.limited, limitCode, flood.wrongCode);
@@ -263,7 +279,8 @@ private slots:
         for (auto it = sentAt.cbegin(); it != sentAt.cend(); ++it)
             if (receivedAt.contains(it.key()))
                 latencies << receivedAt.value(it.key()) - it.value();
-        qInfo("well-behaved client latency under flood (send -> own broadcast), ms: min %lld median %lld "
+        qInfo("well-behaved client latency under flood (send -> own broadcast), ms: min %lld "
+              "median %lld "
               "p95 %lld max %lld over %lld messages",
               percentile(latencies, 0), percentile(latencies, 0.5), percentile(latencies, 0.95),
               percentile(latencies, 1.0), qint64(latencies.size()));
@@ -276,10 +293,14 @@ private slots:
     void memberCommandFlood_data()
     {
         QTest::addColumn<QByteArray>("command");
-        QTest::newRow("rename R_CH_UN") << QByteArray(R"({"c":"R_CH_UN","rq":"%RQ%","r":{"n":"cmd-room"},"uN":"name%RQ%"})");
-        QTest::newRow("description R_CH_D") << QByteArray(R"({"c":"R_CH_D","rq":"%RQ%","r":{"n":"cmd-room"},"m":{"t":"d%RQ%"}})");
-        QTest::newRow("vote TM_S_R") << QByteArray(R"({"c":"TM_S_R","rq":"%RQ%","r":{"n":"cmd-room"},"m":{"id":1},"srM":true})");
-        QTest::newRow("edit TM_E") << QByteArray(R"({"c":"TM_E","rq":"%RQ%","r":{"n":"cmd-room"},"m":{"id":1,"t":"e%RQ%"}})");
+        QTest::newRow("rename R_CH_UN")
+            << QByteArray(R"({"c":"R_CH_UN","rq":"%RQ%","r":{"n":"cmd-room"},"uN":"name%RQ%"})");
+        QTest::newRow("description R_CH_D")
+            << QByteArray(R"({"c":"R_CH_D","rq":"%RQ%","r":{"n":"cmd-room"},"m":{"t":"d%RQ%"}})");
+        QTest::newRow("vote TM_S_R") << QByteArray(
+            R"({"c":"TM_S_R","rq":"%RQ%","r":{"n":"cmd-room"},"m":{"id":1},"srM":true})");
+        QTest::newRow("edit TM_E") << QByteArray(
+            R"({"c":"TM_E","rq":"%RQ%","r":{"n":"cmd-room"},"m":{"id":1,"t":"e%RQ%"}})");
     }
     void memberCommandFlood()
     {
@@ -289,15 +310,22 @@ private slots:
         std::unique_ptr<RawSocket> socket = joinedSocket(*server, QStringLiteral("cmd-room"), 2);
         QVERIFY(socket);
         socket->sendText(textFrame(QStringLiteral("cmd-room"), "seed", "seed")); // message id 1
-        QVERIFY(socket->waitForFrame([](const ServerFrame &f) { return f.requestId.value_or(QString()) == u"seed"; }));
+        QVERIFY(socket->waitForFrame(
+            [](const ServerFrame &f) { return f.requestId.value_or(QString()) == u"seed"; }));
         const int total = 200;
         for (int i = 0; i < total; ++i)
             socket->sendText(QByteArray(command).replace("%RQ%", QByteArray::number(i)));
         Tally tally;
-        QVERIFY(waitUntil([&] { tallyReplies(drain(*socket), 429, tally); return tally.rp + tally.er >= total; }, 30000));
+        QVERIFY(waitUntil(
+            [&] {
+                tallyReplies(drain(*socket), 429, tally);
+                return tally.rp + tally.er >= total;
+            },
+            30000));
         qInfo("%d requests: %d accepted, %d limited", total, tally.rp, tally.limited);
         QCOMPARE(tally.wrongCode, 0);
-        QVERIFY2(tally.limited >= total / 2, qPrintable(QStringLiteral("only %1 limited").arg(tally.limited)));
+        QVERIFY2(tally.limited >= total / 2,
+                 qPrintable(QStringLiteral("only %1 limited").arg(tally.limited)));
     }
 
     // Room creations per address (issue: "room creations (e.g. 30 per minute per address)").
@@ -306,15 +334,24 @@ private slots:
         std::unique_ptr<TestProcess> server = startServer({});
         QVERIFY(server);
         RawSocket socket;
-        QVERIFY(socket.open(server->port(), ic::session::createCookieValue(), origin, initFrame(2)));
+        QVERIFY(
+            socket.open(server->port(), ic::session::createCookieValue(), origin, initFrame(2)));
         const int total = 150;
         for (int i = 0; i < total; ++i)
-            socket.sendText(joinFrame(QStringLiteral("created-room-%1").arg(i), QByteArray::number(i)));
+            socket.sendText(
+                joinFrame(QStringLiteral("created-room-%1").arg(i), QByteArray::number(i)));
         Tally tally;
-        QVERIFY(waitUntil([&] { tallyReplies(drain(socket), 429, tally); return tally.rp + tally.er >= total; }, 60000));
-        qInfo("%d room creations from one address: %d accepted, %d limited", total, tally.rp, tally.limited);
+        QVERIFY(waitUntil(
+            [&] {
+                tallyReplies(drain(socket), 429, tally);
+                return tally.rp + tally.er >= total;
+            },
+            60000));
+        qInfo("%d room creations from one address: %d accepted, %d limited", total, tally.rp,
+              tally.limited);
         QCOMPARE(tally.wrongCode, 0);
-        QVERIFY2(tally.limited >= total / 2, qPrintable(QStringLiteral("only %1 limited").arg(tally.limited)));
+        QVERIFY2(tally.limited >= total / 2,
+                 qPrintable(QStringLiteral("only %1 limited").arg(tally.limited)));
     }
 
     // Fresh cookies cost nothing (any v4 UUID is a valid session), so a per-session bucket alone
@@ -333,36 +370,50 @@ private slots:
         const int perSession = 15;
         for (int i = 0; i < perSession; ++i)
             for (size_t s = 0; s < sockets.size(); ++s)
-                sockets[s]->sendText(textFrame(QStringLiteral("address-room"), QByteArray::number(i), "x"));
+                sockets[s]->sendText(
+                    textFrame(QStringLiteral("address-room"), QByteArray::number(i), "x"));
         Tally tally;
         const int total = perSession * int(sockets.size());
-        waitUntil([&] {
-            for (auto &socket : sockets)
-                tallyReplies(drain(*socket), 429, tally);
-            return tally.rp + tally.er >= total;
-        }, 60000);
-        qInfo("%d messages from 40 sessions of one address: %d accepted, %d limited", total, tally.rp, tally.limited);
+        waitUntil(
+            [&] {
+                for (auto &socket : sockets)
+                    tallyReplies(drain(*socket), 429, tally);
+                return tally.rp + tally.er >= total;
+            },
+            60000);
+        qInfo("%d messages from 40 sessions of one address: %d accepted, %d limited", total,
+              tally.rp, tally.limited);
         QCOMPARE(tally.rp + tally.er, total);
-        QVERIFY2(tally.limited > 0,
-                 "no per-address message bucket: every session stayed in its own burst and all were "
-                 "accepted (ROBUSTNESS_GAPS.md: per-address message limit)");
+        QVERIFY2(
+            tally.limited > 0,
+            "no per-address message bucket: every session stayed in its own burst and all were "
+            "accepted (ROBUSTNESS_GAPS.md: per-address message limit)");
     }
 
     // --rate-limits off lifts the per-client limits: 300 TM in a burst and 150 room creations
     // are all accepted.
     void rateLimitsOff()
     {
-        std::unique_ptr<TestProcess> server = startServer({QStringLiteral("--rate-limits"), QStringLiteral("off")});
+        std::unique_ptr<TestProcess> server =
+            startServer({QStringLiteral("--rate-limits"), QStringLiteral("off")});
         QVERIFY(server);
-        std::unique_ptr<RawSocket> socket = joinedSocket(*server, QStringLiteral("unlimited-room"), 2);
+        std::unique_ptr<RawSocket> socket =
+            joinedSocket(*server, QStringLiteral("unlimited-room"), 2);
         QVERIFY(socket);
         const int total = 300;
         for (int i = 0; i < total; ++i)
-            socket->sendText(textFrame(QStringLiteral("unlimited-room"), QByteArray::number(i), "x"));
+            socket->sendText(
+                textFrame(QStringLiteral("unlimited-room"), QByteArray::number(i), "x"));
         for (int i = 0; i < 150; ++i)
-            socket->sendText(joinFrame(QStringLiteral("free-room-%1").arg(i), "c" + QByteArray::number(i)));
+            socket->sendText(
+                joinFrame(QStringLiteral("free-room-%1").arg(i), "c" + QByteArray::number(i)));
         Tally tally;
-        QVERIFY(waitUntil([&] { tallyReplies(drain(*socket), 429, tally); return tally.rp + tally.er >= total + 150; }, 60000));
+        QVERIFY(waitUntil(
+            [&] {
+                tallyReplies(drain(*socket), 429, tally);
+                return tally.rp + tally.er >= total + 150;
+            },
+            60000));
         QCOMPARE(tally.er, 0);
         QCOMPARE(tally.rp, total + 150);
     }
@@ -376,10 +427,17 @@ private slots:
         QVERIFY(server);
         RawSocket owner;
         QVERIFY(owner.open(server->port(), ic::session::createCookieValue(), origin, initFrame(2)));
-        owner.sendText(passwordJoinFrame(QStringLiteral("R_C_J"), QStringLiteral("guarded-a"), "a", "secret"));
-        owner.sendText(passwordJoinFrame(QStringLiteral("R_C_J"), QStringLiteral("guarded-b"), "b", "secret"));
+        owner.sendText(
+            passwordJoinFrame(QStringLiteral("R_C_J"), QStringLiteral("guarded-a"), "a", "secret"));
+        owner.sendText(
+            passwordJoinFrame(QStringLiteral("R_C_J"), QStringLiteral("guarded-b"), "b", "secret"));
         Tally created;
-        QVERIFY(waitUntil([&] { tallyReplies(drain(owner), 429, created); return created.rp + created.er >= 2; }, 20000));
+        QVERIFY(waitUntil(
+            [&] {
+                tallyReplies(drain(owner), 429, created);
+                return created.rp + created.er >= 2;
+            },
+            20000));
         QCOMPARE(created.rp, 2);
 
         // One guess per socket, all sent at once: a single socket's joins are answered one after
@@ -389,29 +447,33 @@ private slots:
         std::vector<std::unique_ptr<RawSocket>> guessers;
         for (int i = 0; i < total; ++i) {
             guessers.push_back(std::make_unique<RawSocket>());
-            QVERIFY(guessers.back()->open(server->port(), ic::session::createCookieValue(), origin, initFrame(2)));
+            QVERIFY(guessers.back()->open(server->port(), ic::session::createCookieValue(), origin,
+                                          initFrame(2)));
         }
         for (int i = 0; i < total; ++i)
-            guessers[i]->sendText(passwordJoinFrame(QStringLiteral("R_J"), QStringLiteral("guarded-a"),
+            guessers[i]->sendText(passwordJoinFrame(QStringLiteral("R_J"),
+                                                    QStringLiteral("guarded-a"),
                                                     "g" + QByteArray::number(i), "wrong"));
         int wrongPassword = 0, limited = 0, other = 0;
         QSet<QString> answered;
-        QVERIFY(waitUntil([&] {
-            for (auto &guesser : guessers) {
-                for (const ServerFrame &frame : drain(*guesser)) {
-                    if (frame.kind() != Command::Error && frame.kind() != Command::Reply)
-                        continue;
-                    answered.insert(frame.requestId.value_or(QString()));
-                    if (frame.errorCode() == ErrorCode::InvalidPassword)
-                        ++wrongPassword;
-                    else if (frame.errorCode() == ErrorCode::RateLimited)
-                        ++limited;
-                    else
-                        ++other;
+        QVERIFY(waitUntil(
+            [&] {
+                for (auto &guesser : guessers) {
+                    for (const ServerFrame &frame : drain(*guesser)) {
+                        if (frame.kind() != Command::Error && frame.kind() != Command::Reply)
+                            continue;
+                        answered.insert(frame.requestId.value_or(QString()));
+                        if (frame.errorCode() == ErrorCode::InvalidPassword)
+                            ++wrongPassword;
+                        else if (frame.errorCode() == ErrorCode::RateLimited)
+                            ++limited;
+                        else
+                            ++other;
+                    }
                 }
-            }
-            return answered.size() >= total;
-        }, 60000));
+                return answered.size() >= total;
+            },
+            60000));
         RawSocket &guesser = *guessers.front();
         qInfo("%d wrong-password joins: %d checked (203), %d refused unchecked (429)", total,
               wrongPassword, limited);
@@ -420,9 +482,11 @@ private slots:
         QVERIFY(wrongPassword >= 1);
 
         // Another room is another bucket: its right password is checked and accepted.
-        guesser.sendText(passwordJoinFrame(QStringLiteral("R_J"), QStringLiteral("guarded-b"), "right", "secret"));
+        guesser.sendText(passwordJoinFrame(QStringLiteral("R_J"), QStringLiteral("guarded-b"),
+                                           "right", "secret"));
         const std::optional<ServerFrame> reply = guesser.waitForFrame(
-            [](const ServerFrame &f) { return f.requestId.value_or(QString()) == u"right"; }, 20000);
+            [](const ServerFrame &f) { return f.requestId.value_or(QString()) == u"right"; },
+            20000);
         QVERIFY(reply);
         QCOMPARE(reply->kind(), Command::Reply);
     }
@@ -431,28 +495,36 @@ private slots:
     // WebSocket, 503 over HTTP), while existing rooms keep working.
     void maxRoomsPerServer()
     {
-        std::unique_ptr<TestProcess> server = startServer(
-            {QStringLiteral("--max-rooms"), QStringLiteral("3"), QStringLiteral("--rate-limits"), QStringLiteral("off")});
+        std::unique_ptr<TestProcess> server =
+            startServer({QStringLiteral("--max-rooms"), QStringLiteral("3"),
+                         QStringLiteral("--rate-limits"), QStringLiteral("off")});
         QVERIFY(server);
         RawSocket socket;
-        QVERIFY(socket.open(server->port(), ic::session::createCookieValue(), origin, initFrame(2)));
+        QVERIFY(
+            socket.open(server->port(), ic::session::createCookieValue(), origin, initFrame(2)));
         for (int i = 0; i < 4; ++i)
-            socket.sendText(joinFrame(QStringLiteral("capped-%1").arg(i), "c" + QByteArray::number(i)));
+            socket.sendText(
+                joinFrame(QStringLiteral("capped-%1").arg(i), "c" + QByteArray::number(i)));
         QHash<QString, ServerFrame> replies;
-        QVERIFY(waitUntil([&] {
-            for (const ServerFrame &frame : drain(socket))
-                if ((frame.kind() == Command::Reply || frame.kind() == Command::Error) && frame.requestId)
-                    replies.insert(*frame.requestId, frame);
-            return replies.size() >= 4;
-        }, 20000));
+        QVERIFY(waitUntil(
+            [&] {
+                for (const ServerFrame &frame : drain(socket))
+                    if ((frame.kind() == Command::Reply || frame.kind() == Command::Error) &&
+                        frame.requestId)
+                        replies.insert(*frame.requestId, frame);
+                return replies.size() >= 4;
+            },
+            20000));
         for (int i = 0; i < 3; ++i)
             QCOMPARE(replies.value(QStringLiteral("c%1").arg(i)).kind(), Command::Reply);
         QCOMPARE(replies.value(QStringLiteral("c3")).errorCode(), ErrorCode::RoomFull);
 
-        const HttpResult overHttp = httpGet(server->httpUrl(QStringLiteral("/direct_sending?roomName=capped-http&m=hi")));
+        const HttpResult overHttp =
+            httpGet(server->httpUrl(QStringLiteral("/direct_sending?roomName=capped-http&m=hi")));
         QCOMPARE(overHttp.status, 503);
         QVERIFY(overHttp.body.contains("error: "));
-        const HttpResult existing = httpGet(server->httpUrl(QStringLiteral("/direct_sending?roomName=capped-0&m=hi")));
+        const HttpResult existing =
+            httpGet(server->httpUrl(QStringLiteral("/direct_sending?roomName=capped-0&m=hi")));
         QCOMPARE(existing.status, 200);
     }
 
@@ -463,13 +535,16 @@ private slots:
     {
         std::unique_ptr<TestProcess> server = startServer({});
         QVERIFY(server);
-        TestProcess balancer(QStringLiteral("instantchat-balancer"), {QStringLiteral("--servers"), server->hostPort()});
+        TestProcess balancer(QStringLiteral("instantchat-balancer"),
+                             {QStringLiteral("--servers"), server->hostPort()});
         QVERIFY2(balancer.start(), qPrintable(balancer.errorString()));
         const int total = 150;
         int ok = 0, limited = 0, other = 0;
         QByteArray retryAfter, sentence;
         for (int i = 0; i < total; ++i) {
-            const RawHttp answer = rawHttp(balancer.port(), get("/s/http-flood-room?m=n" + QByteArray::number(i), balancer.port()));
+            const RawHttp answer =
+                rawHttp(balancer.port(),
+                        get("/s/http-flood-room?m=n" + QByteArray::number(i), balancer.port()));
             if (answer.status == 200) {
                 ++ok;
             } else if (answer.status == 429) {
@@ -483,13 +558,16 @@ private slots:
                 qWarning("unexpected %d: %s", answer.status, answer.body.left(200).constData());
             }
         }
-        qInfo("/s/ flood: %d requests, %d sent, %d refused with 429 (Retry-After %s)", total, ok, limited, retryAfter.constData());
+        qInfo("/s/ flood: %d requests, %d sent, %d refused with 429 (Retry-After %s)", total, ok,
+              limited, retryAfter.constData());
         QCOMPARE(other, 0);
         QVERIFY2(limited > 0, "150 /s/ requests from one address in a row were all accepted");
-        QVERIFY2(!retryAfter.isEmpty() && retryAfter.toInt() >= 1, "429 without a usable Retry-After");
+        QVERIFY2(!retryAfter.isEmpty() && retryAfter.toInt() >= 1,
+                 "429 without a usable Retry-After");
         QVERIFY2(sentence.contains("error"), sentence.constData());
         // The room holds exactly the accepted messages.
-        const RawHttp read = rawHttp(balancer.port(), get("/r/http-flood-room?format=json&quite=true", balancer.port()));
+        const RawHttp read = rawHttp(
+            balancer.port(), get("/r/http-flood-room?format=json&quite=true", balancer.port()));
         if (read.status == 200) {
             const QJsonObject json = QJsonDocument::fromJson(read.body).object();
             QCOMPARE(json.value(QStringLiteral("totalRoomMessagesCount")).toInt(), ok);
@@ -508,9 +586,12 @@ private slots:
     {
         const char *flag = "--trusted-proxies";
         if (!hasFlag(flag))
-            QFAIL("instantchat-server has no trusted-proxy setting (--trusted-proxies missing from --help): "
-                  "behind the gateway all clients share one address bucket. See ROBUSTNESS_GAPS.md");
-        std::unique_ptr<TestProcess> server = startServer({QString::fromLatin1(flag), QStringLiteral("127.0.0.1")});
+            QFAIL(
+                "instantchat-server has no trusted-proxy setting (--trusted-proxies missing from "
+                "--help): "
+                "behind the gateway all clients share one address bucket. See ROBUSTNESS_GAPS.md");
+        std::unique_ptr<TestProcess> server =
+            startServer({QString::fromLatin1(flag), QStringLiteral("127.0.0.1")});
         QVERIFY(server);
         auto connectAs = [&](const QByteArray &forwardedFor) {
             auto socket = std::make_unique<RawSocket>();
@@ -528,9 +609,15 @@ private slots:
         std::unique_ptr<RawSocket> abuser = connectAs("10.0.0.1");
         QVERIFY(abuser);
         for (int i = 0; i < 100; ++i)
-            abuser->sendText(joinFrame(QStringLiteral("proxy-abuse-%1").arg(i), QByteArray::number(i)));
+            abuser->sendText(
+                joinFrame(QStringLiteral("proxy-abuse-%1").arg(i), QByteArray::number(i)));
         Tally tally;
-        QVERIFY(waitUntil([&] { tallyReplies(drain(*abuser), 429, tally); return tally.rp + tally.er >= 100; }, 30000));
+        QVERIFY(waitUntil(
+            [&] {
+                tallyReplies(drain(*abuser), 429, tally);
+                return tally.rp + tally.er >= 100;
+            },
+            30000));
         QVERIFY(tally.limited > 0);
         // Another user behind the same proxy still creates rooms.
         std::unique_ptr<RawSocket> user = connectAs("10.0.0.2");
@@ -539,13 +626,15 @@ private slots:
         const std::optional<ServerFrame> reply = user->waitForFrame(
             [](const ServerFrame &f) { return f.requestId.value_or(QString()) == u"u"; }, 15000);
         QVERIFY(reply);
-        QVERIFY2(reply->kind() == Command::Reply, "a user behind the proxy was limited by another user's bucket");
+        QVERIFY2(reply->kind() == Command::Reply,
+                 "a user behind the proxy was limited by another user's bucket");
     }
 
     // Total cap (--max-connections): upgrades past it get HTTP 503, the accepted ones work.
     void totalConnectionCap()
     {
-        std::unique_ptr<TestProcess> server = startServer({QStringLiteral("--max-connections"), QStringLiteral("20")});
+        std::unique_ptr<TestProcess> server =
+            startServer({QStringLiteral("--max-connections"), QStringLiteral("20")});
         QVERIFY(server);
         std::vector<std::unique_ptr<RawSocket>> sockets;
         int accepted = 0, refused503 = 0;
@@ -571,10 +660,12 @@ private slots:
                 QVERIFY(socket->waitForDisconnected());
                 break;
             }
-        QVERIFY(waitUntil([&] {
-            RawSocket probe;
-            return probe.open(server->port(), ic::session::createCookieValue(), origin);
-        }, 10000));
+        QVERIFY(waitUntil(
+            [&] {
+                RawSocket probe;
+                return probe.open(server->port(), ic::session::createCookieValue(), origin);
+            },
+            10000));
     }
 
     // Per-address cap: a flood of WebSocket connections from 127.0.0.1 is capped while another
@@ -583,10 +674,12 @@ private slots:
     {
         const char *flag = "--max-connections-per-address";
         if (!hasFlag(flag))
-            QFAIL("instantchat-server has no per-address connection cap (--max-connections-per-address "
+            QFAIL("instantchat-server has no per-address connection cap "
+                  "(--max-connections-per-address "
                   "missing from --help); 300 connections from one address would all be accepted. "
                   "See tests/integration/ROBUSTNESS_GAPS.md");
-        std::unique_ptr<TestProcess> server = startServer({QString::fromLatin1(flag), QStringLiteral("25")});
+        std::unique_ptr<TestProcess> server =
+            startServer({QString::fromLatin1(flag), QStringLiteral("25")});
         QVERIFY(server);
         std::vector<std::unique_ptr<RawSocket>> sockets;
         int accepted = 0, refused = 0;
@@ -623,9 +716,12 @@ private slots:
         // --help: the test still checks it, with that value.
         const int timeoutS = configurable ? 2 : 10;
         if (!configurable)
-            qWarning("no --handshake-timeout flag: relying on the built-in 10 s (ROBUSTNESS_GAPS.md)");
-        std::unique_ptr<TestProcess> server = startServer(
-            configurable ? QStringList{QStringLiteral("--handshake-timeout"), QString::number(timeoutS)} : QStringList{});
+            qWarning(
+                "no --handshake-timeout flag: relying on the built-in 10 s (ROBUSTNESS_GAPS.md)");
+        std::unique_ptr<TestProcess> server =
+            startServer(configurable ? QStringList{QStringLiteral("--handshake-timeout"),
+                                                   QString::number(timeoutS)}
+                                     : QStringList{});
         QVERIFY(server);
         QElapsedTimer clock;
         clock.start();
@@ -635,20 +731,25 @@ private slots:
             socket->connectToHost(QStringLiteral("127.0.0.1"), server->port());
             sockets.push_back(std::move(socket));
         }
-        QVERIFY(waitUntil([&] {
-            return std::all_of(sockets.begin(), sockets.end(), [](const auto &s) {
-                return s->state() == QAbstractSocket::ConnectedState || s->state() == QAbstractSocket::UnconnectedState;
-            });
-        }, 20000));
+        QVERIFY(waitUntil(
+            [&] {
+                return std::all_of(sockets.begin(), sockets.end(), [](const auto &s) {
+                    return s->state() == QAbstractSocket::ConnectedState ||
+                           s->state() == QAbstractSocket::UnconnectedState;
+                });
+            },
+            20000));
         for (int i = 100; i < 200; ++i)
-            sockets[size_t(i)]->write("GET /ws_entry HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n");
+            sockets[size_t(i)]->write(
+                "GET /ws_entry HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n");
         std::vector<std::unique_ptr<QTcpSocket>> loris;
         for (int i = 0; i < 5; ++i) {
             auto socket = std::make_unique<QTcpSocket>();
             socket->connectToHost(QStringLiteral("127.0.0.1"), server->port());
             loris.push_back(std::move(socket));
         }
-        const QByteArray lorisBytes = "GET /ws_entry HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + QByteArray(400, 'a');
+        const QByteArray lorisBytes =
+            "GET /ws_entry HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + QByteArray(400, 'a');
         int lorisOffset = 0;
         QTimer lorisTimer;
         connect(&lorisTimer, &QTimer::timeout, this, [&] {
@@ -661,7 +762,8 @@ private slots:
 
         // A normal client is served during the flood.
         RawSocket normal;
-        QVERIFY2(normal.open(server->port(), ic::session::createCookieValue(), origin), "a normal client was refused");
+        QVERIFY2(normal.open(server->port(), ic::session::createCookieValue(), origin),
+                 "a normal client was refused");
         normal.sendText(joinFrame(QStringLiteral("half-open-room"), "n"));
         const std::optional<ServerFrame> reply = normal.waitForFrame(
             [](const ServerFrame &f) { return f.requestId.value_or(QString()) == u"n"; }, 15000);
@@ -677,17 +779,21 @@ private slots:
         };
         const bool allClosed = waitUntil([&] { return openCount() == 0; }, (timeoutS + 15) * 1000);
         lorisTimer.stop();
-        auto openIn = [](const std::vector<std::unique_ptr<QTcpSocket>> &group, size_t from, size_t to) {
+        auto openIn = [](const std::vector<std::unique_ptr<QTcpSocket>> &group, size_t from,
+                         size_t to) {
             int open = 0;
             for (size_t i = from; i < to && i < group.size(); ++i)
                 open += group[i]->state() == QAbstractSocket::ConnectedState ? 1 : 0;
             return open;
         };
-        qInfo("half-open: 205 connections, waited %lld ms (timeout %d s); still open: %d silent, %d partial "
+        qInfo("half-open: 205 connections, waited %lld ms (timeout %d s); still open: %d silent, "
+              "%d partial "
               "head, %d slow-loris; server holds %d fds",
-              clock.elapsed(), timeoutS, openIn(sockets, 0, 100), openIn(sockets, 100, 200), openIn(loris, 0, 5),
-              openFds(server->pid()));
-        QVERIFY2(allClosed, qPrintable(QStringLiteral("%1 half-open connections still open").arg(openCount())));
+              clock.elapsed(), timeoutS, openIn(sockets, 0, 100), openIn(sockets, 100, 200),
+              openIn(loris, 0, 5), openFds(server->pid()));
+        QVERIFY2(
+            allClosed,
+            qPrintable(QStringLiteral("%1 half-open connections still open").arg(openCount())));
         // The normal WebSocket was not closed by the handshake timeout.
         QVERIFY(normal.isConnected());
         QVERIFY(server->isRunning());
@@ -708,18 +814,27 @@ private slots:
         std::vector<std::unique_ptr<RawSocket>> sockets;
         for (int i = 0; i < 20; ++i) {
             auto socket = std::make_unique<RawSocket>();
-            QVERIFY(socket->open(server->port(), ic::session::createCookieValue(), origin, std::nullopt));
+            QVERIFY(socket->open(server->port(), ic::session::createCookieValue(), origin,
+                                 std::nullopt));
             sockets.push_back(std::move(socket));
         }
         QElapsedTimer clock;
         clock.start();
-        const bool closed = waitUntil([&] {
-            return std::none_of(sockets.begin(), sockets.end(), [](const auto &s) { return s->isConnected(); });
-        }, (timeoutS + 10) * 1000);
-        const int open = int(std::count_if(sockets.begin(), sockets.end(), [](const auto &s) { return s->isConnected(); }));
-        qInfo("init-frame timeout: %d of 20 upgraded sockets without init frame still open after %lld ms", open, clock.elapsed());
-        QVERIFY2(closed, "upgraded sockets that never send the init frame are kept open (idle timeout only; "
-                         "ROBUSTNESS_GAPS.md: init-frame timeout)");
+        const bool closed = waitUntil(
+            [&] {
+                return std::none_of(sockets.begin(), sockets.end(),
+                                    [](const auto &s) { return s->isConnected(); });
+            },
+            (timeoutS + 10) * 1000);
+        const int open = int(std::count_if(sockets.begin(), sockets.end(),
+                                           [](const auto &s) { return s->isConnected(); }));
+        qInfo("init-frame timeout: %d of 20 upgraded sockets without init frame still open after "
+              "%lld ms",
+              open, clock.elapsed());
+        QVERIFY2(
+            closed,
+            "upgraded sockets that never send the init frame are kept open (idle timeout only; "
+            "ROBUSTNESS_GAPS.md: init-frame timeout)");
     }
 };
 

@@ -55,10 +55,7 @@ class SoakTest : public QObject
     std::unique_ptr<TestProcess> m_server;
     qint64 m_peakKiB = 0;
 
-    void samplePeak()
-    {
-        m_peakKiB = std::max(m_peakKiB, rssKiB(m_server->pid()));
-    }
+    void samplePeak() { m_peakKiB = std::max(m_peakKiB, rssKiB(m_server->pid())); }
 
     // One wave: clients connect, join their rooms, chat, one HTTP send per room, then leave
     // (half with a close frame, half by dropping the TCP connection).
@@ -70,26 +67,38 @@ class SoakTest : public QObject
             auto socket = std::make_unique<RawSocket>();
             if (!socket->open(m_server->port(), ic::session::createCookieValue(), origin))
                 continue;
-            const QByteArray room = "soak-" + QByteArray::number(number) + "-" + QByteArray::number(i % roomsPerWave);
-            socket->sendText(R"({"c":"R_C_J","rq":"join","r":{"n":")" + room + R"("},"uN":"user)" + QByteArray::number(i) + R"("})");
+            const QByteArray room =
+                "soak-" + QByteArray::number(number) + "-" + QByteArray::number(i % roomsPerWave);
+            socket->sendText(R"({"c":"R_C_J","rq":"join","r":{"n":")" + room + R"("},"uN":"user)" +
+                             QByteArray::number(i) + R"("})");
             clients.push_back(std::move(socket));
         }
         for (auto &socket : clients)
-            if (socket->waitForFrame([](const ServerFrame &f) { return f.requestId.value_or(QString()) == u"join" && f.kind() == Command::Reply; }, 15000))
+            if (socket->waitForFrame(
+                    [](const ServerFrame &f) {
+                        return f.requestId.value_or(QString()) == u"join" &&
+                               f.kind() == Command::Reply;
+                    },
+                    15000))
                 ++result.joined;
         samplePeak();
         for (int m = 0; m < messagesPerClient; ++m) {
             for (size_t i = 0; i < clients.size(); ++i) {
-                const QByteArray room = "soak-" + QByteArray::number(number) + "-" + QByteArray::number(int(i) % roomsPerWave);
-                clients[i]->sendText(R"({"c":"TM","rq":"m)" + QByteArray::number(m) + R"(","r":{"n":")" + room
-                                     + R"("},"m":{"t":"wave%20)" + QByteArray::number(number) + "%20message%20"
-                                     + QByteArray::number(m) + R"("}})");
+                const QByteArray room = "soak-" + QByteArray::number(number) + "-" +
+                                        QByteArray::number(int(i) % roomsPerWave);
+                clients[i]->sendText(R"({"c":"TM","rq":"m)" + QByteArray::number(m) +
+                                     R"(","r":{"n":")" + room + R"("},"m":{"t":"wave%20)" +
+                                     QByteArray::number(number) + "%20message%20" +
+                                     QByteArray::number(m) + R"("}})");
                 ++result.sent;
             }
         }
         for (int k = 0; k < roomsPerWave; ++k) {
-            const QByteArray room = "soak-" + QByteArray::number(number) + "-" + QByteArray::number(k);
-            if (rawHttp(m_server->port(), get("/direct_sending?roomName=" + room + "&m=from%20http", m_server->port())).status == 200)
+            const QByteArray room =
+                "soak-" + QByteArray::number(number) + "-" + QByteArray::number(k);
+            if (rawHttp(m_server->port(), get("/direct_sending?roomName=" + room + "&m=from%20http",
+                                              m_server->port()))
+                    .status == 200)
                 ++result.httpSent;
         }
         // Each client: its messagesPerClient RP, and the room's TM broadcasts.
@@ -99,11 +108,14 @@ class SoakTest : public QObject
             int replies = 0, seen = 0;
             QElapsedTimer limit;
             limit.start();
-            while ((replies < messagesPerClient || seen < roomMessages) && limit.elapsed() < 20000) {
-                const std::optional<ServerFrame> frame = socket->nextFrame(int(20000 - limit.elapsed()));
+            while ((replies < messagesPerClient || seen < roomMessages) &&
+                   limit.elapsed() < 20000) {
+                const std::optional<ServerFrame> frame =
+                    socket->nextFrame(int(20000 - limit.elapsed()));
                 if (!frame)
                     break;
-                if (frame->kind() == Command::Reply && frame->requestId.value_or(QString()).startsWith(u'm'))
+                if (frame->kind() == Command::Reply &&
+                    frame->requestId.value_or(QString()).startsWith(u'm'))
                     ++replies;
                 else if (frame->kind() == Command::TextMessage)
                     ++seen;
@@ -170,7 +182,8 @@ private slots:
         clock.start();
         int waves = 0;
         qint64 messages = 0, broadcasts = 0;
-        QList<qint64> rssAfterWave; // the trajectory: a leak grows with the waves, a plateau does not
+        QList<qint64>
+            rssAfterWave; // the trajectory: a leak grows with the waves, a plateau does not
         while (clock.elapsed() < qint64(seconds) * 1000) {
             ++waves;
             const WaveResult result = wave(waves);
@@ -179,39 +192,54 @@ private slots:
             QCOMPARE(result.joined, clientsPerWave);
             QCOMPARE(result.answered, result.sent);
             QCOMPARE(result.httpSent, roomsPerWave);
-            QVERIFY2(result.broadcastsSeen == clientsPerWave * (messagesPerClient * (clientsPerWave / roomsPerWave) + 1),
-                     qPrintable(QStringLiteral("wave %1: %2 broadcasts seen for %3 sent").arg(waves).arg(result.broadcastsSeen).arg(result.sent)));
+            QVERIFY2(result.broadcastsSeen ==
+                         clientsPerWave * (messagesPerClient * (clientsPerWave / roomsPerWave) + 1),
+                     qPrintable(QStringLiteral("wave %1: %2 broadcasts seen for %3 sent")
+                                    .arg(waves)
+                                    .arg(result.broadcastsSeen)
+                                    .arg(result.sent)));
             rssAfterWave << rssKiB(pid);
             messages += result.sent;
             broadcasts += result.broadcastsSeen;
             QVERIFY(m_server->isRunning());
         }
         const int fdsBusy = openFds(pid);
-        QVERIFY2(waitForNoRooms(60000), qPrintable(QStringLiteral("%1 rooms still held after the waves").arg(roomsGauge(*m_server))));
+        QVERIFY2(
+            waitForNoRooms(60000),
+            qPrintable(
+                QStringLiteral("%1 rooms still held after the waves").arg(roomsGauge(*m_server))));
         // Closed sockets are released by deleteLater and the once-a-second tick.
         waitUntil([&] { return openFds(pid) <= fdsStart; }, 15000);
         settle(1000);
         const qint64 rssEnd = rssKiB(pid);
         const int fdsEnd = openFds(pid);
 
-        qInfo("soak: %d s, %d waves x %d clients (%d rooms/wave), %lld messages, %lld broadcasts received",
+        qInfo("soak: %d s, %d waves x %d clients (%d rooms/wave), %lld messages, %lld broadcasts "
+              "received",
               seconds, waves, clientsPerWave, roomsPerWave, messages, broadcasts);
-        qInfo("soak RSS KiB: start %lld, after warm-up (rooms expired) %lld, peak %lld, end %lld (end/warm %.3f)",
+        qInfo("soak RSS KiB: start %lld, after warm-up (rooms expired) %lld, peak %lld, end %lld "
+              "(end/warm %.3f)",
               rssStart, rssWarm, m_peakKiB, rssEnd, double(rssEnd) / double(rssWarm));
         if (!rssAfterWave.isEmpty()) {
             const qsizetype n = rssAfterWave.size();
             qInfo("soak RSS KiB after waves: 25%% %lld, 50%% %lld, 75%% %lld, last %lld",
-                  rssAfterWave.at(n / 4), rssAfterWave.at(n / 2), rssAfterWave.at(3 * n / 4), rssAfterWave.last());
+                  rssAfterWave.at(n / 4), rssAfterWave.at(n / 2), rssAfterWave.at(3 * n / 4),
+                  rssAfterWave.last());
         }
         qInfo("soak: %d warm-up waves", warmWaves);
-        qInfo("soak fds: start %d, after warm-up %d, last wave %d, end %d", fdsStart, fdsWarm, fdsBusy, fdsEnd);
+        qInfo("soak fds: start %d, after warm-up %d, last wave %d, end %d", fdsStart, fdsWarm,
+              fdsBusy, fdsEnd);
 
         QVERIFY(waves >= 1);
         QVERIFY2(fdsEnd <= fdsStart, "file descriptors leaked");
         const qint64 allowedKiB = std::max<qint64>(rssWarm / 10, absoluteMarginKiB);
-        QVERIFY2(rssEnd <= rssWarm + allowedKiB,
-                 qPrintable(QStringLiteral("RSS %1 KiB after the soak, %2 KiB after the warm-up (allowed +%3 KiB)")
-                                .arg(rssEnd).arg(rssWarm).arg(allowedKiB)));
+        QVERIFY2(
+            rssEnd <= rssWarm + allowedKiB,
+            qPrintable(QStringLiteral(
+                           "RSS %1 KiB after the soak, %2 KiB after the warm-up (allowed +%3 KiB)")
+                           .arg(rssEnd)
+                           .arg(rssWarm)
+                           .arg(allowedKiB)));
         QCOMPARE(m_server->terminate(), 0);
     }
 };

@@ -29,8 +29,8 @@ inline const QString testOrigin = QStringLiteral("http://localhost:8080");
 inline std::unique_ptr<TestProcess> startServer(const QStringList &extra = {})
 {
     QStringList arguments{QStringLiteral("--allowed-origins"), testOrigin,
-                          QStringLiteral("--rate-limits"), QStringLiteral("off"),
-                          QStringLiteral("--workers"), QStringLiteral("2")};
+                          QStringLiteral("--rate-limits"),     QStringLiteral("off"),
+                          QStringLiteral("--workers"),         QStringLiteral("2")};
     arguments << extra;
     auto server = std::make_unique<TestProcess>(QStringLiteral("instantchat-server"), arguments);
     if (!server->start()) {

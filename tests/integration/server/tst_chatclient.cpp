@@ -31,7 +31,8 @@ private slots:
         });
         client->open();
         QVERIFY(waitUntil([&] { return client->state() == ChatClient::State::Connected; }));
-        const auto joined = frames->waitForReply(client->createAndJoin(QStringLiteral("Back-Room"), QStringLiteral("pw"), QStringLiteral("Ann")));
+        const auto joined = frames->waitForReply(client->createAndJoin(
+            QStringLiteral("Back-Room"), QStringLiteral("pw"), QStringLiteral("Ann")));
         IC_VERIFY_RP(joined);
 
         first->kill(); // an unexpected loss, not a graceful stop
@@ -39,8 +40,9 @@ private slots:
         // 200 → 400 → 800 → 800 (capped), each ±20 %.
         const int expected[] = {200, 400, 800, 800};
         for (int i = 0; i < 4; ++i)
-            QVERIFY2(delays.at(i) >= expected[i] * 0.8 - 20 && delays.at(i) <= expected[i] * 1.2 + 2,
-                     qPrintable(QStringLiteral("attempt %1 waited %2 ms").arg(i).arg(delays.at(i))));
+            QVERIFY2(
+                delays.at(i) >= expected[i] * 0.8 - 20 && delays.at(i) <= expected[i] * 1.2 + 2,
+                qPrintable(QStringLiteral("attempt %1 waited %2 ms").arg(i).arg(delays.at(i))));
 
         // A new server on the same port: the client comes back and joins again by itself.
         const qsizetype from = frames->size();
@@ -50,18 +52,22 @@ private slots:
         const auto rejoin = frames->waitForFrame(FrameRecorder::is(Command::Reply), 15000, from);
         QVERIFY2(rejoin, "no re-join after the reconnect");
         // The room was gone with the old server: re-created, with the same password.
-        QCOMPARE(rejoin->details, std::optional<QString>(QStringLiteral("room_created;password=true")));
-        const auto members = frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 1000, from);
+        QCOMPARE(rejoin->details,
+                 std::optional<QString>(QStringLiteral("room_created;password=true")));
+        const auto members =
+            frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 1000, from);
         QVERIFY(members);
         const auto me = findUser(*members, *rejoin->userId);
         QVERIFY(me && me->online);
         QCOMPARE(me->name, QStringLiteral("Ann"));
-        IC_VERIFY_RP(frames->waitForReply(client->sendText(QStringLiteral("back-room"), QStringLiteral("I am back"))));
+        IC_VERIFY_RP(frames->waitForReply(
+            client->sendText(QStringLiteral("back-room"), QStringLiteral("I am back"))));
 
         // Another client needs the password: the re-created room kept it.
         Peer other = connectPeer(*second, this);
         QVERIFY(other);
-        IC_VERIFY_ER(other.reply(other.client->join(QStringLiteral("back-room"))), ErrorCode::InvalidPassword);
+        IC_VERIFY_ER(other.reply(other.client->join(QStringLiteral("back-room"))),
+                     ErrorCode::InvalidPassword);
     }
 
     void closeStopsReconnecting()
@@ -106,7 +112,8 @@ private slots:
         older->open();
         newer->open();
         QVERIFY(waitUntil([&] {
-            return older->state() == ChatClient::State::Connected && newer->state() == ChatClient::State::Connected;
+            return older->state() == ChatClient::State::Connected &&
+                   newer->state() == ChatClient::State::Connected;
         }));
         IC_VERIFY_RP(olderFrames->waitForReply(older->createAndJoin(QStringLiteral("fight-room"))));
         const QString rq = newer->join(QStringLiteral("fight-room"));

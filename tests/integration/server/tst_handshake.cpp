@@ -28,8 +28,8 @@ class HandshakeTest : public QObject
     static QByteArray joinFrame(const QByteArray &rq, const QByteArray &room)
     {
         // Plain literals: moc (6.4) mis-lexes raw strings that end in a quote.
-        return "{\"c\":\"R_C_J\",\"rq\":\"" + rq + "\",\"r\":{\"n\":\"" + room
-            + "\",\"p\":\"\"},\"uN\":null}";
+        return "{\"c\":\"R_C_J\",\"rq\":\"" + rq + "\",\"r\":{\"n\":\"" + room +
+               "\",\"p\":\"\"},\"uN\":null}";
     }
 
 private slots:
@@ -87,7 +87,8 @@ private slots:
         QTest::newRow("foreign") << std::optional<QByteArray>("http://evil.example");
         QTest::newRow("trailing slash") << std::optional<QByteArray>("http://localhost:8080/");
         QTest::newRow("other port") << std::optional<QByteArray>("http://localhost:8081");
-        QTest::newRow("https instead of http") << std::optional<QByteArray>("https://localhost:8080");
+        QTest::newRow("https instead of http")
+            << std::optional<QByteArray>("https://localhost:8080");
         QTest::newRow("absent") << std::optional<QByteArray>();
     }
     void wrongOriginIs403()
@@ -203,7 +204,8 @@ private slots:
         QVERIFY2(!frame, dump(frame).constData());
         QVERIFY(raw->isConnected());
         // Still a working session.
-        raw->sendText(R"({"c":"TM","rq":"t","r":{"n":"keepalive-room","p":""},"m":{"t":"hi","rU":null,"rM":null}})");
+        raw->sendText(
+            R"({"c":"TM","rq":"t","r":{"n":"keepalive-room","p":""},"m":{"t":"hi","rU":null,"rM":null}})");
         const auto reply = raw->waitForFrame(
             [](const ServerFrame &f) { return f.requestId == QStringLiteral("t"); });
         IC_VERIFY_RP(reply);
@@ -236,12 +238,14 @@ private slots:
         QVERIFY(ponging);
 
         QTimer keepAlive;
-        connect(&keepAlive, &QTimer::timeout, chatty, [chatty] { chatty->sendText(R"({"kA":"OK"})"); });
+        connect(&keepAlive, &QTimer::timeout, chatty,
+                [chatty] { chatty->sendText(R"({"kA":"OK"})"); });
         keepAlive.start(700);
 
         settle(1500);
         QVERIFY2(silent->isConnected(), "closed long before the idle timeout");
-        QVERIFY2(silent->waitForDisconnected(9000), "silent socket not closed after the idle timeout");
+        QVERIFY2(silent->waitForDisconnected(9000),
+                 "silent socket not closed after the idle timeout");
         QVERIFY2(chatty->isConnected(), "a socket sending keep-alives was closed");
         settle(2500); // past another full idle period for the pinged socket
         QVERIFY2(chatty->isConnected(), "a socket sending keep-alives was closed");
@@ -260,13 +264,17 @@ private slots:
 
         const QString rq = newer.client->join(QStringLiteral("dup-room"));
         IC_VERIFY_RP(newer.reply(rq));
-        const auto kicked = older.frames->waitForFrame(FrameRecorder::isError(ErrorCode::SessionReplaced));
+        const auto kicked =
+            older.frames->waitForFrame(FrameRecorder::isError(ErrorCode::SessionReplaced));
         QVERIFY2(kicked, "older socket got no ER 209");
         QCOMPARE(kicked->requestId, std::optional<QString>(rq));
-        QVERIFY2(waitUntil([&] { return older.client->state() == ChatClient::State::Disconnected; }, 5000), "older socket not closed");
+        QVERIFY2(waitUntil([&] { return older.client->state() == ChatClient::State::Disconnected; },
+                           5000),
+                 "older socket not closed");
         QCOMPARE(newer.client->state(), ChatClient::State::Connected);
         // The newer socket is the member now.
-        IC_VERIFY_RP(newer.reply(newer.client->sendText(QStringLiteral("dup-room"), QStringLiteral("still here"))));
+        IC_VERIFY_RP(newer.reply(
+            newer.client->sendText(QStringLiteral("dup-room"), QStringLiteral("still here"))));
     }
 
     // §2.4: keys are absent when empty and a v1 session never sees a key outside the document
@@ -281,7 +289,8 @@ private slots:
             "{\"c\":\"R_C_J\",\"rq\":\"1\"," + room + ",\"uN\":\"Kim\"}",
             "{\"c\":\"TM\",\"rq\":\"2\"," + room + ",\"m\":{\"t\":\"hi\",\"rU\":null,\"rM\":null}}",
             "{\"c\":\"TM_S_R\",\"rq\":\"3\"," + room + ",\"m\":{\"id\":1},\"srM\":true}",
-            "{\"c\":\"TM_E\",\"rq\":\"4\"," + room + ",\"m\":{\"id\":1,\"t\":\"ho\",\"rU\":null,\"rM\":null}}",
+            "{\"c\":\"TM_E\",\"rq\":\"4\"," + room +
+                ",\"m\":{\"id\":1,\"t\":\"ho\",\"rU\":null,\"rM\":null}}",
             "{\"c\":\"R_CH_D\",\"rq\":\"5\"," + room + ",\"m\":{\"t\":\"desc\"}}",
             "{\"c\":\"R_CH_UN\",\"rq\":\"6\"," + room + ",\"uN\":\"Kai\"}",
             "{\"c\":\"TM_D\",\"rq\":\"7\"," + room + ",\"m\":{\"id\":1}}",
@@ -295,8 +304,10 @@ private slots:
                 set.insert(QString::fromLatin1(name));
             return set;
         };
-        const QSet<QString> frameKeys = keySet({"c", "rq", "pd", "m", "rId", "uId", "rCuId", "cAt", "rU", "bN", "sS"});
-        const QSet<QString> messageKeys = keySet({"id", "t", "sC", "rC", "lE", "lV", "rU", "rM", "uId", "cAt"});
+        const QSet<QString> frameKeys =
+            keySet({"c", "rq", "pd", "m", "rId", "uId", "rCuId", "cAt", "rU", "bN", "sS"});
+        const QSet<QString> messageKeys =
+            keySet({"id", "t", "sC", "rC", "lE", "lV", "rU", "rM", "uId", "cAt"});
         const QSet<QString> userKeys = keySet({"uId", "n", "an", "o"});
         int replies = 0;
         while (replies < requests.size()) {
@@ -313,11 +324,13 @@ private slots:
                     QVERIFY2(messageKeys.contains(key), message->payload.constData());
             for (const QJsonValue &item : frame.value(QLatin1StringView("rU")).toArray()) {
                 const QStringList keys = item.toObject().keys();
-                QVERIFY2(QSet<QString>(keys.cbegin(), keys.cend()) == userKeys, message->payload.constData());
+                QVERIFY2(QSet<QString>(keys.cbegin(), keys.cend()) == userKeys,
+                         message->payload.constData());
             }
             // Keys absent when empty: no nulls, no empty rq.
             for (auto it = frame.begin(); it != frame.end(); ++it)
-                QVERIFY2(!it.value().isNull() && !it.value().isUndefined(), message->payload.constData());
+                QVERIFY2(!it.value().isNull() && !it.value().isUndefined(),
+                         message->payload.constData());
             const QString c = frame.value(QLatin1StringView("c")).toString();
             if (c == QStringLiteral("RP") || c == QStringLiteral("ER"))
                 ++replies;

@@ -12,8 +12,8 @@ class MessagesTest : public QObject
     Q_OBJECT
 
     std::unique_ptr<TestProcess> m_server;
-    Peer m_a, m_b;         // A created the room (creator), B joined
-    QString m_aId, m_bId;  // their user-in-room ids
+    Peer m_a, m_b;        // A created the room (creator), B joined
+    QString m_aId, m_bId; // their user-in-room ids
     const QString room = QStringLiteral("msg-room");
 
     // The message object in the newest `kind` frame from index `from` on.
@@ -86,7 +86,8 @@ private slots:
         QCOMPARE(onB->userId, std::optional<QString>(m_aId));
         QCOMPARE(onB->supportCount, std::optional<qint64>(0));
         QCOMPARE(onB->rejectCount, std::optional<qint64>(0));
-        QVERIFY(onB->createdAt && *onB->createdAt >= before - 1 && *onB->createdAt <= ic::proto::nowSeconds() + 1);
+        QVERIFY(onB->createdAt && *onB->createdAt >= before - 1 &&
+                *onB->createdAt <= ic::proto::nowSeconds() + 1);
         // Absent when never edited/voted and when not a reply.
         QVERIFY(!onB->lastEdited && !onB->lastVoted && !onB->replyUser && !onB->replyMessage);
         // The sender gets the same message.
@@ -114,18 +115,22 @@ private slots:
         const qint64 before = ic::proto::nowNanoseconds();
         const QString rq = m_a.client->editText(room, 2, QStringLiteral("second, edited"));
         IC_VERIFY_RP(m_a.reply(rq));
-        QVERIFY2(broadcastBeforeReply(m_a, Command::EditMessage, rq, fromA), "TM_E must precede RP");
-        const auto frame = m_b.frames->waitForFrame(FrameRecorder::is(Command::EditMessage), 5000, fromB);
+        QVERIFY2(broadcastBeforeReply(m_a, Command::EditMessage, rq, fromA),
+                 "TM_E must precede RP");
+        const auto frame =
+            m_b.frames->waitForFrame(FrameRecorder::is(Command::EditMessage), 5000, fromB);
         QVERIFY(frame && frame->messages && frame->messages->size() == 1);
         QVERIFY(frame->time.has_value());
         const WireMessage edited = frame->messages->first();
         QCOMPARE(edited.id, std::optional<qint64>(2));
         QCOMPARE(edited.text, std::optional<QString>(urlEncode(u"second, edited")));
         QVERIFY(edited.lastEdited && *edited.lastEdited >= before - 2'000'000'000LL);
-        QVERIFY2(!edited.replyUser && !edited.replyMessage, "reply fields must be replaced (cleared)");
+        QVERIFY2(!edited.replyUser && !edited.replyMessage,
+                 "reply fields must be replaced (cleared)");
 
         // Not the author → 103; unknown id → RP, no broadcast.
-        IC_VERIFY_ER(m_b.reply(m_b.client->editText(room, 1, QStringLiteral("hijack"))), ErrorCode::InvalidInput);
+        IC_VERIFY_ER(m_b.reply(m_b.client->editText(room, 1, QStringLiteral("hijack"))),
+                     ErrorCode::InvalidInput);
         IC_VERIFY_RP(m_a.reply(m_a.client->editText(room, 999, QStringLiteral("ghost"))));
         settle(300);
         QCOMPARE(m_b.frames->count(Command::EditMessage), 1); // only the real edit
@@ -149,7 +154,8 @@ private slots:
         const qsizetype fromA = m_a.frames->size(), fromB = m_b.frames->size();
         const QString rq = m_a.client->deleteMessage(room, 2);
         IC_VERIFY_RP(m_a.reply(rq));
-        QVERIFY2(broadcastBeforeReply(m_a, Command::DeleteMessage, rq, fromA), "TM_D must precede RP");
+        QVERIFY2(broadcastBeforeReply(m_a, Command::DeleteMessage, rq, fromA),
+                 "TM_D must precede RP");
         const auto deleted = broadcastMessage(m_b, Command::DeleteMessage, fromB);
         QVERIFY(deleted);
         QCOMPARE(deleted->id, std::optional<qint64>(2));
@@ -170,8 +176,8 @@ private slots:
     // ignored unless the voter is the room creator.
     void votes()
     {
-        IC_VERIFY_RP(m_a.reply(m_a.client->sendText(room, QStringLiteral("A's"))));  // id 1
-        IC_VERIFY_RP(m_b.reply(m_b.client->sendText(room, QStringLiteral("B's"))));  // id 2
+        IC_VERIFY_RP(m_a.reply(m_a.client->sendText(room, QStringLiteral("A's")))); // id 1
+        IC_VERIFY_RP(m_b.reply(m_b.client->sendText(room, QStringLiteral("B's")))); // id 2
 
         struct Step
         {
@@ -193,9 +199,11 @@ private slots:
             const qsizetype fromOther = (step.voter == &m_a ? m_b : m_a).frames->size();
             const QString rq = step.voter->client->vote(room, step.id, step.support);
             IC_VERIFY_RP(step.voter->reply(rq));
-            QVERIFY2(broadcastBeforeReply(*step.voter, Command::Vote, rq, fromVoter), "TM_S_R must precede RP");
-            const auto frame = (step.voter == &m_a ? m_b : m_a)
-                                   .frames->waitForFrame(FrameRecorder::is(Command::Vote), 5000, fromOther);
+            QVERIFY2(broadcastBeforeReply(*step.voter, Command::Vote, rq, fromVoter),
+                     "TM_S_R must precede RP");
+            const auto frame =
+                (step.voter == &m_a ? m_b : m_a)
+                    .frames->waitForFrame(FrameRecorder::is(Command::Vote), 5000, fromOther);
             QVERIFY(frame && frame->messages && frame->messages->size() == 1);
             QVERIFY(frame->time.has_value());
             const WireMessage vote = frame->messages->first();
@@ -235,8 +243,9 @@ private slots:
         QVERIFY(frame && frame->messages && frame->messages->size() == 1);
         const WireMessage drawing = frame->messages->first();
         QCOMPARE(drawing.id, std::optional<qint64>(2));
-        QCOMPARE(drawing.text, std::optional<QString>(urlEncode(
-                                   QString(ic::proto::drawingMarker) + QStringLiteral("drawing_1@") + group)));
+        QCOMPARE(drawing.text,
+                 std::optional<QString>(urlEncode(QString(ic::proto::drawingMarker) +
+                                                  QStringLiteral("drawing_1@") + group)));
         QCOMPARE(drawing.userId, std::optional<QString>(m_aId));
     }
 
@@ -253,10 +262,12 @@ private slots:
     void oversizeFrame()
     {
         const qsizetype from = m_a.frames->size();
-        const QByteArray big = "{\"c\":\"TM\",\"rq\":\"big\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{\"t\":\""
-            + QByteArray(70 * 1024, 'a') + "\",\"rU\":null,\"rM\":null}}";
+        const QByteArray big =
+            "{\"c\":\"TM\",\"rq\":\"big\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{\"t\":\"" +
+            QByteArray(70 * 1024, 'a') + "\",\"rU\":null,\"rM\":null}}";
         m_a.client->sendRawText(big);
-        const auto error = m_a.frames->waitForFrame(FrameRecorder::isError(ErrorCode::MessageTooLong), 5000, from);
+        const auto error =
+            m_a.frames->waitForFrame(FrameRecorder::isError(ErrorCode::MessageTooLong), 5000, from);
         QVERIFY2(error, "no ER 207 for a 70 KiB frame");
         QCOMPARE(m_a.client->state(), ChatClient::State::Connected);
         IC_VERIFY_RP(m_a.reply(m_a.client->sendText(room, QStringLiteral("still works"))));
@@ -270,20 +281,24 @@ private slots:
     void wronglyTypedKeys_data()
     {
         QTest::addColumn<QByteArray>("frame");
-        QTest::newRow("m not an object")
-            << QByteArray("{\"c\":\"TM\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":\"text\"}");
+        QTest::newRow("m not an object") << QByteArray(
+            "{\"c\":\"TM\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":\"text\"}");
         QTest::newRow("r not an object") << QByteArray("{\"c\":\"R_J\",\"rq\":\"w\",\"r\":5}");
-        QTest::newRow("r.n a number") << QByteArray("{\"c\":\"R_J\",\"rq\":\"w\",\"r\":{\"n\":5,\"p\":\"\"}}");
-        QTest::newRow("uN a number")
-            << QByteArray("{\"c\":\"R_C_J\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"uN\":7}");
+        QTest::newRow("r.n a number")
+            << QByteArray("{\"c\":\"R_J\",\"rq\":\"w\",\"r\":{\"n\":5,\"p\":\"\"}}");
+        QTest::newRow("uN a number") << QByteArray(
+            "{\"c\":\"R_C_J\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"uN\":7}");
         QTest::newRow("m.id a string")
-            << QByteArray("{\"c\":\"TM_D\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{\"id\":\"1\"}}");
-        QTest::newRow("m.t a number")
-            << QByteArray("{\"c\":\"TM\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{\"t\":1}}");
+            << QByteArray("{\"c\":\"TM_D\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},"
+                          "\"m\":{\"id\":\"1\"}}");
+        QTest::newRow("m.t a number") << QByteArray(
+            "{\"c\":\"TM\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{\"t\":1}}");
         QTest::newRow("srM a string")
-            << QByteArray("{\"c\":\"TM_S_R\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{\"id\":1},\"srM\":\"yes\"}");
+            << QByteArray("{\"c\":\"TM_S_R\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},"
+                          "\"m\":{\"id\":1},\"srM\":\"yes\"}");
         QTest::newRow("m.rM a fraction")
-            << QByteArray("{\"c\":\"TM\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{\"t\":\"x\",\"rM\":1.5}}");
+            << QByteArray("{\"c\":\"TM\",\"rq\":\"w\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{"
+                          "\"t\":\"x\",\"rM\":1.5}}");
     }
     void wronglyTypedKeys()
     {
@@ -310,7 +325,8 @@ private slots:
         QTest::newRow("null") << QByteArray("null");
         QTest::newRow("empty") << QByteArray("");
         QTest::newRow("invalid utf-8 in json")
-            << QByteArray("{\"c\":\"TM\",\"rq\":\"u\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{\"t\":\"\xff\xfe\"}");
+            << QByteArray("{\"c\":\"TM\",\"rq\":\"u\",\"r\":{\"n\":\"msg-room\",\"p\":\"\"},\"m\":{"
+                          "\"t\":\"\xff\xfe\"}");
     }
     void malformedJsonAfterInit()
     {
@@ -324,7 +340,8 @@ private slots:
         IC_VERIFY_RP(m_a.reply(m_a.client->sendText(room, QStringLiteral("after garbage"))));
         QCOMPARE(m_a.client->state(), ChatClient::State::Connected);
         // The other member saw only the valid message.
-        const auto tm = m_b.frames->waitForFrame(FrameRecorder::is(Command::TextMessage), 5000, fromB);
+        const auto tm =
+            m_b.frames->waitForFrame(FrameRecorder::is(Command::TextMessage), 5000, fromB);
         QVERIFY(tm && tm->messages);
         QCOMPARE(tm->messages->first().id, std::optional<qint64>(1));
         QByteArray seen;
@@ -339,14 +356,17 @@ private slots:
     {
         const qsizetype fromB = m_b.frames->size();
         const qsizetype fromA = m_a.frames->size();
-        m_a.client->sendRawText("{\"c\":\"TM\",\"rq\":\"noroom\",\"m\":{\"t\":\"where\",\"rU\":null,\"rM\":null}}");
+        m_a.client->sendRawText(
+            "{\"c\":\"TM\",\"rq\":\"noroom\",\"m\":{\"t\":\"where\",\"rU\":null,\"rM\":null}}");
         const auto reply = m_a.frames->waitForFrame(
-            [](const ServerFrame &f) { return f.requestId == QStringLiteral("noroom"); }, 5000, fromA);
+            [](const ServerFrame &f) { return f.requestId == QStringLiteral("noroom"); }, 5000,
+            fromA);
         QVERIFY2(reply && reply->kind() == Command::Error, dump(reply).constData());
         const int code = int(reply->errorCode());
         QVERIFY2(code == 202 || code == 103 || code == 301, dump(reply).constData());
         settle(300);
-        QCOMPARE(m_b.frames->indexOf(FrameRecorder::is(Command::TextMessage), fromB), qsizetype(-1));
+        QCOMPARE(m_b.frames->indexOf(FrameRecorder::is(Command::TextMessage), fromB),
+                 qsizetype(-1));
     }
 };
 

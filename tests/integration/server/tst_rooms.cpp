@@ -28,8 +28,7 @@ class RoomsTest : public QObject
 
     // Joins and returns the RP (or nullopt when the join failed).
     static std::optional<ServerFrame> joined(const Peer &p, const QString &room,
-                                             const QString &password = {},
-                                             const QString &name = {})
+                                             const QString &password = {}, const QString &name = {})
     {
         const auto reply = p.reply(p.client->createAndJoin(room, password, name));
         if (!reply || reply->kind() != Command::Reply)
@@ -69,11 +68,15 @@ private slots:
         QCOMPARE(frames.at(3).command, QStringLiteral("RP"));
         QCOMPARE(frames.at(3).requestId, std::optional<QString>(rq));
 
-        QVERIFY2(frames.at(0).build && !frames.at(0).build->isEmpty(), dump(frames.at(0)).constData());
-        QVERIFY2(frames.at(1).build && !frames.at(1).build->isEmpty(), dump(frames.at(1)).constData());
-        QVERIFY2(!frames.at(1).messages || frames.at(1).messages->isEmpty(), dump(frames.at(1)).constData());
+        QVERIFY2(frames.at(0).build && !frames.at(0).build->isEmpty(),
+                 dump(frames.at(0)).constData());
+        QVERIFY2(frames.at(1).build && !frames.at(1).build->isEmpty(),
+                 dump(frames.at(1)).constData());
+        QVERIFY2(!frames.at(1).messages || frames.at(1).messages->isEmpty(),
+                 dump(frames.at(1)).constData());
 
-        QCOMPARE(rp->details, std::optional<QString>(QStringLiteral("room_created;password=false")));
+        QCOMPARE(rp->details,
+                 std::optional<QString>(QStringLiteral("room_created;password=false")));
         QVERIFY(rp->roomId && !QUuid::fromString(*rp->roomId).isNull());
         QVERIFY(rp->userId && !rp->userId->isEmpty());
         QVERIFY(rp->build && !rp->build->isEmpty());
@@ -91,7 +94,7 @@ private slots:
         const auto me = findUser(frames.at(0), *rp->userId);
         QVERIFY2(me, dump(frames.at(0)).constData());
         QVERIFY(me->online);
-        QVERIFY(me->anonymous);          // no uN given → random anonymous name
+        QVERIFY(me->anonymous); // no uN given → random anonymous name
         QVERIFY(!me->name.isEmpty());
         // §4: every room's list holds the technical external user.
         const auto external = findUser(frames.at(0), nilUuid);
@@ -109,17 +112,22 @@ private slots:
         QVERIFY(a && b);
         const auto rpA = joined(a, QStringLiteral("members-room"), {}, QStringLiteral("Ann"));
         QVERIFY(rpA);
-        IC_VERIFY_RP(a.reply(a.client->sendText(QStringLiteral("members-room"), QStringLiteral("one"))));
-        IC_VERIFY_RP(a.reply(a.client->sendText(QStringLiteral("members-room"), QStringLiteral("two"))));
+        IC_VERIFY_RP(
+            a.reply(a.client->sendText(QStringLiteral("members-room"), QStringLiteral("one"))));
+        IC_VERIFY_RP(
+            a.reply(a.client->sendText(QStringLiteral("members-room"), QStringLiteral("two"))));
         const qsizetype fromA = a.frames->size();
         const qsizetype fromB = b.frames->size();
-        const auto rpB = b.reply(b.client->join(QStringLiteral("members-room"), {}, QStringLiteral("Bob")));
+        const auto rpB =
+            b.reply(b.client->join(QStringLiteral("members-room"), {}, QStringLiteral("Bob")));
         IC_VERIFY_RP(rpB);
-        QCOMPARE(rpB->details, std::optional<QString>(QStringLiteral("room_joined;password=false")));
+        QCOMPARE(rpB->details,
+                 std::optional<QString>(QStringLiteral("room_joined;password=false")));
         QCOMPARE(rpB->roomId, rpA->roomId);
         QVERIFY(rpB->userId != rpA->userId);
 
-        const auto change = a.frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 5000, fromA);
+        const auto change =
+            a.frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 5000, fromA);
         QVERIFY2(change, "the member already in the room got no R_M_CH");
         const auto bob = findUser(*change, *rpB->userId);
         QVERIFY2(bob, dump(change).constData());
@@ -128,7 +136,8 @@ private slots:
         QCOMPARE(bob->online, true);
         QVERIFY(findUser(*change, *rpA->userId) && findUser(*change, *rpA->userId)->online);
 
-        const auto all = b.frames->waitForFrame(FrameRecorder::is(Command::AllMessages), 1000, fromB);
+        const auto all =
+            b.frames->waitForFrame(FrameRecorder::is(Command::AllMessages), 1000, fromB);
         QVERIFY(all && all->messages);
         QVERIFY2(all->messages->size() == 2, dump(all).constData());
         QCOMPARE(all->messages->at(0).id, std::optional<qint64>(1));
@@ -137,8 +146,8 @@ private slots:
         QCOMPARE(all->messages->at(0).userId, rpA->userId);
         QCOMPARE(all->messages->at(0).supportCount, std::optional<qint64>(0));
         QCOMPARE(all->messages->at(0).rejectCount, std::optional<qint64>(0));
-        QVERIFY(all->messages->at(0).createdAt
-                && qAbs(*all->messages->at(0).createdAt - ic::proto::nowSeconds()) < 30);
+        QVERIFY(all->messages->at(0).createdAt &&
+                qAbs(*all->messages->at(0).createdAt - ic::proto::nowSeconds()) < 30);
     }
 
     // §2.8: room names are trimmed and lower-cased: ` Room-X ` and `room-x` are one room.
@@ -164,11 +173,14 @@ private slots:
                  dump(created).constData());
         // Created but not joined: nothing of a join was sent.
         QCOMPARE(a.frames->count(Command::AllMessages), 0);
-        IC_VERIFY_ER(b.reply(b.client->create(QStringLiteral("Create-Only"))), ErrorCode::RoomExists);
+        IC_VERIFY_ER(b.reply(b.client->create(QStringLiteral("Create-Only"))),
+                     ErrorCode::RoomExists);
         const auto join = b.reply(b.client->join(QStringLiteral("create-only")));
         IC_VERIFY_RP(join);
-        QCOMPARE(join->details, std::optional<QString>(QStringLiteral("room_joined;password=false")));
-        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("no-such-room"))), ErrorCode::RoomNotFound);
+        QCOMPARE(join->details,
+                 std::optional<QString>(QStringLiteral("room_joined;password=false")));
+        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("no-such-room"))),
+                     ErrorCode::RoomNotFound);
     }
 
     // §2.6 R_C_J_AU: authorisation only — RP with pd/rId/uId/cAt and no bN, nothing broadcast,
@@ -179,13 +191,15 @@ private slots:
         QVERIFY(a && b);
         const auto rpA = joined(a, QStringLiteral("auth-room"), QStringLiteral("secret"));
         QVERIFY(rpA);
-        QCOMPARE(rpA->details, std::optional<QString>(QStringLiteral("room_created;password=true")));
+        QCOMPARE(rpA->details,
+                 std::optional<QString>(QStringLiteral("room_created;password=true")));
         const qsizetype fromA = a.frames->size();
         const qsizetype fromB = b.frames->size();
-        const auto auth = b.reply(b.client->authorise(QStringLiteral("auth-room"), QStringLiteral("secret"),
-                                                      QStringLiteral("Bea")));
+        const auto auth = b.reply(b.client->authorise(
+            QStringLiteral("auth-room"), QStringLiteral("secret"), QStringLiteral("Bea")));
         IC_VERIFY_RP(auth);
-        QCOMPARE(auth->details, std::optional<QString>(QStringLiteral("room_joined;password=true")));
+        QCOMPARE(auth->details,
+                 std::optional<QString>(QStringLiteral("room_joined;password=true")));
         QCOMPARE(auth->roomId, rpA->roomId);
         QVERIFY(auth->userId && !auth->userId->isEmpty());
         QVERIFY(auth->time.has_value());
@@ -200,7 +214,8 @@ private slots:
         const auto join = b.reply(b.client->join(QStringLiteral("auth-room")));
         IC_VERIFY_RP(join);
         QCOMPARE(join->userId, auth->userId);
-        const auto members = a.frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 5000, fromA);
+        const auto members =
+            a.frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 5000, fromA);
         QVERIFY(members);
         const auto bea = findUser(*members, *auth->userId);
         QVERIFY(bea && bea->online);
@@ -213,12 +228,15 @@ private slots:
         Peer a = peer(), b = peer(), c = peer();
         QVERIFY(a && b && c);
         QVERIFY(joined(a, QStringLiteral("pw-room"), QStringLiteral("secret")));
-        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("pw-room"))), ErrorCode::InvalidPassword);
+        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("pw-room"))),
+                     ErrorCode::InvalidPassword);
         IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("pw-room"), QStringLiteral("wrong"))),
                      ErrorCode::InvalidPassword);
-        IC_VERIFY_ER(b.reply(b.client->createAndJoin(QStringLiteral("pw-room"), QStringLiteral("Secret"))),
-                     ErrorCode::InvalidPassword);
-        const auto ok = b.reply(b.client->join(QStringLiteral("pw-room"), QStringLiteral("secret")));
+        IC_VERIFY_ER(
+            b.reply(b.client->createAndJoin(QStringLiteral("pw-room"), QStringLiteral("Secret"))),
+            ErrorCode::InvalidPassword);
+        const auto ok =
+            b.reply(b.client->join(QStringLiteral("pw-room"), QStringLiteral("secret")));
         IC_VERIFY_RP(ok);
         QCOMPARE(ok->details, std::optional<QString>(QStringLiteral("room_joined;password=true")));
         // An authorised session that sends a non-empty wrong password is still refused.
@@ -229,7 +247,8 @@ private slots:
         IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("open-room"), QStringLiteral("guess"))),
                      ErrorCode::InvalidPassword);
         // §2.8: password > 100 characters.
-        IC_VERIFY_ER(c.reply(c.client->createAndJoin(QStringLiteral("long-pw-room"), QString(101, QLatin1Char('p')))),
+        IC_VERIFY_ER(c.reply(c.client->createAndJoin(QStringLiteral("long-pw-room"),
+                                                     QString(101, QLatin1Char('p')))),
                      ErrorCode::InvalidPassword);
     }
 
@@ -280,15 +299,20 @@ private slots:
         Peer a = peer(), b = peer();
         QVERIFY(a && b);
         QVERIFY(joined(a, QStringLiteral("names-room"), {}, QStringLiteral("Ann")));
-        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("names-room"), {}, QStringLiteral("ANN"))),
+        IC_VERIFY_ER(
+            b.reply(b.client->join(QStringLiteral("names-room"), {}, QStringLiteral("ANN"))),
+            ErrorCode::UserNameTaken);
+        IC_VERIFY_ER(
+            b.reply(b.client->join(QStringLiteral("names-room"), {}, QStringLiteral("Admin"))),
+            ErrorCode::UserNameTaken);
+        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("names-room"), {},
+                                            QStringLiteral("external-user"))),
                      ErrorCode::UserNameTaken);
-        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("names-room"), {}, QStringLiteral("Admin"))),
-                     ErrorCode::UserNameTaken);
-        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("names-room"), {}, QStringLiteral("external-user"))),
-                     ErrorCode::UserNameTaken);
-        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("names-room"), {}, QString(81, QLatin1Char('n')))),
+        IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("names-room"), {},
+                                            QString(81, QLatin1Char('n')))),
                      ErrorCode::UserNameLength);
-        IC_VERIFY_RP(b.reply(b.client->join(QStringLiteral("names-room"), {}, QString(80, QLatin1Char('n')))));
+        IC_VERIFY_RP(b.reply(
+            b.client->join(QStringLiteral("names-room"), {}, QString(80, QLatin1Char('n')))));
     }
 
     // §2.6 R_CH_UN: R_M_CH to everyone before the RP; 204/205; empty → anonymous; 206.
@@ -302,35 +326,45 @@ private slots:
 
         qsizetype fromA = a.frames->size();
         const qsizetype fromB = b.frames->size();
-        const QString rq = a.client->rename(QStringLiteral("rename-room"), QStringLiteral("  Anna Maria "));
+        const QString rq =
+            a.client->rename(QStringLiteral("rename-room"), QStringLiteral("  Anna Maria "));
         IC_VERIFY_RP(a.reply(rq));
-        const qsizetype broadcastA = a.frames->indexOf(FrameRecorder::is(Command::MembersChanged), fromA);
+        const qsizetype broadcastA =
+            a.frames->indexOf(FrameRecorder::is(Command::MembersChanged), fromA);
         const qsizetype replyA = a.frames->indexOf(FrameRecorder::isReplyTo(rq), fromA);
-        QVERIFY2(broadcastA >= 0 && broadcastA < replyA, "R_M_CH must reach the sender before its RP");
-        const auto seen = b.frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 5000, fromB);
+        QVERIFY2(broadcastA >= 0 && broadcastA < replyA,
+                 "R_M_CH must reach the sender before its RP");
+        const auto seen =
+            b.frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 5000, fromB);
         QVERIFY(seen);
         const auto ann = findUser(*seen, *rpA->userId);
         QVERIFY(ann);
         // Trimmed; stored as sent (URL-encoded) or decoded — both name the same person.
-        QVERIFY2(ann->name == QStringLiteral("Anna%20Maria") || ann->name == QStringLiteral("Anna Maria"),
+        QVERIFY2(ann->name == QStringLiteral("Anna%20Maria") ||
+                     ann->name == QStringLiteral("Anna Maria"),
                  qPrintable(ann->name));
         QCOMPARE(ann->anonymous, false);
 
-        IC_VERIFY_ER(a.reply(a.client->rename(QStringLiteral("rename-room"), QStringLiteral("bob"))),
-                     ErrorCode::UserNameTaken);
-        IC_VERIFY_ER(a.reply(a.client->rename(QStringLiteral("rename-room"), QStringLiteral("Moderator"))),
-                     ErrorCode::UserNameTaken);
-        IC_VERIFY_ER(a.reply(a.client->rename(QStringLiteral("rename-room"), QString(81, QLatin1Char('x')))),
-                     ErrorCode::UserNameLength);
+        IC_VERIFY_ER(
+            a.reply(a.client->rename(QStringLiteral("rename-room"), QStringLiteral("bob"))),
+            ErrorCode::UserNameTaken);
+        IC_VERIFY_ER(
+            a.reply(a.client->rename(QStringLiteral("rename-room"), QStringLiteral("Moderator"))),
+            ErrorCode::UserNameTaken);
+        IC_VERIFY_ER(
+            a.reply(a.client->rename(QStringLiteral("rename-room"), QString(81, QLatin1Char('x')))),
+            ErrorCode::UserNameLength);
         // Empty → a new random anonymous name.
         fromA = a.frames->size();
         IC_VERIFY_RP(a.reply(a.client->rename(QStringLiteral("rename-room"), QString())));
-        const auto anonymous = a.frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 1000, fromA);
+        const auto anonymous =
+            a.frames->waitForFrame(FrameRecorder::is(Command::MembersChanged), 1000, fromA);
         QVERIFY(anonymous);
         QVERIFY(findUser(*anonymous, *rpA->userId)->anonymous);
         // A session never authorised in the room.
-        IC_VERIFY_ER(c.reply(c.client->rename(QStringLiteral("rename-room"), QStringLiteral("Cid"))),
-                     ErrorCode::NotAuthorised);
+        IC_VERIFY_ER(
+            c.reply(c.client->rename(QStringLiteral("rename-room"), QStringLiteral("Cid"))),
+            ErrorCode::NotAuthorised);
     }
 
     // §2.6 R_CH_D: creator only (103), ≤ 400 decoded characters (304); broadcast with rCuId and sS.
@@ -343,27 +377,36 @@ private slots:
         QVERIFY(joined(b, QStringLiteral("desc-room")));
         const qsizetype fromA = a.frames->size();
         const qsizetype fromB = b.frames->size();
-        const QString rq = a.client->changeDescription(QStringLiteral("desc-room"), QStringLiteral("Hello & welcome"));
+        const QString rq = a.client->changeDescription(QStringLiteral("desc-room"),
+                                                       QStringLiteral("Hello & welcome"));
         IC_VERIFY_RP(a.reply(rq));
-        const qsizetype broadcastA = a.frames->indexOf(FrameRecorder::is(Command::ChangeDescription), fromA);
-        QVERIFY2(broadcastA >= 0 && broadcastA < a.frames->indexOf(FrameRecorder::isReplyTo(rq), fromA),
+        const qsizetype broadcastA =
+            a.frames->indexOf(FrameRecorder::is(Command::ChangeDescription), fromA);
+        QVERIFY2(broadcastA >= 0 &&
+                     broadcastA < a.frames->indexOf(FrameRecorder::isReplyTo(rq), fromA),
                  "R_CH_D must reach the sender before its RP");
-        const auto seen = b.frames->waitForFrame(FrameRecorder::is(Command::ChangeDescription), 5000, fromB);
+        const auto seen =
+            b.frames->waitForFrame(FrameRecorder::is(Command::ChangeDescription), 5000, fromB);
         QVERIFY(seen && seen->messages && seen->messages->size() == 1);
-        QCOMPARE(seen->messages->first().text, std::optional<QString>(urlEncode(u"Hello & welcome")));
+        QCOMPARE(seen->messages->first().text,
+                 std::optional<QString>(urlEncode(u"Hello & welcome")));
         QCOMPARE(seen->creatorUserId, rpA->userId);
         QCOMPARE(seen->status, std::optional<QString>(QStringLiteral("online")));
 
-        IC_VERIFY_ER(b.reply(b.client->changeDescription(QStringLiteral("desc-room"), QStringLiteral("mine"))),
+        IC_VERIFY_ER(b.reply(b.client->changeDescription(QStringLiteral("desc-room"),
+                                                         QStringLiteral("mine"))),
                      ErrorCode::InvalidInput);
-        IC_VERIFY_ER(a.reply(a.client->changeDescription(QStringLiteral("desc-room"), QString(401, QChar(0xe9)))),
+        IC_VERIFY_ER(a.reply(a.client->changeDescription(QStringLiteral("desc-room"),
+                                                         QString(401, QChar(0xe9)))),
                      ErrorCode::DescriptionLength);
-        IC_VERIFY_RP(a.reply(a.client->changeDescription(QStringLiteral("desc-room"), QString(400, QChar(0xe9)))));
+        IC_VERIFY_RP(a.reply(
+            a.client->changeDescription(QStringLiteral("desc-room"), QString(400, QChar(0xe9)))));
         // A new joiner sees the description in its R_CH_D.
         Peer c = peer();
         QVERIFY(c);
         QVERIFY(joined(c, QStringLiteral("desc-room")));
-        const auto joinDescription = c.frames->waitForFrame(FrameRecorder::is(Command::ChangeDescription), 1000);
+        const auto joinDescription =
+            c.frames->waitForFrame(FrameRecorder::is(Command::ChangeDescription), 1000);
         QVERIFY(joinDescription && joinDescription->messages);
         QCOMPARE(joinDescription->messages->first().text,
                  std::optional<QString>(urlEncode(QString(400, QChar(0xe9)))));
@@ -389,19 +432,23 @@ private slots:
     {
         Peer a = peer(), b = peer();
         QVERIFY(a && b);
-        IC_VERIFY_ER(a.reply(a.client->sendText(QStringLiteral("nowhere-room"), QStringLiteral("x"))),
-                     ErrorCode::RoomNotFound);
+        IC_VERIFY_ER(
+            a.reply(a.client->sendText(QStringLiteral("nowhere-room"), QStringLiteral("x"))),
+            ErrorCode::RoomNotFound);
         QVERIFY(joined(a, QStringLiteral("member-room")));
-        IC_VERIFY_ER(b.reply(b.client->sendText(QStringLiteral("member-room"), QStringLiteral("x"))),
-                     ErrorCode::NotAuthorised);
+        IC_VERIFY_ER(
+            b.reply(b.client->sendText(QStringLiteral("member-room"), QStringLiteral("x"))),
+            ErrorCode::NotAuthorised);
         // Same session, second socket that did not join: the member is active, but on another
         // socket.
         Peer a2 = peer(a.cookie);
         QVERIFY(a2);
-        IC_VERIFY_ER(a2.reply(a2.client->sendText(QStringLiteral("member-room"), QStringLiteral("x"))),
-                     ErrorCode::ConnectionError);
+        IC_VERIFY_ER(
+            a2.reply(a2.client->sendText(QStringLiteral("member-room"), QStringLiteral("x"))),
+            ErrorCode::ConnectionError);
         QCOMPARE(a2.client->state(), ChatClient::State::Connected); // a real 102, not a lost socket
-        IC_VERIFY_RP(a.reply(a.client->sendText(QStringLiteral("member-room"), QStringLiteral("x"))));
+        IC_VERIFY_RP(
+            a.reply(a.client->sendText(QStringLiteral("member-room"), QStringLiteral("x"))));
     }
 
     // §2.7: when the user's last socket in the room closes, the room receives R_M_CH with the

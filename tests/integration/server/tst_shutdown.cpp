@@ -23,8 +23,10 @@ private slots:
         IC_VERIFY_RP(a.reply(a.client->createAndJoin(QStringLiteral("stop-room"))));
         auto *raw = new RawSocket(this);
         QVERIFY(raw->open(server->port(), ic::session::createCookieValue()));
-        raw->sendText("{\"c\":\"R_J\",\"rq\":\"r\",\"r\":{\"n\":\"stop-room\",\"p\":\"\"},\"uN\":null}");
-        IC_VERIFY_RP(raw->waitForFrame([](const ServerFrame &f) { return f.requestId == QStringLiteral("r"); }));
+        raw->sendText(
+            "{\"c\":\"R_J\",\"rq\":\"r\",\"r\":{\"n\":\"stop-room\",\"p\":\"\"},\"uN\":null}");
+        IC_VERIFY_RP(raw->waitForFrame(
+            [](const ServerFrame &f) { return f.requestId == QStringLiteral("r"); }));
         // A socket that never joined a room is closed as well.
         auto *idle = new RawSocket(this);
         QVERIFY(idle->open(server->port(), ic::session::createCookieValue()));
@@ -43,8 +45,10 @@ private slots:
                  "the member got no frame with sS=shutting_down");
         QVERIFY2(raw->waitForFrame(announcesShutdown, 1000), "raw member got no sS=shutting_down");
         QVERIFY2(raw->closeFrameReceived(), "the socket was cut without a close frame");
-        QVERIFY2(idle->closeFrameReceived(), "a socket outside any room was cut without a close frame");
-        QVERIFY(waitUntil([&] { return a.client->state() == ChatClient::State::Disconnected; }, 2000));
+        QVERIFY2(idle->closeFrameReceived(),
+                 "a socket outside any room was cut without a close frame");
+        QVERIFY(
+            waitUntil([&] { return a.client->state() == ChatClient::State::Disconnected; }, 2000));
     }
 };
 

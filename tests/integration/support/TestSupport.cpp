@@ -13,8 +13,8 @@
 #include <QTimer>
 #include <QtEndian>
 #include <csignal>
-#include <sys/prctl.h>
 #include <deque>
+#include <sys/prctl.h>
 
 #ifndef INSTANTCHAT_BIN_DIR
 #error "INSTANTCHAT_BIN_DIR must point at build/bin"
@@ -55,9 +55,7 @@ void settle(int ms)
 // ---------------------------------------------------------------------------------------------
 
 TestProcess::TestProcess(const QString &program, const QStringList &arguments, QObject *parent)
-    : QObject(parent)
-    , m_program(program)
-    , m_arguments(arguments)
+    : QObject(parent), m_program(program), m_arguments(arguments)
 {
     auto names = [&arguments](const QString &flag) {
         for (const QString &argument : arguments)
@@ -141,8 +139,8 @@ bool TestProcess::start(int timeoutMs)
 QString TestProcess::hostPort() const
 {
     const bool v6 = m_address.contains(QLatin1Char(':'));
-    return (v6 ? QLatin1Char('[') + m_address + QLatin1Char(']') : m_address) + QLatin1Char(':')
-        + QString::number(m_port);
+    return (v6 ? QLatin1Char('[') + m_address + QLatin1Char(']') : m_address) + QLatin1Char(':') +
+           QString::number(m_port);
 }
 
 QUrl TestProcess::httpUrl(const QString &path) const
@@ -301,9 +299,7 @@ namespace {
 constexpr qsizetype rawMaxMessage = 32 * 1024 * 1024;
 } // namespace
 
-RawSocket::RawSocket(QObject *parent)
-    : QObject(parent)
-    , m_socket(new QTcpSocket(this))
+RawSocket::RawSocket(QObject *parent) : QObject(parent), m_socket(new QTcpSocket(this))
 {
     connect(m_socket, &QTcpSocket::readyRead, this, &RawSocket::onReadyRead);
 }
@@ -313,12 +309,12 @@ bool RawSocket::connectTo(quint16 port, const QString &host, int timeoutMs)
     m_port = port;
     m_socket->connectToHost(host, port);
     return waitUntil(
-        [this] {
-            return m_socket->state() == QAbstractSocket::ConnectedState
-                || m_socket->state() == QAbstractSocket::UnconnectedState;
-        },
-        timeoutMs)
-        && m_socket->state() == QAbstractSocket::ConnectedState;
+               [this] {
+                   return m_socket->state() == QAbstractSocket::ConnectedState ||
+                          m_socket->state() == QAbstractSocket::UnconnectedState;
+               },
+               timeoutMs) &&
+           m_socket->state() == QAbstractSocket::ConnectedState;
 }
 
 bool RawSocket::isConnected() const
@@ -354,8 +350,8 @@ void RawSocket::onReadyRead()
             sendFrame(ws::Opcode::Pong, message->payload);
         if (message->opcode == ws::Opcode::Close) {
             const QByteArray &payload = message->payload;
-            m_closeCode = payload.size() >= 2 ? qFromBigEndian<quint16>(payload.constData())
-                                              : quint16(1005);
+            m_closeCode =
+                payload.size() >= 2 ? qFromBigEndian<quint16>(payload.constData()) : quint16(1005);
             m_closeReason = payload.mid(2);
         }
         m_pending.push_back(std::move(*message));
@@ -365,20 +361,20 @@ void RawSocket::onReadyRead()
 bool RawSocket::readHead(int timeoutMs)
 {
     return waitUntil([this] { return m_buffer.contains("\r\n\r\n") || !isConnected(); },
-                     timeoutMs)
-        && m_buffer.contains("\r\n\r\n");
+                     timeoutMs) &&
+           m_buffer.contains("\r\n\r\n");
 }
 
 int RawSocket::handshake(const Handshake &request, int timeoutMs)
 {
     QByteArray head = "GET " + request.path + " HTTP/1.1\r\n";
-    head += "Host: "
-        + (request.host.isEmpty() ? QByteArray("127.0.0.1:") + QByteArray::number(m_port)
-                                  : request.host)
-        + "\r\n";
+    head += "Host: " +
+            (request.host.isEmpty() ? QByteArray("127.0.0.1:") + QByteArray::number(m_port)
+                                    : request.host) +
+            "\r\n";
     head += "Upgrade: websocket\r\nConnection: Upgrade\r\n";
-    head += "Sec-WebSocket-Key: " + (request.key.isEmpty() ? ws::randomClientKey() : request.key)
-        + "\r\n";
+    head += "Sec-WebSocket-Key: " + (request.key.isEmpty() ? ws::randomClientKey() : request.key) +
+            "\r\n";
     head += "Sec-WebSocket-Version: 13\r\n";
     if (request.origin)
         head += "Origin: " + *request.origin + "\r\n";
@@ -395,7 +391,8 @@ int RawSocket::handshake(const Handshake &request, int timeoutMs)
     m_responseHead = m_buffer.left(end);
     QByteArray rest = m_buffer.mid(end);
     m_buffer.clear();
-    const QList<QByteArray> statusLine = m_responseHead.left(m_responseHead.indexOf("\r\n")).split(' ');
+    const QList<QByteArray> statusLine =
+        m_responseHead.left(m_responseHead.indexOf("\r\n")).split(' ');
     m_status = statusLine.size() >= 2 ? statusLine.at(1).toInt() : -1;
     if (m_status == 101) {
         m_upgraded = true;
@@ -416,11 +413,8 @@ int RawSocket::handshake(const Handshake &request, int timeoutMs)
             length = trimmed.mid(15).trimmed().toLongLong();
     }
     m_buffer = rest;
-    waitUntil(
-        [&] {
-            return (length >= 0 && m_buffer.size() >= length) || !isConnected();
-        },
-        timeoutMs);
+    waitUntil([&] { return (length >= 0 && m_buffer.size() >= length) || !isConnected(); },
+              timeoutMs);
     m_responseBody = length >= 0 ? m_buffer.left(length) : m_buffer;
     m_buffer.clear();
     return m_status;
@@ -485,7 +479,8 @@ std::optional<proto::ServerFrame> RawSocket::nextFrame(int timeoutMs)
 {
     QDeadlineTimer deadline(timeoutMs);
     while (true) {
-        std::optional<ws::Message> message = nextMessage(int(std::max<qint64>(0, deadline.remainingTime())));
+        std::optional<ws::Message> message =
+            nextMessage(int(std::max<qint64>(0, deadline.remainingTime())));
         if (!message)
             return std::nullopt;
         if (message->opcode != ws::Opcode::Text && message->opcode != ws::Opcode::Binary)
@@ -615,8 +610,8 @@ FrameRecorder::Predicate FrameRecorder::is(proto::Command kind)
 FrameRecorder::Predicate FrameRecorder::isReplyTo(const QString &requestId)
 {
     return [requestId](const proto::ServerFrame &frame) {
-        return (frame.kind() == proto::Command::Reply || frame.kind() == proto::Command::Error)
-            && frame.requestId == requestId;
+        return (frame.kind() == proto::Command::Reply || frame.kind() == proto::Command::Error) &&
+               frame.requestId == requestId;
     };
 }
 
@@ -627,8 +622,8 @@ FrameRecorder::Predicate FrameRecorder::isError(proto::ErrorCode code)
 
 // ---------------------------------------------------------------------------------------------
 
-client::ChatClient::Options serverClientOptions(const TestProcess &server,
-                                                const QByteArray &cookie, const QString &origin)
+client::ChatClient::Options serverClientOptions(const TestProcess &server, const QByteArray &cookie,
+                                                const QString &origin)
 {
     client::ChatClient::Options options;
     options.serverUrl = server.wsUrl();
@@ -644,10 +639,13 @@ client::ChatClient *connectClient(const client::ChatClient::Options &options, QO
 {
     auto *client = new client::ChatClient(options, parent);
     client->open();
-    if (!waitUntil([client] { return client->state() == client::ChatClient::State::Connected
-                                  || client->state() == client::ChatClient::State::Disconnected; },
-                   timeoutMs)
-        || client->state() != client::ChatClient::State::Connected) {
+    if (!waitUntil(
+            [client] {
+                return client->state() == client::ChatClient::State::Connected ||
+                       client->state() == client::ChatClient::State::Disconnected;
+            },
+            timeoutMs) ||
+        client->state() != client::ChatClient::State::Connected) {
         qWarning("connectClient: %s did not connect", qPrintable(options.serverUrl.toString()));
         delete client;
         return nullptr;

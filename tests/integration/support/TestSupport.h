@@ -54,8 +54,8 @@ public:
     QString errorString() const { return m_error; }
 
     quint16 port() const { return m_port; }
-    QString address() const { return m_address; }     // as printed, e.g. 127.0.0.1
-    QString hostPort() const;                          // "127.0.0.1:12345"
+    QString address() const { return m_address; }                  // as printed, e.g. 127.0.0.1
+    QString hostPort() const;                                      // "127.0.0.1:12345"
     QUrl httpUrl(const QString &path = QStringLiteral("/")) const; // http://addr:port<path>
     QUrl wsUrl(const QString &path = QStringLiteral("/ws_entry")) const;
     qint64 pid() const;
@@ -93,10 +93,10 @@ private:
 // Blocking-for-tests HTTP (a fresh QNetworkAccessManager and a local event loop per call).
 struct HttpResult
 {
-    int status = 0;          // 0: no HTTP answer (see error)
-    Headers headers;         // raw response headers, names as received
+    int status = 0;  // 0: no HTTP answer (see error)
+    Headers headers; // raw response headers, names as received
     QByteArray body;
-    QString error;           // network error text, empty when the server answered
+    QString error; // network error text, empty when the server answered
     bool timedOut = false;
 
     QByteArray header(QByteArrayView name) const; // first header of that name (case-insensitive)
@@ -127,7 +127,7 @@ public:
     struct Handshake
     {
         QByteArray path = "/ws_entry";
-        std::optional<QByteArray> cookie;  // session value; nullopt: no Cookie header
+        std::optional<QByteArray> cookie; // session value; nullopt: no Cookie header
         std::optional<QByteArray> origin = QByteArray("http://localhost:8080"); // nullopt: none
         Headers extraHeaders;
         QByteArray host; // empty: 127.0.0.1:<port>
@@ -216,13 +216,17 @@ public:
     qsizetype size() const { return m_frames.size(); }
     int count(const Predicate &predicate) const;
     int count(proto::Command kind) const;
-    void clear() { m_frames.clear(); m_replies.clear(); }
+    void clear()
+    {
+        m_frames.clear();
+        m_replies.clear();
+    }
 
     // Waits until a frame at index ≥ from satisfies predicate (frames already recorded count).
     bool waitFor(const Predicate &predicate, int timeoutMs = 5000, qsizetype from = 0);
     // The first frame at index ≥ from satisfying predicate, waiting up to timeoutMs.
-    std::optional<proto::ServerFrame> waitForFrame(const Predicate &predicate,
-                                                   int timeoutMs = 5000, qsizetype from = 0);
+    std::optional<proto::ServerFrame> waitForFrame(const Predicate &predicate, int timeoutMs = 5000,
+                                                   qsizetype from = 0);
     // Index of the first frame ≥ from satisfying predicate, or -1.
     qsizetype indexOf(const Predicate &predicate, qsizetype from = 0) const;
     // The RP/ER answering requestId (via requestFinished), waiting up to timeoutMs (generous by
@@ -245,10 +249,9 @@ private:
 // A ChatClient straight to a server (no balancer): serverUrl = ws://<server>/ws_entry, the given
 // cookie (a fresh one by default), Origin http://localhost:8080, no auto reconnect, no
 // keep-alive noise within a test.
-client::ChatClient::Options serverClientOptions(const TestProcess &server,
-                                                const QByteArray &cookie = {},
-                                                const QString &origin =
-                                                    QStringLiteral("http://localhost:8080"));
+client::ChatClient::Options
+serverClientOptions(const TestProcess &server, const QByteArray &cookie = {},
+                    const QString &origin = QStringLiteral("http://localhost:8080"));
 // Creates the client, opens it and waits for Connected; nullptr (with a warning) on failure.
 // The client is owned by `parent`.
 client::ChatClient *connectClient(const client::ChatClient::Options &options, QObject *parent,

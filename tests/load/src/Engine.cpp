@@ -16,13 +16,13 @@
 namespace ic::load {
 
 enum class Engine::Phase : quint8 {
-    Pending,     // not started
-    Http,        // GET / then GET /pick_backend on the balancer
-    WebSocket,   // TCP to the room's server and the upgrade handshake
-    Joining,     // init frame and R_C_J sent, waiting for the RP
+    Pending,   // not started
+    Http,      // GET / then GET /pick_backend on the balancer
+    WebSocket, // TCP to the room's server and the upgrade handshake
+    Joining,   // init frame and R_C_J sent, waiting for the RP
     Joined,
-    Failed,      // setup failed (counted in failures)
-    Closed,      // was joined, connection ended
+    Failed, // setup failed (counted in failures)
+    Closed, // was joined, connection ended
 };
 
 struct Engine::User
@@ -34,16 +34,16 @@ struct Engine::User
     bool connecting = false; // TCP connect in progress
     bool wantWrite = false;  // EPOLLOUT registered
     bool peerClosed = false;
-    quint8 httpStep = 0;     // 0: GET /, 1: GET /pick_backend
+    quint8 httpStep = 0; // 0: GET /, 1: GET /pick_backend
     bool pickRetried = false;
-    quint32 generation = 0;  // bumped per new socket: a reconnect may reuse the fd number
-    qint64 startNs = 0;      // start of its HTTP GET: join latency runs from here
-    qint64 lastId = 0;       // last TM id seen (loss detection by id gaps)
-    QByteArray in;           // HTTP / handshake bytes not parsed yet
-    QByteArray out;          // bytes the kernel did not take yet
+    quint32 generation = 0; // bumped per new socket: a reconnect may reuse the fd number
+    qint64 startNs = 0;     // start of its HTTP GET: join latency runs from here
+    qint64 lastId = 0;      // last TM id seen (loss detection by id gaps)
+    QByteArray in;          // HTTP / handshake bytes not parsed yet
+    QByteArray out;         // bytes the kernel did not take yet
     QByteArray cookie;
     QByteArray expectedAccept;
-    QString backend;         // bA
+    QString backend; // bA
     std::unique_ptr<ws::FrameParser> parser;
 };
 
@@ -96,7 +96,8 @@ bool Engine::resolveBalancer(QString *error)
 {
     const QUrl &url = m_options.balancer;
     if (url.scheme() != QLatin1StringView("http")) {
-        *error = QStringLiteral("only http:// balancer URLs are supported (TLS would measure the gateway, not the server)");
+        *error = QStringLiteral("only http:// balancer URLs are supported (TLS would measure the "
+                                "gateway, not the server)");
         return false;
     }
     m_balancer = resolveEndpoint(url.host(), url.port(80));
@@ -113,7 +114,8 @@ void Engine::addUsers(int count, int usersPerRoom)
     const int firstRoom = int(m_rooms.size());
     const int rooms = (count + usersPerRoom - 1) / usersPerRoom;
     for (int r = 0; r < rooms; ++r)
-        m_rooms.push_back(Room{QStringLiteral("%1-%2").arg(m_options.roomPrefix).arg(firstRoom + r), 0, 0});
+        m_rooms.push_back(
+            Room{QStringLiteral("%1-%2").arg(m_options.roomPrefix).arg(firstRoom + r), 0, 0});
     for (int i = 0; i < count; ++i) {
         auto user = std::make_unique<User>();
         user->index = int(m_users.size());
@@ -153,11 +155,12 @@ void Engine::checkSetupTimeouts()
     const qint64 limit = monotonicNs() - qint64(m_options.setupTimeoutMs) * 1000000;
     for (auto &user : m_users) {
         const Phase phase = user->phase;
-        if ((phase == Phase::Http || phase == Phase::WebSocket || phase == Phase::Joining)
-            && user->startNs < limit)
-            fail(*user, QStringLiteral("timeout-%1").arg(phase == Phase::Http ? QStringLiteral("http")
-                                                         : phase == Phase::WebSocket ? QStringLiteral("handshake")
-                                                                                      : QStringLiteral("join")));
+        if ((phase == Phase::Http || phase == Phase::WebSocket || phase == Phase::Joining) &&
+            user->startNs < limit)
+            fail(*user, QStringLiteral("timeout-%1")
+                            .arg(phase == Phase::Http        ? QStringLiteral("http")
+                                 : phase == Phase::WebSocket ? QStringLiteral("handshake")
+                                                             : QStringLiteral("join")));
     }
 }
 
@@ -176,14 +179,15 @@ void Engine::startUser(User &user)
 bool Engine::connectTo(User &user, const Endpoint &endpoint)
 {
     closeSocket(user);
-    const int fd = ::socket(endpoint.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd =
+        ::socket(endpoint.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
     // Small frames must leave at once: Nagle would add up to 40 ms to a TM behind a keep-alive.
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(fd, reinterpret_cast<const sockaddr *>(&endpoint.address), endpoint.length) < 0
-        && errno != EINPROGRESS) {
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&endpoint.address), endpoint.length) < 0 &&
+        errno != EINPROGRESS) {
         ::close(fd);
         return false;
     }
@@ -315,7 +319,8 @@ void Engine::flush(User &user)
         setWantWrite(user, false);
         return;
     }
-    const ssize_t written = ::send(user.fd, user.out.constData(), size_t(user.out.size()), MSG_NOSIGNAL);
+    const ssize_t written =
+        ::send(user.fd, user.out.constData(), size_t(user.out.size()), MSG_NOSIGNAL);
     if (written < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             user.out.clear();
@@ -338,10 +343,12 @@ void Engine::onConnected(User &user)
     user.expectedAccept = ws::acceptKey(key);
     QByteArray request;
     request.reserve(400);
-    request += "GET " + prefix + "/ws_entry HTTP/1.1\r\nHost: " + m_backends.value(user.backend).hostHeader
-        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
-        + "\r\nSec-WebSocket-Version: 13\r\nOrigin: " + m_options.origin + "\r\nCookie: session="
-        + user.cookie + "\r\nUser-Agent: instantchat-loadtest\r\n\r\n";
+    request += "GET " + prefix +
+               "/ws_entry HTTP/1.1\r\nHost: " + m_backends.value(user.backend).hostHeader +
+               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
+               "\r\nSec-WebSocket-Version: 13\r\nOrigin: " + m_options.origin +
+               "\r\nCookie: session=" + user.cookie +
+               "\r\nUser-Agent: instantchat-loadtest\r\n\r\n";
     sendBytes(user, request);
     flush(user);
 }
@@ -353,13 +360,15 @@ void Engine::sendHttpRequest(User &user)
     if (user.httpStep == 0) {
         // No cookie: the balancer issues a fresh session, one per simulated user, so no two
         // users share a session (the same session twice in a room kicks the older socket).
-        request += "GET / HTTP/1.1\r\nHost: " + m_balancer.hostHeader
-            + "\r\nUser-Agent: instantchat-loadtest\r\nAccept: */*\r\nConnection: keep-alive\r\n\r\n";
+        request +=
+            "GET / HTTP/1.1\r\nHost: " + m_balancer.hostHeader +
+            "\r\nUser-Agent: instantchat-loadtest\r\nAccept: */*\r\nConnection: keep-alive\r\n\r\n";
     } else {
         const QByteArray room = QUrl::toPercentEncoding(m_rooms[user.room].name);
-        request += "GET /pick_backend?roomName=" + room + " HTTP/1.1\r\nHost: " + m_balancer.hostHeader
-            + "\r\nUser-Agent: instantchat-loadtest\r\nAccept: application/json\r\nCookie: session="
-            + user.cookie + "\r\nConnection: close\r\n\r\n";
+        request +=
+            "GET /pick_backend?roomName=" + room + " HTTP/1.1\r\nHost: " + m_balancer.hostHeader +
+            "\r\nUser-Agent: instantchat-loadtest\r\nAccept: application/json\r\nCookie: session=" +
+            user.cookie + "\r\nConnection: close\r\n\r\n";
     }
     sendBytes(user, request);
     flush(user);
@@ -409,7 +418,8 @@ void Engine::onPeerClosed(User &user)
     switch (user.phase) {
     case Phase::Http: {
         HttpResponse response;
-        if (!user.in.isEmpty() && parseHttpResponse(user.in, true, response) == ParseResult::Complete) {
+        if (!user.in.isEmpty() &&
+            parseHttpResponse(user.in, true, response) == ParseResult::Complete) {
             user.in.clear();
             user.peerClosed = true;
             onHttpResponse(user, response);
@@ -497,7 +507,8 @@ void Engine::onHandshakeData(User &user)
     }
     const QByteArrayView head(user.in.constData(), end);
     if (!head.startsWith("HTTP/1.1 101")) {
-        const QByteArray status = head.size() >= 12 ? head.sliced(9, 3).toByteArray() : QByteArray("bad");
+        const QByteArray status =
+            head.size() >= 12 ? head.sliced(9, 3).toByteArray() : QByteArray("bad");
         fail(user, QStringLiteral("ws-handshake-%1").arg(QString::fromLatin1(status)));
         return;
     }
@@ -554,7 +565,8 @@ void Engine::processFrames(User &user)
 void Engine::onPayload(User &user, const QByteArray &payload)
 {
     ++m_framesSeen;
-    const ScannedFrame frame = m_options.fullParse ? decodeServerFrameFully(payload) : scanServerFrame(payload);
+    const ScannedFrame frame =
+        m_options.fullParse ? decodeServerFrameFully(payload) : scanServerFrame(payload);
     switch (frame.kind) {
     case FrameKind::TextMessage: {
         ++m_receivedEver;
@@ -711,7 +723,8 @@ void Engine::closeAll()
         if (user->fd < 0)
             continue;
         if (user->phase == Phase::Joined || user->phase == Phase::Joining)
-            ::send(user->fd, closeFrame.constData(), size_t(closeFrame.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+            ::send(user->fd, closeFrame.constData(), size_t(closeFrame.size()),
+                   MSG_NOSIGNAL | MSG_DONTWAIT);
         closeSocket(*user);
         if (user->phase == Phase::Joined)
             user->phase = Phase::Closed;

@@ -30,7 +30,7 @@ struct EngineOptions
 {
     QUrl balancer;
     QByteArray origin;
-    QString roomPrefix;     // unique per run: rooms live for hours in the server's RAM
+    QString roomPrefix; // unique per run: rooms live for hours in the server's RAM
     int textBytes = 160;
     int concurrency = 256;  // users in setup at the same time
     double connectRate = 0; // users started per second while setting up; 0 = unlimited

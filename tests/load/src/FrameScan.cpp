@@ -65,7 +65,8 @@ ScannedFrame scanServerFrame(QByteArrayView payload)
         // take the slow, exact path rather than miscount.
         return decodeServerFrameFully(payload.toByteArray());
     }
-    const void *codeEnd = std::memchr(payload.data() + codeStart, '"', size_t(payload.size() - codeStart));
+    const void *codeEnd =
+        std::memchr(payload.data() + codeStart, '"', size_t(payload.size() - codeStart));
     if (!codeEnd)
         return result;
     const QByteArrayView code(payload.data() + codeStart,
@@ -110,7 +111,8 @@ ScannedFrame decodeServerFrameFully(const QByteArray &payload)
         result.errorCode = int(frame->errorCode());
         [[fallthrough]];
     case FrameKind::Reply:
-        result.joinReply = frame->requestId && *frame->requestId == QLatin1StringView(joinRequestId);
+        result.joinReply =
+            frame->requestId && *frame->requestId == QLatin1StringView(joinRequestId);
         break;
     default:
         break;

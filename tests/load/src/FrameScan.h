@@ -17,8 +17,8 @@ enum class FrameKind : quint8 { Other, TextMessage, Reply, Error, Invalid };
 struct ScannedFrame
 {
     FrameKind kind = FrameKind::Invalid;
-    qint64 messageId = -1; // TM: m[0].id
-    qint64 sendNs = -1;    // TM: the send time encoded in m[0].t by encodeProbeText(), else -1
+    qint64 messageId = -1;  // TM: m[0].id
+    qint64 sendNs = -1;     // TM: the send time encoded in m[0].t by encodeProbeText(), else -1
     bool joinReply = false; // RP/ER whose rq is our join request id
     int errorCode = 0;      // ER: m[0].t as a number
 };

@@ -53,8 +53,8 @@ QByteArray sessionFromSetCookies(QByteArrayView headers)
             lineEnd = headers.size();
         const QByteArrayView line = headers.sliced(lineStart, lineEnd - lineStart);
         constexpr QByteArrayView prefix("set-cookie:");
-        if (line.size() > prefix.size()
-            && line.first(prefix.size()).compare(prefix, Qt::CaseInsensitive) == 0) {
+        if (line.size() > prefix.size() &&
+            line.first(prefix.size()).compare(prefix, Qt::CaseInsensitive) == 0) {
             QByteArrayView value = line.sliced(prefix.size()).trimmed();
             if (value.startsWith("session=")) {
                 value = value.sliced(8);
@@ -116,7 +116,8 @@ ParseResult parseHttpResponse(QByteArrayView input, bool peerClosed, HttpRespons
 {
     const qsizetype headerEnd = input.indexOf("\r\n\r\n");
     if (headerEnd < 0)
-        return peerClosed || input.size() > 64 * 1024 ? ParseResult::Error : ParseResult::Incomplete;
+        return peerClosed || input.size() > 64 * 1024 ? ParseResult::Error
+                                                      : ParseResult::Incomplete;
     const QByteArrayView head = input.first(headerEnd);
     const qsizetype firstLineEnd = head.indexOf("\r\n");
     const QByteArrayView statusLine = firstLineEnd < 0 ? head : head.first(firstLineEnd);
@@ -126,7 +127,8 @@ ParseResult parseHttpResponse(QByteArrayView input, bool peerClosed, HttpRespons
     response.status = statusLine.sliced(9, 3).toInt(&ok);
     if (!ok)
         return ParseResult::Error;
-    const QByteArrayView headers = firstLineEnd < 0 ? QByteArrayView() : head.sliced(firstLineEnd + 2);
+    const QByteArrayView headers =
+        firstLineEnd < 0 ? QByteArrayView() : head.sliced(firstLineEnd + 2);
     const QByteArray connection = headerValue(headers, "Connection").toLower();
     response.keepAlive = statusLine.startsWith("HTTP/1.1") ? !connection.contains("close")
                                                            : connection.contains("keep-alive");

@@ -32,7 +32,8 @@ double LatencySamples::maxMs()
 
 double runQueueWaitSeconds(qint64 pid)
 {
-    const QString taskDir = pid > 0 ? QStringLiteral("/proc/%1/task").arg(pid) : QStringLiteral("/proc/self/task");
+    const QString taskDir =
+        pid > 0 ? QStringLiteral("/proc/%1/task").arg(pid) : QStringLiteral("/proc/self/task");
     double seconds = 0;
     const QStringList tids = QDir(taskDir).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
     for (const QString &tid : tids) {
@@ -73,7 +74,8 @@ std::map<int, ThreadCpu> ServerProbe::readThreads() const
         ThreadCpu thread;
         thread.tid = tidText.toInt();
         thread.name = QString::fromUtf8(stat.mid(open + 1, close - open - 1));
-        thread.seconds = double(fields[11].toULongLong() + fields[12].toULongLong()) / ticksPerSecond;
+        thread.seconds =
+            double(fields[11].toULongLong() + fields[12].toULongLong()) / ticksPerSecond;
         threads[thread.tid] = thread;
     }
     return threads;

@@ -108,7 +108,6 @@ struct GeneratorCpu
     }
 };
 
-
 QString ms(const QJsonObject &latency)
 {
     return QStringLiteral("p50 %1 ms, p90 %2 ms, p99 %3 ms, max %4 ms")
@@ -150,7 +149,8 @@ void printDeliveries(const QJsonObject &d)
                          .arg(d.value(QStringLiteral("rooms_with_gaps")).toInteger())
                          .arg(d.value(QStringLiteral("reordered")).toInteger())
                          .arg(d.value(QStringLiteral("late")).toInteger()));
-    line("throughput", QStringLiteral("%1 deliveries/s").arg(d.value(QStringLiteral("per_second")).toDouble(), 0, 'f', 0));
+    line("throughput", QStringLiteral("%1 deliveries/s")
+                           .arg(d.value(QStringLiteral("per_second")).toDouble(), 0, 'f', 0));
     line("latency", ms(d.value(QStringLiteral("latency_ms")).toObject()));
 }
 
@@ -165,20 +165,25 @@ void printServer(const QJsonObject &server)
                        .arg(server.value(QStringLiteral("cpu_percent")).toDouble())
                        .arg(server.value(QStringLiteral("cpu_wait_seconds")).toDouble());
     if (server.contains(QStringLiteral("cpu_us_per_delivery")))
-        text += QStringLiteral(", %1 us CPU per delivery").arg(server.value(QStringLiteral("cpu_us_per_delivery")).toDouble());
+        text += QStringLiteral(", %1 us CPU per delivery")
+                    .arg(server.value(QStringLiteral("cpu_us_per_delivery")).toDouble());
     line("server", text);
     QString memory = QStringLiteral("peak RSS %1 (baseline %2)")
                          .arg(mib(server.value(QStringLiteral("peak_rss_bytes")).toInteger()),
                               mib(server.value(QStringLiteral("baseline_rss_bytes")).toInteger()));
     if (server.contains(QStringLiteral("rss_per_connection_bytes")))
-        memory += QStringLiteral(", %1 KiB per connection")
-                      .arg(double(server.value(QStringLiteral("rss_per_connection_bytes")).toInteger()) / 1024, 0, 'f', 1);
+        memory +=
+            QStringLiteral(", %1 KiB per connection")
+                .arg(double(server.value(QStringLiteral("rss_per_connection_bytes")).toInteger()) /
+                         1024,
+                     0, 'f', 1);
     line("", memory);
     QStringList threads;
     for (const QJsonValue &value : server.value(QStringLiteral("threads")).toArray()) {
         const QJsonObject thread = value.toObject();
         if (threads.size() < 8)
-            threads << QStringLiteral("%1(%2) %3%").arg(thread.value(QStringLiteral("name")).toString())
+            threads << QStringLiteral("%1(%2) %3%")
+                           .arg(thread.value(QStringLiteral("name")).toString())
                            .arg(thread.value(QStringLiteral("tid")).toInteger())
                            .arg(thread.value(QStringLiteral("cpu_percent")).toDouble());
     }
@@ -188,53 +193,75 @@ void printServer(const QJsonObject &server)
 
 void printSummary(const QJsonObject &result)
 {
-    std::printf("=== instantchat-loadtest %s: %s ===\n", qPrintable(result.value(QStringLiteral("scenario")).toString()),
+    std::printf("=== instantchat-loadtest %s: %s ===\n",
+                qPrintable(result.value(QStringLiteral("scenario")).toString()),
                 result.value(QStringLiteral("ok")).toBool() ? "OK" : "PROBLEMS");
-    line("parameters", QString::fromUtf8(QJsonDocument(result.value(QStringLiteral("params")).toObject()).toJson(QJsonDocument::Compact)));
+    line("parameters",
+         QString::fromUtf8(QJsonDocument(result.value(QStringLiteral("params")).toObject())
+                               .toJson(QJsonDocument::Compact)));
     const QJsonObject c = result.value(QStringLiteral("connections")).toObject();
     const QJsonObject join = c.value(QStringLiteral("join_latency_ms")).toObject();
     line("connections", QStringLiteral("%1 of %2 ok, %3 failed (%4), %5 disconnects")
-                            .arg(c.value(QStringLiteral("ok")).toInteger()).arg(c.value(QStringLiteral("requested")).toInteger())
+                            .arg(c.value(QStringLiteral("ok")).toInteger())
+                            .arg(c.value(QStringLiteral("requested")).toInteger())
                             .arg(c.value(QStringLiteral("failed")).toInteger())
                             .arg(counts(c.value(QStringLiteral("failures")).toObject()))
                             .arg(c.value(QStringLiteral("disconnects")).toInteger()));
     line("join", QStringLiteral("latency p50 %1 ms, p99 %2 ms, max %3 ms (GET / to RP)")
-                     .arg(join.value(QStringLiteral("p50")).toDouble()).arg(join.value(QStringLiteral("p99")).toDouble())
+                     .arg(join.value(QStringLiteral("p50")).toDouble())
+                     .arg(join.value(QStringLiteral("p99")).toDouble())
                      .arg(join.value(QStringLiteral("max")).toDouble()));
     if (result.contains(QStringLiteral("joins_per_s")))
-        line("join rate", QStringLiteral("%1 joins/s").arg(result.value(QStringLiteral("joins_per_s")).toDouble(), 0, 'f', 0));
+        line("join rate",
+             QStringLiteral("%1 joins/s")
+                 .arg(result.value(QStringLiteral("joins_per_s")).toDouble(), 0, 'f', 0));
     if (result.contains(QStringLiteral("deliveries")))
         printDeliveries(result.value(QStringLiteral("deliveries")).toObject());
     for (const QJsonValue &value : result.value(QStringLiteral("steps")).toArray()) {
         const QJsonObject step = value.toObject();
         const QJsonObject d = step.value(QStringLiteral("deliveries")).toObject();
         const QJsonObject latency = d.value(QStringLiteral("latency_ms")).toObject();
-        line("ramp step", QStringLiteral("%1 msg/s per user: %2 deliveries/s (target %3), p99 %4 ms, lost %5, "
-                                         "server %6 us/delivery, gen CPU %7% -> %8")
-                              .arg(step.value(QStringLiteral("rate_per_user")).toDouble())
-                              .arg(d.value(QStringLiteral("per_second")).toDouble(), 0, 'f', 0)
-                              .arg(step.value(QStringLiteral("target_deliveries_per_s")).toDouble(), 0, 'f', 0)
-                              .arg(latency.value(QStringLiteral("p99")).toDouble())
-                              .arg(d.value(QStringLiteral("lost")).toInteger())
-                              .arg(step.value(QStringLiteral("server")).toObject().value(QStringLiteral("cpu_us_per_delivery")).toDouble())
-                              .arg(step.value(QStringLiteral("generator_cpu_percent")).toDouble())
-                              .arg(step.value(QStringLiteral("good")).toBool() ? QStringLiteral("good") : QStringLiteral("BAD")));
+        line("ramp step",
+             QStringLiteral("%1 msg/s per user: %2 deliveries/s (target %3), p99 %4 ms, lost %5, "
+                            "server %6 us/delivery, gen CPU %7% -> %8")
+                 .arg(step.value(QStringLiteral("rate_per_user")).toDouble())
+                 .arg(d.value(QStringLiteral("per_second")).toDouble(), 0, 'f', 0)
+                 .arg(step.value(QStringLiteral("target_deliveries_per_s")).toDouble(), 0, 'f', 0)
+                 .arg(latency.value(QStringLiteral("p99")).toDouble())
+                 .arg(d.value(QStringLiteral("lost")).toInteger())
+                 .arg(step.value(QStringLiteral("server"))
+                          .toObject()
+                          .value(QStringLiteral("cpu_us_per_delivery"))
+                          .toDouble())
+                 .arg(step.value(QStringLiteral("generator_cpu_percent")).toDouble())
+                 .arg(step.value(QStringLiteral("good")).toBool() ? QStringLiteral("good")
+                                                                  : QStringLiteral("BAD")));
     }
     if (result.contains(QStringLiteral("last_good"))) {
         const QJsonObject good = result.value(QStringLiteral("last_good")).toObject();
-        line("last good", good.isEmpty() ? QStringLiteral("none (the first step already failed)")
-                                         : QStringLiteral("%1 msg/s per user, %2 deliveries/s")
-                                               .arg(good.value(QStringLiteral("rate_per_user")).toDouble())
-                                               .arg(good.value(QStringLiteral("deliveries")).toObject().value(QStringLiteral("per_second")).toDouble(), 0, 'f', 0));
+        line("last good", good.isEmpty()
+                              ? QStringLiteral("none (the first step already failed)")
+                              : QStringLiteral("%1 msg/s per user, %2 deliveries/s")
+                                    .arg(good.value(QStringLiteral("rate_per_user")).toDouble())
+                                    .arg(good.value(QStringLiteral("deliveries"))
+                                             .toObject()
+                                             .value(QStringLiteral("per_second"))
+                                             .toDouble(),
+                                         0, 'f', 0));
     }
     line("errors", counts(result.value(QStringLiteral("errors")).toObject()));
     const QJsonObject generator = result.value(QStringLiteral("generator")).toObject();
-    line("generator", QStringLiteral("CPU %1% of a core (%2 us per delivery, %3 parser), waited for a CPU %4% of the time%5")
-                          .arg(generator.value(QStringLiteral("cpu_percent")).toDouble())
-                          .arg(generator.value(QStringLiteral("cpu_us_per_delivery")).toDouble())
-                          .arg(generator.value(QStringLiteral("parse")).toString())
-                          .arg(generator.value(QStringLiteral("cpu_wait_percent")).toDouble())
-                          .arg(generator.value(QStringLiteral("saturated")).toBool() ? QStringLiteral(" — SATURATED, results invalid") : QString()));
+    line(
+        "generator",
+        QStringLiteral(
+            "CPU %1% of a core (%2 us per delivery, %3 parser), waited for a CPU %4% of the time%5")
+            .arg(generator.value(QStringLiteral("cpu_percent")).toDouble())
+            .arg(generator.value(QStringLiteral("cpu_us_per_delivery")).toDouble())
+            .arg(generator.value(QStringLiteral("parse")).toString())
+            .arg(generator.value(QStringLiteral("cpu_wait_percent")).toDouble())
+            .arg(generator.value(QStringLiteral("saturated")).toBool()
+                     ? QStringLiteral(" — SATURATED, results invalid")
+                     : QString()));
     printServer(result.value(QStringLiteral("server")).toObject());
 }
 
@@ -278,7 +305,8 @@ private:
     qint64 m_lastReceived = 0;
     ic::sys::CpuSampler m_progressCpu;
     GeneratorCpu m_generator;
-    qint64 m_generatorDeliveries = -1; // deliveries m_generator's CPU paid for, when not the window's
+    qint64 m_generatorDeliveries =
+        -1; // deliveries m_generator's CPU paid for, when not the window's
 };
 
 void Runner::progress()
@@ -287,14 +315,15 @@ void Runner::progress()
     m_probe.sample();
     const qint64 received = m_engine.totalReceivedEver();
     const WindowCounters &window = m_engine.window();
-    std::fprintf(stderr,
-                 "[%s %4.0fs] joined %lld/%lld failed %lld in-setup %lld | sent %lld recv %lld (%lld/s) | "
-                 "gen cpu %.0f%%%s\n",
-                 qPrintable(m_phase), double(monotonicNs() - m_progressStartNs) / 1e9,
-                 qlonglong(m_engine.joined()), qlonglong(m_engine.users()), qlonglong(m_engine.failed()),
-                 qlonglong(m_engine.inSetup()), qlonglong(window.sent), qlonglong(window.received),
-                 qlonglong(received - m_lastReceived), m_progressCpu.processPercent(),
-                 m_progressCpu.processPercent() >= 90 ? " SATURATED" : "");
+    std::fprintf(
+        stderr,
+        "[%s %4.0fs] joined %lld/%lld failed %lld in-setup %lld | sent %lld recv %lld (%lld/s) | "
+        "gen cpu %.0f%%%s\n",
+        qPrintable(m_phase), double(monotonicNs() - m_progressStartNs) / 1e9,
+        qlonglong(m_engine.joined()), qlonglong(m_engine.users()), qlonglong(m_engine.failed()),
+        qlonglong(m_engine.inSetup()), qlonglong(window.sent), qlonglong(window.received),
+        qlonglong(received - m_lastReceived), m_progressCpu.processPercent(),
+        m_progressCpu.processPercent() >= 90 ? " SATURATED" : "");
     m_lastReceived = received;
 }
 
@@ -345,7 +374,8 @@ QJsonObject Runner::deliveriesJson(double windowSeconds, bool withLatency)
         {QStringLiteral("rooms_with_gaps"), m_engine.roomsWithGaps()},
         {QStringLiteral("reordered"), window.reordered},
         {QStringLiteral("late"), window.late},
-        {QStringLiteral("per_second"), round2(windowSeconds > 0 ? double(window.received) / windowSeconds : 0)},
+        {QStringLiteral("per_second"),
+         round2(windowSeconds > 0 ? double(window.received) / windowSeconds : 0)},
     };
     if (withLatency) {
         result.insert(QStringLiteral("latency_ms"),
@@ -369,7 +399,8 @@ QJsonObject Runner::serverJson(qint64 deliveries, qint64 connections, qint64 bas
         threads.append(QJsonObject{{QStringLiteral("tid"), thread.tid},
                                    {QStringLiteral("name"), thread.name},
                                    {QStringLiteral("cpu_seconds"), round2(thread.seconds)},
-                                   {QStringLiteral("cpu_percent"), round2(seconds > 0 ? thread.seconds / seconds * 100 : 0)}});
+                                   {QStringLiteral("cpu_percent"),
+                                    round2(seconds > 0 ? thread.seconds / seconds * 100 : 0)}});
     }
     QJsonObject result{
         {QStringLiteral("pid"), m_probe.pid()},
@@ -377,13 +408,15 @@ QJsonObject Runner::serverJson(qint64 deliveries, qint64 connections, qint64 bas
         {QStringLiteral("cpu_seconds"), round2(m_probe.cpuSeconds())},
         // Runnable but not running: the host's other load, not the server, made it wait.
         {QStringLiteral("cpu_wait_seconds"), round2(m_probe.waitSeconds())},
-        {QStringLiteral("cpu_percent"), round2(seconds > 0 ? m_probe.cpuSeconds() / seconds * 100 : 0)},
+        {QStringLiteral("cpu_percent"),
+         round2(seconds > 0 ? m_probe.cpuSeconds() / seconds * 100 : 0)},
         {QStringLiteral("peak_rss_bytes"), m_probe.peakRss()},
         {QStringLiteral("baseline_rss_bytes"), baselineRss},
         {QStringLiteral("threads"), threads},
     };
     if (deliveries > 0)
-        result.insert(QStringLiteral("cpu_us_per_delivery"), round2(m_probe.cpuSeconds() * 1e6 / double(deliveries)));
+        result.insert(QStringLiteral("cpu_us_per_delivery"),
+                      round2(m_probe.cpuSeconds() * 1e6 / double(deliveries)));
     if (connections > 0 && baselineRss > 0)
         result.insert(QStringLiteral("rss_per_connection_bytes"),
                       qint64((m_probe.peakRss() - baselineRss) / connections));
@@ -394,7 +427,8 @@ void Runner::drain()
 {
     m_phase = QStringLiteral("drain");
     WindowCounters &window = m_engine.window();
-    runUntil([&] { return window.received >= window.expected; }, int(m_settings.drainSeconds * 1000));
+    runUntil([&] { return window.received >= window.expected; },
+             int(m_settings.drainSeconds * 1000));
 }
 
 int Runner::finish(QJsonObject result, bool ok)
@@ -402,25 +436,35 @@ int Runner::finish(QJsonObject result, bool ok)
     m_progress.stop();
     result.insert(QStringLiteral("scenario"), m_settings.scenario);
     result.insert(QStringLiteral("ok"), ok);
-    const qint64 delivered = m_generatorDeliveries >= 0 ? m_generatorDeliveries : m_engine.window().received;
-    result.insert(QStringLiteral("generator"),
-                  QJsonObject{{QStringLiteral("cpu_percent"), round2(m_generator.percent)},
-                              {QStringLiteral("parse"), m_settings.fullParse ? QStringLiteral("full") : QStringLiteral("scan")},
-                              // What one delivery costs the generator: compare with the server's figure.
-                              {QStringLiteral("cpu_us_per_delivery"),
-                               delivered > 0 ? round2(m_generator.cpuSeconds * 1e6 / double(delivered)) : 0.0},
-                              {QStringLiteral("saturated"), m_generator.percent >= 90},
-                              {QStringLiteral("cpu_wait_percent"), round2(m_generator.waitPercent)},
-                              {QStringLiteral("frames_seen"), m_engine.framesSeen()}});
+    const qint64 delivered =
+        m_generatorDeliveries >= 0 ? m_generatorDeliveries : m_engine.window().received;
+    result.insert(
+        QStringLiteral("generator"),
+        QJsonObject{
+            {QStringLiteral("cpu_percent"), round2(m_generator.percent)},
+            {QStringLiteral("parse"),
+             m_settings.fullParse ? QStringLiteral("full") : QStringLiteral("scan")},
+            // What one delivery costs the generator: compare with the server's figure.
+            {QStringLiteral("cpu_us_per_delivery"),
+             delivered > 0 ? round2(m_generator.cpuSeconds * 1e6 / double(delivered)) : 0.0},
+            {QStringLiteral("saturated"), m_generator.percent >= 90},
+            {QStringLiteral("cpu_wait_percent"), round2(m_generator.waitPercent)},
+            {QStringLiteral("frames_seen"), m_engine.framesSeen()}});
     if (m_generator.percent >= 90)
-        std::fprintf(stderr, "WARNING: the generator used %.0f%% of a core in the measured window: it is "
-                             "saturated and the figures describe it, not the server\n", m_generator.percent);
+        std::fprintf(stderr,
+                     "WARNING: the generator used %.0f%% of a core in the measured window: it is "
+                     "saturated and the figures describe it, not the server\n",
+                     m_generator.percent);
     const double serverWait = m_probe.enabled() && m_probe.windowSeconds() > 0
-        ? m_probe.waitSeconds() / m_probe.windowSeconds() * 100 : 0;
+                                  ? m_probe.waitSeconds() / m_probe.windowSeconds() * 100
+                                  : 0;
     if (serverWait >= 10 || m_generator.waitPercent >= 10)
-        std::fprintf(stderr, "WARNING: the host is oversubscribed: the server waited for a CPU %.0f%% and the "
-                             "generator %.0f%% of the window; latency and throughput describe the host, not "
-                             "the server (CPU per delivery and RSS stay valid)\n", serverWait, m_generator.waitPercent);
+        std::fprintf(
+            stderr,
+            "WARNING: the host is oversubscribed: the server waited for a CPU %.0f%% and the "
+            "generator %.0f%% of the window; latency and throughput describe the host, not "
+            "the server (CPU per delivery and RSS stay valid)\n",
+            serverWait, m_generator.waitPercent);
     if (!m_settings.jsonOnly)
         printSummary(result);
     std::printf("RESULT %s\n", QJsonDocument(result).toJson(QJsonDocument::Compact).constData());
@@ -459,18 +503,21 @@ int Runner::fanout()
 
     const WindowCounters &window = m_engine.window();
     QJsonObject result{
-        {QStringLiteral("params"), QJsonObject{{QStringLiteral("rooms"), m_settings.rooms},
-                                               {QStringLiteral("users"), m_settings.users},
-                                               {QStringLiteral("interval_s"), m_settings.interval},
-                                               {QStringLiteral("duration_s"), m_settings.duration}}},
+        {QStringLiteral("params"),
+         QJsonObject{{QStringLiteral("rooms"), m_settings.rooms},
+                     {QStringLiteral("users"), m_settings.users},
+                     {QStringLiteral("interval_s"), m_settings.interval},
+                     {QStringLiteral("duration_s"), m_settings.duration}}},
         {QStringLiteral("connections"), connectionsJson()},
         {QStringLiteral("deliveries"), deliveriesJson(sendSeconds, true)},
         {QStringLiteral("errors"), errorsJson()},
     };
     if (m_probe.enabled())
-        result.insert(QStringLiteral("server"), serverJson(window.received, m_engine.joined(), baselineRss));
-    const bool ok = m_engine.joined() == m_engine.users() && window.received == window.expected
-        && window.idGaps == 0 && m_engine.errorCodes().isEmpty() && m_engine.disconnects() == 0;
+        result.insert(QStringLiteral("server"),
+                      serverJson(window.received, m_engine.joined(), baselineRss));
+    const bool ok = m_engine.joined() == m_engine.users() && window.received == window.expected &&
+                    window.idGaps == 0 && m_engine.errorCodes().isEmpty() &&
+                    m_engine.disconnects() == 0;
     return finish(result, ok);
 }
 
@@ -494,20 +541,23 @@ int Runner::idle()
     QJsonObject server = serverJson(0, 0, baselineRss);
     if (m_probe.enabled() && m_engine.joined() > 0) {
         server.insert(QStringLiteral("settled_rss_bytes"), settledRss);
-        server.insert(QStringLiteral("rss_per_connection_bytes"), (settledRss - baselineRss) / m_engine.joined());
-        server.insert(QStringLiteral("idle_cpu_percent"), server.value(QStringLiteral("cpu_percent")));
+        server.insert(QStringLiteral("rss_per_connection_bytes"),
+                      (settledRss - baselineRss) / m_engine.joined());
+        server.insert(QStringLiteral("idle_cpu_percent"),
+                      server.value(QStringLiteral("cpu_percent")));
     }
     QJsonObject result{
-        {QStringLiteral("params"), QJsonObject{{QStringLiteral("connections"), m_settings.connections},
-                                               {QStringLiteral("users"), m_settings.users},
-                                               {QStringLiteral("duration_s"), m_settings.duration}}},
+        {QStringLiteral("params"),
+         QJsonObject{{QStringLiteral("connections"), m_settings.connections},
+                     {QStringLiteral("users"), m_settings.users},
+                     {QStringLiteral("duration_s"), m_settings.duration}}},
         {QStringLiteral("connections"), connectionsJson()},
         {QStringLiteral("errors"), errorsJson()},
     };
     if (m_probe.enabled())
         result.insert(QStringLiteral("server"), server);
-    const bool ok = m_engine.joined() == m_engine.users() && m_engine.errorCodes().isEmpty()
-        && m_engine.disconnects() == 0;
+    const bool ok = m_engine.joined() == m_engine.users() && m_engine.errorCodes().isEmpty() &&
+                    m_engine.disconnects() == 0;
     return finish(result, ok);
 }
 
@@ -524,7 +574,8 @@ int Runner::joinstorm()
         {QStringLiteral("params"), QJsonObject{{QStringLiteral("joins"), m_settings.joins},
                                                {QStringLiteral("users"), m_settings.users}}},
         {QStringLiteral("connections"), connectionsJson()},
-        {QStringLiteral("joins_per_s"), round2(seconds > 0 ? double(m_engine.joined()) / seconds : 0)},
+        {QStringLiteral("joins_per_s"),
+         round2(seconds > 0 ? double(m_engine.joined()) / seconds : 0)},
         {QStringLiteral("errors"), errorsJson()},
     };
     if (m_probe.enabled())
@@ -544,7 +595,8 @@ int Runner::ramp()
     GeneratorCpu busiest;
     qint64 busiestDeliveries = 0;
     int step = 0;
-    for (double rate = m_settings.rampStart; rate <= m_settings.rampMax + 1e-9; rate += m_settings.rampStep, ++step) {
+    for (double rate = m_settings.rampStart; rate <= m_settings.rampMax + 1e-9;
+         rate += m_settings.rampStep, ++step) {
         m_phase = QStringLiteral("ramp %1/s").arg(rate);
         const qint64 errorsBefore = [&] {
             qint64 sum = 0;
@@ -570,25 +622,31 @@ int Runner::ramp()
         for (qint64 n : m_engine.errorCodes())
             errorsAfter += n;
         const double p99 = window.latency.percentileMs(99);
-        const bool good = window.received == window.expected && window.idGaps == 0 && p99 <= m_settings.p99BoundMs
-            && errorsAfter == errorsBefore && m_engine.disconnects() == disconnectsBefore;
+        const bool good = window.received == window.expected && window.idGaps == 0 &&
+                          p99 <= m_settings.p99BoundMs && errorsAfter == errorsBefore &&
+                          m_engine.disconnects() == disconnectsBefore;
         QJsonObject entry{
             {QStringLiteral("step"), step},
             {QStringLiteral("rate_per_user"), rate},
-            {QStringLiteral("target_deliveries_per_s"), round2(rate * double(m_engine.joined()) * double(perRoom))},
+            {QStringLiteral("target_deliveries_per_s"),
+             round2(rate * double(m_engine.joined()) * double(perRoom))},
             {QStringLiteral("deliveries"), deliveriesJson(sendSeconds, true)},
             {QStringLiteral("generator_cpu_percent"), round2(generator.percent)},
             {QStringLiteral("generator_cpu_us_per_delivery"),
-             window.received > 0 ? round2(generator.cpuSeconds * 1e6 / double(window.received)) : 0.0},
+             window.received > 0 ? round2(generator.cpuSeconds * 1e6 / double(window.received))
+                                 : 0.0},
             {QStringLiteral("good"), good},
         };
         if (m_probe.enabled())
             entry.insert(QStringLiteral("server"), serverJson(window.received, 0, 0));
         steps.append(entry);
         if (!m_settings.jsonOnly)
-            std::fprintf(stderr, "ramp step %d: %.2f msg/s per user → %.0f deliveries/s, p99 %.2f ms, lost %lld: %s\n",
+            std::fprintf(stderr,
+                         "ramp step %d: %.2f msg/s per user → %.0f deliveries/s, p99 %.2f ms, lost "
+                         "%lld: %s\n",
                          step, rate, double(window.received) / sendSeconds, p99,
-                         qlonglong(qMax<qint64>(0, window.expected - window.received)), good ? "good" : "BAD");
+                         qlonglong(qMax<qint64>(0, window.expected - window.received)),
+                         good ? "good" : "BAD");
         if (!good)
             break;
         lastGood = entry;
@@ -596,10 +654,11 @@ int Runner::ramp()
     m_generator = busiest; // the busiest step is the one that may invalidate the run
     m_generatorDeliveries = busiestDeliveries;
     QJsonObject result{
-        {QStringLiteral("params"), QJsonObject{{QStringLiteral("rooms"), m_settings.rooms},
-                                               {QStringLiteral("users"), m_settings.users},
-                                               {QStringLiteral("step_duration_s"), m_settings.duration},
-                                               {QStringLiteral("p99_bound_ms"), m_settings.p99BoundMs}}},
+        {QStringLiteral("params"),
+         QJsonObject{{QStringLiteral("rooms"), m_settings.rooms},
+                     {QStringLiteral("users"), m_settings.users},
+                     {QStringLiteral("step_duration_s"), m_settings.duration},
+                     {QStringLiteral("p99_bound_ms"), m_settings.p99BoundMs}}},
         {QStringLiteral("connections"), connectionsJson()},
         {QStringLiteral("steps"), steps},
         {QStringLiteral("last_good"), lastGood},
@@ -629,17 +688,22 @@ int main(int argc, char *argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Load generator for instantchat (protocol v1 through the balancer and the room servers).\n\n"
+        "Load generator for instantchat (protocol v1 through the balancer and the room "
+        "servers).\n\n"
         "Scenarios:\n"
         "  fanout     R rooms x U users; each user sends a TM every I s (random phase) for D s;\n"
         "             end-to-end latency, deliveries expected vs received, loss by id gaps.\n"
         "             Defaults: --rooms 10 --users 100 --interval 1 --duration 20.\n"
         "  idle       C connections in rooms of U users, keep-alives only; server RSS per\n"
-        "             connection and idle CPU. Defaults: --connections 10000 --users 50 --duration 10.\n"
+        "             connection and idle CPU. Defaults: --connections 10000 --users 50 --duration "
+        "10.\n"
         "  joinstorm  N users join (GET / -> /pick_backend -> WebSocket -> R_C_J) as fast as the\n"
-        "             concurrency allows, U per room; joins/s and join latency. Defaults: --joins 5000 --users 50.\n"
-        "  ramp       fan-out whose per-user send rate rises from --ramp-start by --ramp-step (msg/s)\n"
-        "             up to --ramp-max, D s per step (default 5), until p99 > --p99-bound-ms or a loss.\n\n"
+        "             concurrency allows, U per room; joins/s and join latency. Defaults: --joins "
+        "5000 --users 50.\n"
+        "  ramp       fan-out whose per-user send rate rises from --ramp-start by --ramp-step "
+        "(msg/s)\n"
+        "             up to --ramp-max, D s per step (default 5), until p99 > --p99-bound-ms or a "
+        "loss.\n\n"
         "Output: a progress line per second on stderr, a human summary, and one line\n"
         "`RESULT {json}` on stdout. Exit status 0 when counts are clean (every connection joined,\n"
         "nothing lost, no ER, no disconnect), 1 otherwise, 2 on bad arguments."));
@@ -656,27 +720,50 @@ int main(int argc, char *argv[])
         parser.addOption(result);
         return result;
     };
-    const auto balancerOption = option("balancer", "Balancer base URL (http only).", "URL", "http://127.0.0.1:8080");
-    const auto originOption = option("origin", "Origin header for the WebSocket handshake (default: the balancer URL's origin).", "ORIGIN");
-    const auto scenarioOption = option("scenario", "fanout | idle | joinstorm | ramp.", "NAME", "fanout");
+    const auto balancerOption =
+        option("balancer", "Balancer base URL (http only).", "URL", "http://127.0.0.1:8080");
+    const auto originOption = option(
+        "origin", "Origin header for the WebSocket handshake (default: the balancer URL's origin).",
+        "ORIGIN");
+    const auto scenarioOption =
+        option("scenario", "fanout | idle | joinstorm | ramp.", "NAME", "fanout");
     const auto roomsOption = option("rooms", "Rooms (fanout, ramp).", "R", "10");
-    const auto usersOption = option("users", "Users per room (all scenarios; idle/joinstorm default 50).", "U");
-    const auto intervalOption = option("interval", "Seconds between two sends of one user (fanout).", "SECONDS", "1");
-    const auto durationOption = option("duration", "Seconds of sending (fanout), idling (idle) or per ramp step.", "SECONDS");
+    const auto usersOption =
+        option("users", "Users per room (all scenarios; idle/joinstorm default 50).", "U");
+    const auto intervalOption =
+        option("interval", "Seconds between two sends of one user (fanout).", "SECONDS", "1");
+    const auto durationOption = option(
+        "duration", "Seconds of sending (fanout), idling (idle) or per ramp step.", "SECONDS");
     const auto textOption = option("text-bytes", "Bytes of message text.", "N", "160");
     const auto connectionsOption = option("connections", "Connections (idle).", "C", "10000");
     const auto joinsOption = option("joins", "Users that join (joinstorm).", "N", "5000");
-    const auto rampStartOption = option("ramp-start", "First ramp rate, messages/s per user.", "RATE", "1");
-    const auto rampStepOption = option("ramp-step", "Ramp rate increment, messages/s per user.", "RATE", "1");
-    const auto rampMaxOption = option("ramp-max", "Highest ramp rate, messages/s per user.", "RATE", "10");
-    const auto boundOption = option("p99-bound-ms", "Ramp: a step is good while delivery p99 stays within this.", "MS", "50");
-    const auto pidOption = option("server-pid", "Server process to measure via /proc (CPU, RSS, per-thread CPU).", "PID");
-    const auto jsonOption = option("json-only", "No progress lines and no human summary: only the RESULT line.");
-    const auto rateOption = option("connect-rate", "Users started per second during setup (0 = unlimited; joinstorm default 0, others 2000).", "N");
-    const auto concurrencyOption = option("concurrency", "Users in setup at the same time.", "N", "256");
-    const auto parseOption = option("parse", "How deliveries are read: scan (byte scanner) or full (shared JSON codec).", "MODE", "scan");
-    const auto drainOption = option("drain-seconds", "How long to wait for outstanding deliveries after sending stops.", "SECONDS", "5");
-    const auto timeoutOption = option("setup-timeout", "Seconds one user may take to join before it counts as failed.", "SECONDS", "30");
+    const auto rampStartOption =
+        option("ramp-start", "First ramp rate, messages/s per user.", "RATE", "1");
+    const auto rampStepOption =
+        option("ramp-step", "Ramp rate increment, messages/s per user.", "RATE", "1");
+    const auto rampMaxOption =
+        option("ramp-max", "Highest ramp rate, messages/s per user.", "RATE", "10");
+    const auto boundOption = option(
+        "p99-bound-ms", "Ramp: a step is good while delivery p99 stays within this.", "MS", "50");
+    const auto pidOption = option(
+        "server-pid", "Server process to measure via /proc (CPU, RSS, per-thread CPU).", "PID");
+    const auto jsonOption =
+        option("json-only", "No progress lines and no human summary: only the RESULT line.");
+    const auto rateOption = option(
+        "connect-rate",
+        "Users started per second during setup (0 = unlimited; joinstorm default 0, others 2000).",
+        "N");
+    const auto concurrencyOption =
+        option("concurrency", "Users in setup at the same time.", "N", "256");
+    const auto parseOption =
+        option("parse", "How deliveries are read: scan (byte scanner) or full (shared JSON codec).",
+               "MODE", "scan");
+    const auto drainOption =
+        option("drain-seconds", "How long to wait for outstanding deliveries after sending stops.",
+               "SECONDS", "5");
+    const auto timeoutOption =
+        option("setup-timeout", "Seconds one user may take to join before it counts as failed.",
+               "SECONDS", "30");
     parser.process(app);
 
     auto fail = [](const QString &message) {
@@ -685,17 +772,20 @@ int main(int argc, char *argv[])
     };
     Settings settings;
     settings.scenario = parser.value(scenarioOption);
-    const QStringList scenarios{QStringLiteral("fanout"), QStringLiteral("idle"), QStringLiteral("joinstorm"), QStringLiteral("ramp")};
+    const QStringList scenarios{QStringLiteral("fanout"), QStringLiteral("idle"),
+                                QStringLiteral("joinstorm"), QStringLiteral("ramp")};
     if (!scenarios.contains(settings.scenario))
         return fail(QStringLiteral("unknown scenario %1").arg(settings.scenario));
-    const bool manyUsers = settings.scenario == QLatin1StringView("idle") || settings.scenario == QLatin1StringView("joinstorm");
+    const bool manyUsers = settings.scenario == QLatin1StringView("idle") ||
+                           settings.scenario == QLatin1StringView("joinstorm");
     settings.rooms = parser.value(roomsOption).toInt();
-    settings.users = parser.isSet(usersOption) ? parser.value(usersOption).toInt() : (manyUsers ? 50 : 100);
+    settings.users =
+        parser.isSet(usersOption) ? parser.value(usersOption).toInt() : (manyUsers ? 50 : 100);
     settings.interval = parser.value(intervalOption).toDouble();
     settings.duration = parser.isSet(durationOption) ? parser.value(durationOption).toDouble()
-        : settings.scenario == QLatin1StringView("fanout") ? 20
-        : settings.scenario == QLatin1StringView("ramp")   ? 5
-                                                           : 10;
+                        : settings.scenario == QLatin1StringView("fanout") ? 20
+                        : settings.scenario == QLatin1StringView("ramp")   ? 5
+                                                                           : 10;
     settings.connections = parser.value(connectionsOption).toInt();
     settings.joins = parser.value(joinsOption).toInt();
     settings.rampStart = parser.value(rampStartOption).toDouble();
@@ -706,25 +796,31 @@ int main(int argc, char *argv[])
     settings.serverPid = parser.value(pidOption).toLongLong();
     settings.jsonOnly = parser.isSet(jsonOption);
     settings.fullParse = parser.value(parseOption) == QLatin1StringView("full");
-    if (settings.rooms < 1 || settings.users < 1 || settings.interval <= 0 || settings.duration <= 0
-        || settings.connections < 1 || settings.joins < 1 || settings.rampStart <= 0 || settings.rampStep <= 0)
+    if (settings.rooms < 1 || settings.users < 1 || settings.interval <= 0 ||
+        settings.duration <= 0 || settings.connections < 1 || settings.joins < 1 ||
+        settings.rampStart <= 0 || settings.rampStep <= 0)
         return fail(QStringLiteral("counts, rates and durations must be positive"));
 
     EngineOptions options;
     options.balancer = QUrl(parser.value(balancerOption));
     options.origin = parser.isSet(originOption)
-        ? parser.value(originOption).toUtf8()
-        : options.balancer.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo)
-              .toString().toUtf8();
+                         ? parser.value(originOption).toUtf8()
+                         : options.balancer
+                               .adjusted(QUrl::RemovePath | QUrl::RemoveQuery |
+                                         QUrl::RemoveFragment | QUrl::RemoveUserInfo)
+                               .toString()
+                               .toUtf8();
     options.textBytes = qBound(20, parser.value(textOption).toInt(), 10000);
     options.concurrency = qMax(1, parser.value(concurrencyOption).toInt());
     options.connectRate = parser.isSet(rateOption) ? parser.value(rateOption).toDouble()
-        : settings.scenario == QLatin1StringView("joinstorm") ? 0 : 2000;
+                          : settings.scenario == QLatin1StringView("joinstorm") ? 0
+                                                                                : 2000;
     options.fullParse = settings.fullParse;
     options.setupTimeoutMs = int(parser.value(timeoutOption).toDouble() * 1000);
     // A fresh room prefix per run: rooms outlive the run in the server's RAM for hours, and a
     // reused room would hand every joiner its old messages.
-    options.roomPrefix = QStringLiteral("lt%1").arg(QRandomGenerator::system()->generate() & 0xFFFFFF, 6, 16, QLatin1Char('0'));
+    options.roomPrefix = QStringLiteral("lt%1").arg(
+        QRandomGenerator::system()->generate() & 0xFFFFFF, 6, 16, QLatin1Char('0'));
 
     raiseFileLimit();
     Engine engine(options);

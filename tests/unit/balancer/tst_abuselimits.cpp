@@ -19,7 +19,8 @@ private slots:
         TrustedProxies proxies;
         QString error;
         QVERIFY(proxies.parse(QStringLiteral("127.0.0.1,::1"), &error));
-        QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("198.51.100.20")), "10.9.9.9", "10.8.8.8"),
+        QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("198.51.100.20")), "10.9.9.9",
+                                       "10.8.8.8"),
                  QStringLiteral("198.51.100.20"));
     }
 
@@ -28,10 +29,12 @@ private slots:
         TrustedProxies proxies;
         QString error;
         QVERIFY(proxies.parse(QStringLiteral("127.0.0.1,::1,172.16.0.0/12"), &error));
-        QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("::1")), "1.2.3.4, 203.0.113.5, 172.20.0.2", {}),
+        QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("::1")),
+                                       "1.2.3.4, 203.0.113.5, 172.20.0.2", {}),
                  QStringLiteral("203.0.113.5"));
-        QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("127.0.0.1")), {}, "203.0.113.6"),
-                 QStringLiteral("203.0.113.6"));
+        QCOMPARE(
+            proxies.clientAddress(QHostAddress(QStringLiteral("127.0.0.1")), {}, "203.0.113.6"),
+            QStringLiteral("203.0.113.6"));
         QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("127.0.0.1")), {}, {}),
                  QStringLiteral("127.0.0.1"));
         QVERIFY(!proxies.parse(QStringLiteral("300.1.1.1"), &error));

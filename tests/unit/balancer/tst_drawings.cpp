@@ -3,8 +3,8 @@
 #include "drawings/DrawingStore.h"
 #include "drawings/PngDataUrl.h"
 
-#include <QTest>
 #include "FakePng.h"
+#include <QTest>
 
 using namespace ic::balancer;
 using ic::testing::fakePng;
@@ -24,14 +24,22 @@ private slots:
     {
         QVERIFY(checkPngDataUrl(pngDataUrl(fakePng(100, 50, 64)), 1024, 2048).ok());
         QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(100, 50, 64)), 1024, 2048).width, 100);
-        QCOMPARE(checkPngDataUrl("data:image/jpeg;base64,AAAA", 1024, 2048).result, PngCheck::Result::NotDataUrl);
-        QCOMPARE(checkPngDataUrl("data:image/png;base64,%%%", 1024, 2048).result, PngCheck::Result::BadBase64);
-        QCOMPARE(checkPngDataUrl(pngDataUrl("GIF89a not a png at all, long enough to be checked"), 1024, 2048).result,
+        QCOMPARE(checkPngDataUrl("data:image/jpeg;base64,AAAA", 1024, 2048).result,
+                 PngCheck::Result::NotDataUrl);
+        QCOMPARE(checkPngDataUrl("data:image/png;base64,%%%", 1024, 2048).result,
+                 PngCheck::Result::BadBase64);
+        QCOMPARE(checkPngDataUrl(pngDataUrl("GIF89a not a png at all, long enough to be checked"),
+                                 1024, 2048)
+                     .result,
                  PngCheck::Result::NotPng);
-        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(2049, 10, 64)), 1024, 2048).result, PngCheck::Result::TooLarge);
-        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(10, 2049, 64)), 1024, 2048).result, PngCheck::Result::TooLarge);
-        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(0, 10, 64)), 1024, 2048).result, PngCheck::Result::NotPng);
-        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(10, 10, 2000)), 1024, 2048).result, PngCheck::Result::TooManyBytes);
+        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(2049, 10, 64)), 1024, 2048).result,
+                 PngCheck::Result::TooLarge);
+        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(10, 2049, 64)), 1024, 2048).result,
+                 PngCheck::Result::TooLarge);
+        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(0, 10, 64)), 1024, 2048).result,
+                 PngCheck::Result::NotPng);
+        QCOMPARE(checkPngDataUrl(pngDataUrl(fakePng(10, 10, 2000)), 1024, 2048).result,
+                 PngCheck::Result::TooManyBytes);
         QVERIFY(checkPngDataUrl(pngDataUrl(fakePng(2048, 2048, 1024)), 1024, 2048).ok());
     }
 
@@ -67,9 +75,12 @@ private slots:
         QCOMPARE(store.count(), 1);
         // Rejections with their statuses.
         QCOMPARE(store.put(group, QStringLiteral("../etc"), second, alice, 6).status, 400);
-        QCOMPARE(store.put(QStringLiteral("nope"), QStringLiteral("x"), second, alice, 6).status, 400);
+        QCOMPARE(store.put(QStringLiteral("nope"), QStringLiteral("x"), second, alice, 6).status,
+                 400);
         QCOMPARE(store.put(group, QStringLiteral("x"), "hello", alice, 6).status, 400);
-        QCOMPARE(store.put(group, QStringLiteral("x"), pngDataUrl(fakePng(5000, 5, 64)), alice, 6).status, 413);
+        QCOMPARE(store.put(group, QStringLiteral("x"), pngDataUrl(fakePng(5000, 5, 64)), alice, 6)
+                     .status,
+                 413);
         QCOMPARE(store.get(group, QStringLiteral("../etc"), 6).status, 400);
     }
 
@@ -105,7 +116,8 @@ private slots:
         QCOMPARE(store.get(group, QStringLiteral("b"), 1900).status, 404);
         QCOMPARE(store.usedBytes(), 0);
         // Once expired, the name is free for anyone.
-        QCOMPARE(store.put(group, QStringLiteral("a"), drawing, QUuid::createUuid(), 2000).status, 200);
+        QCOMPARE(store.put(group, QStringLiteral("a"), drawing, QUuid::createUuid(), 2000).status,
+                 200);
     }
 };
 

@@ -6,9 +6,9 @@
 #include "config/Configuration.h"
 #include "core/AddressLimiter.h"
 #include "core/ConnectionCounter.h"
-#include "net/TrustedProxies.h"
 #include "net/HttpRequest.h"
 #include "net/HttpResponse.h"
+#include "net/TrustedProxies.h"
 #include "protocol/ServerFrame.h"
 #include "rooms/Room.h"
 
@@ -31,11 +31,12 @@ int errorCodeOf(const RoomResult &result)
 
 ServerSettings parsed(const QStringList &flags)
 {
-    ic::config::Configuration configuration(QStringLiteral("instantchat-server-test"), QStringLiteral("test"));
+    ic::config::Configuration configuration(QStringLiteral("instantchat-server-test"),
+                                            QStringLiteral("test"));
     declareServerSettings(configuration);
     ServerSettings settings;
-    if (configuration.parse(QStringList{QStringLiteral("instantchat-server")} + flags, QStringLiteral("test"))
-        != ic::config::Configuration::Outcome::Run)
+    if (configuration.parse(QStringList{QStringLiteral("instantchat-server")} + flags,
+                            QStringLiteral("test")) != ic::config::Configuration::Outcome::Run)
         return settings;
     QString error;
     if (!readServerSettings(configuration, settings, &error))
@@ -56,7 +57,8 @@ private slots:
         QString error;
         QVERIFY(proxies.parse(QStringLiteral("127.0.0.1,::1"), &error));
         // A client that claims another address in the header is not believed.
-        QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("203.0.113.7")), "10.0.0.1", "10.0.0.2"),
+        QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("203.0.113.7")), "10.0.0.1",
+                                       "10.0.0.2"),
                  QStringLiteral("203.0.113.7"));
     }
 
@@ -69,15 +71,18 @@ private slots:
         // The last hop that is not one of ours; spoofed hops to its left are irrelevant.
         QCOMPARE(proxies.clientAddress(local, "6.6.6.6, 198.51.100.4, 10.1.2.3", {}),
                  QStringLiteral("198.51.100.4"));
-        QCOMPARE(proxies.clientAddress(local, {}, " 198.51.100.9 "), QStringLiteral("198.51.100.9"));
+        QCOMPARE(proxies.clientAddress(local, {}, " 198.51.100.9 "),
+                 QStringLiteral("198.51.100.9"));
         // X-Forwarded-For wins over X-Real-IP.
-        QCOMPARE(proxies.clientAddress(local, "198.51.100.4", "198.51.100.9"), QStringLiteral("198.51.100.4"));
+        QCOMPARE(proxies.clientAddress(local, "198.51.100.4", "198.51.100.9"),
+                 QStringLiteral("198.51.100.4"));
         // No header, a garbage hop or only trusted hops: the peer itself.
         QCOMPARE(proxies.clientAddress(local, {}, {}), QStringLiteral("127.0.0.1"));
         QCOMPARE(proxies.clientAddress(local, "not-an-ip", {}), QStringLiteral("127.0.0.1"));
         QCOMPARE(proxies.clientAddress(local, "10.1.9.9", {}), QStringLiteral("127.0.0.1"));
         // IPv4-mapped peers of dual-stack sockets are the same proxy.
-        QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("::ffff:127.0.0.1")), "192.0.2.1", {}),
+        QCOMPARE(proxies.clientAddress(QHostAddress(QStringLiteral("::ffff:127.0.0.1")),
+                                       "192.0.2.1", {}),
                  QStringLiteral("192.0.2.1"));
     }
 
@@ -172,9 +177,10 @@ private slots:
         QCOMPARE(defaults.handshakeTimeoutSeconds, 10);
         QCOMPARE(defaults.maxRooms, 100000);
         QVERIFY(defaults.trustedProxies.isTrusted(QHostAddress(QStringLiteral("::1"))));
-        const ServerSettings set = parsed({QStringLiteral("--max-connections-per-address"), QStringLiteral("5"),
-                                           QStringLiteral("--handshake-timeout"), QStringLiteral("2"),
-                                           QStringLiteral("--trusted-proxies"), QStringLiteral("10.0.0.0/8")});
+        const ServerSettings set =
+            parsed({QStringLiteral("--max-connections-per-address"), QStringLiteral("5"),
+                    QStringLiteral("--handshake-timeout"), QStringLiteral("2"),
+                    QStringLiteral("--trusted-proxies"), QStringLiteral("10.0.0.0/8")});
         QCOMPARE(set.maxConnectionsPerAddress, 5);
         QCOMPARE(set.handshakeTimeoutSeconds, 2);
         QVERIFY(set.trustedProxies.isTrusted(QHostAddress(QStringLiteral("10.2.3.4"))));
@@ -183,9 +189,10 @@ private slots:
 
     void rateLimitsOffKeepsOtherLimits()
     {
-        const ServerSettings off = parsed({QStringLiteral("--rate-limits"), QStringLiteral("off"),
-                                           QStringLiteral("--max-connections-per-address"), QStringLiteral("7"),
-                                           QStringLiteral("--max-rooms"), QStringLiteral("9")});
+        const ServerSettings off =
+            parsed({QStringLiteral("--rate-limits"), QStringLiteral("off"),
+                    QStringLiteral("--max-connections-per-address"), QStringLiteral("7"),
+                    QStringLiteral("--max-rooms"), QStringLiteral("9")});
         QVERIFY(!off.rateLimits);
         QVERIFY(!off.room.rateLimits);
         // Every other limit stays as configured.

@@ -16,7 +16,8 @@ private slots:
         HttpRequestParser parser(1024, 1024);
         QCOMPARE(parser.feed("GET /direct_retrieval?roomName=My%20Room&m=a+b HTTP/1.1\r\nHo"),
                  HttpRequestParser::State::Incomplete);
-        QCOMPARE(parser.feed("st: x\r\nCookie: session=abc\r\n\r\n"), HttpRequestParser::State::Complete);
+        QCOMPARE(parser.feed("st: x\r\nCookie: session=abc\r\n\r\n"),
+                 HttpRequestParser::State::Complete);
         const HttpRequest request = parser.take();
         QCOMPARE(request.method, QByteArray("GET"));
         QCOMPARE(request.path, QByteArray("/direct_retrieval"));
@@ -29,7 +30,8 @@ private slots:
     void bodyAndPipelining()
     {
         HttpRequestParser parser(1024, 1024);
-        QCOMPARE(parser.feed("POST /internal/delete-room HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcdGET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"),
+        QCOMPARE(parser.feed("POST /internal/delete-room HTTP/1.1\r\nContent-Length: "
+                             "4\r\n\r\nabcdGET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"),
                  HttpRequestParser::State::Complete);
         QCOMPARE(parser.take().body, QByteArray("abcd"));
         QCOMPARE(parser.state(), HttpRequestParser::State::Complete);
@@ -46,7 +48,8 @@ private slots:
         HttpRequestParser small(64, 16);
         QCOMPARE(small.feed(QByteArray(100, 'x')), HttpRequestParser::State::TooLarge);
         HttpRequestParser body(1024, 16);
-        QCOMPARE(body.feed("POST / HTTP/1.1\r\nContent-Length: 17\r\n\r\n"), HttpRequestParser::State::TooLarge);
+        QCOMPARE(body.feed("POST / HTTP/1.1\r\nContent-Length: 17\r\n\r\n"),
+                 HttpRequestParser::State::TooLarge);
         HttpRequestParser noSlash(1024, 16);
         QCOMPARE(noSlash.feed("GET x HTTP/1.1\r\n\r\n"), HttpRequestParser::State::Invalid);
     }
@@ -54,7 +57,8 @@ private slots:
     void headerTokens()
     {
         HttpRequestParser parser(1024, 1024);
-        parser.feed("GET /ws_entry HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\nUpgrade: WebSocket\r\n\r\n");
+        parser.feed("GET /ws_entry HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\nUpgrade: "
+                    "WebSocket\r\n\r\n");
         const HttpRequest request = parser.take();
         QVERIFY(request.hasHeaderToken("connection", "upgrade"));
         QVERIFY(request.hasHeaderToken("upgrade", "websocket"));

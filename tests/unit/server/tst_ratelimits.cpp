@@ -19,8 +19,8 @@ private slots:
         for (int i = 0; i < 30; ++i)
             allowed += bucket.take(1000) ? 1 : 0;
         QCOMPARE(allowed, 20);
-        QVERIFY(!bucket.take(1050));  // half a token back
-        QVERIFY(bucket.take(1100));   // one token after 100 ms at 10/s
+        QVERIFY(!bucket.take(1050)); // half a token back
+        QVERIFY(bucket.take(1100));  // one token after 100 ms at 10/s
         QVERIFY(!bucket.take(1100));
         // Refill never exceeds the burst.
         int later = 0;

@@ -79,11 +79,13 @@ public:
         settings.limits.activeUsersMax = maxUsers;
         settings.rateLimits = false;
         settings.build = QStringLiteral("test-build");
-        room = std::make_unique<Room>(QStringLiteral("room"), creator.session, PasswordHash(), settings, now);
+        room = std::make_unique<Room>(QStringLiteral("room"), creator.session, PasswordHash(),
+                                      settings, now);
         join(creator);
     }
 
-    RoomResult join(Member &member, std::optional<QString> name = std::nullopt, bool created = false)
+    RoomResult join(Member &member, std::optional<QString> name = std::nullopt,
+                    bool created = false)
     {
         Room::JoinRequest request;
         request.caller = caller(member);
@@ -344,7 +346,8 @@ private slots:
         for (int i = 0; i < 400; ++i)
             encoded += QStringLiteral("%41");
         QCOMPARE(errorOf(f.run(f.creator, frame("R_CH_D", std::nullopt, encoded))), 0);
-        const RoomResult result = f.run(f.creator, frame("R_CH_D", std::nullopt, QStringLiteral("about%20us")));
+        const RoomResult result =
+            f.run(f.creator, frame("R_CH_D", std::nullopt, QStringLiteral("about%20us")));
         QCOMPARE(commands(result), L({"R_CH_D", "RP"}));
         const ServerFrame d = decode(result.sends[0]);
         QCOMPARE(d.messages->first().text, QStringLiteral("about%20us"));
@@ -516,7 +519,8 @@ private slots:
         room.join(join, 1);
         int limited = 0;
         for (int i = 0; i < 25; ++i) {
-            const RoomResult result = room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")), 2, 1000);
+            const RoomResult result =
+                room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")), 2, 1000);
             limited += result.rateLimited ? 1 : 0;
             if (result.rateLimited)
                 QCOMPARE(errorOf(result), 429);
@@ -524,9 +528,13 @@ private slots:
         QCOMPARE(limited, 5); // burst of 20 at one instant
         // A v1 session gets 103 instead.
         join.caller.protocolVersion = 1;
-        QCOMPARE(errorOf(room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")), 2, 1000)), 103);
+        QCOMPARE(errorOf(room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")),
+                                      2, 1000)),
+                 103);
         // Tokens come back with time.
-        QCOMPARE(errorOf(room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")), 2, 2000)), 0);
+        QCOMPARE(errorOf(room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")),
+                                      2, 2000)),
+                 0);
     }
 
     void evictAllClosesEveryMember()

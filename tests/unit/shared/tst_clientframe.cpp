@@ -16,16 +16,18 @@ class TestClientFrame : public QObject
 private slots:
     void fullFrame()
     {
-        const QByteArray json = R"({"c":"TM","rq":"req-1","r":{"n":"My Room","p":"secret"},)"
-                                R"("uN":"J%C3%BCrgen","m":{"id":12,"t":"hi%20there","rU":"u-1","rM":7},)"
-                                R"("srM":true,"unknownKey":[1,2,3]})";
+        const QByteArray json =
+            R"({"c":"TM","rq":"req-1","r":{"n":"My Room","p":"secret"},)"
+            R"("uN":"J%C3%BCrgen","m":{"id":12,"t":"hi%20there","rU":"u-1","rM":7},)"
+            R"("srM":true,"unknownKey":[1,2,3]})";
         const DecodedClientFrame decoded = decodeClientFrame(json);
         QCOMPARE(decoded.error, DecodeError::None);
         const ClientFrame &frame = decoded.frame;
         QCOMPARE(frame.command, QStringLiteral("TM"));
         QCOMPARE(frame.requestId, std::optional<QString>(QStringLiteral("req-1")));
         QVERIFY(frame.hasRoom);
-        QCOMPARE(frame.roomName, QStringLiteral("My Room")); // as sent: canonicalising is not the codec's job
+        QCOMPARE(frame.roomName,
+                 QStringLiteral("My Room")); // as sent: canonicalising is not the codec's job
         QCOMPARE(frame.roomPassword, QStringLiteral("secret"));
         QCOMPARE(frame.userName, std::optional<QString>(QStringLiteral("J%C3%BCrgen")));
         QVERIFY(frame.message.has_value());
@@ -82,7 +84,8 @@ private slots:
         QTest::newRow("empty") << QByteArray() << DecodeError::InvalidJson;
         QTest::newRow("garbage") << QByteArray("hello") << DecodeError::InvalidJson;
         QTest::newRow("truncated") << QByteArray(R"({"c":"TM")") << DecodeError::InvalidJson;
-        QTest::newRow("trailing garbage") << QByteArray(R"({"c":"TM"}x)") << DecodeError::InvalidJson;
+        QTest::newRow("trailing garbage")
+            << QByteArray(R"({"c":"TM"}x)") << DecodeError::InvalidJson;
         QTest::newRow("array") << QByteArray("[1,2]") << DecodeError::NotObject;
         QTest::newRow("empty array") << QByteArray("[]") << DecodeError::NotObject;
     }
@@ -104,21 +107,33 @@ private slots:
         QTest::newRow("c number") << QByteArray(R"({"c":5,"rq":"q"})") << "c" << true;
         QTest::newRow("rq number") << QByteArray(R"({"c":"TM","rq":5})") << "rq" << false;
         QTest::newRow("rq object") << QByteArray(R"({"c":"TM","rq":{}})") << "rq" << false;
-        QTest::newRow("r string") << QByteArray(R"({"c":"R_J","rq":"q","r":"room"})") << "r" << true;
-        QTest::newRow("r.n number") << QByteArray(R"({"c":"R_J","rq":"q","r":{"n":1}})") << "r.n" << true;
-        QTest::newRow("r.p bool") << QByteArray(R"({"c":"R_J","rq":"q","r":{"n":"a","p":true}})") << "r.p" << true;
+        QTest::newRow("r string") << QByteArray(R"({"c":"R_J","rq":"q","r":"room"})") << "r"
+                                  << true;
+        QTest::newRow("r.n number")
+            << QByteArray(R"({"c":"R_J","rq":"q","r":{"n":1}})") << "r.n" << true;
+        QTest::newRow("r.p bool") << QByteArray(R"({"c":"R_J","rq":"q","r":{"n":"a","p":true}})")
+                                  << "r.p" << true;
         QTest::newRow("uN array") << QByteArray(R"({"c":"R_J","rq":"q","uN":[]})") << "uN" << true;
         QTest::newRow("m array") << QByteArray(R"({"c":"TM","rq":"q","m":[]})") << "m" << true;
         QTest::newRow("m string") << QByteArray(R"({"c":"TM","rq":"q","m":"hi"})") << "m" << true;
-        QTest::newRow("m.id string") << QByteArray(R"({"c":"TM","rq":"q","m":{"id":"1"}})") << "m.id" << true;
-        QTest::newRow("m.id fraction") << QByteArray(R"({"c":"TM","rq":"q","m":{"id":1.5}})") << "m.id" << true;
-        QTest::newRow("m.id huge") << QByteArray(R"({"c":"TM","rq":"q","m":{"id":1e300}})") << "m.id" << true;
-        QTest::newRow("m.id 2^53+2") << QByteArray(R"({"c":"TM","rq":"q","m":{"id":9007199254740994}})") << "m.id" << true;
-        QTest::newRow("m.t number") << QByteArray(R"({"c":"TM","rq":"q","m":{"t":5}})") << "m.t" << true;
-        QTest::newRow("m.rU number") << QByteArray(R"({"c":"TM","rq":"q","m":{"rU":5}})") << "m.rU" << true;
-        QTest::newRow("m.rM string") << QByteArray(R"({"c":"TM","rq":"q","m":{"rM":"5"}})") << "m.rM" << true;
-        QTest::newRow("srM string") << QByteArray(R"({"c":"TM_S_R","rq":"q","srM":"true"})") << "srM" << true;
-        QTest::newRow("srM number") << QByteArray(R"({"c":"TM_S_R","rq":"q","srM":1})") << "srM" << true;
+        QTest::newRow("m.id string")
+            << QByteArray(R"({"c":"TM","rq":"q","m":{"id":"1"}})") << "m.id" << true;
+        QTest::newRow("m.id fraction")
+            << QByteArray(R"({"c":"TM","rq":"q","m":{"id":1.5}})") << "m.id" << true;
+        QTest::newRow("m.id huge")
+            << QByteArray(R"({"c":"TM","rq":"q","m":{"id":1e300}})") << "m.id" << true;
+        QTest::newRow("m.id 2^53+2")
+            << QByteArray(R"({"c":"TM","rq":"q","m":{"id":9007199254740994}})") << "m.id" << true;
+        QTest::newRow("m.t number")
+            << QByteArray(R"({"c":"TM","rq":"q","m":{"t":5}})") << "m.t" << true;
+        QTest::newRow("m.rU number")
+            << QByteArray(R"({"c":"TM","rq":"q","m":{"rU":5}})") << "m.rU" << true;
+        QTest::newRow("m.rM string")
+            << QByteArray(R"({"c":"TM","rq":"q","m":{"rM":"5"}})") << "m.rM" << true;
+        QTest::newRow("srM string")
+            << QByteArray(R"({"c":"TM_S_R","rq":"q","srM":"true"})") << "srM" << true;
+        QTest::newRow("srM number")
+            << QByteArray(R"({"c":"TM_S_R","rq":"q","srM":1})") << "srM" << true;
     }
 
     void wrongTypes()
@@ -137,12 +152,14 @@ private slots:
 
     void integerBounds()
     {
-        const DecodedClientFrame exact = decodeClientFrame(R"({"m":{"id":9007199254740992,"rM":-3}})");
+        const DecodedClientFrame exact =
+            decodeClientFrame(R"({"m":{"id":9007199254740992,"rM":-3}})");
         QCOMPARE(exact.error, DecodeError::None);
         QCOMPARE(exact.frame.message->id, std::optional<qint64>(9007199254740992LL));
         QCOMPARE(exact.frame.message->replyMessage, std::optional<qint64>(-3));
         // 1e3 is an integer written in exponent form; JavaScript clients may produce it.
-        QCOMPARE(decodeClientFrame(R"({"m":{"id":1e3}})").frame.message->id, std::optional<qint64>(1000));
+        QCOMPARE(decodeClientFrame(R"({"m":{"id":1e3}})").frame.message->id,
+                 std::optional<qint64>(1000));
     }
 
     void roundTrip_data()
@@ -172,7 +189,8 @@ private slots:
             break;
         case 2:
             frame.command = QStringLiteral("TM_E");
-            frame.message = ClientMessage{42, QStringLiteral("edited 😀"), QStringLiteral("uid"), 41};
+            frame.message =
+                ClientMessage{42, QStringLiteral("edited 😀"), QStringLiteral("uid"), 41};
             break;
         case 3:
             frame.command = QStringLiteral("TM_S_R");
@@ -221,7 +239,8 @@ private slots:
         ClientFrame text;
         text.command = QStringLiteral("TM");
         text.message = ClientMessage{std::nullopt, QStringLiteral("x"), std::nullopt, std::nullopt};
-        const QJsonObject m = QJsonDocument::fromJson(encodeClientFrame(text)).object().value(u"m").toObject();
+        const QJsonObject m =
+            QJsonDocument::fromJson(encodeClientFrame(text)).object().value(u"m").toObject();
         QVERIFY(m.contains(u"rU") && m.value(u"rU").isNull());
         QVERIFY(m.contains(u"rM") && m.value(u"rM").isNull());
         QVERIFY(!m.contains(u"id"));
@@ -240,13 +259,15 @@ private slots:
         QTest::addColumn<int>("version");
         QTest::newRow("web") << QByteArray(R"({"p":"unknown"})") << true << "unknown" << 1;
         QTest::newRow("terminal") << QByteArray(R"({"p":"cp"})") << true << "cp" << 1;
-        QTest::newRow("desktop v2") << QByteArray(R"({"p":"desktop","pv":2})") << true << "desktop" << 2;
+        QTest::newRow("desktop v2")
+            << QByteArray(R"({"p":"desktop","pv":2})") << true << "desktop" << 2;
         QTest::newRow("pv string") << QByteArray(R"({"p":"x","pv":"2"})") << true << "x" << 1;
         QTest::newRow("pv zero") << QByteArray(R"({"pv":0})") << true << "" << 1;
         QTest::newRow("pv negative") << QByteArray(R"({"pv":-5})") << true << "" << 1;
         QTest::newRow("pv huge") << QByteArray(R"({"pv":1e300})") << true << "" << 1;
         QTest::newRow("empty object") << QByteArray("{}") << true << "" << 1;
-        QTest::newRow("command as first frame") << QByteArray(R"({"c":"R_C_J","r":{"n":"x"}})") << true << "" << 1;
+        QTest::newRow("command as first frame")
+            << QByteArray(R"({"c":"R_C_J","r":{"n":"x"}})") << true << "" << 1;
         QTest::newRow("null") << QByteArray("null") << true << "" << 1;
         QTest::newRow("null spaced") << QByteArray(" null\n") << true << "" << 1;
         QTest::newRow("number") << QByteArray("42") << false << "" << 1;

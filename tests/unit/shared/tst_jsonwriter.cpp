@@ -121,10 +121,11 @@ private slots:
         // DEL and '/' need no escaping; writing them raw keeps frames short.
         QTest::newRow("del slash") << QStringLiteral("\x7f/") << QByteArray("\"\x7f/\"");
         QTest::newRow("latin1") << QStringLiteral("é") << QByteArray("\"\xc3\xa9\"");
-        QTest::newRow("cjk") << QStringLiteral("日本") << QByteArray("\"\xe6\x97\xa5\xe6\x9c\xac\"");
+        QTest::newRow("cjk") << QStringLiteral("日本")
+                             << QByteArray("\"\xe6\x97\xa5\xe6\x9c\xac\"");
         QTest::newRow("emoji pair") << QStringLiteral("😀") << QByteArray("\"\xf0\x9f\x98\x80\"");
-        QTest::newRow("mixed")
-            << QStringLiteral("a\"é\n😀z") << QByteArray("\"a\\\"\xc3\xa9\\n\xf0\x9f\x98\x80z\"");
+        QTest::newRow("mixed") << QStringLiteral("a\"é\n😀z")
+                               << QByteArray("\"a\\\"\xc3\xa9\\n\xf0\x9f\x98\x80z\"");
     }
 
     void escapes()
@@ -142,7 +143,8 @@ private slots:
     // echoed `rq` must match what the client sent.
     void loneSurrogatesAreEscaped()
     {
-        const QString text = QStringLiteral("a") + QChar(0xD800) + QStringLiteral("b") + QChar(0xDC00);
+        const QString text =
+            QStringLiteral("a") + QChar(0xD800) + QStringLiteral("b") + QChar(0xDC00);
         const QByteArray out = quoted(text);
         QCOMPARE(out, QByteArray("\"a\\ud800b\\udc00\""));
         QStringDecoder strict(QStringDecoder::Utf8);
@@ -152,7 +154,8 @@ private slots:
         QCOMPARE(parseBack(out, &ok), text);
         QVERIFY(ok);
 
-        // A reversed pair is two lone surrogates; a lone high one before a real pair keeps the pair.
+        // A reversed pair is two lone surrogates; a lone high one before a real pair keeps the
+        // pair.
         const QString reversed = QString(QChar(0xDC00)) + QChar(0xD800);
         QCOMPARE(quoted(reversed), QByteArray("\"\\udc00\\ud800\""));
         const QString mixed = QString(QChar(0xD800)) + QStringLiteral("😀é");
@@ -161,7 +164,8 @@ private slots:
         QVERIFY(ok);
     }
 
-    // Every character (astral ones and lone surrogates included) survives write → strict parse unchanged.
+    // Every character (astral ones and lone surrogates included) survives write → strict parse
+    // unchanged.
     void randomTextRoundTrip()
     {
         QRandomGenerator random(12345);

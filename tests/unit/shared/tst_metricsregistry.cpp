@@ -10,8 +10,8 @@
 #include <QtTest>
 #include <chrono>
 #include <ctime>
-#include <unistd.h>
 #include <memory>
+#include <unistd.h>
 #include <vector>
 
 using ic::metrics::MetricsRegistry;
@@ -62,9 +62,11 @@ private slots:
             registry.counter("instantchat_errors_total", "Errors by code.", {{"code", "203"}});
         prometheus::Counter &errors208 =
             registry.counter("instantchat_errors_total", "Errors by code.", {{"code", "208"}});
-        prometheus::Gauge &connections = registry.gauge("instantchat_connections", "Open WebSockets.");
-        prometheus::Histogram &latency = registry.histogram(
-            "instantchat_broadcast_latency_seconds", "Broadcast latency.", ic::metrics::latencyBuckets());
+        prometheus::Gauge &connections =
+            registry.gauge("instantchat_connections", "Open WebSockets.");
+        prometheus::Histogram &latency =
+            registry.histogram("instantchat_broadcast_latency_seconds", "Broadcast latency.",
+                               ic::metrics::latencyBuckets());
 
         received.Increment(3);
         errors203.Increment();
@@ -84,10 +86,14 @@ private slots:
         QVERIFY(text.contains("# TYPE instantchat_broadcast_latency_seconds histogram"));
         QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_count"), 2.0);
         QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_sum"), 0.2003);
-        QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_bucket{le=\"0.00025\"}"), 0.0);
-        QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_bucket{le=\"0.0005\"}"), 1.0);
-        QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_bucket{le=\"0.25\"}"), 2.0);
-        QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_bucket{le=\"+Inf\"}"), 2.0);
+        QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_bucket{le=\"0.00025\"}"),
+                 0.0);
+        QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_bucket{le=\"0.0005\"}"),
+                 1.0);
+        QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_bucket{le=\"0.25\"}"),
+                 2.0);
+        QCOMPARE(sampleValue(text, "instantchat_broadcast_latency_seconds_bucket{le=\"+Inf\"}"),
+                 2.0);
 
         // Values are read at scrape time, not frozen at registration.
         received.Increment();
@@ -113,11 +119,13 @@ private slots:
         QVERIFY(text.contains("# TYPE process_resident_memory_bytes gauge"));
         QVERIFY(text.contains("# TYPE process_open_fds gauge"));
         const double rss = sampleValue(text, "process_resident_memory_bytes");
-        QVERIFY2(rss > 1024 * 1024 && rss < 64.0 * 1024 * 1024 * 1024, qPrintable(QString::number(rss)));
+        QVERIFY2(rss > 1024 * 1024 && rss < 64.0 * 1024 * 1024 * 1024,
+                 qPrintable(QString::number(rss)));
         const double fds = sampleValue(text, "process_open_fds");
         QVERIFY2(fds >= 3, qPrintable(QString::number(fds))); // stdin, stdout, stderr at least
         QVERIFY(sampleValue(text, "process_cpu_seconds_total") >= 0);
-        QCOMPARE(QByteArray(MetricsRegistry::contentType), QByteArray("text/plain; version=0.0.4; charset=utf-8"));
+        QCOMPARE(QByteArray(MetricsRegistry::contentType),
+                 QByteArray("text/plain; version=0.0.4; charset=utf-8"));
     }
 
     void processCpuGrowsWithWork()
@@ -128,11 +136,13 @@ private slots:
         // against a counter that never moves, and is generous for a loaded machine.
         const auto start = std::chrono::steady_clock::now();
         double after = before;
-        while (after - before < 0.2 && std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
+        while (after - before < 0.2 &&
+               std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
             burn(std::chrono::milliseconds(20));
             after = ic::sys::processCpuSeconds();
         }
-        QVERIFY2(after - before >= 0.2, qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(after)));
+        QVERIFY2(after - before >= 0.2,
+                 qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(after)));
         // And never more CPU than our own measurement says we used (plus tick rounding).
         QVERIFY(after <= kernelProcessCpuSeconds() + 0.5);
     }
@@ -175,12 +185,14 @@ private slots:
         burn(std::chrono::milliseconds(500));
         sampler.sample();
         const double cpu = kernelProcessCpuSeconds() - cpuBefore;
-        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallBefore).count();
+        const double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wallBefore).count();
         // The sampler's figure must match what this (single-threaded) process really used;
         // 10 ms ticks at both ends make up the tolerance.
         const double expected = 100.0 * cpu / wall;
-        QVERIFY2(qAbs(sampler.processPercent() - expected) < 100.0 * 0.03 / wall + 5,
-                 qPrintable(QStringLiteral("%1 vs %2").arg(sampler.processPercent()).arg(expected)));
+        QVERIFY2(
+            qAbs(sampler.processPercent() - expected) < 100.0 * 0.03 / wall + 5,
+            qPrintable(QStringLiteral("%1 vs %2").arg(sampler.processPercent()).arg(expected)));
         QVERIFY(sampler.hostPercent() >= 0 && sampler.hostPercent() <= 100);
     }
 

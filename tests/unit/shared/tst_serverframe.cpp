@@ -23,7 +23,8 @@ private slots:
         // No rq in the request → no rq key in the reply.
         QCOMPARE(encodeErrorFrame(ErrorCode::RoomNotFound, std::nullopt, 5),
                  QByteArray(R"({"c":"ER","m":[{"t":"202"}],"cAt":5})"));
-        const auto decoded = decodeServerFrame(encodeErrorFrame(ErrorCode::RoomFull, QStringLiteral("x"), 1));
+        const auto decoded =
+            decodeServerFrame(encodeErrorFrame(ErrorCode::RoomFull, QStringLiteral("x"), 1));
         QVERIFY(decoded);
         QCOMPARE(decoded->kind(), Command::Error);
         QCOMPARE(decoded->errorCode(), ErrorCode::RoomFull);
@@ -43,7 +44,8 @@ private slots:
         QCOMPARE(error.errorCode(), ErrorCode::None); // no m at all
         error.messages = QList<WireMessage>{WireMessage{}};
         error.messages->first().text = QStringLiteral("garbage");
-        QCOMPARE(error.errorCode(), ErrorCode::ServerError); // unreadable code: treat as server error
+        QCOMPARE(error.errorCode(),
+                 ErrorCode::ServerError); // unreadable code: treat as server error
     }
 
     void onlySetKeysAreWritten()
@@ -68,8 +70,9 @@ private slots:
         message.rejectCount = 0;
         message.userId = QStringLiteral("u1");
         message.createdAt = 1700000000;
-        QCOMPARE(encodeMessage(message),
-                 QByteArray(R"({"id":3,"t":"hi%20you","sC":0,"rC":0,"uId":"u1","cAt":1700000000})"));
+        QCOMPARE(
+            encodeMessage(message),
+            QByteArray(R"({"id":3,"t":"hi%20you","sC":0,"rC":0,"uId":"u1","cAt":1700000000})"));
 
         message.lastEdited = 11;
         message.lastVoted = 12;
@@ -152,14 +155,23 @@ private slots:
     void commandCodes()
     {
         const QList<std::pair<Command, const char *>> all{
-            {Command::RoomCreateJoin, "R_C_J"}, {Command::RoomCreateJoinAuthorise, "R_C_J_AU"},
-            {Command::RoomCreate, "R_C"}, {Command::RoomJoin, "R_J"},
-            {Command::ChangeDescription, "R_CH_D"}, {Command::ChangeUserName, "R_CH_UN"},
-            {Command::MembersChanged, "R_M_CH"}, {Command::TextMessage, "TM"},
-            {Command::EditMessage, "TM_E"}, {Command::DeleteMessage, "TM_D"},
-            {Command::Vote, "TM_S_R"}, {Command::AllMessages, "ALL_TM"},
-            {Command::DrawingMessage, "DM"}, {Command::Error, "ER"}, {Command::Reply, "RP"},
-            {Command::LimitApproaching, "N_M_LIMIT_A"}, {Command::LimitReached, "N_M_LIMIT_R"}};
+            {Command::RoomCreateJoin, "R_C_J"},
+            {Command::RoomCreateJoinAuthorise, "R_C_J_AU"},
+            {Command::RoomCreate, "R_C"},
+            {Command::RoomJoin, "R_J"},
+            {Command::ChangeDescription, "R_CH_D"},
+            {Command::ChangeUserName, "R_CH_UN"},
+            {Command::MembersChanged, "R_M_CH"},
+            {Command::TextMessage, "TM"},
+            {Command::EditMessage, "TM_E"},
+            {Command::DeleteMessage, "TM_D"},
+            {Command::Vote, "TM_S_R"},
+            {Command::AllMessages, "ALL_TM"},
+            {Command::DrawingMessage, "DM"},
+            {Command::Error, "ER"},
+            {Command::Reply, "RP"},
+            {Command::LimitApproaching, "N_M_LIMIT_A"},
+            {Command::LimitReached, "N_M_LIMIT_R"}};
         for (const auto &[command, code] : all) {
             QCOMPARE(commandFromCode(QString::fromLatin1(code)), command);
             QCOMPARE(commandCode(command), QLatin1StringView(code));
@@ -172,13 +184,15 @@ private slots:
 
     void errorSentences()
     {
-        const QList<ErrorCode> codes{
-            ErrorCode::ServerError, ErrorCode::ConnectionError, ErrorCode::InvalidInput,
-            ErrorCode::RoomExists, ErrorCode::RoomNotFound, ErrorCode::InvalidPassword,
-            ErrorCode::UserNameTaken, ErrorCode::UserNameLength, ErrorCode::NotAuthorised,
-            ErrorCode::MessageTooLong, ErrorCode::RoomFull, ErrorCode::SessionReplaced,
-            ErrorCode::RoomNameLength, ErrorCode::RoomNameReserved, ErrorCode::RoomNameCharacters,
-            ErrorCode::DescriptionLength, ErrorCode::RateLimited};
+        const QList<ErrorCode> codes{ErrorCode::ServerError,        ErrorCode::ConnectionError,
+                                     ErrorCode::InvalidInput,       ErrorCode::RoomExists,
+                                     ErrorCode::RoomNotFound,       ErrorCode::InvalidPassword,
+                                     ErrorCode::UserNameTaken,      ErrorCode::UserNameLength,
+                                     ErrorCode::NotAuthorised,      ErrorCode::MessageTooLong,
+                                     ErrorCode::RoomFull,           ErrorCode::SessionReplaced,
+                                     ErrorCode::RoomNameLength,     ErrorCode::RoomNameReserved,
+                                     ErrorCode::RoomNameCharacters, ErrorCode::DescriptionLength,
+                                     ErrorCode::RateLimited};
         QSet<QString> seen;
         for (ErrorCode code : codes) {
             const QString sentence = errorSentence(code);

@@ -34,10 +34,18 @@ QString randomText(QRandomGenerator &random)
     for (int i = 0; i < length; ++i) {
         char32_t c;
         switch (random.bounded(4)) {
-        case 0: c = random.bounded(0x80); break;
-        case 1: c = 0x80 + random.bounded(0x800 - 0x80); break;
-        case 2: c = 0xE000 + random.bounded(0x10000 - 0xE000); break; // BMP above surrogates
-        default: c = 0x10000 + random.bounded(0x110000 - 0x10000); break;
+        case 0:
+            c = random.bounded(0x80);
+            break;
+        case 1:
+            c = 0x80 + random.bounded(0x800 - 0x80);
+            break;
+        case 2:
+            c = 0xE000 + random.bounded(0x10000 - 0xE000);
+            break; // BMP above surrogates
+        default:
+            c = 0x10000 + random.bounded(0x110000 - 0x10000);
+            break;
         }
         text += QString::fromUcs4(&c, 1);
     }
@@ -56,17 +64,25 @@ private slots:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("encoded");
         // Expected values as printed by node -e 'console.log(encodeURIComponent(...))'.
-        QTest::newRow("space") << "Hello World" << "Hello%20World";
-        QTest::newRow("unreserved") << "-_.!~*'()" << "-_.!~*'()";
-        QTest::newRow("reserved") << "/?:@&=+$,#" << "%2F%3F%3A%40%26%3D%2B%24%2C%23";
-        QTest::newRow("brackets") << "[]{}" << "%5B%5D%7B%7D";
-        QTest::newRow("percent") << "100%" << "100%25";
-        QTest::newRow("quotes") << "\"a\"" << "%22a%22";
-        QTest::newRow("newline tab") << "\n\t" << "%0A%09";
+        QTest::newRow("space") << "Hello World"
+                               << "Hello%20World";
+        QTest::newRow("unreserved") << "-_.!~*'()"
+                                    << "-_.!~*'()";
+        QTest::newRow("reserved") << "/?:@&=+$,#"
+                                  << "%2F%3F%3A%40%26%3D%2B%24%2C%23";
+        QTest::newRow("brackets") << "[]{}"
+                                  << "%5B%5D%7B%7D";
+        QTest::newRow("percent") << "100%"
+                                 << "100%25";
+        QTest::newRow("quotes") << "\"a\""
+                                << "%22a%22";
+        QTest::newRow("newline tab") << "\n\t"
+                                     << "%0A%09";
         QTest::newRow("umlaut") << QStringLiteral("ä") << "%C3%A4";
         QTest::newRow("euro") << QStringLiteral("€") << "%E2%82%AC";
         QTest::newRow("emoji") << QStringLiteral("😀") << "%F0%9F%98%80";
-        QTest::newRow("empty") << "" << "";
+        QTest::newRow("empty") << ""
+                               << "";
     }
 
     void encodeLikeJavaScript()
@@ -101,21 +117,28 @@ private slots:
     {
         QTest::addColumn<QString>("encoded");
         QTest::addColumn<QString>("decoded");
-        QTest::newRow("plain") << "abc" << "abc";
-        QTest::newRow("space") << "a%20b" << "a b";
+        QTest::newRow("plain") << "abc"
+                               << "abc";
+        QTest::newRow("space") << "a%20b"
+                               << "a b";
         QTest::newRow("lower-case hex") << "%c3%a4" << QStringLiteral("ä");
         QTest::newRow("mixed-case hex") << "%C3%a4" << QStringLiteral("ä");
         // decodeURIComponent leaves '+' alone (it is not form encoding).
-        QTest::newRow("plus") << "a+b" << "a+b";
-        QTest::newRow("encoded percent") << "100%25" << "100%";
-        QTest::newRow("double encoded stays once") << "%2520" << "%20";
+        QTest::newRow("plus") << "a+b"
+                              << "a+b";
+        QTest::newRow("encoded percent") << "100%25"
+                                         << "100%";
+        QTest::newRow("double encoded stays once") << "%2520"
+                                                   << "%20";
         QTest::newRow("emoji") << "%F0%9F%98%80" << QStringLiteral("😀");
-        QTest::newRow("nul") << "a%00b" << QString(QStringLiteral("a") + QChar(0) + QStringLiteral("b"));
+        QTest::newRow("nul") << "a%00b"
+                             << QString(QStringLiteral("a") + QChar(0) + QStringLiteral("b"));
         QTest::newRow("literal unicode kept") << QStringLiteral("ä%20ö") << QStringLiteral("ä ö");
         // A literal surrogate pair next to escapes must stay one character, not two U+FFFD.
         QTest::newRow("literal pair") << QStringLiteral("😀%20😀") << QStringLiteral("😀 😀");
         QTest::newRow("literal pair at end") << QStringLiteral("%41😀") << QStringLiteral("A😀");
-        QTest::newRow("all ascii escapes") << "%21%2A%27%28%29" << "!*'()";
+        QTest::newRow("all ascii escapes") << "%21%2A%27%28%29"
+                                           << "!*'()";
         // U+FEFF is a character like any other here, not a byte-order mark to strip.
         QTest::newRow("leading feff") << "%EF%BB%BFa" << QStringLiteral("\uFEFFa");
         QTest::newRow("literal feff") << QStringLiteral("\uFEFF%20") << QStringLiteral("\uFEFF ");

@@ -13,18 +13,37 @@ using ic::proto::Limits;
 namespace {
 
 // The reserved names exactly as protocol.md §1.1 lists them.
-const QStringList protocolReservedRoomNames{
-    QStringLiteral("metrics"), QStringLiteral("ctrl"), QStringLiteral("ctrl_rooms"),
-    QStringLiteral("ctrl_command"), QStringLiteral("ws_entry"), QStringLiteral("hw"),
-    QStringLiteral("dashboards"), QStringLiteral("about"), QStringLiteral("terms-of-service"),
-    QStringLiteral("privacy-policy"), QStringLiteral("control_page_proxy"),
-    QStringLiteral("favicon.ico"), QStringLiteral("connection-methods"),
-    QStringLiteral("universal-access"), QStringLiteral("app-win"), QStringLiteral("app-win-version"),
-    QStringLiteral("direct_retrieval"), QStringLiteral("direct_sending"),
-    QStringLiteral("pick_backend"), QStringLiteral("static"), QStringLiteral("r"), QStringLiteral("s"),
-    QStringLiteral("get_text_file"), QStringLiteral("upload_text_file"),
-    QStringLiteral("get_url_preview"), QStringLiteral("healthz"), QStringLiteral("admin"),
-    QStringLiteral("api"), QStringLiteral("internal"), QStringLiteral("sd"), QStringLiteral("robots.txt")};
+const QStringList protocolReservedRoomNames{QStringLiteral("metrics"),
+                                            QStringLiteral("ctrl"),
+                                            QStringLiteral("ctrl_rooms"),
+                                            QStringLiteral("ctrl_command"),
+                                            QStringLiteral("ws_entry"),
+                                            QStringLiteral("hw"),
+                                            QStringLiteral("dashboards"),
+                                            QStringLiteral("about"),
+                                            QStringLiteral("terms-of-service"),
+                                            QStringLiteral("privacy-policy"),
+                                            QStringLiteral("control_page_proxy"),
+                                            QStringLiteral("favicon.ico"),
+                                            QStringLiteral("connection-methods"),
+                                            QStringLiteral("universal-access"),
+                                            QStringLiteral("app-win"),
+                                            QStringLiteral("app-win-version"),
+                                            QStringLiteral("direct_retrieval"),
+                                            QStringLiteral("direct_sending"),
+                                            QStringLiteral("pick_backend"),
+                                            QStringLiteral("static"),
+                                            QStringLiteral("r"),
+                                            QStringLiteral("s"),
+                                            QStringLiteral("get_text_file"),
+                                            QStringLiteral("upload_text_file"),
+                                            QStringLiteral("get_url_preview"),
+                                            QStringLiteral("healthz"),
+                                            QStringLiteral("admin"),
+                                            QStringLiteral("api"),
+                                            QStringLiteral("internal"),
+                                            QStringLiteral("sd"),
+                                            QStringLiteral("robots.txt")};
 
 QString repeated(QStringView unit, int times)
 {
@@ -56,20 +75,29 @@ private slots:
     {
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("canonical");
-        QTest::newRow("lower") << "room" << "room";
-        QTest::newRow("upper") << "ROOM" << "room";
-        QTest::newRow("capital") << "Room" << "room";
-        QTest::newRow("leading space") << " room" << "room";
-        QTest::newRow("tabs newlines") << "\t Room \n" << "room";
-        QTest::newRow("inner space kept") << " My Room " << "my room";
+        QTest::newRow("lower") << "room"
+                               << "room";
+        QTest::newRow("upper") << "ROOM"
+                               << "room";
+        QTest::newRow("capital") << "Room"
+                                 << "room";
+        QTest::newRow("leading space") << " room"
+                                       << "room";
+        QTest::newRow("tabs newlines") << "\t Room \n"
+                                       << "room";
+        QTest::newRow("inner space kept") << " My Room "
+                                          << "my room";
         QTest::newRow("nbsp trimmed") << QStringLiteral("\u00a0Room\u00a0") << "room";
-        QTest::newRow("ideographic space trimmed") << QStringLiteral("\u3000部屋\u3000") << QStringLiteral("部屋");
+        QTest::newRow("ideographic space trimmed")
+            << QStringLiteral("\u3000部屋\u3000") << QStringLiteral("部屋");
         QTest::newRow("german") << QStringLiteral("ÄÖÜ-Raum") << QStringLiteral("äöü-raum");
         QTest::newRow("cyrillic") << QStringLiteral("КОМНАТА") << QStringLiteral("комната");
         QTest::newRow("greek") << QStringLiteral("ΔΩΜΑΤΙΟ") << QStringLiteral("δωματιο");
-        QTest::newRow("fullwidth latin") << QStringLiteral("ＲＯＯＭ") << QStringLiteral("ｒｏｏｍ");
+        QTest::newRow("fullwidth latin")
+            << QStringLiteral("ＲＯＯＭ") << QStringLiteral("ｒｏｏｍ");
         QTest::newRow("astral deseret") << QStringLiteral("𐐀𐐁x") << QStringLiteral("𐐨𐐩x");
-        QTest::newRow("digits untouched") << "123" << "123";
+        QTest::newRow("digits untouched") << "123"
+                                          << "123";
     }
 
     void canonicalRoomNames()
@@ -132,9 +160,12 @@ private slots:
         QTest::newRow("braces") << "{ab}" << ErrorCode::RoomNameCharacters;
         QTest::newRow("emoji") << QStringLiteral("ab😀") << ErrorCode::RoomNameCharacters;
         QTest::newRow("control") << QStringLiteral("ab\u0001") << ErrorCode::RoomNameCharacters;
-        QTest::newRow("zero width space") << QStringLiteral("ab\u200bc") << ErrorCode::RoomNameCharacters;
-        QTest::newRow("rtl override") << QStringLiteral("ab\u202ec") << ErrorCode::RoomNameCharacters;
-        QTest::newRow("lone surrogate") << (QStringLiteral("abc") + QChar(0xD800)) << ErrorCode::RoomNameCharacters;
+        QTest::newRow("zero width space")
+            << QStringLiteral("ab\u200bc") << ErrorCode::RoomNameCharacters;
+        QTest::newRow("rtl override")
+            << QStringLiteral("ab\u202ec") << ErrorCode::RoomNameCharacters;
+        QTest::newRow("lone surrogate")
+            << (QStringLiteral("abc") + QChar(0xD800)) << ErrorCode::RoomNameCharacters;
         QTest::newRow("dotdot") << ".." << ErrorCode::RoomNameLength;
     }
 
@@ -153,10 +184,12 @@ private slots:
                 const ErrorCode error = checkRoomName(canonicalRoomName(variant));
                 // One- and two-letter reserved names fail the length rule first; either way
                 // they can never become rooms.
-                QCOMPARE(error, name.size() < 3 ? ErrorCode::RoomNameLength : ErrorCode::RoomNameReserved);
+                QCOMPARE(error,
+                         name.size() < 3 ? ErrorCode::RoomNameLength : ErrorCode::RoomNameReserved);
             }
             // As typed in the address bar, with spaces around: canonical form is still reserved.
-            QVERIFY(isReservedRoomName(canonicalRoomName(QStringLiteral(" ") + name.toUpper() + QStringLiteral(" "))));
+            QVERIFY(isReservedRoomName(
+                canonicalRoomName(QStringLiteral(" ") + name.toUpper() + QStringLiteral(" "))));
         }
     }
 
@@ -181,7 +214,8 @@ private slots:
         QTest::newRow("unicode") << QStringLiteral("Jürgen 😀") << ErrorCode::None;
         QTest::newRow("80") << repeated(u"a", 80) << ErrorCode::None;
         QTest::newRow("80 emoji") << repeated(emoji, 80) << ErrorCode::None;
-        QTest::newRow("80 plus outer spaces") << (QStringLiteral("  ") + repeated(u"a", 80) + QStringLiteral(" ")) << ErrorCode::None;
+        QTest::newRow("80 plus outer spaces")
+            << (QStringLiteral("  ") + repeated(u"a", 80) + QStringLiteral(" ")) << ErrorCode::None;
         QTest::newRow("near reserved") << "admin2" << ErrorCode::None;
         QTest::newRow("reserved inside") << "the admin" << ErrorCode::None;
         QTest::newRow("empty") << "" << ErrorCode::UserNameLength;
@@ -218,7 +252,8 @@ private slots:
         const QString encoded = repeated(u"%F0%9F%98%80", 80);
         QCOMPARE(checkUserName(urlDecode(encoded, &ok)), ErrorCode::None);
         QVERIFY(ok);
-        QCOMPARE(checkUserName(urlDecode(encoded + QStringLiteral("a"), &ok)), ErrorCode::UserNameLength);
+        QCOMPARE(checkUserName(urlDecode(encoded + QStringLiteral("a"), &ok)),
+                 ErrorCode::UserNameLength);
     }
 
     void userNameKeys()
@@ -245,7 +280,8 @@ private slots:
         QCOMPARE(checkMessageText(repeated(u"%20", 10000), limits), ErrorCode::None);
         QCOMPARE(checkMessageText(repeated(u"%20", 10001), limits), ErrorCode::MessageTooLong);
         QCOMPARE(checkMessageText(repeated(u"%F0%9F%98%80", 10000), limits), ErrorCode::None);
-        QCOMPARE(checkMessageText(repeated(u"%F0%9F%98%80", 10001), limits), ErrorCode::MessageTooLong);
+        QCOMPARE(checkMessageText(repeated(u"%F0%9F%98%80", 10001), limits),
+                 ErrorCode::MessageTooLong);
         // Literal emoji: 20000 UTF-16 units, 10000 characters.
         QCOMPARE(checkMessageText(repeated(emoji, 10000), limits), ErrorCode::None);
         QCOMPARE(checkMessageText(repeated(emoji, 10001), limits), ErrorCode::MessageTooLong);

@@ -34,7 +34,8 @@ QByteArray rawFrame(bool fin, quint8 opcode, const QByteArray &payload, bool mas
     }
     if (!masked)
         return out + payload;
-    const quint8 key[4] = {quint8(maskKey >> 24), quint8(maskKey >> 16), quint8(maskKey >> 8), quint8(maskKey)};
+    const quint8 key[4] = {quint8(maskKey >> 24), quint8(maskKey >> 16), quint8(maskKey >> 8),
+                           quint8(maskKey)};
     out.append(reinterpret_cast<const char *>(key), 4);
     for (qsizetype i = 0; i < payload.size(); ++i)
         out.append(char(payload[i] ^ key[i & 3]));
@@ -111,8 +112,9 @@ private slots:
     void textAndControlFrames()
     {
         FrameParser parser(Role::Client, 1024);
-        QVERIFY(parser.feed(encodeFrame(Opcode::Text, "hello") + encodeFrame(Opcode::Ping, "p1")
-                            + encodeFrame(Opcode::Pong, "") + encodeCloseFrame(CloseGoingAway, "bye")));
+        QVERIFY(parser.feed(encodeFrame(Opcode::Text, "hello") + encodeFrame(Opcode::Ping, "p1") +
+                            encodeFrame(Opcode::Pong, "") +
+                            encodeCloseFrame(CloseGoingAway, "bye")));
         const QList<Message> messages = drain(parser);
         QCOMPARE(messages.size(), 4);
         QCOMPARE(messages[0].opcode, Opcode::Text);
@@ -122,7 +124,8 @@ private slots:
         QCOMPARE(messages[2].opcode, Opcode::Pong);
         QCOMPARE(messages[2].payload, QByteArray());
         QCOMPARE(messages[3].opcode, Opcode::Close);
-        QCOMPARE(messages[3].payload, QByteArray("\x03\xe9" "bye")); // 1001 big-endian + reason
+        QCOMPARE(messages[3].payload, QByteArray("\x03\xe9"
+                                                 "bye")); // 1001 big-endian + reason
     }
 
     void closeReasonIsCapped()
@@ -175,9 +178,9 @@ private slots:
     void controlFramesInsideFragmentedMessage()
     {
         FrameParser parser(Role::Server, 1024);
-        QByteArray stream = rawFrame(false, 0x1, "ab", true) + rawFrame(true, 0x9, "ping!", true)
-                            + rawFrame(false, 0x0, "cd", true) + rawFrame(true, 0xA, "", true)
-                            + rawFrame(true, 0x0, "ef", true);
+        QByteArray stream = rawFrame(false, 0x1, "ab", true) + rawFrame(true, 0x9, "ping!", true) +
+                            rawFrame(false, 0x0, "cd", true) + rawFrame(true, 0xA, "", true) +
+                            rawFrame(true, 0x0, "ef", true);
         QVERIFY(parser.feed(stream));
         const QList<Message> messages = drain(parser);
         QCOMPARE(messages.size(), 3);
@@ -214,11 +217,10 @@ private slots:
         // Each fragment is small, the total is not: still oversize, and a ping in between and
         // the next message still come through.
         FrameParser parser(Role::Server, 100);
-        QByteArray stream = rawFrame(false, 0x1, QByteArray(60, 'a'), true)
-                            + rawFrame(true, 0x9, "p", true)
-                            + rawFrame(false, 0x0, QByteArray(60, 'b'), true)
-                            + rawFrame(true, 0x0, QByteArray(60, 'c'), true)
-                            + rawFrame(true, 0x1, "next", true);
+        QByteArray stream =
+            rawFrame(false, 0x1, QByteArray(60, 'a'), true) + rawFrame(true, 0x9, "p", true) +
+            rawFrame(false, 0x0, QByteArray(60, 'b'), true) +
+            rawFrame(true, 0x0, QByteArray(60, 'c'), true) + rawFrame(true, 0x1, "next", true);
         QVERIFY(parser.feed(stream));
         const QList<Message> messages = drain(parser);
         QCOMPARE(messages.size(), 3);
@@ -249,7 +251,8 @@ private slots:
         for (qint64 sent = 0; sent < total; sent += chunk.size())
             QVERIFY(parser.feed(chunk));
         const qint64 growth = ic::sys::residentBytes() - before;
-        QVERIFY2(growth < 16LL * 1024 * 1024, qPrintable(QStringLiteral("RSS grew by %1 bytes").arg(growth)));
+        QVERIFY2(growth < 16LL * 1024 * 1024,
+                 qPrintable(QStringLiteral("RSS grew by %1 bytes").arg(growth)));
         const auto message = parser.next();
         QVERIFY(message);
         QVERIFY(message->oversize);
@@ -280,12 +283,12 @@ private slots:
     void byteByByte()
     {
         const QByteArray big = randomBytes(70000, 7);
-        const QByteArray stream = rawFrame(false, 0x1, "frag-", true, 0, 0xDEADBEEF)
-                                  + rawFrame(true, 0x9, "ping", true, 0, 0x0BADF00D)
-                                  + rawFrame(true, 0x0, "ment", true, 0, 0x11223344)
-                                  + rawFrame(true, 0x2, big, true, 0, 0x55667788)
-                                  + rawFrame(true, 0x1, QByteArray(300, 'q'), true)
-                                  + rawFrame(true, 0x1, "", true);
+        const QByteArray stream = rawFrame(false, 0x1, "frag-", true, 0, 0xDEADBEEF) +
+                                  rawFrame(true, 0x9, "ping", true, 0, 0x0BADF00D) +
+                                  rawFrame(true, 0x0, "ment", true, 0, 0x11223344) +
+                                  rawFrame(true, 0x2, big, true, 0, 0x55667788) +
+                                  rawFrame(true, 0x1, QByteArray(300, 'q'), true) +
+                                  rawFrame(true, 0x1, "", true);
         FrameParser whole(Role::Server, 100000);
         QVERIFY(whole.feed(stream));
         const QList<Message> expected = drain(whole);
@@ -367,8 +370,10 @@ private slots:
     void acceptKey()
     {
         // The example of RFC 6455 §1.3.
-        QCOMPARE(ic::ws::acceptKey("dGhlIHNhbXBsZSBub25jZQ=="), QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
-        QCOMPARE(ic::ws::acceptKey(" dGhlIHNhbXBsZSBub25jZQ== "), QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        QCOMPARE(ic::ws::acceptKey("dGhlIHNhbXBsZSBub25jZQ=="),
+                 QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        QCOMPARE(ic::ws::acceptKey(" dGhlIHNhbXBsZSBub25jZQ== "),
+                 QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
     }
 
     void clientKeys()
