@@ -24,6 +24,22 @@ class LimitsTest : public QObject
         return ids;
     }
 
+    // A member of `room` over a raw socket (a child of this test) that, once joined, stops
+    // reading: the kernel's buffers fill, then the server's outbound queue. Returns the join's
+    // reply (check it with IC_VERIFY_RP); *socket is set either way.
+    std::optional<ServerFrame> joinThenStopReading(const QString &room, RawSocket **socket)
+    {
+        *socket = new RawSocket(this);
+        if (!(*socket)->open(m_server->port(), ic::session::createCookieValue()))
+            return std::nullopt;
+        (*socket)->sendText("{\"c\":\"R_J\",\"rq\":\"slow\",\"r\":{\"n\":\"" + room.toUtf8() +
+                            "\",\"p\":\"\"},\"uN\":null}");
+        auto joined = (*socket)->waitForFrame(
+            [](const ServerFrame &f) { return f.requestId == QStringLiteral("slow"); });
+        (*socket)->stopReading();
+        return joined;
+    }
+
 private slots:
     void cleanup()
     {
@@ -163,15 +179,10 @@ private slots:
         IC_VERIFY_RP(a.reply(a.client->createAndJoin(QStringLiteral("flood-room"))));
         IC_VERIFY_RP(b.reply(b.client->join(QStringLiteral("flood-room"))));
 
-        auto *slow = new RawSocket(this);
-        QVERIFY(slow->open(m_server->port(), ic::session::createCookieValue()));
-        slow->sendText(
-            "{\"c\":\"R_J\",\"rq\":\"slow\",\"r\":{\"n\":\"flood-room\",\"p\":\"\"},\"uN\":null}");
-        const auto joined = slow->waitForFrame(
-            [](const ServerFrame &f) { return f.requestId == QStringLiteral("slow"); });
+        RawSocket *slow = nullptr;
+        const auto joined = joinThenStopReading(QStringLiteral("flood-room"), &slow);
         IC_VERIFY_RP(joined);
         const QString slowId = *joined->userId;
-        slow->stopReading();
 
         // ~27 MB of broadcasts: more than the kernel buffers of a loopback connection plus the
         // 1 MiB outbound limit.
@@ -232,15 +243,10 @@ private slots:
         QVERIFY(a);
         IC_VERIFY_RP(a.reply(a.client->createAndJoin(QStringLiteral("grace-room"))));
 
-        auto *slow = new RawSocket(this);
-        QVERIFY(slow->open(m_server->port(), ic::session::createCookieValue()));
-        slow->sendText(
-            "{\"c\":\"R_J\",\"rq\":\"slow\",\"r\":{\"n\":\"grace-room\",\"p\":\"\"},\"uN\":null}");
-        const auto joined = slow->waitForFrame(
-            [](const ServerFrame &f) { return f.requestId == QStringLiteral("slow"); });
+        RawSocket *slow = nullptr;
+        const auto joined = joinThenStopReading(QStringLiteral("grace-room"), &slow);
         IC_VERIFY_RP(joined);
         const QString slowId = *joined->userId;
-        slow->stopReading();
 
         // Broadcasts until the server holds bytes for the slow member (the kernel's buffers are
         // full), in small steps so it stays far below the outbound limit that would drop it.

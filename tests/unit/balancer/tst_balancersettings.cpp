@@ -2,13 +2,11 @@
 // sentence naming the flag rather than silently becoming 0 or off (a typo in --warm-up used to
 // mean "no warm-up", one in --rate-limits meant "limits off").
 #include "BalancerSettings.h"
-#include "config/Configuration.h"
+#include "ParsedFlags.h"
 
-#include <QTemporaryFile>
 #include <QTest>
 
 using ic::balancer::BalancerSettings;
-using ic::config::Configuration;
 
 namespace {
 
@@ -22,23 +20,11 @@ struct Read
 Read readWith(const QStringList &flags)
 {
     Read read;
-    // An empty config file: an installed /etc/instantchat/balancer.conf must not leak in.
-    QTemporaryFile ini;
-    if (!ini.open()) {
-        read.error = QStringLiteral("no temporary file");
-        return read;
-    }
-    Configuration configuration(QStringLiteral("balancer"), QStringLiteral("test"));
-    ic::balancer::declareSettings(configuration);
-    QStringList arguments{QStringLiteral("instantchat-balancer"), QStringLiteral("--config"),
-                          ini.fileName()};
-    arguments << flags;
-    if (configuration.parse(arguments, QStringLiteral("test")) != Configuration::Outcome::Run) {
-        read.error = QStringLiteral("parse failed");
-        return read;
-    }
-    read.ok = ic::balancer::loadSettings(configuration, QStringLiteral("/nonexistent"),
-                                         &read.settings, &read.error);
+    const auto configuration = ic::testing::parseFlags(
+        QStringLiteral("balancer"), &ic::balancer::declareSettings, flags, &read.error);
+    if (configuration)
+        read.ok = ic::balancer::loadSettings(*configuration, QStringLiteral("/nonexistent"),
+                                             &read.settings, &read.error);
     return read;
 }
 

@@ -1,12 +1,10 @@
 // readServerSettings: flags become settings, and unusable values are refused with a sentence
 // naming the flag (the program prints it and exits) rather than silently becoming something else.
+#include "ParsedFlags.h"
 #include "ServerSettings.h"
-#include "config/Configuration.h"
 
-#include <QTemporaryFile>
 #include <QTest>
 
-using ic::config::Configuration;
 using ic::server::ServerSettings;
 
 namespace {
@@ -18,30 +16,13 @@ struct Read
     ServerSettings settings;
 };
 
-Read readFailed(const QString &why)
-{
-    Read read;
-    read.error = why;
-    return read;
-}
-
 Read readWith(const QStringList &flags)
 {
-    // An empty config file: an installed /etc/instantchat/server.conf must not leak in.
-    QTemporaryFile ini;
-    if (!ini.open())
-        return readFailed(QStringLiteral("no temporary file"));
-    Configuration configuration(QStringLiteral("server"), QStringLiteral("test"));
-    ic::server::declareServerSettings(configuration);
     Read read;
-    QStringList arguments{QStringLiteral("instantchat-server"), QStringLiteral("--config"),
-                          ini.fileName()};
-    arguments << flags;
-    if (configuration.parse(arguments, QStringLiteral("test")) != Configuration::Outcome::Run) {
-        read.error = QStringLiteral("parse failed");
-        return read;
-    }
-    read.ok = ic::server::readServerSettings(configuration, read.settings, &read.error);
+    const auto configuration = ic::testing::parseFlags(
+        QStringLiteral("server"), &ic::server::declareServerSettings, flags, &read.error);
+    if (configuration)
+        read.ok = ic::server::readServerSettings(*configuration, read.settings, &read.error);
     return read;
 }
 
