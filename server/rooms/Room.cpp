@@ -482,14 +482,20 @@ RoomResult Room::postExternal(const QString &encodedText, qint64 nowNs, qint64 *
     return result;
 }
 
-StoredMessage *Room::findMessage(qint64 id)
+std::deque<StoredMessage>::iterator Room::findMessageIt(qint64 id)
 {
     const auto it =
         std::lower_bound(m_messages.begin(), m_messages.end(), id,
                          [](const StoredMessage &m, qint64 wanted) { return m.id < wanted; });
     if (it == m_messages.end() || it->id != id)
-        return nullptr;
-    return &*it;
+        return m_messages.end();
+    return it;
+}
+
+StoredMessage *Room::findMessage(qint64 id)
+{
+    const auto it = findMessageIt(id);
+    return it == m_messages.end() ? nullptr : &*it;
 }
 
 RoomResult Room::editMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs)
@@ -529,15 +535,17 @@ RoomResult Room::deleteMessage(const Caller &caller, const proto::ClientFrame &f
     if (!frame.message || !frame.message->id)
         return error(caller, ErrorCode::InvalidInput, nowNs);
     const qint64 id = *frame.message->id;
-    StoredMessage *message = findMessage(id);
+    // A deque's blocks are not contiguous: the erase position must be an iterator, never a
+    // difference of element addresses.
+    const auto message = findMessageIt(id);
     RoomResult result;
-    if (!message) {
+    if (message == m_messages.end()) {
         result.toSender(replyFrame(caller, nowNs));
         return result;
     }
     if (message->authorSession != caller.session)
         return error(caller, ErrorCode::InvalidInput, nowNs);
-    m_messages.erase(m_messages.begin() + (message - &m_messages.front()));
+    m_messages.erase(message);
 
     WireMessage removed;
     removed.id = id;

@@ -172,6 +172,20 @@ private slots:
         QCOMPARE(three->id, std::optional<qint64>(3));
     }
 
+    // Deleting a message past the first few (the server once crashed on the 4th of 4): the server
+    // keeps serving, and the history is the rest in order.
+    void deleteLaterMessages()
+    {
+        for (int i = 1; i <= 10; ++i)
+            IC_VERIFY_RP(m_a.reply(m_a.client->sendText(room, QStringLiteral("n%1").arg(i))));
+        for (const qint64 id : {qint64(4), qint64(7), qint64(10)})
+            IC_VERIFY_RP(m_a.reply(m_a.client->deleteMessage(room, id)));
+        QList<qint64> ids;
+        for (const WireMessage &message : allMessages())
+            ids << message.id.value_or(-1);
+        QCOMPARE(ids, (QList<qint64>{1, 2, 3, 5, 6, 8, 9}));
+    }
+
     // §2.6 TM_S_R: one vote per session; same again withdraws; opposite moves; own message is
     // ignored unless the voter is the room creator.
     void votes()

@@ -459,6 +459,45 @@ private slots:
         QCOMPARE(f.room->messageCount(), 0);
     }
 
+    // Deleting anywhere in the history, including messages in later blocks of the deque: the
+    // erase position was once computed from element addresses and crashed past the first block.
+    void deleteAnywhere_data()
+    {
+        QTest::addColumn<int>("posted");
+        QTest::addColumn<int>("deleted");
+        QTest::newRow("4th of 4") << 4 << 4;
+        QTest::newRow("5th of 6") << 6 << 5;
+        QTest::newRow("7th of 10") << 10 << 7;
+        QTest::newRow("10th of 200") << 200 << 10;
+        QTest::newRow("150th of 200") << 200 << 150;
+        QTest::newRow("last of 1000") << 1000 << 1000;
+        QTest::newRow("first of 1000") << 1000 << 1;
+    }
+
+    void deleteAnywhere()
+    {
+        QFETCH(int, posted);
+        QFETCH(int, deleted);
+        RoomFixture f;
+        for (int i = 1; i <= posted; ++i)
+            f.post(f.creator, QStringLiteral("m%1").arg(i));
+        QCOMPARE(commands(f.run(f.creator, frame("TM_D", deleted))), L({"TM_D", "RP"}));
+        QCOMPARE(f.room->messageCount(), posted - 1);
+        qint64 expected = 1;
+        for (const StoredMessage &message : f.room->messages()) {
+            if (expected == deleted)
+                ++expected;
+            QCOMPARE(message.id, expected);
+            QCOMPARE(message.text, QStringLiteral("m%1").arg(expected));
+            ++expected;
+        }
+        // The next message still gets the next id, and deleting it works too.
+        f.post(f.creator, QStringLiteral("after"));
+        QCOMPARE(f.room->messages().back().id, qint64(posted + 1));
+        QCOMPARE(commands(f.run(f.creator, frame("TM_D", posted + 1))), L({"TM_D", "RP"}));
+        QCOMPARE(f.room->messageCount(), posted - 1);
+    }
+
     void votes()
     {
         RoomFixture f;
