@@ -16,7 +16,10 @@ while (($#)); do
 done
 
 "$root/scripts/setup.sh"
-"$root/scripts/build.sh" "$root/build" -DINSTANTCHAT_BUILD_TESTS=OFF
+# The programs only; scripts/test.sh names every component itself when it builds this folder, so the
+# two commands work in either order without one's cache deciding what the other builds.
+"$root/scripts/build.sh" "$root/build" -DINSTANTCHAT_BUILD_TESTS=OFF -DINSTANTCHAT_BUILD_SERVER=ON \
+    -DINSTANTCHAT_BUILD_BALANCER=ON -DINSTANTCHAT_BUILD_DESKTOP=ON -DINSTANTCHAT_BUILD_LOADTEST=ON
 
 bin=$root/build/bin
 pids=()
