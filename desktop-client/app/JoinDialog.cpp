@@ -2,6 +2,8 @@
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include "PlainText.h"
+
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -12,7 +14,7 @@ namespace ic::desktop {
 
 JoinDialog::JoinDialog(AppSettings *settings, QWidget *parent)
     : QDialog(parent), m_settings(settings), m_room(new QLineEdit(this)),
-      m_password(new QLineEdit(this)), m_name(new QLineEdit(this)), m_problem(new QLabel(this)),
+      m_password(new QLineEdit(this)), m_name(new QLineEdit(this)), m_problem(plainLabel(new QLabel(this))),
       m_recent(new QListWidget(this))
 {
     setWindowTitle(QStringLiteral("Join or create a room"));

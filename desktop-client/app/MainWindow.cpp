@@ -15,6 +15,8 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QInputDialog>
+#include "PlainText.h"
+
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
@@ -197,7 +199,7 @@ QWidget *MainWindow::buildStartPage()
     m_startRecent->setMaximumHeight(180);
     connect(m_startRecent, &QListWidget::itemActivated, this,
             [this](QListWidgetItem *item) { openRoom(item->data(Qt::UserRole).toString()); });
-    auto *server = new QLabel(card);
+    auto *server = plainLabel(new QLabel(card));
     server->setAlignment(Qt::AlignCenter);
     server->setForegroundRole(QPalette::PlaceholderText);
     auto updateServer = [this, server] {

@@ -77,7 +77,7 @@ QSize thumbnailSize(const QImage &image)
 
 } // namespace
 
-MessageDelegate::MessageDelegate(QObject *parent) : QStyledItemDelegate(parent) {}
+MessageDelegate::MessageDelegate(QObject *parent) : PlainTipDelegate(parent) {}
 
 std::unique_ptr<QTextDocument> MessageDelegate::bodyDocument(const QModelIndex &index, int width,
                                                              const QPalette &palette,
@@ -467,7 +467,7 @@ bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
                                   const QStyleOptionViewItem &option, const QModelIndex &index)
 {
     if (event->type() != QEvent::MouseButtonRelease)
-        return QStyledItemDelegate::editorEvent(event, model, option, index);
+        return PlainTipDelegate::editorEvent(event, model, option, index);
     auto *mouse = static_cast<QMouseEvent *>(event);
     if (mouse->button() != Qt::LeftButton)
         return false;
@@ -540,7 +540,7 @@ bool MessageDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view,
                            QStringLiteral("Click to jump to the quoted message"), view);
         return true;
     }
-    return QStyledItemDelegate::helpEvent(event, view, option, index);
+    return PlainTipDelegate::helpEvent(event, view, option, index);
 }
 
 } // namespace ic::desktop

@@ -4,15 +4,16 @@
 // grouping of consecutive messages. One geometry function serves painting, size hints and
 // clicks, so what is drawn is exactly what is clickable.
 
+#include "PlainText.h"
+
 #include <QHash>
-#include <QStyledItemDelegate>
 #include <memory>
 
 class QTextDocument;
 
 namespace ic::desktop {
 
-class MessageDelegate : public QStyledItemDelegate
+class MessageDelegate : public PlainTipDelegate
 {
     Q_OBJECT
 public:

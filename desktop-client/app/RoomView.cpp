@@ -6,6 +6,7 @@
 #include "DrawingWindow.h"
 #include "EmojiPicker.h"
 #include "PicksModel.h"
+#include "PlainText.h"
 #include "RoomLink.h"
 #include "TextFormat.h"
 #include "Theme.h"
@@ -43,10 +44,10 @@ const int messageMax = proto::Limits{}.messageTextMax;
 
 // Members: a presence dot (filled = online, ring = offline, so not by colour alone), the name,
 // and "you"/"creator" marks.
-class UserDelegate : public QStyledItemDelegate
+class UserDelegate : public PlainTipDelegate
 {
 public:
-    using QStyledItemDelegate::QStyledItemDelegate;
+    using PlainTipDelegate::PlainTipDelegate;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const override
     {
         return {160, QFontMetrics(option.font).height() + 12};
@@ -369,7 +370,7 @@ RoomView::Banner RoomView::makeBanner(const QString &tone, const QString &button
     auto *layout = new QHBoxLayout(frame);
     layout->setContentsMargins(12, 5, 12, 5);
     b.frame = frame;
-    b.text = new QLabel(frame);
+    b.text = plainLabel(new QLabel(frame));
     b.text->setWordWrap(true);
     b.text->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(b.text, 1);
@@ -393,14 +394,14 @@ QWidget *RoomView::buildHeader()
     layout->setSpacing(4);
 
     auto *top = new QHBoxLayout;
-    m_title = new QLabel(header);
+    m_title = plainLabel(new QLabel(header));
     QFont titleFont = m_title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.35);
     titleFont.setBold(true);
     m_title->setFont(titleFont);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     top->addWidget(m_title);
-    m_meta = new QLabel(header);
+    m_meta = plainLabel(new QLabel(header));
     m_meta->setForegroundRole(QPalette::PlaceholderText);
     top->addWidget(m_meta, 1);
     auto addButton = [&](const QString &text, const QString &tip, auto slot) {
@@ -430,7 +431,7 @@ QWidget *RoomView::buildHeader()
     layout->addLayout(top);
 
     auto *desc = new QHBoxLayout;
-    m_description = new QLabel(header);
+    m_description = plainLabel(new QLabel(header));
     m_description->setWordWrap(true);
     m_description->setTextInteractionFlags(Qt::TextSelectableByMouse);
     desc->addWidget(m_description, 1);
@@ -473,7 +474,7 @@ QWidget *RoomView::buildSearchBar()
         QStringLiteral("Search messages — Enter: next, Shift+Enter: previous"));
     m_searchEdit->setClearButtonEnabled(true);
     m_searchEdit->installEventFilter(this);
-    m_searchCount = new QLabel(bar);
+    m_searchCount = plainLabel(new QLabel(bar));
     auto *prev = new QToolButton(bar);
     prev->setText(QStringLiteral("\u25B2"));
     prev->setToolTip(QStringLiteral("Previous match"));
@@ -587,7 +588,7 @@ QWidget *RoomView::buildComposer()
     row->addWidget(m_send, 0, Qt::AlignBottom);
     layout->addLayout(row);
 
-    m_error = new QLabel(box);
+    m_error = plainLabel(new QLabel(box));
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #d94848; font-weight: 600;"));
     m_error->hide();
@@ -730,6 +731,7 @@ QWidget *RoomView::buildPicksPane()
     m_picksList->setObjectName(QStringLiteral("picks"));
     m_picksList->setAccessibleName(QStringLiteral("Picks"));
     m_picksList->setModel(m_picks);
+    m_picksList->setItemDelegate(new PlainTipDelegate(m_picksList));
     m_picksList->setFrameShape(QFrame::NoFrame);
     m_picksList->setWordWrap(true);
     m_picksList->setTextElideMode(Qt::ElideRight);

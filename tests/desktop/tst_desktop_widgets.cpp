@@ -9,6 +9,7 @@
 #include "MainWindow.h"
 #include "Notifier.h"
 #include "PicksModel.h"
+#include "PlainText.h"
 #include "RoomConnection.h"
 #include "RoomLink.h"
 #include "RoomView.h"
@@ -229,6 +230,35 @@ private slots:
         QCOMPARE(parseRoomInput(QStringLiteral("ab")).error, ic::proto::ErrorCode::RoomNameLength);
         QCOMPARE(parseRoomInput(QStringLiteral("metrics")).error,
                  ic::proto::ErrorCode::RoomNameReserved);
+    }
+
+    // A room's description, names and messages are shown literally: no label showing user text
+    // and no tool tip interprets it as markup (a creator's <img src="/etc/…"> once loaded a
+    // local file in every desktop client).
+    void userTextIsNeverMarkup()
+    {
+        const QString markup = QStringLiteral(
+            "<b>bold</b> <a href=\"http://example.invalid\">link</a> <img src=\"/etc/hosts\">");
+        m_view->session()->applyFrame(ictest::description(markup, QStringLiteral("u1")));
+        QLabel *shown = nullptr;
+        for (QLabel *label : m_view->findChildren<QLabel *>())
+            if (label->text() == markup)
+                shown = label;
+        QVERIFY2(shown, "the description is shown as it was sent");
+        QCOMPARE(shown->textFormat(), Qt::PlainText);
+        // Every label of the room view that shows text from others is plain.
+        for (QLabel *label : m_view->findChildren<QLabel *>())
+            if (label->text().contains(QLatin1String("<img")))
+                QCOMPARE(label->textFormat(), Qt::PlainText);
+
+        const QString tip = plainToolTip(markup);
+        QVERIFY(Qt::mightBeRichText(tip));
+        QVERIFY(!tip.contains(QLatin1String("<img")));
+        QVERIFY(tip.contains(QLatin1String("&lt;img src=&quot;/etc/hosts&quot;&gt;")));
+        // The lists whose tool tips carry names and texts use the plain tool tip delegate.
+        for (QListView *list : m_view->findChildren<QListView *>())
+            QVERIFY2(qobject_cast<PlainTipDelegate *>(list->itemDelegate()),
+                     qPrintable(list->objectName() + QStringLiteral(" has a markup tool tip")));
     }
 
     void picksPanel()
