@@ -265,10 +265,14 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
         QStringLiteral("QPushButton { background: palette(highlight); color: "
                        "palette(highlighted-text); border: none;"
                        " border-radius: 13px; padding: 4px 14px; font-weight: bold; }"));
+    // It never takes the focus: once it hides, the focus would pass to the next widget in the
+    // chain (Rename), and the user's next Space would press that.
+    m_newMessages->setFocusPolicy(Qt::NoFocus);
     connect(m_newMessages, &QPushButton::clicked, this, [this] {
         m_list->scrollToBottom();
         m_newMessages->hide();
         m_newCount = 0;
+        m_composer->setFocus();
     });
     // Stick to the newest message while the user is at the bottom. The list lays out in
     // batches, so the scroll range grows for a while after a big load: follow it.

@@ -169,6 +169,23 @@ private slots:
             buttonShown = buttonShown ||
                           (b->isVisible() && b->text().startsWith(QStringLiteral("1 new message")));
         QVERIFY(buttonShown);
+
+        // Clicking it and typing goes to the composer, never to a button behind it (Space once
+        // pressed Rename and the rest of the message became the user's name).
+        QPushButton *newMessages = nullptr;
+        for (auto *b : view->messageView()->findChildren<QPushButton *>())
+            if (b->isVisible() && b->text().startsWith(QStringLiteral("1 new message")))
+                newMessages = b;
+        QVERIFY(newMessages);
+        m_window->tabs()->setCurrentWidget(view);
+        QTest::mouseClick(newMessages, Qt::LeftButton);
+        QVERIFY(!newMessages->isVisible());
+        QVERIFY(QTest::qWaitFor([&] { return bar->value() == bar->maximum(); }, 2000));
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(view->composer()));
+        QTest::keyClicks(QApplication::focusWidget(), QStringLiteral("hi there"));
+        QCOMPARE(view->composer()->toPlainText(), QStringLiteral("hi there"));
+        for (auto *edit : view->findChildren<QLineEdit *>())
+            QVERIFY2(!edit->isVisible() || edit->text().isEmpty(), "no rename field opened");
     }
 
     void transcript()
