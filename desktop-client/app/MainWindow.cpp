@@ -288,8 +288,16 @@ RoomView *MainWindow::openRoom(const QString &input, const QString &password,
         RoomView *v = roomView(i);
         if (v->connection()->roomName() == link.room &&
             v->connection()->config().server == server) {
-            m_tabs->setCurrentIndex(i);
-            return v;
+            // A room that has not let us in (a wrong password, say) is tried again with the
+            // password given now; a joined room just comes to the front.
+            const bool retry = !v->connection()->session()->joined() && !password.isEmpty() &&
+                               password != v->connection()->config().password;
+            if (!retry) {
+                m_tabs->setCurrentIndex(i);
+                return v;
+            }
+            closeRoom(i);
+            break;
         }
     }
     RoomConnection::Config config;

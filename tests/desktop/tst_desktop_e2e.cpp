@@ -167,6 +167,53 @@ private slots:
         owner.close();
     }
 
+    // A wrong password can be corrected: opening the same room again with the right password
+    // tries again (it used to focus the refused tab and drop the new password).
+    void wrongPasswordCanBeCorrected()
+    {
+        const QUrl balancerUrl = m_balancer->httpUrl(QString());
+        ChatClient::Options options;
+        options.balancerUrl = balancerUrl;
+        options.origin = origin;
+        const QString room = QStringLiteral("e2e-corrected-room");
+        ChatClient owner(options);
+        QHash<QString, ic::proto::ServerFrame> replies;
+        connect(&owner, &ChatClient::requestFinished, this,
+                [&replies](const QString &rq, const ic::proto::ServerFrame &f) {
+                    replies.insert(rq, f);
+                });
+        owner.open(room);
+        const QString join =
+            owner.createAndJoin(room, QStringLiteral("secret"), QStringLiteral("owner"));
+        QVERIFY(waitUntil([&] { return replies.contains(join); }, 15000));
+        QCOMPARE(replies.value(join).command, QStringLiteral("RP"));
+
+        AppSettings settings(m_dir.filePath(QStringLiteral("corrected.ini")));
+        settings.setServer(balancerUrl);
+        MainWindow window(&settings);
+        window.setOriginOverride(origin);
+        window.show();
+        RoomView *refused = window.openRoom(room, QStringLiteral("wrong"), QStringLiteral("desk"));
+        QVERIFY(refused);
+        QVERIFY2(waitUntil(
+                     [&] {
+                         return !refused->findChildren<QPushButton *>(
+                                            QStringLiteral("alternativeChip"))
+                                     .isEmpty();
+                     },
+                     15000),
+                 "the wrong password was not refused");
+        QVERIFY(!refused->session()->joined());
+        RoomView *retried = window.openRoom(room, QStringLiteral("secret"), QStringLiteral("desk"));
+        QVERIFY(retried);
+        QVERIFY2(waitUntil([&] { return retried->session()->joined(); }, 15000),
+                 "the right password did not join");
+        QCOMPARE(window.roomCount(), 1);
+        QCOMPARE(retried->session()->roomName(), room);
+        QVERIFY(retried->session()->passwordProtected());
+        owner.close();
+    }
+
     void fullConversation()
     {
         const QUrl balancerUrl = m_balancer->httpUrl(QString());
