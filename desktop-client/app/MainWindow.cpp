@@ -5,6 +5,7 @@
 #include "Icons.h"
 #include "JoinDialog.h"
 #include "Notifier.h"
+#include "PlainText.h"
 #include "RoomLink.h"
 #include "RoomView.h"
 #include "TextFormat.h"
@@ -15,8 +16,6 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QInputDialog>
-#include "PlainText.h"
-
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
@@ -27,6 +26,7 @@
 #include <QTabBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
+#include <QWindow>
 
 namespace ic::desktop {
 
@@ -133,6 +133,12 @@ void MainWindow::buildMenus()
     compact->setShortcutContext(Qt::ApplicationShortcut);
     addAction(compact);
     connect(compact, &QAction::toggled, this, &MainWindow::setCompact);
+    // The menu bar is hidden in overlay mode, and a hidden menu's shortcuts do not fire: every
+    // action is also the window's own, so Ctrl+K/F/W/Q/Tab work in both modes.
+    for (QMenu *menu : {room, view})
+        for (QAction *action : menu->actions())
+            if (!action->isSeparator() && !action->shortcut().isEmpty())
+                addAction(action);
     QAction *notices = view->addAction(QStringLiteral("Show &join/leave notices"));
     notices->setCheckable(true);
     notices->setChecked(m_settings->showNotices());
@@ -462,8 +468,12 @@ void MainWindow::setCompact(bool compact)
     m_compact = compact;
     if (compact)
         m_normalGeometry = saveGeometry();
-    // Changing window flags re-creates the native window; show it again afterwards.
-    setWindowFlag(Qt::WindowStaysOnTopHint, compact);
+    // On the native window only: QWidget::setWindowFlag would re-create it, and the new one lost
+    // the activation (shortcuts dead, the room on screen counting unread) until focus moved.
+    if (QWindow *window = windowHandle())
+        window->setFlag(Qt::WindowStaysOnTopHint, compact);
+    else
+        setWindowFlag(Qt::WindowStaysOnTopHint, compact);
     menuBar()->setVisible(!compact);
     for (int i = 0; i < roomCount(); ++i)
         roomView(i)->setCompact(compact);
@@ -472,6 +482,7 @@ void MainWindow::setCompact(bool compact)
     else
         restoreGeometry(m_normalGeometry);
     show();
+    updateActiveRoom();
     if (auto *a = findChild<QAction *>(QStringLiteral("compactAction")))
         a->setChecked(compact);
 }
