@@ -17,10 +17,12 @@
 #include <QCloseEvent>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLayout>
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QStackedWidget>
 #include <QSystemTrayIcon>
 #include <QTabBar>
@@ -44,6 +46,14 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
     m_tabs->setElideMode(Qt::ElideRight);
     connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::closeRoom);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateActiveRoom);
+    // A stack asks for the widest of all its pages; only the room on screen may decide how
+    // narrow the window can be.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int current) {
+        for (int i = 0; i < m_tabs->count(); ++i) {
+            const auto policy = i == current ? QSizePolicy::Preferred : QSizePolicy::Ignored;
+            m_tabs->widget(i)->setSizePolicy(policy, policy);
+        }
+    });
     m_stack->addWidget(buildStartPage());
     m_stack->addWidget(m_tabs);
     setCentralWidget(m_stack);
@@ -75,7 +85,11 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
     if (QSystemTrayIcon::isSystemTrayAvailable())
         m_tray->show();
     connect(qApp, &QApplication::applicationStateChanged, this, &MainWindow::updateActiveRoom);
-    resize(1060, 720);
+    // The first size fits the screen it opens on (at QT_SCALE_FACTOR=2 a fixed 1060×720 did not).
+    QSize first(1060, 720);
+    if (QScreen *shown = screen())
+        first = first.boundedTo(shown->availableGeometry().size() * 9 / 10);
+    resize(first);
 
     if (!m_settings->hasServer())
         QMetaObject::invokeMethod(this, &MainWindow::askServer, Qt::QueuedConnection);
@@ -477,8 +491,14 @@ void MainWindow::setCompact(bool compact)
     menuBar()->setVisible(!compact);
     for (int i = 0; i < roomCount(); ++i)
         roomView(i)->setCompact(compact);
-    if (compact)
+    if (compact) {
+        // The hidden header and members must leave the layout before the window can shrink.
+        for (int i = 0; i < roomCount(); ++i)
+            if (QLayout *l = roomView(i)->layout())
+                l->activate();
+        layout()->activate();
         resize(380, 560);
+    }
     else
         restoreGeometry(m_normalGeometry);
     show();

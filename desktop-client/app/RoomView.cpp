@@ -5,6 +5,7 @@
 #include "DrawingCanvas.h"
 #include "DrawingWindow.h"
 #include "EmojiPicker.h"
+#include "ElidingLabel.h"
 #include "PicksModel.h"
 #include "PlainText.h"
 #include "RoomLink.h"
@@ -398,14 +399,13 @@ QWidget *RoomView::buildHeader()
     layout->setSpacing(4);
 
     auto *top = new QHBoxLayout;
-    m_title = plainLabel(new QLabel(header));
+    m_title = new ElidingLabel(header);
     QFont titleFont = m_title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.35);
     titleFont.setBold(true);
     m_title->setFont(titleFont);
-    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    top->addWidget(m_title);
-    m_meta = plainLabel(new QLabel(header));
+    top->addWidget(m_title, 3);
+    m_meta = new ElidingLabel(header);
     m_meta->setForegroundRole(QPalette::PlaceholderText);
     top->addWidget(m_meta, 1);
     auto addButton = [&](const QString &text, const QString &tip, auto slot) {
@@ -423,13 +423,15 @@ QWidget *RoomView::buildHeader()
         [this] {
             QApplication::clipboard()->setText(
                 roomPageUrl(m_connection->config().server, m_connection->roomName()).toString());
-            m_meta->setText(QStringLiteral("Link copied."));
+            m_meta->setFullText(QStringLiteral("Link copied."));
             QTimer::singleShot(1500, this, &RoomView::updateHeader);
         });
     addButton(QStringLiteral("Draw"), QStringLiteral("Open the drawing window"),
               [this] { openDrawing(); });
     addButton(QStringLiteral("Search"), QStringLiteral("Search the loaded messages (Ctrl+F)"),
               [this] { openSearch(); });
+    addButton(QStringLiteral("Members"), QStringLiteral("Show or hide the members and picks"),
+              [this] { setMembersVisible(!membersVisible()); });
     addButton(QStringLiteral("Leave"), QStringLiteral("Leave this room (Ctrl+W)"),
               [this] { emit leaveRequested(); });
     layout->addLayout(top);
@@ -821,7 +823,7 @@ void RoomView::openEmojiPicker()
 void RoomView::updateHeader()
 {
     RoomSession *s = session();
-    m_title->setText(QStringLiteral("# ") + s->roomName());
+    m_title->setFullText(QStringLiteral("# ") + s->roomName());
     QStringList meta;
     const int members = s->users()->totalCount();
     meta << QStringLiteral("%1 online · %2 member%3")
@@ -835,7 +837,7 @@ void RoomView::updateHeader()
     }
     if (s->passwordProtected())
         meta << QStringLiteral("\U0001F512 password");
-    m_meta->setText(QStringLiteral("   ") + meta.join(QStringLiteral("  ·  ")));
+    m_meta->setFullText(QStringLiteral("   ") + meta.join(QStringLiteral("  ·  ")));
     const QString d = s->description();
     m_description->setText(
         d.isEmpty() ? (s->amCreator()
@@ -1166,8 +1168,20 @@ void RoomView::openDrawing()
 void RoomView::setCompact(bool compact)
 {
     // Overlay mode: just the stream and the composer.
+    m_compactMode = compact;
     m_header->setVisible(!compact);
-    m_splitter->widget(1)->setVisible(!compact);
+    m_splitter->widget(1)->setVisible(!compact && m_membersWanted);
+}
+
+void RoomView::setMembersVisible(bool visible)
+{
+    m_membersWanted = visible;
+    m_splitter->widget(1)->setVisible(visible && !m_compactMode);
+}
+
+bool RoomView::membersVisible() const
+{
+    return m_membersWanted && !m_compactMode;
 }
 
 void RoomView::setShowNotices(bool show)

@@ -24,6 +24,7 @@ class Composer;
 class DrawingWindow;
 class EmojiPicker;
 class PicksModel;
+class ElidingLabel;
 
 class RoomView : public QWidget
 {
@@ -53,6 +54,9 @@ public:
     void saveTranscript();
     void openDrawing();
     void setCompact(bool compact);
+    // The members and picks pane beside the messages (View menu, or the header's button).
+    void setMembersVisible(bool visible);
+    bool membersVisible() const;
     void setShowNotices(bool show);
     void saveDraft();
     // Message actions, also reachable by keyboard and context menu.
@@ -106,8 +110,8 @@ private:
     QListView *m_userList;
     QSplitter *m_splitter;
     QWidget *m_header;
-    QLabel *m_title;
-    QLabel *m_meta;
+    ElidingLabel *m_title;
+    ElidingLabel *m_meta;
     QLabel *m_description;
     QToolButton *m_editDescription;
     QLineEdit *m_descriptionEdit;
@@ -141,6 +145,8 @@ private:
     QString m_sentText;
     bool m_showNotices = true;
     bool m_everJoined = false;
+    bool m_compactMode = false;
+    bool m_membersWanted = true;
     QPointer<DrawingWindow> m_drawing;
     PicksModel *m_picks;
     QListView *m_picksList = nullptr;

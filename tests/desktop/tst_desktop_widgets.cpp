@@ -294,6 +294,41 @@ private slots:
                      qPrintable(list->objectName() + QStringLiteral(" has a markup tool tip")));
     }
 
+    // The window can be made narrow whatever the room: a long room name elides, a password room
+    // adds nothing to the width, and the member list can be hidden.
+    void narrowWindow()
+    {
+        RoomConnection::Config c;
+        c.room = QString(81, QLatin1Char('x'));
+        RoomView *longName = m_window->adoptRoom(new RoomConnection(c), false);
+        ictest::fillSampleRoom(*longName->session());
+        m_window->tabs()->setCurrentWidget(longName);
+        QApplication::processEvents();
+        const int minimum = m_window->minimumSizeHint().width();
+        qInfo("minimum window width with an 81-character room name: %d px", minimum);
+        QVERIFY2(minimum <= 480, qPrintable(QString::number(minimum)));
+        // The first size fits the screen (at QT_SCALE_FACTOR=2 it once opened larger than it).
+        MainWindow fresh(m_settings.get());
+        const QSize screenSize = fresh.screen()->availableGeometry().size();
+        qInfo("first window %d x %d on a %d x %d screen", fresh.width(), fresh.height(),
+              screenSize.width(), screenSize.height());
+        QVERIFY(fresh.width() <= screenSize.width() && fresh.height() <= screenSize.height());
+        m_window->resize(480, 600);
+        QApplication::processEvents();
+        QVERIFY(m_window->width() <= 480);
+        QVERIFY(longName->membersVisible());
+        longName->setMembersVisible(false);
+        QVERIFY(!longName->membersVisible());
+        longName->setMembersVisible(true);
+        QVERIFY(longName->membersVisible());
+        // The overlay is as compact as it asks to be.
+        m_window->setCompact(true);
+        QApplication::processEvents();
+        qInfo("overlay: %d x %d px", m_window->width(), m_window->height());
+        QVERIFY2(m_window->width() <= 400, qPrintable(QString::number(m_window->width())));
+        m_window->setCompact(false);
+    }
+
     void picksPanel()
     {
         // Sample room: #3 (3 support), #5 (2 support), #11 (1 reject) are voted.
