@@ -15,6 +15,11 @@ AppSettings::AppSettings(const QString &file, QObject *parent)
 {
 }
 
+QString AppSettings::fileName() const
+{
+    return m_settings->fileName();
+}
+
 AppSettings::~AppSettings()
 {
     m_settings->sync();

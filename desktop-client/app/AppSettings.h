@@ -29,6 +29,9 @@ public:
     explicit AppSettings(const QString &file = {}, QObject *parent = nullptr);
     ~AppSettings() override;
 
+    // Where the settings live: one profile, one identity, one running app.
+    QString fileName() const;
+
     static QUrl defaultServer() { return QUrl(QStringLiteral("http://localhost:8080")); }
 
     bool hasServer() const;

@@ -3,6 +3,7 @@
 #include "Icons.h"
 #include "MainWindow.h"
 #include "RoomLink.h"
+#include "SingleInstance.h"
 #include "Theme.h"
 
 #include <QApplication>
@@ -71,11 +72,25 @@ int main(int argc, char *argv[])
         settings.setUserName(nick);
     ic::desktop::theme::apply(settings.theme());
 
-    ic::desktop::MainWindow window(&settings);
-    window.show();
-    // Rooms open once the event loop runs; nothing here waits on the network.
     QStringList rooms = parser.values(join);
     rooms += parser.positionalArguments();
+    // Already running with this profile: it opens the rooms (and comes to the front).
+    ic::desktop::SingleInstance instance(settings.fileName());
+    if (instance.handOver(rooms))
+        return 0;
+    instance.listen();
+
+    ic::desktop::MainWindow window(&settings);
+    window.show();
+    QObject::connect(&instance, &ic::desktop::SingleInstance::roomsRequested, &window,
+                     [&window, nick](const QStringList &requested) {
+                         for (const QString &room : requested)
+                             window.openRoom(room, QString(), nick);
+                         window.showNormal();
+                         window.raise();
+                         window.activateWindow();
+                     });
+    // Rooms open once the event loop runs; nothing here waits on the network.
     QTimer::singleShot(0, &window, [&window, rooms, nick] {
         for (const QString &room : rooms)
             window.openRoom(room, QString(), nick);
