@@ -62,8 +62,7 @@
     if (msg.rU === S.me) return true;
     var name = myName();
     if (!name) return false;
-    var text = IC.decode(msg.t).toLowerCase();
-    return text.indexOf('@' + name.toLowerCase()) !== -1;
+    return IC.mentions(IC.decode(msg.t), name);
   }
 
   var renderCtx = {

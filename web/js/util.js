@@ -36,6 +36,21 @@
     }
   };
 
+  // Whether text mentions a name: "@" + the whole name, not followed by a letter, digit, "_" or
+  // "-" (so "@Bobby" does not mention "Bob"), and not inside a word ("mail@bob.example").
+  var NAME_CHAR = /[\p{L}\p{N}_-]/u;
+  IC.mentions = function (text, name) {
+    if (!text || !name) return false;
+    var hay = text.toLowerCase();
+    var needle = '@' + name.toLowerCase();
+    for (var at = hay.indexOf(needle); at !== -1; at = hay.indexOf(needle, at + 1)) {
+      var before = at > 0 ? hay.charAt(at - 1) : '';
+      var after = hay.charAt(at + needle.length);
+      if ((!before || !NAME_CHAR.test(before)) && (!after || !NAME_CHAR.test(after))) return true;
+    }
+    return false;
+  };
+
   IC.pad2 = function (n) { return (n < 10 ? '0' : '') + n; };
 
   IC.formatTime = function (date) {
