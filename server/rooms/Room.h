@@ -176,10 +176,11 @@ public:
     void setServerStatus(QLatin1StringView status) { m_status = status; }
     void touch(qint64 nowNs) { m_lastActivityNs = nowNs; }
 
-    // Frames (JSON), exposed for the join sequence and tests.
-    QByteArray membersFrame(bool withBuild) const;
-    QByteArray allMessagesFrame() const;
-    QByteArray descriptionFrame() const;
+    // Frames (JSON), exposed for the join sequence and tests. `nowNs` becomes their `cAt`: the
+    // time the room's data was read. R_CH_D carries it only in the join sequence.
+    QByteArray membersFrame(bool withBuild, qint64 nowNs) const;
+    QByteArray allMessagesFrame(qint64 nowNs) const;
+    QByteArray descriptionFrame(std::optional<qint64> joinNs) const;
 
 private:
     RoomResult memberCommand(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,

@@ -84,6 +84,14 @@ private slots:
         QVERIFY2(rp->time && *rp->time >= before - 2'000'000'000LL && *rp->time <= after,
                  "RP cAt is not the room's creation time in ns");
 
+        // R_M_CH, ALL_TM and the join's R_CH_D carry cAt: Unix ns, the time the room was read
+        // (the original terminal client reads it from each of them and fails without it).
+        for (int i = 0; i < 3; ++i) {
+            const ServerFrame &frame = frames.at(i);
+            QVERIFY2(frame.time && *frame.time >= before && *frame.time <= after,
+                     dump(frame).constData());
+        }
+
         // R_CH_D: exactly one element, empty description, the creator is the joiner, online.
         const ServerFrame &description = frames.at(2);
         QVERIFY(description.messages && description.messages->size() == 1);
@@ -135,6 +143,9 @@ private slots:
         QCOMPARE(bob->anonymous, false);
         QCOMPARE(bob->online, true);
         QVERIFY(findUser(*change, *rpA->userId) && findUser(*change, *rpA->userId)->online);
+        // The broadcast R_M_CH carries cAt too (ns, not s), and no bN.
+        QVERIFY2(change->time && *change->time > 1'000'000'000'000'000'000LL, dump(change).constData());
+        QVERIFY2(!change->build, dump(change).constData());
 
         const auto all =
             b.frames->waitForFrame(FrameRecorder::is(Command::AllMessages), 1000, fromB);
