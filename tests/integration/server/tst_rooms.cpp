@@ -144,7 +144,8 @@ private slots:
         QCOMPARE(bob->online, true);
         QVERIFY(findUser(*change, *rpA->userId) && findUser(*change, *rpA->userId)->online);
         // The broadcast R_M_CH carries cAt too (ns, not s), and no bN.
-        QVERIFY2(change->time && *change->time > 1'000'000'000'000'000'000LL, dump(change).constData());
+        QVERIFY2(change->time && *change->time > 1'000'000'000'000'000'000LL,
+                 dump(change).constData());
         QVERIFY2(!change->build, dump(change).constData());
 
         const auto all =
