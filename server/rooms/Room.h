@@ -196,8 +196,7 @@ private:
     // Appends a message with the next id, drops the oldest past the cap, and adds the TM/DM
     // broadcast and the limit notices to `result`.
     void store(StoredMessage message, const QString &command, RoomResult &result);
-    // Messages are kept in ascending id order; deletions leave gaps, so ids are searched, not
-    // indexed.
+    // Messages are kept in ascending id order; deletions leave gaps, so ids are searched, not indexed.
     std::deque<StoredMessage>::iterator findMessageIt(qint64 id);
     StoredMessage *findMessage(qint64 id);
     RoomUser *user(const QUuid &session);
