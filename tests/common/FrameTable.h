@@ -108,6 +108,32 @@ public:
         return result;
     }
 
+    // `value` without the keys its shape marks optional (inside the objects of `m` and `rU` too).
+    QJsonObject withoutOptional(const QJsonObject &value, const QString &name, int pv) const
+    {
+        QJsonObject result = value;
+        const QJsonObject optional = keys(name, "optional", pv);
+        for (auto it = optional.begin(); it != optional.end(); ++it)
+            result.remove(it.key());
+        const QJsonObject required = keys(name, "required", pv);
+        for (auto it = required.begin(); it != required.end(); ++it) {
+            const QString type = it.value().toString();
+            if (!type.endsWith(QLatin1StringView("[]")))
+                continue;
+            const QJsonObject elementOptional =
+                object(type.chopped(2)).value(QLatin1StringView("optional")).toObject();
+            QJsonArray elements;
+            for (const QJsonValue &element : result.value(it.key()).toArray()) {
+                QJsonObject stripped = element.toObject();
+                for (auto key = elementOptional.begin(); key != elementOptional.end(); ++key)
+                    stripped.remove(key.key());
+                elements.append(stripped);
+            }
+            result.insert(it.key(), elements);
+        }
+        return result;
+    }
+
     static QByteArray toJson(const QJsonObject &object)
     {
         return QJsonDocument(object).toJson(QJsonDocument::Compact);
@@ -288,5 +314,33 @@ private:
     QJsonObject m_root;
     QString m_error;
 };
+
+// The frames of tests/common/v1-recorded-frames.json: what a server of the original project
+// sends a v1 client, each with the name of its shape in the table.
+struct RecordedFrame
+{
+    QString name;
+    QString shape;
+    QJsonObject frame;
+};
+
+inline QList<RecordedFrame> loadRecordedFrames(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QList<RecordedFrame> result;
+    const QJsonArray frames = QJsonDocument::fromJson(file.readAll())
+                                  .object()
+                                  .value(QLatin1StringView("frames"))
+                                  .toArray();
+    for (const QJsonValue &entry : frames) {
+        const QJsonObject object = entry.toObject();
+        result.append({object.value(QLatin1StringView("name")).toString(),
+                       object.value(QLatin1StringView("shape")).toString(),
+                       object.value(QLatin1StringView("frame")).toObject()});
+    }
+    return result;
+}
 
 } // namespace ic::testing
