@@ -1,6 +1,6 @@
 #pragma once
 // One chat room: users, active members, messages, votes and description, with every rule of
-// protocol.md §2.6 and §2.8. Pure logic: no sockets, no threads, no clock of its own. The caller
+// docs/protocol.md §5 and §6. Pure logic: no sockets, no threads, no clock of its own. The caller
 // delivers the frames a call returns, in order.
 
 #include "protocol/ClientFrame.h"
@@ -34,7 +34,7 @@ struct RoomSettings
     double messagesPerSecond = 10;
     double messageBurst = 20;
     // Per user and room, taken in addition to the message bucket: these commands broadcast to
-    // every member, and renames / description changes are also visible spam (issue 8).
+    // every member, and renames / description changes are also visible spam.
     double renamesPerMinute = 30;
     double renameBurst = 5;
     double descriptionChangesPerMinute = 12;
