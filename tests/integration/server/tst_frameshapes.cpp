@@ -269,6 +269,58 @@ private slots:
                  qPrintable(QStringLiteral("shapes never met: ") + missing.join(u", ")));
     }
 
+    // Where v1 and pv 2 differ today: a rate-limited request is ER 103 for v1 and ER 429 for pv 2
+    // (the table's "code" type allows 429 only in pv 2 sessions).
+    void rateLimitedError_data()
+    {
+        QTest::addColumn<int>("pv");
+        QTest::addColumn<int>("code");
+        QTest::newRow("v1 session") << 1 << 103;
+        QTest::newRow("pv 2 session") << 2 << 429;
+    }
+
+    void rateLimitedError()
+    {
+        QFETCH(int, pv);
+        QFETCH(int, code);
+        m_server.reset();
+        m_server = startServer({QStringLiteral("--rate-limits"), QStringLiteral("on")});
+        QVERIFY(m_server);
+        const QString room = QStringLiteral("limited-%1").arg(pv);
+        Session a = open(QStringLiteral("A"), pv);
+        QVERIFY(a.socket);
+        a.socket->sendText(command(QStringLiteral("R_C_J"), QStringLiteral("j"), room));
+        QVERIFY2(expect(a, {QStringLiteral("R_M_CH join"), QStringLiteral("ALL_TM"),
+                            QStringLiteral("R_CH_D join"), QStringLiteral("RP join")}),
+                 qPrintable(m_failure));
+        // Far more than the burst of 20 at once: some are refused.
+        const int sent = 60;
+        for (int i = 0; i < sent; ++i) {
+            a.socket->sendText(command(QStringLiteral("TM"), QStringLiteral("f%1").arg(i), room,
+                                       message(0, QStringLiteral("flood"))));
+        }
+        int answers = 0, refused = 0;
+        while (answers < sent) {
+            const QJsonObject frame = next(a);
+            QVERIFY2(!frame.isEmpty(), "a request of the flood got no answer");
+            const QString c = frame.value(QLatin1StringView("c")).toString();
+            QVERIFY2(checkShape(a, frame, c), qPrintable(m_failure));
+            if (c == QLatin1StringView("RP") || c == QLatin1StringView("ER"))
+                ++answers;
+            if (c == QLatin1StringView("ER")) {
+                ++refused;
+                QCOMPARE(frame.value(QLatin1StringView("m"))
+                             .toArray()
+                             .first()
+                             .toObject()
+                             .value(QLatin1StringView("t")),
+                         QJsonValue(QString::number(code)));
+            }
+        }
+        qInfo("pv %d: %d of %d messages refused", pv, refused, sent);
+        QVERIFY(refused > 0);
+    }
+
     // The checker itself: a frame that lacks a required key, holds a key the table does not
     // list, or gives seconds where ns are due is refused.
     void checkerRefusesWrongShapes()
