@@ -1,9 +1,9 @@
 #pragma once
-// When a new message should pop up a notification and/or make a sound (features.md
-// "Awareness"): notifications while the window is unfocused or the room is not the one shown,
-// and always for mentions; sound (optional, off by default) for messages while the window is
-// unfocused and always for mentions. The rule is a pure function so it can be tested without
-// a window manager; the sound is QApplication::beep() (no Qt Multimedia dependency).
+// When a new message should pop up a notification and/or make a sound
+// (the product's awareness rules): notifications while the window is unfocused or the room is not
+// the one shown, and always for mentions; sound (optional, off by default) for messages while the
+// window is unfocused and always for mentions. The rule is a pure function so it can be tested
+// without a window manager; the sound is QApplication::beep() (no Qt Multimedia dependency).
 
 #include <QObject>
 

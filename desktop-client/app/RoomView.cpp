@@ -1024,7 +1024,8 @@ void RoomView::onAction(MessageDelegate::Action action, const QModelIndex &index
         startEdit(id);
         break;
     case A::Delete: {
-        // Confirmed first (features.md ★); the question does not block the event loop.
+        // Confirmed first (deleting is for everyone and cannot be undone); the question does not
+        // block the event loop.
         auto *box = new QMessageBox(QMessageBox::Question, QStringLiteral("Delete message?"),
                                     QStringLiteral("Delete message #%1 for everyone?").arg(id),
                                     QMessageBox::Yes | QMessageBox::Cancel, this);

@@ -1,6 +1,6 @@
 #pragma once
-// A curated emoji list with English keywords for the composer's picker (features.md "Emoji
-// picker ... with search"). Hand-written rather than generated from Unicode data: a few hundred
+// A curated emoji list with English keywords for the composer's picker, searchable
+// by keyword. Hand-written rather than generated from Unicode data: a few hundred
 // common emoji with the words people actually type ("thumbs", "lol", "party"), in picker order.
 
 #include <QList>

@@ -1,5 +1,5 @@
 #pragma once
-// The "picks" side panel (features.md, Room): every voted message of the stream, i.e. support or
+// The "picks" side panel of a room: every voted message of the stream, i.e. support or
 // reject count above zero (creator pins are votes too), in stream order. A filter over the
 // room's MessageListModel, so it follows votes, edits, deletions and drops live without any
 // bookkeeping of its own.

@@ -1,6 +1,6 @@
 #pragma once
 // Everything the client knows about one joined room, built only from server frames
-// (protocol.md §2.6): members, messages, description, my ids, status, unread and mention counts.
+// (docs/protocol.md §5): members, messages, description, my ids, status, unread and mention counts.
 // No networking here: RoomConnection (or a test) feeds frames into applyFrame().
 
 #include "MessageListModel.h"

@@ -15,7 +15,7 @@ ServerContext::ServerContext(ServerSettings settings)
       // Joins per client address: generous for shared NATs, tight enough against floods.
       m_joinLimiter(m_settings.rateLimits ? 20.0 : 0.0, 100.0),
       m_createLimiter(m_settings.rateLimits ? 5.0 : 0.0, 60.0),
-      // Not a rate limit: --rate-limits off keeps it (issue 8).
+      // A memory bound, not a rate limit: --rate-limits off keeps it.
       m_connectionsPerAddress(m_settings.maxConnectionsPerAddress)
 {
     // PBKDF2 is deliberately slow; a bounded pool keeps it off every event loop.

@@ -1,5 +1,5 @@
 #pragma once
-// Plain HTTP routes of the server (protocol.md §1.2, docs/interfaces.md internal routes).
+// Plain HTTP routes of the server (docs/protocol.md §2.2, docs/interfaces.md internal routes).
 // Routes that need a room are handed to the room's worker; their reply arrives later as a
 // Delivery to the connection.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Replies of the universal-access calls (protocol.md §4): /r/ and /s/ as the balancer forwards
+// Replies of the universal-access calls (docs/protocol.md §9): /r/ and /s/ as the balancer forwards
 // them to /direct_retrieval and /direct_sending.
 
 #include "rooms/Room.h"

@@ -526,7 +526,7 @@ void Connection::process(const QByteArray &payload)
         return;
     }
     if (decoded.frame.keepAlive)
-        return; // §2.3: a keep-alive frame is nothing else
+        return; // §4.1: a keep-alive frame is nothing else
     dispatchCommand(std::move(decoded.frame), receivedNs);
 }
 

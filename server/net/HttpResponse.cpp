@@ -53,7 +53,7 @@ QByteArray httpResponse(int status, const QByteArray &contentType, const QByteAr
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     out += "Cache-Control: no-store\r\n";
     if (status == 429)
-        out += "Retry-After: 2\r\n"; // every rate-limit answer says when to retry (issue 8)
+        out += "Retry-After: 2\r\n"; // every rate-limit answer says when to retry
     out += keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
     out += "\r\n";
     out += body;

@@ -191,10 +191,11 @@ QByteArray Room::replyFrame(const Caller &caller, qint64 nowNs)
     return proto::encodeServerFrame(frame);
 }
 
-QByteArray Room::membersFrame(bool withBuild) const
+QByteArray Room::membersFrame(bool withBuild, qint64 nowNs) const
 {
     ServerFrame frame;
     frame.command = QStringLiteral("R_M_CH");
+    frame.time = nowNs; // clients drop a member list older than the one they hold
     QList<proto::WireUser> users;
     users.reserve(m_users.size() + 1);
     users.append({proto::externalUserId, proto::externalUserName, false, false});
@@ -206,10 +207,11 @@ QByteArray Room::membersFrame(bool withBuild) const
     return proto::encodeServerFrame(frame);
 }
 
-QByteArray Room::allMessagesFrame() const
+QByteArray Room::allMessagesFrame(qint64 nowNs) const
 {
     ServerFrame frame;
     frame.command = QStringLiteral("ALL_TM");
+    frame.time = nowNs; // clients drop edits and votes older than this snapshot
     QList<WireMessage> list;
     list.reserve(qsizetype(m_messages.size()));
     for (const StoredMessage &message : m_messages)
@@ -219,7 +221,7 @@ QByteArray Room::allMessagesFrame() const
     return proto::encodeServerFrame(frame);
 }
 
-QByteArray Room::descriptionFrame() const
+QByteArray Room::descriptionFrame(std::optional<qint64> joinNs) const
 {
     ServerFrame frame;
     frame.command = QStringLiteral("R_CH_D");
@@ -228,6 +230,7 @@ QByteArray Room::descriptionFrame() const
     frame.messages = QList<WireMessage>{message};
     if (const RoomUser *creator = user(m_creator))
         frame.creatorUserId = creator->id;
+    frame.time = joinNs; // only the join's copy carries cAt (docs/protocol.md §5.2)
     frame.status = m_status;
     return proto::encodeServerFrame(frame);
 }
@@ -304,7 +307,7 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     if (request.authoriseOnly) {
         // Only a rename is visible to the members; a new authorisation is not announced.
         if (usersChanged && !m_members.isEmpty() && m_members.contains(caller.session))
-            result.toMembers(membersFrame(false));
+            result.toMembers(membersFrame(false, nowNs));
         result.toSender(proto::encodeServerFrame(reply));
         return result;
     }
@@ -322,10 +325,10 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     m_memberSessions.insert(caller.connection, caller.session);
     result.joined = true;
 
-    result.toOthers(membersFrame(false));
-    result.toSender(membersFrame(true));
-    result.toSender(allMessagesFrame());
-    result.toSender(descriptionFrame());
+    result.toOthers(membersFrame(false, nowNs));
+    result.toSender(membersFrame(true, nowNs));
+    result.toSender(allMessagesFrame(nowNs));
+    result.toSender(descriptionFrame(nowNs));
     reply.build = m_settings.build;
     result.toSender(proto::encodeServerFrame(reply));
     return result;
@@ -342,7 +345,7 @@ RoomResult Room::leave(quint64 connection, qint64 nowNs)
     m_lastActivityNs = nowNs;
     result.removedConnections.append(connection);
     if (!m_members.isEmpty())
-        result.toMembers(membersFrame(false));
+        result.toMembers(membersFrame(false, nowNs));
     return result;
 }
 
@@ -602,7 +605,7 @@ RoomResult Room::changeDescription(const Caller &caller, const proto::ClientFram
         return error(caller, check, nowNs);
     m_description = text;
     RoomResult result;
-    result.toMembers(descriptionFrame());
+    result.toMembers(descriptionFrame(std::nullopt));
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
@@ -628,7 +631,7 @@ RoomResult Room::rename(const Caller &caller, const proto::ClientFrame &frame, q
     m_lastActivityNs = nowNs;
     RoomResult result;
     if (!m_members.isEmpty())
-        result.toMembers(membersFrame(false));
+        result.toMembers(membersFrame(false, nowNs));
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
@@ -638,7 +641,7 @@ RoomResult Room::announceStatus(QLatin1StringView status)
     m_status = status;
     RoomResult result;
     if (!m_members.isEmpty())
-        result.toMembers(descriptionFrame());
+        result.toMembers(descriptionFrame(std::nullopt));
     return result;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // One chat room: users, active members, messages, votes and description, with every rule of
-// protocol.md §2.6 and §2.8. Pure logic: no sockets, no threads, no clock of its own. The caller
+// docs/protocol.md §5 and §6. Pure logic: no sockets, no threads, no clock of its own. The caller
 // delivers the frames a call returns, in order.
 
 #include "protocol/ClientFrame.h"
@@ -34,7 +34,7 @@ struct RoomSettings
     double messagesPerSecond = 10;
     double messageBurst = 20;
     // Per user and room, taken in addition to the message bucket: these commands broadcast to
-    // every member, and renames / description changes are also visible spam (issue 8).
+    // every member, and renames / description changes are also visible spam.
     double renamesPerMinute = 30;
     double renameBurst = 5;
     double descriptionChangesPerMinute = 12;
@@ -176,10 +176,11 @@ public:
     void setServerStatus(QLatin1StringView status) { m_status = status; }
     void touch(qint64 nowNs) { m_lastActivityNs = nowNs; }
 
-    // Frames (JSON), exposed for the join sequence and tests.
-    QByteArray membersFrame(bool withBuild) const;
-    QByteArray allMessagesFrame() const;
-    QByteArray descriptionFrame() const;
+    // Frames (JSON), exposed for the join sequence and tests. `nowNs` becomes their `cAt`: the
+    // time the room's data was read. R_CH_D carries it only in the join sequence.
+    QByteArray membersFrame(bool withBuild, qint64 nowNs) const;
+    QByteArray allMessagesFrame(qint64 nowNs) const;
+    QByteArray descriptionFrame(std::optional<qint64> joinNs) const;
 
 private:
     RoomResult memberCommand(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,

@@ -357,7 +357,7 @@ void ChatClient::connectWebSocket()
     });
     connect(socket, &QWebSocket::binaryMessageReceived, this,
             [this, socket](const QByteArray &data) {
-                // Binary frames carry the same JSON (protocol.md §2.2).
+                // Binary frames carry the same JSON (docs/protocol.md §3.2).
                 if (socket == m_socket)
                     onTextMessage(QString::fromUtf8(data));
             });

@@ -98,7 +98,7 @@ public:
     void sendRawText(const QByteArray &text);
     void sendRawBinary(const QByteArray &data);
 
-    // Plain HTTP helpers against the balancer (drawings, §5). Results arrive as signals.
+    // Plain HTTP helpers against the balancer (drawings, §10). Results arrive as signals.
     void uploadDrawing(const QString &fileName, const QString &groupPrefix, const QByteArray &png);
     void fetchDrawing(const QString &fileName, const QString &groupPrefix);
 

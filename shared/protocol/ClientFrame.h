@@ -1,5 +1,5 @@
 #pragma once
-// Client → server frames (protocol.md §2.2, §2.3): the init frame and command frames.
+// Client → server frames (docs/protocol.md §3.2, §4.1): the init frame and command frames.
 
 #include <QByteArray>
 #include <QString>

@@ -1,5 +1,5 @@
 #pragma once
-// Command and error codes of protocol v1 (protocol.md §2.6, §2.8).
+// Command and error codes of protocol v1 (docs/protocol.md §5, §6).
 
 #include <QLatin1StringView>
 #include <QString>
@@ -62,7 +62,7 @@ inline constexpr QLatin1StringView statusRestarting{"restarting"};
 // Protocol version a client opts in to with `pv`; 1 = plain v1 (no extensions).
 inline constexpr int protocolVersionExtensions = 2;
 
-// The technical author of messages sent over plain HTTP (protocol.md §4).
+// The technical author of messages sent over plain HTTP (docs/protocol.md §9).
 inline constexpr QLatin1StringView externalUserId{"00000000-0000-0000-0000-000000000000"};
 inline constexpr QLatin1StringView externalUserName{"external-user"};
 

@@ -1,5 +1,5 @@
 #pragma once
-// Limits of protocol.md §2.8. Every one is configurable on the server; these are the defaults.
+// Limits of docs/protocol.md §6. Every one is configurable on the server; these are the defaults.
 
 #include <QtGlobal>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Server → client frames (protocol.md §2.4, §2.5). Every key is optional: an absent key is not
+// Server → client frames (docs/protocol.md §4.2, §4.3). Every key is optional: an absent key is not
 // written, so a v1 session never sees a key it does not know.
 
 #include "protocol/Codes.h"

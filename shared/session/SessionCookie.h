@@ -1,5 +1,5 @@
 #pragma once
-// The `session` cookie of protocol.md §2.1: base64 of {"sessionUUID","startedAt"}.
+// The `session` cookie of docs/protocol.md §3.1: base64 of {"sessionUUID","startedAt"}.
 
 #include <QByteArray>
 #include <QUuid>

@@ -1,6 +1,6 @@
 #pragma once
-// Input rules of protocol.md §2.8, shared by the server, the balancer and the clients so a
-// client can tell the user what the server would refuse before sending.
+// Input rules of docs/protocol.md §2.3 and §6, shared by the server, the balancer and the clients
+// so a client can tell the user what the server would refuse before sending.
 
 #include "protocol/Codes.h"
 #include "protocol/Limits.h"

@@ -1,5 +1,5 @@
 #pragma once
-// Builders for server frames as the server sends them (protocol.md §2.4–2.6).
+// Builders for server frames as the server sends them (docs/protocol.md §4.2–§5).
 
 #include "protocol/ServerFrame.h"
 #include "validation/UrlEncoding.h"

@@ -119,7 +119,7 @@ private slots:
 
     void wrongPasswordOffersAlternatives()
     {
-        // features.md "Room": a wrong password on an existing room says so and offers the free
+        // A wrong password on an existing room says so and offers the free
         // alternative names from /pick_backend's aN as chips; a chip joins that name.
         const QUrl balancerUrl = m_balancer->httpUrl(QString());
         ChatClient::Options options;

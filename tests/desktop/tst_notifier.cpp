@@ -1,5 +1,5 @@
-// Notifier: when a new message pops up a notification and when it beeps (features.md
-// "Awareness"; sound optional, off by default, always for mentions when on).
+// Notifier: when a new message pops up a notification and when it beeps
+// (sound optional, off by default, always for mentions when on).
 #include "AppSettings.h"
 #include "Notifier.h"
 

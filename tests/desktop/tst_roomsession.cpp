@@ -1,4 +1,4 @@
-// RoomSession: the join sequence and every live frame give the right state (protocol.md §2.6).
+// RoomSession: the join sequence and every live frame give the right state (docs/protocol.md §5).
 #include "FrameHelpers.h"
 #include "RoomSession.h"
 

@@ -1,5 +1,5 @@
-// The balancer's drawing checks (protocol.md §5) on arbitrary uploads: the PNG data-URL check and
-// the file name / group rules. An accepted drawing must really be within every limit, and an
+// The balancer's drawing checks (docs/protocol.md §10) on arbitrary uploads: the PNG data-URL check
+// and the file name / group rules. An accepted drawing must really be within every limit, and an
 // accepted name must really consist of [A-Za-z0-9_-]{1,128}.
 
 #include "drawings/DrawingStore.h"

@@ -14,7 +14,7 @@ using namespace ic::validation;
 
 namespace {
 
-// protocol.md §2.8: Unicode letters and digits plus ! @ $ * ( ) _ - , . ~ [ ]
+// docs/protocol.md §6: Unicode letters and digits plus ! @ $ * ( ) _ - , . ~ [ ]
 bool allowedCharacter(char32_t c)
 {
     if (c < 0x80 && c != 0 && QByteArrayView("!@$*()_-,.~[]").contains(char(c)))

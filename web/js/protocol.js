@@ -1,4 +1,4 @@
-/* Wire protocol v1 (shared/protocol.md): frame building, parsing and the validation rules the
+/* Wire protocol v1 (docs/protocol.md): frame building, parsing and the validation rules the
    server applies, so the UI can explain a problem before a round trip. */
 (function (global) {
   'use strict';

@@ -1,5 +1,5 @@
 #pragma once
-// Admin (features.md "Admin"): off (404) unless a password is configured; HTTP Basic with a
+// Admin: off (404) unless a password is configured; HTTP Basic with a
 // constant-time compare. GET /admin is the page; the JSON API under /admin/api/:
 //   GET  servers                       servers with load, health, drain state, mapped rooms
 //   GET  rooms?server=<id>             the server's GET /internal/rooms

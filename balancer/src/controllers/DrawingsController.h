@@ -1,5 +1,5 @@
 #pragma once
-// POST /upload_text_file and GET /get_text_file (protocol.md §5) over the DrawingStore.
+// POST /upload_text_file and GET /get_text_file (docs/protocol.md §10) over the DrawingStore.
 
 #include "Balancer.h"
 #include "core/Controller.h"

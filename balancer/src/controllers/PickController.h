@@ -1,5 +1,5 @@
 #pragma once
-// GET /pick_backend?roomName=<name> (protocol.md §1.1, §3): JSON {"bA","e","aN"}.
+// GET /pick_backend?roomName=<name> (docs/protocol.md §2.1, §8): JSON {"bA","e","aN"}.
 
 #include "Balancer.h"
 #include "core/Controller.h"

@@ -1,5 +1,5 @@
 #pragma once
-// GET /r/<room> and GET /s/<room> (protocol.md §4): placed like /pick_backend, then forwarded
+// GET /r/<room> and GET /s/<room> (docs/protocol.md §9): placed like /pick_backend, then forwarded
 // to the room's server (/direct_retrieval, /direct_sending) with its status and body relayed.
 
 #include "Balancer.h"

@@ -80,7 +80,7 @@ void Reply::send(int status, const QByteArray &contentType, const QByteArray &bo
         m_responder.writeHeader(key, value);
         retryAfter = retryAfter || key.compare("Retry-After", Qt::CaseInsensitive) == 0;
     }
-    // Every rate-limit answer says when to retry (issue 8); buckets refill within seconds.
+    // Every rate-limit answer says when to retry; buckets refill within seconds.
     if (status == 429 && !retryAfter)
         m_responder.writeHeader("Retry-After", "2");
     if (m_closeAfter)

@@ -1,5 +1,5 @@
 #pragma once
-// Drawings in memory (protocol.md §5): validated PNG data URLs keyed by group (room UUID) and
+// Drawings in memory (docs/protocol.md §10): validated PNG data URLs keyed by group (room UUID) and
 // name, with a total memory cap, expiry of a whole group a set time after its last upload, and
 // a name owned by the session that first stored it.
 

@@ -1,4 +1,4 @@
-// Issue 8 bad-input suite: protocol.md §2.8 "Bad input never crashes a process, never corrupts a
+// Bad-input suite: docs/protocol.md §6 "Bad input never crashes a process, never corrupts a
 // room and never affects other users". One real instantchat-server (and a balancer in front of
 // it for the HTTP routes) serves the whole suite; every case sends one piece of bad input on its
 // own connection and checks the documented answer, that the connection is in the documented
@@ -37,8 +37,8 @@ enum class Expect {
     Status,     // HTTP status <code> with a sentence in the body
     Refused4xx, // traversal: some 4xx, and nothing of the file system in the body
     StatusEither, // HTTP status code / 1000 or code % 1000 (both are right), with a sentence
-    HwJson,       // /hw: the load probe answers 200 JSON with "rf": false (§1.2; no error defined)
-    StoredEncoded, // /s/: 200, and the text the room stored is valid percent-encoding (§4)
+    HwJson,       // /hw: the load probe answers 200 JSON with "rf": false (§2.2; no error defined)
+    StoredEncoded, // /s/: 200, and the text the room stored is valid percent-encoding (§9)
 };
 
 const QString bystanderRoom = QStringLiteral("bystander-room");
@@ -131,7 +131,7 @@ private slots:
     void initTestCase()
     {
         // Rate limits off: this suite is about validation, and the bystander must not be limited
-        // by its own steady chatter (design.md: "off ... for protocol test runs").
+        // by its own steady chatter (rate limits are meant to be off for protocol test runs).
         m_server = startServer({QStringLiteral("--rate-limits"), QStringLiteral("off")});
         QVERIFY(m_server);
         m_balancer = std::make_unique<TestProcess>(
@@ -154,7 +154,7 @@ private slots:
         QTest::addColumn<bool>("needsRoom");
         QTest::addColumn<bool>("withRq");
 
-        // --- malformed JSON: ER 103 without rq (nothing to echo), connection open (§2.3) ---
+        // --- malformed JSON: ER 103 without rq (nothing to echo), connection open (§4.1) ---
         row("json: unterminated object", Via::Text, R"({"c":"TM")", Expect::Error, 103, false,
             false);
         row("json: missing value", Via::Text, R"({"c":})", Expect::Error, 103, false, false);
@@ -173,7 +173,7 @@ private slots:
         row("json: deep object 10000", Via::Text, nestedObject(10000), Expect::Error, 103, true,
             false);
 
-        // --- wrong types for every key: ER 103 with rq, connection open (§2.3 [differs]) ---
+        // --- wrong types for every key: ER 103 with rq, connection open (§4.1 [differs]) ---
         row("type: c number", Via::Text, R"({"c":1,"rq":"q"})", Expect::Error, 103);
         row("type: c object", Via::Text, R"({"c":{"x":1},"rq":"q"})", Expect::Error, 103);
         row("type: r string", Via::Text, R"({"c":"R_C_J","rq":"q","r":"room-abc"})", Expect::Error,
@@ -224,7 +224,7 @@ private slots:
         row("number: rM -1e308", Via::Text,
             R"({"c":"TM","rq":"q","r":{"n":"%ROOM%"},"m":{"t":"x","rM":-1e308}})", Expect::Error,
             103, true);
-        // -0 is the integer 0: an unknown id, which v1 answers with RP and no change (§2.6).
+        // -0 is the integer 0: an unknown id, which v1 answers with RP and no change (§5).
         row("number: id -0", Via::Text, R"({"c":"TM_D","rq":"q","r":{"n":"%ROOM%"},"m":{"id":-0}})",
             Expect::Reply, 0, true);
 
@@ -242,7 +242,7 @@ private slots:
             "{\"c\":\"R_C_J\",\"rq\":\"q\",\"r\":{\"n\":\"abc\xe2\x82\"}}", Expect::Error, 103,
             false, false);
 
-        // --- room names (§2.8): length 301, reserved 302, characters 303 ---
+        // --- room names (§6): length 301, reserved 302, characters 303 ---
         row("room: 101 chars", Via::Text, joinFrame(repeat('a', 101)), Expect::Error, 301);
         row("room: 10000 chars", Via::Text, joinFrame(repeat('b', 10000)), Expect::Error, 301);
         row("room: 2 chars", Via::Text, joinFrame("ab"), Expect::Error, 301);
@@ -289,7 +289,7 @@ private slots:
                                                "robots.txt"};
         for (const char *name : reserved) {
             // 1- and 2-letter reserved names are also too short; either code is a refusal, but
-            // §2.8 checks length first, so r and s (and hw) get 301.
+            // §6 checks length first, so r and s (and hw) get 301.
             const int code = qstrlen(name) < 3 ? 301 : 302;
             row(qPrintable(QStringLiteral("reserved: %1").arg(QLatin1StringView(name))), Via::Text,
                 joinFrame(name), Expect::Error, code);
@@ -309,7 +309,7 @@ private slots:
         row("user: reserved external-user", Via::Text,
             R"({"c":"R_C_J","rq":"q","r":{"n":"uname-room"},"uN":"external-user"})", Expect::Error,
             204);
-        // v1: the text is stored exactly as sent (§2.5), an invalid escape included.
+        // v1: the text is stored exactly as sent (§4.3), an invalid escape included.
         row("text: invalid percent-encoding", Via::Text,
             R"({"c":"TM","rq":"q","r":{"n":"%ROOM%"},"m":{"t":"%zz%"}})", Expect::Reply, 0, true);
         row("text: 10001 chars", Via::Text,
@@ -322,7 +322,7 @@ private slots:
             R"({"c":"R_C_J","rq":"q","r":{"n":"pw-room-x","p":")" + repeat('p', 101) + R"("}})",
             Expect::Error, 203);
 
-        // --- commands for rooms this socket is not in: 206 / 202 (§2.6 active-member checks) ---
+        // --- commands for rooms this socket is not in: 206 / 202 (§5 active-member checks) ---
         // The bystander's room is the target on purpose: the bystander must not notice.
         row("not member: TM", Via::Text,
             R"({"c":"TM","rq":"q","r":{"n":"bystander-room"},"m":{"t":"intrusion"}})",
@@ -368,7 +368,7 @@ private slots:
         row("duplicate key: last wins", Via::Text,
             R"({"c":"R_C_J","c":"XYZ","rq":"q","r":{"n":"dup-key-room"}})", Expect::Silent, 0);
 
-        // --- binary frames: parsed like text frames (§2.2) ---
+        // --- binary frames: parsed like text frames (§3.2) ---
         row("binary: valid TM", Via::Binary,
             R"({"c":"TM","rq":"q","r":{"n":"%ROOM%"},"m":{"t":"bin"}})", Expect::Reply, 0, true);
         row("binary: garbage bytes", Via::Binary, QByteArray("\x00\x01\x02\xff", 4), Expect::Error,
@@ -376,7 +376,7 @@ private slots:
         row("binary: wrong type", Via::Binary,
             R"({"c":"TM","rq":"q","r":{"n":"%ROOM%"},"m":{"t":false}})", Expect::Error, 103, true);
 
-        // --- frames before (instead of) the init frame (§2.2) ---
+        // --- frames before (instead of) the init frame (§3.2) ---
         row("first frame: a command is consumed", Via::FirstFrame,
             R"({"c":"R_C_J","rq":"q","r":{"n":"first-frame-room"}})", Expect::Silent, 0);
         row("first frame: invalid JSON closes", Via::FirstFrame, "{not json", Expect::Closed, 1007);
@@ -387,7 +387,7 @@ private slots:
         row("first frame: oversize closes", Via::FirstFrame,
             R"({"p":")" + repeat('x', 70000) + R"("})", Expect::Closed, 1009);
 
-        // --- oversize frames: ER 207, connection open (§2.8 [differs]) ---
+        // --- oversize frames: ER 207, connection open (§6 [differs]) ---
         // needsRoom: the join's round trip guarantees the init frame was processed first.
         row("oversize: 64 KiB + 1", Via::Text, repeat(' ', 64 * 1024 + 1), Expect::Error, 207, true,
             false);
@@ -420,7 +420,7 @@ private slots:
         row("ws: length 2^63-1", Via::RawWs, rawFrame(0x81, "", true, qint64(0x7FFFFFFFFFFFFFFFLL)),
             Expect::Closed, 1009);
 
-        // --- bad HTTP on the server (§2.8: 4xx with a sentence) ---
+        // --- bad HTTP on the server (§6: 4xx with a sentence) ---
         row("http: no Host", Via::HttpServer, "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n",
             Expect::Status, 400);
         row("http: huge header 20 KiB", Via::HttpServer,
@@ -474,7 +474,7 @@ private slots:
             "13\r\nOrigin: http://localhost:8080\r\nCookie: session=%%%\r\n\r\n",
             Expect::Status, 401);
 
-        // --- bad HTTP on the balancer (§1.1, §4) ---
+        // --- bad HTTP on the balancer (§2.1, §9) ---
         row("balancer: no Host", Via::HttpBalancer, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
             Expect::Status, 400);
         row("balancer: huge header", Via::HttpBalancer,
@@ -672,7 +672,7 @@ private slots:
         QCOMPARE(erred, 20);
     }
 
-    // /pick_backend with an invalid name: bA empty, e a sentence, aN null (§1.1).
+    // /pick_backend with an invalid name: bA empty, e a sentence, aN null (§2.1).
     void pickBackendRefusesBadNames_data()
     {
         QTest::addColumn<QByteArray>("query");

@@ -1,4 +1,4 @@
-// Issue 8 flood tests against a real instantchat-server with its default limits:
+// Flood tests against a real instantchat-server with its default limits:
 //  - a client far over its message limit gets ER 103 (v1) / ER 429 (pv 2) while a well-behaved
 //    client in the same room keeps receiving every message in order (latencies are printed, never
 //    asserted: the machine is shared);
@@ -289,7 +289,8 @@ private slots:
     }
 
     // Member commands other than TM share the per-session bucket: renames, descriptions, votes and
-    // edits are limited as well (issue 8: "renames, description changes, votes").
+    // edits are limited as well (renames, description changes and votes each have their own limit
+    // too).
     void memberCommandFlood_data()
     {
         QTest::addColumn<QByteArray>("command");
@@ -800,8 +801,8 @@ private slots:
     }
 
     // An upgraded socket that never sends its init frame (but answers pings, so the idle timeout
-    // never fires) must be closed by the handshake/init timeout (issue 8: "WebSocket handshake and
-    // init frame must complete within a timeout").
+    // never fires) must be closed by the handshake/init timeout (the WebSocket handshake
+    // and the init frame must complete within a timeout).
     void initFrameTimeout()
     {
         const bool configurable = hasFlag("--handshake-timeout");

@@ -1,4 +1,4 @@
-// Issue 8 soak: waves of clients join, chat and leave for INSTANTCHAT_SOAK_SECONDS (default 120)
+// Soak: waves of clients join, chat and leave for INSTANTCHAT_SOAK_SECONDS (default 120)
 // against one instantchat-server with --room-lifetime 2. Afterwards every room must expire and
 // the server must give back what the waves took: open file descriptors back to the starting
 // count, RSS back to within 10 % of the level after the warm-up waves (same shape as the soak
@@ -147,8 +147,8 @@ private slots:
                                 ? qEnvironmentVariableIntValue("INSTANTCHAT_SOAK_SECONDS")
                                 : 120;
         // All clients come from 127.0.0.1, so the per-address join/creation buckets would refuse
-        // most of a wave: rate limits are off (design.md), every size limit and the housekeeping
-        // stay as in production.
+        // most of a wave: rate limits are off (as for every protocol test run), every size limit
+        // and the housekeeping stay as in production.
         m_server = startServer({QStringLiteral("--room-lifetime"), QStringLiteral("2"),
                                 QStringLiteral("--rate-limits"), QStringLiteral("off")});
         QVERIFY(m_server);

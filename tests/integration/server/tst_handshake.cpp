@@ -1,5 +1,5 @@
-// protocol.md §2.1, §2.2, §2.7: the WebSocket handshake (cookie, Origin), the init frame rules,
-// keep-alive, idle timeout and one socket per session and room.
+// docs/protocol.md §3.1, §3.2, §3.3: the WebSocket handshake (cookie, Origin), the init frame
+// rules, keep-alive, idle timeout and one socket per session and room.
 
 #include "ServerFixture.h"
 
@@ -44,7 +44,7 @@ private slots:
         m_server.reset();
     }
 
-    // §2.1: no cookie → 401, no upgrade.
+    // §3.1: no cookie → 401, no upgrade.
     void noCookieIs401()
     {
         RawSocket raw;
@@ -55,7 +55,7 @@ private slots:
         QVERIFY(!raw.responseHead().toLower().contains("sec-websocket-accept"));
     }
 
-    // §2.1: undecodable cookie, empty / non-UUID / nil sessionUUID → 401.
+    // §3.1: undecodable cookie, empty / non-UUID / nil sessionUUID → 401.
     void badCookieIs401_data()
     {
         QTest::addColumn<QByteArray>("cookie");
@@ -80,7 +80,7 @@ private slots:
         QCOMPARE(raw.handshake(request), 401);
     }
 
-    // §2.2: Origin must equal an allowed origin exactly, else 403.
+    // §3.2: Origin must equal an allowed origin exactly, else 403.
     void wrongOriginIs403_data()
     {
         QTest::addColumn<std::optional<QByteArray>>("origin");
@@ -117,7 +117,7 @@ private slots:
         QCOMPARE(ic::ws::acceptKey(request.key), QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
     }
 
-    // §2.2: a first frame that is an object or null is accepted; the session works afterwards.
+    // §3.2: a first frame that is an object or null is accepted; the session works afterwards.
     void initFrameAccepted_data()
     {
         QTest::addColumn<QByteArray>("init");
@@ -139,7 +139,7 @@ private slots:
         QVERIFY(raw->isConnected());
     }
 
-    // §2.2: a command sent as the first frame is consumed as the init frame and lost.
+    // §3.2: a command sent as the first frame is consumed as the init frame and lost.
     void commandAsFirstFrameIsLost()
     {
         RawSocket *raw = openRaw(joinFrame("lost", "first-frame-room"));
@@ -158,7 +158,7 @@ private slots:
                  dump(reply).constData());
     }
 
-    // §2.2: invalid JSON, a number, a string or an array as first frame closes the connection.
+    // §3.2: invalid JSON, a number, a string or an array as first frame closes the connection.
     void invalidInitFrameCloses_data()
     {
         QTest::addColumn<QByteArray>("init");
@@ -180,7 +180,7 @@ private slots:
                  "connection still open after an invalid init frame");
     }
 
-    // §2.2: binary frames are parsed like text frames.
+    // §3.2: binary frames are parsed like text frames.
     void binaryFramesAreParsed()
     {
         RawSocket *raw = openRaw();
@@ -191,7 +191,7 @@ private slots:
         IC_VERIFY_RP(reply);
     }
 
-    // §2.7: {"kA":"OK"} gets no reply and keeps the connection.
+    // §3.3: {"kA":"OK"} gets no reply and keeps the connection.
     void keepAliveGetsNoReply()
     {
         RawSocket *raw = openRaw();
@@ -211,7 +211,7 @@ private slots:
         IC_VERIFY_RP(reply);
     }
 
-    // §2.6: unknown command codes get no reply (v1 behaviour); the connection stays.
+    // §5: unknown command codes get no reply (v1 behaviour); the connection stays.
     void unknownCommandGetsNoReply()
     {
         RawSocket *raw = openRaw();
@@ -225,7 +225,7 @@ private slots:
             [](const ServerFrame &f) { return f.requestId == QStringLiteral("after"); }));
     }
 
-    // §2.7 [differs]: a socket that sends nothing (no frame, no pong) is closed after the idle
+    // §3.3 [differs]: a socket that sends nothing (no frame, no pong) is closed after the idle
     // timeout (3 s here); one that sends keep-alives, and one that answers pings, stay.
     void idleTimeoutClosesSilentSocket()
     {
@@ -252,7 +252,7 @@ private slots:
         QVERIFY2(ponging->isConnected(), "a socket answering pings was closed");
     }
 
-    // §2.6 join: the same session joining again from another socket → the older socket gets
+    // §5 join: the same session joining again from another socket → the older socket gets
     // ER 209 carrying the new request's rq and is closed; the new one is joined.
     void duplicateSessionClosesOlderSocket()
     {
@@ -277,7 +277,7 @@ private slots:
             newer.client->sendText(QStringLiteral("dup-room"), QStringLiteral("still here"))));
     }
 
-    // §2.4: keys are absent when empty and a v1 session never sees a key outside the document
+    // §4.2: keys are absent when empty and a v1 session never sees a key outside the document
     // (strict v1 clients reject unknown keys). Every frame of a session using every command is
     // checked at the JSON level.
     void v1SessionSeesOnlyDocumentedKeys()

@@ -1,5 +1,5 @@
-// protocol.md §1.2 server routes (/hw, /healthz, /metrics), §4 universal access as the server
-// answers it (/direct_retrieval, /direct_sending), and §2.8 empty-room lifetime.
+// docs/protocol.md §2.2 server routes (/hw, /healthz, /metrics), §9 universal access as the server
+// answers it (/direct_retrieval, /direct_sending), and §6 empty-room lifetime.
 
 #include "ServerFixture.h"
 
@@ -63,7 +63,7 @@ private slots:
         QCOMPARE(result.body.trimmed(), QByteArray("ok"));
     }
 
-    // §1.2 /hw: {"cpu": float, "ram": float, "uo": int, "rf": bool}.
+    // §2.2 /hw: {"cpu": float, "ram": float, "uo": int, "rf": bool}.
     void hardwareProbe()
     {
         HttpResult result = hw(QStringLiteral("hw-room"));
@@ -153,7 +153,7 @@ private slots:
             0);
     }
 
-    // §4 /s/ (server side /direct_sending): text and JSON replies, stored URL-encoded with %20,
+    // §9 /s/ (server side /direct_sending): text and JSON replies, stored URL-encoded with %20,
     // author external-user with the nil uuid, broadcast to the room.
     void directSending()
     {
@@ -198,7 +198,7 @@ private slots:
         QCOMPARE(third.body.trimmed(), QByteArray("message sent"));
     }
 
-    // §4 errors with fitting statuses, text `error: …` and JSON {"error": "error: …"}.
+    // §9 errors with fitting statuses, text `error: …` and JSON {"error": "error: …"}.
     void directErrors()
     {
         Peer a = connectPeer(*m_server, this);
@@ -241,7 +241,7 @@ private slots:
         QCOMPARE(tooLong.status, 413);
     }
 
-    // §4 /r/ (server side /direct_retrieval): help block unless quite=true, the "Showing" line,
+    // §9 /r/ (server side /direct_retrieval): help block unless quite=true, the "Showing" line,
     // "system: you have just created this room", `#<id> <userName>: <decoded text>`, l=, id=,
     // and the JSON form.
     void directRetrieval()
@@ -332,7 +332,7 @@ private slots:
                  true);
     }
 
-    // §2.8 (room lifetime 2 s here): an empty room is deleted after its lifetime; a room with a
+    // §6 (room lifetime 2 s here): an empty room is deleted after its lifetime; a room with a
     // connected member is not; a deleted room cannot be joined with R_J (202).
     void emptyRoomDeletedAfterLifetime()
     {

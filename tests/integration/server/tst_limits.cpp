@@ -1,4 +1,4 @@
-// protocol.md §2.6/§2.8: the 1000-message cap with its notices, one broadcast order for every
+// docs/protocol.md §5/§6: the 1000-message cap with its notices, one broadcast order for every
 // member under concurrent senders, and the bounded outbound queue (slow consumer).
 
 #include "ServerFixture.h"
@@ -47,7 +47,7 @@ private slots:
         m_server.reset();
     }
 
-    // §2.8: 1000 kept; N_M_LIMIT_A exactly three times, right after the messages that bring the
+    // §6: 1000 kept; N_M_LIMIT_A exactly three times, right after the messages that bring the
     // count to 900, 950 and 990; N_M_LIMIT_R when dropping starts (lowest kept id 2) and again
     // after a further 10 % (100) dropped; a new joiner gets exactly the newest 1000.
     void messageCap()
@@ -118,7 +118,7 @@ private slots:
         QCOMPARE(all->messages->last().text, std::optional<QString>(QStringLiteral("m1101")));
     }
 
-    // §2.6: every member receives the room's broadcasts in one order, TM ids ascending without
+    // §5: every member receives the room's broadcasts in one order, TM ids ascending without
     // gaps, while 20 members send at the same time.
     void concurrentSendersSeeOneOrder()
     {
@@ -168,7 +168,7 @@ private slots:
         }
     }
 
-    // §2.8: a client that cannot keep up is disconnected; the room is not slowed: the others
+    // §6: a client that cannot keep up is disconnected; the room is not slowed: the others
     // receive everything promptly.
     void slowConsumerIsDropped()
     {
@@ -291,7 +291,7 @@ private slots:
         QCOMPARE(heldBytes(), 0.0);
     }
 
-    // §2.8: with rate limits on, a flood is refused with ER 429 for a session that opted in to
+    // §6: with rate limits on, a flood is refused with ER 429 for a session that opted in to
     // extensions (pv 2) and with ER 103 for a v1 session (which must never see 429); both
     // connections stay usable.
     void rateLimitErrorCodes()

@@ -1,5 +1,5 @@
-// protocol.md §2.5, §2.6 message commands (TM, TM_E, TM_D, TM_S_R, DM), broadcast-before-RP,
-// and bad input after the init frame (§2.3, §2.8: 207, 64 KiB frames, 103, malformed JSON).
+// docs/protocol.md §4.3, §5 message commands (TM, TM_E, TM_D, TM_S_R, DM), broadcast-before-RP,
+// and bad input after the init frame (§4.1, §6: 207, 64 KiB frames, 103, malformed JSON).
 
 #include "ServerFixture.h"
 
@@ -70,8 +70,8 @@ private slots:
         m_server.reset();
     }
 
-    // §2.6 TM: stored with the next id, broadcast to everyone (sender included) before the RP;
-    // §2.5 message object keys.
+    // §5 TM: stored with the next id, broadcast to everyone (sender included) before the RP;
+    // §4.3 message object keys.
     void textMessage()
     {
         const qsizetype fromA = m_a.frames->size(), fromB = m_b.frames->size();
@@ -104,7 +104,7 @@ private slots:
         QCOMPARE(reply->userId, std::optional<QString>(m_bId));
     }
 
-    // §2.6 TM_E: author only (103); unknown id → RP without broadcast; text and reply fields are
+    // §5 TM_E: author only (103); unknown id → RP without broadcast; text and reply fields are
     // all replaced and lE set.
     void editMessage()
     {
@@ -144,7 +144,7 @@ private slots:
         QCOMPARE(all.at(0).text, std::optional<QString>(QStringLiteral("first")));
     }
 
-    // §2.6 TM_D: author only (103); unknown id → RP; broadcast {"id"}; gone for new joiners; ids
+    // §5 TM_D: author only (103); unknown id → RP; broadcast {"id"}; gone for new joiners; ids
     // never reused.
     void deleteMessage()
     {
@@ -186,7 +186,7 @@ private slots:
         QCOMPARE(ids, (QList<qint64>{1, 2, 3, 5, 6, 8, 9}));
     }
 
-    // §2.6 TM_S_R: one vote per session; same again withdraws; opposite moves; own message is
+    // §5 TM_S_R: one vote per session; same again withdraws; opposite moves; own message is
     // ignored unless the voter is the room creator.
     void votes()
     {
@@ -239,7 +239,7 @@ private slots:
         QVERIFY(all.at(0).lastVoted.has_value());
     }
 
-    // §2.6 DM: like TM, text is the URL-encoded drawing pointer; shares the id sequence.
+    // §5 DM: like TM, text is the URL-encoded drawing pointer; shares the id sequence.
     void drawingMessage()
     {
         IC_VERIFY_RP(m_a.reply(m_a.client->sendText(room, QStringLiteral("text first"))));
@@ -247,7 +247,7 @@ private slots:
         const qsizetype fromB = m_b.frames->size();
         const QString rq = m_a.client->sendDrawing(room, QStringLiteral("drawing_1"), group);
         IC_VERIFY_RP(m_a.reply(rq));
-        // The broadcast code: §2.6 says TM/DM are broadcast as {"c":"TM",…}, the command table
+        // The broadcast code: §5 says TM/DM are broadcast as {"c":"TM",…}, the command table
         // lists DM as in/out; either is accepted, the content is what matters.
         const auto frame = m_b.frames->waitForFrame(
             [](const ServerFrame &f) {
@@ -263,7 +263,7 @@ private slots:
         QCOMPARE(drawing.userId, std::optional<QString>(m_aId));
     }
 
-    // §2.8: text over 10,000 decoded characters → 207; exactly 10,000 (multi-byte) is fine.
+    // §6: text over 10,000 decoded characters → 207; exactly 10,000 (multi-byte) is fine.
     void messageTooLong()
     {
         IC_VERIFY_ER(m_a.reply(m_a.client->sendText(room, QString(10001, QLatin1Char('x')))),
@@ -272,7 +272,7 @@ private slots:
         IC_VERIFY_RP(m_a.reply(m_a.client->sendText(room, QString(10000, QChar(0xe9)))));
     }
 
-    // §2.8 [differs]: a frame over 64 KiB gets ER 207 and the connection stays usable.
+    // §6 [differs]: a frame over 64 KiB gets ER 207 and the connection stays usable.
     void oversizeFrame()
     {
         const qsizetype from = m_a.frames->size();
@@ -291,7 +291,7 @@ private slots:
         QCOMPARE(all.at(0).text, std::optional<QString>(QStringLiteral("still%20works")));
     }
 
-    // §2.3 [differs]: valid JSON with a wrongly typed key → ER 103 (with rq), connection open.
+    // §4.1 [differs]: valid JSON with a wrongly typed key → ER 103 (with rq), connection open.
     void wronglyTypedKeys_data()
     {
         QTest::addColumn<QByteArray>("frame");
@@ -328,7 +328,7 @@ private slots:
     }
 
     // Malformed JSON or non-object JSON after the init frame: never closes the connection and
-    // never affects the room (§2.8: bad input affects nobody).
+    // never affects the room (§6: bad input affects nobody).
     void malformedJsonAfterInit_data()
     {
         QTest::addColumn<QByteArray>("frame");
@@ -364,7 +364,7 @@ private slots:
         QVERIFY2(m_b.frames->frames().mid(fromB).size() == 1, seen.constData());
     }
 
-    // §2.6 active-member checks name the room in `r`: a message command without `r` belongs to
+    // §5 active-member checks name the room in `r`: a message command without `r` belongs to
     // no room — it is refused and stored nowhere, even if the socket joined a room.
     void messageWithoutRoomIsRefused()
     {

@@ -1,5 +1,5 @@
-// protocol.md §2.6 room commands (R_C_J, R_C_J_AU, R_C, R_J, R_CH_UN, R_CH_D), the join reply
-// order, R_M_CH to the others and the room-level error codes of §2.8.
+// docs/protocol.md §5 room commands (R_C_J, R_C_J_AU, R_C, R_J, R_CH_UN, R_CH_D), the join reply
+// order, R_M_CH to the others and the room-level error codes of §6.
 
 #include "ServerFixture.h"
 
@@ -48,7 +48,7 @@ private slots:
         m_server.reset();
     }
 
-    // §2.6 Join: R_M_CH (bN), ALL_TM (bN), R_CH_D, then RP with pd, rId, uId, cAt, bN — in that
+    // §5 Join: R_M_CH (bN), ALL_TM (bN), R_CH_D, then RP with pd, rId, uId, cAt, bN — in that
     // order, nothing in between; R_M_CH lists the joiner online and the external user.
     void joinReplyOrder()
     {
@@ -84,6 +84,14 @@ private slots:
         QVERIFY2(rp->time && *rp->time >= before - 2'000'000'000LL && *rp->time <= after,
                  "RP cAt is not the room's creation time in ns");
 
+        // R_M_CH, ALL_TM and the join's R_CH_D carry cAt: Unix ns, the time the room was read
+        // (the original terminal client reads it from each of them and fails without it).
+        for (int i = 0; i < 3; ++i) {
+            const ServerFrame &frame = frames.at(i);
+            QVERIFY2(frame.time && *frame.time >= before && *frame.time <= after,
+                     dump(frame).constData());
+        }
+
         // R_CH_D: exactly one element, empty description, the creator is the joiner, online.
         const ServerFrame &description = frames.at(2);
         QVERIFY(description.messages && description.messages->size() == 1);
@@ -96,7 +104,7 @@ private slots:
         QVERIFY(me->online);
         QVERIFY(me->anonymous); // no uN given → random anonymous name
         QVERIFY(!me->name.isEmpty());
-        // §4: every room's list holds the technical external user.
+        // §9: every room's list holds the technical external user.
         const auto external = findUser(frames.at(0), nilUuid);
         QVERIFY2(external, dump(frames.at(0)).constData());
         QCOMPARE(external->name, QStringLiteral("external-user"));
@@ -104,7 +112,7 @@ private slots:
         QCOMPARE(external->online, false);
     }
 
-    // §2.6: everyone else receives R_M_CH with the newcomer; the newcomer's pd says room_joined;
+    // §5: everyone else receives R_M_CH with the newcomer; the newcomer's pd says room_joined;
     // ALL_TM carries the kept messages in ascending id order.
     void othersReceiveMembersChanged()
     {
@@ -135,6 +143,10 @@ private slots:
         QCOMPARE(bob->anonymous, false);
         QCOMPARE(bob->online, true);
         QVERIFY(findUser(*change, *rpA->userId) && findUser(*change, *rpA->userId)->online);
+        // The broadcast R_M_CH carries cAt too (ns, not s), and no bN.
+        QVERIFY2(change->time && *change->time > 1'000'000'000'000'000'000LL,
+                 dump(change).constData());
+        QVERIFY2(!change->build, dump(change).constData());
 
         const auto all =
             b.frames->waitForFrame(FrameRecorder::is(Command::AllMessages), 1000, fromB);
@@ -150,7 +162,7 @@ private slots:
                 qAbs(*all->messages->at(0).createdAt - ic::proto::nowSeconds()) < 30);
     }
 
-    // §2.8: room names are trimmed and lower-cased: ` Room-X ` and `room-x` are one room.
+    // §2.3: room names are trimmed and lower-cased: ` Room-X ` and `room-x` are one room.
     void canonicalRoomNames()
     {
         Peer a = peer(), b = peer();
@@ -162,7 +174,7 @@ private slots:
         QCOMPARE(rpB->roomId, rpA->roomId);
     }
 
-    // §2.6 R_C: create only; 201 when it exists. R_J: join only; 202 when missing.
+    // §5 R_C: create only; 201 when it exists. R_J: join only; 202 when missing.
     void createOnlyAndJoinOnly()
     {
         Peer a = peer(), b = peer();
@@ -183,7 +195,7 @@ private slots:
                      ErrorCode::RoomNotFound);
     }
 
-    // §2.6 R_C_J_AU: authorisation only — RP with pd/rId/uId/cAt and no bN, nothing broadcast,
+    // §5 R_C_J_AU: authorisation only — RP with pd/rId/uId/cAt and no bN, nothing broadcast,
     // not active (TM → 206); a later join needs no password.
     void authoriseOnly()
     {
@@ -222,7 +234,7 @@ private slots:
         QCOMPARE(bea->name, QStringLiteral("Bea"));
     }
 
-    // §2.6 Join password rules → 203.
+    // §5 Join password rules → 203.
     void passwords()
     {
         Peer a = peer(), b = peer(), c = peer();
@@ -246,13 +258,13 @@ private slots:
         QVERIFY(joined(c, QStringLiteral("open-room")));
         IC_VERIFY_ER(b.reply(b.client->join(QStringLiteral("open-room"), QStringLiteral("guess"))),
                      ErrorCode::InvalidPassword);
-        // §2.8: password > 100 characters.
+        // §6: password > 100 characters.
         IC_VERIFY_ER(c.reply(c.client->createAndJoin(QStringLiteral("long-pw-room"),
                                                      QString(101, QLatin1Char('p')))),
                      ErrorCode::InvalidPassword);
     }
 
-    // §2.8 room names: 301 length, 302 reserved (case-insensitive), 303 characters.
+    // §6 room names: 301 length, 302 reserved (case-insensitive), 303 characters.
     void roomNameErrors_data()
     {
         QTest::addColumn<QString>("room");
@@ -293,7 +305,7 @@ private slots:
         IC_VERIFY_RP(a.reply(a.client->createAndJoin(room)));
     }
 
-    // §2.8 user names on join: reserved → 204, taken (case-folded) → 204, length → 205.
+    // §6 user names on join: reserved → 204, taken (case-folded) → 204, length → 205.
     void userNameErrorsOnJoin()
     {
         Peer a = peer(), b = peer();
@@ -315,7 +327,7 @@ private slots:
             b.client->join(QStringLiteral("names-room"), {}, QString(80, QLatin1Char('n')))));
     }
 
-    // §2.6 R_CH_UN: R_M_CH to everyone before the RP; 204/205; empty → anonymous; 206.
+    // §5 R_CH_UN: R_M_CH to everyone before the RP; 204/205; empty → anonymous; 206.
     void renameUser()
     {
         Peer a = peer(), b = peer(), c = peer();
@@ -367,7 +379,7 @@ private slots:
             ErrorCode::NotAuthorised);
     }
 
-    // §2.6 R_CH_D: creator only (103), ≤ 400 decoded characters (304); broadcast with rCuId and sS.
+    // §5 R_CH_D: creator only (103), ≤ 400 decoded characters (304); broadcast with rCuId and sS.
     void changeDescription()
     {
         Peer a = peer(), b = peer();
@@ -412,7 +424,7 @@ private slots:
                  std::optional<QString>(urlEncode(QString(400, QChar(0xe9)))));
     }
 
-    // §2.8 active users per room (3 here) → 208; a session already active is never refused.
+    // §6 active users per room (3 here) → 208; a session already active is never refused.
     void roomFull()
     {
         Peer a = peer(), b = peer(), c = peer(), d = peer();
@@ -427,7 +439,7 @@ private slots:
         IC_VERIFY_RP(a2.reply(a2.client->join(QStringLiteral("full-room"))));
     }
 
-    // §2.6 active-member checks: 202 missing room, 206 not a member, 102 not the member's socket.
+    // §5 active-member checks: 202 missing room, 206 not a member, 102 not the member's socket.
     void activeMemberChecks()
     {
         Peer a = peer(), b = peer();
@@ -451,7 +463,7 @@ private slots:
             a.reply(a.client->sendText(QStringLiteral("member-room"), QStringLiteral("x"))));
     }
 
-    // §2.7: when the user's last socket in the room closes, the room receives R_M_CH with the
+    // §3.3: when the user's last socket in the room closes, the room receives R_M_CH with the
     // user offline.
     void userOfflineAfterLastSocketCloses()
     {

@@ -1,4 +1,4 @@
-// design.md "Graceful stop" and protocol.md §2.4 `sS`: on SIGTERM the server tells its clients
+// docs/protocol.md §5.8 graceful stop and §4.2 `sS`: on SIGTERM the server tells its clients
 // `shutting_down`, closes every socket with a close frame and exits within a bounded time.
 
 #include "ServerFixture.h"

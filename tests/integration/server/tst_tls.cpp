@@ -1,6 +1,6 @@
 // The server's own TLS listener (--tls-cert / --tls-key, server/net/TlsTransport.cpp): HTTPS,
-// wss:// sessions (protocol.md §2.1–§2.6) with messages spanning several TLS records, a plain
-// client on the TLS port, and the Origin check (§2.2) over TLS. The clients trust the test's
+// wss:// sessions (docs/protocol.md §3.1–§5) with messages spanning several TLS records, a plain
+// client on the TLS port, and the Origin check (§3.2) over TLS. The clients trust the test's
 // self-signed certificate as their only CA: no TLS error is ignored.
 
 #include "ServerFixture.h"
@@ -478,7 +478,7 @@ private slots:
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
     }
 
-    // §2.2 over TLS: a wrong Origin gets 403 (no upgrade); the right one gets 101.
+    // §3.2 over TLS: a wrong Origin gets 403 (no upgrade); the right one gets 101.
     void wrongOriginOverTls()
     {
         const TlsExchange refused = tlsExchange(upgradeRequest("http://evil.example"));

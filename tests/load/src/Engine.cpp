@@ -78,7 +78,7 @@ Engine::Engine(EngineOptions options, QObject *parent)
     m_sendTimer.setTimerType(Qt::PreciseTimer);
     m_sendTimer.setInterval(1);
     connect(&m_sendTimer, &QTimer::timeout, this, &Engine::sendTick);
-    // Every user sends {"kA":"OK"} every 5 s (protocol §2.7): 1/50 of them every 100 ms, so
+    // Every user sends {"kA":"OK"} every 5 s (docs/protocol.md §3.3): 1/50 of them every 100 ms, so
     // keep-alives are spread evenly instead of arriving in one burst.
     m_keepAliveTimer.setInterval(100);
     connect(&m_keepAliveTimer, &QTimer::timeout, this, &Engine::keepAliveTick);
@@ -336,7 +336,7 @@ void Engine::onConnected(User &user)
         sendHttpRequest(user);
         return;
     }
-    // WebSocket handshake: the server checks the cookie and that Origin is allowed (§2.2).
+    // WebSocket handshake: the server checks the cookie and that Origin is allowed (§3.2).
     const qsizetype slash = user.backend.indexOf(QLatin1Char('/'));
     const QByteArray prefix = slash >= 0 ? user.backend.mid(slash).toUtf8() : QByteArray();
     const QByteArray key = ws::randomClientKey();
@@ -523,7 +523,7 @@ void Engine::onHandshakeData(User &user)
     user.phase = Phase::Joining;
     ++m_connected;
 
-    // The init frame first: the server consumes it whatever it holds (§2.2), then the join.
+    // The init frame first: the server consumes it whatever it holds (§3.2), then the join.
     proto::ClientFrame join;
     join.command = QStringLiteral("R_C_J");
     join.requestId = QString::fromLatin1(joinRequestId);

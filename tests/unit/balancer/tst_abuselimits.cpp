@@ -1,4 +1,4 @@
-// Issue 8 on the balancer: the client address behind trusted proxies, and byte-cost buckets
+// Abuse limits on the balancer: the client address behind trusted proxies, and byte-cost buckets
 // for drawing uploads.
 
 #include "core/RateLimiter.h"

@@ -1,4 +1,4 @@
-// Issue 8 limits: trusted-proxy address resolution, per-address connection counting, lock-free
+// Abuse limits: trusted-proxy address resolution, per-address connection counting, lock-free
 // address buckets, the per-session description bucket, and that --rate-limits off lifts only
 // the per-client rate limits.
 

@@ -420,7 +420,7 @@ private slots:
         QCOMPARE(f.room->messageCount(), 100);
         QCOMPARE(f.room->messages().front().id, 36);
         QCOMPARE(f.room->messages().back().id, 135);
-        const ServerFrame all = *ic::proto::decodeServerFrame(f.room->allMessagesFrame());
+        const ServerFrame all = *ic::proto::decodeServerFrame(f.room->allMessagesFrame(1));
         QCOMPARE(all.messages->size(), 100);
         QCOMPARE(all.messages->first().id, 36);
     }

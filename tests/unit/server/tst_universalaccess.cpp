@@ -1,4 +1,4 @@
-// Universal-access reply formats (protocol.md §4).
+// Universal-access reply formats (docs/protocol.md §9).
 
 #include "http/UniversalAccess.h"
 

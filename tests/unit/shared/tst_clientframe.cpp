@@ -1,4 +1,4 @@
-// Client → server frames (protocol.md §2.2, §2.3): what the server reads from v1 clients, how
+// Client → server frames (docs/protocol.md §3.2, §4.1): what the server reads from v1 clients, how
 // wrongly typed keys are reported (ER 103 with the request's rq), and what our own clients send.
 
 #include "protocol/ClientFrame.h"

@@ -1,4 +1,4 @@
-// Configuration loading (design.md "Configuration", interfaces.md "Programs and flags"):
+// Configuration loading (docs/interfaces.md "Programs and flags"):
 // flag > environment > INI file > default, typed accessors, refusal of unknown INI keys, --help
 // listing every setting, and secrets that never need to appear on a command line.
 

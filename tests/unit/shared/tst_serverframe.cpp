@@ -1,4 +1,4 @@
-// Server → client frames (protocol.md §2.4–2.8). v1 clients in the wild parse these with strict
+// Server → client frames (docs/protocol.md §4.2–§6). v1 clients in the wild parse these with strict
 // parsers, so the exact keys matter: absent when empty, never an unknown key, users with all four.
 
 #include "protocol/ServerFrame.h"

@@ -1,5 +1,5 @@
-// The `session` cookie (protocol.md §2.1) is every user's secret identity: it must be random, it
-// must round-trip, and anything that is not a real UUID must be refused rather than mapped to
+// The `session` cookie (docs/protocol.md §3.1) is every user's secret identity: it must be random,
+// it must round-trip, and anything that is not a real UUID must be refused rather than mapped to
 // some shared identity.
 
 #include "session/SessionCookie.h"

@@ -1,4 +1,4 @@
-// Input rules of protocol.md §1.1 and §2.8: canonical room names, allowed characters, reserved
+// Input rules of docs/protocol.md §2.3 and §6: canonical room names, allowed characters, reserved
 // names, user names and the text limits. The server, the balancer and the clients all use these,
 // so a mistake here is a mistake everywhere.
 
@@ -12,7 +12,7 @@ using ic::proto::Limits;
 
 namespace {
 
-// The reserved names exactly as protocol.md §1.1 lists them.
+// The reserved names exactly as docs/protocol.md §2.3 lists them.
 const QStringList protocolReservedRoomNames{QStringLiteral("metrics"),
                                             QStringLiteral("ctrl"),
                                             QStringLiteral("ctrl_rooms"),
