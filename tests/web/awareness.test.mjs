@@ -57,12 +57,20 @@ test('new server version, server status and message-cap notices', async () => {
   await page.locator('#status-banner').waitFor({ state: 'hidden' });
 
   inj.inject({ c: 'N_M_LIMIT_A', m: [{}], cAt: Date.now() * 1e6 });
-  await page.locator('.notice', { hasText: 'close to its limit' }).waitFor();
+  await page.locator('.notice', { hasText: 'holds 4 of its 1000 messages' }).waitFor();
   const firstId = Number(await card(page, 'one').getAttribute('data-id'));
   inj.inject({ c: 'N_M_LIMIT_R', m: [{ t: String(firstId + 2) }], cAt: Date.now() * 1e6 });
   await page.locator('.notice', { hasText: 'were removed' }).waitFor();
   assert.equal(await page.locator('.msg-body', { hasText: /^(one|two)$/ }).count(), 0, 'dropped ids are gone');
   assert.equal(await card(page, 'three').count(), 1);
+  // The removal notice stands above the oldest message kept, not at the bottom.
+  const order = await page.evaluate(() => {
+    const items = [...document.querySelectorAll('#stream-list > *')];
+    const removed = items.findIndex((el) => el.textContent.includes('were removed'));
+    const three = items.findIndex((el) => el.querySelector && el.querySelector('.msg-body') && el.textContent.includes('three'));
+    return { removed, three };
+  });
+  assert.ok(order.removed >= 0 && order.removed < order.three, `removal notice at ${order.removed}, first kept message at ${order.three}`);
 
   // Keep-alive frames go out every 5 s.
   const before = inj.sent.filter((f) => f === '{"kA":"OK"}').length;

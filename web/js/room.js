@@ -486,7 +486,8 @@
       case 'TM_D': (f.m || []).forEach(onDeleted); break;
       case 'TM_S_R': (f.m || []).forEach(onVoted); break;
       case 'N_M_LIMIT_A':
-        addNotice('This room is close to its limit of 1000 messages; the oldest ones will be removed as new ones arrive.', 'limit');
+        // Sent at several fill levels: each says how full the room is, so they are not repeats.
+        addNotice('This room holds ' + S.messages.length + ' of its 1000 messages; the oldest ones will be removed as new ones arrive.', 'limit');
         break;
       case 'N_M_LIMIT_R': onDropped(f); break;
       case 'RP': onReply(f); break;
@@ -556,7 +557,8 @@
       return true;
     });
     S.notices = S.notices.filter(function (n) { return n.afterId >= lowest - 1; });
-    S.notices.push({ afterId: lowest - 1, text: 'Older messages (before #' + lowest + ') were removed: a room keeps only its newest 1000 messages.', kind: 'limit' });
+    // Rendering walks notices in afterId order: this one goes first, above the oldest message kept.
+    S.notices.unshift({ afterId: lowest - 1, text: 'Older messages (before #' + lowest + ') were removed: a room keeps only its newest 1000 messages.', kind: 'limit' });
     renderAll();
   }
 
