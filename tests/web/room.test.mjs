@@ -380,6 +380,13 @@ test('the same room in a second tab: the older tab offers "use here"', async () 
   assert.equal(await older.locator('#conn-banner').isHidden(), true, 'no reconnect loop in the older tab');
   await older.waitForTimeout(1500);
   assert.equal(await newer.locator('#replaced-banner').isHidden(), true);
+  // Enter in the displaced tab queues nothing: it says why and keeps the text.
+  await older.fill('#composer-input', 'typed in the displaced tab');
+  await older.press('#composer-input', 'Enter');
+  await older.locator('#composer-error', { hasText: 'another tab' }).waitFor();
+  assert.equal(await older.evaluate(() => window.IC.room._state.queued === true), false, 'nothing queued');
+  assert.equal(await older.inputValue('#composer-input'), 'typed in the displaced tab');
+  await older.fill('#composer-input', '');
 
   await older.click('#replaced-banner .use-here');
   await waitJoined(older);

@@ -112,6 +112,12 @@
     }
     setComposerError('');
     var c = S.ctx;
+    if (S.replaced) {
+      // Another tab took the room: nothing is queued here (it would be sent by no one), the
+      // banner offers to take the room back.
+      setComposerError('This room is open in another tab or window. Use it there, or take it back here first.');
+      return;
+    }
     if (!S.joined) {
       // Keep it and send after reconnecting, as the banner promises.
       S.queued = true;
