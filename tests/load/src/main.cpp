@@ -219,6 +219,26 @@ void printSummary(const QJsonObject &result)
         line("join rate",
              QStringLiteral("%1 joins/s")
                  .arg(result.value(QStringLiteral("joins_per_s")).toDouble(), 0, 'f', 0));
+    if (result.contains(QStringLiteral("churn"))) {
+        const QJsonObject churn = result.value(QStringLiteral("churn")).toObject();
+        const QJsonObject list = result.value(QStringLiteral("member_list")).toObject();
+        const QJsonObject server = result.value(QStringLiteral("server")).toObject();
+        line("churn", QStringLiteral("%1 joins (%2/s), %3 leaves, %4 join failures")
+                          .arg(churn.value(QStringLiteral("joins")).toInteger())
+                          .arg(churn.value(QStringLiteral("per_second")).toDouble())
+                          .arg(churn.value(QStringLiteral("leaves")).toInteger())
+                          .arg(churn.value(QStringLiteral("join_failures")).toInteger()));
+        line("member list",
+             QStringLiteral("%1 bytes per join, %2 per join or leave (%3 full lists, %4; %5 "
+                            "deltas, %6); server CPU %7 ms per join")
+                 .arg(list.value(QStringLiteral("bytes_per_join")).toDouble(), 0, 'f', 0)
+                 .arg(list.value(QStringLiteral("bytes_per_change")).toDouble(), 0, 'f', 0)
+                 .arg(list.value(QStringLiteral("full_lists")).toInteger())
+                 .arg(mib(list.value(QStringLiteral("full_list_bytes")).toInteger()))
+                 .arg(list.value(QStringLiteral("deltas")).toInteger())
+                 .arg(mib(list.value(QStringLiteral("delta_bytes")).toInteger()))
+                 .arg(server.value(QStringLiteral("cpu_ms_per_join")).toDouble()));
+    }
     if (result.contains(QStringLiteral("deliveries")))
         printDeliveries(result.value(QStringLiteral("deliveries")).toObject());
     for (const QJsonValue &value : result.value(QStringLiteral("steps")).toArray()) {
@@ -567,6 +587,9 @@ int Runner::bigroom()
         {QStringLiteral("deltas"), window.memberDeltaFrames},
         {QStringLiteral("delta_bytes"), window.memberDeltaBytes},
         {QStringLiteral("bytes_per_join"), perJoin(double(memberBytes))},
+        // Per join or leave: fair when a loaded host let fewer leaves happen in one run.
+        {QStringLiteral("bytes_per_change"),
+         joins + leaves > 0 ? round2(double(memberBytes) / double(joins + leaves)) : 0.0},
     };
     QJsonObject result{
         {QStringLiteral("params"),
