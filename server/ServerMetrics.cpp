@@ -28,7 +28,7 @@ ServerMetrics::ServerMetrics(int maxConnections)
                                                   {{"code", std::to_string(code)}}));
     }
     for (const char *kind : {"message", "join", "create", "http", "address", "connections", "rooms",
-                             "rename", "description", "vote", "password"}) {
+                             "rename", "description", "vote", "password", "typing"}) {
         m_rateLimited.insert(QByteArray(kind),
                              &m_registry.counter("instantchat_rate_limited_total",
                                                  "Requests refused by a rate limit, by kind.",

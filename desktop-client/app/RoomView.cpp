@@ -564,6 +564,15 @@ QWidget *RoomView::buildComposer()
     identityRow->addStretch();
     m_counter = new QLabel(box);
     identityRow->addWidget(m_counter);
+    m_typing = new QLabel(box);
+    m_typing->setObjectName(QStringLiteral("typing"));
+    m_typing->setStyleSheet(QStringLiteral("font-style: italic;"));
+    m_typing->hide();
+    layout->addWidget(m_typing);
+    m_typingTimer = new QTimer(this);
+    m_typingTimer->setSingleShot(true);
+    m_typingTimer->setInterval(5000);
+    connect(m_typingTimer, &QTimer::timeout, m_typing, &QLabel::hide);
     layout->addLayout(identityRow);
 
     auto *row = new QHBoxLayout;
@@ -607,6 +616,11 @@ QWidget *RoomView::buildComposer()
             startEdit(id);
     });
     connect(m_composer, &QPlainTextEdit::textChanged, this, &RoomView::updateCounter);
+    connect(m_composer, &QPlainTextEdit::textChanged, this, [this] {
+        // ChatClient sends at most one a second and the server passes on one per 2.5 s.
+        if (m_connection->client() && session()->joined() && !m_composer->toPlainText().isEmpty())
+            m_connection->client()->sendTyping(session()->roomName());
+    });
     return box;
 }
 
@@ -629,6 +643,11 @@ void RoomView::connectSession()
     });
     connect(s, &RoomSession::descriptionChanged, this, &RoomView::updateHeader);
     connect(s->users(), &UserListModel::countsChanged, this, &RoomView::updateHeader);
+    connect(s, &RoomSession::typing, this, [this](const QString &, const QString &name) {
+        m_typing->setText(QStringLiteral("%1 is typing…").arg(name));
+        m_typing->show();
+        m_typingTimer->start();
+    });
     connect(s, &RoomSession::serverStatusChanged, this, [this](const QString &status) {
         const bool normal = status == proto::statusOnline;
         m_statusBanner.text->setText(

@@ -138,6 +138,8 @@ private:
     QLabel *m_counter;
     QPushButton *m_send;
     QLabel *m_error;
+    QLabel *m_typing = nullptr; // "X is typing…", hidden 5 s after the last signal
+    QTimer *m_typingTimer = nullptr;
     std::optional<QString> m_replyUser;
     std::optional<qint64> m_replyMessage;
     qint64 m_editingId = 0;

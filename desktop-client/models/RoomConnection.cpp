@@ -40,6 +40,8 @@ void RoomConnection::createClient()
     options.sessionCookie = m_config.cookie;
     options.origin = m_config.origin;
     options.platform = QStringLiteral("desktop");
+    // Member deltas instead of the full list on every change, and typing signals.
+    options.protocolVersion = proto::protocolVersionExtensions;
     m_client = new ChatClient(options, this);
 
     connect(m_client, &ChatClient::stateChanged, this, [this](ChatClient::State state) {

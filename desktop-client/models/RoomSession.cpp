@@ -48,6 +48,13 @@ void RoomSession::applyFrame(const proto::ServerFrame &frame)
         noteBuild(frame);
         applyMembers(frame);
         break;
+    case Command::MemberDelta:
+        applyMemberDelta(frame);
+        break;
+    case Command::Typing:
+        if (frame.userId && *frame.userId != m_myUserId)
+            emit typing(*frame.userId, m_users->nameOf(*frame.userId));
+        break;
     case Command::AllMessages:
         noteBuild(frame);
         applyAllMessages(frame);
@@ -134,29 +141,53 @@ void RoomSession::applyMembers(const proto::ServerFrame &frame)
     const qint64 now = proto::nowSeconds();
     QStringList notices;
     for (const auto &u : *frame.users) {
-        if (u.id == proto::externalUserId)
-            continue;
-        const QString name = decodeText(u.name);
-        if (!firstList) {
-            const auto known = m_knownNames.constFind(u.id);
-            if (known == m_knownNames.cend()) {
-                if (u.online)
-                    notices << QStringLiteral("%1 joined").arg(name);
-            } else {
-                if (*known != name)
-                    notices << QStringLiteral("%1 is now %2").arg(*known, name);
-                const bool wasOnline = m_knownOnline.value(u.id);
-                if (wasOnline != u.online)
-                    notices << (u.online ? QStringLiteral("%1 joined").arg(name)
-                                         : QStringLiteral("%1 left").arg(name));
-            }
+        if (firstList) {
+            m_knownNames.insert(u.id, decodeText(u.name));
+            m_knownOnline.insert(u.id, u.online);
+        } else {
+            noteMember(u, notices);
         }
-        m_knownNames.insert(u.id, name);
-        m_knownOnline.insert(u.id, u.online);
     }
     m_users->setUsers(*frame.users);
     for (const auto &text : std::as_const(notices))
         m_messages->appendNotice(text, now);
+}
+
+void RoomSession::applyMemberDelta(const proto::ServerFrame &frame)
+{
+    // Applied as it comes: a delta carries the user's whole entry, so even one that follows a
+    // lost delta is right for its user; ChatClient notices the gap and fetches the full list,
+    // whose R_M_CH then replaces everything.
+    if (!frame.users || frame.users->size() != 1)
+        return;
+    const proto::WireUser &changed = frame.users->first();
+    QStringList notices;
+    noteMember(changed, notices);
+    m_users->applyUser(changed);
+    const qint64 now = proto::nowSeconds();
+    for (const auto &text : std::as_const(notices))
+        m_messages->appendNotice(text, now);
+}
+
+void RoomSession::noteMember(const proto::WireUser &u, QStringList &notices)
+{
+    if (u.id == proto::externalUserId)
+        return;
+    const QString name = decodeText(u.name);
+    const auto known = m_knownNames.constFind(u.id);
+    if (known == m_knownNames.cend()) {
+        if (u.online)
+            notices << QStringLiteral("%1 joined").arg(name);
+    } else {
+        if (*known != name)
+            notices << QStringLiteral("%1 is now %2").arg(*known, name);
+        const bool wasOnline = m_knownOnline.value(u.id);
+        if (wasOnline != u.online)
+            notices << (u.online ? QStringLiteral("%1 joined").arg(name)
+                                 : QStringLiteral("%1 left").arg(name));
+    }
+    m_knownNames.insert(u.id, name);
+    m_knownOnline.insert(u.id, u.online);
 }
 
 void RoomSession::applyAllMessages(const proto::ServerFrame &frame)

@@ -63,6 +63,8 @@ signals:
     void limitNotice(const QString &text);
     void replacedElsewhere(); // ER 209: this session opened the room elsewhere
     void drawingNeeded(const QString &fileName, const QString &groupPrefix);
+    // Another member is typing (TY, pv >= 2): show it for a few seconds.
+    void typing(const QString &userId, const QString &name);
 
 private:
     struct PendingUpdate
@@ -75,6 +77,9 @@ private:
 
     ChatMessage toChatMessage(const proto::WireMessage &wire, bool isDrawingFrame) const;
     void applyMembers(const proto::ServerFrame &frame);
+    void applyMemberDelta(const proto::ServerFrame &frame);
+    // Join / leave / rename notice for a user seen in a member list or delta.
+    void noteMember(const proto::WireUser &user, QStringList &notices);
     void applyAllMessages(const proto::ServerFrame &frame);
     void applyNewMessage(const proto::ServerFrame &frame);
     void applyEdit(const proto::ServerFrame &frame);

@@ -7,6 +7,17 @@
 
 namespace ic::desktop {
 
+namespace {
+
+bool listedBefore(const ChatUser &a, const ChatUser &b)
+{
+    if (a.online != b.online)
+        return a.online;
+    return a.name.compare(b.name, Qt::CaseInsensitive) < 0;
+}
+
+} // namespace
+
 UserListModel::UserListModel(QObject *parent) : QAbstractListModel(parent) {}
 
 int UserListModel::rowCount(const QModelIndex &parent) const
@@ -71,12 +82,40 @@ void UserListModel::setUsers(const QList<proto::WireUser> &users)
         if (u.id != proto::externalUserId)
             m_visible.append(u);
     }
-    std::stable_sort(m_visible.begin(), m_visible.end(), [](const ChatUser &a, const ChatUser &b) {
-        if (a.online != b.online)
-            return a.online;
-        return a.name.compare(b.name, Qt::CaseInsensitive) < 0;
-    });
+    std::stable_sort(m_visible.begin(), m_visible.end(), listedBefore);
     endResetModel();
+    emit countsChanged();
+}
+
+void UserListModel::applyUser(const proto::WireUser &wire)
+{
+    const ChatUser changed{wire.id, decodeText(wire.name), wire.anonymous, wire.online};
+    m_byId.insert(changed.id, changed);
+    if (changed.id == proto::externalUserId)
+        return;
+    const auto old = std::find_if(m_visible.begin(), m_visible.end(),
+                                  [&](const ChatUser &u) { return u.id == changed.id; });
+    if (old != m_visible.end()) {
+        const int row = int(old - m_visible.begin());
+        const bool stays =
+            (row == 0 || !listedBefore(changed, m_visible.at(row - 1))) &&
+            (row + 1 == m_visible.size() || !listedBefore(m_visible.at(row + 1), changed));
+        if (stays) {
+            *old = changed;
+            emit dataChanged(index(row), index(row));
+            emit countsChanged();
+            return;
+        }
+        beginRemoveRows({}, row, row);
+        m_visible.removeAt(row);
+        endRemoveRows();
+    }
+    const int row =
+        int(std::upper_bound(m_visible.cbegin(), m_visible.cend(), changed, listedBefore) -
+            m_visible.cbegin());
+    beginInsertRows({}, row, row);
+    m_visible.insert(row, changed);
+    endInsertRows();
     emit countsChanged();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The room's members as R_M_CH lists them: online users first, then by name. The technical
+// The room's members as R_M_CH lists them (and R_M_D deltas change them, one row at a time):
+// online users first, then by name. The technical
 // `external-user` (HTTP sends) is kept for naming authors but hidden from the list and counts.
 
 #include "protocol/ServerFrame.h"
@@ -39,6 +40,9 @@ public:
 
     // Replaces the list (R_M_CH always carries the full list).
     void setUsers(const QList<proto::WireUser> &users);
+    // One user's new entry (R_M_D): replaces or adds that row only, no model reset, so a join in
+    // a big room does not rebuild the view.
+    void applyUser(const proto::WireUser &user);
     void setMyId(const QString &id);
     void setCreatorId(const QString &id);
 

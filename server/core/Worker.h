@@ -27,6 +27,9 @@ public:
     ~Worker() override;
 
     int index() const { return m_index; }
+    // Busy most of its time in the last measuring window (FlushPolicy): optional work (typing
+    // signals) is dropped then.
+    bool overloaded() const { return m_flushPolicy.busyShare() > FlushPolicy::startHoldingAbove; }
     RoomHost &rooms() { return *m_rooms; }
     ServerContext &context() { return m_context; }
 

@@ -44,6 +44,8 @@ bool isMemberCommand(proto::Command command)
     case proto::Command::DeleteMessage:
     case proto::Command::Vote:
     case proto::Command::DrawingMessage:
+    case proto::Command::MembersRequest:
+    case proto::Command::Typing:
         return true;
     default:
         return false;
@@ -536,6 +538,9 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
     const bool join = isJoinCommand(command);
     if (!join && !isMemberCommand(command))
         return; // unknown or server-only codes: no reply (v1)
+    if ((command == proto::Command::MembersRequest || command == proto::Command::Typing) &&
+        m_protocolVersion < proto::protocolVersionExtensions)
+        return; // extensions a v1 session did not opt in to are unknown codes to it
 
     const QString room = validation::canonicalRoomName(frame.roomName);
     if (join) {

@@ -191,7 +191,7 @@ QByteArray Room::replyFrame(const Caller &caller, qint64 nowNs)
     return proto::encodeServerFrame(frame);
 }
 
-QByteArray Room::membersFrame(bool withBuild, qint64 nowNs) const
+QByteArray Room::membersFrame(bool withBuild, qint64 nowNs, bool withVersion) const
 {
     ServerFrame frame;
     frame.command = QStringLiteral("R_M_CH");
@@ -204,7 +204,35 @@ QByteArray Room::membersFrame(bool withBuild, qint64 nowNs) const
     frame.users = std::move(users);
     if (withBuild)
         frame.build = m_settings.build;
+    if (withVersion)
+        frame.memberVersion = m_memberVersion;
     return proto::encodeServerFrame(frame);
+}
+
+QByteArray Room::memberDeltaFrame(const RoomUser &changed, QLatin1StringView action) const
+{
+    ServerFrame frame;
+    frame.command = proto::commandCode(proto::Command::MemberDelta);
+    frame.users = QList<proto::WireUser>{
+        {changed.id, changed.name, changed.anonymous, m_members.contains(changed.session)}};
+    frame.memberVersion = m_memberVersion;
+    frame.memberAction = action;
+    return proto::encodeServerFrame(frame);
+}
+
+void Room::announceMember(RoomResult &result, const RoomUser &changed, QLatin1StringView action,
+                          RoomSend::To to, bool legacyToo, qint64 nowNs)
+{
+    ++m_memberVersion;
+    if (m_members.isEmpty())
+        return;
+    const qsizetype extended = m_extendedMembers.size();
+    const qsizetype legacy = m_memberSessions.size() - extended;
+    if (legacyToo && legacy > 0)
+        result.sends.append({to, 0, membersFrame(false, nowNs), false, RoomSend::Audience::Legacy});
+    if (extended > 0)
+        result.sends.append(
+            {to, 0, memberDeltaFrame(changed, action), false, RoomSend::Audience::Extended});
 }
 
 QByteArray Room::allMessagesFrame(qint64 nowNs) const
@@ -279,6 +307,7 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     m_lastActivityNs = nowNs;
     RoomResult result;
     bool usersChanged = false;
+    const bool addedNow = !existing;
     if (!existing) {
         if (storedName.isEmpty())
             existing = &addUser(caller.session, freeAnonymousName(), true);
@@ -305,9 +334,12 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     reply.time = m_createdAtNs;
 
     if (request.authoriseOnly) {
-        // Only a rename is visible to the members; a new authorisation is not announced.
-        if (usersChanged && !m_members.isEmpty() && m_members.contains(caller.session))
-            result.toMembers(membersFrame(false, nowNs));
+        // v1 members see only a rename of a member; pv >= 2 members get every change, so their
+        // delta-kept list stays equal to the full one.
+        if (usersChanged)
+            announceMember(result, *existing,
+                           addedNow ? proto::memberActionAdded : proto::memberActionRenamed,
+                           RoomSend::To::Members, m_members.contains(caller.session), nowNs);
         result.toSender(proto::encodeServerFrame(reply));
         return result;
     }
@@ -319,14 +351,18 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
             {RoomSend::To::Connection, old,
              proto::encodeErrorFrame(ErrorCode::SessionReplaced, caller.requestId, nowNs), true});
         m_memberSessions.remove(old);
+        m_extendedMembers.remove(old);
         result.removedConnections.append(old);
     }
     m_members.insert(caller.session, caller.connection);
     m_memberSessions.insert(caller.connection, caller.session);
+    const bool extended = caller.protocolVersion >= proto::protocolVersionExtensions;
+    if (extended)
+        m_extendedMembers.insert(caller.connection);
     result.joined = true;
 
-    result.toOthers(membersFrame(false, nowNs));
-    result.toSender(membersFrame(true, nowNs));
+    announceMember(result, *existing, proto::memberActionJoined, RoomSend::To::Others, true, nowNs);
+    result.toSender(membersFrame(true, nowNs, extended));
     result.toSender(allMessagesFrame(nowNs));
     result.toSender(descriptionFrame(nowNs));
     reply.build = m_settings.build;
@@ -340,12 +376,14 @@ RoomResult Room::leave(quint64 connection, qint64 nowNs)
     const auto it = m_memberSessions.constFind(connection);
     if (it == m_memberSessions.cend())
         return result;
-    m_members.remove(*it);
+    const QUuid session = *it;
+    m_members.remove(session);
     m_memberSessions.erase(it);
+    m_extendedMembers.remove(connection);
     m_lastActivityNs = nowNs;
     result.removedConnections.append(connection);
-    if (!m_members.isEmpty())
-        result.toMembers(membersFrame(false, nowNs));
+    if (const RoomUser *gone = user(session))
+        announceMember(result, *gone, proto::memberActionLeft, RoomSend::To::Members, true, nowNs);
     return result;
 }
 
@@ -364,6 +402,10 @@ RoomResult Room::command(const Caller &caller, const proto::ClientFrame &frame, 
         }
         return rename(caller, frame, nowNs);
     }
+    if (kind == proto::Command::Typing)
+        return typing(caller, nowNs, nowMs);
+    if (kind == proto::Command::MembersRequest)
+        return membersRequest(caller, nowNs, nowMs);
     return memberCommand(caller, frame, nowNs, nowMs);
 }
 
@@ -630,8 +672,51 @@ RoomResult Room::rename(const Caller &caller, const proto::ClientFrame &frame, q
     }
     m_lastActivityNs = nowNs;
     RoomResult result;
-    if (!m_members.isEmpty())
-        result.toMembers(membersFrame(false, nowNs));
+    announceMember(result, *known, proto::memberActionRenamed, RoomSend::To::Members, true, nowNs);
+    result.toSender(replyFrame(caller, nowNs));
+    return result;
+}
+
+RoomResult Room::typing(const Caller &caller, qint64 nowNs, qint64 nowMs)
+{
+    RoomResult result;
+    if (caller.protocolVersion < proto::protocolVersionExtensions)
+        return result; // a code v1 does not know: no reply, as for any unknown code
+    const auto member = m_members.constFind(caller.session);
+    if (member == m_members.cend() || *member != caller.connection)
+        return error(caller, ErrorCode::NotAuthorised, nowNs);
+    RoomUser *typist = user(caller.session);
+    // Never stored and never answered: a dropped signal costs nothing, the next one follows.
+    if (typist->lastTypingMs >= 0 && nowMs - typist->lastTypingMs < m_settings.typingIntervalMs)
+        return result;
+    typist->lastTypingMs = nowMs;
+    if (m_extendedMembers.size() > 1) {
+        ServerFrame frame;
+        frame.command = proto::commandCode(proto::Command::Typing);
+        frame.userId = typist->id;
+        result.sends.append({RoomSend::To::Others, 0, proto::encodeServerFrame(frame), false,
+                             RoomSend::Audience::Extended});
+    }
+    return result;
+}
+
+RoomResult Room::membersRequest(const Caller &caller, qint64 nowNs, qint64 nowMs)
+{
+    if (caller.protocolVersion < proto::protocolVersionExtensions)
+        return RoomResult(); // unknown to v1: no reply
+    const auto member = m_members.constFind(caller.session);
+    if (member == m_members.cend())
+        return error(caller, ErrorCode::NotAuthorised, nowNs);
+    if (*member != caller.connection)
+        return error(caller, ErrorCode::ConnectionError, nowNs);
+    // The full list is the largest frame a member can ask for: it costs a message token.
+    if (!user(caller.session)->bucket.take(nowMs)) {
+        RoomResult limited = error(caller, ErrorCode::RateLimited, nowNs);
+        limited.rateLimited = true;
+        return limited;
+    }
+    RoomResult result;
+    result.toSender(membersFrame(false, nowNs, true));
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
@@ -656,6 +741,7 @@ RoomResult Room::evictAll(ErrorCode code)
     }
     m_members.clear();
     m_memberSessions.clear();
+    m_extendedMembers.clear();
     return result;
 }
 

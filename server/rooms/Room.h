@@ -11,6 +11,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <QList>
+#include <QSet>
 #include <QString>
 #include <QUuid>
 #include <deque>
@@ -41,6 +42,9 @@ struct RoomSettings
     double descriptionBurst = 3;
     double votesPerMinute = 120;
     double voteBurst = 20;
+    // Typing signals (pv >= 2): at most one broadcast per user per this span, always (it is
+    // the signal's design, not an abuse limit); the excess is dropped without an answer.
+    qint64 typingIntervalMs = 2500;
     QString build;
 };
 
@@ -48,10 +52,14 @@ struct RoomSettings
 struct RoomSend
 {
     enum class To { Sender, Members, Others, Connection };
+    // Which of the recipients `to` names get it: member-list changes go as the full list to v1
+    // sessions and as a delta to pv >= 2 sessions (one serialisation per class, not per member).
+    enum class Audience { All, Legacy, Extended };
     To to = To::Sender;
     quint64 connection = 0; // with To::Connection
     QByteArray json;
     bool closeAfter = false; // close that connection once the frame is queued
+    Audience audience = Audience::All;
 };
 
 struct RoomResult
@@ -113,6 +121,7 @@ struct RoomUser
     TokenBucket renameBucket;
     TokenBucket descriptionBucket;
     TokenBucket voteBucket;
+    qint64 lastTypingMs = -1; // last typing signal passed on; -1 = none yet
 };
 
 class Room
@@ -139,6 +148,13 @@ public:
     const QString &description() const { return m_description; }
     std::optional<quint64> memberConnection(const QUuid &session) const;
     QList<quint64> memberConnections() const { return m_members.values(); }
+    // A member connection that opted in to protocol extensions (pv >= 2).
+    bool isExtendedMember(quint64 connection) const
+    {
+        return m_extendedMembers.contains(connection);
+    }
+    // Member-list version: raised by every change of the list R_M_CH carries.
+    qint64 memberVersion() const { return m_memberVersion; }
     // Display name (decoded) of a user id; external-user for the HTTP author.
     QString userName(const QString &userId) const;
 
@@ -161,7 +177,7 @@ public:
     // The socket of an active member went away.
     RoomResult leave(quint64 connection, qint64 nowNs);
 
-    // R_CH_D TM TM_E TM_D TM_S_R DM R_CH_UN
+    // R_CH_D TM TM_E TM_D TM_S_R DM R_CH_UN, and for pv >= 2 R_M_G and TY
     RoomResult command(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,
                        qint64 nowMs);
 
@@ -178,7 +194,8 @@ public:
 
     // Frames (JSON), exposed for the join sequence and tests. `nowNs` becomes their `cAt`: the
     // time the room's data was read. R_CH_D carries it only in the join sequence.
-    QByteArray membersFrame(bool withBuild, qint64 nowNs) const;
+    QByteArray membersFrame(bool withBuild, qint64 nowNs, bool withVersion = false) const;
+    QByteArray memberDeltaFrame(const RoomUser &user, QLatin1StringView action) const;
     QByteArray allMessagesFrame(qint64 nowNs) const;
     QByteArray descriptionFrame(std::optional<qint64> joinNs) const;
 
@@ -192,11 +209,18 @@ private:
     RoomResult changeDescription(const Caller &caller, const proto::ClientFrame &frame,
                                  qint64 nowNs);
     RoomResult rename(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);
+    RoomResult typing(const Caller &caller, qint64 nowNs, qint64 nowMs);
+    RoomResult membersRequest(const Caller &caller, qint64 nowNs, qint64 nowMs);
+    // Raises the member-list version and tells `to` about `changed`: the full list to v1
+    // members (when `legacyToo`: v1 was not told of every change) and a delta to pv >= 2.
+    void announceMember(RoomResult &result, const RoomUser &changed, QLatin1StringView action,
+                        RoomSend::To to, bool legacyToo, qint64 nowNs);
 
     // Appends a message with the next id, drops the oldest past the cap, and adds the TM/DM
     // broadcast and the limit notices to `result`.
     void store(StoredMessage message, const QString &command, RoomResult &result);
-    // Messages are kept in ascending id order; deletions leave gaps, so ids are searched, not indexed.
+    // Messages are kept in ascending id order; deletions leave gaps, so ids are searched, not
+    // indexed.
     std::deque<StoredMessage>::iterator findMessageIt(qint64 id);
     StoredMessage *findMessage(qint64 id);
     RoomUser *user(const QUuid &session);
@@ -226,6 +250,8 @@ private:
     QHash<QString, QUuid> m_nameKeys; // taken names
     QHash<QUuid, quint64> m_members;  // active: session → connection
     QHash<quint64, QUuid> m_memberSessions;
+    QSet<quint64> m_extendedMembers; // member connections with pv >= 2
+    qint64 m_memberVersion = 1;
 
     std::deque<StoredMessage> m_messages; // ascending id
     qint64 m_nextId = 1;

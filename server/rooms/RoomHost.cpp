@@ -22,6 +22,18 @@ namespace ic::server {
 
 using proto::Command;
 
+namespace {
+
+// Whether a broadcast meant for one class of sessions (v1 or pv >= 2) goes to this member.
+bool reaches(const Room &room, const RoomSend &item, quint64 connection)
+{
+    if (item.audience == RoomSend::Audience::All)
+        return true;
+    return room.isExtendedMember(connection) == (item.audience == RoomSend::Audience::Extended);
+}
+
+} // namespace
+
 RoomHost::RoomHost(ServerContext &context, Worker *worker)
     : QObject(worker), m_context(context), m_worker(worker),
       // PBKDF2 is slow by design; 1 guess a second (burst 10) per address and room keeps the
@@ -84,6 +96,12 @@ void RoomHost::execute(CommandRequest request)
     if (kind == Command::RoomCreateJoin || kind == Command::RoomJoin ||
         kind == Command::RoomCreate || kind == Command::RoomCreateJoinAuthorise) {
         join(std::move(request));
+        return;
+    }
+    // Typing signals are the first thing a busy worker sheds: they are never stored and the
+    // client repeats them, so dropping one loses nothing (no answer either way).
+    if (kind == Command::Typing && m_worker->overloaded()) {
+        m_context.metrics().countRateLimited("typing");
         return;
     }
     Entry *entry = find(request.room);
@@ -239,6 +257,8 @@ void RoomHost::dispatch(Entry &entry, const CommandRequest &request, RoomResult 
         case RoomSend::To::Others:
             broadcast = true;
             for (auto it = entry.homes.cbegin(); it != entry.homes.cend(); ++it) {
+                if (!reaches(*entry.room, item, it.key()))
+                    continue;
                 if (it.key() == sender) {
                     if (item.to == RoomSend::To::Members)
                         toSender.bytes.append(frame);
@@ -290,6 +310,8 @@ void RoomHost::broadcastOnly(Entry &entry, RoomResult result, qint64 receivedNs)
         if (item.to == RoomSend::To::Sender)
             continue;
         for (auto it = entry.homes.cbegin(); it != entry.homes.cend(); ++it) {
+            if (!reaches(*entry.room, item, it.key()))
+                continue;
             send(entry, it.key(), frame, false, 0);
             ++delivered;
         }

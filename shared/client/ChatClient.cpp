@@ -5,6 +5,7 @@
 #include "validation/UrlEncoding.h"
 #include "validation/Validation.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -392,6 +393,7 @@ void ChatClient::failInFlight()
     const QSet<QString> inFlight = std::exchange(m_inFlight, {});
     m_pendingJoins.clear();
     m_pendingRenames.clear();
+    m_awaitingFullList = false; // the re-join brings a full list
     for (const QString &requestId : inFlight)
         emit requestFinished(requestId, connectionLostReply(requestId));
 }
@@ -411,6 +413,9 @@ void ChatClient::onTextMessage(const QString &text)
     }
 
     emit frameReceived(frame);
+    if (kind == proto::Command::MembersChanged || kind == proto::Command::MemberDelta ||
+        kind == proto::Command::Typing)
+        onMemberFrame(frame);
 
     if ((kind == proto::Command::Reply || kind == proto::Command::Error) && frame.requestId &&
         m_inFlight.remove(*frame.requestId)) {
@@ -419,9 +424,10 @@ void ChatClient::onTextMessage(const QString &text)
         if (const auto join = m_pendingJoins.constFind(requestId); join != m_pendingJoins.cend()) {
             // Joined rooms are remembered only once the server accepted them; a re-join the
             // server refuses (password changed, room gone) is forgotten.
-            if (ok)
+            if (ok) {
                 m_joinedRooms.insert(join->room, JoinedRoom{join->password, join->userName});
-            else if (join->rejoin)
+                m_memberRoom = join->room;
+            } else if (join->rejoin)
                 m_joinedRooms.remove(join->room);
             m_pendingJoins.erase(join);
         }
@@ -433,6 +439,69 @@ void ChatClient::onTextMessage(const QString &text)
         }
         emit requestFinished(requestId, frame);
     }
+}
+
+void ChatClient::onMemberFrame(const proto::ServerFrame &frame)
+{
+    switch (frame.kind()) {
+    case proto::Command::MembersChanged:
+        m_members = frame.users.value_or(QList<proto::WireUser>());
+        m_memberVersion = frame.memberVersion.value_or(-1);
+        m_awaitingFullList = false;
+        emit membersReset();
+        return;
+    case proto::Command::MemberDelta: {
+        if (m_awaitingFullList || !frame.memberVersion || !frame.users || frame.users->isEmpty())
+            return;
+        const qint64 version = *frame.memberVersion;
+        if (m_memberVersion >= 0 && version <= m_memberVersion)
+            return; // already in the list we hold
+        if (m_memberVersion < 0 || version != m_memberVersion + 1) {
+            // A delta went missing: only the full list can say what changed meanwhile.
+            if (!m_memberRoom.isEmpty()) {
+                m_awaitingFullList = true;
+                ++m_fullListRequests;
+                proto::ClientFrame request;
+                request.command = proto::commandCode(proto::Command::MembersRequest);
+                request.hasRoom = true;
+                request.roomName = m_memberRoom;
+                send(request);
+            }
+            return;
+        }
+        const proto::WireUser &changed = frame.users->first();
+        const auto it = std::find_if(m_members.begin(), m_members.end(),
+                                     [&](const proto::WireUser &u) { return u.id == changed.id; });
+        if (it == m_members.end())
+            m_members.append(changed);
+        else
+            *it = changed;
+        m_memberVersion = version;
+        emit memberChanged(changed, frame.memberAction.value_or(QString()));
+        return;
+    }
+    case proto::Command::Typing:
+        if (frame.userId)
+            emit typing(*frame.userId);
+        return;
+    default:
+        return;
+    }
+}
+
+bool ChatClient::sendTyping(const QString &room)
+{
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    if (m_options.protocolVersion < proto::protocolVersionExtensions || !m_socket ||
+        m_state != State::Connected || nowMs - m_lastTypingMs < 1000)
+        return false;
+    m_lastTypingMs = nowMs;
+    proto::ClientFrame frame;
+    frame.command = proto::commandCode(proto::Command::Typing);
+    frame.hasRoom = true;
+    frame.roomName = validation::canonicalRoomName(room);
+    m_socket->sendTextMessage(QString::fromUtf8(proto::encodeClientFrame(frame)));
+    return true;
 }
 
 void ChatClient::rejoinRooms()

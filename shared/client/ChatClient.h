@@ -91,6 +91,18 @@ public:
     QString vote(const QString &room, qint64 id, bool support);          // TM_S_R
     QString rename(const QString &room, const QString &userName);        // R_CH_UN
     QString changeDescription(const QString &room, const QString &text); // R_CH_D
+    // pv >= 2: "I am typing" (TY) for a joined room. No request id and no answer; the server
+    // passes on at most one every few seconds, so callers may send it on every key press
+    // (this client itself sends at most one a second). False when not sent.
+    bool sendTyping(const QString &room);
+
+    // The member list (R_M_CH) of the room this connection joined last, kept up to date with
+    // member deltas for pv >= 2; a delta that skips a version makes this client ask for the full
+    // list (R_M_G) and ignore deltas until it arrives. Member frames name no room, so a
+    // connection in several rooms cannot tell their lists apart (as in v1).
+    const QList<proto::WireUser> &members() const { return m_members; }
+    qint64 memberVersion() const { return m_memberVersion; } // -1: no versioned list yet
+    int fullListRequests() const { return m_fullListRequests; }
 
     // Any frame; a request id is assigned when the frame has none. Returns the request id.
     QString send(proto::ClientFrame frame);
@@ -114,6 +126,12 @@ signals:
     void httpFailed(const QString &what, int status, const QString &sentence);
     void drawingUploaded(const QString &fileName, const QString &groupPrefix);
     void drawingFetched(const QString &fileName, const QString &groupPrefix, const QByteArray &png);
+    // A full member list replaced members().
+    void membersReset();
+    // A member delta changed one entry of members(); `action` is an R_M_D `mA` code.
+    void memberChanged(const ic::proto::WireUser &user, const QString &action);
+    // Another member (by user id) is typing (TY); show it for a few seconds.
+    void typing(const QString &userId);
 
 private:
     // Implementation detail; see ChatClient.cpp.
@@ -123,6 +141,7 @@ private:
     void connectWebSocket();
     void scheduleReconnect();
     void onTextMessage(const QString &text);
+    void onMemberFrame(const proto::ServerFrame &frame);
     void onSocketDisconnected();
     void rejoinRooms();
     QString nextRequestId();
@@ -167,6 +186,12 @@ private:
     QString m_requestPrefix;
     bool m_replaced = false;      // got ER 209: another connection of this session took over
     bool m_everConnected = false; // since open(): decides whether a refused pick is retried
+    QList<proto::WireUser> m_members;
+    qint64 m_memberVersion = -1;
+    QString m_memberRoom;            // room of the last accepted join: where R_M_G goes
+    bool m_awaitingFullList = false; // R_M_G sent: deltas are ignored until R_M_CH
+    int m_fullListRequests = 0;
+    qint64 m_lastTypingMs = 0;
 };
 
 } // namespace ic::client

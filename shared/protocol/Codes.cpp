@@ -6,7 +6,7 @@
 namespace ic::proto {
 namespace {
 
-constexpr std::array<std::pair<Command, const char *>, 17> codes{{
+constexpr std::array<std::pair<Command, const char *>, 20> codes{{
     {Command::RoomCreateJoin, "R_C_J"},
     {Command::RoomCreateJoinAuthorise, "R_C_J_AU"},
     {Command::RoomCreate, "R_C"},
@@ -24,6 +24,9 @@ constexpr std::array<std::pair<Command, const char *>, 17> codes{{
     {Command::Reply, "RP"},
     {Command::LimitApproaching, "N_M_LIMIT_A"},
     {Command::LimitReached, "N_M_LIMIT_R"},
+    {Command::MemberDelta, "R_M_D"},
+    {Command::MembersRequest, "R_M_G"},
+    {Command::Typing, "TY"},
 }};
 
 } // namespace

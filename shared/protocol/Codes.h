@@ -25,6 +25,10 @@ enum class Command {
     Reply,                   // RP
     LimitApproaching,        // N_M_LIMIT_A
     LimitReached,            // N_M_LIMIT_R
+    // pv >= 2 only (docs/protocol-members.md); a v1 session neither gets nor may send them.
+    MemberDelta,    // R_M_D: server → client, one member joined / left / renamed / added
+    MembersRequest, // R_M_G: client → server, "send me the full member list" (after a gap)
+    Typing,         // TY: client → server "I am typing", server → other members with uId
 };
 
 Command commandFromCode(QStringView code);
@@ -61,6 +65,12 @@ inline constexpr QLatin1StringView statusRestarting{"restarting"};
 
 // Protocol version a client opts in to with `pv`; 1 = plain v1 (no extensions).
 inline constexpr int protocolVersionExtensions = 2;
+
+// `mA` of an R_M_D frame: what happened to the one user it carries.
+inline constexpr QLatin1StringView memberActionJoined{"j"};  // now online (new or returning)
+inline constexpr QLatin1StringView memberActionLeft{"l"};    // went offline; stays listed
+inline constexpr QLatin1StringView memberActionRenamed{"r"}; // name (and `an`) changed
+inline constexpr QLatin1StringView memberActionAdded{"a"};   // authorised, not online yet
 
 // The technical author of messages sent over plain HTTP (docs/protocol.md §9).
 inline constexpr QLatin1StringView externalUserId{"00000000-0000-0000-0000-000000000000"};

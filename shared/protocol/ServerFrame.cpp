@@ -118,6 +118,9 @@ QByteArray encodeServerFrame(const ServerFrame &frame)
     }
     writeOptional(writer, "bN", frame.build);
     writeOptional(writer, "sS", frame.status);
+    if (frame.memberVersion)
+        writer.member("mV", *frame.memberVersion);
+    writeOptional(writer, "mA", frame.memberAction);
     writer.endObject();
     return writer.take();
 }
@@ -156,6 +159,8 @@ std::optional<ServerFrame> decodeServerFrame(const QByteArray &json)
     frame.time = optionalInteger(object, QLatin1StringView("cAt"));
     frame.build = optionalString(object, QLatin1StringView("bN"));
     frame.status = optionalString(object, QLatin1StringView("sS"));
+    frame.memberVersion = optionalInteger(object, QLatin1StringView("mV"));
+    frame.memberAction = optionalString(object, QLatin1StringView("mA"));
     const QJsonValue messages = object.value(QLatin1StringView("m"));
     if (messages.isArray()) {
         QList<WireMessage> list;

@@ -29,6 +29,35 @@ class TestRoomSession : public QObject
 {
     Q_OBJECT
 private slots:
+    // pv >= 2: deltas change the member list and bring the same notices as a full list;
+    // typing signals name the typist.
+    void memberDeltasAndTyping()
+    {
+        RoomSession s(QStringLiteral("room"));
+        join(s);
+        QSignalSpy resets(s.users(), &QAbstractItemModel::modelReset);
+        QSignalSpy typing(&s, &RoomSession::typing);
+        ServerFrame delta = frame("R_M_D");
+        delta.users = QList<WireUser>{user(QStringLiteral("u-zoe"), QStringLiteral("Zoe"))};
+        delta.memberVersion = 7;
+        delta.memberAction = QStringLiteral("j");
+        const int before = s.messages()->rowCount();
+        s.applyFrame(delta);
+        QCOMPARE(s.users()->nameOf(QStringLiteral("u-zoe")), QStringLiteral("Zoe"));
+        QCOMPARE(s.users()->onlineCount(), 3);
+        QCOMPARE(resets.count(), 0);
+        QCOMPARE(s.messages()->rowCount(), before + 1); // the "Zoe joined" notice
+
+        ServerFrame signal = frame("TY");
+        signal.userId = QStringLiteral("u-zoe");
+        s.applyFrame(signal);
+        QCOMPARE(typing.count(), 1);
+        QCOMPARE(typing.first().at(1).toString(), QStringLiteral("Zoe"));
+        signal.userId = me;
+        s.applyFrame(signal); // never about oneself
+        QCOMPARE(typing.count(), 1);
+    }
+
     void joinSequence()
     {
         RoomSession s(QStringLiteral("room"));

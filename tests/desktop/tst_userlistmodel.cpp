@@ -54,6 +54,50 @@ private slots:
                  QStringLiteral("carol")); // online first
         QCOMPARE(m.onlineCount(), 1);
     }
+
+    // A member delta (R_M_D) touches one row: no reset, so a join in a big room does not
+    // rebuild the view; the row moves when its sort position changes.
+    void applyUserChangesOneRow()
+    {
+        UserListModel m;
+        m.setUsers({user(QStringLiteral("a"), QStringLiteral("alice")),
+                    user(QStringLiteral("c"), QStringLiteral("carol")),
+                    user(QStringLiteral("z"), QStringLiteral("zed"), false)});
+        QSignalSpy resets(&m, &QAbstractItemModel::modelReset);
+        QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&m, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+        QSignalSpy counts(&m, &UserListModel::countsChanged);
+
+        m.applyUser(user(QStringLiteral("b"), QStringLiteral("bob"))); // joined
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(inserted.first().at(1).toInt(), 1); // between alice and carol
+        QCOMPARE(m.rowCount(), 4);
+        QCOMPARE(m.onlineCount(), 3);
+
+        m.applyUser(user(QStringLiteral("c"), QStringLiteral("cleo"))); // renamed, same place
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(m.index(2).data(UserListModel::NameRole).toString(), QStringLiteral("cleo"));
+        QCOMPARE(m.nameOf(QStringLiteral("c")), QStringLiteral("cleo"));
+
+        m.applyUser(user(QStringLiteral("a"), QStringLiteral("alice"), false)); // left
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(inserted.count(), 2);
+        QCOMPARE(m.index(2).data(UserListModel::NameRole).toString(), QStringLiteral("alice"));
+        QVERIFY(!m.index(2).data(UserListModel::OnlineRole).toBool());
+        QCOMPARE(m.onlineCount(), 2);
+
+        m.applyUser(user(QStringLiteral("00000000-0000-0000-0000-000000000000"),
+                         QStringLiteral("external-user"), false));
+        QCOMPARE(m.rowCount(), 4); // never listed
+
+        QCOMPARE(resets.count(), 0);
+        QCOMPARE(counts.count(), 3); // the external user changes no count
+        QStringList order;
+        for (int row = 0; row < m.rowCount(); ++row)
+            order << m.index(row).data(UserListModel::NameRole).toString();
+        QCOMPARE(order.join(u','), QStringLiteral("bob,cleo,alice,zed"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestUserListModel)

@@ -73,6 +73,15 @@ check joinstorm \
 check ramp \
     'clean_connections() and len(r["steps"]) == 2 and all(all_delivered(s["deliveries"]) for s in r["steps"]) and r["last_good"]["rate_per_user"] == 2' \
     --scenario ramp --rooms 2 --users 5 --ramp-start 1 --ramp-step 1 --ramp-max 2 --duration 2 --p99-bound-ms 600000
+# A big room with churn, both protocol versions: every join and leave accounted for, the chat
+# unharmed, and member-list traffic in the form of the session's version (v1: full lists only;
+# pv 2: a delta per change, full lists only for the joiners).
+check bigroom_v1 \
+    'clean_connections() and all_delivered(r["deliveries"]) and r["churn"]["joins"] >= 5 and r["churn"]["leaves"] >= 1 and r["churn"]["join_failures"] == 0 and r["member_list"]["deltas"] == 0 and r["member_list"]["full_lists"] > r["churn"]["joins"] * 10' \
+    --scenario bigroom --users 20 --interval 0.5 --churn-per-s 10 --churn-stay 0.5 --duration 2 --protocol-version 1
+check bigroom_pv2 \
+    'clean_connections() and all_delivered(r["deliveries"]) and r["churn"]["joins"] >= 5 and r["churn"]["leaves"] >= 1 and r["churn"]["join_failures"] == 0 and r["member_list"]["deltas"] >= r["churn"]["joins"] * 20 and r["member_list"]["full_lists"] == r["churn"]["joins"]' \
+    --scenario bigroom --users 20 --interval 0.5 --churn-per-s 10 --churn-stay 0.5 --duration 2 --protocol-version 2
 
 # The stack must have survived all of it.
 if kill -0 "$SERVER_PID" 2>/dev/null && kill -0 "$BALANCER_PID" 2>/dev/null; then

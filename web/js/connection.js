@@ -74,8 +74,9 @@
     this.ws = ws;
     ws.onopen = function () {
       if (ws !== self.ws) return;
-      // The server consumes the first frame whatever it is; the platform tag is all it wants.
-      ws.send(JSON.stringify({ p: 'unknown' }));
+      // The server consumes the first frame whatever it is: the platform tag, and pv 2 for
+      // member deltas (R_M_D) and typing signals (TY) instead of the full list on every change.
+      ws.send(JSON.stringify({ p: 'unknown', pv: 2 }));
       var reconnect = self.everOpened;
       self.everOpened = true;
       self.attempt = 0;

@@ -25,6 +25,11 @@
     users: {},
     userOrder: [],
     haveUsers: false,
+    memberVersion: null, // pv 2: version of the list we hold (R_M_CH / R_M_D `mV`)
+    awaitingMembers: false, // R_M_G sent after a gap: deltas wait for the full list
+    typing: {}, // uId → timeout that hides "… is typing"
+    lastTypingSent: 0,
+    fullListRequests: 0,
     messages: [],
     byId: {},
     haveMessages: false,
@@ -215,41 +220,134 @@
     renderComposerIdentity();
   }
 
+  // Me first, then online people, then the rest; alphabetical inside each group.
+  function userBefore(a, b) {
+    var ka = (a === S.me ? 0 : S.users[a].o ? 1 : 2);
+    var kb = (b === S.me ? 0 : S.users[b].o ? 1 : 2);
+    if (ka !== kb) return ka - kb;
+    return userName(a).name.localeCompare(userName(b).name);
+  }
+
   function renderUsers() {
     var $users = $('#user-list').empty();
     var ids = S.userOrder.filter(function (uId) { return uId !== P.NIL_UUID; });
-    // Me first, then online people, then the rest; alphabetical inside each group.
-    ids.sort(function (a, b) {
-      var ka = (a === S.me ? 0 : S.users[a].o ? 1 : 2);
-      var kb = (b === S.me ? 0 : S.users[b].o ? 1 : 2);
-      if (ka !== kb) return ka - kb;
-      return userName(a).name.localeCompare(userName(b).name);
-    });
-    ids.forEach(function (uId) {
-      var u = S.users[uId];
-      var info = userName(uId);
-      var $li = $('<li class="user"></li>').toggleClass('is-online', !!u.o).toggleClass('is-me', uId === S.me)
-        .attr('data-uid', uId);
-      var $who = $('<span class="user-name"></span>').text(info.name);
-      var $status = $('<span class="user-status"></span>')
-        .append($('<span class="dot" aria-hidden="true"></span>'))
-        .append($('<span class="status-text"></span>').text(u.o ? 'online' : 'offline'));
-      var $tags = $('<span class="user-tags"></span>');
-      if (uId === S.me) $tags.append($('<span class="tag tag-you"></span>').text('you'));
-      if (uId === S.creator) $tags.append($('<span class="tag tag-creator"></span>').text('creator'));
-      if (info.anon) $tags.append($('<span class="tag tag-anon"></span>').text('anon'));
-      if (uId === S.me) {
-        $li.append($('<div class="user-main"></div>').append($who, $tags), $status);
-        $li.append($('<button type="button" class="act user-rename"></button>').text('Rename')
-          .attr('aria-label', 'Change my name'));
-      } else {
-        var $btn = $('<button type="button" class="user-pick"></button>')
-          .attr('aria-label', 'Reply to ' + info.name + (u.o ? ' (online)' : ' (offline)'))
-          .append($('<span class="user-main"></span>').append($who, $tags), $status);
-        $li.append($btn);
+    ids.sort(userBefore);
+    ids.forEach(function (uId) { $users.append(userItem(uId)); });
+  }
+
+  function userItem(uId) {
+    var u = S.users[uId];
+    var info = userName(uId);
+    var $li = $('<li class="user"></li>').toggleClass('is-online', !!u.o).toggleClass('is-me', uId === S.me)
+      .attr('data-uid', uId);
+    var $who = $('<span class="user-name"></span>').text(info.name);
+    var $status = $('<span class="user-status"></span>')
+      .append($('<span class="dot" aria-hidden="true"></span>'))
+      .append($('<span class="status-text"></span>').text(u.o ? 'online' : 'offline'));
+    var $tags = $('<span class="user-tags"></span>');
+    if (uId === S.me) $tags.append($('<span class="tag tag-you"></span>').text('you'));
+    if (uId === S.creator) $tags.append($('<span class="tag tag-creator"></span>').text('creator'));
+    if (info.anon) $tags.append($('<span class="tag tag-anon"></span>').text('anon'));
+    if (uId === S.me) {
+      $li.append($('<div class="user-main"></div>').append($who, $tags), $status);
+      $li.append($('<button type="button" class="act user-rename"></button>').text('Rename')
+        .attr('aria-label', 'Change my name'));
+    } else {
+      var $btn = $('<button type="button" class="user-pick"></button>')
+        .attr('aria-label', 'Reply to ' + info.name + (u.o ? ' (online)' : ' (offline)'))
+        .append($('<span class="user-main"></span>').append($who, $tags), $status);
+      $li.append($btn);
+    }
+    return $li;
+  }
+
+  /* ---------------- member deltas and typing (pv 2) ---------------- */
+
+  // A full list (R_M_CH) sets the version; each delta (R_M_D) must be the next one. A skipped
+  // version means a lost delta: ask for the full list and ignore deltas until it comes.
+  function onMembers(f) {
+    S.memberVersion = typeof f.mV === 'number' ? f.mV : null;
+    S.awaitingMembers = false;
+    applyUsers(f.rU);
+  }
+
+  function onMemberDelta(f) {
+    var u = f.rU && f.rU[0];
+    if (S.awaitingMembers || !u || typeof u.uId !== 'string' || typeof f.mV !== 'number') return;
+    if (S.memberVersion !== null && f.mV <= S.memberVersion) return;
+    if (S.memberVersion === null || f.mV !== S.memberVersion + 1) {
+      S.awaitingMembers = true;
+      S.fullListRequests += 1;
+      request(P.frame('R_M_G', roomRef())).catch(function () { S.awaitingMembers = false; });
+      return;
+    }
+    S.memberVersion = f.mV;
+    var was = S.users[u.uId];
+    var name = IC.decode(u.n);
+    if (u.uId !== P.NIL_UUID) {
+      if (!was) addNotice(name + (u.o ? ' joined' : ' was added'), 'presence');
+      else {
+        if (was.n !== u.n) addNotice(IC.decode(was.n) + ' is now known as ' + name, 'presence');
+        if (!was.o && u.o) addNotice(name + ' is back online', 'presence');
+        if (was.o && !u.o) addNotice(name + ' left', 'presence');
       }
-      $users.append($li);
+    }
+    S.users[u.uId] = u;
+    if (!was) S.userOrder.push(u.uId);
+    placeUser(u.uId);
+    renderHeader();
+    // Only a changed name shows in message cards; a join or leave leaves them alone.
+    if (was && (was.n !== u.n || was.an !== u.an) && S.haveMessages) renderAll();
+    if (u.uId === S.me) renderComposerIdentity();
+  }
+
+  // Puts one user's row where renderUsers() would, without touching the other rows.
+  function placeUser(uId) {
+    if (uId === P.NIL_UUID) return;
+    var $users = $('#user-list');
+    $users.children('li').filter(function () { return this.getAttribute('data-uid') === uId; }).remove();
+    var $li = userItem(uId);
+    var placed = false;
+    $users.children('li').each(function () {
+      if (userBefore(uId, this.getAttribute('data-uid')) < 0) { $li.insertBefore(this); placed = true; return false; }
+      return undefined;
     });
+    if (!placed) $users.append($li);
+  }
+
+  var TYPING_SHOWN_MS = 5000;
+
+  function onTyping(uId) {
+    if (typeof uId !== 'string' || uId === S.me || !S.users[uId]) return;
+    if (S.typing[uId]) clearTimeout(S.typing[uId]);
+    S.typing[uId] = setTimeout(function () { delete S.typing[uId]; renderTyping(); }, TYPING_SHOWN_MS);
+    renderTyping();
+  }
+
+  function stopTyping(uId) {
+    if (!S.typing[uId]) return;
+    clearTimeout(S.typing[uId]);
+    delete S.typing[uId];
+    renderTyping();
+  }
+
+  function renderTyping() {
+    var names = Object.keys(S.typing).map(function (uId) { return userName(uId).name; });
+    var text = names.length === 0 ? ''
+      : names.length === 1 ? names[0] + ' is typing…'
+      : names.length === 2 ? names[0] + ' and ' + names[1] + ' are typing…'
+      : names.length + ' people are typing…';
+    $('#typing-line').text(text).prop('hidden', !text);
+  }
+
+  // Called while the user composes: at most one TY every 2 s (the server passes on one per 2.5 s).
+  function sendTyping() {
+    var now = Date.now();
+    if (!S.joined || !S.conn || now - S.lastTypingSent < 2000) return;
+    S.lastTypingSent = now;
+    var f = P.frame('TY', roomRef());
+    delete f.rq; // never answered
+    S.conn.send(f);
   }
 
   function renderComposerIdentity() {
@@ -470,7 +568,9 @@
   function onFrame(f) {
     if (f.bN) checkVersion(f.bN);
     switch (f.c) {
-      case 'R_M_CH': applyUsers(f.rU); break;
+      case 'R_M_CH': onMembers(f); break;
+      case 'R_M_D': onMemberDelta(f); break;
+      case 'TY': onTyping(f.uId); break;
       case 'ALL_TM': onAllMessages(f.m || []); break;
       case 'R_CH_D':
         if (f.rCuId) S.creator = f.rCuId;
@@ -481,7 +581,9 @@
         renderUsers();
         break;
       case 'TM':
-      case 'DM': (f.m || []).forEach(appendMessage); break;
+      case 'DM':
+        (f.m || []).forEach(function (m) { if (m && m.uId) stopTyping(m.uId); appendMessage(m); });
+        break;
       case 'TM_E': (f.m || []).forEach(onEdited); break;
       case 'TM_D': (f.m || []).forEach(onDeleted); break;
       case 'TM_S_R': (f.m || []).forEach(onVoted); break;
@@ -839,6 +941,7 @@
       bindHeader();
       bindStream();
       composer().bind(kit);
+      $input.on('input', function () { if ($input.val()) sendTyping(); });
       tools().bind(kit);
 
       S.conn = new IC.Connection(name, {

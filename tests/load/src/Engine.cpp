@@ -39,6 +39,7 @@ struct Engine::User
     quint32 generation = 0; // bumped per new socket: a reconnect may reuse the fd number
     qint64 startNs = 0;     // start of its HTTP GET: join latency runs from here
     qint64 lastId = 0;      // last TM id seen (loss detection by id gaps)
+    bool counted = true;    // its deliveries are expected (see addUserToRoom)
     QByteArray in;          // HTTP / handshake bytes not parsed yet
     QByteArray out;         // bytes the kernel did not take yet
     QByteArray cookie;
@@ -122,6 +123,37 @@ void Engine::addUsers(int count, int usersPerRoom)
         user->room = firstRoom + i / usersPerRoom;
         m_users.push_back(std::move(user));
     }
+}
+
+int Engine::addUserToRoom(int room, bool counted)
+{
+    auto user = std::make_unique<User>();
+    user->index = int(m_users.size());
+    user->room = room;
+    user->counted = counted;
+    m_users.push_back(std::move(user));
+    return int(m_users.size()) - 1;
+}
+
+bool Engine::isJoined(int index) const
+{
+    return m_users[size_t(index)]->phase == Phase::Joined;
+}
+
+bool Engine::leaveUser(int index)
+{
+    User &user = *m_users[size_t(index)];
+    if (user.phase != Phase::Joined)
+        return false;
+    const QByteArray closeFrame = ws::encodeCloseFrame(ws::CloseGoingAway, {}, true);
+    ::send(user.fd, closeFrame.constData(), size_t(closeFrame.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+    closeSocket(user);
+    user.phase = Phase::Closed;
+    --m_rooms[user.room].members;
+    m_rooms[user.room].counted -= user.counted;
+    --m_connected;
+    ++m_left;
+    return true;
 }
 
 void Engine::startSetup()
@@ -529,7 +561,8 @@ void Engine::onHandshakeData(User &user)
     join.requestId = QString::fromLatin1(joinRequestId);
     join.hasRoom = true;
     join.roomName = m_rooms[user.room].name;
-    QByteArray frames = maskedFrame(proto::encodeInitFrame(QStringLiteral("cp")));
+    QByteArray frames =
+        maskedFrame(proto::encodeInitFrame(QStringLiteral("cp"), m_options.protocolVersion));
     frames += maskedFrame(proto::encodeClientFrame(join));
     sendBytes(user, frames);
     if (!rest.isEmpty() && user.fd >= 0)
@@ -565,6 +598,18 @@ void Engine::processFrames(User &user)
 void Engine::onPayload(User &user, const QByteArray &payload)
 {
     ++m_framesSeen;
+    // The server writes `c` first; member lists are counted, not scanned (they are the large
+    // frames this traffic is about, and nothing in them is checked).
+    if (payload.startsWith(R"({"c":"R_M_CH")")) {
+        ++m_window.memberListFrames;
+        m_window.memberListBytes += payload.size();
+        return;
+    }
+    if (payload.startsWith(R"({"c":"R_M_D")")) {
+        ++m_window.memberDeltaFrames;
+        m_window.memberDeltaBytes += payload.size();
+        return;
+    }
     const ScannedFrame frame =
         m_options.fullParse ? decodeServerFrameFully(payload) : scanServerFrame(payload);
     switch (frame.kind) {
@@ -580,8 +625,8 @@ void Engine::onPayload(User &user, const QByteArray &payload)
             }
             user.lastId = qMax(user.lastId, frame.messageId);
         }
-        if (frame.sendNs < 0)
-            break; // not one of ours
+        if (frame.sendNs < 0 || !user.counted)
+            break; // not one of ours, or a receiver whose deliveries are not expected
         if (frame.sendNs < m_window.startNs) {
             ++m_window.late;
             break;
@@ -613,6 +658,7 @@ void Engine::onJoined(User &user)
     m_joinLatency.add((now - user.startNs) / 1000);
     m_lastJoinNs = now;
     ++m_rooms[user.room].members;
+    m_rooms[user.room].counted += user.counted;
     ++m_joined;
     --m_inSetup;
     pumpSetup();
@@ -635,6 +681,7 @@ void Engine::lose(User &user)
     closeSocket(user);
     user.phase = Phase::Closed;
     --m_rooms[user.room].members;
+    m_rooms[user.room].counted -= user.counted;
     --m_connected;
     ++m_disconnects;
 }
@@ -685,7 +732,7 @@ void Engine::sendMessage(User &user)
     frame.message = std::move(message);
     sendBytes(user, maskedFrame(proto::encodeClientFrame(frame)));
     ++m_window.sent;
-    m_window.expected += m_rooms[user.room].members;
+    m_window.expected += m_rooms[user.room].counted;
 }
 
 void Engine::keepAliveTick()
@@ -703,6 +750,8 @@ void Engine::beginWindow()
     m_window.startNs = monotonicNs();
     m_window.sent = m_window.expected = m_window.received = m_window.late = 0;
     m_window.idGaps = m_window.reordered = m_window.replies = 0;
+    m_window.memberListFrames = m_window.memberListBytes = 0;
+    m_window.memberDeltaFrames = m_window.memberDeltaBytes = 0;
     m_window.latency.clear();
 }
 

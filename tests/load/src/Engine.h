@@ -35,7 +35,8 @@ struct EngineOptions
     int concurrency = 256;  // users in setup at the same time
     double connectRate = 0; // users started per second while setting up; 0 = unlimited
     int setupTimeoutMs = 30000;
-    bool fullParse = false; // decode every frame with the shared codec instead of scanning
+    bool fullParse = false;  // decode every frame with the shared codec instead of scanning
+    int protocolVersion = 1; // `pv` of the init frame: 2 gets member deltas instead of lists
 };
 
 // Figures of one measurement window (reset between ramp steps).
@@ -49,6 +50,10 @@ struct WindowCounters
     qint64 idGaps = 0;    // ids a receiver never saw: per-room loss detected by id gaps
     qint64 reordered = 0; // an id not above the previous one a receiver saw
     qint64 replies = 0;   // RP frames for our messages
+    // Member-list traffic at the receivers (WebSocket payload bytes): full lists (R_M_CH) and,
+    // for pv 2, deltas (R_M_D).
+    qint64 memberListFrames = 0, memberListBytes = 0;
+    qint64 memberDeltaFrames = 0, memberDeltaBytes = 0;
     LatencySamples latency;
 };
 
@@ -63,6 +68,12 @@ public:
 
     // Adds `count` users, `usersPerRoom` to a room (rooms numbered from the current count).
     void addUsers(int count, int usersPerRoom);
+    // Adds one user to an existing room; an uncounted user's deliveries are not expected (it
+    // may leave before a message reaches it), so churn does not look like loss.
+    int addUserToRoom(int room, bool counted);
+    // Closes a joined user's socket on purpose (a leave, not a disconnect). False if not joined.
+    bool leaveUser(int index);
+    bool isJoined(int index) const;
     // Starts setting up every user not started yet (rate- and concurrency-limited).
     void startSetup();
     bool setupSettled() const { return m_joined + m_failed >= qint64(m_users.size()); }
@@ -84,6 +95,7 @@ public:
     qint64 inSetup() const { return m_inSetup; }
     qint64 connectedNow() const { return m_connected; }
     qint64 disconnects() const { return m_disconnects; }
+    qint64 left() const { return m_left; }
     qint64 firstStartNs() const { return m_firstStartNs; }
     qint64 lastJoinNs() const { return m_lastJoinNs; }
     LatencySamples &joinLatency() { return m_joinLatency; }
@@ -99,6 +111,7 @@ private:
     {
         QString name;
         int members = 0; // joined and still connected
+        int counted = 0; // of those, the ones whose deliveries are expected
         qint64 idGaps = 0;
     };
     enum class Phase : quint8;
@@ -145,6 +158,7 @@ private:
     qint64 m_started = 0;
     qint64 m_setupStartNs = 0;
     qint64 m_inSetup = 0, m_joined = 0, m_failed = 0, m_connected = 0, m_disconnects = 0;
+    qint64 m_left = 0;
     qint64 m_firstStartNs = 0, m_lastJoinNs = 0;
     QTimer m_pumpTimer;
     int m_pumpTicks = 0;

@@ -16,6 +16,7 @@
 #include <QRandomGenerator>
 #include <QTimer>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <sys/resource.h>
 
@@ -38,6 +39,9 @@ struct Settings
     qint64 serverPid = 0;
     bool jsonOnly = false;
     bool fullParse = false;
+    double churnPerSecond = 50;  // bigroom: joins per second, and as many leaves
+    double churnStaySeconds = 2; // bigroom: how long a churn user stays before it leaves
+    int protocolVersion = 1;
 };
 
 // Runs the event loop for `ms` milliseconds.
@@ -215,6 +219,26 @@ void printSummary(const QJsonObject &result)
         line("join rate",
              QStringLiteral("%1 joins/s")
                  .arg(result.value(QStringLiteral("joins_per_s")).toDouble(), 0, 'f', 0));
+    if (result.contains(QStringLiteral("churn"))) {
+        const QJsonObject churn = result.value(QStringLiteral("churn")).toObject();
+        const QJsonObject list = result.value(QStringLiteral("member_list")).toObject();
+        const QJsonObject server = result.value(QStringLiteral("server")).toObject();
+        line("churn", QStringLiteral("%1 joins (%2/s), %3 leaves, %4 join failures")
+                          .arg(churn.value(QStringLiteral("joins")).toInteger())
+                          .arg(churn.value(QStringLiteral("per_second")).toDouble())
+                          .arg(churn.value(QStringLiteral("leaves")).toInteger())
+                          .arg(churn.value(QStringLiteral("join_failures")).toInteger()));
+        line("member list",
+             QStringLiteral("%1 bytes per join, %2 per join or leave (%3 full lists, %4; %5 "
+                            "deltas, %6); server CPU %7 ms per join")
+                 .arg(list.value(QStringLiteral("bytes_per_join")).toDouble(), 0, 'f', 0)
+                 .arg(list.value(QStringLiteral("bytes_per_change")).toDouble(), 0, 'f', 0)
+                 .arg(list.value(QStringLiteral("full_lists")).toInteger())
+                 .arg(mib(list.value(QStringLiteral("full_list_bytes")).toInteger()))
+                 .arg(list.value(QStringLiteral("deltas")).toInteger())
+                 .arg(mib(list.value(QStringLiteral("delta_bytes")).toInteger()))
+                 .arg(server.value(QStringLiteral("cpu_ms_per_join")).toDouble()));
+    }
     if (result.contains(QStringLiteral("deliveries")))
         printDeliveries(result.value(QStringLiteral("deliveries")).toObject());
     for (const QJsonValue &value : result.value(QStringLiteral("steps")).toArray()) {
@@ -295,6 +319,7 @@ private:
     int idle();
     int joinstorm();
     int ramp();
+    int bigroom();
 
     Engine &m_engine;
     const Settings &m_settings;
@@ -481,7 +506,114 @@ int Runner::run()
         return idle();
     if (m_settings.scenario == QLatin1StringView("joinstorm"))
         return joinstorm();
+    if (m_settings.scenario == QLatin1StringView("bigroom"))
+        return bigroom();
     return ramp();
+}
+
+// One room of U members chatting (each sends every I s), with churn on top: C users a second
+// join it and, once they have stayed S s, leave it again (the oldest first), so the room stays
+// near U + C*S members. Measures what a membership change costs: member-list bytes at the
+// receivers and server CPU per join, and whether the chat lost or delayed anything meanwhile.
+// Only the U steady members' deliveries are expected: a churn user may leave before a message
+// reaches it.
+int Runner::bigroom()
+{
+    const qint64 baselineRss = m_probe.rssNow();
+    setupUsers(m_settings.users, m_settings.users, 120000);
+    m_phase = QStringLiteral("settle");
+    runFor(1000);
+    const qint64 steadyJoined = m_engine.joined();
+    const qint64 failedBefore = m_engine.failed();
+
+    m_phase = QStringLiteral("bigroom");
+    m_engine.beginWindow();
+    m_probe.begin();
+    m_generator.begin();
+    std::deque<int> staying; // churn users in join order
+    qint64 started = 0;
+    const qint64 startNs = monotonicNs();
+    const qint64 stayNs = qint64(m_settings.churnStaySeconds * 1e9);
+    std::deque<qint64> joinedAt; // start times of `staying`, for the leave schedule
+    QTimer churn;
+    churn.setTimerType(Qt::PreciseTimer);
+    churn.setInterval(5);
+    QObject::connect(&churn, &QTimer::timeout, [&] {
+        const qint64 now = monotonicNs();
+        const qint64 due = qint64(double(now - startNs) / 1e9 * m_settings.churnPerSecond) + 1;
+        for (; started < due; ++started) {
+            staying.push_back(m_engine.addUserToRoom(0, false));
+            joinedAt.push_back(now);
+        }
+        m_engine.startSetup();
+        // Leave in join order once a user has stayed long enough (a user still joining is
+        // skipped until it has joined).
+        while (!joinedAt.empty() && now - joinedAt.front() >= stayNs &&
+               m_engine.isJoined(staying.front())) {
+            m_engine.leaveUser(staying.front());
+            staying.pop_front();
+            joinedAt.pop_front();
+        }
+    });
+    churn.start();
+    m_engine.startSending(m_settings.interval);
+    runFor(int(m_settings.duration * 1000));
+    churn.stop();
+    m_engine.stopSending();
+    const double sendSeconds = double(monotonicNs() - startNs) / 1e9;
+    // Joins still under way finish (their lists count), then the deliveries drain.
+    runUntil([this] { return m_engine.setupSettled(); }, 30000);
+    drain();
+    m_generator.end();
+    m_probe.end();
+
+    const WindowCounters &window = m_engine.window();
+    const qint64 joins = m_engine.joined() - steadyJoined;
+    const qint64 leaves = m_engine.left();
+    const qint64 memberBytes = window.memberListBytes + window.memberDeltaBytes;
+    auto perJoin = [joins](double value) {
+        return joins > 0 ? round2(value / double(joins)) : 0.0;
+    };
+    QJsonObject churnJson{
+        {QStringLiteral("joins"), joins},
+        {QStringLiteral("leaves"), leaves},
+        {QStringLiteral("join_failures"), m_engine.failed() - failedBefore},
+        {QStringLiteral("per_second"), round2(sendSeconds > 0 ? double(joins) / sendSeconds : 0)},
+    };
+    // Every join here comes with a leave, so "per join" is the cost of one join and one leave.
+    QJsonObject members{
+        {QStringLiteral("full_lists"), window.memberListFrames},
+        {QStringLiteral("full_list_bytes"), window.memberListBytes},
+        {QStringLiteral("deltas"), window.memberDeltaFrames},
+        {QStringLiteral("delta_bytes"), window.memberDeltaBytes},
+        {QStringLiteral("bytes_per_join"), perJoin(double(memberBytes))},
+        // Per join or leave: fair when a loaded host let fewer leaves happen in one run.
+        {QStringLiteral("bytes_per_change"),
+         joins + leaves > 0 ? round2(double(memberBytes) / double(joins + leaves)) : 0.0},
+    };
+    QJsonObject result{
+        {QStringLiteral("params"),
+         QJsonObject{{QStringLiteral("users"), m_settings.users},
+                     {QStringLiteral("churn_per_s"), m_settings.churnPerSecond},
+                     {QStringLiteral("stay_s"), m_settings.churnStaySeconds},
+                     {QStringLiteral("interval_s"), m_settings.interval},
+                     {QStringLiteral("duration_s"), m_settings.duration},
+                     {QStringLiteral("protocol_version"), m_settings.protocolVersion}}},
+        {QStringLiteral("connections"), connectionsJson()},
+        {QStringLiteral("churn"), churnJson},
+        {QStringLiteral("member_list"), members},
+        {QStringLiteral("deliveries"), deliveriesJson(sendSeconds, true)},
+        {QStringLiteral("errors"), errorsJson()},
+    };
+    if (m_probe.enabled()) {
+        QJsonObject server = serverJson(window.received, m_engine.joined(), baselineRss);
+        server.insert(QStringLiteral("cpu_ms_per_join"), perJoin(m_probe.cpuSeconds() * 1000));
+        result.insert(QStringLiteral("server"), server);
+    }
+    const bool ok = steadyJoined == m_settings.users && m_engine.joined() == m_engine.users() &&
+                    joins > 0 && window.received == window.expected && window.idGaps == 0 &&
+                    m_engine.errorCodes().isEmpty() && m_engine.disconnects() == 0;
+    return finish(result, ok);
 }
 
 int Runner::fanout()
@@ -700,6 +832,10 @@ int main(int argc, char *argv[])
         "  joinstorm  N users join (GET / -> /pick_backend -> WebSocket -> R_C_J) as fast as the\n"
         "             concurrency allows, U per room; joins/s and join latency. Defaults: --joins "
         "5000 --users 50.\n"
+        "  bigroom    one room of U members, each sending every I s (default 20: 1 msg/s per 20\n"
+        "             members), plus --churn-per-s joins/s and as many leaves; member-list bytes\n"
+        "             and server CPU per join, loss and p99 of the steady members' deliveries;\n"
+        "             compare --protocol-version 1 and 2. Defaults: --users 2000 --duration 20.\n"
         "  ramp       fan-out whose per-user send rate rises from --ramp-start by --ramp-step "
         "(msg/s)\n"
         "             up to --ramp-max, D s per step (default 5), until p99 > --p99-bound-ms or a "
@@ -726,7 +862,7 @@ int main(int argc, char *argv[])
         "origin", "Origin header for the WebSocket handshake (default: the balancer URL's origin).",
         "ORIGIN");
     const auto scenarioOption =
-        option("scenario", "fanout | idle | joinstorm | ramp.", "NAME", "fanout");
+        option("scenario", "fanout | idle | joinstorm | ramp | bigroom.", "NAME", "fanout");
     const auto roomsOption = option("rooms", "Rooms (fanout, ramp).", "R", "10");
     const auto usersOption =
         option("users", "Users per room (all scenarios; idle/joinstorm default 50).", "U");
@@ -764,6 +900,13 @@ int main(int argc, char *argv[])
     const auto timeoutOption =
         option("setup-timeout", "Seconds one user may take to join before it counts as failed.",
                "SECONDS", "30");
+    const auto churnOption =
+        option("churn-per-s", "bigroom: users joining per second (as many leave).", "N", "50");
+    const auto stayOption =
+        option("churn-stay", "bigroom: seconds a churn user stays before leaving.", "SECONDS", "2");
+    const auto versionOption =
+        option("protocol-version", "`pv` of every user's init frame: 1 (v1) or 2 (extensions).",
+               "PV", "1");
     parser.process(app);
 
     auto fail = [](const QString &message) {
@@ -773,19 +916,32 @@ int main(int argc, char *argv[])
     Settings settings;
     settings.scenario = parser.value(scenarioOption);
     const QStringList scenarios{QStringLiteral("fanout"), QStringLiteral("idle"),
-                                QStringLiteral("joinstorm"), QStringLiteral("ramp")};
+                                QStringLiteral("joinstorm"), QStringLiteral("ramp"),
+                                QStringLiteral("bigroom")};
     if (!scenarios.contains(settings.scenario))
         return fail(QStringLiteral("unknown scenario %1").arg(settings.scenario));
     const bool manyUsers = settings.scenario == QLatin1StringView("idle") ||
                            settings.scenario == QLatin1StringView("joinstorm");
     settings.rooms = parser.value(roomsOption).toInt();
-    settings.users =
-        parser.isSet(usersOption) ? parser.value(usersOption).toInt() : (manyUsers ? 50 : 100);
-    settings.interval = parser.value(intervalOption).toDouble();
+    const bool bigroom = settings.scenario == QLatin1StringView("bigroom");
+    settings.users = parser.isSet(usersOption) ? parser.value(usersOption).toInt()
+                     : bigroom                 ? 2000
+                                               : (manyUsers ? 50 : 100);
+    settings.interval =
+        parser.isSet(intervalOption) || !bigroom ? parser.value(intervalOption).toDouble() : 20;
+    settings.churnPerSecond = parser.value(churnOption).toDouble();
+    settings.churnStaySeconds = parser.value(stayOption).toDouble();
+    settings.protocolVersion = parser.value(versionOption).toInt();
+    if (settings.protocolVersion != 1 && settings.protocolVersion != 2)
+        return fail(QStringLiteral("--protocol-version must be 1 or 2"));
+    if (settings.churnPerSecond <= 0 || settings.churnStaySeconds < 0)
+        return fail(QStringLiteral("--churn-per-s must be positive, --churn-stay not negative"));
     settings.duration = parser.isSet(durationOption) ? parser.value(durationOption).toDouble()
-                        : settings.scenario == QLatin1StringView("fanout") ? 20
-                        : settings.scenario == QLatin1StringView("ramp")   ? 5
-                                                                           : 10;
+                        : settings.scenario == QLatin1StringView("fanout") ||
+                                settings.scenario == QLatin1StringView("bigroom")
+                            ? 20
+                        : settings.scenario == QLatin1StringView("ramp") ? 5
+                                                                         : 10;
     settings.connections = parser.value(connectionsOption).toInt();
     settings.joins = parser.value(joinsOption).toInt();
     settings.rampStart = parser.value(rampStartOption).toDouble();
@@ -816,6 +972,7 @@ int main(int argc, char *argv[])
                           : settings.scenario == QLatin1StringView("joinstorm") ? 0
                                                                                 : 2000;
     options.fullParse = settings.fullParse;
+    options.protocolVersion = settings.protocolVersion;
     options.setupTimeoutMs = int(parser.value(timeoutOption).toDouble() * 1000);
     // A fresh room prefix per run: rooms outlive the run in the server's RAM for hours, and a
     // reused room would hand every joiner its old messages.
