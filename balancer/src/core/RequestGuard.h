@@ -19,22 +19,45 @@ struct RequestLimits
     qsizetype maxBodyBytes = 4 * 1024 * 1024;
 };
 
-// Follows HTTP/1.1 message framing byte by byte (header block, then Content-Length or chunked
+// Follows HTTP/1.1 message framing byte by byte (header block, then a Content-Length or chunked
 // body) to know where each request on a keep-alive connection ends. It never changes the data.
+// A chunked body is followed chunk by chunk (size line, data, CRLF, trailers), so nothing inside
+// chunk data can end it early; its decoded bytes may not pass maxBodyBytes, and its raw bytes
+// (sizes, extensions, trailers included) not maxBodyBytes + maxHeaderBytes.
 class RequestFramer
 {
 public:
     enum class Verdict { Ok, HeadersTooLarge, BodyTooLarge, Malformed };
+    // Between requests (nothing of the next one seen yet), inside a request's head, in its body.
+    enum class Phase { Idle, Head, Body };
     explicit RequestFramer(RequestLimits limits) : m_limits(limits) {}
     Verdict feed(QByteArrayView data);
+    Phase phase() const;
 
 private:
+    enum class State {
+        Headers,
+        Body,
+        ChunkSize,    // hex digits, then optional ;extensions, then CRLF
+        ChunkData,    // m_chunkRemaining bytes
+        ChunkDataEnd, // the CRLF after a chunk's data
+        Trailers,     // trailer fields after the last chunk, up to an empty line
+    };
     Verdict endOfHeaders();
-    enum class State { Headers, Body, Chunked } m_state = State::Headers;
+    // Collects one line of the chunked framing (size line, data end, trailer) into m_line; the
+    // bytes of `data` it took, *complete once the line's LF arrived.
+    qsizetype takeLine(QByteArrayView data, bool *complete);
+    Verdict chunkSizeLine();
+    Verdict countRaw(qsizetype bytes);
+
+    State m_state = State::Headers;
     RequestLimits m_limits;
     QByteArray m_headerBlock;
+    QByteArray m_line;
     qsizetype m_bodyRemaining = 0;
-    qsizetype m_chunkedBytes = 0;
+    qsizetype m_chunkRemaining = 0;
+    qsizetype m_decoded = 0; // chunk data of this request
+    qsizetype m_raw = 0;     // every byte of this request's chunked body
 };
 
 class RequestGuard : public QTcpServer
@@ -53,6 +76,7 @@ protected:
 
 private:
     void inspect(QTcpSocket *socket, RequestFramer *framer);
+    void refuse(QTcpSocket *socket, int status, const QByteArray &text);
     RequestLimits m_limits;
     std::function<void(int)> m_rejected;
 };
