@@ -209,6 +209,17 @@ RequestGuard::RequestGuard(RequestLimits limits, QObject *parent)
 {
 }
 
+// One accepted connection's framing state, deadline and counted address.
+struct RequestGuard::Watch
+{
+    explicit Watch(RequestLimits limits) : framer(limits) {}
+    RequestFramer framer;
+    QTimer *deadline = nullptr; // child of the socket
+    RequestFramer::Phase timed = RequestFramer::Phase::Head;
+    QString address;
+    bool released = false;
+};
+
 void RequestGuard::incomingConnection(qintptr descriptor)
 {
     auto *socket = new QTcpSocket(this);
@@ -216,9 +227,43 @@ void RequestGuard::incomingConnection(qintptr descriptor)
         delete socket;
         return;
     }
+    // Counted by the TCP peer: a connection is refused before any request (and so any
+    // X-Forwarded-For) exists. Behind a proxy all clients share its count.
+    QHostAddress peer = socket->peerAddress();
+    bool isV4 = false;
+    const quint32 v4 = peer.toIPv4Address(&isV4);
+    if (isV4)
+        peer = QHostAddress(v4); // ::ffff:a.b.c.d of a dual-stack listener is a.b.c.d
+    const QString address = peer.toString();
+    if (m_open >= m_limits.maxConnections) {
+        if (m_refused)
+            m_refused("total");
+        refuseConnection(socket, 503,
+                         "error: the balancer has too many connections, try again later");
+        return;
+    }
+    if (m_perAddress.value(address) >= m_limits.maxConnectionsPerAddress) {
+        if (m_refused)
+            m_refused("address");
+        refuseConnection(socket, 429,
+                         "error: too many connections from your address, close some and try again");
+        return;
+    }
+    ++m_perAddress[address];
+    ++m_open;
+    auto watch = std::make_shared<Watch>(m_limits);
+    watch->address = address;
+    auto releaseOnce = [this, watch] {
+        if (watch->released)
+            return;
+        watch->released = true;
+        release(watch->address);
+    };
+    connect(socket, &QAbstractSocket::disconnected, this, releaseOnce);
+    connect(socket, &QObject::destroyed, this, releaseOnce);
+
     // QHttpServer 6.4 never closes an idle keep-alive connection; a connection that neither
-    // sends nor receives anything for two minutes (or holds a half-sent request that long) is
-    // closed, so idle or trickling clients cannot pile up sockets.
+    // sends nor receives anything for two minutes is closed, so idle clients cannot pile up.
     auto *idle = new QTimer(socket);
     idle->setSingleShot(true);
     idle->setInterval(idleTimeoutMs);
@@ -226,22 +271,51 @@ void RequestGuard::incomingConnection(qintptr descriptor)
     connect(socket, &QTcpSocket::readyRead, idle, qOverload<>(&QTimer::start));
     connect(socket, &QTcpSocket::bytesWritten, idle, qOverload<>(&QTimer::start));
     idle->start();
-    auto framer = std::make_shared<RequestFramer>(m_limits);
+    // A request's head must be complete within --handshake-timeout of the connection's start
+    // (of its first byte for later requests), its body within --body-timeout of the head. The
+    // deadlines are absolute: a trickle of bytes does not move them.
+    watch->deadline = new QTimer(socket);
+    watch->deadline->setSingleShot(true);
+    connect(watch->deadline, &QTimer::timeout, this, [this, socket, watch] {
+        if (watch->timed == RequestFramer::Phase::Body)
+            refuse(socket, 408, "error: the request body did not arrive in time");
+        else
+            refuse(socket, 408, "error: the request headers did not arrive in time");
+    });
+    watch->deadline->start(m_limits.headerTimeoutMs);
     // Connected before QHttpServer connects its reader (that happens after
     // addPendingConnection), so this runs first on every readyRead.
     connect(socket, &QTcpSocket::readyRead, this,
-            [this, socket, framer] { inspect(socket, framer.get()); });
+            [this, socket, watch] { inspect(socket, watch.get()); });
     addPendingConnection(socket);
 }
 
-void RequestGuard::inspect(QTcpSocket *socket, RequestFramer *framer)
+void RequestGuard::release(const QString &address)
+{
+    --m_open;
+    auto it = m_perAddress.find(address);
+    if (it != m_perAddress.end() && --*it <= 0)
+        m_perAddress.erase(it); // the table stays as small as the set of connected addresses
+}
+
+void RequestGuard::inspect(QTcpSocket *socket, Watch *watch)
 {
     // QHttpServer reads everything available on each readyRead, so what is available now is
     // exactly what arrived since the last call.
     const QByteArray fresh = socket->peek(socket->bytesAvailable());
-    const RequestFramer::Verdict verdict = framer->feed(fresh);
-    if (verdict == RequestFramer::Verdict::Ok)
+    const RequestFramer::Verdict verdict = watch->framer.feed(fresh);
+    if (verdict == RequestFramer::Verdict::Ok) {
+        const RequestFramer::Phase phase = watch->framer.phase();
+        if (phase == watch->timed)
+            return; // the running deadline (if any) stays as it is
+        watch->timed = phase;
+        if (phase == RequestFramer::Phase::Idle)
+            watch->deadline->stop();
+        else
+            watch->deadline->start(phase == RequestFramer::Phase::Head ? m_limits.headerTimeoutMs
+                                                                       : m_limits.bodyTimeoutMs);
         return;
+    }
     if (verdict == RequestFramer::Verdict::HeadersTooLarge)
         refuse(socket, 431, "error: the request headers are too large");
     else if (verdict == RequestFramer::Verdict::BodyTooLarge)
@@ -296,6 +370,14 @@ void RequestGuard::refuse(QTcpSocket *socket, int status, const QByteArray &text
     for (QTimer *timer : socket->findChildren<QTimer *>(Qt::FindDirectChildrenOnly))
         timer->stop(); // idle and deadline: the closing grace decides from now on
     // QHttpServer parses nothing more of this connection; it deletes the socket when it closes.
+    lingeringClose(socket, answer(status, text));
+}
+
+void RequestGuard::refuseConnection(QTcpSocket *socket, int status, const QByteArray &text)
+{
+    qCInfo(lcGuard, "refused a connection from %s with %d",
+           qPrintable(socket->peerAddress().toString()), status);
+    connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
     lingeringClose(socket, answer(status, text));
 }
 

@@ -3,7 +3,9 @@
 // whole request (headers and body) into memory before handing it over, with no limit, so a
 // client could make the balancer hold any amount of memory. This TCP server creates each socket
 // itself and watches the bytes it receives, ahead of QHttpServer's own reader: header blocks
-// over the limit get 431, bodies over the limit get 413, and the connection is closed.
+// over the limit get 431, bodies over the limit get 413, heads or bodies that do not arrive in
+// time get 408, and the connection is closed. It also caps open connections per TCP peer (429)
+// and in total (503).
 
 #include <QHash>
 #include <QTcpServer>
@@ -17,6 +19,12 @@ struct RequestLimits
 {
     qsizetype maxHeaderBytes = 16 * 1024;
     qsizetype maxBodyBytes = 4 * 1024 * 1024;
+    // Connection caps (--max-connections-per-address, --max-connections) counted by TCP peer, and
+    // deadlines (--handshake-timeout for a request's head, --body-timeout for its body).
+    int maxConnectionsPerAddress = 64;
+    int maxConnections = 20000;
+    qint64 headerTimeoutMs = 10 * 1000;
+    qint64 bodyTimeoutMs = 60 * 1000;
 };
 
 // Follows HTTP/1.1 message framing byte by byte (header block, then a Content-Length or chunked
@@ -70,15 +78,28 @@ public:
     {
         m_rejected = std::move(callback);
     }
+    // Called for every connection refused at once ("address": over the per-address cap,
+    // "total": over the total cap), for metrics.
+    void setRefusedCallback(std::function<void(const char *reason)> callback)
+    {
+        m_refused = std::move(callback);
+    }
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
-    void inspect(QTcpSocket *socket, RequestFramer *framer);
+    struct Watch;
+    void inspect(QTcpSocket *socket, Watch *watch);
     void refuse(QTcpSocket *socket, int status, const QByteArray &text);
+    void refuseConnection(QTcpSocket *socket, int status, const QByteArray &text);
+    void release(const QString &address);
+
     RequestLimits m_limits;
     std::function<void(int)> m_rejected;
+    std::function<void(const char *)> m_refused;
+    QHash<QString, int> m_perAddress; // open connections by TCP peer
+    int m_open = 0;
 };
 
 } // namespace ic::balancer
