@@ -17,7 +17,24 @@
 #include <QSslKey>
 #include <QSslSocket>
 
+#include <algorithm>
+#include <limits>
+#include <sys/resource.h>
+
 namespace ic::balancer {
+namespace {
+
+// Client connections may use the descriptors the process has, less a reserve for the servers,
+// probes and files it opens itself: running out would stop all service, not only new clients.
+int descriptorBudget()
+{
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+        return std::numeric_limits<int>::max();
+    return int(std::max<rlim_t>(16, std::min<rlim_t>(limit.rlim_cur, 1 << 30) - 64));
+}
+
+} // namespace
 
 QString BalancerContext::backendAddress(const ServerInfo &server, const Request &request) const
 {
@@ -86,10 +103,18 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     m_context.uploadBytesLimiter = m_uploadBytesLimiter.get();
 
     BalancerMetrics *metrics = m_metrics.get();
+    RequestLimits limits;
+    limits.maxBodyBytes = s.maxBodyBytes;
+    limits.maxConnectionsPerAddress = s.maxConnectionsPerAddress;
+    limits.maxConnections = std::min(s.maxConnections, descriptorBudget());
+    limits.headerTimeoutMs = s.handshakeTimeoutSeconds * 1000LL;
+    limits.bodyTimeoutMs = s.bodyTimeoutSeconds * 1000LL;
     m_core = new HttpCore(
-        RequestLimits{16 * 1024, s.maxBodyBytes},
+        limits,
         [metrics](const QString &route, int status) { metrics->countRequest(route, status); },
         this);
+    m_core->setRefusedCounter(
+        [metrics](const char *reason) { metrics->countConnectionRefused(reason); });
     m_core->setTrustedProxies(s.trustedProxies);
     // Order matters: fixed routes first, the page controller (which treats any other
     // single-segment path as a room name) last.

@@ -21,6 +21,17 @@ BalancerMetrics::BalancerMetrics()
         &m_registry.gauge("instantchat_balancer_servers_up", "Room servers in placement (alive).");
     m_serversKnown = &m_registry.gauge("instantchat_balancer_servers_known",
                                        "Room servers known (static and registered).");
+    const char *refusedHelp = "Client connections refused by --max-connections-per-address "
+                              "(address) or --max-connections (total).";
+    m_refusedByAddress = &m_registry.counter("instantchat_balancer_connections_refused_total",
+                                             refusedHelp, {{"reason", "address"}});
+    m_refusedInTotal = &m_registry.counter("instantchat_balancer_connections_refused_total",
+                                           refusedHelp, {{"reason", "total"}});
+}
+
+void BalancerMetrics::countConnectionRefused(const char *reason)
+{
+    (qstrcmp(reason, "address") == 0 ? m_refusedByAddress : m_refusedInTotal)->Increment();
 }
 
 void BalancerMetrics::countRequest(const QString &route, int status)

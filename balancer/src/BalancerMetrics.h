@@ -19,6 +19,8 @@ public:
     void countPlacement(Placement result);
     void observePickLatency(double seconds);
     void setServers(int up, int known);
+    // A connection refused by a connection cap ("address" or "total").
+    void countConnectionRefused(const char *reason);
 
     QByteArray serialize() const { return m_registry.serialize(); }
 
@@ -31,6 +33,8 @@ private:
     prometheus::Histogram *m_pickLatency = nullptr;
     prometheus::Gauge *m_serversUp = nullptr;
     prometheus::Gauge *m_serversKnown = nullptr;
+    prometheus::Counter *m_refusedByAddress = nullptr;
+    prometheus::Counter *m_refusedInTotal = nullptr;
 };
 
 } // namespace ic::balancer

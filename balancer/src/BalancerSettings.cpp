@@ -83,6 +83,22 @@ void declareSettings(ic::config::Configuration &c)
                   QStringLiteral("43200")});
     c.add(Setting{QStringLiteral("max-body"), QStringLiteral("BYTES"),
                   QStringLiteral("Largest request body accepted."), QStringLiteral("4194304")});
+    c.add(Setting{QStringLiteral("max-connections"), QStringLiteral("N"),
+                  QStringLiteral("Open client connections in total (at most the descriptor limit "
+                                 "less 64); more get HTTP 503."),
+                  QStringLiteral("20000")});
+    c.add(Setting{QStringLiteral("max-connections-per-address"), QStringLiteral("N"),
+                  QStringLiteral("Open client connections per TCP peer address (a proxy counts "
+                                 "as one); more get HTTP 429."),
+                  QStringLiteral("64")});
+    c.add(Setting{QStringLiteral("handshake-timeout"), QStringLiteral("SECONDS"),
+                  QStringLiteral("Seconds a request's headers may take, from the connection's "
+                                 "start (later requests: from their first byte); then HTTP 408."),
+                  QStringLiteral("10")});
+    c.add(Setting{QStringLiteral("body-timeout"), QStringLiteral("SECONDS"),
+                  QStringLiteral("Seconds a request's body may take after its headers; then "
+                                 "HTTP 408."),
+                  QStringLiteral("60")});
     c.add(Setting{
         QStringLiteral("probe-interval"), QStringLiteral("MILLISECONDS"),
         QStringLiteral("Interval of GET /hw health probes; 3 failed probes = out of placement."),
@@ -174,6 +190,18 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
     if (!c.integerValue(QStringLiteral("drawing-max-dimension"), 1, 65535, &v, error))
         return false;
     s->drawingMaxDimension = int(v);
+    if (!c.integerValue(QStringLiteral("max-connections"), 1, 10000000, &v, error))
+        return false;
+    s->maxConnections = int(v);
+    if (!c.integerValue(QStringLiteral("max-connections-per-address"), 1, 10000000, &v, error))
+        return false;
+    s->maxConnectionsPerAddress = int(v);
+    if (!c.integerValue(QStringLiteral("handshake-timeout"), 1, 3600, &v, error))
+        return false;
+    s->handshakeTimeoutSeconds = int(v);
+    if (!c.integerValue(QStringLiteral("body-timeout"), 1, 3600, &v, error))
+        return false;
+    s->bodyTimeoutSeconds = int(v);
     if (!c.integerValue(QStringLiteral("probe-interval"), 100, 3600 * 1000, &v, error))
         return false;
     s->probeIntervalMs = int(v);

@@ -39,8 +39,12 @@ struct BalancerSettings
     int drawingMaxDimension = 2048;
     qint64 drawingLifetimeSeconds = 12 * 3600;
     qint64 maxBodyBytes = 4 * 1024 * 1024;
-    int warmUpSeconds = -1;        // -1: 2.5 heartbeat intervals
-    TrustedProxies trustedProxies; // peers whose X-Forwarded-For / X-Real-IP is believed
+    int maxConnections = 20000;        // open client connections in total
+    int maxConnectionsPerAddress = 64; // open client connections per TCP peer
+    int handshakeTimeoutSeconds = 10;  // a request's head must be complete in this time
+    int bodyTimeoutSeconds = 60;       // its body, counted from the end of its head
+    int warmUpSeconds = -1;            // -1: 2.5 heartbeat intervals
+    TrustedProxies trustedProxies;     // peers whose X-Forwarded-For / X-Real-IP is believed
 
     bool secureCookies() const { return publicUrl.scheme() == u"https"; }
     // host[:port] of the public URL, used in gateway answers (`<host>/b/<id>`).

@@ -130,16 +130,39 @@ void Connection::transportClosed()
     onDisconnected();
 }
 
-void Connection::write(const QByteArray &bytes)
+bool Connection::write(const QByteArray &bytes)
 {
     if (m_mode == Mode::Closed)
-        return;
+        return false;
+    // Pongs, close frames and HTTP answers (pipelined ones too) are queued like frames, so they
+    // are bounded like frames: a peer that sends and never reads cannot make us hold its replies.
+    if (m_transport->queuedBytes() + bytes.size() > m_context.settings().outboundLimit) {
+        dropSlow();
+        return false;
+    }
     // Plain TCP collects what one loop iteration writes and flushes it once (Worker::flushWrites):
     // a socket that gets several frames in one iteration (broadcasts of busy rooms, a join's
     // replies) costs one system call instead of one per frame, and that call is most of the
     // cost of a delivery.
     if (m_transport->write(bytes))
         m_worker->scheduleFlush(m_id);
+    return true;
+}
+
+bool Connection::outputWaiting()
+{
+    if (m_transport->queuedBytes() == 0)
+        return false;
+    // What is still in the outbox goes to the kernel now; what the kernel refuses is held.
+    m_transport->flush();
+    return m_mode != Mode::Closed && m_transport->queuedBytes() > 0;
+}
+
+void Connection::transportDrained()
+{
+    // The peer reads again: requests pipelined behind the paused one go on.
+    if (m_mode == Mode::Http && !m_busy && !m_lingering)
+        readHttp(QByteArray());
 }
 
 void Connection::disconnectGracefully()
@@ -242,8 +265,13 @@ void Connection::readHttp(const QByteArray &data)
 {
     HttpRequestParser::State state = m_http.feed(data);
     if (m_http.bufferedBytes() > maxHeaderBytes + maxBodyBytes) {
-        // Pipelined requests piling up behind one in flight.
-        writeHttp(httpText(431, "error: too many pipelined requests\n", false), true);
+        // Pipelined requests piling up behind one in flight. When they wait because the client
+        // does not read our answers, it would not read a refusal either (and would keep us
+        // reading its input through the closing grace): it is dropped as slow.
+        if (!m_busy && outputWaiting())
+            dropSlow();
+        else
+            writeHttp(httpText(431, "error: too many pipelined requests\n", false), true);
         return;
     }
     while (m_mode == Mode::Http && !m_busy) {
@@ -260,6 +288,11 @@ void Connection::readHttp(const QByteArray &data)
                 writeHttp(httpText(431, "error: the request headers are too large\n", false), true);
             return;
         }
+        // A peer that pipelines requests without reading the answers: the next request waits
+        // until the kernel took the previous answer (transportDrained), and what the peer keeps
+        // sending meanwhile is bounded by the parser's buffer (431 above).
+        if (outputWaiting())
+            return;
         handleHttp(m_http.take());
         state = m_http.state();
     }
@@ -267,7 +300,8 @@ void Connection::readHttp(const QByteArray &data)
 
 void Connection::writeHttp(const QByteArray &response, bool close)
 {
-    write(response);
+    if (!response.isEmpty() && !write(response))
+        return;
     ++m_requestsServed;
     m_requestStartMs = QDateTime::currentMSecsSinceEpoch();
     if (close) {
@@ -385,7 +419,8 @@ void Connection::upgrade(const HttpRequest &request)
         "Sec-WebSocket-Accept: ";
     response += ws::acceptKey(request.header("sec-websocket-key"));
     response += "\r\n\r\n";
-    write(response);
+    if (!write(response))
+        return;
     m_mode = Mode::WebSocket;
     m_lastHeardMs = m_upgradedMs = QDateTime::currentMSecsSinceEpoch();
     const QByteArray early = m_http.takeRemainder();
@@ -642,10 +677,6 @@ void Connection::sendFrame(const QByteArray &frame)
 {
     if (m_mode != Mode::WebSocket)
         return;
-    if (m_transport->queuedBytes() + frame.size() > m_context.settings().outboundLimit) {
-        dropSlow();
-        return;
-    }
     write(frame);
 }
 
@@ -662,7 +693,8 @@ void Connection::deliver(Delivery delivery)
 {
     if (m_mode == Mode::Http || (m_mode == Mode::Closing && !m_counted)) {
         for (const QByteArray &bytes : std::as_const(delivery.bytes))
-            write(bytes);
+            if (!write(bytes))
+                return;
         if (delivery.finished) {
             m_busy = false;
             ++m_requestsServed;
@@ -701,7 +733,8 @@ void Connection::closeWebSocket(quint16 code)
 {
     if (m_mode != Mode::WebSocket)
         return;
-    write(ws::encodeCloseFrame(code, QByteArrayView()));
+    if (!write(ws::encodeCloseFrame(code, QByteArrayView())))
+        return;
     m_mode = Mode::Closing;
     m_closingSinceMs = QDateTime::currentMSecsSinceEpoch();
     if (m_worker)

@@ -53,6 +53,8 @@ private:
 
     void transportReceived(QByteArrayView data) override;
     void transportClosed() override;
+    void transportDrained() override;
+    bool outputWaiting();
     void onDisconnected();
     void readHttp(const QByteArray &data);
     void readWebSocket(QByteArrayView data);
@@ -70,7 +72,9 @@ private:
     void sendError(proto::ErrorCode code, const std::optional<QString> &requestId);
     void closeWebSocket(quint16 code);
     void dropSlow();
-    void write(const QByteArray &bytes);
+    // Every byte queued to the socket goes through here and counts against --outbound-limit;
+    // false when it did not fit and the connection was dropped as slow (it is Closed then).
+    bool write(const QByteArray &bytes);
     void disconnectGracefully();
 
     ServerContext &m_context;

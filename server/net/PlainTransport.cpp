@@ -229,6 +229,8 @@ void PlainTransport::sendHeld()
         m_watcher->changeWatch(m_fd, watchedEvents);
     if (m_closeWhenSent)
         closeNow();
+    else
+        m_client.transportDrained();
 }
 
 void PlainTransport::setHeld(qsizetype bytes)

@@ -58,6 +58,8 @@ void TlsTransport::onBytesWritten(qint64 bytes)
     const qint64 settled = std::min(bytes, m_queued);
     m_queued -= settled;
     m_queuedGauge.fetch_sub(settled, std::memory_order_relaxed);
+    if (m_queued == 0 && settled > 0 && !m_closed)
+        m_client.transportDrained();
 }
 
 void TlsTransport::onDisconnected()

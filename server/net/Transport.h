@@ -21,6 +21,9 @@ public:
     virtual void transportReceived(QByteArrayView bytes) = 0;
     // The stream ended (peer closed, error, close() or abort()); told once.
     virtual void transportClosed() = 0;
+    // Everything queued has been taken by the kernel after some of it had to wait (the peer
+    // reads again): work paused for a peer that did not read can go on.
+    virtual void transportDrained() {}
 };
 
 class Transport : public QObject

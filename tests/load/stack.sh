@@ -29,7 +29,8 @@ start_stack() {
     local bin=$1 logs=$2 workers=$3 cpus=${4:-} pin=()
     [ -n "$cpus" ] && pin=(taskset -c "$cpus")
     # Every generated client comes from 127.0.0.1, so the per-address connection cap (an abuse
-    # limit, default 64) is raised above the largest scenario; --rate-limits off lifts the rest.
+    # limit, default 64, on both programs) is raised above the largest scenario; --rate-limits
+    # off lifts the rest.
     # taskset execs the server, so $! is the server's own pid (needed for /proc figures).
     "${pin[@]}" "$bin/instantchat-server" --port 0 --bind 127.0.0.1 --workers "$workers" \
         --rate-limits off --max-connections 20000 --max-connections-per-address 30000 \
@@ -40,7 +41,8 @@ start_stack() {
     # --load-ceiling 1: placement skips a server whose host CPU is above the ceiling, and a
     # benchmark keeps the host busy by design (so does any shared CI machine).
     "$bin/instantchat-balancer" --port 0 --bind 127.0.0.1 --servers "127.0.0.1:$SERVER_PORT" \
-        --rate-limits off --load-ceiling 1 2> "$logs/balancer.log" &
+        --rate-limits off --load-ceiling 1 --max-connections-per-address 30000 \
+        2> "$logs/balancer.log" &
     BALANCER_PID=$!
     BALANCER_PORT=$(wait_listening "$logs/balancer.log" "$BALANCER_PID") || return 1
     BALANCER_URL=http://127.0.0.1:$BALANCER_PORT

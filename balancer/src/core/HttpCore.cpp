@@ -29,6 +29,7 @@ quint16 HttpCore::start(const QHostAddress &address, quint16 port, bool tls, QSt
         if (m_counter)
             m_counter(QStringLiteral("rejected"), status);
     });
+    guard->setRefusedCallback(m_refusedCounter);
     // Qt's default backlog (50) overflows when hundreds of visitors arrive at once (a join
     // storm): the kernel drops their SYNs and each dropped client waits a 1 s retransmit.
     guard->setListenBacklogSize(4096);

@@ -26,6 +26,11 @@ public:
     // (sslSetup) QHttpServer's own listener is used and limits apply after reading.
     quint16 start(const QHostAddress &address, quint16 port, bool tls, QString *error);
     void setTrustedProxies(const TrustedProxies &proxies) { m_proxies = proxies; }
+    // Told the reason ("address", "total") of every connection refused by a connection cap.
+    void setRefusedCounter(std::function<void(const char *reason)> counter)
+    {
+        m_refusedCounter = std::move(counter);
+    }
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -36,6 +41,7 @@ private:
     Counter m_counter;
     QList<Controller *> m_controllers;
     TrustedProxies m_proxies;
+    std::function<void(const char *)> m_refusedCounter;
 };
 
 } // namespace ic::balancer

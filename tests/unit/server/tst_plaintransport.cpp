@@ -29,12 +29,14 @@ class Collector : public TransportClient
 public:
     QByteArray received;
     int closedCalls = 0;
+    int drainedCalls = 0;
 
     void transportReceived(QByteArrayView bytes) override
     {
         received.append(bytes.data(), bytes.size());
     }
     void transportClosed() override { ++closedCalls; }
+    void transportDrained() override { ++drainedCalls; }
 };
 
 bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 5000)
@@ -191,6 +193,30 @@ private slots:
         QVERIFY(got == large);
         QVERIFY(waitUntil([&] { return m_transport->queuedBytes() == 0; }));
         QCOMPARE(m_gauge.load(), 0);
+    }
+
+    // A connection pauses pipelined requests while its answers wait for the peer to read; it
+    // is told once the last held byte left, and not for bytes that left at once.
+    void drainedIsToldWhenHeldBytesLeft()
+    {
+        m_transport->write("short");
+        m_transport->flush();
+        QCOMPARE(drainPeer(), QByteArray("short"));
+        QTest::qWait(20);
+        QCOMPARE(m_collector.drainedCalls, 0);
+        const QByteArray large = pattern(2 * 1024 * 1024);
+        for (qsizetype offset = 0; offset < large.size(); offset += 60000)
+            m_transport->write(large.mid(offset, 60000));
+        m_transport->flush();
+        QVERIFY(m_transport->queuedBytes() > 0);
+        QTest::qWait(20);
+        QCOMPARE(m_collector.drainedCalls, 0); // the peer has not read yet
+        QByteArray got;
+        QVERIFY(waitUntil([&] {
+            got += drainPeer();
+            return got.size() >= large.size() && m_transport->queuedBytes() == 0;
+        }));
+        QCOMPARE(m_collector.drainedCalls, 1);
     }
 
     void closeSendsWhatIsHeldFirst()
