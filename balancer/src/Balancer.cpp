@@ -54,15 +54,15 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
         DrawingLimits{s.drawingMemoryBytes, s.drawingMaxBytes, s.drawingMaxDimension,
                       s.drawingLifetimeSeconds * 1000});
     // Generous buckets: a page load makes one placement; a script sending in a loop is slowed.
-    m_placementLimiter = std::make_unique<RateLimiter>(60.0, 10.0);
-    m_writeLimiter = std::make_unique<RateLimiter>(30.0, 3.0);
+    m_placementLimiter = std::make_unique<RateLimiter>(10.0, 60.0);
+    m_writeLimiter = std::make_unique<RateLimiter>(3.0, 30.0);
     m_placementLimiter->setEnabled(s.rateLimits);
     m_writeLimiter->setEnabled(s.rateLimits);
     // Upload bytes per address: the count bucket alone would let 30 maximum-size drawings in at
     // once; this one allows 8 of the largest at once, then 64 KiB/s on average. The burst also
     // covers the largest body, or a legal upload could never pass.
     m_uploadBytesLimiter = std::make_unique<RateLimiter>(
-        std::max(8.0 * double(s.drawingMaxBytes), 2.0 * double(s.maxBodyBytes)), 64.0 * 1024);
+        64.0 * 1024, std::max(8.0 * double(s.drawingMaxBytes), 2.0 * double(s.maxBodyBytes)));
     m_uploadBytesLimiter->setEnabled(s.rateLimits);
 
     auto *upstream = new UpstreamClient(s.clusterToken, this);

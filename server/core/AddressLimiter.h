@@ -2,9 +2,8 @@
 // Token buckets per client address, shared by all threads. Only joins, room creations and HTTP
 // calls consult it, never the per-message path, so one mutex is cheap enough.
 
-#include "rooms/TokenBucket.h"
+#include "limits/TokenBucket.h"
 
-#include <QHash>
 #include <QMutex>
 #include <QString>
 
@@ -12,18 +11,7 @@ namespace ic::server {
 
 // The same buckets without a lock, for state owned by one thread (a worker's per-address
 // message limit: the room path must not take a shared lock).
-class AddressBuckets
-{
-public:
-    AddressBuckets(double perSecond, double burst) : m_rate(perSecond), m_burst(burst) {}
-    bool allow(const QString &address, qint64 nowMs);
-
-private:
-    double m_rate;
-    double m_burst;
-    QHash<QString, TokenBucket> m_buckets;
-    qint64 m_lastPruneMs = 0;
-};
+using AddressBuckets = ic::limits::KeyedBuckets;
 
 class AddressLimiter
 {

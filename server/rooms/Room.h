@@ -3,10 +3,10 @@
 // protocol.md §2.6 and §2.8. Pure logic: no sockets, no threads, no clock of its own. The caller
 // delivers the frames a call returns, in order.
 
+#include "limits/TokenBucket.h"
 #include "protocol/ClientFrame.h"
 #include "protocol/Codes.h"
 #include "protocol/Limits.h"
-#include "rooms/TokenBucket.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -17,6 +17,8 @@
 #include <optional>
 
 namespace ic::server {
+
+using limits::TokenBucket;
 
 using proto::ErrorCode;
 

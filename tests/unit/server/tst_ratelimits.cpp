@@ -1,11 +1,12 @@
 // Token buckets behind the per-session message limit and the per-address join/create limits.
 
 #include "core/AddressLimiter.h"
-#include "rooms/TokenBucket.h"
+#include "limits/TokenBucket.h"
 
 #include <QTest>
 
 using namespace ic::server;
+using ic::limits::TokenBucket;
 
 class TestRateLimits : public QObject
 {
