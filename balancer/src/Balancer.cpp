@@ -52,7 +52,7 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     m_metrics = std::make_unique<BalancerMetrics>();
     m_drawings = std::make_unique<DrawingStore>(
         DrawingLimits{s.drawingMemoryBytes, s.drawingMaxBytes, s.drawingMaxDimension,
-                      s.drawingLifetimeSeconds * 1000});
+                      s.drawingLifetimeSeconds * 1000, s.drawingShareBytes});
     // Generous buckets: a page load makes one placement; a script sending in a loop is slowed.
     m_placementLimiter = std::make_unique<RateLimiter>(10.0, 60.0);
     m_writeLimiter = std::make_unique<RateLimiter>(3.0, 30.0);
@@ -71,6 +71,8 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     options.heartbeatIntervalSeconds = s.heartbeatIntervalSeconds;
     options.probeIntervalMs = s.probeIntervalMs;
     options.loadCeiling = s.loadCeiling;
+    if (s.rateLimits)
+        options.newRoomsPerSecond = double(s.newRoomsPerSecond);
     options.warmUpMs =
         s.warmUpSeconds >= 0 ? s.warmUpSeconds * 1000 : s.heartbeatIntervalSeconds * 2500;
     auto *registry = new ServerRegistry(options, upstream, this);
@@ -156,6 +158,10 @@ quint16 Balancer::start(QString *error)
         return 0;
     m_context.registry->start();
     m_housekeeping.start();
+    if (s.clusterToken.isEmpty())
+        qWarning("no cluster token: /internal/* (server registration) answers every local "
+                 "process (--internal-peers); set --cluster-token-file on the balancer and the "
+                 "servers to close it");
     return port;
 }
 

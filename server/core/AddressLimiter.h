@@ -16,13 +16,19 @@ using AddressBuckets = ic::limits::KeyedBuckets;
 class AddressLimiter
 {
 public:
-    AddressLimiter(double perSecond, double burst) : m_buckets(perSecond, burst) {}
+    // Per address (perSecond, burst), and optionally one bucket for all addresses together
+    // (totalPerSecond 0 = none).
+    AddressLimiter(double perSecond, double burst, double totalPerSecond = 0, double totalBurst = 0)
+        : m_buckets(perSecond, burst), m_total(totalPerSecond, totalBurst)
+    {
+    }
 
     bool allow(const QString &address, qint64 nowMs);
 
 private:
     QMutex m_mutex;
     AddressBuckets m_buckets;
+    ic::limits::TokenBucket m_total;
 };
 
 } // namespace ic::server

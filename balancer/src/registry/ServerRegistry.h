@@ -15,6 +15,7 @@
 //   - no room-list read is in flight;
 // and a server gets new rooms only once its room list has been read.
 
+#include "limits/TokenBucket.h"
 #include "registry/PlacementScore.h"
 #include "registry/ServerInfo.h"
 
@@ -40,6 +41,16 @@ struct RegistryOptions
     int warmUpMs = 5000;
     int resyncIntervalMs = 30000;
     int forgetDeadAfterMs = 10 * 60 * 1000;
+    // New rooms placed per second from everybody together, burst 10 s worth; 0 = no bound.
+    // Per-client limits alone do not hold against rotating addresses.
+    double newRoomsPerSecond = 0;
+};
+
+// Why a heartbeat or deregistration was refused: the HTTP status and an English sentence.
+struct RegistryRefusal
+{
+    int status = 400;
+    QString sentence;
 };
 
 struct Placement
@@ -57,10 +68,13 @@ public:
 
     void start();
 
-    // POST /internal/heartbeat: registers or refreshes a server. Returns an error sentence
-    // (the request is refused with 400) or nothing.
-    std::optional<QString> heartbeat(const QJsonObject &body);
-    bool deregister(const QString &id);
+    // POST /internal/heartbeat: registers or refreshes a server. `source` is the IP address
+    // the heartbeat came from: a registration is bound to it, and while it is current (not
+    // expired by missed heartbeats, not deregistered) heartbeats and deregistrations for the
+    // same id from any other source are refused (409 / 403). Loads are clamped to sane ranges.
+    // Returns the refusal, or nothing when accepted.
+    std::optional<RegistryRefusal> heartbeat(const QJsonObject &body, const QString &source);
+    std::optional<RegistryRefusal> deregister(const QString &id, const QString &source);
 
     // Places a canonical room name; may answer later (warm-up, room lists being read).
     void place(const QString &room, std::function<void(const Placement &)> done);
@@ -115,6 +129,7 @@ private:
     QElapsedTimer m_clock;
     QTimer m_ticker;
     bool m_warm = false;
+    ic::limits::TokenBucket m_newRooms;
 };
 
 } // namespace ic::balancer

@@ -3,7 +3,9 @@
 // cluster token when one is configured.
 
 #include <QByteArray>
+#include <QList>
 #include <QObject>
+#include <QPair>
 #include <functional>
 
 class QNetworkAccessManager;
@@ -29,8 +31,10 @@ public:
 
     // `address` is host:port, `pathAndQuery` starts with '/' and is already percent-encoded.
     // `context` guards the callback: it is not called once `context` is destroyed.
+    // `extraHeaders` are sent as given (e.g. the client address the server should limit by).
     void get(const QString &address, const QString &pathAndQuery, int timeoutMs,
-             const QObject *context, Callback callback);
+             const QObject *context, Callback callback,
+             const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
     void postJson(const QString &address, const QString &path, const QByteArray &json,
                   int timeoutMs, const QObject *context, Callback callback);
 
