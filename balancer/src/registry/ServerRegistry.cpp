@@ -89,13 +89,15 @@ void ServerRegistry::start()
         // Probed right away: a live static server is read (room list) before it gets rooms.
         probe(info.id);
     }
-    QTimer::singleShot(m_options.warmUpMs, this, [this] {
-        m_warm = true;
-        qCInfo(lcRegistry, "warm-up over: %d of %d servers live", liveCount(),
-               int(m_servers.size()));
-        runWaiters();
-    });
-    m_ticker.start();
+    if (!m_options.manualTicks) {
+        QTimer::singleShot(m_options.warmUpMs, this, [this] {
+            m_warm = true;
+            qCInfo(lcRegistry, "warm-up over: %d of %d servers live", liveCount(),
+                   int(m_servers.size()));
+            runWaiters();
+        });
+        m_ticker.start();
+    }
     publish();
 }
 
@@ -210,6 +212,10 @@ std::optional<RegistryRefusal> ServerRegistry::deregister(const QString &id, con
 void ServerRegistry::tick()
 {
     const qint64 t = now();
+    if (m_options.manualTicks && !m_warm && t >= m_options.warmUpMs) {
+        m_warm = true;
+        runWaiters();
+    }
     const qint64 heartbeatLimit = qint64(m_options.heartbeatIntervalSeconds) * 3000;
     QStringList toProbe, toSync, toForget;
     for (ServerInfo &server : m_servers) {

@@ -44,6 +44,11 @@ struct RegistryOptions
     // New rooms placed per second from everybody together, burst 10 s worth; 0 = no bound.
     // Per-client limits alone do not hold against rotating addresses.
     double newRoomsPerSecond = 0;
+    // Tests (the registry model): a clock in milliseconds instead of the real one, and no timers
+    // - the test calls tick() itself; the warm-up then ends at the first tick at or after
+    // warmUpMs.
+    std::function<qint64()> clock;
+    bool manualTicks = false;
 };
 
 // Why a heartbeat or deregistration was refused: the HTTP status and an English sentence.
@@ -88,6 +93,10 @@ public:
     // Up to `count` suffixes s (2, 3, ...) such that "<room>-s" is a valid, unplaced name.
     QStringList freeSuffixes(const QString &room, int count) const;
 
+    // Expiry, forgetting, probes and room-list reads that are due; the ticker calls it every
+    // 250 ms (tests with manualTicks call it themselves).
+    void tick();
+
     QList<ServerInfo> servers() const;
     std::optional<ServerInfo> server(const QString &id) const;
     bool isLive(const QString &id) const;
@@ -108,7 +117,6 @@ private:
 
     ServerInfo *find(const QString &id);
     ServerInfo *findByAddress(const QString &address);
-    void tick();
     void probe(const QString &id);
     void probeFinished(const QString &id, bool ok, const QJsonObject &hw);
     void markAlive(ServerInfo &server);
@@ -117,7 +125,7 @@ private:
     void syncFinished(const QString &id, bool ok, const QByteArray &body);
     void runWaiters();
     Placement decide(const QString &room);
-    qint64 now() const { return m_clock.elapsed(); }
+    qint64 now() const { return m_options.clock ? m_options.clock() : m_clock.elapsed(); }
     void publish();
 
     RegistryOptions m_options;
