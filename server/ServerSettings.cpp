@@ -76,10 +76,18 @@ void declareServerSettings(config::Configuration &c)
     c.add(S{QStringLiteral("max-rooms"), QStringLiteral("N"),
             QStringLiteral("Rooms per server; creating one more answers ER 208 (room full)."),
             QStringLiteral("100000")});
+    c.add(S{QStringLiteral("new-rooms-per-second"), QStringLiteral("N"),
+            QStringLiteral("New rooms per second on this server from all addresses together "
+                           "(burst 10 s worth); 0 = no bound. Lifted by --rate-limits off."),
+            QStringLiteral("20")});
     c.add(S{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"),
             QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / "
-                           "X-Real-IP is believed."),
-            QStringLiteral("127.0.0.1,::1")});
+                           "X-Real-IP is believed (default none)."),
+            QString()});
+    c.add(S{QStringLiteral("internal-peers"), QStringLiteral("LIST"),
+            QStringLiteral("Without a cluster token, the only peers (IPs or CIDR ranges) the "
+                           "internal routes answer, and whose client-address header is believed."),
+            QStringLiteral("127.0.0.0/8,::1")});
     c.add(S{QStringLiteral("outbound-limit"), QStringLiteral("BYTES"),
             QStringLiteral("Bytes queued per socket before the client is dropped as slow."),
             QStringLiteral("4194304")});
@@ -146,6 +154,9 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
     if (!c.integerValue(QStringLiteral("max-rooms"), 1, 100000000, &v, error))
         return false;
     s.maxRooms = int(v);
+    if (!c.integerValue(QStringLiteral("new-rooms-per-second"), 0, 1000000, &v, error))
+        return false;
+    s.newRoomsPerSecond = int(v);
     if (!c.integerValue(QStringLiteral("renames-per-minute"), 1, 1000000, &v, error))
         return false;
     s.room.renamesPerMinute = double(v);
@@ -157,6 +168,9 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
     s.room.votesPerMinute = double(v);
     s.trustedProxiesList = c.value(QStringLiteral("trusted-proxies")).trimmed();
     if (!s.trustedProxies.parse(s.trustedProxiesList, error))
+        return false;
+    if (!s.internalPeers.parse(c.value(QStringLiteral("internal-peers")), error,
+                               QStringLiteral("internal-peers")))
         return false;
     if (!c.integerValue(QStringLiteral("outbound-limit"), 1024, 1LL << 32, &v, error))
         return false;

@@ -38,9 +38,11 @@ struct ServerSettings
     int handshakeTimeoutSeconds = 10; // HTTP request head, and after the upgrade the init frame
     int maxConnectionsPerAddress = 64;
     int maxRooms = 100000;
-    int writeHoldMs = 20; // see FlushPolicy
-    QString trustedProxiesList = QStringLiteral("127.0.0.1,::1");
+    int newRoomsPerSecond = 20; // all addresses together; 0 = no bound
+    int writeHoldMs = 20;       // see FlushPolicy
+    QString trustedProxiesList; // none: direct peers are who they are
     TrustedProxies trustedProxies;
+    TrustedProxies internalPeers; // without a cluster token, who may call the internal routes
     RoomSettings room;
 };
 

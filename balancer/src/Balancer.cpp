@@ -69,17 +69,17 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     m_metrics = std::make_unique<BalancerMetrics>();
     m_drawings = std::make_unique<DrawingStore>(
         DrawingLimits{s.drawingMemoryBytes, s.drawingMaxBytes, s.drawingMaxDimension,
-                      s.drawingLifetimeSeconds * 1000});
+                      s.drawingLifetimeSeconds * 1000, s.drawingShareBytes});
     // Generous buckets: a page load makes one placement; a script sending in a loop is slowed.
-    m_placementLimiter = std::make_unique<RateLimiter>(60.0, 10.0);
-    m_writeLimiter = std::make_unique<RateLimiter>(30.0, 3.0);
+    m_placementLimiter = std::make_unique<RateLimiter>(10.0, 60.0);
+    m_writeLimiter = std::make_unique<RateLimiter>(3.0, 30.0);
     m_placementLimiter->setEnabled(s.rateLimits);
     m_writeLimiter->setEnabled(s.rateLimits);
     // Upload bytes per address: the count bucket alone would let 30 maximum-size drawings in at
     // once; this one allows 8 of the largest at once, then 64 KiB/s on average. The burst also
     // covers the largest body, or a legal upload could never pass.
     m_uploadBytesLimiter = std::make_unique<RateLimiter>(
-        std::max(8.0 * double(s.drawingMaxBytes), 2.0 * double(s.maxBodyBytes)), 64.0 * 1024);
+        64.0 * 1024, std::max(8.0 * double(s.drawingMaxBytes), 2.0 * double(s.maxBodyBytes)));
     m_uploadBytesLimiter->setEnabled(s.rateLimits);
 
     auto *upstream = new UpstreamClient(s.clusterToken, this);
@@ -88,6 +88,8 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     options.heartbeatIntervalSeconds = s.heartbeatIntervalSeconds;
     options.probeIntervalMs = s.probeIntervalMs;
     options.loadCeiling = s.loadCeiling;
+    if (s.rateLimits)
+        options.newRoomsPerSecond = double(s.newRoomsPerSecond);
     options.warmUpMs =
         s.warmUpSeconds >= 0 ? s.warmUpSeconds * 1000 : s.heartbeatIntervalSeconds * 2500;
     auto *registry = new ServerRegistry(options, upstream, this);
@@ -181,6 +183,10 @@ quint16 Balancer::start(QString *error)
         return 0;
     m_context.registry->start();
     m_housekeeping.start();
+    if (s.clusterToken.isEmpty())
+        qWarning("no cluster token: /internal/* (server registration) answers every local "
+                 "process (--internal-peers); set --cluster-token-file on the balancer and the "
+                 "servers to close it");
     return port;
 }
 

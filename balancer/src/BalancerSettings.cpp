@@ -59,8 +59,12 @@ void declareSettings(ic::config::Configuration &c)
         QStringLiteral("0.9")});
     c.add(Setting{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"),
                   QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / "
-                                 "X-Real-IP names the client."),
-                  QStringLiteral("127.0.0.1,::1")});
+                                 "X-Real-IP names the client (default none)."),
+                  QString()});
+    c.add(Setting{QStringLiteral("internal-peers"), QStringLiteral("LIST"),
+                  QStringLiteral("Without a cluster token, the only peers (IPs or CIDR ranges) "
+                                 "/internal/* answers; others get 403."),
+                  QStringLiteral("127.0.0.0/8,::1")});
     c.add(Setting{QStringLiteral("rate-limits"), QStringLiteral("on|off"),
                   QStringLiteral("Per-client rate limits on placement, sending and uploads."),
                   QStringLiteral("on")});
@@ -70,9 +74,18 @@ void declareSettings(ic::config::Configuration &c)
                   QStringLiteral("PEM certificate to serve TLS directly."), QString()});
     c.add(Setting{QStringLiteral("tls-key"), QStringLiteral("FILE"),
                   QStringLiteral("PEM private key to serve TLS directly."), QString()});
+    c.add(Setting{QStringLiteral("new-rooms-per-second"), QStringLiteral("N"),
+                  QStringLiteral("New rooms placed per second from all clients together (burst "
+                                 "10 s worth); 0 = no bound. Lifted by --rate-limits off."),
+                  QStringLiteral("20")});
     c.add(Setting{QStringLiteral("drawing-memory"), QStringLiteral("BYTES"),
-                  QStringLiteral("Total memory for stored drawings."),
+                  QStringLiteral("Total memory for stored drawings (when full, the oldest "
+                                 "drawings make room)."),
                   QStringLiteral("268435456")});
+    c.add(Setting{QStringLiteral("drawing-share"), QStringLiteral("BYTES"),
+                  QStringLiteral("Drawing memory one client address (IPv6: one /64) may hold; "
+                                 "uploads beyond it get 429."),
+                  QStringLiteral("16777216")});
     c.add(Setting{QStringLiteral("drawing-max-bytes"), QStringLiteral("BYTES"),
                   QStringLiteral("Largest PNG accepted as a drawing."), QStringLiteral("1048576")});
     c.add(Setting{QStringLiteral("drawing-max-dimension"), QStringLiteral("PIXELS"),
@@ -170,7 +183,13 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
     }
     if (!c.switchValue(QStringLiteral("rate-limits"), &s->rateLimits, error))
         return false;
+    if (!c.integerValue(QStringLiteral("new-rooms-per-second"), 0, 1000000, &s->newRoomsPerSecond,
+                        error))
+        return false;
     if (!s->trustedProxies.parse(c.value(QStringLiteral("trusted-proxies")), error))
+        return false;
+    if (!s->internalPeers.parse(c.value(QStringLiteral("internal-peers")), error,
+                                QStringLiteral("internal-peers")))
         return false;
     s->logLevel = c.value(QStringLiteral("log-level"));
     s->tlsCert = c.value(QStringLiteral("tls-cert")).trimmed();
@@ -182,6 +201,8 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
     if (!c.integerValue(QStringLiteral("drawing-memory"), 1, 1LL << 40, &s->drawingMemoryBytes,
                         error) ||
         !c.integerValue(QStringLiteral("drawing-max-bytes"), 1, 1LL << 32, &s->drawingMaxBytes,
+                        error) ||
+        !c.integerValue(QStringLiteral("drawing-share"), 1, 1LL << 40, &s->drawingShareBytes,
                         error) ||
         !c.integerValue(QStringLiteral("drawing-lifetime"), 1, 365LL * 86400,
                         &s->drawingLifetimeSeconds, error) ||

@@ -25,12 +25,13 @@ struct BalancerSettings
     QString webRoot;
     QString jquery;
     bool gatewayRoutes = false;
-    QString clusterToken;  // empty = registration open (local stacks)
+    QString clusterToken;  // empty = /internal/* open to internalPeers only (local stacks)
     QString adminPassword; // empty = admin off
     int heartbeatIntervalSeconds = 2;
     int probeIntervalMs = 2000;
     double loadCeiling = 0.9;
     bool rateLimits = true;
+    qint64 newRoomsPerSecond = 20; // all clients together; 0 = no bound
     QString logLevel = QStringLiteral("info");
     QString tlsCert;
     QString tlsKey;
@@ -38,6 +39,7 @@ struct BalancerSettings
     qint64 drawingMaxBytes = 1024 * 1024;
     int drawingMaxDimension = 2048;
     qint64 drawingLifetimeSeconds = 12 * 3600;
+    qint64 drawingShareBytes = 16LL * 1024 * 1024; // per client address
     qint64 maxBodyBytes = 4 * 1024 * 1024;
     int maxConnections = 20000;        // open client connections in total
     int maxConnectionsPerAddress = 64; // open client connections per TCP peer
@@ -45,6 +47,7 @@ struct BalancerSettings
     int bodyTimeoutSeconds = 60;       // its body, counted from the end of its head
     int warmUpSeconds = -1;            // -1: 2.5 heartbeat intervals
     TrustedProxies trustedProxies;     // peers whose X-Forwarded-For / X-Real-IP is believed
+    TrustedProxies internalPeers;      // without a cluster token, who may call /internal/*
 
     bool secureCookies() const { return publicUrl.scheme() == u"https"; }
     // host[:port] of the public URL, used in gateway answers (`<host>/b/<id>`).

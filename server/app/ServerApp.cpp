@@ -78,6 +78,10 @@ bool ServerApp::start()
     m_loadTimer.start(1000);
     sampleLoad();
     m_registration->start();
+    if (settings.clusterToken.isEmpty())
+        qCWarning(lcServer, "no cluster token: the internal routes (room list, room deletion, "
+                            "/direct_*) answer every local process (--internal-peers); set "
+                            "--cluster-token-file on the servers and the balancer to close them");
 
     qCInfo(lcServer).noquote() << QStringLiteral("listening on %1:%2 (server id %3, %4 workers%5)")
                                       .arg(settings.bind)

@@ -2,9 +2,8 @@
 // Token buckets per client address, shared by all threads. Only joins, room creations and HTTP
 // calls consult it, never the per-message path, so one mutex is cheap enough.
 
-#include "rooms/TokenBucket.h"
+#include "limits/TokenBucket.h"
 
-#include <QHash>
 #include <QMutex>
 #include <QString>
 
@@ -12,29 +11,24 @@ namespace ic::server {
 
 // The same buckets without a lock, for state owned by one thread (a worker's per-address
 // message limit: the room path must not take a shared lock).
-class AddressBuckets
-{
-public:
-    AddressBuckets(double perSecond, double burst) : m_rate(perSecond), m_burst(burst) {}
-    bool allow(const QString &address, qint64 nowMs);
-
-private:
-    double m_rate;
-    double m_burst;
-    QHash<QString, TokenBucket> m_buckets;
-    qint64 m_lastPruneMs = 0;
-};
+using AddressBuckets = ic::limits::KeyedBuckets;
 
 class AddressLimiter
 {
 public:
-    AddressLimiter(double perSecond, double burst) : m_buckets(perSecond, burst) {}
+    // Per address (perSecond, burst), and optionally one bucket for all addresses together
+    // (totalPerSecond 0 = none).
+    AddressLimiter(double perSecond, double burst, double totalPerSecond = 0, double totalBurst = 0)
+        : m_buckets(perSecond, burst), m_total(totalPerSecond, totalBurst)
+    {
+    }
 
     bool allow(const QString &address, qint64 nowMs);
 
 private:
     QMutex m_mutex;
     AddressBuckets m_buckets;
+    ic::limits::TokenBucket m_total;
 };
 
 } // namespace ic::server

@@ -14,7 +14,11 @@ ServerContext::ServerContext(ServerSettings settings)
     : m_settings(std::move(settings)), m_metrics(m_settings.maxConnections),
       // Joins per client address: generous for shared NATs, tight enough against floods.
       m_joinLimiter(m_settings.rateLimits ? 20.0 : 0.0, 100.0),
-      m_createLimiter(m_settings.rateLimits ? 5.0 : 0.0, 60.0),
+      // Rooms per address, and all addresses together: rotating addresses must not be able to
+      // create rooms faster than the server-wide rate (burst: 10 seconds' worth).
+      m_createLimiter(m_settings.rateLimits ? 5.0 : 0.0, 60.0,
+                      m_settings.rateLimits ? double(m_settings.newRoomsPerSecond) : 0.0,
+                      10.0 * m_settings.newRoomsPerSecond),
       // A memory bound, not a rate limit: --rate-limits off keeps it.
       m_connectionsPerAddress(m_settings.maxConnectionsPerAddress)
 {

@@ -8,6 +8,7 @@
 #include "rooms/RoomHost.h"
 #include "validation/Validation.h"
 
+#include <QHostAddress>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMutex>
@@ -52,11 +53,26 @@ QByteArray roomListJson(const QList<RoomSummary> &rooms)
 
 } // namespace
 
-bool HttpRouter::tokenAccepted(const HttpRequest &request) const
+// The client address the balancer vouches for on /direct_* (it forwards /r/ and /s/ calls, so
+// the TCP peer is always the balancer). Only read from peers that passed internalAllowed().
+static QString forwardedClient(const HttpRequest &request)
+{
+    const QByteArray value = request.header("x-instantchat-client").trimmed();
+    const QHostAddress address(QString::fromLatin1(value));
+    if (value.isEmpty() || address.isNull())
+        return request.clientAddress;
+    bool v4 = false;
+    const quint32 plain = address.toIPv4Address(&v4);
+    return v4 ? QHostAddress(plain).toString() : address.toString();
+}
+
+bool HttpRouter::internalAllowed(const HttpRequest &request) const
 {
     const QString &token = m_context.settings().clusterToken;
+    // Without a token the cluster is closed by address: only --internal-peers (loopback by
+    // default) are members.
     if (token.isEmpty())
-        return true;
+        return m_context.settings().internalPeers.isTrusted(request.peer);
     const QByteArray given = request.header("x-instantchat-token");
     const QByteArray expected = token.toUtf8();
     if (given.size() != expected.size())
@@ -90,8 +106,11 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
         roomRequest.connection = connection;
         roomRequest.home = home;
         roomRequest.keepAlive = keepAlive;
-        roomRequest.room =
-            validation::canonicalRoomName(request.queryValue(QStringLiteral("roomName")));
+        // Whether a room exists ("rf") is told only to cluster members (the balancer, local
+        // tools): anyone else would learn which room names are in use without joining them.
+        if (internalAllowed(request))
+            roomRequest.room =
+                validation::canonicalRoomName(request.queryValue(QStringLiteral("roomName")));
         Worker *owner = m_context.workerFor(roomRequest.room);
         QMetaObject::invokeMethod(
             owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); },
@@ -100,8 +119,13 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
     }
     const bool internal =
         path.startsWith("/internal/") || path == "/direct_retrieval" || path == "/direct_sending";
-    if (internal && !tokenAccepted(request))
-        return plainError(403, QStringLiteral("missing or wrong cluster token"), keepAlive);
+    if (internal && !internalAllowed(request))
+        return plainError(403,
+                          m_context.settings().clusterToken.isEmpty()
+                              ? QStringLiteral("without a cluster token this route answers only "
+                                               "local peers (--internal-peers)")
+                              : QStringLiteral("missing or wrong cluster token"),
+                          keepAlive);
     if (path == "/direct_retrieval" && get)
         return universalAccess(request, false, connection, home);
     if (path == "/direct_sending" && get)
@@ -119,16 +143,17 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
         return plainError(
             405, QStringLiteral("this method is not allowed on %1").arg(QString::fromUtf8(path)),
             keepAlive);
-    return plainError(
-        404, QStringLiteral("there is nothing at %1 on this server").arg(QString::fromUtf8(path)),
-        keepAlive);
+    // A fixed sentence: echoing the path would let a link put any text on our origin.
+    return plainError(404, QStringLiteral("there is nothing at this address on this server"),
+                      keepAlive);
 }
 
 std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request, bool sending,
                                                       quint64 connection, Worker *home)
 {
     HttpRoomRequest roomRequest;
-    roomRequest.address = request.clientAddress;
+    // Password guesses and sends are limited per client, not per balancer.
+    roomRequest.address = forwardedClient(request);
     roomRequest.kind = sending ? HttpRoomRequest::Kind::Send : HttpRoomRequest::Kind::Retrieve;
     roomRequest.connection = connection;
     roomRequest.home = home;

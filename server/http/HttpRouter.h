@@ -29,7 +29,8 @@ private:
     QByteArray maintenance(const HttpRequest &request);
     std::optional<QByteArray> deleteRoom(const HttpRequest &request, quint64 connection,
                                          Worker *home);
-    bool tokenAccepted(const HttpRequest &request) const;
+    // A cluster member: the right token, or without a token a peer in --internal-peers.
+    bool internalAllowed(const HttpRequest &request) const;
 
     ServerContext &m_context;
 };

@@ -327,6 +327,7 @@ void Connection::handleHttp(HttpRequest request)
     m_address = m_context.settings().trustedProxies.clientAddress(
         m_peer, request.header("x-forwarded-for"), request.header("x-real-ip"));
     request.clientAddress = m_address;
+    request.peer = m_peer;
     if (request.header("host").isEmpty() && !request.http10) {
         // RFC 9112 §3.2: an HTTP/1.1 request without Host must be answered 400.
         writeHttp(httpText(400, "error: an HTTP/1.1 request needs a Host header\n", false), true);

@@ -2,6 +2,7 @@
 // Incremental HTTP/1.1 request parser with bounded header and body sizes.
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QList>
 #include <QPair>
 #include <QUrlQuery>
@@ -19,6 +20,7 @@ struct HttpRequest
     bool keepAlive = true;
     bool http10 = false;
     QString clientAddress; // set by the connection: TCP peer or trusted-proxy client
+    QHostAddress peer;     // set by the connection: the TCP peer itself
 
     QByteArray header(QByteArrayView name) const;                         // first value, or empty
     bool hasHeaderToken(QByteArrayView name, QByteArrayView token) const; // comma lists

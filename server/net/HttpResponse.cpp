@@ -52,6 +52,8 @@ QByteArray httpResponse(int status, const QByteArray &contentType, const QByteAr
         out += "Content-Type: " + contentType + "\r\n";
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     out += "Cache-Control: no-store\r\n";
+    // Bodies are plain text or JSON and may quote input; no browser may sniff them into HTML.
+    out += "X-Content-Type-Options: nosniff\r\n";
     if (status == 429)
         out += "Retry-After: 2\r\n"; // every rate-limit answer says when to retry
     out += keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";

@@ -3,10 +3,10 @@
 // docs/protocol.md §5 and §6. Pure logic: no sockets, no threads, no clock of its own. The caller
 // delivers the frames a call returns, in order.
 
+#include "limits/TokenBucket.h"
 #include "protocol/ClientFrame.h"
 #include "protocol/Codes.h"
 #include "protocol/Limits.h"
-#include "rooms/TokenBucket.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -18,6 +18,8 @@
 #include <optional>
 
 namespace ic::server {
+
+using limits::TokenBucket;
 
 using proto::ErrorCode;
 

@@ -6,7 +6,6 @@
 #include "core/AddressLimiter.h"
 #include "core/Requests.h"
 #include "rooms/Room.h"
-#include "rooms/TokenBucket.h"
 
 #include <QHash>
 #include <QObject>

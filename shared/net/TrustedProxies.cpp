@@ -15,7 +15,7 @@ QHostAddress normalised(const QHostAddress &address)
 
 } // namespace
 
-bool TrustedProxies::parse(const QString &list, QString *error)
+bool TrustedProxies::parse(const QString &list, QString *error, const QString &flag)
 {
     m_ranges.clear();
     const QStringList entries = list.split(u',', Qt::SkipEmptyParts);
@@ -31,8 +31,8 @@ bool TrustedProxies::parse(const QString &list, QString *error)
             range = {address, address.protocol() == QAbstractSocket::IPv4Protocol ? 32 : 128};
         }
         if (range.first.isNull() || range.second < 0) {
-            *error = QStringLiteral("--trusted-proxies: '%1' is not an IP address or CIDR range")
-                         .arg(entry);
+            *error =
+                QStringLiteral("--%1: '%2' is not an IP address or CIDR range").arg(flag, entry);
             return false;
         }
         m_ranges.append(range);

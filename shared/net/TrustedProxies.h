@@ -15,8 +15,10 @@ class TrustedProxies
 {
 public:
     TrustedProxies() = default;
-    // Comma list of IPs or CIDR ranges; false with `error` set on a bad entry.
-    bool parse(const QString &list, QString *error);
+    // Comma list of IPs or CIDR ranges; false with `error` set on a bad entry (naming `flag`).
+    // Also used for other address lists (--internal-peers): only isTrusted() then matters.
+    bool parse(const QString &list, QString *error,
+               const QString &flag = QStringLiteral("trusted-proxies"));
     bool isTrusted(const QHostAddress &address) const;
     // The client address for limits: `peer`, or for a trusted peer the last X-Forwarded-For hop
     // that is not itself trusted (X-Real-IP when there is no X-Forwarded-For). Malformed

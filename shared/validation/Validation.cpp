@@ -42,7 +42,76 @@ bool isAllowedRoomNameCharacter(char32_t c)
     }
 }
 
+bool isInvisible(char32_t c)
+{
+    switch (QChar::category(c)) {
+    case QChar::Other_Format:  // zero-width space/joiners, bidi controls, soft hyphen, BOM
+    case QChar::Other_Control: // C0/C1 controls
+    case QChar::Separator_Line:
+    case QChar::Separator_Paragraph:
+    case QChar::Other_Surrogate:
+        return true;
+    default:
+        break;
+    }
+    return c == 0x034F                       // combining grapheme joiner
+           || (c >= 0xFE00 && c <= 0xFE0F)   // variation selectors
+           || (c >= 0xE0100 && c <= 0xE01EF) // variation selectors supplement
+           || (c >= 0x180B && c <= 0x180F)   // Mongolian free variation selectors
+           || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 // Hangul fillers
+           || c == 0x2800;                                             // braille blank
+}
+
 } // namespace
+
+bool isEmojiPart(char32_t c)
+{
+    const QChar::Category category = QChar::category(c);
+    return category == QChar::Symbol_Other || category == QChar::Symbol_Modifier ||
+           category == QChar::Symbol_Math || c == 0xFE0F;
+}
+
+bool hasInvisibleCharacters(QStringView text)
+{
+    const QList<uint> ucs4 = text.toUcs4();
+    for (qsizetype i = 0; i < ucs4.size(); ++i) {
+        const char32_t c = ucs4.at(i);
+        if (!isInvisible(c))
+            continue;
+        // Emoji need two of them: the zero-width joiner between two emoji (👨‍👩‍👧) and
+        // the emoji presentation selector after a symbol or a keycap digit (❤️, 1️⃣).
+        const char32_t before = i > 0 ? ucs4.at(i - 1) : 0;
+        const char32_t after = i + 1 < ucs4.size() ? ucs4.at(i + 1) : 0;
+        if (c == 0x200D && isEmojiPart(before) && isEmojiPart(after))
+            continue;
+        if ((c == 0xFE0F || c == 0xFE0E) &&
+            (isEmojiPart(before) || QChar::isDigit(before) || before == u'#' || before == u'*'))
+            continue;
+        return true;
+    }
+    return false;
+}
+
+QString nameSkeleton(QStringView name)
+{
+    // Decomposed so that marks come apart from their letters (İ = I + U+0307), folded, then the
+    // marks dropped; folding again after NFKD catches forms that only fold once decomposed.
+    const QString folded = name.toString()
+                               .normalized(QString::NormalizationForm_KD)
+                               .toCaseFolded()
+                               .normalized(QString::NormalizationForm_KD);
+    QString skeleton;
+    skeleton.reserve(folded.size());
+    for (char32_t c : folded.toUcs4()) {
+        if (QChar::category(c) == QChar::Mark_NonSpacing || isInvisible(c))
+            continue;
+        if (c == 0x0131) // dotless i
+            c = u'i';
+        const char32_t one[1] = {c};
+        skeleton += QString::fromUcs4(one, 1);
+    }
+    return skeleton.toCaseFolded();
+}
 
 QString canonicalRoomName(QStringView name)
 {
@@ -51,8 +120,9 @@ QString canonicalRoomName(QStringView name)
 
 bool isReservedRoomName(QStringView canonical)
 {
+    const QString skeleton = nameSkeleton(canonical);
     for (const char *reserved : reservedRoomNames) {
-        if (canonical.compare(QLatin1StringView(reserved), Qt::CaseInsensitive) == 0)
+        if (skeleton == QLatin1StringView(reserved))
             return true;
     }
     return false;
@@ -63,6 +133,8 @@ ErrorCode checkRoomName(QStringView canonical, const proto::Limits &limits)
     const qsizetype length = characterCount(canonical);
     if (length < limits.roomNameMin || length > limits.roomNameMax)
         return ErrorCode::RoomNameLength;
+    if (hasInvisibleCharacters(canonical))
+        return ErrorCode::RoomNameCharacters;
     if (isReservedRoomName(canonical))
         return ErrorCode::RoomNameReserved;
     for (char32_t c : canonical.toUcs4()) {
@@ -74,7 +146,7 @@ ErrorCode checkRoomName(QStringView canonical, const proto::Limits &limits)
 
 bool isReservedUserName(QStringView decoded)
 {
-    const QString key = userNameKey(decoded);
+    const QString key = nameSkeleton(decoded.trimmed());
     for (const char *reserved : reservedUserNames) {
         if (key == QLatin1StringView(reserved))
             return true;
@@ -84,7 +156,8 @@ bool isReservedUserName(QStringView decoded)
 
 QString userNameKey(QStringView decoded)
 {
-    return decoded.trimmed().toString().toCaseFolded();
+    // NFKC first: a fullwidth or ligature copy of a name in the room clashes with it.
+    return decoded.trimmed().toString().normalized(QString::NormalizationForm_KC).toCaseFolded();
 }
 
 ErrorCode checkUserName(QStringView decoded, const proto::Limits &limits)
@@ -92,11 +165,10 @@ ErrorCode checkUserName(QStringView decoded, const proto::Limits &limits)
     const qsizetype length = characterCount(decoded.trimmed());
     if (length < 1 || length > limits.userNameMax)
         return ErrorCode::UserNameLength;
-    for (QChar c : decoded) {
-        // Control characters would let a name forge line breaks in logs and HTTP text replies.
-        if (c.category() == QChar::Other_Control)
-            return ErrorCode::InvalidInput;
-    }
+    // Control characters would let a name forge line breaks in logs and HTTP text replies;
+    // invisible and bidi characters would make a lookalike of another user or a reserved name.
+    if (hasInvisibleCharacters(decoded))
+        return ErrorCode::InvalidInput;
     if (isReservedUserName(decoded))
         return ErrorCode::UserNameTaken;
     return ErrorCode::None;

@@ -17,11 +17,20 @@ QString canonicalRoomName(QStringView name);
 ErrorCode checkRoomName(QStringView canonical, const proto::Limits &limits = {});
 bool isReservedRoomName(QStringView canonical);
 
+// Characters that show nothing or reorder text (format characters such as zero-width spaces and
+// bidi controls, controls, fillers, variation selectors): refused in room and user names, where
+// they would make a lookalike of another name.
+bool hasInvisibleCharacters(QStringView text);
+// What a name looks like, for comparisons with reserved names: NFKC compatibility forms
+// (fullwidth, ligatures), case folded, combining marks dropped, dotless i as i. "ADMİN",
+// "ａｄｍｉｎ" and "admın" all give "admin".
+QString nameSkeleton(QStringView name);
+
 // User names arrive URL-encoded; the checks apply to the decoded, trimmed text.
 // 205 for a length outside 1..max (or undecodable), 204 for a reserved name.
 ErrorCode checkUserName(QStringView decoded, const proto::Limits &limits = {});
 bool isReservedUserName(QStringView decoded);
-// Two names clash in a room when their keys are equal (decoded, case-folded).
+// Two names clash in a room when their keys are equal (decoded, NFKC, case-folded).
 QString userNameKey(QStringView decoded);
 
 // Message text (URL-encoded as sent): decoded length ≤ messageTextMax, else 207.

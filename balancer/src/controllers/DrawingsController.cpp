@@ -61,7 +61,8 @@ void DrawingsController::upload(const Request &request, const ReplyPtr &reply)
     }
     const StoreResult result = m_context->drawings->put(
         form->value(QStringLiteral("file_group_prefix")), form->value(QStringLiteral("file_name")),
-        form->value(QStringLiteral("file_content")).toUtf8(), *session, m_context->nowMs());
+        form->value(QStringLiteral("file_content")).toUtf8(), *session, m_context->nowMs(),
+        DrawingStore::quotaKey(request.peer));
     if (result.status != 200) {
         reply->sendText(result.status, errorText(result.error), noStore);
         return;

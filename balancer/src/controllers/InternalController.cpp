@@ -19,6 +19,18 @@ bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
     return difference == 0;
 }
 
+namespace {
+
+// IPv4-mapped IPv6 peers compare as IPv4, so a dual-stack socket does not change the source.
+QString sourceOf(const QHostAddress &peer)
+{
+    bool v4 = false;
+    const quint32 plain = peer.toIPv4Address(&v4);
+    return v4 ? QHostAddress(plain).toString() : peer.toString();
+}
+
+} // namespace
+
 bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
 {
     if (!request.path.startsWith(u"/internal/"))
@@ -29,6 +41,15 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
         reply->sendText(403, QStringLiteral("error: a valid cluster token is required"));
         return true;
     }
+    // Without a token the cluster is closed by address: only --internal-peers (loopback by
+    // default) may register servers. The TCP peer counts, never a forwarding header.
+    if (token.isEmpty() && !m_context->settings.internalPeers.isTrusted(request.tcpPeer)) {
+        reply->sendText(403, QStringLiteral("error: without a cluster token the internal routes "
+                                            "answer only local peers (--internal-peers)"));
+        return true;
+    }
+    // A registration is bound to the address it came from (see ServerRegistry::heartbeat).
+    const QString source = sourceOf(request.tcpPeer);
     ServerRegistry *registry = m_context->registry;
     if (request.path == u"/internal/heartbeat") {
         if (!request.isPost()) {
@@ -41,8 +62,8 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
             reply->sendText(400, QStringLiteral("error: the heartbeat must be a JSON object"));
             return true;
         }
-        if (const auto problem = registry->heartbeat(doc.object())) {
-            reply->sendText(400, QStringLiteral("error: ") + *problem);
+        if (const auto refusal = registry->heartbeat(doc.object(), source)) {
+            reply->sendText(refusal->status, QStringLiteral("error: ") + refusal->sentence);
             return true;
         }
         reply->sendJson(200,
@@ -63,8 +84,8 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
                             QStringLiteral("error: the body must be {\"id\": \"<server id>\"}"));
             return true;
         }
-        if (!registry->deregister(id)) {
-            reply->sendText(404, QStringLiteral("error: this server is not known"));
+        if (const auto refusal = registry->deregister(id, source)) {
+            reply->sendText(refusal->status, QStringLiteral("error: ") + refusal->sentence);
             return true;
         }
         reply->sendJson(200, QByteArrayLiteral("{\"ok\":true}"));

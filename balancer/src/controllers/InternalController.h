@@ -1,6 +1,7 @@
 #pragma once
 // Routes servers call (docs/interfaces.md): POST /internal/heartbeat, POST /internal/deregister,
-// GET /internal/route-check. With a cluster token configured, X-Instantchat-Token must match.
+// GET /internal/route-check. With a cluster token configured, X-Instantchat-Token must match;
+// without one only --internal-peers (loopback by default) are answered.
 
 #include "Balancer.h"
 #include "core/Controller.h"

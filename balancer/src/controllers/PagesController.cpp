@@ -22,8 +22,19 @@ const QByteArray fallbackIndex =
     "(no index.html in its web root). The chat API works: see /connection-methods.</p>"
     "<p>Build __BUILD__</p></body></html>";
 
-const HeaderList pageHeaders{
-    {"Cache-Control", "no-cache"}, {"X-Frame-Options", "DENY"}, {"Referrer-Policy", "same-origin"}};
+// What the pages may load: our own scripts only (web/ has no inline script and no handler
+// attributes), styles from us plus the few style attributes of the markup, drawings as data:
+// URLs, and WebSockets to whichever room server the balancer names (any host, so ws:/wss:).
+const QByteArray contentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self' ws: wss:; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const HeaderList pageHeaders{{"Cache-Control", "no-cache"},
+                             {"X-Frame-Options", "DENY"},
+                             {"Referrer-Policy", "same-origin"},
+                             {"X-Content-Type-Options", "nosniff"},
+                             {"Content-Security-Policy", contentSecurityPolicy}};
 
 } // namespace
 

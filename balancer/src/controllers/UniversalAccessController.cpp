@@ -69,8 +69,12 @@ bool UniversalAccessController::dispatch(const Request &request, const ReplyPtr 
     BalancerContext *context = m_context;
     auto timer = std::make_shared<QElapsedTimer>();
     timer->start();
-    context->registry->place(room.canonical, [context, reply, path, fail,
-                                              timer](const Placement &placement) {
+    // The server limits password guesses and sends per client: it believes this header only
+    // from a cluster member (the token, or a --internal-peers peer without one).
+    const QList<QPair<QByteArray, QByteArray>> clientHeader{
+        {QByteArrayLiteral("X-Instantchat-Client"), request.peer.toString().toLatin1()}};
+    context->registry->place(room.canonical, [context, reply, path, fail, timer,
+                                              clientHeader](const Placement &placement) {
         context->metrics->observePickLatency(timer->nsecsElapsed() / 1e9);
         if (placement.kind == Placement::Kind::Failed) {
             context->metrics->countPlacement(BalancerMetrics::Placement::Failed);
@@ -96,7 +100,8 @@ bool UniversalAccessController::dispatch(const Request &request, const ReplyPtr 
                             result.contentType.isEmpty() ? QByteArray("text/plain; charset=utf-8")
                                                          : result.contentType,
                             result.body, {{"Cache-Control", "no-store"}});
-            });
+            },
+            clientHeader);
     });
     return true;
 }

@@ -23,6 +23,7 @@ struct ServerInfo
     QString id;      // gateway route id, e.g. "127.0.0.1-8081"
     QString address; // advertised host:port
     QString version;
+    QString registeredFrom;   // source IP of the current registration; empty when none
     bool isStatic = false;    // from --servers: probed, never forgotten
     bool registered = false;  // sends heartbeats
     bool alive = false;       // in placement (unless drained)

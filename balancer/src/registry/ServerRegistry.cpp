@@ -8,6 +8,8 @@
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QUrlQuery>
+#include <algorithm>
+#include <cmath>
 
 Q_LOGGING_CATEGORY(lcRegistry, "balancer")
 
@@ -46,16 +48,30 @@ bool validAddress(const QString &address)
     return port > 0 && port < 65536;
 }
 
+// Heartbeat figures, clamped: a negative or absurd load must not attract (or repel) every new
+// room. Counts up to 10 million, percentages up to 100 (a process's CPU up to 100 per core of a
+// 1024-core host), memory up to 1 PiB.
+constexpr double maxCount = 1e7;
+constexpr double maxProcessCpu = 102400.0;
+constexpr double maxPercent = 100.0;
+constexpr double maxBytes = 1125899906842624.0;
+
+double numberOf(const QJsonObject &o, const char *key, double maximum)
+{
+    const double value = o.value(QLatin1StringView(key)).toDouble();
+    return std::isfinite(value) ? std::clamp(value, 0.0, maximum) : 0.0;
+}
+
 int intOf(const QJsonObject &o, const char *key)
 {
-    return o.value(QLatin1StringView(key))
-        .toInt(qRound(o.value(QLatin1StringView(key)).toDouble()));
+    return int(std::llround(numberOf(o, key, maxCount)));
 }
 
 } // namespace
 
 ServerRegistry::ServerRegistry(RegistryOptions options, UpstreamClient *upstream, QObject *parent)
-    : QObject(parent), m_options(std::move(options)), m_upstream(upstream)
+    : QObject(parent), m_options(std::move(options)), m_upstream(upstream),
+      m_newRooms(m_options.newRoomsPerSecond, 10.0 * m_options.newRoomsPerSecond)
 {
     m_clock.start();
     m_ticker.setInterval(tickMs);
@@ -73,13 +89,15 @@ void ServerRegistry::start()
         // Probed right away: a live static server is read (room list) before it gets rooms.
         probe(info.id);
     }
-    QTimer::singleShot(m_options.warmUpMs, this, [this] {
-        m_warm = true;
-        qCInfo(lcRegistry, "warm-up over: %d of %d servers live", liveCount(),
-               int(m_servers.size()));
-        runWaiters();
-    });
-    m_ticker.start();
+    if (!m_options.manualTicks) {
+        QTimer::singleShot(m_options.warmUpMs, this, [this] {
+            m_warm = true;
+            qCInfo(lcRegistry, "warm-up over: %d of %d servers live", liveCount(),
+                   int(m_servers.size()));
+            runWaiters();
+        });
+        m_ticker.start();
+    }
     publish();
 }
 
@@ -98,18 +116,33 @@ ServerInfo *ServerRegistry::findByAddress(const QString &address)
     return nullptr;
 }
 
-std::optional<QString> ServerRegistry::heartbeat(const QJsonObject &body)
+std::optional<RegistryRefusal> ServerRegistry::heartbeat(const QJsonObject &body,
+                                                         const QString &source)
 {
     const QString id = body.value(QLatin1StringView("id")).toString();
     const QString address = body.value(QLatin1StringView("address")).toString();
     if (!validId(id))
-        return QStringLiteral("the server id must be 1 to 128 letters, digits, '.', '_' or '-'");
+        return RegistryRefusal{
+            400, QStringLiteral("the server id must be 1 to 128 letters, digits, '.', '_' or '-'")};
     if (!validAddress(address))
-        return QStringLiteral("the address must be host:port");
+        return RegistryRefusal{400, QStringLiteral("the address must be host:port")};
     ServerInfo *server = find(id);
+    if (server && server->registered && server->registeredFrom != source) {
+        qCWarning(lcRegistry, "heartbeat for server %s from %s refused: registered from %s",
+                  qPrintable(id), qPrintable(source), qPrintable(server->registeredFrom));
+        return RegistryRefusal{
+            409, QStringLiteral("server id %1 is registered from another address; it can be "
+                                "taken over only after its registration expires")
+                     .arg(id)};
+    }
     if (!server) {
-        // A static entry for the same address takes the id the server calls itself.
-        if (ServerInfo *byAddress = findByAddress(address)) {
+        // A static entry for the same address takes the id the server calls itself, unless a
+        // registration from elsewhere currently holds that entry.
+        ServerInfo *byAddress = findByAddress(address);
+        if (byAddress && byAddress->registered && byAddress->registeredFrom != source)
+            return RegistryRefusal{
+                409, QStringLiteral("the address %1 is registered by another server").arg(address)};
+        if (byAddress) {
             ServerInfo moved = *byAddress;
             const QString oldId = moved.id;
             m_servers.remove(oldId);
@@ -124,7 +157,8 @@ std::optional<QString> ServerRegistry::heartbeat(const QJsonObject &body)
             ServerInfo info;
             info.id = id;
             server = &*m_servers.insert(id, info);
-            qCInfo(lcRegistry, "server %s registered at %s", qPrintable(id), qPrintable(address));
+            qCInfo(lcRegistry, "server %s registered at %s from %s", qPrintable(id),
+                   qPrintable(address), qPrintable(source));
         }
     }
     if (server->address != address && !server->address.isEmpty())
@@ -132,6 +166,7 @@ std::optional<QString> ServerRegistry::heartbeat(const QJsonObject &body)
     server->address = address;
     server->version = body.value(QLatin1StringView("version")).toString().left(64);
     server->registered = true;
+    server->registeredFrom = source;
     server->lastHeartbeatMs = now();
     server->lastContactMs = now();
     const QJsonObject load = body.value(QLatin1StringView("load")).toObject();
@@ -139,10 +174,10 @@ std::optional<QString> ServerRegistry::heartbeat(const QJsonObject &body)
     server->load.rooms = intOf(load, "rooms");
     server->load.usersOnline = intOf(load, "usersOnline");
     server->load.maxConnections = intOf(load, "maxConnections");
-    server->load.cpu = load.value(QLatin1StringView("cpu")).toDouble();
-    server->load.rss = load.value(QLatin1StringView("rss")).toDouble();
-    server->load.hostCpu = load.value(QLatin1StringView("hostCpu")).toDouble();
-    server->load.hostMem = load.value(QLatin1StringView("hostMem")).toDouble();
+    server->load.cpu = numberOf(load, "cpu", maxProcessCpu);
+    server->load.rss = numberOf(load, "rss", maxBytes);
+    server->load.hostCpu = numberOf(load, "hostCpu", maxPercent);
+    server->load.hostMem = numberOf(load, "hostMem", maxPercent);
     if (!server->alive) {
         server->failedProbes = 0;
         markAlive(*server);
@@ -150,30 +185,46 @@ std::optional<QString> ServerRegistry::heartbeat(const QJsonObject &body)
     return std::nullopt;
 }
 
-bool ServerRegistry::deregister(const QString &id)
+std::optional<RegistryRefusal> ServerRegistry::deregister(const QString &id, const QString &source)
 {
     ServerInfo *server = find(id);
     if (!server)
-        return false;
+        return RegistryRefusal{404, QStringLiteral("this server is not known")};
+    // Only the registration's own source may end it; a server that is not registered (static,
+    // or expired) is not registered by anybody, so nobody may take it out this way.
+    if (!server->registered || server->registeredFrom != source) {
+        qCWarning(lcRegistry, "deregistration of server %s from %s refused", qPrintable(id),
+                  qPrintable(source));
+        return RegistryRefusal{
+            403, QStringLiteral("only the address that registered this server may deregister it")};
+    }
     qCInfo(lcRegistry, "server %s deregistered", qPrintable(id));
     if (server->alive)
         markDead(*server, QStringLiteral("deregistered"));
     server->registered = false;
+    server->registeredFrom.clear();
     if (!server->isStatic)
         m_servers.remove(id);
     publish();
-    return true;
+    return std::nullopt;
 }
 
 void ServerRegistry::tick()
 {
     const qint64 t = now();
+    if (m_options.manualTicks && !m_warm && t >= m_options.warmUpMs) {
+        m_warm = true;
+        runWaiters();
+    }
     const qint64 heartbeatLimit = qint64(m_options.heartbeatIntervalSeconds) * 3000;
     QStringList toProbe, toSync, toForget;
     for (ServerInfo &server : m_servers) {
-        if (server.registered && server.alive && t - server.lastHeartbeatMs > heartbeatLimit) {
+        if (server.registered && t - server.lastHeartbeatMs > heartbeatLimit) {
+            // The registration expires (also for a server already out after failed probes):
+            // its id may then be registered from another address.
             server.registered = false;
-            if (!server.isStatic)
+            server.registeredFrom.clear();
+            if (server.alive && !server.isStatic)
                 markDead(server, QStringLiteral("missed 3 heartbeats"));
         }
         if (!server.alive && !server.isStatic && !server.registered &&
@@ -397,6 +448,11 @@ Placement ServerRegistry::decide(const QString &room)
         candidates.append(c);
     }
     const QString chosen = chooseServer(candidates, m_options.loadCeiling);
+    if (!chosen.isEmpty() && !m_newRooms.take(now()))
+        return Placement{Placement::Kind::Failed,
+                         {},
+                         QStringLiteral("Too many new rooms are being opened right now. Please "
+                                        "try again in a minute.")};
     if (chosen.isEmpty()) {
         const bool anyAlive = liveCount() > 0;
         return Placement{

@@ -15,6 +15,7 @@
 //   - no room-list read is in flight;
 // and a server gets new rooms only once its room list has been read.
 
+#include "limits/TokenBucket.h"
 #include "registry/PlacementScore.h"
 #include "registry/ServerInfo.h"
 
@@ -40,6 +41,21 @@ struct RegistryOptions
     int warmUpMs = 5000;
     int resyncIntervalMs = 30000;
     int forgetDeadAfterMs = 10 * 60 * 1000;
+    // New rooms placed per second from everybody together, burst 10 s worth; 0 = no bound.
+    // Per-client limits alone do not hold against rotating addresses.
+    double newRoomsPerSecond = 0;
+    // Tests (the registry model): a clock in milliseconds instead of the real one, and no timers
+    // - the test calls tick() itself; the warm-up then ends at the first tick at or after
+    // warmUpMs.
+    std::function<qint64()> clock;
+    bool manualTicks = false;
+};
+
+// Why a heartbeat or deregistration was refused: the HTTP status and an English sentence.
+struct RegistryRefusal
+{
+    int status = 400;
+    QString sentence;
 };
 
 struct Placement
@@ -57,10 +73,13 @@ public:
 
     void start();
 
-    // POST /internal/heartbeat: registers or refreshes a server. Returns an error sentence
-    // (the request is refused with 400) or nothing.
-    std::optional<QString> heartbeat(const QJsonObject &body);
-    bool deregister(const QString &id);
+    // POST /internal/heartbeat: registers or refreshes a server. `source` is the IP address
+    // the heartbeat came from: a registration is bound to it, and while it is current (not
+    // expired by missed heartbeats, not deregistered) heartbeats and deregistrations for the
+    // same id from any other source are refused (409 / 403). Loads are clamped to sane ranges.
+    // Returns the refusal, or nothing when accepted.
+    std::optional<RegistryRefusal> heartbeat(const QJsonObject &body, const QString &source);
+    std::optional<RegistryRefusal> deregister(const QString &id, const QString &source);
 
     // Places a canonical room name; may answer later (warm-up, room lists being read).
     void place(const QString &room, std::function<void(const Placement &)> done);
@@ -73,6 +92,10 @@ public:
 
     // Up to `count` suffixes s (2, 3, ...) such that "<room>-s" is a valid, unplaced name.
     QStringList freeSuffixes(const QString &room, int count) const;
+
+    // Expiry, forgetting, probes and room-list reads that are due; the ticker calls it every
+    // 250 ms (tests with manualTicks call it themselves).
+    void tick();
 
     QList<ServerInfo> servers() const;
     std::optional<ServerInfo> server(const QString &id) const;
@@ -94,7 +117,6 @@ private:
 
     ServerInfo *find(const QString &id);
     ServerInfo *findByAddress(const QString &address);
-    void tick();
     void probe(const QString &id);
     void probeFinished(const QString &id, bool ok, const QJsonObject &hw);
     void markAlive(ServerInfo &server);
@@ -103,7 +125,7 @@ private:
     void syncFinished(const QString &id, bool ok, const QByteArray &body);
     void runWaiters();
     Placement decide(const QString &room);
-    qint64 now() const { return m_clock.elapsed(); }
+    qint64 now() const { return m_options.clock ? m_options.clock() : m_clock.elapsed(); }
     void publish();
 
     RegistryOptions m_options;
@@ -115,6 +137,7 @@ private:
     QElapsedTimer m_clock;
     QTimer m_ticker;
     bool m_warm = false;
+    ic::limits::TokenBucket m_newRooms;
 };
 
 } // namespace ic::balancer

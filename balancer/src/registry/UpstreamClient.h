@@ -3,7 +3,9 @@
 // cluster token when one is configured.
 
 #include <QByteArray>
+#include <QList>
 #include <QObject>
+#include <QPair>
 #include <functional>
 
 class QNetworkAccessManager;
@@ -26,13 +28,17 @@ class UpstreamClient : public QObject
 public:
     using Callback = std::function<void(const UpstreamResult &)>;
     UpstreamClient(QString token, QObject *parent = nullptr);
+    ~UpstreamClient() override = default;
 
     // `address` is host:port, `pathAndQuery` starts with '/' and is already percent-encoded.
     // `context` guards the callback: it is not called once `context` is destroyed.
-    void get(const QString &address, const QString &pathAndQuery, int timeoutMs,
-             const QObject *context, Callback callback);
-    void postJson(const QString &address, const QString &path, const QByteArray &json,
-                  int timeoutMs, const QObject *context, Callback callback);
+    // `extraHeaders` are sent as given (e.g. the client address the server should limit by).
+    // Virtual so the registry model test can stand in for the servers.
+    virtual void get(const QString &address, const QString &pathAndQuery, int timeoutMs,
+                     const QObject *context, Callback callback,
+                     const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
+    virtual void postJson(const QString &address, const QString &path, const QByteArray &json,
+                          int timeoutMs, const QObject *context, Callback callback);
 
 private:
     void watch(QNetworkReply *reply, const QObject *context, Callback callback);

@@ -58,10 +58,14 @@ struct RawHttp
     bool closedByServer = false;
 };
 
-inline RawHttp rawHttp(quint16 port, const QByteArray &request, int timeoutMs = 8000)
+// `source`: the local address to send from (e.g. 127.0.0.2, to be another client on loopback).
+inline RawHttp rawHttp(quint16 port, const QByteArray &request, int timeoutMs = 8000,
+                       const QString &source = {})
 {
     RawHttp result;
     QTcpSocket socket;
+    if (!source.isEmpty() && !socket.bind(QHostAddress(source), 0))
+        return result;
     socket.connectToHost(QStringLiteral("127.0.0.1"), port);
     if (!waitUntil([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 5000))
         return result;

@@ -42,13 +42,13 @@ private slots:
 
     void byteCostBucket()
     {
-        RateLimiter bytes(1000.0, 0.001); // practically no refill during the test
+        RateLimiter bytes(0.001, 1000.0); // practically no refill during the test
         const QHostAddress a(QStringLiteral("10.0.0.1")), b(QStringLiteral("10.0.0.2"));
         QVERIFY(bytes.allow(a, 600));
         QVERIFY(!bytes.allow(a, 600)); // refused, and nothing taken
         QVERIFY(bytes.allow(a, 400));
         QVERIFY(bytes.allow(b, 1000)); // per address
-        RateLimiter off(1.0, 0.001);
+        RateLimiter off(0.001, 1.0);
         off.setEnabled(false); // --rate-limits off
         for (int i = 0; i < 100; ++i)
             QVERIFY(off.allow(a, 1e9));

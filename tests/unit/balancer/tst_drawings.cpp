@@ -93,12 +93,95 @@ private slots:
         const QByteArray drawing = pngDataUrl(fakePng(10, 10, 3000)); // ~4 KB as base64
         QCOMPARE(store.put(group, QStringLiteral("a"), drawing, owner, 0).status, 200);
         QCOMPARE(store.put(group, QStringLiteral("b"), drawing, owner, 0).status, 200);
-        const StoreResult full = store.put(group, QStringLiteral("c"), drawing, owner, 0);
-        QCOMPARE(full.status, 413);
-        QVERIFY(full.error.contains(QStringLiteral("full")));
-        QVERIFY(store.usedBytes() <= limits.memoryBytes);
-        // Replacing one's own drawing does not count twice.
+        // Replacing one's own drawing does not count twice: nothing is evicted.
         QCOMPARE(store.put(group, QStringLiteral("a"), drawing, owner, 0).status, 200);
+        QCOMPARE(store.evictedCount(), 0);
+        QCOMPARE(store.count(), 2);
+        // A full store makes room by forgetting its oldest drawing ("b": "a" was replaced).
+        QCOMPARE(store.put(group, QStringLiteral("c"), drawing, owner, 0).status, 200);
+        QVERIFY(store.usedBytes() <= limits.memoryBytes);
+        QCOMPARE(store.evictedCount(), 1);
+        QCOMPARE(store.get(group, QStringLiteral("b"), 0).status, 404);
+        QCOMPARE(store.get(group, QStringLiteral("a"), 0).status, 200);
+        QCOMPARE(store.get(group, QStringLiteral("c"), 0).status, 200);
+        // A drawing larger than the whole store can never fit.
+        limits.memoryBytes = 1024;
+        DrawingStore tiny(limits);
+        QCOMPARE(tiny.put(group, QStringLiteral("a"), drawing, owner, 0).status, 413);
+    }
+
+    // A flood from many addresses fills the store; an honest upload afterwards still works,
+    // and one address cannot hold more than its share.
+    void floodFromRotatingAddresses()
+    {
+        DrawingLimits limits;
+        limits.memoryBytes = 256 * 1024;
+        limits.perAddressBytes = 32 * 1024;
+        DrawingStore store(limits);
+        const QByteArray drawing = pngDataUrl(fakePng(10, 10, 3000)); // ~4 KB as base64
+        int stored = 0, refused = 0;
+        for (int address = 0; address < 64; ++address) {
+            const QString key =
+                DrawingStore::quotaKey(QHostAddress(QStringLiteral("198.51.%1.7").arg(address)));
+            const QString attackerGroup = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            for (int i = 0; i < 20; ++i) {
+                const int status = store
+                                       .put(attackerGroup, QStringLiteral("f%1").arg(i), drawing,
+                                            QUuid::createUuid(), 1000 + address, key)
+                                       .status;
+                stored += status == 200 ? 1 : 0;
+                refused += status == 429 ? 1 : 0;
+                QVERIFY(status == 200 || status == 429);
+            }
+            QVERIFY(store.usedBytes(key) <= limits.perAddressBytes);
+        }
+        const QString honest = DrawingStore::quotaKey(QHostAddress(QStringLiteral("203.0.113.5")));
+        const StoreResult upload =
+            store.put(group, QStringLiteral("honest"), drawing, QUuid::createUuid(), 5000, honest);
+        qInfo("flood from 64 addresses: %d stored, %d refused (429, share), %lld evicted, store "
+              "%lld of %lld bytes; honest upload afterwards: %d",
+              stored, refused, store.evictedCount(), store.usedBytes(), limits.memoryBytes,
+              upload.status);
+        QVERIFY(refused > 0);
+        QVERIFY(store.evictedCount() > 0);
+        QCOMPARE(upload.status, 200);
+        QCOMPARE(store.get(group, QStringLiteral("honest"), 5000).status, 200);
+        QVERIFY(store.usedBytes() <= limits.memoryBytes);
+        // The share's refusal says why, in a sentence.
+        const QString key = DrawingStore::quotaKey(QHostAddress(QStringLiteral("198.51.0.7")));
+        const StoreResult more =
+            store.put(QUuid::createUuid().toString(QUuid::WithoutBraces), QStringLiteral("more"),
+                      drawing, QUuid::createUuid(), 6000, key);
+        if (store.usedBytes(key) + 4000 > limits.perAddressBytes) {
+            QCOMPARE(more.status, 429);
+            QVERIFY(more.error.contains(QStringLiteral("address")));
+        }
+    }
+
+    void quotaKeys_data()
+    {
+        QTest::addColumn<QString>("a");
+        QTest::addColumn<QString>("b");
+        QTest::addColumn<bool>("same");
+        QTest::newRow("one IPv4") << "192.0.2.1"
+                                  << "192.0.2.1" << true;
+        QTest::newRow("two IPv4") << "192.0.2.1"
+                                  << "192.0.2.2" << false;
+        QTest::newRow("mapped IPv4") << "::ffff:192.0.2.1"
+                                     << "192.0.2.1" << true;
+        QTest::newRow("one IPv6 /64") << "2001:db8:1:2::1"
+                                      << "2001:db8:1:2:ffff::9" << true;
+        QTest::newRow("two IPv6 /64") << "2001:db8:1:2::1"
+                                      << "2001:db8:1:3::1" << false;
+    }
+
+    void quotaKeys()
+    {
+        QFETCH(QString, a);
+        QFETCH(QString, b);
+        QFETCH(bool, same);
+        QCOMPARE(DrawingStore::quotaKey(QHostAddress(a)) == DrawingStore::quotaKey(QHostAddress(b)),
+                 same);
     }
 
     void expiryAfterLastUploadInGroup()

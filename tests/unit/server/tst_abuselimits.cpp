@@ -176,7 +176,14 @@ private slots:
         QCOMPARE(defaults.maxConnectionsPerAddress, 64);
         QCOMPARE(defaults.handshakeTimeoutSeconds, 10);
         QCOMPARE(defaults.maxRooms, 100000);
-        QVERIFY(defaults.trustedProxies.isTrusted(QHostAddress(QStringLiteral("::1"))));
+        // No proxy is trusted by default: a direct peer is who it is, local ones included.
+        QVERIFY(!defaults.trustedProxies.isTrusted(QHostAddress(QStringLiteral("::1"))));
+        QVERIFY(!defaults.trustedProxies.isTrusted(QHostAddress(QStringLiteral("127.0.0.1"))));
+        // Without a cluster token, local processes are the cluster's members.
+        QVERIFY(defaults.internalPeers.isTrusted(QHostAddress(QStringLiteral("127.0.0.2"))));
+        QVERIFY(defaults.internalPeers.isTrusted(QHostAddress(QStringLiteral("::1"))));
+        QVERIFY(!defaults.internalPeers.isTrusted(QHostAddress(QStringLiteral("192.0.2.1"))));
+        QCOMPARE(defaults.newRoomsPerSecond, 20);
         const ServerSettings set =
             parsed({QStringLiteral("--max-connections-per-address"), QStringLiteral("5"),
                     QStringLiteral("--handshake-timeout"), QStringLiteral("2"),

@@ -1,11 +1,12 @@
 // Token buckets behind the per-session message limit and the per-address join/create limits.
 
 #include "core/AddressLimiter.h"
-#include "rooms/TokenBucket.h"
+#include "limits/TokenBucket.h"
 
 #include <QTest>
 
 using namespace ic::server;
+using ic::limits::TokenBucket;
 
 class TestRateLimits : public QObject
 {
@@ -47,6 +48,27 @@ private slots:
         QVERIFY(!limiter.allow(QStringLiteral("10.0.0.1"), 1000));
         QVERIFY(limiter.allow(QStringLiteral("10.0.0.2"), 1000));
         QVERIFY(limiter.allow(QStringLiteral("10.0.0.1"), 2000));
+    }
+
+    // Room creations: per address, and all addresses together, so rotating addresses do not
+    // multiply the server's rate (20/s, burst 200 as the server's default).
+    void totalBoundHoldsAgainstRotatingAddresses()
+    {
+        AddressLimiter creations(5, 60, 20, 200);
+        int allowed = 0;
+        for (int i = 0; i < 4800; ++i)
+            allowed += creations.allow(QStringLiteral("10.0.%1.%2").arg(i / 250).arg(i % 250),
+                                       1000 + i / 3) // 4800 attempts in 1.6 s
+                           ? 1
+                           : 0;
+        qInfo("4800 creations from 4800 addresses in 1.6 s: %d allowed", allowed);
+        QVERIFY(allowed <= 200 + 20 * 2);
+        QVERIFY(allowed >= 200);
+        AddressLimiter perAddressOnly(5, 60);
+        int unbounded = 0;
+        for (int i = 0; i < 4800; ++i)
+            unbounded += perAddressOnly.allow(QString::number(i), 1000) ? 1 : 0;
+        QCOMPARE(unbounded, 4800); // what the total bound is for
     }
 };
 

@@ -193,6 +193,41 @@ private slots:
         }
     }
 
+    // Lookalikes of reserved names, as typed (canonicalised first, as every caller does).
+    void lookalikeRoomNames_data()
+    {
+        QTest::addColumn<QString>("typed");
+        QTest::addColumn<ErrorCode>("error");
+        QTest::newRow("ADMİN (dotted capital I)")
+            << QStringLiteral("ADMİN") << ErrorCode::RoomNameReserved;
+        QTest::newRow("admın (dotless i)")
+            << QStringLiteral("admın") << ErrorCode::RoomNameReserved;
+        QTest::newRow("fullwidth ADMIN")
+            << QStringLiteral("ＡＤＭＩＮ") << ErrorCode::RoomNameReserved;
+        QTest::newRow("fullwidth metrics")
+            << QStringLiteral("ｍｅｔｒｉｃｓ") << ErrorCode::RoomNameReserved;
+        QTest::newRow("zero-width space in admin")
+            << QStringLiteral("ad\u200Bmin") << ErrorCode::RoomNameCharacters;
+        QTest::newRow("zero-width joiner")
+            << QStringLiteral("adm\u200Din") << ErrorCode::RoomNameCharacters;
+        QTest::newRow("right-to-left override")
+            << QStringLiteral("\u202Enimda") << ErrorCode::RoomNameCharacters;
+        QTest::newRow("word joiner")
+            << QStringLiteral("ad\u2060min") << ErrorCode::RoomNameCharacters;
+        QTest::newRow("Cyrillic room") << QStringLiteral("Комната") << ErrorCode::None;
+        QTest::newRow("accented room") << QStringLiteral("Café-Ünïcode") << ErrorCode::None;
+        QTest::newRow("near reserved") << QStringLiteral("ADMIN2") << ErrorCode::None;
+    }
+
+    void lookalikeRoomNames()
+    {
+        QFETCH(QString, typed);
+        QFETCH(ErrorCode, error);
+        const QString canonical = canonicalRoomName(typed);
+        qInfo("%s -> skeleton %s", qPrintable(canonical), qPrintable(nameSkeleton(canonical)));
+        QCOMPARE(checkRoomName(canonical), error);
+    }
+
     void customRoomNameLimits()
     {
         Limits limits;
@@ -231,6 +266,39 @@ private slots:
         // Control characters would forge lines in logs and in /r/ text replies.
         QTest::newRow("newline") << "a\nb" << ErrorCode::InvalidInput;
         QTest::newRow("nul") << QString(QStringLiteral("ab") + QChar(0)) << ErrorCode::InvalidInput;
+        // Lookalikes of reserved names: normalised (NFKC, case fold, marks dropped) first.
+        QTest::newRow("ADMİN (dotted capital I)")
+            << QStringLiteral("ADMİN") << ErrorCode::UserNameTaken;
+        QTest::newRow("admın (dotless i)") << QStringLiteral("admın") << ErrorCode::UserNameTaken;
+        QTest::newRow("fullwidth admin")
+            << QStringLiteral("ａｄｍｉｎ") << ErrorCode::UserNameTaken;
+        QTest::newRow("SYSTEM with accent")
+            << QStringLiteral("SYSTE\u0301M") << ErrorCode::UserNameTaken;
+        // Invisible and bidi characters are refused outright.
+        QTest::newRow("zero-width space in admin")
+            << QStringLiteral("ad\u200Bmin") << ErrorCode::InvalidInput;
+        QTest::newRow("zero-width joiner in a name")
+            << QStringLiteral("Bo\u200Db") << ErrorCode::InvalidInput;
+        QTest::newRow("right-to-left override")
+            << QStringLiteral("\u202Enimda") << ErrorCode::InvalidInput;
+        QTest::newRow("left-to-right mark")
+            << QStringLiteral("Bob\u200E") << ErrorCode::InvalidInput;
+        QTest::newRow("soft hyphen") << QStringLiteral("ad\u00ADmin") << ErrorCode::InvalidInput;
+        QTest::newRow("BOM") << QStringLiteral("\uFEFFBob") << ErrorCode::InvalidInput;
+        QTest::newRow("hangul filler") << QStringLiteral("\u3164") << ErrorCode::InvalidInput;
+        QTest::newRow("variation selector after a letter")
+            << QStringLiteral("Bob\uFE0F") << ErrorCode::InvalidInput;
+        // Normal names still pass: other scripts, accents, emoji sequences.
+        QTest::newRow("Cyrillic") << QStringLiteral("Админ Петров") << ErrorCode::None;
+        QTest::newRow("Cyrillic lower") << QStringLiteral("наташа") << ErrorCode::None;
+        QTest::newRow("Greek") << QStringLiteral("Οδυσσεύς") << ErrorCode::None;
+        QTest::newRow("Turkish") << QStringLiteral("İlknur Işık") << ErrorCode::None;
+        QTest::newRow("Hindi") << QStringLiteral("नमस्ते") << ErrorCode::None;
+        QTest::newRow("Arabic") << QStringLiteral("سارة") << ErrorCode::None;
+        QTest::newRow("emoji family (ZWJ)")
+            << QStringLiteral("\U0001F468\u200D\U0001F469\u200D\U0001F467 fam") << ErrorCode::None;
+        QTest::newRow("red heart (VS16)") << QStringLiteral("\u2764\uFE0F Bob") << ErrorCode::None;
+        QTest::newRow("keycap") << QStringLiteral("1\uFE0F\u20E3 Bob") << ErrorCode::None;
     }
 
     void userNames()
