@@ -5,6 +5,7 @@
 #include "http/UniversalAccess.h"
 #include "net/HttpResponse.h"
 #include "protocol/JsonWriter.h"
+#include "protocol/UniversalAccess.h"
 #include "rooms/RoomHost.h"
 #include "validation/Validation.h"
 
@@ -149,7 +150,12 @@ std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request
         validation::checkRoomName(roomRequest.room, m_context.settings().room.limits);
     if (nameCheck != ErrorCode::None)
         return fail(400, proto::errorSentence(nameCheck));
-    roomRequest.password = request.queryValue(QStringLiteral("p"));
+    // The header (UTF-8); `p=` in the query only from old clients (deprecated).
+    const QByteArray passwordHeader = request.header(proto::roomPasswordHeader);
+    roomRequest.password =
+        !passwordHeader.isEmpty()
+            ? QString::fromUtf8(passwordHeader)
+            : request.queryValue(QString::fromLatin1(proto::deprecatedPasswordQueryItem));
     if (validation::checkRoomPassword(roomRequest.password, m_context.settings().room.limits) !=
         ErrorCode::None)
         return fail(400, QStringLiteral("the room password is too long"));

@@ -35,10 +35,13 @@ UpstreamClient::UpstreamClient(QString token, QObject *parent)
 }
 
 void UpstreamClient::get(const QString &address, const QString &pathAndQuery, int timeoutMs,
-                         const QObject *context, Callback callback)
+                         const QObject *context, Callback callback,
+                         const QList<std::pair<QByteArray, QByteArray>> &headers)
 {
-    watch(m_network->get(makeRequest(address, pathAndQuery, timeoutMs, m_token)), context,
-          std::move(callback));
+    QNetworkRequest request = makeRequest(address, pathAndQuery, timeoutMs, m_token);
+    for (const auto &[name, value] : headers)
+        request.setRawHeader(name, value);
+    watch(m_network->get(request), context, std::move(callback));
 }
 
 void UpstreamClient::postJson(const QString &address, const QString &path, const QByteArray &json,

@@ -3,8 +3,10 @@
 // cluster token when one is configured.
 
 #include <QByteArray>
+#include <QList>
 #include <QObject>
 #include <functional>
+#include <utility>
 
 class QNetworkAccessManager;
 class QNetworkReply;
@@ -30,7 +32,8 @@ public:
     // `address` is host:port, `pathAndQuery` starts with '/' and is already percent-encoded.
     // `context` guards the callback: it is not called once `context` is destroyed.
     void get(const QString &address, const QString &pathAndQuery, int timeoutMs,
-             const QObject *context, Callback callback);
+             const QObject *context, Callback callback,
+             const QList<std::pair<QByteArray, QByteArray>> &headers = {});
     void postJson(const QString &address, const QString &path, const QByteArray &json,
                   int timeoutMs, const QObject *context, Callback callback);
 
