@@ -71,6 +71,7 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     options.heartbeatIntervalSeconds = s.heartbeatIntervalSeconds;
     options.probeIntervalMs = s.probeIntervalMs;
     options.loadCeiling = s.loadCeiling;
+    options.forgetDeadAfterMs = s.forgetDeadAfterSeconds * 1000;
     options.warmUpMs =
         s.warmUpSeconds >= 0 ? s.warmUpSeconds * 1000 : s.heartbeatIntervalSeconds * 2500;
     auto *registry = new ServerRegistry(options, upstream, this);

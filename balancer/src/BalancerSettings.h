@@ -39,8 +39,9 @@ struct BalancerSettings
     int drawingMaxDimension = 2048;
     qint64 drawingLifetimeSeconds = 12 * 3600;
     qint64 maxBodyBytes = 4 * 1024 * 1024;
-    int warmUpSeconds = -1;        // -1: 2.5 heartbeat intervals
-    TrustedProxies trustedProxies; // peers whose X-Forwarded-For / X-Real-IP is believed
+    int warmUpSeconds = -1;                // -1: 2.5 heartbeat intervals
+    qint64 forgetDeadAfterSeconds = 86400; // 0: until an admin forgets the server
+    TrustedProxies trustedProxies;         // peers whose X-Forwarded-For / X-Real-IP is believed
 
     bool secureCookies() const { return publicUrl.scheme() == u"https"; }
     // host[:port] of the public URL, used in gateway answers (`<host>/b/<id>`).

@@ -76,9 +76,19 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
     const bool get = request.method == "GET" || request.method == "HEAD";
     const bool post = request.method == "POST";
 
+    // /livez: the process answers (liveness). /healthz: it also serves its purpose, i.e. it is
+    // registered when --balancer is set (readiness); docs/interfaces.md.
+    if (path == "/livez") {
+        if (m_context.shuttingDown())
+            return httpText(503, "shutting down\n", keepAlive);
+        return httpText(200, "ok", keepAlive);
+    }
     if (path == "/healthz") {
         if (m_context.shuttingDown())
             return httpText(503, "shutting down\n", keepAlive);
+        const QString problem = m_context.registrationProblem();
+        if (!problem.isEmpty())
+            return httpText(503, "not registered: " + problem.toUtf8() + '\n', keepAlive);
         return httpText(200, "ok", keepAlive);
     }
     if (path == "/metrics" && get)

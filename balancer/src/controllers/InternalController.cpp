@@ -3,10 +3,35 @@
 #include "registry/ServerRegistry.h"
 
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcInternal, "balancer")
 
 namespace ic::balancer {
+namespace {
+
+// A refused server call is logged (a server with the wrong token, or none, would otherwise look
+// fine here), at most once a minute so that anyone reaching the port cannot flood the log.
+void warnRefused(const QString &what, const QHostAddress &peer)
+{
+    static QElapsedTimer lastLine;
+    static int suppressed = 0;
+    if (lastLine.isValid() && lastLine.elapsed() < 60000) {
+        ++suppressed;
+        return;
+    }
+    qCWarning(lcInternal).noquote()
+        << "refused a call from" << peer.toString() << "--" << what
+        << (suppressed > 0 ? QStringLiteral("(and %1 more in the last minute)").arg(suppressed)
+                           : QString());
+    lastLine.start();
+    suppressed = 0;
+}
+
+} // namespace
 
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 {
@@ -26,6 +51,8 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
     reply->setRoute(QStringLiteral("internal"));
     const QByteArray token = m_context->settings.clusterToken.toUtf8();
     if (!token.isEmpty() && !constantTimeEquals(request.header("X-Instantchat-Token"), token)) {
+        warnRefused(QStringLiteral("%1 with a missing or wrong cluster token").arg(request.path),
+                    request.tcpPeer);
         reply->sendText(403, QStringLiteral("error: a valid cluster token is required"));
         return true;
     }
@@ -42,6 +69,7 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
             return true;
         }
         if (const auto problem = registry->heartbeat(doc.object())) {
+            warnRefused(QStringLiteral("heartbeat refused: ") + *problem, request.tcpPeer);
             reply->sendText(400, QStringLiteral("error: ") + *problem);
             return true;
         }

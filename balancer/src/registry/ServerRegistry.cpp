@@ -165,19 +165,36 @@ bool ServerRegistry::deregister(const QString &id)
     return true;
 }
 
+std::optional<QString> ServerRegistry::forgetServer(const QString &id)
+{
+    const ServerInfo *server = find(id);
+    if (!server)
+        return QStringLiteral("this server is not known");
+    if (server->isStatic)
+        return QStringLiteral("this server is in --servers; remove it there");
+    if (server->alive || server->registered)
+        return QStringLiteral("this server is alive; stop it first (it deregisters itself)");
+    qCInfo(lcRegistry, "server %s forgotten by an admin", qPrintable(id));
+    m_servers.remove(id);
+    publish();
+    return std::nullopt;
+}
+
 void ServerRegistry::tick()
 {
     const qint64 t = now();
     const qint64 heartbeatLimit = qint64(m_options.heartbeatIntervalSeconds) * 3000;
     QStringList toProbe, toSync, toForget;
     for (ServerInfo &server : m_servers) {
-        if (server.registered && server.alive && t - server.lastHeartbeatMs > heartbeatLimit) {
+        // Also when probes found it dead first: otherwise it would stay "registered" for ever
+        // and could be neither forgotten nor removed by an admin.
+        if (server.registered && t - server.lastHeartbeatMs > heartbeatLimit) {
             server.registered = false;
-            if (!server.isStatic)
+            if (server.alive && !server.isStatic)
                 markDead(server, QStringLiteral("missed 3 heartbeats"));
         }
         if (!server.alive && !server.isStatic && !server.registered &&
-            t - server.diedAtMs > m_options.forgetDeadAfterMs)
+            m_options.forgetDeadAfterMs > 0 && t - server.diedAtMs > m_options.forgetDeadAfterMs)
             toForget.append(server.id);
         if (!server.probeInFlight && t >= server.nextProbeMs &&
             (server.isStatic || server.registered || server.alive))
