@@ -23,10 +23,10 @@ void warnRefused(const QString &what, const QHostAddress &peer)
         ++suppressed;
         return;
     }
-    qCWarning(lcInternal).noquote()
-        << "refused a call from" << peer.toString() << "--" << what
-        << (suppressed > 0 ? QStringLiteral("(and %1 more in the last minute)").arg(suppressed)
-                           : QString());
+    QString line = QStringLiteral("refused a call from %1 -- %2").arg(peer.toString(), what);
+    if (suppressed > 0)
+        line += QStringLiteral(" (and %1 more in the last minute)").arg(suppressed);
+    qCWarning(lcInternal).noquote() << line;
     lastLine.start();
     suppressed = 0;
 }
