@@ -247,6 +247,9 @@ check "wrong token: instantchat_server_registration_failures_total{reason=\"toke
     bash -c "grep -qE '^instantchat_server_registration_failures_total\\{reason=\"token\"\\} [1-9]' <<<'$metrics'"
 check "wrong token: the balancer logs the refused call with the server's address" \
     grep -q "refused a call from $SERVER_IP -- /internal/heartbeat with a missing or wrong cluster token" "$WORK/balancer.log"
+check "wrong token: the balancer counts the refusals (InstantchatBalancerRefusesServers' metric)" \
+    bash -c "ip netns exec '$NS' curl -s http://127.0.0.1:8080/metrics \
+        | grep -qE '^instantchat_balancer_requests_total\{route=\"internal\",status=\"403\"\} [1-9]'"
 check "the good server's metric says registered (instantchat_server_registered 1)" \
     bash -c "curl -s '$SRV/metrics' | grep -qx 'instantchat_server_registered 1'"
 
