@@ -16,6 +16,7 @@ test_packages=(
     nginx prometheus
     xvfb xauth
     python3 python3-yaml openssl curl procps util-linux dpkg-dev fakeroot file binutils systemd
+    lintian iproute2
     desktop-file-utils
 )
 

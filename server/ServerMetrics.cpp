@@ -18,9 +18,20 @@ ServerMetrics::ServerMetrics(int maxConnections)
       m_outboundQueued(m_registry.gauge("instantchat_outbound_queued_bytes",
                                         "Bytes waiting in socket outbound queues.")),
       m_maxConnections(m_registry.gauge("instantchat_max_connections",
-                                        "Configured maximum of WebSocket connections."))
+                                        "Configured maximum of WebSocket connections.")),
+      m_registered(m_registry.gauge(
+          "instantchat_server_registered",
+          "1 while registered with --balancer (or none is configured), 0 while not."))
 {
     m_maxConnections.Set(maxConnections);
+    m_registered.Set(1);
+    for (const char *reason : {"unreachable", "token", "refused"}) {
+        m_registrationFailures.insert(
+            QByteArray(reason),
+            &m_registry.counter("instantchat_server_registration_failures_total",
+                                "Heartbeats to --balancer that failed, by reason.",
+                                {{"reason", reason}}));
+    }
     for (int code :
          {101, 102, 103, 201, 202, 203, 204, 205, 206, 207, 208, 209, 301, 302, 303, 304, 429}) {
         m_errors.insert(code, &m_registry.counter("instantchat_errors_total",
@@ -46,6 +57,18 @@ void ServerMetrics::countRateLimited(const char *kind)
 {
     if (prometheus::Counter *counter =
             m_rateLimited.value(QByteArray::fromRawData(kind, qstrlen(kind))))
+        counter->Increment();
+}
+
+void ServerMetrics::setRegistered(bool registered)
+{
+    m_registered.Set(registered ? 1 : 0);
+}
+
+void ServerMetrics::countRegistrationFailure(const char *reason)
+{
+    if (prometheus::Counter *counter =
+            m_registrationFailures.value(QByteArray::fromRawData(reason, qstrlen(reason))))
         counter->Increment();
 }
 

@@ -32,6 +32,10 @@ public:
     void countError(proto::ErrorCode code);
     // kind: message, join, create, http
     void countRateLimited(const char *kind);
+    // Registration with --balancer: 1 registered (or no balancer configured), 0 not.
+    void setRegistered(bool registered);
+    // reason: unreachable, token, refused
+    void countRegistrationFailure(const char *reason);
 
     QByteArray scrape();
 
@@ -41,9 +45,11 @@ private:
     prometheus::Gauge &m_usersOnline;
     prometheus::Gauge &m_outboundQueued;
     prometheus::Gauge &m_maxConnections;
+    prometheus::Gauge &m_registered;
     // Filled in the constructor and read-only afterwards, so threads share them without locks.
     QHash<int, prometheus::Counter *> m_errors;
     QHash<QByteArray, prometheus::Counter *> m_rateLimited;
+    QHash<QByteArray, prometheus::Counter *> m_registrationFailures;
 };
 
 } // namespace ic::server

@@ -90,6 +90,7 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     options.loadCeiling = s.loadCeiling;
     if (s.rateLimits)
         options.newRoomsPerSecond = double(s.newRoomsPerSecond);
+    options.forgetDeadAfterMs = s.forgetDeadAfterSeconds * 1000;
     options.warmUpMs =
         s.warmUpSeconds >= 0 ? s.warmUpSeconds * 1000 : s.heartbeatIntervalSeconds * 2500;
     auto *registry = new ServerRegistry(options, upstream, this);

@@ -121,6 +121,11 @@ void declareSettings(ic::config::Configuration &c)
         QStringLiteral("After start, unknown rooms wait this long for servers to re-register so no "
                        "room is placed twice (-1 = 2.5 heartbeat intervals)."),
         QStringLiteral("-1")});
+    c.add(Setting{
+        QStringLiteral("forget-dead-after"), QStringLiteral("SECONDS"),
+        QStringLiteral("A dead self-registered server stays listed (admin, /sd: its alert keeps "
+                       "firing) this long; 0 = until an admin forgets it."),
+        QStringLiteral("86400")});
 }
 
 bool loadSettings(const ic::config::Configuration &c, const QString &executableDir,
@@ -230,6 +235,9 @@ bool loadSettings(const ic::config::Configuration &c, const QString &executableD
     if (!c.integerValue(QStringLiteral("warm-up"), -1, 3600, &v, error))
         return false;
     s->warmUpSeconds = int(v);
+    if (!c.integerValue(QStringLiteral("forget-dead-after"), 0, 3650LL * 86400,
+                        &s->forgetDeadAfterSeconds, error))
+        return false;
     return true;
 }
 

@@ -46,6 +46,7 @@ struct BalancerSettings
     int handshakeTimeoutSeconds = 10;  // a request's head must be complete in this time
     int bodyTimeoutSeconds = 60;       // its body, counted from the end of its head
     int warmUpSeconds = -1;            // -1: 2.5 heartbeat intervals
+    qint64 forgetDeadAfterSeconds = 86400; // 0: until an admin forgets the server
     TrustedProxies trustedProxies;     // peers whose X-Forwarded-For / X-Real-IP is believed
     TrustedProxies internalPeers;      // without a cluster token, who may call /internal/*
 

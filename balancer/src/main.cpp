@@ -26,8 +26,10 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("instantchat-balancer"));
     QCoreApplication::setApplicationVersion(QStringLiteral(INSTANTCHAT_VERSION));
 
+    // "balancer": the default INI file is /etc/instantchat/balancer.conf, the file the package
+    // ships (packaging/etc).
     ic::config::Configuration configuration(
-        QStringLiteral("instantchat-balancer"),
+        QStringLiteral("balancer"),
         QStringLiteral("instantchat balancer: web UI, session cookies, room placement, universal "
                        "access, drawings, admin and service discovery."));
     ic::balancer::declareSettings(configuration);

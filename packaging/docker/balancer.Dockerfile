@@ -1,6 +1,6 @@
 # instantchat balancer image (web UI included), from the project's own .deb (Debian 12).
 # Build context: packaging/  (after: cp build/instantchat-*.deb packaging/docker/debs/)
-#   docker build -f packaging/docker/balancer.Dockerfile -t instantchat-balancer:latest packaging
+#   docker build -f packaging/docker/balancer.Dockerfile -t instantchat-balancer:0.1.0 packaging
 FROM debian:bookworm-slim
 
 ARG DEBIAN_FRONTEND=noninteractive
@@ -19,8 +19,10 @@ RUN set -eux; \
 
 USER 10001:10001
 EXPOSE 8080
+# HTTP/1.1 with a Host header (the balancer answers 400 to a request without one), healthy on a
+# 200 status line. bash's /dev/tcp: no curl in the slim image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${INSTANTCHAT_PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '^ok' <&3"]
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${INSTANTCHAT_PORT:-8080} && printf 'GET /healthz HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q '^HTTP/1.1 200 '"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/instantchat-balancer", "--config", "/etc/instantchat/balancer.conf"]
 CMD ["--bind", "0.0.0.0"]

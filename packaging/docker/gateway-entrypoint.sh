@@ -26,8 +26,8 @@ printf 'map "" $instantchat_cluster_token { default "%s"; }\n' "$token" \
 
 sed -e "s|server_name chat.example.org;|server_name $public_host;|" \
     -e "s|server 127.0.0.1:8080;|server $balancer;|" \
-    -e "s|/etc/ssl/certs/ssl-cert-snakeoil.pem|$tls_dir/tls.crt|" \
-    -e "s|/etc/ssl/private/ssl-cert-snakeoil.key|$tls_dir/tls.key|" \
+    -e "s|/etc/ssl/certs/instantchat-gateway.pem|$tls_dir/tls.crt|" \
+    -e "s|/etc/ssl/private/instantchat-gateway.key|$tls_dir/tls.key|" \
     -e "s|# resolver 127.0.0.53 valid=30s ipv6=off;|resolver $resolver valid=10s ipv6=off;|" \
     /usr/share/instantchat/gateway/instantchat-gateway.conf >/etc/nginx/conf.d/instantchat-gateway.conf
 

@@ -1,6 +1,6 @@
 # instantchat gateway image: Debian's nginx with packaging/nginx/instantchat-gateway.conf.
 # Build context: packaging/
-#   docker build -f packaging/docker/gateway.Dockerfile -t instantchat-gateway:latest packaging
+#   docker build -f packaging/docker/gateway.Dockerfile -t instantchat-gateway:0.1.0 packaging
 # At start (gateway-entrypoint.sh): server_name and balancer address from INSTANTCHAT_PUBLIC_HOST
 # and INSTANTCHAT_BALANCER, Docker's DNS as resolver (servers are advertised by service name),
 # the cluster token from /run/secrets/cluster_token, and a self-signed certificate unless

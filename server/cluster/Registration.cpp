@@ -10,6 +10,7 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QUrl>
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcRegistration, "registration")
 
@@ -29,6 +30,8 @@ void Registration::start()
 {
     if (m_context.settings().balancer.isEmpty())
         return;
+    m_context.setRegistrationProblem(QStringLiteral("waiting for the balancer's first answer"));
+    m_context.metrics().setRegistered(false);
     beat();
     m_timer.start();
 }
@@ -72,22 +75,69 @@ void Registration::beat()
     QNetworkReply *reply = m_network.post(request("/internal/heartbeat"), loadJson());
     connect(reply, &QNetworkReply::finished, this, [this, reply]() {
         reply->deleteLater();
-        if (reply->error() != QNetworkReply::NoError) {
-            if (m_registered)
-                qCWarning(lcRegistration)
-                    << "heartbeat to the balancer failed:" << reply->errorString();
-            m_registered = false;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QString balancer = m_context.settings().balancer;
+        if (status == 0) {
+            failed(
+                "unreachable",
+                QStringLiteral("balancer %1 unreachable (%2)").arg(balancer, reply->errorString()));
             return;
         }
-        if (!m_registered)
-            qCInfo(lcRegistration)
-                << "registered with the balancer as" << m_context.settings().serverId;
-        m_registered = true;
+        if (status == 403) {
+            failed("token",
+                   m_context.settings().clusterToken.isEmpty()
+                       ? QStringLiteral("balancer %1 requires a cluster token and this server has "
+                                        "none (--cluster-token-file)")
+                             .arg(balancer)
+                       : QStringLiteral("balancer %1 refused the cluster token (not the same "
+                                        "token as the balancer's)")
+                             .arg(balancer));
+            return;
+        }
+        if (status < 200 || status >= 300) {
+            // The balancer's answer is one short English sentence; keep its first line.
+            const QString answer =
+                QString::fromUtf8(reply->read(300)).section(u'\n', 0, 0).trimmed();
+            failed("refused", QStringLiteral("balancer %1 answered %2: %3")
+                                  .arg(balancer)
+                                  .arg(status)
+                                  .arg(answer.isEmpty() ? QStringLiteral("(no text)") : answer));
+            return;
+        }
+        succeeded();
         const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
         const double interval = answer.value(QLatin1StringView("heartbeatInterval")).toDouble();
         if (interval >= 0.2 && interval <= 600 && int(interval * 1000) != m_timer.interval())
             m_timer.setInterval(int(interval * 1000));
     });
+}
+
+void Registration::succeeded()
+{
+    if (!m_registered)
+        qCInfo(lcRegistration) << "registered with the balancer as"
+                               << m_context.settings().serverId;
+    m_registered = true;
+    m_problem.clear();
+    m_failuresInARow = 0;
+    m_context.setRegistrationProblem({});
+    m_context.metrics().setRegistered(true);
+}
+
+void Registration::failed(const char *reason, const QString &problem)
+{
+    m_registered = false;
+    m_context.metrics().setRegistered(false);
+    m_context.metrics().countRegistrationFailure(reason);
+    m_context.setRegistrationProblem(problem);
+    // Every failure would flood the log at one line per heartbeat: log a change of reason, and
+    // a reminder about once a minute.
+    const int reminderEvery = std::max(1, 60000 / std::max(1, m_timer.interval()));
+    if (problem != m_problem || m_failuresInARow % reminderEvery == 0)
+        qCWarning(lcRegistration).noquote() << "not registered with the balancer:" << problem
+                                            << "(this server gets no rooms until it is registered)";
+    m_problem = problem;
+    ++m_failuresInARow;
 }
 
 void Registration::deregister(int timeoutMs, std::function<void()> done)

@@ -1,6 +1,9 @@
 #pragma once
 // Registration with the balancer (docs/interfaces.md): a heartbeat with this server's load every
 // few seconds (the first one registers), and a deregistration on graceful stop. Main thread.
+// A server that cannot register says why: a warning in the log (when the reason changes, and
+// again every minute), /healthz "not registered: <reason>" (503) and the metrics
+// instantchat_server_registered / instantchat_server_registration_failures_total.
 
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -24,6 +27,9 @@ public:
 
 private:
     void beat();
+    void succeeded();
+    // reason is a metric label (unreachable, token, refused); problem an English phrase.
+    void failed(const char *reason, const QString &problem);
     QByteArray loadJson() const;
     QNetworkRequest request(const char *path) const;
 
@@ -31,6 +37,8 @@ private:
     QNetworkAccessManager m_network;
     QTimer m_timer;
     bool m_registered = false;
+    QString m_problem; // the last failure logged; empty while registered
+    int m_failuresInARow = 0;
 };
 
 } // namespace ic::server

@@ -26,6 +26,18 @@ ServerContext::ServerContext(ServerSettings settings)
     m_passwordPool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
 }
 
+QString ServerContext::registrationProblem() const
+{
+    QMutexLocker lock(&m_registrationMutex);
+    return m_registrationProblem;
+}
+
+void ServerContext::setRegistrationProblem(const QString &problem)
+{
+    QMutexLocker lock(&m_registrationMutex);
+    m_registrationProblem = problem;
+}
+
 Worker *ServerContext::workerFor(const QString &room) const
 {
     return m_workers.at(int(qHash(room, 0x1c5eedu) % size_t(m_workers.size())));

@@ -8,6 +8,7 @@
 #include "core/ConnectionCounter.h"
 
 #include <QList>
+#include <QMutex>
 #include <QSslConfiguration>
 #include <QThreadPool>
 #include <atomic>
@@ -39,6 +40,12 @@ public:
     bool shuttingDown() const { return m_shuttingDown.load(std::memory_order_relaxed); }
     void setShuttingDown() { m_shuttingDown = true; }
 
+    // Registration with --balancer (cluster/Registration.cpp): empty while registered or when no
+    // balancer is configured, else why not ("balancer refused the cluster token", ...). Read by
+    // /healthz on any thread.
+    QString registrationProblem() const;
+    void setRegistrationProblem(const QString &problem);
+
     // Server TLS settings, loaded once at start (empty when TLS is off).
     const QSslConfiguration &tls() const { return m_tls; }
     bool tlsEnabled() const { return m_tlsEnabled; }
@@ -62,6 +69,8 @@ private:
     bool m_tlsEnabled = false;
     std::atomic<int> m_status{0}; // 0 online, 1 restarting, 2 shutting down
     std::atomic<bool> m_shuttingDown{false};
+    mutable QMutex m_registrationMutex;
+    QString m_registrationProblem;
 };
 
 } // namespace ic::server

@@ -5,6 +5,7 @@
 #include "http/UniversalAccess.h"
 #include "net/HttpResponse.h"
 #include "protocol/JsonWriter.h"
+#include "protocol/UniversalAccess.h"
 #include "rooms/RoomHost.h"
 #include "validation/Validation.h"
 
@@ -91,9 +92,19 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
     const bool get = request.method == "GET" || request.method == "HEAD";
     const bool post = request.method == "POST";
 
+    // /livez: the process answers (liveness). /healthz: it also serves its purpose, i.e. it is
+    // registered when --balancer is set (readiness); docs/interfaces.md.
+    if (path == "/livez") {
+        if (m_context.shuttingDown())
+            return httpText(503, "shutting down\n", keepAlive);
+        return httpText(200, "ok", keepAlive);
+    }
     if (path == "/healthz") {
         if (m_context.shuttingDown())
             return httpText(503, "shutting down\n", keepAlive);
+        const QString problem = m_context.registrationProblem();
+        if (!problem.isEmpty())
+            return httpText(503, "not registered: " + problem.toUtf8() + '\n', keepAlive);
         return httpText(200, "ok", keepAlive);
     }
     if (path == "/metrics" && get)
@@ -174,7 +185,12 @@ std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request
         validation::checkRoomName(roomRequest.room, m_context.settings().room.limits);
     if (nameCheck != ErrorCode::None)
         return fail(400, proto::errorSentence(nameCheck));
-    roomRequest.password = request.queryValue(QStringLiteral("p"));
+    // The header (UTF-8); `p=` in the query only from old clients (deprecated).
+    const QByteArray passwordHeader = request.header(proto::roomPasswordHeader);
+    roomRequest.password =
+        !passwordHeader.isEmpty()
+            ? QString::fromUtf8(passwordHeader)
+            : request.queryValue(QString::fromLatin1(proto::deprecatedPasswordQueryItem));
     if (validation::checkRoomPassword(roomRequest.password, m_context.settings().room.limits) !=
         ErrorCode::None)
         return fail(400, QStringLiteral("the room password is too long"));

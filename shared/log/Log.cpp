@@ -7,6 +7,7 @@ namespace ic::log {
 namespace {
 
 QtMsgType minimumLevel = QtInfoMsg;
+bool journalPrefix = false;
 
 int severity(QtMsgType type)
 {
@@ -42,20 +43,46 @@ const char *levelName(QtMsgType type)
     return "info";
 }
 
+// syslog(3) priorities, as journald reads them from a "<N>" line prefix.
+int syslogPriority(QtMsgType type)
+{
+    switch (type) {
+    case QtDebugMsg:
+        return 7; // LOG_DEBUG
+    case QtInfoMsg:
+        return 6; // LOG_INFO
+    case QtWarningMsg:
+        return 4; // LOG_WARNING
+    case QtCriticalMsg:
+        return 3; // LOG_ERR
+    case QtFatalMsg:
+        return 2; // LOG_CRIT
+    }
+    return 6;
+}
+
 void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
     if (severity(type) < severity(minimumLevel))
         return;
-    const QByteArray line = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8() +
-                            ' ' + levelName(type) + ' ' +
-                            (context.category ? context.category : "default") + ": " +
-                            message.toUtf8().replace('\n', ' ') + '\n';
+    const QByteArray line = formatLine(type, context.category, message, journalPrefix);
     std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
     if (type == QtFatalMsg)
         std::abort();
 }
 
 } // namespace
+
+QByteArray formatLine(QtMsgType type, const char *category, const QString &message, bool journal)
+{
+    QByteArray line;
+    if (journal)
+        line += '<' + QByteArray::number(syslogPriority(type)) + '>';
+    line += QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toUtf8() + ' ' +
+            levelName(type) + ' ' + (category ? category : "default") + ": " +
+            message.toUtf8().replace('\n', ' ') + '\n';
+    return line;
+}
 
 bool install(const QString &level)
 {
@@ -73,6 +100,8 @@ bool install(const QString &level)
     // Categories default to debug off; our own filter decides.
     QLoggingCategory::setFilterRules(
         name == u"debug" ? QStringLiteral("*.debug=true\nqt.*.debug=false") : QString());
+    // systemd sets JOURNAL_STREAM when stderr is connected to the journal.
+    journalPrefix = !qEnvironmentVariableIsEmpty("JOURNAL_STREAM");
     qInstallMessageHandler(handler);
     return true;
 }

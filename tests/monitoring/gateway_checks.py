@@ -148,15 +148,26 @@ if b_address:
     except Exception as e:  # noqa: BLE001
         record(False, "WebSocket to an unknown server id is refused", repr(e))
 
-# 8. limit_req per client address: a burst far above the configured rate gets 429s.
+# 8. limit_req per client address: a burst far above the configured rate gets 429s, from nginx
+# itself (its own short text and a Retry-After), not from the balancer's limits.
 statuses = []
+limited = None
 for _ in range(120):
     try:
-        status, _, _ = get(https_base + "/pick_backend?roomName=burst-room", timeout=5)
+        status, headers, body = get(https_base + "/pick_backend?roomName=burst-room", timeout=5)
         statuses.append(status)
+        if status == 429 and limited is None:
+            limited = (headers, body)
     except Exception:  # noqa: BLE001
         statuses.append(0)
 record(429 in statuses and 200 in statuses, "limit_req answers 429 to a burst from one address",
        "statuses seen: %r" % sorted(set(statuses)))
+if limited is not None:
+    headers, body = limited
+    record(b"gateway limit" in body and len(body) < 200
+           and (icclient.header(headers, "Content-Type") or "").startswith("text/plain")
+           and icclient.header(headers, "Retry-After") == "1",
+           "nginx's 429 is a short text with Retry-After: 1",
+           "headers %r body %r" % (headers, body[:200]))
 
 sys.exit(0 if all(results) else 1)

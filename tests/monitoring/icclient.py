@@ -25,15 +25,17 @@ def ssl_context(cafile):
     return ctx
 
 
-def http_request(url, method="GET", headers=None, body=None, cafile=None, timeout=10):
-    """Returns (status, headers as list of (name, value), body bytes). Never follows redirects."""
+def http_request(url, method="GET", headers=None, body=None, cafile=None, timeout=10, source=None):
+    """Returns (status, headers as list of (name, value), body bytes). Never follows redirects.
+    `source`: the local address to connect from (a test client of its own address)."""
     parts = urllib.parse.urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    bind = (source, 0) if source else None
     if parts.scheme == "https":
         conn = http.client.HTTPSConnection(parts.hostname, port, timeout=timeout,
-                                           context=ssl_context(cafile))
+                                           context=ssl_context(cafile), source_address=bind)
     else:
-        conn = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+        conn = http.client.HTTPConnection(parts.hostname, port, timeout=timeout, source_address=bind)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -69,11 +71,12 @@ class WebSocketError(Exception):
 
 
 class WebSocket:
-    def __init__(self, url, cookie=None, origin=None, cafile=None, timeout=10):
+    def __init__(self, url, cookie=None, origin=None, cafile=None, timeout=10, source=None):
         parts = urllib.parse.urlsplit(url)
         secure = parts.scheme == "wss"
         port = parts.port or (443 if secure else 80)
-        raw = socket.create_connection((parts.hostname, port), timeout=timeout)
+        raw = socket.create_connection((parts.hostname, port), timeout=timeout,
+                                       source_address=(source, 0) if source else None)
         if secure:
             raw = ssl_context(cafile).wrap_socket(raw, server_hostname=parts.hostname)
         self.sock = raw
@@ -103,7 +106,8 @@ class WebSocket:
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         self.status = int(status_line.split()[1])
         if self.status != 101:
-            raise WebSocketError("handshake answered %s" % status_line)
+            # Whatever of the body has arrived: it tells whose refusal this is.
+            raise WebSocketError("handshake answered %s: %r" % (status_line, self.buffer[:300]))
         headers = {}
         for line in header_lines:
             name, _, value = line.partition(":")

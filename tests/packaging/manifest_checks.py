@@ -68,6 +68,9 @@ if BUILD:
             helped = set(re.findall(r"--([a-z0-9-]+)", out)) - {"help", "version", "help-all"}
             missing = FLAGS[program] - helped
             record(not missing, "%s --help knows every documented flag" % program, sorted(missing))
+            undocumented = helped - FLAGS[program]
+            record(not undocumented, "docs/interfaces.md documents every flag of %s --help" % program,
+                   sorted(undocumented))
             FLAGS[program] &= helped
 
 metrics_section = interfaces.split("## Metrics", 1)[1].split("\n## ", 1)[0]
@@ -261,7 +264,8 @@ def k8s_checks():
             for probe in ("readinessProbe", "livenessProbe"):
                 http = c.get(probe, {}).get("httpGet")
                 if http:
-                    record(http["path"] in ("/healthz", "/-/ready"), "%s: %s uses a health route" % (name, probe), http)
+                    record(http["path"] in ("/healthz", "/livez", "/-/ready", "/-/healthy"),
+                           "%s: %s uses a health route" % (name, probe), http)
                     record(http["port"] in ports or http["port"] in ports.values(),
                            "%s: %s port exists" % (name, probe), http["port"])
             sc = c.get("securityContext", {})
@@ -519,7 +523,106 @@ def system_checks():
         record(False, "icon is an SVG", e)
 
 
-for step in (dockerfile_checks, compose_checks, k8s_checks, monitoring_checks, system_checks):
+
+# ---------------------------------------------------------------- deployment shapes
+def project_version():
+    m = re.search(r"project\(instantchat VERSION ([0-9.]+)", read(os.path.join(REPO, "CMakeLists.txt")))
+    return m.group(1) if m else None
+
+
+def deployment_checks():
+    """What every shipped shape must set: trusted proxies, pinned images, sane probes, a gateway
+    that logs no secrets, Kubernetes isolation and budgets."""
+    version = project_version()
+    # Trusted proxies: the conf files, every compose service of a program, every k8s program.
+    for conf in ("server.conf", "balancer.conf"):
+        text = read(os.path.join(PKG, "etc", conf))
+        record(re.search(r"^trusted-proxies=\S", text, re.M) is not None,
+               "etc/%s sets trusted-proxies explicitly" % conf)
+    for path in sorted(glob.glob(os.path.join(PKG, "compose", "*.yml"))):
+        compose = load_yaml_docs(path)[0]
+        services = compose.get("services", {})
+        gateway_ip = None
+        for name, svc in services.items():
+            for net in (svc.get("networks") or {}).values() if isinstance(svc.get("networks"), dict) else []:
+                if name == "gateway" and net and net.get("ipv4_address"):
+                    gateway_ip = net["ipv4_address"]
+        for name, svc in services.items():
+            image = svc.get("image", "")
+            record(image.endswith(":" + version), "%s %s: image %s is tagged with the project version %s"
+                   % (rel(path), name, image, version))
+            if image.split(":")[0] in FLAGS:
+                env = svc.get("environment") or {}
+                trusted = str(env.get("INSTANTCHAT_TRUSTED_PROXIES", ""))
+                record(bool(trusted), "%s %s sets INSTANTCHAT_TRUSTED_PROXIES" % (rel(path), name))
+                if gateway_ip:
+                    record(trusted == gateway_ip, "%s %s trusts the gateway's fixed address %s"
+                           % (rel(path), name, gateway_ip), trusted)
+    objects = [d for p in sorted(glob.glob(os.path.join(PKG, "k8s", "*.yaml"))) for d in load_yaml_docs(p)]
+    kinds = {}
+    for o in objects:
+        kinds.setdefault(o.get("kind"), []).append(o)
+    for w in kinds.get("Deployment", []) + kinds.get("StatefulSet", []):
+        name = w["metadata"]["name"]
+        pod = w["spec"]["template"]["spec"]
+        for c in pod["containers"]:
+            record(c["image"].endswith(":" + version) and ":latest" not in c["image"],
+                   "k8s %s: image %s is pinned to the project version %s" % (name, c["image"], version))
+            record(bool(c.get("resources", {}).get("requests")) and bool(c.get("resources", {}).get("limits")),
+                   "k8s %s: resources requested and limited" % name)
+            sc = c.get("securityContext", {})
+            record(sc.get("allowPrivilegeEscalation") is False and sc.get("readOnlyRootFilesystem") is True
+                   and sc.get("capabilities", {}).get("drop") == ["ALL"],
+                   "k8s %s: container securityContext locked down" % name)
+            image = c["image"].split(":")[0]
+            if image in FLAGS:
+                args = c.get("args", [])
+                record("--trusted-proxies" in args, "k8s %s sets --trusted-proxies" % name, args)
+        record(pod.get("securityContext", {}).get("runAsNonRoot") is True
+               and isinstance(pod.get("securityContext", {}).get("runAsUser"), int),
+               "k8s %s: pod runs as a numeric non-root user" % name)
+        if name == "instantchat-server":
+            c = pod["containers"][0]
+            record(c["livenessProbe"]["httpGet"]["path"] == "/livez"
+                   and c["readinessProbe"]["httpGet"]["path"] == "/healthz",
+                   "k8s servers: liveness /livez (a balancer outage never restarts them), readiness /healthz")
+    policies = kinds.get("NetworkPolicy", [])
+    selected = {p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name", "*") for p in policies}
+    record({"*", "instantchat-server", "instantchat-balancer"} <= selected,
+           "k8s NetworkPolicies: default deny plus servers and balancer", sorted(selected))
+    budgets = {p["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] for p in kinds.get("PodDisruptionBudget", [])}
+    record("instantchat-server" in budgets, "k8s PodDisruptionBudget for the servers", sorted(budgets))
+    kustomization = next((o for o in objects if o.get("kind") == "Kustomization"), {})
+    images = {i["name"]: i.get("newTag") for i in kustomization.get("images", [])}
+    used = {c["image"].split(":")[0] for w in kinds.get("Deployment", []) + kinds.get("StatefulSet", [])
+            for c in w["spec"]["template"]["spec"]["containers"]}
+    record(used <= set(images) and all(t == version for t in images.values()),
+           "kustomization images: every manifest image, tag %s" % version, images)
+
+    # Docker health checks: HTTP/1.1 with a Host header (HTTP/1.0 without Host gets 400).
+    for name in ("server", "balancer"):
+        text = read(os.path.join(PKG, "docker", "%s.Dockerfile" % name))
+        hc = re.search(r"^HEALTHCHECK .*?\n(?!\s)", text, re.M | re.S)
+        hc = hc.group(0) if hc else ""
+        record("HTTP/1.1" in hc and "Host: " in hc and "/healthz" in hc,
+               "%s.Dockerfile HEALTHCHECK sends HTTP/1.1 with Host to /healthz" % name, hc)
+
+    # The gateway: no request URI, query string or address in its logs; its own 429 is short.
+    gw = read(os.path.join(PKG, "nginx", "instantchat-gateway.conf"))
+    formats = re.findall(r"log_format\s+(\S+)\s+'([^;]*)';", gw)
+    record(formats and all(not re.search(r"\$(request\b|request_uri|uri|args|query_string|arg_|remote_addr|http_)", f)
+                           for _, f in formats), "gateway log_format has no URI, query, address or header", formats)
+    access = re.findall(r"^\s*access_log\s+([^;]+);", gw, re.M)
+    record(access and all(a.split()[-1] == "instantchat_private" or a.strip() == "off" for a in access),
+           "every gateway access_log uses the private format", access)
+    errors = re.findall(r"^\s*error_log\s+([^;]+);", gw, re.M)
+    record(errors and all(e.split()[-1] == "crit" for e in errors),
+           "gateway error_log at crit (nginx logs request lines at error level)", errors)
+    record("snakeoil" not in gw, "gateway does not point at the snakeoil certificate")
+    record("Retry-After" in gw and "error_page 429" in gw, "gateway's own 429 has a text and Retry-After")
+
+for step in (dockerfile_checks, compose_checks, k8s_checks, monitoring_checks, system_checks,
+             deployment_checks):
     try:
         step()
     except Exception as e:  # noqa: BLE001

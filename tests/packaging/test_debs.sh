@@ -121,6 +121,25 @@ for c in server balancer; do
     done
 done
 
+# Debian policy files of every package: copyright, changelog, a man page per program.
+for c in "${!DEB[@]}"; do
+    expect_files "$c" "/usr/share/doc/instantchat-$c/copyright" "/usr/share/doc/instantchat-$c/changelog.gz" \
+        "/usr/share/man/man1/instantchat-$c.1.gz"
+done
+
+# lintian: no errors in any package (warnings are printed, not fatal).
+if command -v lintian >/dev/null; then
+    for c in "${!DEB[@]}"; do
+        out=$(lintian --no-tag-display-limit "${DEB[$c]}" 2>&1)
+        errors=$(grep -c '^E: ' <<<"$out")
+        warnings=$(grep -c '^W: ' <<<"$out")
+        grep -E '^(E|W): ' <<<"$out" | sed 's/^/    /'
+        check "lintian instantchat-$c: no errors ($errors errors, $warnings warnings)" [ "$errors" = 0 ]
+    done
+else
+    fail "lintian not installed (apt-get install lintian; scripts/setup.sh --test)"
+fi
+
 # Every library a program links (NEEDED) belongs to a package its .deb depends on.
 X=$(mktemp -d /tmp/instantchat-debs.XXXXXX)
 IC_CLEANUP+=("rm -rf '$X'")
@@ -156,6 +175,23 @@ for c in "${!DEB[@]}"; do
     check "dpkg reports instantchat-$c installed" \
         bash -c "dpkg-query -W -f='\${Status}' instantchat-$c | grep -q 'install ok installed'"
 done
+# Without --config each program reads the conf file its package ships.
+for c in server balancer; do
+    [ -n "${DEB[$c]:-}" ] || continue
+    default=$("/usr/bin/instantchat-$c" --help | tr -s ' \n' ' ' | grep -o 'default: /etc/instantchat/[a-z-]*\.conf' | head -1)
+    check "instantchat-$c reads /etc/instantchat/$c.conf by default, the shipped conffile (--help: ${default:-none})" \
+        bash -c "[ '$default' = 'default: /etc/instantchat/$c.conf' ] && [ -f /etc/instantchat/$c.conf ]"
+done
+if [ -n "${DEB[balancer]:-}" ]; then
+    # Behaviour, not just the help text: a port set only in balancer.conf is used without --config.
+    probe_port=$(free_port)
+    sed -i "s|^port=.*|port=$probe_port|" /etc/instantchat/balancer.conf
+    runuser -u instantchat -- /usr/bin/instantchat-balancer --servers "" >"$X/default-conf.log" 2>&1 &
+    probe_pid=$!
+    wait_http "http://127.0.0.1:$probe_port/healthz" 10 && ok=yes || ok=no
+    kill "$probe_pid" 2>/dev/null; wait "$probe_pid" 2>/dev/null
+    check "the balancer started without --config listens on the port from /etc/instantchat/balancer.conf" [ $ok = yes ]
+fi
 if [ -n "${DEB[desktop]:-}" ]; then
     check "instantchat-desktop registered for x-scheme-handler/instantchat" \
         grep -q 'MimeType=x-scheme-handler/instantchat;' /usr/share/applications/instantchat-desktop.desktop

@@ -38,7 +38,7 @@ else
 fi
 
 # The gateway config as the README installs it: into conf.d of a stock Debian nginx layout,
-# with the snakeoil certificate paths replaced by a throwaway certificate.
+# with a throwaway certificate at the certificate paths the README generates.
 if command -v nginx >/dev/null && command -v openssl >/dev/null; then
     W=$(mktemp -d /tmp/instantchat-nginx-t.XXXXXX)
     IC_CLEANUP+=("rm -rf '$W'")
@@ -46,8 +46,9 @@ if command -v nginx >/dev/null && command -v openssl >/dev/null; then
         -keyout "$W/tls.key" -out "$W/tls.crt" >/dev/null 2>&1
     cp "$REPO/packaging/nginx/instantchat-proxy-params.conf" "$W/"
     cp "$REPO/packaging/nginx/instantchat-cluster-token.conf.example" "$W/instantchat-cluster-token.conf"
-    sed -e "s|/etc/ssl/certs/ssl-cert-snakeoil.pem|$W/tls.crt|" \
-        -e "s|/etc/ssl/private/ssl-cert-snakeoil.key|$W/tls.key|" \
+    sed -e "s|/etc/ssl/certs/instantchat-gateway.pem|$W/tls.crt|" \
+        -e "s|/etc/ssl/private/instantchat-gateway.key|$W/tls.key|" \
+        -e "s|/var/log/nginx/|$W/|" \
         -e "s|/etc/nginx/instantchat-|$W/instantchat-|g" \
         "$REPO/packaging/nginx/instantchat-gateway.conf" >"$W/gateway.conf"
     cat >"$W/nginx.conf" <<NGX
@@ -63,7 +64,7 @@ else
 fi
 
 # Maintainer scripts are POSIX sh.
-for s in "$REPO"/packaging/debian/*.in "$REPO"/packaging/docker/gateway-entrypoint.sh; do
+for s in "$REPO"/packaging/debian/{postinst,prerm,postrm}.in "$REPO"/packaging/docker/gateway-entrypoint.sh; do
     check "sh -n $(basename "$s")" sh -n "$s"
 done
 finish

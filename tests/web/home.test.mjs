@@ -179,6 +179,10 @@ test('connection methods page shows curl commands for this server that work', as
   const text = await (await fetch(readUrl)).text();
   assert.match(text, /hello from curl/);
   assert.equal(await page.locator('.snippet .copy').count(), snippets.length, 'every snippet has a copy button');
+  // Room passwords go in a header: URLs end up in proxies' access logs.
+  const withPassword = await page.locator('.snippet[data-example="password"] pre').textContent();
+  assert.ok(withPassword.includes("-H 'X-Room-Password: secret'"), withPassword);
+  assert.ok(!withPassword.includes('p=secret'), withPassword);
   await context.close();
 });
 

@@ -21,7 +21,8 @@
       'send': 'curl ' + shellQuote(s + '?m=' + encodeURIComponent('hello from curl')),
       'send-encode': 'curl -G ' + shellQuote(s) + ' --data-urlencode ' + shellQuote('m=Temperature: 21.5 °C & rising'),
       'send-json': 'curl ' + shellQuote(s + '?m=' + encodeURIComponent('hi') + '&format=json'),
-      'password': 'curl -G ' + shellQuote(s) + ' --data-urlencode ' + shellQuote('p=secret') + ' --data-urlencode ' + shellQuote('m=hello'),
+      // The password goes in a header: URLs end up in proxy and server access logs.
+      'password': 'curl -G ' + shellQuote(s) + ' -H ' + shellQuote('X-Room-Password: secret') + ' --data-urlencode ' + shellQuote('m=hello'),
       'status': 'curl -s -o /dev/null -w ' + shellQuote('%{http_code}\\n') + ' ' + shellQuote(s + '?m=ping')
     };
   }

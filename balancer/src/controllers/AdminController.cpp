@@ -103,6 +103,8 @@ bool AdminController::dispatch(const Request &request, const ReplyPtr &reply)
         deleteRoom(doc.object(), reply);
     else if (action == u"drain")
         drain(doc.object(), reply);
+    else if (action == u"forget-server")
+        forgetServer(doc.object(), reply);
     else
         jsonError(reply, 404, QStringLiteral("unknown admin call"));
     return true;
@@ -266,6 +268,18 @@ void AdminController::drain(const QJsonObject &body, const ReplyPtr &reply)
     }
     reply->sendJson(200,
                     compact({{QStringLiteral("server"), id}, {QStringLiteral("drained"), drained}}),
+                    noStore);
+}
+
+void AdminController::forgetServer(const QJsonObject &body, const ReplyPtr &reply)
+{
+    const QString id = body.value(QLatin1StringView("server")).toString();
+    if (const auto problem = m_context->registry->forgetServer(id)) {
+        jsonError(reply, *problem == u"this server is not known" ? 404 : 409, *problem);
+        return;
+    }
+    reply->sendJson(200,
+                    compact({{QStringLiteral("server"), id}, {QStringLiteral("forgotten"), true}}),
                     noStore);
 }
 

@@ -6,6 +6,7 @@
 //   POST maintenance {"server"?, "on"} POST /internal/maintenance on one or every live server
 //   POST delete-room {"name"}          POST /internal/delete-room on the room's server
 //   POST drain {"server", "drained"}   takes a server out of / back into new placements
+//   POST forget-server {"server"}      drops a dead server from the list and /sd
 // POSTs must be application/json, which a cross-site form cannot send.
 
 #include "Balancer.h"
@@ -26,6 +27,7 @@ private:
     void maintenance(const QJsonObject &body, const ReplyPtr &reply);
     void deleteRoom(const QJsonObject &body, const ReplyPtr &reply);
     void drain(const QJsonObject &body, const ReplyPtr &reply);
+    void forgetServer(const QJsonObject &body, const ReplyPtr &reply);
     BalancerContext *m_context;
 };
 

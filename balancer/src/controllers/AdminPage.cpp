@@ -75,6 +75,9 @@ async function refresh() {
       button(actions, s.drained ? 'Undrain' : 'Drain', async () => {
         try { await call('POST', 'drain', { server: s.id, drained: !s.drained }); refresh(); } catch (e) { say(e.message); }
       });
+      if (!s.alive && !s.static) button(actions, 'Forget', async () => {
+        try { await call('POST', 'forget-server', { server: s.id }); refresh(); } catch (e) { say(e.message); }
+      });
       tbody.appendChild(tr);
     }
   } catch (e) { say(e.message); }

@@ -3,10 +3,35 @@
 #include "registry/ServerRegistry.h"
 
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcInternal, "balancer")
 
 namespace ic::balancer {
+namespace {
+
+// A refused server call is logged (a server with the wrong token, or none, would otherwise look
+// fine here), at most once a minute so that anyone reaching the port cannot flood the log.
+void warnRefused(const QString &what, const QHostAddress &peer)
+{
+    static QElapsedTimer lastLine;
+    static int suppressed = 0;
+    if (lastLine.isValid() && lastLine.elapsed() < 60000) {
+        ++suppressed;
+        return;
+    }
+    QString line = QStringLiteral("refused a call from %1 -- %2").arg(peer.toString(), what);
+    if (suppressed > 0)
+        line += QStringLiteral(" (and %1 more in the last minute)").arg(suppressed);
+    qCWarning(lcInternal).noquote() << line;
+    lastLine.start();
+    suppressed = 0;
+}
+
+} // namespace
 
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 {
@@ -38,6 +63,8 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
     reply->setRoute(QStringLiteral("internal"));
     const QByteArray token = m_context->settings.clusterToken.toUtf8();
     if (!token.isEmpty() && !constantTimeEquals(request.header("X-Instantchat-Token"), token)) {
+        warnRefused(QStringLiteral("%1 with a missing or wrong cluster token").arg(request.path),
+                    request.tcpPeer);
         reply->sendText(403, QStringLiteral("error: a valid cluster token is required"));
         return true;
     }
@@ -63,6 +90,7 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
             return true;
         }
         if (const auto refusal = registry->heartbeat(doc.object(), source)) {
+            warnRefused(QStringLiteral("heartbeat refused: ") + refusal->sentence, request.tcpPeer);
             reply->sendText(refusal->status, QStringLiteral("error: ") + refusal->sentence);
             return true;
         }

@@ -1,6 +1,7 @@
 #include "controllers/UniversalAccessController.h"
 
 #include "controllers/PickController.h"
+#include "protocol/UniversalAccess.h"
 #include "registry/ServerRegistry.h"
 #include "registry/UpstreamClient.h"
 
@@ -57,24 +58,31 @@ bool UniversalAccessController::dispatch(const Request &request, const ReplyPtr 
     // encoding the caller used so the server decodes them exactly as it would directly.
     QString query =
         QStringLiteral("roomName=") + QString::fromLatin1(QUrl::toPercentEncoding(room.canonical));
-    static const QStringList forwarded{QStringLiteral("p"),     QStringLiteral("l"),
-                                       QStringLiteral("id"),    QStringLiteral("format"),
-                                       QStringLiteral("quite"), QStringLiteral("m")};
+    static const QStringList forwarded{QStringLiteral("l"), QStringLiteral("id"),
+                                       QStringLiteral("format"), QStringLiteral("quite"),
+                                       QStringLiteral("m")};
     for (const QString &key : forwarded) {
         if (request.hasQueryItem(key))
             query += u'&' + key + u'=' + request.query.queryItemValue(key, QUrl::FullyEncoded);
     }
+    // The password goes on in the header only, also when an old client put it into the URL.
+    QByteArray password = request.header(proto::roomPasswordHeader);
+    const QString legacyKey = QString::fromLatin1(proto::deprecatedPasswordQueryItem);
+    if (password.isEmpty() && request.hasQueryItem(legacyKey))
+        password = request.query.queryItemValue(legacyKey, QUrl::FullyDecoded).toUtf8();
+    // The server limits password guesses and sends per client: it believes this header only
+    // from a cluster member (the token, or a --internal-peers peer without one).
+    QList<std::pair<QByteArray, QByteArray>> headers{
+        {QByteArrayLiteral("X-Instantchat-Client"), request.peer.toString().toLatin1()}};
+    if (!password.isEmpty())
+        headers.append({QByteArray(proto::roomPasswordHeader), password});
     const QString path =
         (read ? QStringLiteral("/direct_retrieval?") : QStringLiteral("/direct_sending?")) + query;
     BalancerContext *context = m_context;
     auto timer = std::make_shared<QElapsedTimer>();
     timer->start();
-    // The server limits password guesses and sends per client: it believes this header only
-    // from a cluster member (the token, or a --internal-peers peer without one).
-    const QList<QPair<QByteArray, QByteArray>> clientHeader{
-        {QByteArrayLiteral("X-Instantchat-Client"), request.peer.toString().toLatin1()}};
     context->registry->place(room.canonical, [context, reply, path, fail, timer,
-                                              clientHeader](const Placement &placement) {
+                                              headers](const Placement &placement) {
         context->metrics->observePickLatency(timer->nsecsElapsed() / 1e9);
         if (placement.kind == Placement::Kind::Failed) {
             context->metrics->countPlacement(BalancerMetrics::Placement::Failed);
@@ -101,7 +109,7 @@ bool UniversalAccessController::dispatch(const Request &request, const ReplyPtr 
                                                          : result.contentType,
                             result.body, {{"Cache-Control", "no-store"}});
             },
-            clientHeader);
+            headers);
     });
     return true;
 }

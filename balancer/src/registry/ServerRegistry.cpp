@@ -209,6 +209,21 @@ std::optional<RegistryRefusal> ServerRegistry::deregister(const QString &id, con
     return std::nullopt;
 }
 
+std::optional<QString> ServerRegistry::forgetServer(const QString &id)
+{
+    const ServerInfo *server = find(id);
+    if (!server)
+        return QStringLiteral("this server is not known");
+    if (server->isStatic)
+        return QStringLiteral("this server is in --servers; remove it there");
+    if (server->alive || server->registered)
+        return QStringLiteral("this server is alive; stop it first (it deregisters itself)");
+    qCInfo(lcRegistry, "server %s forgotten by an admin", qPrintable(id));
+    m_servers.remove(id);
+    publish();
+    return std::nullopt;
+}
+
 void ServerRegistry::tick()
 {
     const qint64 t = now();
@@ -228,7 +243,7 @@ void ServerRegistry::tick()
                 markDead(server, QStringLiteral("missed 3 heartbeats"));
         }
         if (!server.alive && !server.isStatic && !server.registered &&
-            t - server.diedAtMs > m_options.forgetDeadAfterMs)
+            m_options.forgetDeadAfterMs > 0 && t - server.diedAtMs > m_options.forgetDeadAfterMs)
             toForget.append(server.id);
         if (!server.probeInFlight && t >= server.nextProbeMs &&
             (server.isStatic || server.registered || server.alive))

@@ -40,7 +40,9 @@ struct RegistryOptions
     double loadCeiling = 0.9;
     int warmUpMs = 5000;
     int resyncIntervalMs = 30000;
-    int forgetDeadAfterMs = 10 * 60 * 1000;
+    // A dead self-registered server stays known (and in /sd, so its InstantchatServerDown alert
+    // keeps firing) this long; 0 = until an admin forgets it (forgetServer).
+    qint64 forgetDeadAfterMs = 24LL * 3600 * 1000;
     // New rooms placed per second from everybody together, burst 10 s worth; 0 = no bound.
     // Per-client limits alone do not hold against rotating addresses.
     double newRoomsPerSecond = 0;
@@ -101,6 +103,9 @@ public:
     std::optional<ServerInfo> server(const QString &id) const;
     bool isLive(const QString &id) const;
     bool setDrained(const QString &id, bool drained);
+    // Admin: drops a dead, self-registered server from the list (and /sd). Returns an error
+    // sentence when the server is unknown, alive or static.
+    std::optional<QString> forgetServer(const QString &id);
     int roomCount(const QString &serverId) const;
     int liveCount() const;
     bool readyForNewRooms() const;

@@ -36,10 +36,10 @@ UpstreamClient::UpstreamClient(QString token, QObject *parent)
 
 void UpstreamClient::get(const QString &address, const QString &pathAndQuery, int timeoutMs,
                          const QObject *context, Callback callback,
-                         const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
+                         const QList<std::pair<QByteArray, QByteArray>> &headers)
 {
     QNetworkRequest request = makeRequest(address, pathAndQuery, timeoutMs, m_token);
-    for (const auto &[name, value] : extraHeaders)
+    for (const auto &[name, value] : headers)
         request.setRawHeader(name, value);
     watch(m_network->get(request), context, std::move(callback));
 }

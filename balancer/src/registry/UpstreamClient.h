@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QPair>
 #include <functional>
+#include <utility>
 
 class QNetworkAccessManager;
 class QNetworkReply;
@@ -32,11 +33,11 @@ public:
 
     // `address` is host:port, `pathAndQuery` starts with '/' and is already percent-encoded.
     // `context` guards the callback: it is not called once `context` is destroyed.
-    // `extraHeaders` are sent as given (e.g. the client address the server should limit by).
+    // `headers` are sent as given (e.g. the client address the server should limit by).
     // Virtual so the registry model test can stand in for the servers.
     virtual void get(const QString &address, const QString &pathAndQuery, int timeoutMs,
                      const QObject *context, Callback callback,
-                     const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
+                     const QList<std::pair<QByteArray, QByteArray>> &headers = {});
     virtual void postJson(const QString &address, const QString &path, const QByteArray &json,
                           int timeoutMs, const QObject *context, Callback callback);
 

@@ -210,6 +210,37 @@ private slots:
         QVERIFY(metrics.contains("instantchat_balancer_pick_latency_seconds_bucket"));
         QVERIFY(metrics.contains("process_resident_memory_bytes"));
     }
+    // The password in the X-Room-Password header (what the web UI's examples show): a room made
+    // with it needs it, in the header or, from old clients, as ?p= (deprecated).
+    void passwordInHeader()
+    {
+        // A client of its own (the limits tests above used up the test address's buckets).
+        const QByteArray client = "203.0.113.77";
+        const auto withPassword = [&](const QString &path, const QByteArray &password) {
+            return balancerGet(*m_balancer, path,
+                               {{"X-Room-Password", password}, {"X-Forwarded-For", client}});
+        };
+        HttpResult sent = withPassword(QStringLiteral("/s/hdr-room?m=hello"), "h%d secret");
+        QCOMPARE(sent.status, 200);
+        QVERIFY(sent.body.contains("Created new room!"));
+        QCOMPARE(
+            balancerGet(*m_balancer, QStringLiteral("/r/hdr-room"), {{"X-Forwarded-For", client}})
+                .status,
+            403);
+        QCOMPARE(withPassword(QStringLiteral("/r/hdr-room"), "wrong").status, 403);
+        const HttpResult read = withPassword(QStringLiteral("/r/hdr-room"), "h%d secret");
+        QCOMPARE(read.status, 200);
+        QVERIFY(read.body.contains("external-user: hello"));
+        QCOMPARE(balancerGet(*m_balancer, QStringLiteral("/r/hdr-room?p=h%25d%20secret"),
+                             {{"X-Forwarded-For", client}})
+                     .status,
+                 200);
+        // Straight at the server (as the balancer forwards it): the header is enough.
+        const HttpResult direct =
+            httpGet(m_server->httpUrl(QStringLiteral("/direct_retrieval?roomName=hdr-room")),
+                    {{"X-Room-Password", "h%d secret"}});
+        QCOMPARE(direct.status, 200);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestUniversalAccess)
