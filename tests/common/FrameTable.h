@@ -90,6 +90,11 @@ public:
             checkObject(value, keys(name, "required", pv), keys(name, "optional", pv), pv);
         if (!problem.isEmpty())
             return problem;
+        const QJsonObject values = shape.value(QLatin1StringView("values")).toObject();
+        for (auto it = values.begin(); it != values.end(); ++it) {
+            if (value.value(it.key()) != it.value())
+                return QStringLiteral("%1 is not %2").arg(it.key(), it.value().toString());
+        }
         const QJsonValue count = shape.value(QLatin1StringView("count"));
         if (!count.isUndefined() &&
             value.value(QLatin1StringView("m")).toArray().size() != count.toInt())
@@ -105,6 +110,9 @@ public:
                                           withOptional ? keys(name, "optional", pv) : QJsonObject(),
                                           pv, withOptional);
         result.insert(QLatin1StringView("c"), frame(name).value(QLatin1StringView("c")));
+        const QJsonObject values = frame(name).value(QLatin1StringView("values")).toObject();
+        for (auto it = values.begin(); it != values.end(); ++it)
+            result.insert(it.key(), it.value());
         return result;
     }
 

@@ -2,7 +2,7 @@
 // them (shared decodeServerFrame, then RoomSession::applyFrame): frames generated from the
 // frame-shape table beside docs/protocol.md (v1 and pv 2, with and without the optional keys)
 // and the frames a server of the original project sends (tests/common/v1-recorded-frames.json).
-// Every key the table requires must reach the model.
+// Every key the table requires must reach the model; pv 2 adds the member deltas and typing.
 
 #include "FrameTable.h"
 #include "RoomSession.h"
@@ -137,6 +137,38 @@ private slots:
                       withFirst(sample("ER"), {{QStringLiteral("t"), QStringLiteral("209")}})));
         QCOMPARE(replaced.count(), 1);
         QVERIFY(apply(session, sample("RP")));
+        if (pv < 2)
+            return;
+
+        // pv 2: one delta per member change, each applied to its user's row; typing signals.
+        const QString zoe = QStringLiteral("0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
+        const auto delta = [&](const char *shape, const QString &name, bool online) {
+            QJsonObject frame = sample(shape);
+            QJsonObject entry = frame.value(QLatin1StringView("rU")).toArray().first().toObject();
+            entry.insert(QLatin1StringView("uId"), zoe);
+            entry.insert(QLatin1StringView("n"), name);
+            entry.insert(QLatin1StringView("o"), online);
+            frame.insert(QLatin1StringView("rU"), QJsonArray{entry});
+            return frame;
+        };
+        const int online = session.users()->onlineCount();
+        QVERIFY(apply(session, delta("R_M_D add", QStringLiteral("Zoe"), false)));
+        QCOMPARE(session.users()->nameOf(zoe), QStringLiteral("Zoe"));
+        QCOMPARE(session.users()->onlineCount(), online);
+        QVERIFY(apply(session, delta("R_M_D join", QStringLiteral("Zoe"), true)));
+        QCOMPARE(session.users()->onlineCount(), online + 1);
+        QVERIFY(apply(session, delta("R_M_D rename", QStringLiteral("Zoe%20B"), true)));
+        QCOMPARE(session.users()->nameOf(zoe), QStringLiteral("Zoe B"));
+        QVERIFY(apply(session, delta("R_M_D leave", QStringLiteral("Zoe%20B"), false)));
+        QCOMPARE(session.users()->onlineCount(), online);
+        QVERIFY(!session.users()->nameOf(zoe).isEmpty()); // listed on, offline
+        QSignalSpy typing(&session, &RoomSession::typing);
+        QJsonObject typist = sample("TY");
+        typist.insert(QLatin1StringView("uId"), zoe);
+        QVERIFY(apply(session, typist));
+        QCOMPARE(typing.count(), 1);
+        QCOMPARE(typing.first().at(0).toString(), zoe);
+        QCOMPARE(typing.first().at(1).toString(), QStringLiteral("Zoe B"));
     }
 
     void recordedFrames_data()

@@ -3,7 +3,9 @@
 // scenario drives every frame kind — join set, each broadcast, each reply kind, errors, limit
 // notices, a leave and the shutdown status — once in a v1 session and once in a pv 2 session,
 // and finally checks that every shape of the table was met, so the table and the server cannot
-// drift apart unnoticed.
+// drift apart unnoticed. The pv 2 run also drives what only pv 2 sessions get (member deltas for
+// a join, a leave, a rename and an authorisation; typing; the full list on R_M_G); the v1 run
+// sends the same requests and must see none of it.
 
 #include "FrameTable.h"
 #include "ServerFixture.h"
@@ -19,7 +21,8 @@ struct Session
 {
     RawSocket *socket = nullptr;
     int pv = 1;
-    QString name; // for failure messages
+    QString name;              // for failure messages
+    qint64 memberVersion = -1; // pv 2: the mV of the last member list or delta received
 };
 
 } // namespace
@@ -31,7 +34,8 @@ class FrameShapesTest : public QObject
     std::unique_ptr<TestProcess> m_server;
     FrameTable m_table{QStringLiteral(PROTOCOL_TABLE)};
     QSet<QString> m_seen;
-    QString m_failure; // set by expect(), reported by the caller's QVERIFY2
+    QString m_failure;   // set by expect(), reported by the caller's QVERIFY2
+    QString m_lastError; // the code of the last ER checked
 
     Session open(const QString &name, int pv)
     {
@@ -80,7 +84,7 @@ class FrameShapesTest : public QObject
         return true;
     }
 
-    bool checkShape(const Session &session, const QJsonObject &frame, const QString &shape)
+    bool checkShape(Session &session, const QJsonObject &frame, const QString &shape)
     {
         const QString problem = m_table.check(frame, shape, session.pv);
         if (!problem.isEmpty()) {
@@ -91,6 +95,37 @@ class FrameShapesTest : public QObject
             return false;
         }
         m_seen.insert(shape);
+        if (shape == QLatin1StringView("ER")) {
+            m_lastError = frame.value(QLatin1StringView("m"))
+                              .toArray()
+                              .first()
+                              .toObject()
+                              .value(QLatin1StringView("t"))
+                              .toString();
+        }
+        return checkMemberVersion(session, frame);
+    }
+
+    // pv 2: a delta raises mV by exactly 1 over what the session holds; a full list resets it
+    // (the joiner's) or repeats it (the answer to R_M_G, nothing changed in between here).
+    bool checkMemberVersion(Session &session, const QJsonObject &frame)
+    {
+        const QJsonValue version = frame.value(QLatin1StringView("mV"));
+        if (version.isUndefined())
+            return true;
+        const QString c = frame.value(QLatin1StringView("c")).toString();
+        const qint64 got = version.toInteger();
+        const qint64 want =
+            c == QLatin1StringView("R_M_D") ? session.memberVersion + 1 : session.memberVersion;
+        const bool joinList = frame.contains(QLatin1StringView("bN"));
+        if (!joinList && got != want) {
+            m_failure = QStringLiteral("%1: %2 with mV %3 where %4 was due")
+                            .arg(session.name, c)
+                            .arg(got)
+                            .arg(want);
+            return false;
+        }
+        session.memberVersion = got;
         return true;
     }
 
@@ -103,6 +138,14 @@ class FrameShapesTest : public QObject
         frame.insert(QLatin1StringView("r"),
                      QJsonObject{{QStringLiteral("n"), room}, {QStringLiteral("p"), QString()}});
         return FrameTable::toJson(frame);
+    }
+
+    // A typing signal as clients send it: no rq, never answered.
+    static QByteArray typing(const QString &room)
+    {
+        return FrameTable::toJson(
+            QJsonObject{{QStringLiteral("c"), QStringLiteral("TY")},
+                        {QStringLiteral("r"), QJsonObject{{QStringLiteral("n"), room}}}});
     }
 
     static QJsonObject message(qint64 id, const QString &text, bool withReply = false)
@@ -147,8 +190,15 @@ private slots:
         QVERIFY(a.socket && b.socket);
         const QStringList joinSet{QStringLiteral("R_M_CH join"), QStringLiteral("ALL_TM"),
                                   QStringLiteral("R_CH_D join"), QStringLiteral("RP join")};
-        const QString members = QStringLiteral("R_M_CH");
         const QString rp = QStringLiteral("RP");
+        // What the other members get when the member list changes: v1 the whole list, pv 2 one
+        // delta naming the change.
+        const auto memberChange = [pv](const char *delta) {
+            return pv >= 2 ? QStringLiteral("R_M_D %1").arg(QLatin1StringView(delta))
+                           : QStringLiteral("R_M_CH");
+        };
+        const QString joined = memberChange("join"), left = memberChange("leave"),
+                      renamed = memberChange("rename");
 
         // Join set for the creator; the second joiner's join set and R_M_CH to the creator.
         a.socket->sendText(command(QStringLiteral("R_C_J"), QStringLiteral("a1"), room,
@@ -157,7 +207,7 @@ private slots:
         b.socket->sendText(command(QStringLiteral("R_J"), QStringLiteral("b1"), room,
                                    {{QStringLiteral("uN"), QStringLiteral("Bob")}}));
         QVERIFY2(expect(b, joinSet), qPrintable(m_failure));
-        QVERIFY2(expect(a, {members}), qPrintable(m_failure));
+        QVERIFY2(expect(a, {joined}), qPrintable(m_failure));
 
         // TM (plain and with reply fields), broadcast before RP.
         a.socket->sendText(command(QStringLiteral("TM"), QStringLiteral("a2"), room,
@@ -185,8 +235,38 @@ private slots:
         QVERIFY2(expect(b, {QStringLiteral("R_CH_D")}), qPrintable(m_failure));
         b.socket->sendText(command(QStringLiteral("R_CH_UN"), QStringLiteral("b4"), room,
                                    {{QStringLiteral("uN"), QStringLiteral("Bobby")}}));
-        QVERIFY2(expect(b, {members, rp}), qPrintable(m_failure));
-        QVERIFY2(expect(a, {members}), qPrintable(m_failure));
+        QVERIFY2(expect(b, {renamed, rp}), qPrintable(m_failure));
+        QVERIFY2(expect(a, {renamed}), qPrintable(m_failure));
+
+        // A third user: authorised only (pv 2 members get an "added" delta, v1 members nothing,
+        // as the user is not online), then joining and leaving.
+        Session c = open(QStringLiteral("C"), pv);
+        QVERIFY(c.socket);
+        c.socket->sendText(command(QStringLiteral("R_C_J_AU"), QStringLiteral("c1"), room,
+                                   {{QStringLiteral("uN"), QStringLiteral("Carol")}}));
+        QVERIFY2(expect(c, {QStringLiteral("RP authorise")}), qPrintable(m_failure));
+        if (pv >= 2) {
+            QVERIFY2(expect(a, {QStringLiteral("R_M_D add")}), qPrintable(m_failure));
+            QVERIFY2(expect(b, {QStringLiteral("R_M_D add")}), qPrintable(m_failure));
+        }
+        c.socket->sendText(command(QStringLiteral("R_J"), QStringLiteral("c2"), room));
+        QVERIFY2(expect(c, joinSet), qPrintable(m_failure));
+        QVERIFY2(expect(a, {joined}), qPrintable(m_failure));
+        QVERIFY2(expect(b, {joined}), qPrintable(m_failure));
+        c.socket->sendClose();
+        QVERIFY2(expect(a, {left}), qPrintable(m_failure));
+        QVERIFY2(expect(b, {left}), qPrintable(m_failure));
+
+        // Typing: to the other pv 2 members only, never answered. A v1 session's TY is an
+        // unknown code: nothing at all comes back — the frames expected next would show it.
+        a.socket->sendText(typing(room));
+        if (pv >= 2)
+            QVERIFY2(expect(b, {QStringLiteral("TY")}), qPrintable(m_failure));
+
+        // R_M_G: the full list with mV, then RP (pv 2); unknown to v1, no answer.
+        a.socket->sendText(command(QStringLiteral("R_M_G"), QStringLiteral("a8"), room));
+        if (pv >= 2)
+            QVERIFY2(expect(a, {QStringLiteral("R_M_CH"), rp}), qPrintable(m_failure));
         a.socket->sendText(
             command(QStringLiteral("DM"), QStringLiteral("a5"), room,
                     message(0, ic::validation::urlEncode(
@@ -213,6 +293,14 @@ private slots:
         b.socket->sendText(
             command(QStringLiteral("R_C"), QStringLiteral("b6"), room + QStringLiteral("-create")));
         QVERIFY2(expect(b, {QStringLiteral("RP authorise")}), qPrintable(m_failure));
+
+        // A typing signal for an existing room one is not a member of: ER 206 for pv 2 (bad
+        // input, not noise); still nothing for v1.
+        a.socket->sendText(typing(room + QStringLiteral("-create")));
+        if (pv >= 2) {
+            QVERIFY2(expect(a, {QStringLiteral("ER")}), qPrintable(m_failure));
+            QCOMPARE(m_lastError, QStringLiteral("206"));
+        }
 
         // Limit notices: the room holds 2 messages; 9 more reach 90 %, 95 %, 99 % of 10 and
         // start dropping. Notices follow their TM, before the RP.
@@ -244,9 +332,9 @@ private slots:
                      qPrintable(m_failure));
         }
 
-        // A leave: the others get R_M_CH.
+        // A leave: the others get R_M_CH (v1) or R_M_D l (pv 2).
         b.socket->sendClose();
-        QVERIFY2(expect(a, {members}), qPrintable(m_failure));
+        QVERIFY2(expect(a, {left}), qPrintable(m_failure));
 
         // Shutdown: R_CH_D with sS shutting_down (and possibly ER), then the close.
         QCOMPARE(m_server->terminate(15000), 0);
