@@ -25,7 +25,7 @@ enum class Command {
     Reply,                   // RP
     LimitApproaching,        // N_M_LIMIT_A
     LimitReached,            // N_M_LIMIT_R
-    // pv >= 2 only (docs/protocol-members.md); a v1 session neither gets nor may send them.
+    // pv >= 2 only (docs/protocol.md §7.2); a v1 session neither gets nor may send them.
     MemberDelta,    // R_M_D: server → client, one member joined / left / renamed / added
     MembersRequest, // R_M_G: client → server, "send me the full member list" (after a gap)
     Typing,         // TY: client → server "I am typing", server → other members with uId

@@ -51,7 +51,7 @@ struct ServerFrame
     std::optional<QList<WireUser>> users;       // rU
     std::optional<QString> build;               // bN
     std::optional<QString> status;              // sS
-    // pv >= 2 only (docs/protocol-members.md): the room's member-list version (R_M_CH, R_M_D)
+    // pv >= 2 only (docs/protocol.md §7.2): the room's member-list version (R_M_CH, R_M_D)
     // and what a member delta reports (R_M_D).
     std::optional<qint64> memberVersion; // mV
     std::optional<QString> memberAction; // mA: one of the memberAction* codes (Codes.h)
