@@ -37,7 +37,7 @@ inline std::unique_ptr<TestProcess> startServer(const QStringList &extra)
     return server;
 }
 
-// The `--help` text of a program in build/bin: limits the issue requires are looked up here, so
+// The `--help` text of a program in build/bin: limits docs/limits.md names are looked up here, so
 // a test can say precisely which flag is missing instead of failing at startup.
 inline QString helpText(const QString &program)
 {

@@ -329,7 +329,7 @@ private slots:
                  qPrintable(QStringLiteral("only %1 limited").arg(tally.limited)));
     }
 
-    // Room creations per address (issue: "room creations (e.g. 30 per minute per address)").
+    // Room creations per address (docs/limits.md, "room creations per address").
     void roomCreationFlood()
     {
         std::unique_ptr<TestProcess> server = startServer({});
