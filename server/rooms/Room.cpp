@@ -110,12 +110,13 @@ static qint64 wireBound(const StoredMessage &message)
 
 qint64 Room::membersFrameBound(const proto::Limits &limits)
 {
-    // The longest stored form of a name: every candidate character, repeated to the limit.
+    // The longest stored form of a name: each candidate character repeated to the limit.
     qint64 longestName = 0;
     for (const QString &unit :
          {QString(QChar(0x0800)), QString(QChar(0xFFFD)), QString(QChar(0x0001)),
           QStringLiteral("\""), QStringLiteral("\\"), QString::fromUtf8("\xF0\x9F\x98\x80")}) {
-        const QString name = unit.repeated(std::max(1, limits.userNameMax / int(unit.size())));
+        // The limit counts characters (code points): a surrogate pair is one.
+        const QString name = unit.repeated(limits.userNameMax);
         longestName = std::max(longestName, qint64(validation::urlEncode(name).size()));
     }
     ServerFrame frame;

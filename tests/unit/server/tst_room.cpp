@@ -728,9 +728,11 @@ private slots:
         for (int i = 0; added < limits.activeUsersMax; ++i) {
             Room::JoinRequest request;
             request.caller = Caller{QUuid::createUuid(), quint64(100 + i), QStringLiteral("q"), 1};
-            // 79 three-byte characters and a distinct last one: 80 characters, 720 encoded.
+            // 79 four-byte characters (emoji) and a distinct last one: 80 characters, 957
+            // bytes encoded.
             request.userName = ic::validation::urlEncode(
-                QString(limits.userNameMax - 1, QChar(0x0800)) + QChar(0x0900 + i));
+                QString::fromUtf8("\xF0\x9F\x98\x80").repeated(limits.userNameMax - 1) +
+                QChar(0x0900 + i));
             request.authoriseOnly = true;
             QCOMPARE(errorOf(f.room->join(request, ++f.now)), 0);
             ++added;

@@ -19,7 +19,7 @@ private slots:
                               : 200;
         const int steps = qEnvironmentVariableIsSet("INSTANTCHAT_ROOMMODEL_STEPS")
                               ? qEnvironmentVariableIntValue("INSTANTCHAT_ROOMMODEL_STEPS")
-                              : 300;
+                              : 200;
         qint64 total = 0;
         for (int seed = 1; seed <= seeds; ++seed) {
             ic::testing::SeededChoices choices{quint64(seed)};

@@ -71,11 +71,12 @@ private slots:
         QCOMPARE(defaults.settings.room.userExpirySeconds, qint64(3600));
         QCOMPARE(defaults.settings.room.authorisationExpirySeconds, qint64(120));
 
-        const Read small =
-            readWith({QStringLiteral("--outbound-limit"), QStringLiteral("1048576")});
+        const Read small = readWith({QStringLiteral("--outbound-limit"), QStringLiteral("1048576"),
+                                     QStringLiteral("--max-users"), QStringLiteral("500")});
         QVERIFY2(small.ok, qPrintable(small.error));
         const qint64 members = ic::server::Room::membersFrameBound(small.settings.room.limits);
-        qInfo("--outbound-limit 1 MiB: largest R_M_CH %lld bytes, derived room budget %lld",
+        qInfo("--outbound-limit 1 MiB, --max-users 500: largest R_M_CH %lld bytes, derived room "
+              "budget %lld",
               members, small.settings.room.roomBytesMax);
         QVERIFY(small.settings.room.roomBytesMax + members < 1048576);
 
@@ -83,6 +84,7 @@ private slots:
              {QStringList{QStringLiteral("--outbound-limit"), QStringLiteral("1048576"),
                           QStringLiteral("--room-memory"), QStringLiteral("1048576")},
               QStringList{QStringLiteral("--max-users"), QStringLiteral("10000")},
+              QStringList{QStringLiteral("--outbound-limit"), QStringLiteral("1048576")},
               QStringList{QStringLiteral("--room-memory"), QStringLiteral("4096")}}) {
             const Read refused = readWith(flags);
             QVERIFY2(!refused.ok, qPrintable(flags.join(u' ')));
