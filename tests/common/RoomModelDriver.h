@@ -68,7 +68,7 @@ private:
 class RoomModelDriver
 {
 public:
-    static constexpr int cap = 12;
+    static constexpr int cap = 20; // N_M_LIMIT_R every 2 drops
     static constexpr int maxUsers = 5;
     static constexpr int sessions = 8;
     static constexpr qint64 second = 1'000'000'000;
@@ -708,6 +708,9 @@ private:
         if (frame.command == u"TM" || frame.command == u"DM") {
             view.messages.append({*m.id, *m.text});
             view.counts.insert(*m.id, {0, 0});
+            // N_M_LIMIT_R comes every tenth of the cap: a client drops past the cap itself.
+            while (view.messages.size() > cap)
+                view.counts.remove(view.messages.takeFirst().first);
         } else if (frame.command == u"TM_E") {
             for (auto &entry : view.messages)
                 if (entry.first == *m.id)
