@@ -21,7 +21,13 @@ ServerMetrics::ServerMetrics(int maxConnections)
                                         "Configured maximum of WebSocket connections.")),
       m_registered(m_registry.gauge(
           "instantchat_server_registered",
-          "1 while registered with --balancer (or none is configured), 0 while not."))
+          "1 while registered with --balancer (or none is configured), 0 while not.")),
+      m_storedMessages(m_registry.gauge(
+          "instantchat_stored_message_bytes",
+          "Counted bytes of all rooms' stored messages (budget --message-memory).")),
+      m_largestRoom(m_registry.gauge(
+          "instantchat_largest_room_message_bytes",
+          "Counted bytes of the fullest room's stored messages (budget --room-memory)."))
 {
     m_maxConnections.Set(maxConnections);
     m_registered.Set(1);
@@ -79,6 +85,11 @@ QByteArray ServerMetrics::scrape()
     m_usersOnline.Set(double(usersOnline.load(std::memory_order_relaxed)));
     m_outboundQueued.Set(
         double(std::max<qint64>(0, outboundQueuedBytes.load(std::memory_order_relaxed))));
+    m_storedMessages.Set(double(storedMessageBytes.load(std::memory_order_relaxed)));
+    qint64 largest = 0;
+    for (const std::atomic<qint64> &worker : largestRoomBytes)
+        largest = std::max(largest, worker.load(std::memory_order_relaxed));
+    m_largestRoom.Set(double(largest));
     return m_registry.serialize();
 }
 

@@ -7,6 +7,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <array>
 #include <atomic>
 
 namespace ic::server {
@@ -23,6 +24,10 @@ public:
     std::atomic<qint64> rooms{0};
     std::atomic<qint64> usersOnline{0};
     std::atomic<qint64> outboundQueuedBytes{0};
+    // Counted bytes of every room's stored messages (RoomSettings::serverBytes).
+    std::atomic<qint64> storedMessageBytes{0};
+    // Per worker (index ≤ 256, see --workers): its fullest room's counted bytes, at housekeeping.
+    std::array<std::atomic<qint64>, 256> largestRoomBytes{};
 
     prometheus::Counter &messagesReceived;
     prometheus::Counter &framesDelivered;
@@ -46,6 +51,8 @@ private:
     prometheus::Gauge &m_outboundQueued;
     prometheus::Gauge &m_maxConnections;
     prometheus::Gauge &m_registered;
+    prometheus::Gauge &m_storedMessages;
+    prometheus::Gauge &m_largestRoom;
     // Filled in the constructor and read-only afterwards, so threads share them without locks.
     QHash<int, prometheus::Counter *> m_errors;
     QHash<QByteArray, prometheus::Counter *> m_rateLimited;

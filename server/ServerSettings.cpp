@@ -46,7 +46,23 @@ void declareServerSettings(config::Configuration &c)
     c.add(S{QStringLiteral("max-messages"), QStringLiteral("N"),
             QStringLiteral("Messages kept per room."), QStringLiteral("1000")});
     c.add(S{QStringLiteral("max-users"), QStringLiteral("N"),
-            QStringLiteral("Active users per room."), QStringLiteral("1000")});
+            QStringLiteral("Users per room, joined or only authorised."), QStringLiteral("1000")});
+    c.add(S{QStringLiteral("room-memory"), QStringLiteral("BYTES"),
+            QStringLiteral("Stored messages per room, counted in bytes (the larger of memory and "
+                           "ALL_TM size); past it the oldest are dropped. 0 = derived: half of "
+                           "--outbound-limit, less if the largest member list needs the room."),
+            QStringLiteral("0")});
+    c.add(S{QStringLiteral("message-memory"), QStringLiteral("BYTES"),
+            QStringLiteral("Stored messages of all rooms, counted like --room-memory; past it new "
+                           "messages, growing edits and votes get ER 101 (HTTP /s/ 503)."),
+            QStringLiteral("1073741824")});
+    c.add(S{QStringLiteral("user-expiry"), QStringLiteral("SECONDS"),
+            QStringLiteral("Seconds an offline user stays in a room's member list."),
+            QStringLiteral("3600")});
+    c.add(S{QStringLiteral("authorisation-expiry"), QStringLiteral("SECONDS"),
+            QStringLiteral("Seconds an authorisation (R_C_J_AU) that never joined stays in a "
+                           "room's member list."),
+            QStringLiteral("120")});
     c.add(S{QStringLiteral("max-connections"), QStringLiteral("N"),
             QStringLiteral("Total WebSocket connections."), QStringLiteral("20000")});
     c.add(S{
@@ -99,6 +115,33 @@ void declareServerSettings(config::Configuration &c)
             QStringLiteral("PEM certificate (chain) to serve TLS directly."), QString()});
     c.add(S{QStringLiteral("tls-key"), QStringLiteral("FILE"),
             QStringLiteral("PEM private key for --tls-cert."), QString()});
+}
+
+bool sizeRoomBudget(ServerSettings &s, qint64 requested, QString *error)
+{
+    // A joiner receives R_M_CH, ALL_TM and R_CH_D at once; they must fit in its outbound queue
+    // with room to spare for the broadcasts that arrive while it reads them.
+    constexpr qint64 headroom = 64 * 1024;
+    const qint64 members = Room::membersFrameBound(s.room.limits);
+    const qint64 minimum = Room::minimumRoomBytes(s.room.limits);
+    qint64 budget = requested;
+    if (budget == 0)
+        budget = std::min(s.outboundLimit / 2, s.outboundLimit - members - headroom);
+    if (budget < minimum || budget + members + headroom > s.outboundLimit) {
+        *error = QStringLiteral("--outbound-limit %1 cannot hold a join: the largest member list "
+                                "(--max-users %2) takes %3 bytes, --room-memory %4 (at least %5) "
+                                "and %6 bytes of headroom; raise --outbound-limit or lower the "
+                                "others")
+                     .arg(s.outboundLimit)
+                     .arg(s.room.limits.activeUsersMax)
+                     .arg(members)
+                     .arg(budget)
+                     .arg(minimum)
+                     .arg(headroom);
+        return false;
+    }
+    s.room.roomBytesMax = budget;
+    return true;
 }
 
 bool readServerSettings(const config::Configuration &c, ServerSettings &s, QString *error)
@@ -176,6 +219,19 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
         return false;
     s.outboundLimit = v;
     s.room.limits.outboundQueueMaxBytes = v;
+    if (!c.integerValue(QStringLiteral("user-expiry"), 1, 365LL * 86400, &v, error))
+        return false;
+    s.room.userExpirySeconds = v;
+    if (!c.integerValue(QStringLiteral("authorisation-expiry"), 1, 365LL * 86400, &v, error))
+        return false;
+    s.room.authorisationExpirySeconds = v;
+    if (!c.integerValue(QStringLiteral("message-memory"), 1024 * 1024, 1LL << 50, &v, error))
+        return false;
+    s.room.serverBytesMax = v;
+    if (!c.integerValue(QStringLiteral("room-memory"), 0, 1LL << 40, &v, error))
+        return false;
+    if (!sizeRoomBudget(s, v, error))
+        return false;
     if (!c.integerValue(QStringLiteral("shutdown-timeout"), 1, 3600, &v, error))
         return false;
     s.shutdownTimeoutSeconds = int(v);

@@ -6,6 +6,7 @@
 #include "validation/Validation.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace ic::server {
 namespace {
@@ -13,8 +14,18 @@ namespace {
 using proto::ServerFrame;
 using proto::WireMessage;
 
-// N_M_LIMIT_A thresholds, percent of the cap.
+// N_M_LIMIT_A thresholds, percent of the cap (or of the room budget, whichever is fuller).
 constexpr std::array<int, 3> approachPercents{90, 95, 99};
+
+// Memory one vote holds in a message's QHash (node, span slot, growth slack).
+constexpr qint64 voteBytes = 48;
+// Heap of a QString besides its characters (header, allocation).
+constexpr qint64 stringOverhead = 32;
+
+qint64 stringBytes(const QString &text)
+{
+    return text.isNull() ? 0 : stringOverhead + 2 * qint64(text.capacity());
+}
 
 QString newUserId()
 {
@@ -70,6 +81,100 @@ Room::Room(QString name, QUuid creatorSession, PasswordHash password, RoomSettin
       m_creator(creatorSession), m_password(std::move(password)), m_settings(std::move(settings)),
       m_createdAtNs(nowNs), m_lastActivityNs(nowNs), m_status(proto::statusOnline)
 {
+}
+
+Room::~Room()
+{
+    account(-m_storedBytes);
+}
+
+qint64 Room::messageCost(const StoredMessage &message)
+{
+    qint64 memory = qint64(sizeof(StoredMessage)) + stringBytes(message.text) +
+                    stringBytes(message.userId) + voteBytes * message.votes.size();
+    if (message.replyUser)
+        memory += stringBytes(*message.replyUser);
+    return std::max(memory, message.wireBytes);
+}
+
+// The entry with its counts and times at their widest, so votes and edits never make it larger.
+static qint64 wireBound(const StoredMessage &message)
+{
+    WireMessage wire = wireMessage(message);
+    constexpr qint64 widest = std::numeric_limits<qint64>::min();
+    wire.supportCount = wire.rejectCount = widest;
+    wire.lastEdited = wire.lastVoted = widest;
+    wire.createdAt = widest;
+    return proto::encodeMessage(wire).size() + 1; // + the comma between entries
+}
+
+qint64 Room::membersFrameBound(const proto::Limits &limits)
+{
+    // The longest stored form of a name: each candidate character repeated to the limit.
+    qint64 longestName = 0;
+    for (const QString &unit :
+         {QString(QChar(0x0800)), QString(QChar(0xFFFD)), QString(QChar(0x0001)),
+          QStringLiteral("\""), QStringLiteral("\\"), QString::fromUtf8("\xF0\x9F\x98\x80")}) {
+        // The limit counts characters (code points): a surrogate pair is one.
+        const QString name = unit.repeated(limits.userNameMax);
+        longestName = std::max(longestName, qint64(validation::urlEncode(name).size()));
+    }
+    ServerFrame frame;
+    frame.command = QStringLiteral("R_M_CH");
+    frame.users =
+        QList<proto::WireUser>{{proto::externalUserId, proto::externalUserName, false, false}};
+    frame.build = QString(256, u'b');
+    const qint64 base = proto::encodeServerFrame(frame).size();
+    // Ids are UUIDs; a name's characters after URL encoding are ASCII that JSON keeps as is.
+    frame.users->append({newUserId(), QString(longestName, u'n'), false, false});
+    const qint64 perUser = proto::encodeServerFrame(frame).size() - base;
+    return base + perUser * limits.activeUsersMax;
+}
+
+qint64 Room::minimumRoomBytes(const proto::Limits &limits)
+{
+    // A frame's text stored as UTF-16 (two bytes a character) plus the message's other fields.
+    return 2 * qint64(limits.frameMaxBytes) + 16 * 1024;
+}
+
+bool Room::serverAllows(qint64 growth) const
+{
+    if (growth <= 0 || !m_settings.serverBytes)
+        return true;
+    return m_settings.serverBytes->load(std::memory_order_relaxed) + growth <=
+           m_settings.serverBytesMax;
+}
+
+void Room::account(qint64 delta)
+{
+    if (!delta)
+        return;
+    m_storedBytes += delta;
+    if (m_settings.serverBytes)
+        m_settings.serverBytes->fetch_add(delta, std::memory_order_relaxed);
+}
+
+int Room::expireUsers(qint64 nowNs)
+{
+    const qint64 offlineNs = m_settings.userExpirySeconds * 1000000000LL;
+    const qint64 pendingNs = m_settings.authorisationExpirySeconds * 1000000000LL;
+    const auto expired = [&](const RoomUser &candidate) {
+        if (m_members.contains(candidate.session))
+            return false;
+        return nowNs - candidate.lastSeenNs >= (candidate.everJoined ? offlineNs : pendingNs);
+    };
+    const qsizetype before = m_users.size();
+    for (const RoomUser &candidate : std::as_const(m_users)) {
+        if (expired(candidate))
+            m_nameKeys.remove(candidate.nameKey);
+    }
+    m_users.removeIf(expired);
+    if (m_users.size() == before)
+        return 0;
+    m_userIndex.clear();
+    for (qsizetype i = 0; i < m_users.size(); ++i)
+        m_userIndex.insert(m_users.at(i).session, i);
+    return int(before - m_users.size());
 }
 
 std::optional<quint64> Room::memberConnection(const QUuid &session) const
@@ -263,8 +368,12 @@ QByteArray Room::descriptionFrame(std::optional<qint64> joinNs) const
     return proto::encodeServerFrame(frame);
 }
 
-ErrorCode Room::precheckJoin(const QUuid &session, bool authoriseOnly) const
+ErrorCode Room::precheckJoin(const QUuid &session, bool authoriseOnly, qint64 nowNs)
 {
+    // Every user, joined or only authorised, is listed in R_M_CH: the list is what the cap bounds.
+    if (!user(session) && m_users.size() >= m_settings.limits.activeUsersMax &&
+        (expireUsers(nowNs) == 0 || m_users.size() >= m_settings.limits.activeUsersMax))
+        return ErrorCode::RoomFull;
     if (!authoriseOnly && !m_members.contains(session) &&
         m_members.size() >= m_settings.limits.activeUsersMax)
         return ErrorCode::RoomFull;
@@ -284,7 +393,7 @@ bool Room::needsPasswordCheck(const QUuid &session, bool passwordGiven) const
 RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
 {
     const Caller &caller = request.caller;
-    if (const ErrorCode full = precheckJoin(caller.session, request.authoriseOnly);
+    if (const ErrorCode full = precheckJoin(caller.session, request.authoriseOnly, nowNs);
         full != ErrorCode::None)
         return error(caller, full, nowNs);
     if (needsPasswordCheck(caller.session, request.passwordGiven) && !request.passwordMatches)
@@ -307,7 +416,7 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     m_lastActivityNs = nowNs;
     RoomResult result;
     bool usersChanged = false;
-    const bool addedNow = !existing;
+    const bool added = !existing;
     if (!existing) {
         if (storedName.isEmpty())
             existing = &addUser(caller.session, freeAnonymousName(), true);
@@ -320,6 +429,13 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     }
     if (request.passwordGiven || hasPassword())
         existing->passwordAuthorised = true;
+    // Authorising again does not keep an authorisation that never joined alive.
+    if (added)
+        existing->lastSeenNs = nowNs;
+    if (!request.authoriseOnly) {
+        existing->everJoined = true;
+        existing->lastSeenNs = nowNs;
+    }
 
     ServerFrame reply;
     reply.command = QStringLiteral("RP");
@@ -338,7 +454,7 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
         // delta-kept list stays equal to the full one.
         if (usersChanged)
             announceMember(result, *existing,
-                           addedNow ? proto::memberActionAdded : proto::memberActionRenamed,
+                           added ? proto::memberActionAdded : proto::memberActionRenamed,
                            RoomSend::To::Members, m_members.contains(caller.session), nowNs);
         result.toSender(proto::encodeServerFrame(reply));
         return result;
@@ -377,6 +493,8 @@ RoomResult Room::leave(quint64 connection, qint64 nowNs)
     if (it == m_memberSessions.cend())
         return result;
     const QUuid session = *it;
+    if (RoomUser *gone = user(session))
+        gone->lastSeenNs = nowNs;
     m_members.remove(session);
     m_memberSessions.erase(it);
     m_extendedMembers.remove(connection);
@@ -449,18 +567,26 @@ RoomResult Room::memberCommand(const Caller &caller, const proto::ClientFrame &f
 
 void Room::store(StoredMessage message, const QString &command, RoomResult &result)
 {
-    const qint64 nowNs = m_lastActivityNs;
     message.id = m_nextId++;
     ServerFrame broadcast;
     broadcast.command = command;
     broadcast.messages = QList<WireMessage>{wireMessage(message)};
+    account(message.cost);
     m_messages.push_back(std::move(message));
     result.toMembers(proto::encodeServerFrame(broadcast));
+    trim(result, m_lastActivityNs);
+}
 
+void Room::trim(RoomResult &result, qint64 nowNs)
+{
     const qint64 cap = std::max(1, m_settings.limits.messagesKept);
-    const qint64 count = qint64(m_messages.size());
+    const qint64 budget = std::max<qint64>(1, m_settings.roomBytesMax);
+    const auto reaches = [&](int percent) {
+        return qint64(m_messages.size()) * 100 >= cap * percent ||
+               m_storedBytes * 100 >= budget * percent;
+    };
     while (m_approachNoticesSent < int(approachPercents.size()) &&
-           count * 100 >= cap * approachPercents[m_approachNoticesSent]) {
+           reaches(approachPercents[m_approachNoticesSent])) {
         ++m_approachNoticesSent;
         ServerFrame notice;
         notice.command = QStringLiteral("N_M_LIMIT_A");
@@ -468,21 +594,19 @@ void Room::store(StoredMessage message, const QString &command, RoomResult &resu
         notice.time = nowNs;
         result.toMembers(proto::encodeServerFrame(notice));
     }
-    if (count > cap) {
-        const qint64 before = m_dropped;
-        while (qint64(m_messages.size()) > cap) {
-            m_messages.pop_front();
-            ++m_dropped;
-        }
-        // Once when dropping starts, then after every further tenth of the cap.
-        const qint64 step = std::max<qint64>(1, cap / 10);
-        const auto bucket = [step](qint64 dropped) {
-            return dropped == 0 ? -1 : (dropped - 1) / step;
-        };
-        if (bucket(m_dropped) != bucket(before)) {
-            result.toMembers(textNotice(QLatin1StringView("N_M_LIMIT_R"),
-                                        QString::number(m_messages.front().id), nowNs));
-        }
+    const qint64 before = m_dropped;
+    // The newest message always stays: the budget is at least one message of the largest frame.
+    while (qint64(m_messages.size()) > cap || (m_storedBytes > budget && m_messages.size() > 1)) {
+        account(-m_messages.front().cost);
+        m_messages.pop_front();
+        ++m_dropped;
+    }
+    // Once when dropping starts, then after every further tenth of the cap.
+    const qint64 step = std::max<qint64>(1, cap / 10);
+    const auto bucket = [step](qint64 dropped) { return dropped == 0 ? -1 : (dropped - 1) / step; };
+    if (bucket(m_dropped) != bucket(before)) {
+        result.toMembers(textNotice(QLatin1StringView("N_M_LIMIT_R"),
+                                    QString::number(m_messages.front().id), nowNs));
     }
 }
 
@@ -494,6 +618,8 @@ RoomResult Room::postMessage(const Caller &caller, const proto::ClientFrame &fra
     if (const ErrorCode check = validation::checkMessageText(incoming.text, m_settings.limits);
         check != ErrorCode::None)
         return error(caller, check, nowNs);
+    if (incoming.replyUser && !validation::isUserId(*incoming.replyUser))
+        return error(caller, ErrorCode::InvalidInput, nowNs);
     StoredMessage message;
     message.text = incoming.text;
     message.replyUser = incoming.replyUser;
@@ -501,6 +627,10 @@ RoomResult Room::postMessage(const Caller &caller, const proto::ClientFrame &fra
     message.userId = user(caller.session)->id;
     message.authorSession = caller.session;
     message.createdAtSeconds = nowNs / 1000000000;
+    message.wireBytes = wireBound(message);
+    message.cost = messageCost(message);
+    if (!serverAllows(message.cost))
+        return error(caller, ErrorCode::ServerError, nowNs);
     RoomResult result;
     store(std::move(message), frame.command, result);
     result.toSender(replyFrame(caller, nowNs));
@@ -515,12 +645,18 @@ RoomResult Room::postExternal(const QString &encodedText, qint64 nowNs, qint64 *
         result.error = check;
         return result;
     }
-    m_lastActivityNs = nowNs;
     StoredMessage message;
     message.text = encodedText;
     message.userId = proto::externalUserId;
     message.createdAtSeconds = nowNs / 1000000000;
+    message.wireBytes = wireBound(message);
+    message.cost = messageCost(message);
     RoomResult result;
+    if (!serverAllows(message.cost)) {
+        result.error = ErrorCode::ServerError;
+        return result;
+    }
+    m_lastActivityNs = nowNs;
     if (id)
         *id = m_nextId;
     store(std::move(message), QStringLiteral("TM"), result);
@@ -559,10 +695,19 @@ RoomResult Room::editMessage(const Caller &caller, const proto::ClientFrame &fra
     }
     if (message->authorSession != caller.session)
         return error(caller, ErrorCode::InvalidInput, nowNs);
-    message->text = incoming.text;
-    message->replyUser = incoming.replyUser;
-    message->replyMessage = incoming.replyMessage;
-    message->lastEditedNs = nowNs;
+    if (incoming.replyUser && !validation::isUserId(*incoming.replyUser))
+        return error(caller, ErrorCode::InvalidInput, nowNs);
+    StoredMessage edited = *message;
+    edited.text = incoming.text;
+    edited.replyUser = incoming.replyUser;
+    edited.replyMessage = incoming.replyMessage;
+    edited.lastEditedNs = nowNs;
+    edited.wireBytes = wireBound(edited);
+    edited.cost = messageCost(edited);
+    if (!serverAllows(edited.cost - message->cost))
+        return error(caller, ErrorCode::ServerError, nowNs);
+    account(edited.cost - message->cost);
+    *message = std::move(edited);
 
     WireMessage changed;
     changed.id = message->id;
@@ -571,6 +716,7 @@ RoomResult Room::editMessage(const Caller &caller, const proto::ClientFrame &fra
     changed.replyUser = message->replyUser;
     changed.replyMessage = message->replyMessage;
     result.toMembers(singleMessageFrame(QStringLiteral("TM_E"), changed, nowNs));
+    trim(result, nowNs);
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
@@ -590,6 +736,7 @@ RoomResult Room::deleteMessage(const Caller &caller, const proto::ClientFrame &f
     }
     if (message->authorSession != caller.session)
         return error(caller, ErrorCode::InvalidInput, nowNs);
+    account(-message->cost);
     m_messages.erase(message);
 
     WireMessage removed;
@@ -615,6 +762,8 @@ RoomResult Room::vote(const Caller &caller, const proto::ClientFrame &frame, qin
     qint64 &opposite = support ? message->reject : message->support;
     const auto previous = message->votes.constFind(caller.session);
     if (previous == message->votes.cend()) {
+        if (!serverAllows(voteBytes))
+            return error(caller, ErrorCode::ServerError, nowNs);
         message->votes.insert(caller.session, support);
         ++same;
     } else if (*previous == support) {
@@ -626,12 +775,16 @@ RoomResult Room::vote(const Caller &caller, const proto::ClientFrame &frame, qin
         ++same;
     }
     message->lastVotedNs = nowNs;
+    const qint64 cost = messageCost(*message);
+    account(cost - message->cost);
+    message->cost = cost;
 
     WireMessage counts;
     counts.id = message->id;
     counts.supportCount = message->support;
     counts.rejectCount = message->reject;
     result.toMembers(singleMessageFrame(QStringLiteral("TM_S_R"), counts, nowNs));
+    trim(result, nowNs);
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
@@ -670,6 +823,8 @@ RoomResult Room::rename(const Caller &caller, const proto::ClientFrame &frame, q
             return error(caller, check, nowNs);
         setUserName(*known, stored, key, false);
     }
+    if (known->everJoined)
+        known->lastSeenNs = nowNs;
     m_lastActivityNs = nowNs;
     RoomResult result;
     announceMember(result, *known, proto::memberActionRenamed, RoomSend::To::Members, true, nowNs);

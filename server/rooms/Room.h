@@ -14,6 +14,7 @@
 #include <QSet>
 #include <QString>
 #include <QUuid>
+#include <atomic>
 #include <deque>
 #include <optional>
 
@@ -48,6 +49,17 @@ struct RoomSettings
     // the signal's design, not an abuse limit); the excess is dropped without an answer.
     qint64 typingIntervalMs = 2500;
     QString build;
+    // Budgets of stored messages, in counted bytes (see Room::messageCost). Past the room's
+    // budget the oldest messages are dropped like past the message cap; past the server's
+    // budget new messages, growing edits and new votes are refused with ER 101.
+    qint64 roomBytesMax = 2 * 1024 * 1024;
+    qint64 serverBytesMax = qint64(1) << 30;
+    // All rooms' counted bytes, shared by every room of the server; null = this room alone.
+    std::atomic<qint64> *serverBytes = nullptr;
+    // Users who are not active members leave the member list: after this long offline, or,
+    // when they never joined (authorise-only), this long after authorising.
+    qint64 userExpirySeconds = 3600;
+    qint64 authorisationExpirySeconds = 120;
 };
 
 // A frame (JSON text) and who gets it.
@@ -109,6 +121,8 @@ struct StoredMessage
     QUuid authorSession; // nil for messages sent over HTTP
     qint64 createdAtSeconds = 0;
     QHash<QUuid, bool> votes; // session → support
+    qint64 cost = 0;          // counted bytes, as last accounted
+    qint64 wireBytes = 0;     // upper bound of its ALL_TM entry, as of the last text change
 };
 
 struct RoomUser
@@ -124,6 +138,8 @@ struct RoomUser
     TokenBucket descriptionBucket;
     TokenBucket voteBucket;
     qint64 lastTypingMs = -1; // last typing signal passed on; -1 = none yet
+    bool everJoined = false;
+    qint64 lastSeenNs = 0; // authorised, joined, renamed or went offline
 };
 
 class Room
@@ -131,6 +147,21 @@ class Room
 public:
     Room(QString name, QUuid creatorSession, PasswordHash password, RoomSettings settings,
          qint64 nowNs);
+    ~Room();
+    Room(const Room &) = delete;
+    Room &operator=(const Room &) = delete;
+
+    // What a message counts against the budgets: the larger of the memory it holds and the
+    // bytes its ALL_TM entry can take, so the room budget bounds both.
+    static qint64 messageCost(const StoredMessage &message);
+    // The largest R_M_CH a room with `limits.activeUsersMax` users can produce (worst-case names).
+    static qint64 membersFrameBound(const proto::Limits &limits);
+    // The smallest sensible room budget: one message of the largest frame fits.
+    static qint64 minimumRoomBytes(const proto::Limits &limits);
+    qint64 storedBytes() const { return m_storedBytes; }
+    // Removes users whose authorisation expired (see RoomSettings); no frame is sent, members
+    // see the shorter list with the next R_M_CH. Returns how many were removed.
+    int expireUsers(qint64 nowNs);
 
     const QString &name() const { return m_name; }
     const QString &id() const { return m_id; }
@@ -162,7 +193,8 @@ public:
 
     // Join / authorise: whether a slow password check is needed before join() can decide.
     // Returns the error that ends the request early (208), else None.
-    ErrorCode precheckJoin(const QUuid &session, bool authoriseOnly) const;
+    // A full room first lets expired users go.
+    ErrorCode precheckJoin(const QUuid &session, bool authoriseOnly, qint64 nowNs);
     bool needsPasswordCheck(const QUuid &session, bool passwordGiven) const;
 
     struct JoinRequest
@@ -221,6 +253,13 @@ private:
     // Appends a message with the next id, drops the oldest past the cap, and adds the TM/DM
     // broadcast and the limit notices to `result`.
     void store(StoredMessage message, const QString &command, RoomResult &result);
+    // Limit notices and dropping of the oldest messages past the cap or the room budget.
+    void trim(RoomResult &result, qint64 nowNs);
+    // Whether `growth` more counted bytes keep the server within its budget. Rooms on other
+    // threads may add theirs at the same moment: the budget can be passed by a few messages.
+    bool serverAllows(qint64 growth) const;
+    // Adds a change of counted bytes to the room's and the server's totals.
+    void account(qint64 delta);
     // Messages are kept in ascending id order; deletions leave gaps, so ids are searched, not
     // indexed.
     std::deque<StoredMessage>::iterator findMessageIt(qint64 id);
@@ -259,6 +298,7 @@ private:
     qint64 m_nextId = 1;
     int m_approachNoticesSent = 0;
     qint64 m_dropped = 0;
+    qint64 m_storedBytes = 0; // sum of the stored messages' cost
 };
 
 } // namespace ic::server

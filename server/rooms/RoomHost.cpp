@@ -58,8 +58,10 @@ RoomHost::Entry *RoomHost::find(const QString &room)
 RoomHost::Entry &RoomHost::create(const QString &name, const QUuid &creator, PasswordHash password)
 {
     auto entry = std::make_unique<Entry>();
-    entry->room = std::make_unique<Room>(name, creator, std::move(password),
-                                         m_context.settings().room, proto::nowNanoseconds());
+    RoomSettings settings = m_context.settings().room;
+    settings.serverBytes = &m_context.metrics().storedMessageBytes;
+    entry->room = std::make_unique<Room>(name, creator, std::move(password), std::move(settings),
+                                         proto::nowNanoseconds());
     entry->room->setServerStatus(m_context.status());
     if (m_context.settings().rateLimits)
         entry->httpSends = TokenBucket(20, 40);
@@ -159,7 +161,8 @@ void RoomHost::join(CommandRequest request)
             return;
         }
         const bool authoriseOnly = kind == Command::RoomCreateJoinAuthorise;
-        if (const ErrorCode full = entry->room->precheckJoin(request.caller.session, authoriseOnly);
+        if (const ErrorCode full = entry->room->precheckJoin(request.caller.session, authoriseOnly,
+                                                             proto::nowNanoseconds());
             full != ErrorCode::None) {
             replyError(request, full);
             return;
@@ -371,15 +374,26 @@ void RoomHost::housekeep()
 {
     const qint64 nowNs = proto::nowNanoseconds();
     const qint64 lifetimeNs = m_context.settings().roomLifetimeSeconds * 1000000000LL;
+    // Expired users go every few seconds: a full room lets them go at once anyway.
+    const qint64 nowMs = nowNs / 1000000;
+    const bool expireUsers = nowMs - m_lastHousekeepMs >= 5000;
+    if (expireUsers)
+        m_lastHousekeepMs = nowMs;
+    qint64 largest = 0;
     for (auto it = m_rooms.begin(); it != m_rooms.end();) {
-        const Room &room = *it->second->room;
+        Room &room = *it->second->room;
         if (room.memberCount() == 0 && nowNs - room.lastActivityNs() >= lifetimeNs) {
             it = m_rooms.erase(it);
             m_context.metrics().rooms.fetch_sub(1, std::memory_order_relaxed);
         } else {
+            if (expireUsers)
+                room.expireUsers(nowNs);
+            largest = std::max(largest, room.storedBytes());
             ++it;
         }
     }
+    m_context.metrics().largestRoomBytes[size_t(m_worker->index()) % 256].store(
+        largest, std::memory_order_relaxed);
 }
 
 void RoomHost::hashNewPassword(const QString &password, std::function<void(PasswordHash)> done)
@@ -504,6 +518,11 @@ void RoomHost::http(HttpRoomRequest request)
     }
     const qint64 receivedNs = proto::nowNanoseconds();
     RoomResult result = room.postExternal(validation::urlEncode(request.text), receivedNs);
+    if (result.error == ErrorCode::ServerError) {
+        httpError(request, 503,
+                  QStringLiteral("this server holds as many messages as it may, try again later"));
+        return;
+    }
     if (result.error == ErrorCode::MessageTooLong) {
         httpError(request, 413,
                   QStringLiteral("message is too long (at most %1 characters)")

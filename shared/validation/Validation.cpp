@@ -204,4 +204,18 @@ ErrorCode checkRoomPassword(QStringView password, const proto::Limits &limits)
                                                              : ErrorCode::None;
 }
 
+bool isUserId(QStringView text)
+{
+    if (text.size() != 36)
+        return false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t c = text[i].unicode();
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (dash ? c != '-' : !hex)
+            return false;
+    }
+    return true;
+}
+
 } // namespace ic::validation

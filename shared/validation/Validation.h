@@ -40,6 +40,10 @@ ErrorCode checkDescription(QStringView encoded, const proto::Limits &limits = {}
 // Room password: ≤ roomPasswordMax characters, else 203 (the v1 code for a bad password).
 ErrorCode checkRoomPassword(QStringView password, const proto::Limits &limits = {});
 
+// A user-in-room id as the server hands them out (`uId`, `rU`): a UUID in its 36-character
+// form, e.g. the external user's 00000000-0000-0000-0000-000000000000.
+bool isUserId(QStringView text);
+
 // Decoded length of URL-encoded text; undecodable text counts as its raw length.
 qsizetype decodedLength(QStringView encoded);
 

@@ -4,10 +4,12 @@
 #include "protocol/ServerFrame.h"
 #include "rooms/AnonymousNames.h"
 #include "rooms/Room.h"
+#include "validation/UrlEncoding.h"
 #include "validation/Validation.h"
 
 #include <QSet>
 #include <QTest>
+#include <atomic>
 
 using namespace ic::server;
 using ic::proto::ServerFrame;
@@ -20,6 +22,14 @@ struct Member
     quint64 connection;
     QString userId;
 };
+
+ServerFrame decodeJson(const QByteArray &json)
+{
+    const std::optional<ServerFrame> frame = ic::proto::decodeServerFrame(json);
+    if (!frame)
+        qFatal("undecodable frame %s", json.constData());
+    return *frame;
+}
 
 ServerFrame decode(const RoomSend &send)
 {
@@ -245,11 +255,11 @@ private slots:
         // Full comes before the password check; an active session is never refused.
         Room::JoinRequest second;
         second.caller = Caller{QUuid::createUuid(), 2, QStringLiteral("b"), 1};
-        QCOMPARE(room.precheckJoin(second.caller.session, false), ErrorCode::RoomFull);
+        QCOMPARE(room.precheckJoin(second.caller.session, false, 4), ErrorCode::RoomFull);
         QCOMPARE(errorOf(room.join(second, 4)), 208);
-        QCOMPARE(room.precheckJoin(first.session, false), ErrorCode::None);
-        // Authorising only is not refused for fullness.
-        QCOMPARE(room.precheckJoin(second.caller.session, true), ErrorCode::None);
+        QCOMPARE(room.precheckJoin(first.session, false, 4), ErrorCode::None);
+        // Authorising only takes a place in the member list too.
+        QCOMPARE(room.precheckJoin(second.caller.session, true, 4), ErrorCode::RoomFull);
         // A room without password refuses a join that brings one that cannot match.
         RoomFixture open;
         Member guest{QUuid::createUuid(), 3, {}};
@@ -259,11 +269,15 @@ private slots:
         withPassword.passwordGiven = true;
         QCOMPARE(errorOf(open.room->join(withPassword, 5)), 203);
         // Password before name: a wrong password with a taken name is 203.
+        settings.limits.activeUsersMax = 10;
+        Room roomy(QStringLiteral("roomy"), QUuid(), password, settings, 1);
+        request.caller.connection = 5;
+        QVERIFY(roomy.join(request, 3).joined);
         Room::JoinRequest both;
         both.caller = Caller{QUuid::createUuid(), 4, QStringLiteral("c"), 1};
         both.userName = QStringLiteral("x");
-        both.authoriseOnly = true; // the room is full; authorising is not refused for that
-        QCOMPARE(errorOf(room.join(both, 6)), 203);
+        both.authoriseOnly = true;
+        QCOMPARE(errorOf(roomy.join(both, 6)), 203);
     }
 
     void authoriseOnlyStoresIdentityWithoutJoining()
@@ -574,6 +588,194 @@ private slots:
         QCOMPARE(errorOf(room.command(join.caller, frame("TM", std::nullopt, QStringLiteral("x")),
                                       2, 2000)),
                  0);
+    }
+
+    // One user posting the largest frames: the room keeps what its byte budget holds and ALL_TM
+    // stays within it (70 such messages made a 4.5 MB join history that dropped every joiner).
+    void roomBudgetDropsOldestByBytes()
+    {
+        RoomFixture f(1000);
+        const qint64 budget = f.settings.roomBytesMax;
+        QCOMPARE(budget, qint64(2 * 1024 * 1024));
+        const QString emoji = QStringLiteral("%F0%9F%98%80").repeated(5440);
+        QCOMPARE(ic::validation::checkMessageText(emoji), ErrorCode::None);
+        int drops = 0;
+        qint64 peak = 0;
+        for (int i = 0; i < 70; ++i) {
+            const RoomResult result = f.post(f.creator, emoji);
+            QCOMPARE(commands(result).first(), QStringLiteral("TM"));
+            QCOMPARE(commands(result).last(), QStringLiteral("RP"));
+            drops += int(commands(result).count(QStringLiteral("N_M_LIMIT_R")));
+            peak = std::max(peak, f.room->storedBytes());
+            QVERIFY(f.room->storedBytes() <= budget);
+        }
+        const qint64 history = f.room->allMessagesFrame().size();
+        qInfo("70 posts of %lld characters: %lld kept, %lld counted bytes (budget %lld, peak "
+              "%lld), ALL_TM %lld bytes, %d N_M_LIMIT_R notices",
+              qint64(emoji.size()), f.room->messageCount(), f.room->storedBytes(), budget, peak,
+              history, drops);
+        QVERIFY(history <= budget);
+        QVERIFY(f.room->messageCount() < 70);
+        QVERIFY(drops >= 1);
+        QCOMPARE(f.room->messages().back().id, 70);
+        // The counted bytes are the real ones: at least two bytes a stored UTF-16 character.
+        QVERIFY(f.room->storedBytes() >= f.room->messageCount() * 2 * emoji.size());
+        // The first notice names the first message kept.
+        Member late{QUuid::createUuid(), 9, {}};
+        const RoomResult join = f.join(late);
+        QVERIFY(join.joined);
+        QCOMPARE(decode(join.sends[2]).messages->size(), f.room->messageCount());
+    }
+
+    // The server budget refuses with ER 101 and changes nothing; deleting gives bytes back.
+    void serverBudgetRefusesNewMessages()
+    {
+        std::atomic<qint64> total{0};
+        RoomFixture a, b;
+        for (RoomFixture *f : {&a, &b}) {
+            f->settings.serverBytes = &total;
+            f->settings.serverBytesMax = 200 * 1024;
+            f->room = std::make_unique<Room>(QStringLiteral("room"), f->creator.session,
+                                             PasswordHash(), f->settings, f->now);
+            f->join(f->creator);
+        }
+        const QString text = QStringLiteral("x").repeated(9000);
+        int accepted = 0;
+        RoomResult refused;
+        for (int i = 0; i < 40; ++i) {
+            RoomFixture &f = i % 2 ? b : a;
+            refused = f.post(f.creator, text);
+            if (errorOf(refused))
+                break;
+            ++accepted;
+        }
+        qInfo("server budget %d bytes: %d posts of 9000 characters accepted, then ER %d; total "
+              "%lld bytes (room a %lld, room b %lld)",
+              200 * 1024, accepted, errorOf(refused), total.load(), a.room->storedBytes(),
+              b.room->storedBytes());
+        QCOMPARE(errorOf(refused), 101);
+        QCOMPARE(commands(refused), L({"ER"}));
+        QCOMPARE(total.load(), a.room->storedBytes() + b.room->storedBytes());
+        QVERIFY(total.load() <= 200 * 1024);
+        QCOMPARE(a.room->messageCount() + b.room->messageCount(), accepted);
+        // Small posts may still fail; a growing edit fails too; deleting frees room.
+        const qint64 last = a.room->messages().back().id;
+        QCOMPARE(errorOf(a.run(a.creator,
+                               frame("TM_E", last, text + QStringLiteral("y").repeated(900)))),
+                 101);
+        QCOMPARE(a.room->messages().back().text, text);
+        QCOMPARE(errorOf(a.run(a.creator, frame("TM_D", last))), 0);
+        QCOMPARE(errorOf(a.post(a.creator, text)), 0);
+        // A room that goes away gives its bytes back.
+        b.room.reset();
+        QCOMPARE(total.load(), a.room->storedBytes());
+        a.room.reset();
+        QCOMPARE(total.load(), qint64(0));
+    }
+
+    // Authorisations count against --max-users and expire; members never do.
+    void authorisationsCountAndExpire()
+    {
+        RoomFixture f(1000, 3);
+        f.settings.authorisationExpirySeconds = 120;
+        f.settings.userExpirySeconds = 3600;
+        f.room = std::make_unique<Room>(QStringLiteral("room"), f.creator.session, PasswordHash(),
+                                        f.settings, f.now);
+        f.join(f.creator);
+        const qint64 second = 1'000'000'000;
+        int authorised = 0, refused = 0;
+        for (int i = 0; i < 12; ++i) {
+            Room::JoinRequest request;
+            request.caller = Caller{QUuid::createUuid(), quint64(100 + i), QStringLiteral("q"), 1};
+            request.userName = QStringLiteral("n%1").arg(i);
+            request.authoriseOnly = true;
+            const int code = errorOf(f.room->join(request, ++f.now));
+            if (code == 0) {
+                ++authorised;
+            } else {
+                QCOMPARE(code, 208);
+                ++refused;
+            }
+        }
+        qInfo("--max-users 3: 1 member + %d authorisations, %d refused; list %lld users",
+              authorised, refused, f.room->userCount());
+        QCOMPARE(authorised, 2);
+        QCOMPARE(f.room->userCount(), 3);
+        QCOMPARE(decodeJson(f.room->membersFrame(false)).users->size(), 4); // + external user
+        // A full join is refused too, until the authorisations expire.
+        Member joiner{QUuid::createUuid(), 50, {}};
+        QCOMPARE(errorOf(f.join(joiner)), 208);
+        f.now += 121 * second;
+        QVERIFY(f.join(joiner).joined);
+        QCOMPARE(f.room->userCount(), 2);
+        // An offline user stays for --user-expiry, then goes; a member never does.
+        f.room->leave(joiner.connection, ++f.now);
+        QCOMPARE(f.room->expireUsers(f.now + 3599 * second), 0);
+        QCOMPARE(f.room->expireUsers(f.now + 3600 * second), 1);
+        QCOMPARE(f.room->userCount(), 1);
+        QCOMPARE(f.room->memberCount(), 1);
+        QVERIFY(decodeJson(f.room->membersFrame(false)).users->at(1).online);
+    }
+
+    // The largest member list of a full room (every name the longest encodable) fits the bound
+    // the server checks at start-up, and the bound fits the outbound queue.
+    void membersFrameBoundHolds()
+    {
+        const ic::proto::Limits limits;
+        const qint64 bound = Room::membersFrameBound(limits);
+        RoomFixture f(1000, limits.activeUsersMax);
+        int added = 1;
+        for (int i = 0; added < limits.activeUsersMax; ++i) {
+            Room::JoinRequest request;
+            request.caller = Caller{QUuid::createUuid(), quint64(100 + i), QStringLiteral("q"), 1};
+            // 79 four-byte characters (emoji) and a distinct last one: 80 characters, 957
+            // bytes encoded.
+            request.userName = ic::validation::urlEncode(
+                QString::fromUtf8("\xF0\x9F\x98\x80").repeated(limits.userNameMax - 1) +
+                QChar(0x0900 + i));
+            request.authoriseOnly = true;
+            QCOMPARE(errorOf(f.room->join(request, ++f.now)), 0);
+            ++added;
+        }
+        const qint64 actual = f.room->membersFrame(true).size();
+        qInfo("R_M_CH of %d users with %d-character names: %lld bytes; bound %lld; outbound "
+              "limit %lld",
+              added, limits.userNameMax, actual, bound, qint64(limits.outboundQueueMaxBytes));
+        QVERIFY(actual <= bound);
+        QVERIFY(bound + f.settings.roomBytesMax <= limits.outboundQueueMaxBytes);
+    }
+
+    // rU is a user id: anything else is ER 103 and nothing is stored or changed.
+    void replyUserIsValidated_data()
+    {
+        QTest::addColumn<QString>("replyUser");
+        QTest::addColumn<int>("error");
+        QTest::newRow("user id") << QStringLiteral("3f2504e0-4f89-11d3-9a0c-0305e82c3301") << 0;
+        QTest::newRow("external user")
+            << QStringLiteral("00000000-0000-0000-0000-000000000000") << 0;
+        QTest::newRow("5000 characters") << QStringLiteral("a").repeated(5000) << 103;
+        QTest::newRow("a name") << QStringLiteral("Alice") << 103;
+        QTest::newRow("braces") << QStringLiteral("{3f2504e0-4f89-11d3-9a0c-0305e82c3301}") << 103;
+        QTest::newRow("not hex") << QStringLiteral("3f2504e0-4f89-11d3-9a0c-0305e82c330z") << 103;
+        QTest::newRow("empty") << QString(QLatin1StringView("")) << 103;
+    }
+
+    void replyUserIsValidated()
+    {
+        QFETCH(QString, replyUser);
+        QFETCH(int, error);
+        RoomFixture f;
+        f.post(f.creator, QStringLiteral("first"));
+        ic::proto::ClientFrame post = frame("TM", std::nullopt, QStringLiteral("reply"));
+        post.message->replyUser = replyUser;
+        QCOMPARE(errorOf(f.run(f.creator, post)), error);
+        QCOMPARE(f.room->messageCount(), error ? 1 : 2);
+        ic::proto::ClientFrame edit = frame("TM_E", 1, QStringLiteral("edited"));
+        edit.message->replyUser = replyUser;
+        QCOMPARE(errorOf(f.run(f.creator, edit)), error);
+        QCOMPARE(f.room->messages().front().text,
+                 error ? QStringLiteral("first") : QStringLiteral("edited"));
+        QCOMPARE(f.room->messages().front().replyUser.has_value(), !error);
     }
 
     void evictAllClosesEveryMember()

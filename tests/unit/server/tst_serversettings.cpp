@@ -59,6 +59,43 @@ private slots:
         QVERIFY(!read.ok);
         QVERIFY2(read.error.contains(QStringLiteral("--write-hold-ms")), qPrintable(read.error));
     }
+
+    // The room budget is derived so a join (largest member list + ALL_TM) fits the outbound
+    // queue; values that cannot fit are refused at start-up.
+    void roomBudgetFitsTheOutboundLimit()
+    {
+        const Read defaults = readWith({});
+        QVERIFY2(defaults.ok, qPrintable(defaults.error));
+        QCOMPARE(defaults.settings.room.roomBytesMax, qint64(2 * 1024 * 1024));
+        QCOMPARE(defaults.settings.room.serverBytesMax, qint64(1) << 30);
+        QCOMPARE(defaults.settings.room.userExpirySeconds, qint64(3600));
+        QCOMPARE(defaults.settings.room.authorisationExpirySeconds, qint64(120));
+
+        const Read small = readWith({QStringLiteral("--outbound-limit"), QStringLiteral("1048576"),
+                                     QStringLiteral("--max-users"), QStringLiteral("500")});
+        QVERIFY2(small.ok, qPrintable(small.error));
+        const qint64 members = ic::server::Room::membersFrameBound(small.settings.room.limits);
+        qInfo("--outbound-limit 1 MiB, --max-users 500: largest R_M_CH %lld bytes, derived room "
+              "budget %lld",
+              members, small.settings.room.roomBytesMax);
+        QVERIFY(small.settings.room.roomBytesMax + members < 1048576);
+
+        for (const QStringList &flags :
+             {QStringList{QStringLiteral("--outbound-limit"), QStringLiteral("1048576"),
+                          QStringLiteral("--room-memory"), QStringLiteral("1048576")},
+              QStringList{QStringLiteral("--max-users"), QStringLiteral("10000")},
+              QStringList{QStringLiteral("--outbound-limit"), QStringLiteral("1048576")},
+              QStringList{QStringLiteral("--room-memory"), QStringLiteral("4096")}}) {
+            const Read refused = readWith(flags);
+            QVERIFY2(!refused.ok, qPrintable(flags.join(u' ')));
+            QVERIFY2(refused.error.contains(QStringLiteral("--outbound-limit")),
+                     qPrintable(refused.error));
+        }
+        const Read explicitBudget =
+            readWith({QStringLiteral("--room-memory"), QStringLiteral("1000000")});
+        QVERIFY2(explicitBudget.ok, qPrintable(explicitBudget.error));
+        QCOMPARE(explicitBudget.settings.room.roomBytesMax, qint64(1000000));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_ServerSettings)
