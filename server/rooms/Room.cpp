@@ -124,6 +124,9 @@ qint64 Room::membersFrameBound(const proto::Limits &limits)
     frame.users =
         QList<proto::WireUser>{{proto::externalUserId, proto::externalUserName, false, false}};
     frame.build = QString(256, u'b');
+    // The widest cAt and mV a list can carry.
+    frame.time = std::numeric_limits<qint64>::max();
+    frame.memberVersion = std::numeric_limits<qint64>::max();
     const qint64 base = proto::encodeServerFrame(frame).size();
     // Ids are UUIDs; a name's characters after URL encoding are ASCII that JSON keeps as is.
     frame.users->append({newUserId(), QString(longestName, u'n'), false, false});

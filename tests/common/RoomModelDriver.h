@@ -268,7 +268,7 @@ private:
         c.session = m_sessions.at(session);
         c.connection = connection;
         c.requestId = QStringLiteral("rq%1").arg(m_steps);
-        c.protocolVersion = 2;
+        c.protocolVersion = 1; // the model knows the full member lists v1 sessions get
         return c;
     }
     quint64 connectionOf(const QUuid &session) const { return m_members.value(session, 0); }
@@ -376,7 +376,7 @@ private:
 
     void learnAnonymousName(User &user)
     {
-        const auto frame = proto::decodeServerFrame(m_room->membersFrame(false));
+        const auto frame = proto::decodeServerFrame(m_room->membersFrame(false, 1));
         for (const proto::WireUser &wire : *frame->users)
             if (wire.id == user.id)
                 user.name = validation::urlDecode(wire.name);
@@ -749,7 +749,7 @@ private:
                            std::to_string(m_users.size()));
         if (m_room->lastMessageId() != m_nextId - 1)
             return failure("last id differs");
-        checkMembers(*proto::decodeServerFrame(m_room->membersFrame(false)));
+        checkMembers(*proto::decodeServerFrame(m_room->membersFrame(false, 1)));
         // Every member's client shows exactly the model's history.
         for (auto it = m_views.cbegin(); it != m_views.cend(); ++it) {
             const ClientView &view = *it;

@@ -152,7 +152,8 @@ class FrameShapesTest : public QObject
     {
         QJsonObject m{{QStringLiteral("id"), id}, {QStringLiteral("t"), text}};
         m.insert(QLatin1StringView("rU"),
-                 withReply ? QJsonValue(QStringLiteral("someone")) : QJsonValue());
+                 withReply ? QJsonValue(QStringLiteral("00000000-0000-0000-0000-000000000000"))
+                           : QJsonValue());
         m.insert(QLatin1StringView("rM"), withReply ? QJsonValue(1) : QJsonValue());
         return {{QStringLiteral("m"), m}};
     }

@@ -609,7 +609,7 @@ private slots:
             peak = std::max(peak, f.room->storedBytes());
             QVERIFY(f.room->storedBytes() <= budget);
         }
-        const qint64 history = f.room->allMessagesFrame().size();
+        const qint64 history = f.room->allMessagesFrame(1).size();
         qInfo("70 posts of %lld characters: %lld kept, %lld counted bytes (budget %lld, peak "
               "%lld), ALL_TM %lld bytes, %d N_M_LIMIT_R notices",
               qint64(emoji.size()), f.room->messageCount(), f.room->storedBytes(), budget, peak,
@@ -701,7 +701,7 @@ private slots:
               authorised, refused, f.room->userCount());
         QCOMPARE(authorised, 2);
         QCOMPARE(f.room->userCount(), 3);
-        QCOMPARE(decodeJson(f.room->membersFrame(false)).users->size(), 4); // + external user
+        QCOMPARE(decodeJson(f.room->membersFrame(false, 1)).users->size(), 4); // + external user
         // A full join is refused too, until the authorisations expire.
         Member joiner{QUuid::createUuid(), 50, {}};
         QCOMPARE(errorOf(f.join(joiner)), 208);
@@ -714,7 +714,7 @@ private slots:
         QCOMPARE(f.room->expireUsers(f.now + 3600 * second), 1);
         QCOMPARE(f.room->userCount(), 1);
         QCOMPARE(f.room->memberCount(), 1);
-        QVERIFY(decodeJson(f.room->membersFrame(false)).users->at(1).online);
+        QVERIFY(decodeJson(f.room->membersFrame(false, 1)).users->at(1).online);
     }
 
     // The largest member list of a full room (every name the longest encodable) fits the bound
@@ -737,7 +737,7 @@ private slots:
             QCOMPARE(errorOf(f.room->join(request, ++f.now)), 0);
             ++added;
         }
-        const qint64 actual = f.room->membersFrame(true).size();
+        const qint64 actual = f.room->membersFrame(true, 1).size();
         qInfo("R_M_CH of %d users with %d-character names: %lld bytes; bound %lld; outbound "
               "limit %lld",
               added, limits.userNameMax, actual, bound, qint64(limits.outboundQueueMaxBytes));
