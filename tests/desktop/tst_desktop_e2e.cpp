@@ -87,6 +87,27 @@ private:
         return true;
     }
 
+    // The room created with a password by another client, who stays in it; null on failure.
+    std::unique_ptr<ChatClient> createLockedRoom(const QString &room, const QString &password)
+    {
+        ChatClient::Options options;
+        options.balancerUrl = m_balancer->httpUrl(QString());
+        options.origin = origin;
+        auto owner = std::make_unique<ChatClient>(options);
+        QHash<QString, ic::proto::ServerFrame> replies;
+        connect(owner.get(), &ChatClient::requestFinished, this,
+                [&replies](const QString &rq, const ic::proto::ServerFrame &f) {
+                    replies.insert(rq, f);
+                });
+        owner->open(room);
+        const QString join = owner->createAndJoin(room, password, QStringLiteral("owner"));
+        if (!waitUntil([&] { return replies.contains(join); }, 15000) ||
+            replies.value(join).command != u"RP")
+            return nullptr;
+        owner->disconnect(this);
+        return owner;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -122,21 +143,9 @@ private slots:
         // A wrong password on an existing room says so and offers the free
         // alternative names from /pick_backend's aN as chips; a chip joins that name.
         const QUrl balancerUrl = m_balancer->httpUrl(QString());
-        ChatClient::Options options;
-        options.balancerUrl = balancerUrl;
-        options.origin = origin;
         const QString room = QStringLiteral("e2e-locked-room");
-        ChatClient owner(options);
-        QHash<QString, ic::proto::ServerFrame> replies;
-        connect(&owner, &ChatClient::requestFinished, this,
-                [&replies](const QString &rq, const ic::proto::ServerFrame &f) {
-                    replies.insert(rq, f);
-                });
-        owner.open(room);
-        const QString join =
-            owner.createAndJoin(room, QStringLiteral("secret"), QStringLiteral("owner"));
-        QVERIFY(waitUntil([&] { return replies.contains(join); }, 15000));
-        QCOMPARE(replies.value(join).command, QStringLiteral("RP"));
+        std::unique_ptr<ChatClient> owner = createLockedRoom(room, QStringLiteral("secret"));
+        QVERIFY(owner);
 
         AppSettings settings(m_dir.filePath(QStringLiteral("locked.ini")));
         settings.setServer(balancerUrl);
@@ -164,7 +173,7 @@ private slots:
         QVERIFY2(waitUntil([&] { return joined->session()->joined(); }, 15000),
                  "the alternative room was not joined");
         QCOMPARE(window.roomCount(), 1); // the refused room's tab was replaced
-        owner.close();
+        owner->close();
     }
 
     // A wrong password can be corrected: opening the same room again with the right password
@@ -172,21 +181,9 @@ private slots:
     void wrongPasswordCanBeCorrected()
     {
         const QUrl balancerUrl = m_balancer->httpUrl(QString());
-        ChatClient::Options options;
-        options.balancerUrl = balancerUrl;
-        options.origin = origin;
         const QString room = QStringLiteral("e2e-corrected-room");
-        ChatClient owner(options);
-        QHash<QString, ic::proto::ServerFrame> replies;
-        connect(&owner, &ChatClient::requestFinished, this,
-                [&replies](const QString &rq, const ic::proto::ServerFrame &f) {
-                    replies.insert(rq, f);
-                });
-        owner.open(room);
-        const QString join =
-            owner.createAndJoin(room, QStringLiteral("secret"), QStringLiteral("owner"));
-        QVERIFY(waitUntil([&] { return replies.contains(join); }, 15000));
-        QCOMPARE(replies.value(join).command, QStringLiteral("RP"));
+        std::unique_ptr<ChatClient> owner = createLockedRoom(room, QStringLiteral("secret"));
+        QVERIFY(owner);
 
         AppSettings settings(m_dir.filePath(QStringLiteral("corrected.ini")));
         settings.setServer(balancerUrl);
@@ -211,7 +208,7 @@ private slots:
         QCOMPARE(window.roomCount(), 1);
         QCOMPARE(retried->session()->roomName(), room);
         QVERIFY(retried->session()->passwordProtected());
-        owner.close();
+        owner->close();
     }
 
     void fullConversation()
