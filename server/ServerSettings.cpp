@@ -107,6 +107,10 @@ void declareServerSettings(config::Configuration &c)
     c.add(S{QStringLiteral("outbound-limit"), QStringLiteral("BYTES"),
             QStringLiteral("Bytes queued per socket before the client is dropped as slow."),
             QStringLiteral("4194304")});
+    c.add(S{QStringLiteral("queue-memory"), QStringLiteral("BYTES"),
+            QStringLiteral("Bytes queued to all sockets together; past it, a client with more than "
+                           "64 KiB waiting is dropped as slow at its next write."),
+            QStringLiteral("1073741824")});
     c.add(S{QStringLiteral("shutdown-timeout"), QStringLiteral("SECONDS"),
             QStringLiteral("Seconds a graceful stop may take."), QStringLiteral("5")});
     c.add(S{QStringLiteral("log-level"), QStringLiteral("LEVEL"),
@@ -219,6 +223,9 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
         return false;
     s.outboundLimit = v;
     s.room.limits.outboundQueueMaxBytes = v;
+    if (!c.integerValue(QStringLiteral("queue-memory"), 1024 * 1024, 1LL << 50, &v, error))
+        return false;
+    s.queueMemory = v;
     if (!c.integerValue(QStringLiteral("user-expiry"), 1, 365LL * 86400, &v, error))
         return false;
     s.room.userExpirySeconds = v;

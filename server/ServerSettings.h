@@ -31,6 +31,8 @@ struct ServerSettings
     qint64 roomLifetimeSeconds = 43200;
     int maxConnections = 20000;
     qint64 outboundLimit = 4 * 1024 * 1024;
+    // All sockets' queues together; past it a socket that is behind is dropped as slow.
+    qint64 queueMemory = 1024LL * 1024 * 1024;
     int shutdownTimeoutSeconds = 5;
     QString logLevel = QStringLiteral("info");
     QString tlsCert;

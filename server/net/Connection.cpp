@@ -24,6 +24,8 @@ namespace {
 constexpr qsizetype maxHeaderBytes = 16 * 1024;
 constexpr qsizetype maxBodyBytes = 64 * 1024;
 constexpr qint64 closingGraceMs = 3000;
+// Past --queue-memory, a client with more than this waiting counts as behind (see write()).
+constexpr qint64 queueBehindBytes = 64 * 1024;
 
 std::atomic<quint64> nextConnectionId{1};
 
@@ -136,7 +138,17 @@ bool Connection::write(const QByteArray &bytes)
         return false;
     // Pongs, close frames and HTTP answers (pipelined ones too) are queued like frames, so they
     // are bounded like frames: a peer that sends and never reads cannot make us hold its replies.
-    if (m_transport->queuedBytes() + bytes.size() > m_context.settings().outboundLimit) {
+    const qint64 queued = m_transport->queuedBytes();
+    if (queued + bytes.size() > m_context.settings().outboundLimit) {
+        dropSlow();
+        return false;
+    }
+    // The server-wide bound: every socket under its own limit can still add up to more than the
+    // machine has. Past --queue-memory the clients that are behind go first; one whose queue
+    // holds only what this loop iteration coalesces (well under 64 KiB) keeps being served.
+    if (queued > queueBehindBytes &&
+        m_context.metrics().outboundQueuedBytes.load(std::memory_order_relaxed) + bytes.size() >
+            m_context.settings().queueMemory) {
         dropSlow();
         return false;
     }

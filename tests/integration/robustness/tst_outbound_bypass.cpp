@@ -147,14 +147,20 @@ Outcome flood(NonReader &attacker, const TestProcess &server, const QByteArray &
     return out;
 }
 
-// instantchat_slow_clients_dropped_total of the server.
-double slowClientsDropped(quint16 port)
+// One unlabelled metric of the server (-1 when missing).
+double metricValue(quint16 port, const QByteArray &name)
 {
     const RawHttp scrape = rawHttp(port, get("/metrics", port));
     for (const QByteArray &line : scrape.body.split('\n'))
-        if (line.startsWith("instantchat_slow_clients_dropped_total"))
+        if (line.startsWith(name + ' '))
             return line.mid(line.lastIndexOf(' ') + 1).toDouble();
     return -1;
+}
+
+// instantchat_slow_clients_dropped_total of the server.
+double slowClientsDropped(quint16 port)
+{
+    return metricValue(port, "instantchat_slow_clients_dropped_total");
 }
 
 // The server's memory may grow by a few outbound limits (the queue, its copy while it grows)
@@ -262,6 +268,76 @@ private slots:
         QVERIFY2(check.isEmpty(), qPrintable(check));
         // Still serving everybody else.
         QCOMPARE(rawHttp(m_server->port(), get("/healthz", m_server->port())).status, 200);
+    }
+
+    // All queues together are bounded too (--queue-memory): six clients that send pings and
+    // never read, each allowed 4 MiB of its own queue, run once against a server whose total is
+    // practically unbounded (1 GiB) and once against 1 MiB. The first shows the scenario piles up
+    // more than the bound; the second must stay within it.
+    void allQueuesTogether()
+    {
+        const auto run = [&](qint64 queueMemory, qint64 *peakQueued, double *dropped,
+                             qint64 *rssGrowthKiB) {
+            std::unique_ptr<TestProcess> server =
+                startServer({QStringLiteral("--queue-memory"), QString::number(queueMemory),
+                             QStringLiteral("--rate-limits"), QStringLiteral("off")});
+            QVERIFY(server);
+            std::vector<std::unique_ptr<NonReader>> attackers;
+            QByteArray pings;
+            while (pings.size() < 64 * 1024)
+                pings += rawFrame(0x89, QByteArray(125, 'p'));
+            for (int i = 0; i < 6; ++i) {
+                auto attacker = std::make_unique<NonReader>(server->port());
+                QVERIFY(attacker->connected());
+                const QByteArray upgrade =
+                    "GET /ws_entry HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    "Sec-WebSocket-Version: 13\r\nOrigin: " +
+                    origin + "\r\nCookie: " + ic::session::cookieName + '=' +
+                    ic::session::createCookieValue() + "\r\n\r\n";
+                QVERIFY(attacker->exchangeHead(upgrade, 5000).startsWith("HTTP/1.1 101"));
+                QVERIFY(attacker->sendSome(rawFrame(0x81, R"({"p":"cp"})")));
+                attackers.push_back(std::move(attacker));
+            }
+            const qint64 rssBefore = rssKiB(server->pid());
+            qint64 rssPeak = rssBefore;
+            *peakQueued = 0;
+            QElapsedTimer timer, sample;
+            timer.start();
+            sample.start();
+            int open = int(attackers.size());
+            while (open > 0 && timer.elapsed() < 8000) {
+                open = 0;
+                for (auto &attacker : attackers)
+                    if (!attacker->ended() && attacker->sendSome(pings))
+                        ++open;
+                if (sample.elapsed() >= 50) {
+                    sample.restart();
+                    rssPeak = std::max(rssPeak, rssKiB(server->pid()));
+                    *peakQueued = std::max(
+                        *peakQueued, qint64(metricValue(server->port(),
+                                                        "instantchat_outbound_queued_bytes")));
+                }
+            }
+            *dropped = slowClientsDropped(server->port());
+            *rssGrowthKiB = rssPeak - rssBefore;
+            qInfo("--queue-memory %lld: %d of 6 never-reading clients still open after %lld ms, "
+                  "%g dropped as slow, queued bytes peak %lld (sampled), RSS +%lld KiB",
+                  queueMemory, open, timer.elapsed(), *dropped, *peakQueued, *rssGrowthKiB);
+            QCOMPARE(rawHttp(server->port(), get("/healthz", server->port())).status, 200);
+        };
+        qint64 unboundedPeak = 0, boundedPeak = 0, unboundedGrowth = 0, boundedGrowth = 0;
+        double unboundedDropped = 0, boundedDropped = 0;
+        run(1024LL * 1024 * 1024, &unboundedPeak, &unboundedDropped, &unboundedGrowth);
+        run(1024 * 1024, &boundedPeak, &boundedDropped, &boundedGrowth);
+        QVERIFY2(unboundedPeak > 4 * 1024 * 1024 || unboundedGrowth > 8 * 1024,
+                 "the scenario does not pile up more than the bound; it shows nothing");
+        QCOMPARE(boundedDropped, 6.0);
+        // The bound, plus what each of the six may hold before it counts as behind, plus one
+        // pong burst in flight.
+        QVERIFY2(boundedPeak <= 1024 * 1024 + 6 * 2 * 64 * 1024,
+                 qPrintable(QString::number(boundedPeak)));
+        QVERIFY2(boundedGrowth < unboundedGrowth, "the bound saved no memory");
     }
 
     void cleanupTestCase()
