@@ -3,6 +3,16 @@
 // WebSocket frames (including invalid ones the shared encoder refuses to produce), a bystander
 // client that chats in its own room for the whole suite, and /proc readings of a server.
 
+// Under AddressSanitizer RSS says nothing (quarantine, shadow memory): tests assert RSS bounds
+// in normal builds only (#ifndef IC_SANITIZED) and print the figures in both.
+#if defined(__SANITIZE_ADDRESS__)
+#define IC_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IC_SANITIZED 1
+#endif
+#endif
+
 #include "TestSupport.h"
 
 #include "protocol/Codes.h"

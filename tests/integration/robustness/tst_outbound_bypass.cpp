@@ -227,7 +227,9 @@ private slots:
         qInfo("instantchat_slow_clients_dropped_total went up by %g", dropped);
         QVERIFY2(o.ended, "the server kept a client that never reads its pongs");
         QCOMPARE(dropped, 1.0); // dropped as slow, not for a protocol error
+#ifndef IC_SANITIZED
         QVERIFY2(o.rssPeak - o.rssBefore < boundKiB, "server memory grew past the bound");
+#endif
         QVERIFY2(check.isEmpty(), qPrintable(check));
         QVERIFY(m_server->isRunning());
     }
@@ -264,7 +266,9 @@ private slots:
         qInfo("instantchat_slow_clients_dropped_total went up by %g", dropped);
         QCOMPARE(dropped, 1.0); // dropped as slow, not refused for a malformed request
         QVERIFY2(o.ended, "the server kept a client that never reads its answers");
+#ifndef IC_SANITIZED
         QVERIFY2(o.rssPeak - o.rssBefore < boundKiB, "server memory grew past the bound");
+#endif
         QVERIFY2(check.isEmpty(), qPrintable(check));
         // Still serving everybody else.
         QCOMPARE(rawHttp(m_server->port(), get("/healthz", m_server->port())).status, 200);
@@ -330,14 +334,16 @@ private slots:
         double unboundedDropped = 0, boundedDropped = 0;
         run(1024LL * 1024 * 1024, &unboundedPeak, &unboundedDropped, &unboundedGrowth);
         run(1024 * 1024, &boundedPeak, &boundedDropped, &boundedGrowth);
-        QVERIFY2(unboundedPeak > 4 * 1024 * 1024 || unboundedGrowth > 8 * 1024,
+        QVERIFY2(unboundedPeak > 4 * 1024 * 1024,
                  "the scenario does not pile up more than the bound; it shows nothing");
         QCOMPARE(boundedDropped, 6.0);
         // The bound, plus what each of the six may hold before it counts as behind, plus one
         // pong burst in flight.
         QVERIFY2(boundedPeak <= 1024 * 1024 + 6 * 2 * 64 * 1024,
                  qPrintable(QString::number(boundedPeak)));
+#ifndef IC_SANITIZED
         QVERIFY2(boundedGrowth < unboundedGrowth, "the bound saved no memory");
+#endif
     }
 
     void cleanupTestCase()

@@ -18,13 +18,6 @@ using namespace ic::testing::robust;
 using ic::proto::Command;
 using ic::proto::ServerFrame;
 
-#if defined(__SANITIZE_ADDRESS__)
-#define IC_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define IC_SANITIZED 1
-#endif
-#endif
 
 namespace {
 

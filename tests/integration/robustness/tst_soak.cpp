@@ -24,13 +24,6 @@
 #include <QTest>
 #include <cstdlib>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define IC_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define IC_SANITIZED 1
-#endif
-#endif
 
 using namespace ic::testing;
 using namespace ic::testing::robust;
