@@ -156,8 +156,18 @@ bool isReservedUserName(QStringView decoded)
 
 QString userNameKey(QStringView decoded)
 {
-    // NFKC first: a fullwidth or ligature copy of a name in the room clashes with it.
-    return decoded.trimmed().toString().normalized(QString::NormalizationForm_KC).toCaseFolded();
+    // NFKC first: a fullwidth or ligature copy of a name in the room clashes with it. Folding
+    // case can leave text that NFKC changes again, and NFKC can make spaces at the ends: repeat
+    // until nothing changes, so that the key of a key is the key itself.
+    QString key = decoded.toString();
+    for (int round = 0; round < 8; ++round) {
+        QString next =
+            key.trimmed().normalized(QString::NormalizationForm_KC).toCaseFolded();
+        if (next == key)
+            break;
+        key = std::move(next);
+    }
+    return key;
 }
 
 ErrorCode checkUserName(QStringView decoded, const proto::Limits &limits)
