@@ -42,7 +42,8 @@ QByteArray retrievalBody(const Room &room, bool created, const RetrievalOptions 
     QString text;
     if (!options.quiet) {
         text +=
-            QStringLiteral("Universal access to chat room \"%1\". Parameters: p=<room password>, "
+            QStringLiteral("Universal access to chat room \"%1\". Room password in the X-Room-Password "
+                           "header. Parameters: "
                            "l=<show only the last N messages>, id=<show messages from this id on>, "
                            "format=json (JSON reply), quite=true (hide this help). Send with "
                            "/s/<room>?m=<text>.\n\n")
