@@ -1,4 +1,5 @@
 #include "Engine.h"
+#include "EngineUser.h"
 
 #include "net/WebSocketFrame.h"
 #include "protocol/ClientFrame.h"
@@ -14,39 +15,6 @@
 #include <unistd.h>
 
 namespace ic::load {
-
-enum class Engine::Phase : quint8 {
-    Pending,   // not started
-    Http,      // GET / then GET /pick_backend on the balancer
-    WebSocket, // TCP to the room's server and the upgrade handshake
-    Joining,   // init frame and R_C_J sent, waiting for the RP
-    Joined,
-    Failed, // setup failed (counted in failures)
-    Closed, // was joined, connection ended
-};
-
-struct Engine::User
-{
-    int index = 0;
-    int room = 0;
-    int fd = -1;
-    Phase phase = Phase::Pending;
-    bool connecting = false; // TCP connect in progress
-    bool wantWrite = false;  // EPOLLOUT registered
-    bool peerClosed = false;
-    quint8 httpStep = 0; // 0: GET /, 1: GET /pick_backend
-    bool pickRetried = false;
-    quint32 generation = 0; // bumped per new socket: a reconnect may reuse the fd number
-    qint64 startNs = 0;     // start of its HTTP GET: join latency runs from here
-    qint64 lastId = 0;      // last TM id seen (loss detection by id gaps)
-    bool counted = true;    // its deliveries are expected (see addUserToRoom)
-    QByteArray in;          // HTTP / handshake bytes not parsed yet
-    QByteArray out;         // bytes the kernel did not take yet
-    QByteArray cookie;
-    QByteArray expectedAccept;
-    QString backend; // bA
-    std::unique_ptr<ws::FrameParser> parser;
-};
 
 namespace {
 
@@ -84,6 +52,8 @@ Engine::Engine(EngineOptions options, QObject *parent)
     m_keepAliveTimer.setInterval(100);
     connect(&m_keepAliveTimer, &QTimer::timeout, this, &Engine::keepAliveTick);
     m_keepAliveTimer.start();
+    m_rejoinTimer.setInterval(20);
+    connect(&m_rejoinTimer, &QTimer::timeout, this, &Engine::rejoinTick);
 }
 
 Engine::~Engine()
@@ -115,8 +85,8 @@ void Engine::addUsers(int count, int usersPerRoom)
     const int firstRoom = int(m_rooms.size());
     const int rooms = (count + usersPerRoom - 1) / usersPerRoom;
     for (int r = 0; r < rooms; ++r)
-        m_rooms.push_back(
-            Room{QStringLiteral("%1-%2").arg(m_options.roomPrefix).arg(firstRoom + r), 0, 0});
+        m_rooms.push_back(Room{
+            QStringLiteral("%1-%2").arg(m_options.roomPrefix).arg(firstRoom + r), 0, 0, 0, {}});
     for (int i = 0; i < count; ++i) {
         auto user = std::make_unique<User>();
         user->index = int(m_users.size());
@@ -556,14 +526,21 @@ void Engine::onHandshakeData(User &user)
     ++m_connected;
 
     // The init frame first: the server consumes it whatever it holds (§3.2), then the join.
-    proto::ClientFrame join;
-    join.command = QStringLiteral("R_C_J");
-    join.requestId = QString::fromLatin1(joinRequestId);
-    join.hasRoom = true;
-    join.roomName = m_rooms[user.room].name;
-    QByteArray frames =
-        maskedFrame(proto::encodeInitFrame(QStringLiteral("cp"), m_options.protocolVersion));
-    frames += maskedFrame(proto::encodeClientFrame(join));
+    QByteArray frames;
+    if (m_options.handoff) {
+        frames =
+            maskedFrame(proto::encodeInitFrame(QStringLiteral("cp"), user.track.protocolVersion));
+        frames += maskedFrame(handoffJoinFrame(user));
+    } else {
+        proto::ClientFrame join;
+        join.command = QStringLiteral("R_C_J");
+        join.requestId = QString::fromLatin1(joinRequestId);
+        join.hasRoom = true;
+        join.roomName = m_rooms[user.room].name;
+        frames =
+            maskedFrame(proto::encodeInitFrame(QStringLiteral("cp"), m_options.protocolVersion));
+        frames += maskedFrame(proto::encodeClientFrame(join));
+    }
     sendBytes(user, frames);
     if (!rest.isEmpty() && user.fd >= 0)
         onData(user, rest.constData(), rest.size());
@@ -580,6 +557,11 @@ void Engine::processFrames(User &user)
         case ws::Opcode::Pong:
             break;
         case ws::Opcode::Close:
+            // 1012 = the room moved or the server restarts (the handoff scenario counts codes).
+            user.track.closeCode =
+                message->payload.size() >= 2
+                    ? (quint8(message->payload[0]) << 8) | quint8(message->payload[1])
+                    : 1005;
             sendBytes(user, ws::encodeCloseFrame(ws::CloseNormal, {}, true));
             if (user.phase == Phase::Joined)
                 lose(user);
@@ -597,6 +579,10 @@ void Engine::processFrames(User &user)
 
 void Engine::onPayload(User &user, const QByteArray &payload)
 {
+    if (m_options.handoff) {
+        onHandoffPayload(user, payload);
+        return;
+    }
     ++m_framesSeen;
     // The server writes `c` first; member lists are counted, not scanned (they are the large
     // frames this traffic is about, and nothing in them is checked).
@@ -666,6 +652,8 @@ void Engine::onJoined(User &user)
 
 void Engine::fail(User &user, const QString &reason)
 {
+    if (m_options.handoff && retryRejoin(user, reason))
+        return;
     if (user.phase == Phase::Joining || user.phase == Phase::Joined)
         --m_connected;
     closeSocket(user);
@@ -684,6 +672,15 @@ void Engine::lose(User &user)
     m_rooms[user.room].counted -= user.counted;
     --m_connected;
     ++m_disconnects;
+    if (m_options.handoff && !m_stopping && !user.track.observer) {
+        // Close 1012 (room moved) or any unexpected close: reconnect at once with 0-300 ms of
+        // jitter, as every client does, so a moved room's members do not arrive in one burst.
+        ++m_handoff.closeCodes[user.track.closeCode ? user.track.closeCode : 1006];
+        user.track.closeCode = 0;
+        user.track.closedNs = monotonicNs();
+        user.track.rejoining = true;
+        scheduleRejoin(user, qint64(QRandomGenerator::global()->bounded(300)) * 1000000);
+    }
 }
 
 void Engine::startSending(double intervalSeconds)
@@ -712,8 +709,13 @@ void Engine::sendTick()
         const Due due = m_schedule.top();
         m_schedule.pop();
         User &user = *m_users[size_t(due.second)];
-        if (user.phase != Phase::Joined)
+        if (user.phase != Phase::Joined) {
+            // Handoff: a user between a close and its rejoin skips this send but keeps its
+            // cadence (a reconnect is not the end of its chat).
+            if (m_options.handoff && !user.track.gone && user.track.everJoined)
+                m_schedule.push({due.first + m_intervalNs, due.second});
             continue;
+        }
         sendMessage(user);
         // Keep the user's own cadence; a late tick does not shift later sends.
         m_schedule.push({due.first + m_intervalNs, due.second});
@@ -722,6 +724,16 @@ void Engine::sendTick()
 
 void Engine::sendMessage(User &user)
 {
+    if (m_options.handoff) {
+        // A unique token per message: the final history tells which acknowledged ones survived.
+        const qint64 seq = user.track.nextSeq++;
+        const QString token = QStringLiteral("u%1m%2").arg(user.index).arg(seq);
+        user.track.unacked[seq] = token;
+        ++m_handoff.tmSent;
+        ++m_window.sent;
+        sendHandoffMessage(user, seq, token);
+        return;
+    }
     proto::ClientFrame frame;
     frame.command = QStringLiteral("TM");
     frame.hasRoom = true;
@@ -765,6 +777,8 @@ qint64 Engine::roomsWithGaps() const
 
 void Engine::closeAll()
 {
+    m_stopping = true;
+    m_rejoinTimer.stop();
     m_sendTimer.stop();
     m_pumpTimer.stop();
     const QByteArray closeFrame = ws::encodeCloseFrame(ws::CloseGoingAway, {}, true);

@@ -10,10 +10,12 @@
 // codec (ic::proto, ic::ws); deliveries are read with the scanner in FrameScan.h.
 
 #include "FrameScan.h"
+#include "HandoffTrack.h"
 #include "Http.h"
 #include "Stats.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QMap>
 #include <QObject>
 #include <QTimer>
@@ -37,6 +39,10 @@ struct EngineOptions
     int setupTimeoutMs = 30000;
     bool fullParse = false;  // decode every frame with the shared codec instead of scanning
     int protocolVersion = 1; // `pv` of the init frame: 2 gets member deltas instead of lists
+    // The handoff scenario: users behave as real clients do across a room move (HandoffMode.cpp).
+    bool handoff = false;
+    double passwordRoomShare = 0; // of the rooms, created with a password by their first user
+    double v1Share = 1;           // of the users, sessions without `pv` (the others send pv 2)
 };
 
 // Figures of one measurement window (reset between ramp steps).
@@ -105,6 +111,16 @@ public:
     qint64 totalReceivedEver() const { return m_receivedEver; }
     qint64 framesSeen() const { return m_framesSeen; }
 
+    // The handoff scenario (HandoffMode.cpp). After addUsers: passwords, names, `pv`.
+    void configureHandoff();
+    // Sending stopped: true once no user has a TM without RP or a rejoin under way.
+    bool handoffSettled() const;
+    // Adds and starts one observer per room: a fresh session that tries a join without the
+    // password (password rooms), then joins with it and reads the final history and members.
+    void startObservers();
+    QJsonObject handoffReport(bool *clean);
+    QString handoffProgress() const;
+
 private:
     struct User;
     struct Room
@@ -113,6 +129,7 @@ private:
         int members = 0; // joined and still connected
         int counted = 0; // of those, the ones whose deliveries are expected
         qint64 idGaps = 0;
+        RoomTrack track; // handoff scenario
     };
     enum class Phase : quint8;
 
@@ -143,6 +160,16 @@ private:
     void sendTick();
     void keepAliveTick();
     void sendMessage(User &user);
+
+    // Handoff scenario (HandoffMode.cpp).
+    QByteArray handoffJoinFrame(User &user);
+    void onHandoffPayload(User &user, const QByteArray &payload);
+    void onHandoffJoined(User &user, const QString &userId);
+    bool retryRejoin(User &user, const QString &reason); // fail() of a joined-before user
+    void scheduleRejoin(User &user, qint64 delayNs);
+    void startRejoin(User &user);
+    void rejoinTick();
+    void sendHandoffMessage(User &user, qint64 seq, const QString &token);
 
     EngineOptions m_options;
     Endpoint m_balancer;
@@ -176,6 +203,12 @@ private:
     WindowCounters m_window;
     qint64 m_receivedEver = 0;
     qint64 m_framesSeen = 0;
+
+    // Handoff scenario
+    HandoffCounters m_handoff;
+    QTimer m_rejoinTimer;
+    int m_rejoinTicks = 0;
+    bool m_stopping = false; // closeAll() ran: closes are ours, no reconnect
 };
 
 } // namespace ic::load

@@ -10,6 +10,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -42,6 +43,9 @@ struct Settings
     double churnPerSecond = 50;  // bigroom: joins per second, and as many leaves
     double churnStaySeconds = 2; // bigroom: how long a churn user stays before it leaves
     int protocolVersion = 1;
+    double passwordRooms = 0.2; // handoff: share of rooms with a password
+    double v1Share = 0.5;       // handoff: share of sessions without `pv`
+    QString stopFile;           // handoff: sending stops early once this file exists
 };
 
 // Runs the event loop for `ms` milliseconds.
@@ -158,6 +162,59 @@ void printDeliveries(const QJsonObject &d)
     line("latency", ms(d.value(QStringLiteral("latency_ms")).toObject()));
 }
 
+// The handoff scenario's table: what survived the moves, and the gap each client saw.
+void printHandoff(const QJsonObject &h)
+{
+    auto n = [&](const char *key) { return h.value(QString::fromLatin1(key)).toInteger(); };
+    const QJsonObject gap = h.value(QStringLiteral("gap_ms")).toObject();
+    line("population", QStringLiteral("%1 rooms (%2 with a password), %3 users (%4 v1, %5 pv 2)")
+                           .arg(n("rooms"))
+                           .arg(n("password_rooms"))
+                           .arg(n("users"))
+                           .arg(n("v1_users"))
+                           .arg(n("pv2_users")));
+    line("messages", QStringLiteral("sent %1, acknowledged %2, resent after a rejoin %3, refused "
+                                    "%4, unacknowledged at the end %5")
+                         .arg(n("messages_sent"))
+                         .arg(n("acknowledged"))
+                         .arg(n("resent"))
+                         .arg(n("refused"))
+                         .arg(n("unacknowledged_at_end")));
+    line("moves", QStringLiteral("closes %1; rejoins %2 (failed attempts: %3); users whose room "
+                                 "was gone (ER 202) %4, gave up %5")
+                      .arg(counts(h.value(QStringLiteral("closes")).toObject()))
+                      .arg(n("rejoins"))
+                      .arg(counts(h.value(QStringLiteral("rejoin_failures")).toObject()))
+                      .arg(n("users_room_gone"))
+                      .arg(n("users_gave_up")));
+    line("gap", QStringLiteral("close to the rejoin's RP: %1 samples, p50 %2 ms, p99 %3 ms, max %4 "
+                               "ms")
+                    .arg(gap.value(QStringLiteral("count")).toInteger())
+                    .arg(gap.value(QStringLiteral("p50")).toDouble())
+                    .arg(gap.value(QStringLiteral("p99")).toDouble())
+                    .arg(gap.value(QStringLiteral("max")).toDouble()));
+    std::printf("  %-44s %8s\n", "check", "count");
+    const std::pair<const char *, const char *> rows[] = {
+        {"acknowledged messages lost", "acknowledged_lost"},
+        {"duplicates in the final histories", "duplicates"},
+        {"duplicate live deliveries", "delivery_duplicates"},
+        {"name changes", "name_changes"},
+        {"own name not in the member list", "names_not_listed"},
+        {"user id changes", "user_id_changes"},
+        {"authorisations lost (rejoin refused w/o pw)", "authorisations_lost"},
+        {"creator changes", "creator_changes"},
+        {"password rooms that opened", "password_rooms_opened"},
+        {"password rooms refusing a stranger", "password_rooms_refusing_strangers"},
+        {"rooms missing at the end", "rooms_missing_at_end"},
+        {"rooms truncated by the message cap", "rooms_truncated_by_cap"},
+        {"ER 202 (room missing)", "er_202"},
+    };
+    for (const auto &[label, key] : rows)
+        std::printf("  %-44s %8lld\n", label, qlonglong(n(key)));
+    for (const QJsonValue &event : h.value(QStringLiteral("events")).toArray())
+        line("event", event.toString());
+}
+
 void printServer(const QJsonObject &server)
 {
     if (server.isEmpty())
@@ -239,6 +296,8 @@ void printSummary(const QJsonObject &result)
                  .arg(mib(list.value(QStringLiteral("delta_bytes")).toInteger()))
                  .arg(server.value(QStringLiteral("cpu_ms_per_join")).toDouble()));
     }
+    if (result.contains(QStringLiteral("handoff")))
+        printHandoff(result.value(QStringLiteral("handoff")).toObject());
     if (result.contains(QStringLiteral("deliveries")))
         printDeliveries(result.value(QStringLiteral("deliveries")).toObject());
     for (const QJsonValue &value : result.value(QStringLiteral("steps")).toArray()) {
@@ -320,6 +379,7 @@ private:
     int joinstorm();
     int ramp();
     int bigroom();
+    int handoff();
 
     Engine &m_engine;
     const Settings &m_settings;
@@ -349,6 +409,8 @@ void Runner::progress()
         qlonglong(m_engine.inSetup()), qlonglong(window.sent), qlonglong(window.received),
         qlonglong(received - m_lastReceived), m_progressCpu.processPercent(),
         m_progressCpu.processPercent() >= 90 ? " SATURATED" : "");
+    if (m_settings.scenario == QLatin1StringView("handoff"))
+        std::fprintf(stderr, "    %s\n", qPrintable(m_engine.handoffProgress()));
     m_lastReceived = received;
 }
 
@@ -508,7 +570,65 @@ int Runner::run()
         return joinstorm();
     if (m_settings.scenario == QLatin1StringView("bigroom"))
         return bigroom();
+    if (m_settings.scenario == QLatin1StringView("handoff"))
+        return handoff();
     return ramp();
+}
+
+// R rooms x U users chatting (every user sends a TM every I s, each with a unique token) while
+// the operator (tests/load/rolling_restart.sh) restarts or drains servers. Users reconnect and
+// rejoin as real clients do; at the end a fresh session per room reads the final history and
+// member list. Reports what was acknowledged and lost or duplicated, name, user id, creator and
+// password changes, and the gap each client saw from a close to its rejoin.
+int Runner::handoff()
+{
+    m_engine.addUsers(m_settings.rooms * m_settings.users, m_settings.users);
+    m_engine.configureHandoff();
+    m_engine.startSetup();
+    runUntil([this] { return m_engine.setupSettled(); }, 120000);
+    m_phase = QStringLiteral("settle");
+    runFor(1000);
+
+    m_phase = QStringLiteral("handoff");
+    m_engine.beginWindow();
+    m_probe.begin();
+    m_generator.begin();
+    // The marker rolling_restart.sh waits for before it restarts the first server.
+    std::fprintf(stderr, "SENDING: every user joined or failed, messages flow\n");
+    const qint64 start = monotonicNs();
+    m_engine.startSending(m_settings.interval);
+    const QString stopFile = m_settings.stopFile;
+    runUntil([&] { return !stopFile.isEmpty() && QFileInfo::exists(stopFile); },
+             int(m_settings.duration * 1000));
+    m_engine.stopSending();
+    const double sendSeconds = double(monotonicNs() - start) / 1e9;
+    // Every TM answered and every rejoin done before the final state is read.
+    m_phase = QStringLiteral("acks");
+    // (At least 20 s: a user may be in the middle of a reconnect when sending stops.)
+    runUntil([this] { return m_engine.handoffSettled(); },
+             int(qMax(m_settings.drainSeconds, 20.0) * 1000));
+    m_generator.end();
+    m_probe.end();
+    m_phase = QStringLiteral("observe");
+    m_engine.startObservers();
+    runUntil([this] { return m_engine.setupSettled(); }, 30000);
+
+    bool clean = false;
+    const QJsonObject report = m_engine.handoffReport(&clean);
+    QJsonObject result{
+        {QStringLiteral("params"),
+         QJsonObject{{QStringLiteral("rooms"), m_settings.rooms},
+                     {QStringLiteral("users"), m_settings.users},
+                     {QStringLiteral("interval_s"), m_settings.interval},
+                     {QStringLiteral("duration_s"), round2(sendSeconds)},
+                     {QStringLiteral("password_rooms"), m_settings.passwordRooms},
+                     {QStringLiteral("v1_share"), m_settings.v1Share}}},
+        {QStringLiteral("connections"), connectionsJson()},
+        {QStringLiteral("handoff"), report},
+        {QStringLiteral("errors"), errorsJson()},
+    };
+    m_generatorDeliveries = m_engine.window().received;
+    return finish(result, clean);
 }
 
 // One room of U members chatting (each sends every I s), with churn on top: C users a second
@@ -839,7 +959,14 @@ int main(int argc, char *argv[])
         "  ramp       fan-out whose per-user send rate rises from --ramp-start by --ramp-step "
         "(msg/s)\n"
         "             up to --ramp-max, D s per step (default 5), until p99 > --p99-bound-ms or a "
-        "loss.\n\n"
+        "loss.\n"
+        "  handoff    R rooms x U users (some password rooms, some v1, some pv 2 sessions), each\n"
+        "             sending a TM with a unique token every I s while servers restart or move\n"
+        "             rooms; users reconnect as real clients do (R_J, same session and name,\n"
+        "             resend what got no RP). Reports acknowledged messages lost, duplicates,\n"
+        "             name/creator/password changes, ER 202 and the reconnect gap. Defaults:\n"
+        "             --rooms 30 --users 10 --interval 1 --duration 60 --password-rooms 0.2\n"
+        "             --v1-share 0.5 (tests/load/rolling_restart.sh runs it).\n\n"
         "Output: a progress line per second on stderr, a human summary, and one line\n"
         "`RESULT {json}` on stdout. Exit status 0 when counts are clean (every connection joined,\n"
         "nothing lost, no ER, no disconnect), 1 otherwise, 2 on bad arguments."));
@@ -861,9 +988,10 @@ int main(int argc, char *argv[])
     const auto originOption = option(
         "origin", "Origin header for the WebSocket handshake (default: the balancer URL's origin).",
         "ORIGIN");
-    const auto scenarioOption =
-        option("scenario", "fanout | idle | joinstorm | ramp | bigroom.", "NAME", "fanout");
-    const auto roomsOption = option("rooms", "Rooms (fanout, ramp).", "R", "10");
+    const auto scenarioOption = option(
+        "scenario", "fanout | idle | joinstorm | ramp | bigroom | handoff.", "NAME", "fanout");
+    const auto roomsOption =
+        option("rooms", "Rooms (fanout, ramp, handoff; handoff default 30).", "R");
     const auto usersOption =
         option("users", "Users per room (all scenarios; idle/joinstorm default 50).", "U");
     const auto intervalOption =
@@ -904,6 +1032,15 @@ int main(int argc, char *argv[])
         option("churn-per-s", "bigroom: users joining per second (as many leave).", "N", "50");
     const auto stayOption =
         option("churn-stay", "bigroom: seconds a churn user stays before leaving.", "SECONDS", "2");
+    const auto passwordRoomsOption =
+        option("password-rooms", "handoff: share of rooms created with a password (0..1).", "SHARE",
+               "0.2");
+    const auto v1ShareOption =
+        option("v1-share", "handoff: share of sessions without `pv` (0..1); the others send pv 2.",
+               "SHARE", "0.5");
+    const auto stopFileOption =
+        option("stop-file",
+               "handoff: stop sending early once this file exists (checked every 10 ms).", "PATH");
     const auto versionOption =
         option("protocol-version", "`pv` of every user's init frame: 1 (v1) or 2 (extensions).",
                "PV", "1");
@@ -915,18 +1052,28 @@ int main(int argc, char *argv[])
     };
     Settings settings;
     settings.scenario = parser.value(scenarioOption);
-    const QStringList scenarios{QStringLiteral("fanout"), QStringLiteral("idle"),
+    const QStringList scenarios{QStringLiteral("fanout"),    QStringLiteral("idle"),
                                 QStringLiteral("joinstorm"), QStringLiteral("ramp"),
-                                QStringLiteral("bigroom")};
+                                QStringLiteral("bigroom"),   QStringLiteral("handoff")};
     if (!scenarios.contains(settings.scenario))
         return fail(QStringLiteral("unknown scenario %1").arg(settings.scenario));
     const bool manyUsers = settings.scenario == QLatin1StringView("idle") ||
                            settings.scenario == QLatin1StringView("joinstorm");
-    settings.rooms = parser.value(roomsOption).toInt();
     const bool bigroom = settings.scenario == QLatin1StringView("bigroom");
+    const bool handoff = settings.scenario == QLatin1StringView("handoff");
+    settings.rooms = parser.isSet(roomsOption) ? parser.value(roomsOption).toInt()
+                     : handoff                 ? 30
+                                               : 10;
     settings.users = parser.isSet(usersOption) ? parser.value(usersOption).toInt()
                      : bigroom                 ? 2000
+                     : handoff                 ? 10
                                                : (manyUsers ? 50 : 100);
+    settings.passwordRooms = parser.value(passwordRoomsOption).toDouble();
+    settings.v1Share = parser.value(v1ShareOption).toDouble();
+    settings.stopFile = parser.value(stopFileOption);
+    if (settings.passwordRooms < 0 || settings.passwordRooms > 1 || settings.v1Share < 0 ||
+        settings.v1Share > 1)
+        return fail(QStringLiteral("--password-rooms and --v1-share must be between 0 and 1"));
     settings.interval =
         parser.isSet(intervalOption) || !bigroom ? parser.value(intervalOption).toDouble() : 20;
     settings.churnPerSecond = parser.value(churnOption).toDouble();
@@ -941,6 +1088,7 @@ int main(int argc, char *argv[])
                                 settings.scenario == QLatin1StringView("bigroom")
                             ? 20
                         : settings.scenario == QLatin1StringView("ramp") ? 5
+                        : handoff                                        ? 60
                                                                          : 10;
     settings.connections = parser.value(connectionsOption).toInt();
     settings.joins = parser.value(joinsOption).toInt();
@@ -951,7 +1099,9 @@ int main(int argc, char *argv[])
     settings.drainSeconds = parser.value(drainOption).toDouble();
     settings.serverPid = parser.value(pidOption).toLongLong();
     settings.jsonOnly = parser.isSet(jsonOption);
-    settings.fullParse = parser.value(parseOption) == QLatin1StringView("full");
+    // The handoff scenario reads every frame with the shared codec (its users need the member
+    // list, creator and history; at one message a second per user speed does not matter).
+    settings.fullParse = parser.value(parseOption) == QLatin1StringView("full") || handoff;
     if (settings.rooms < 1 || settings.users < 1 || settings.interval <= 0 ||
         settings.duration <= 0 || settings.connections < 1 || settings.joins < 1 ||
         settings.rampStart <= 0 || settings.rampStep <= 0)
@@ -973,6 +1123,9 @@ int main(int argc, char *argv[])
                                                                                 : 2000;
     options.fullParse = settings.fullParse;
     options.protocolVersion = settings.protocolVersion;
+    options.handoff = handoff;
+    options.passwordRoomShare = settings.passwordRooms;
+    options.v1Share = settings.v1Share;
     options.setupTimeoutMs = int(parser.value(timeoutOption).toDouble() * 1000);
     // A fresh room prefix per run: rooms outlive the run in the server's RAM for hours, and a
     // reused room would hand every joiner its old messages.
