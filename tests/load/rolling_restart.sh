@@ -133,9 +133,12 @@ for i in $(seq 1 "$SERVERS"); do
     exited=$(since "$start")
     start_server "$i" "${PORTS[$i]}" || exit 1
     wait_registered "$i" || exit 1
-    echo "restart lt-s$i (port ${PORTS[$i]}): exited ${exited} s after SIG$SIGNAL, registered again" \
-         "$(since "$start") s after it" | tee -a "$TIMINGS"
+    registered=$(since "$start")
     sleep "$PAUSE"
+    # The clients' side so far, from the load tester's last progress line.
+    clients=$(grep '^    acked' "$LOGS/loadtest.err" | tail -1 | sed 's/^ *//')
+    echo "restart lt-s$i (port ${PORTS[$i]}): exited ${exited} s after SIG$SIGNAL, registered" \
+         "again ${registered} s after it; ${PAUSE} s later: ${clients}" | tee -a "$TIMINGS"
 done
 touch "$STOP"
 wait "$LOADTEST_PID"

@@ -82,6 +82,13 @@ check bigroom_v1 \
 check bigroom_pv2 \
     'clean_connections() and all_delivered(r["deliveries"]) and r["churn"]["joins"] >= 5 and r["churn"]["leaves"] >= 1 and r["churn"]["join_failures"] == 0 and r["member_list"]["deltas"] >= r["churn"]["joins"] * 20 and r["member_list"]["full_lists"] == r["churn"]["joins"]' \
     --scenario bigroom --users 20 --interval 0.5 --churn-per-s 10 --churn-stay 0.5 --duration 2 --protocol-version 2
+# The handoff scenario's reconnect path without a restart: connections dropped as a network
+# failure would; every user must rejoin as itself (same uId, name, creator; the password room
+# still refuses a stranger) and nothing acknowledged may be lost or duplicated.
+check handoff_drops \
+    'r["ok"] and r["handoff"]["rejoins"] > 0 and r["handoff"]["acknowledged"] > 0 and r["handoff"]["password_rooms_refusing_strangers"] == 1' \
+    --scenario handoff --rooms 3 --users 4 --interval 0.5 --duration 4 --password-rooms 0.34 \
+    --drop-every 0.3 --setup-timeout 120
 
 # The stack must have survived all of it.
 if kill -0 "$SERVER_PID" 2>/dev/null && kill -0 "$BALANCER_PID" 2>/dev/null; then

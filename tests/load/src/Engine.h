@@ -120,6 +120,9 @@ public:
     void startObservers();
     QJsonObject handoffReport(bool *clean);
     QString handoffProgress() const;
+    // Drops the connection of a random joined user that has no TM waiting for its RP, as a
+    // network failure would (no close frame): the rejoin path without a server restart.
+    void dropRandomUser();
 
 private:
     struct User;

@@ -359,6 +359,17 @@ void Engine::rejoinTick()
     }
 }
 
+void Engine::dropRandomUser()
+{
+    std::vector<User *> candidates;
+    for (auto &user : m_users) {
+        if (user->phase == Phase::Joined && !user->track.observer && user->track.unacked.empty())
+            candidates.push_back(user.get());
+    }
+    if (!candidates.empty())
+        lose(*candidates[QRandomGenerator::global()->bounded(quint32(candidates.size()))]);
+}
+
 bool Engine::handoffSettled() const
 {
     for (const auto &user : m_users) {

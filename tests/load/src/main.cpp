@@ -46,6 +46,7 @@ struct Settings
     double passwordRooms = 0.2; // handoff: share of rooms with a password
     double v1Share = 0.5;       // handoff: share of sessions without `pv`
     QString stopFile;           // handoff: sending stops early once this file exists
+    double dropEvery = 0;       // handoff: seconds between dropped client connections; 0 = none
 };
 
 // Runs the event loop for `ms` milliseconds.
@@ -597,9 +598,14 @@ int Runner::handoff()
     std::fprintf(stderr, "SENDING: every user joined or failed, messages flow\n");
     const qint64 start = monotonicNs();
     m_engine.startSending(m_settings.interval);
+    QTimer drops;
+    QObject::connect(&drops, &QTimer::timeout, [this] { m_engine.dropRandomUser(); });
+    if (m_settings.dropEvery > 0)
+        drops.start(qMax(1, int(m_settings.dropEvery * 1000)));
     const QString stopFile = m_settings.stopFile;
     runUntil([&] { return !stopFile.isEmpty() && QFileInfo::exists(stopFile); },
              int(m_settings.duration * 1000));
+    drops.stop();
     m_engine.stopSending();
     const double sendSeconds = double(monotonicNs() - start) / 1e9;
     // Every TM answered and every rejoin done before the final state is read.
@@ -622,7 +628,8 @@ int Runner::handoff()
                      {QStringLiteral("interval_s"), m_settings.interval},
                      {QStringLiteral("duration_s"), round2(sendSeconds)},
                      {QStringLiteral("password_rooms"), m_settings.passwordRooms},
-                     {QStringLiteral("v1_share"), m_settings.v1Share}}},
+                     {QStringLiteral("v1_share"), m_settings.v1Share},
+                     {QStringLiteral("drop_every_s"), m_settings.dropEvery}}},
         {QStringLiteral("connections"), connectionsJson()},
         {QStringLiteral("handoff"), report},
         {QStringLiteral("errors"), errorsJson()},
@@ -1041,6 +1048,11 @@ int main(int argc, char *argv[])
     const auto stopFileOption =
         option("stop-file",
                "handoff: stop sending early once this file exists (checked every 10 ms).", "PATH");
+    const auto dropOption =
+        option("drop-every",
+               "handoff: drop a random idle user's connection every SECONDS (as a network failure "
+               "would), so users rejoin without any server restart; 0 = never.",
+               "SECONDS", "0");
     const auto versionOption =
         option("protocol-version", "`pv` of every user's init frame: 1 (v1) or 2 (extensions).",
                "PV", "1");
@@ -1071,6 +1083,7 @@ int main(int argc, char *argv[])
     settings.passwordRooms = parser.value(passwordRoomsOption).toDouble();
     settings.v1Share = parser.value(v1ShareOption).toDouble();
     settings.stopFile = parser.value(stopFileOption);
+    settings.dropEvery = parser.value(dropOption).toDouble();
     if (settings.passwordRooms < 0 || settings.passwordRooms > 1 || settings.v1Share < 0 ||
         settings.v1Share > 1)
         return fail(QStringLiteral("--password-rooms and --v1-share must be between 0 and 1"));
