@@ -113,6 +113,10 @@ void declareServerSettings(config::Configuration &c)
             QStringLiteral("1073741824")});
     c.add(S{QStringLiteral("shutdown-timeout"), QStringLiteral("SECONDS"),
             QStringLiteral("Seconds a graceful stop may take."), QStringLiteral("5")});
+    c.add(S{QStringLiteral("handoff-timeout"), QStringLiteral("SECONDS"),
+            QStringLiteral("Seconds moving every room to other servers may take (drain, SIGTERM); "
+                           "rooms not moved by then are lost."),
+            QStringLiteral("20")});
     c.add(S{QStringLiteral("log-level"), QStringLiteral("LEVEL"),
             QStringLiteral("debug, info, warning or error."), QStringLiteral("info")});
     c.add(S{QStringLiteral("tls-cert"), QStringLiteral("FILE"),
@@ -242,6 +246,9 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
     if (!c.integerValue(QStringLiteral("shutdown-timeout"), 1, 3600, &v, error))
         return false;
     s.shutdownTimeoutSeconds = int(v);
+    if (!c.integerValue(QStringLiteral("handoff-timeout"), 1, 3600, &v, error))
+        return false;
+    s.handoffTimeoutSeconds = int(v);
     s.logLevel = c.value(QStringLiteral("log-level")).trimmed();
     s.tlsCert = c.value(QStringLiteral("tls-cert")).trimmed();
     s.tlsKey = c.value(QStringLiteral("tls-key")).trimmed();
