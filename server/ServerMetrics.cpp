@@ -12,6 +12,19 @@ ServerMetrics::ServerMetrics(int maxConnections)
       broadcastLatency(m_registry.histogram("instantchat_broadcast_latency_seconds",
                                             "Frame received to broadcast queued to every member.",
                                             metrics::latencyBuckets())),
+      roomsHandedOff(m_registry.counter("instantchat_rooms_handed_off_total",
+                                        "Rooms moved to another server (drain or stop).")),
+      roomsReceived(m_registry.counter("instantchat_rooms_received_total",
+                                       "Rooms taken over from another server.")),
+      handoffFailures(m_registry.counter(
+          "instantchat_handoff_failures_total",
+          "Rooms whose move to another server failed (no target, import refused, timeout).")),
+      roomsLostOnShutdown(m_registry.counter(
+          "instantchat_rooms_lost_on_shutdown_total",
+          "Rooms deleted by a stop because they could not be moved to another server.")),
+      handoffLastDuration(m_registry.gauge(
+          "instantchat_handoff_last_duration_seconds",
+          "Duration of the last hand-off of all rooms, start to last room done.")),
       m_connections(m_registry.gauge("instantchat_connections", "Open WebSocket connections.")),
       m_rooms(m_registry.gauge("instantchat_rooms", "Rooms held in memory.")),
       m_usersOnline(m_registry.gauge("instantchat_users_online", "Active room members.")),

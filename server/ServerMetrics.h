@@ -33,6 +33,12 @@ public:
     prometheus::Counter &framesDelivered;
     prometheus::Counter &slowClientsDropped;
     prometheus::Histogram &broadcastLatency;
+    // Handoff (cluster/Handoff, rooms/RoomHost import).
+    prometheus::Counter &roomsHandedOff;
+    prometheus::Counter &roomsReceived;
+    prometheus::Counter &handoffFailures;
+    prometheus::Counter &roomsLostOnShutdown;
+    prometheus::Gauge &handoffLastDuration;
 
     void countError(proto::ErrorCode code);
     // kind: message, join, create, http

@@ -1,5 +1,6 @@
 #include "ServerSettings.h"
 
+#include "config/CommonSettings.h"
 #include "config/Configuration.h"
 
 #include <QThread>
@@ -12,8 +13,7 @@ void declareServerSettings(config::Configuration &c)
     c.add(S{QStringLiteral("port"), QStringLiteral("PORT"),
             QStringLiteral("TCP port for WebSocket and HTTP (0 = any free port)."),
             QStringLiteral("8081")});
-    c.add(S{QStringLiteral("bind"), QStringLiteral("ADDRESS"),
-            QStringLiteral("Listen address (0.0.0.0 for all)."), QStringLiteral("127.0.0.1")});
+    config::declareCommonSettings(c); // --bind, --log-level, --cluster-token-file, ...
     c.add(S{QStringLiteral("allowed-origins"), QStringLiteral("URLS"),
             QStringLiteral("Comma list of Origin values allowed to open WebSockets (exact match)."),
             QStringLiteral("http://localhost:8080,http://127.0.0.1:8080")});
@@ -30,13 +30,6 @@ void declareServerSettings(config::Configuration &c)
     c.add(S{QStringLiteral("balancer"), QStringLiteral("URL"),
             QStringLiteral("Balancer base URL to register with, e.g. http://127.0.0.1:8080."),
             QString()});
-    c.add(S{
-        QStringLiteral("cluster-token-file"), QStringLiteral("FILE"),
-        QStringLiteral("File holding the shared cluster token (or env INSTANTCHAT_CLUSTER_TOKEN)."),
-        QString()});
-    c.add(S{QStringLiteral("rate-limits"), QStringLiteral("on|off"),
-            QStringLiteral("Per-client rate limits; off lifts them (benchmarks, protocol tests)."),
-            QStringLiteral("on")});
     c.add(S{QStringLiteral("idle-timeout"), QStringLiteral("SECONDS"),
             QStringLiteral("Seconds without any frame or pong before a socket is closed."),
             QStringLiteral("60")});
@@ -96,14 +89,6 @@ void declareServerSettings(config::Configuration &c)
             QStringLiteral("New rooms per second on this server from all addresses together "
                            "(burst 10 s worth); 0 = no bound. Lifted by --rate-limits off."),
             QStringLiteral("20")});
-    c.add(S{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"),
-            QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / "
-                           "X-Real-IP is believed (default none)."),
-            QString()});
-    c.add(S{QStringLiteral("internal-peers"), QStringLiteral("LIST"),
-            QStringLiteral("Without a cluster token, the only peers (IPs or CIDR ranges) the "
-                           "internal routes answer, and whose client-address header is believed."),
-            QStringLiteral("127.0.0.0/8,::1")});
     c.add(S{QStringLiteral("outbound-limit"), QStringLiteral("BYTES"),
             QStringLiteral("Bytes queued per socket before the client is dropped as slow."),
             QStringLiteral("4194304")});
@@ -113,12 +98,10 @@ void declareServerSettings(config::Configuration &c)
             QStringLiteral("1073741824")});
     c.add(S{QStringLiteral("shutdown-timeout"), QStringLiteral("SECONDS"),
             QStringLiteral("Seconds a graceful stop may take."), QStringLiteral("5")});
-    c.add(S{QStringLiteral("log-level"), QStringLiteral("LEVEL"),
-            QStringLiteral("debug, info, warning or error."), QStringLiteral("info")});
-    c.add(S{QStringLiteral("tls-cert"), QStringLiteral("FILE"),
-            QStringLiteral("PEM certificate (chain) to serve TLS directly."), QString()});
-    c.add(S{QStringLiteral("tls-key"), QStringLiteral("FILE"),
-            QStringLiteral("PEM private key for --tls-cert."), QString()});
+    c.add(S{QStringLiteral("handoff-timeout"), QStringLiteral("SECONDS"),
+            QStringLiteral("Seconds moving every room to other servers may take (drain, SIGTERM); "
+                           "rooms not moved by then are lost."),
+            QStringLiteral("20")});
 }
 
 bool sizeRoomBudget(ServerSettings &s, qint64 requested, QString *error)
@@ -242,6 +225,9 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
     if (!c.integerValue(QStringLiteral("shutdown-timeout"), 1, 3600, &v, error))
         return false;
     s.shutdownTimeoutSeconds = int(v);
+    if (!c.integerValue(QStringLiteral("handoff-timeout"), 1, 3600, &v, error))
+        return false;
+    s.handoffTimeoutSeconds = int(v);
     s.logLevel = c.value(QStringLiteral("log-level")).trimmed();
     s.tlsCert = c.value(QStringLiteral("tls-cert")).trimmed();
     s.tlsKey = c.value(QStringLiteral("tls-key")).trimmed();

@@ -96,6 +96,15 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     auto *registry = new ServerRegistry(options, upstream, this);
     connect(registry, &ServerRegistry::serversChanged, this,
             [this](int up, int known) { m_metrics->setServers(up, known); });
+    BalancerMetrics *handoffMetrics = m_metrics.get();
+    connect(registry, &ServerRegistry::roomMoved, this,
+            [handoffMetrics] { handoffMetrics->countRoomMoved(); });
+    connect(registry, &ServerRegistry::moveFailed, this,
+            [handoffMetrics] { handoffMetrics->countHandoffFailure(); });
+    connect(registry, &ServerRegistry::roomsLost, this,
+            [handoffMetrics](int count) { handoffMetrics->countRoomsLost(count); });
+    connect(registry, &ServerRegistry::transitChanged, this,
+            [handoffMetrics](int count) { handoffMetrics->setRoomsInTransit(count); });
 
     m_context.metrics = m_metrics.get();
     m_context.registry = registry;

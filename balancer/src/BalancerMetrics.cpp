@@ -27,6 +27,18 @@ BalancerMetrics::BalancerMetrics()
                                              refusedHelp, {{"reason", "address"}});
     m_refusedInTotal = &m_registry.counter("instantchat_balancer_connections_refused_total",
                                            refusedHelp, {{"reason", "total"}});
+    m_roomsMoved = &m_registry.counter("instantchat_balancer_rooms_moved_total",
+                                       "Rooms handed off from a drained or stopping server to "
+                                       "another one (handoff done).");
+    m_handoffFailures = &m_registry.counter(
+        "instantchat_balancer_handoff_failures_total",
+        "Room moves that failed, or whose source or target went away, or that got no answer.");
+    m_roomsLost = &m_registry.counter(
+        "instantchat_balancer_rooms_lost_total",
+        "Rooms dropped from the room map because their server died or deregistered while "
+        "holding them.");
+    m_roomsInTransit = &m_registry.gauge("instantchat_balancer_rooms_in_transit",
+                                         "Rooms being moved from one server to another now.");
 }
 
 void BalancerMetrics::countConnectionRefused(const char *reason)

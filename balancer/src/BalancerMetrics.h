@@ -21,6 +21,11 @@ public:
     void setServers(int up, int known);
     // A connection refused by a connection cap ("address" or "total").
     void countConnectionRefused(const char *reason);
+    // Handoff: a room moved, a move that failed, rooms dropped with their server, rooms moving.
+    void countRoomMoved() { m_roomsMoved->Increment(); }
+    void countHandoffFailure() { m_handoffFailures->Increment(); }
+    void countRoomsLost(int count) { m_roomsLost->Increment(count); }
+    void setRoomsInTransit(int count) { m_roomsInTransit->Set(count); }
 
     QByteArray serialize() const { return m_registry.serialize(); }
 
@@ -35,6 +40,10 @@ private:
     prometheus::Gauge *m_serversKnown = nullptr;
     prometheus::Counter *m_refusedByAddress = nullptr;
     prometheus::Counter *m_refusedInTotal = nullptr;
+    prometheus::Counter *m_roomsMoved = nullptr;
+    prometheus::Counter *m_handoffFailures = nullptr;
+    prometheus::Counter *m_roomsLost = nullptr;
+    prometheus::Gauge *m_roomsInTransit = nullptr;
 };
 
 } // namespace ic::balancer

@@ -1,5 +1,6 @@
 #include "BalancerSettings.h"
 
+#include "config/CommonSettings.h"
 #include "config/Configuration.h"
 
 #include <QDir>
@@ -21,9 +22,7 @@ void declareSettings(ic::config::Configuration &c)
     c.add(Setting{QStringLiteral("port"), QStringLiteral("PORT"),
                   QStringLiteral("TCP port of the web UI and API (0 picks a free port)."),
                   QStringLiteral("8080")});
-    c.add(Setting{QStringLiteral("bind"), QStringLiteral("ADDRESS"),
-                  QStringLiteral("Listen address (0.0.0.0 for all)."),
-                  QStringLiteral("127.0.0.1")});
+    ic::config::declareCommonSettings(c);
     c.add(Setting{QStringLiteral("public-url"), QStringLiteral("URL"),
                   QStringLiteral("Public URL of the site; https makes cookies Secure; its host is "
                                  "used in gateway answers."),
@@ -40,11 +39,6 @@ void declareSettings(ic::config::Configuration &c)
         QStringLiteral("gateway-routes"), QStringLiteral("on|off"),
         QStringLiteral("Answer bA = <public host>/b/<server-id> (servers behind the gateway)."),
         QStringLiteral("off")});
-    c.add(Setting{
-        QStringLiteral("cluster-token-file"), QStringLiteral("FILE"),
-        QStringLiteral(
-            "File holding the token servers must present (INSTANTCHAT_CLUSTER_TOKEN also works)."),
-        QString()});
     c.add(Setting{QStringLiteral("admin-password-file"), QStringLiteral("FILE"),
                   QStringLiteral("File holding the admin password; admin is off without one "
                                  "(INSTANTCHAT_ADMIN_PASSWORD also works)."),
@@ -57,23 +51,6 @@ void declareSettings(ic::config::Configuration &c)
         QStringLiteral("load-ceiling"), QStringLiteral("FRACTION"),
         QStringLiteral("A server whose connections/max or CPU is above this gets no new room."),
         QStringLiteral("0.9")});
-    c.add(Setting{QStringLiteral("trusted-proxies"), QStringLiteral("LIST"),
-                  QStringLiteral("Comma list of proxy IPs or CIDR ranges whose X-Forwarded-For / "
-                                 "X-Real-IP names the client (default none)."),
-                  QString()});
-    c.add(Setting{QStringLiteral("internal-peers"), QStringLiteral("LIST"),
-                  QStringLiteral("Without a cluster token, the only peers (IPs or CIDR ranges) "
-                                 "/internal/* answers; others get 403."),
-                  QStringLiteral("127.0.0.0/8,::1")});
-    c.add(Setting{QStringLiteral("rate-limits"), QStringLiteral("on|off"),
-                  QStringLiteral("Per-client rate limits on placement, sending and uploads."),
-                  QStringLiteral("on")});
-    c.add(Setting{QStringLiteral("log-level"), QStringLiteral("LEVEL"),
-                  QStringLiteral("debug, info, warning or error."), QStringLiteral("info")});
-    c.add(Setting{QStringLiteral("tls-cert"), QStringLiteral("FILE"),
-                  QStringLiteral("PEM certificate to serve TLS directly."), QString()});
-    c.add(Setting{QStringLiteral("tls-key"), QStringLiteral("FILE"),
-                  QStringLiteral("PEM private key to serve TLS directly."), QString()});
     c.add(Setting{QStringLiteral("new-rooms-per-second"), QStringLiteral("N"),
                   QStringLiteral("New rooms placed per second from all clients together (burst "
                                  "10 s worth); 0 = no bound. Lifted by --rate-limits off."),

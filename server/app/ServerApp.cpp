@@ -1,6 +1,7 @@
 #include "app/ServerApp.h"
 
 #include "app/ShutdownSignal.h"
+#include "cluster/Handoff.h"
 #include "cluster/Registration.h"
 #include "core/ServerContext.h"
 #include "core/Worker.h"
@@ -20,8 +21,10 @@ namespace ic::server {
 
 ServerApp::ServerApp(ServerContext &context, QObject *parent)
     : QObject(parent), m_context(context), m_listener(new Listener(context, this)),
-      m_registration(new Registration(context, this)), m_signals(new ShutdownSignal(this))
+      m_registration(new Registration(context, this)), m_handoff(new Handoff(context, this)),
+      m_signals(new ShutdownSignal(this))
 {
+    connect(m_registration, &Registration::handoffAdvised, m_handoff, &Handoff::setDrained);
     m_loadTimer.setParent(this);
     m_stopPoll.setParent(this);
 }
@@ -120,6 +123,19 @@ void ServerApp::stop()
         return;
     }
     m_stopping = true;
+    // Rooms move to another server first when the balancer has one; the server serves the
+    // rest meanwhile (bounded by --handoff-timeout).
+    qCInfo(lcServer) << "stopping: handing rooms off to other servers";
+    m_handoff->runBeforeExit([this]() { closeDown(); });
+}
+
+void ServerApp::closeDown()
+{
+    if (const qint64 lost = m_context.metrics().rooms.load(); lost > 0) {
+        m_context.metrics().roomsLostOnShutdown.Increment(double(lost));
+        qCWarning(lcServer).noquote()
+            << QStringLiteral("%1 rooms were not moved to another server and are lost").arg(lost);
+    }
     qCInfo(lcServer) << "stopping: telling clients and closing connections";
     const int timeoutMs = m_context.settings().shutdownTimeoutSeconds * 1000;
     m_stopDeadlineMs = QDateTime::currentMSecsSinceEpoch() + timeoutMs - 300;

@@ -14,6 +14,7 @@ class QThread;
 
 namespace ic::server {
 
+class Handoff;
 class Listener;
 class Registration;
 class ServerContext;
@@ -33,12 +34,15 @@ public:
 
 private:
     void sampleLoad();
+    // The stop after the rooms were handed off (or could not be).
+    void closeDown();
     void finishStop();
     void stopThreads();
 
     ServerContext &m_context;
     Listener *m_listener;
     Registration *m_registration;
+    Handoff *m_handoff;
     ShutdownSignal *m_signals;
     QList<QThread *> m_threads;
     QList<Worker *> m_workers;

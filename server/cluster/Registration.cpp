@@ -109,6 +109,7 @@ void Registration::beat()
         const double interval = answer.value(QLatin1StringView("heartbeatInterval")).toDouble();
         if (interval >= 0.2 && interval <= 600 && int(interval * 1000) != m_timer.interval())
             m_timer.setInterval(int(interval * 1000));
+        emit handoffAdvised(answer.value(QLatin1StringView("handoff")).toBool());
     });
 }
 

@@ -25,6 +25,11 @@ public:
     // Tells the balancer this server leaves; `done` runs when it answered or gave up.
     void deregister(int timeoutMs, std::function<void()> done);
 
+signals:
+    // The heartbeat answer's "handoff": true while the balancer wants this server's rooms moved
+    // (it is drained and another live server exists), false otherwise.
+    void handoffAdvised(bool handoff);
+
 private:
     void beat();
     void succeeded();

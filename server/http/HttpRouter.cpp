@@ -7,6 +7,7 @@
 #include "protocol/JsonWriter.h"
 #include "protocol/UniversalAccess.h"
 #include "rooms/RoomHost.h"
+#include "rooms/RoomSnapshot.h"
 #include "validation/Validation.h"
 
 #include <QHostAddress>
@@ -65,6 +66,41 @@ static QString forwardedClient(const HttpRequest &request)
     bool v4 = false;
     const quint32 plain = address.toIPv4Address(&v4);
     return v4 ? QHostAddress(plain).toString() : address.toString();
+}
+
+qsizetype HttpRouter::bodyLimit(const HttpRequest &head, const QHostAddress &peer) const
+{
+    if (head.method != "POST" || head.path != "/internal/rooms/import")
+        return 0;
+    HttpRequest member;
+    member.headers = head.headers;
+    member.peer = peer;
+    return internalAllowed(member) ? qsizetype(RoomSnapshot::maxBytes(m_context.settings().room))
+                                   : 0;
+}
+
+std::optional<QByteArray> HttpRouter::importRoom(const HttpRequest &request, quint64 connection,
+                                                 Worker *home)
+{
+    const QString room = RoomSnapshot::roomName(request.body, m_context.settings().room);
+    if (room.isEmpty())
+        return httpResponse(400, "application/json",
+                            errorBody(QStringLiteral("the body is not a room snapshot"), true),
+                            request.keepAlive);
+    HttpRoomRequest roomRequest;
+    roomRequest.connection = connection;
+    roomRequest.home = home;
+    roomRequest.room = room;
+    roomRequest.json = true;
+    roomRequest.keepAlive = request.keepAlive;
+    roomRequest.address = request.clientAddress;
+    // Restored on the worker that owns the room's name, like every command for it.
+    Worker *owner = m_context.workerFor(room);
+    QMetaObject::invokeMethod(
+        owner,
+        [owner, roomRequest, body = request.body]() { owner->rooms().importRoom(body, roomRequest); },
+        Qt::QueuedConnection);
+    return std::nullopt;
 }
 
 bool HttpRouter::internalAllowed(const HttpRequest &request) const
@@ -147,9 +183,12 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
         return maintenance(request);
     if (path == "/internal/delete-room" && post)
         return deleteRoom(request, connection, home);
+    if (path == "/internal/rooms/import" && post)
+        return importRoom(request, connection, home);
     const bool known = path == "/metrics" || path == "/hw" || path == "/direct_retrieval" ||
                        path == "/direct_sending" || path == "/internal/rooms" ||
-                       path == "/internal/maintenance" || path == "/internal/delete-room";
+                       path == "/internal/maintenance" || path == "/internal/delete-room" ||
+                       path == "/internal/rooms/import";
     if (known)
         return plainError(
             405, QStringLiteral("this method is not allowed on %1").arg(QString::fromUtf8(path)),

@@ -20,6 +20,9 @@ public:
 
     // The response, or nullopt when it will be delivered to `connection` on `home` later.
     std::optional<QByteArray> route(const HttpRequest &request, quint64 connection, Worker *home);
+    // The body a request may carry beyond the default, from its head: a room snapshot for
+    // POST /internal/rooms/import from a cluster member; 0 for everything else.
+    qsizetype bodyLimit(const HttpRequest &head, const QHostAddress &peer) const;
 
 private:
     std::optional<QByteArray> universalAccess(const HttpRequest &request, bool sending,
@@ -28,6 +31,8 @@ private:
                                        Worker *home);
     QByteArray maintenance(const HttpRequest &request);
     std::optional<QByteArray> deleteRoom(const HttpRequest &request, quint64 connection,
+                                         Worker *home);
+    std::optional<QByteArray> importRoom(const HttpRequest &request, quint64 connection,
                                          Worker *home);
     // A cluster member: the right token, or without a token a peer in --internal-peers.
     bool internalAllowed(const HttpRequest &request) const;

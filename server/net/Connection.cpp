@@ -75,6 +75,10 @@ Connection::Connection(ServerContext &context, Worker *worker)
       m_http(maxHeaderBytes, maxBodyBytes),
       m_frames(ws::FrameParser::Role::Server, context.settings().room.limits.frameMaxBytes)
 {
+    // Room imports carry a whole room; their limit is known once the head shows the route.
+    m_http.setBodyLimit([this](const HttpRequest &head) {
+        return HttpRouter(m_context).bodyLimit(head, m_peer);
+    });
 }
 
 Connection::~Connection()
@@ -276,7 +280,7 @@ void Connection::shutdown()
 void Connection::readHttp(const QByteArray &data)
 {
     HttpRequestParser::State state = m_http.feed(data);
-    if (m_http.bufferedBytes() > maxHeaderBytes + maxBodyBytes) {
+    if (m_http.bufferedBytes() > maxHeaderBytes + m_http.currentBodyLimit()) {
         // Pipelined requests piling up behind one in flight. When they wait because the client
         // does not read our answers, it would not read a refusal either (and would keep us
         // reading its input through the closing grace): it is dropped as slow.

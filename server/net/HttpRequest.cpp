@@ -84,7 +84,8 @@ HttpRequestParser::State HttpRequestParser::parse()
             m_bodyLength = length.toLongLong(&ok);
             if (!ok || m_bodyLength < 0)
                 return State::Invalid;
-            if (m_bodyLength > m_maxBody) {
+            m_currentMaxBody = m_limitFor ? std::max(m_maxBody, m_limitFor(request)) : m_maxBody;
+            if (m_bodyLength > m_currentMaxBody) {
                 m_bodyTooLarge = true;
                 return State::TooLarge;
             }
@@ -105,6 +106,7 @@ HttpRequest HttpRequestParser::take()
     m_request = HttpRequest();
     m_headerEnd = -1;
     m_bodyLength = 0;
+    m_currentMaxBody = m_maxBody;
     m_state = State::Incomplete;
     if (!m_buffer.isEmpty())
         m_state = parse();

@@ -6,6 +6,7 @@
 #include <QList>
 #include <QPair>
 #include <QUrlQuery>
+#include <functional>
 
 namespace ic::server {
 
@@ -45,6 +46,14 @@ public:
     // With State::TooLarge: the declared body, not the head, was too large (413, not 431).
     bool bodyTooLarge() const { return m_bodyTooLarge; }
     bool hasPartialRequest() const { return m_state == State::Incomplete && !m_buffer.isEmpty(); }
+    // A larger body for some requests (the room import), decided from the head alone, before
+    // the body is read; the default limit applies to all others.
+    void setBodyLimit(std::function<qsizetype(const HttpRequest &head)> limitFor)
+    {
+        m_limitFor = std::move(limitFor);
+    }
+    // The body limit of the request being read.
+    qsizetype currentBodyLimit() const { return m_currentMaxBody; }
     HttpRequest take();         // after Complete; resets for the next request
     QByteArray takeRemainder(); // bytes after the request (e.g. WebSocket frames)
 
@@ -59,6 +68,8 @@ private:
     HttpRequest m_request;
     qsizetype m_headerEnd = -1;
     qsizetype m_bodyLength = 0;
+    std::function<qsizetype(const HttpRequest &)> m_limitFor;
+    qsizetype m_currentMaxBody = m_maxBody;
 };
 
 } // namespace ic::server

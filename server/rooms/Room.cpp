@@ -108,6 +108,12 @@ static qint64 wireBound(const StoredMessage &message)
     return proto::encodeMessage(wire).size() + 1; // + the comma between entries
 }
 
+void Room::price(StoredMessage &message)
+{
+    message.wireBytes = wireBound(message);
+    message.cost = messageCost(message);
+}
+
 qint64 Room::membersFrameBound(const proto::Limits &limits)
 {
     // The longest stored form of a name: each candidate character repeated to the limit.

@@ -158,6 +158,8 @@ public:
     static qint64 membersFrameBound(const proto::Limits &limits);
     // The smallest sensible room budget: one message of the largest frame fits.
     static qint64 minimumRoomBytes(const proto::Limits &limits);
+    // Sets a message's wireBytes and cost from its content (text, reply, votes).
+    static void price(StoredMessage &message);
     qint64 storedBytes() const { return m_storedBytes; }
     // Removes users whose authorisation expired (see RoomSettings); no frame is sent, members
     // see the shorter list with the next R_M_CH. Returns how many were removed.
@@ -234,6 +236,9 @@ public:
     QByteArray descriptionFrame(std::optional<qint64> joinNs) const;
 
 private:
+    // Reads and rebuilds the private state (rooms/RoomSnapshot.h).
+    friend class RoomSnapshot;
+
     RoomResult memberCommand(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,
                              qint64 nowMs);
     RoomResult postMessage(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs);

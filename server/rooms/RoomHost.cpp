@@ -107,6 +107,8 @@ void RoomHost::execute(CommandRequest request)
         return;
     }
     Entry *entry = find(request.room);
+    if (refuseMoving(request, entry))
+        return;
     if (!entry) {
         replyError(request, ErrorCode::RoomNotFound);
         return;
@@ -126,6 +128,8 @@ void RoomHost::join(CommandRequest request)
     const QString &password = request.frame.roomPassword;
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
     Entry *entry = find(request.room);
+    if (refuseMoving(request, entry))
+        return;
     bool created = false;
     if (!entry) {
         if (kind == Command::RoomJoin) {
@@ -379,10 +383,12 @@ void RoomHost::housekeep()
     const bool expireUsers = nowMs - m_lastHousekeepMs >= 5000;
     if (expireUsers)
         m_lastHousekeepMs = nowMs;
+    forgetMoved(nowMs);
     qint64 largest = 0;
     for (auto it = m_rooms.begin(); it != m_rooms.end();) {
         Room &room = *it->second->room;
-        if (room.memberCount() == 0 && nowNs - room.lastActivityNs() >= lifetimeNs) {
+        if (room.memberCount() == 0 && nowNs - room.lastActivityNs() >= lifetimeNs &&
+            !it->second->frozen) {
             it = m_rooms.erase(it);
             m_context.metrics().rooms.fetch_sub(1, std::memory_order_relaxed);
         } else {
@@ -459,6 +465,10 @@ void RoomHost::http(HttpRoomRequest request)
     }
 
     Entry *entry = find(request.room);
+    if ((entry && entry->frozen) || (!entry && m_movedAway.contains(request.room))) {
+        httpError(request, 503, QStringLiteral("the room is moving to another server, try again"));
+        return;
+    }
     bool created = false;
     if (!entry) {
         if (!request.password.isEmpty() && !request.newPassword) {

@@ -9,6 +9,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QStringList>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -47,6 +48,19 @@ public:
     void housekeep();
     int roomCount() const { return int(m_rooms.size()); }
 
+    // Handoff (rooms/RoomHostHandoff.cpp; the procedure is cluster/Handoff).
+    QStringList roomNames() const;
+    // Freezes a room and returns its snapshot (empty when there is no such room): every member
+    // gets its queued frames, then a close 1012; commands and joins for it are then answered
+    // with a close 1012 only, until unfreeze() or dropMoved().
+    QByteArray freezeAndSnapshot(const QString &room);
+    void unfreeze(const QString &room);
+    // The room lives on another server now: deletes it; joins for its name still get a close
+    // 1012 for a while (a client may have been told this server before the move).
+    void dropMoved(const QString &room);
+    // POST /internal/rooms/import: restores a snapshot and answers the HTTP request.
+    void importRoom(const QByteArray &snapshot, const HttpRoomRequest &request);
+
 private:
     struct Entry
     {
@@ -54,7 +68,12 @@ private:
         QHash<quint64, Worker *> homes; // member connection → the worker it lives on
         // Sends over HTTP all come through the balancer's address, so they are limited per room.
         TokenBucket httpSends;
+        bool frozen = false; // being moved to another server
     };
+    // A command or join for a room that is moving or moved: close 1012, no answer. True when
+    // that was the case.
+    bool refuseMoving(const CommandRequest &request, Entry *entry);
+    void forgetMoved(qint64 nowMs);
     // Password guesses per (client address, room). A room lives on one thread, so the key is
     // always seen by this host alone: exact, and without a lock.
     bool allowPasswordCheck(const QString &address, const QString &room);
@@ -82,6 +101,7 @@ private:
     std::unordered_map<QString, std::unique_ptr<Entry>> m_rooms;
     AddressBuckets m_passwordChecks;
     qint64 m_lastHousekeepMs = 0;
+    QHash<QString, qint64> m_movedAway; // room → when it moved (ms)
 };
 
 } // namespace ic::server

@@ -1,6 +1,7 @@
 #include "client/ChatClient.h"
 
 #include "protocol/Codes.h"
+#include "protocol/PickBackend.h"
 #include "session/SessionCookie.h"
 #include "validation/UrlEncoding.h"
 #include "validation/Validation.h"
@@ -271,8 +272,8 @@ void ChatClient::pickBackend()
             m_pendingHttp = nullptr;
         const QByteArray body = reply->readAll();
         const QJsonObject answer = QJsonDocument::fromJson(body).object();
-        const QString address = answer.value(QLatin1StringView("bA")).toString();
-        const QString error = answer.value(QLatin1StringView("e")).toString();
+        const QString address = answer.value(proto::pick::backendAddressKey).toString();
+        const QString error = answer.value(proto::pick::errorKey).toString();
         if (answer.isEmpty()) {
             // Network error or not JSON at all: transient, try again later.
             emit httpFailed(QStringLiteral("pick_backend"), httpStatus(reply),
@@ -283,7 +284,7 @@ void ChatClient::pickBackend()
         }
         if (address.isEmpty() || !error.isEmpty()) {
             QStringList alternatives;
-            for (const QJsonValue &value : answer.value(QLatin1StringView("aN")).toArray())
+            for (const QJsonValue &value : answer.value(proto::pick::alternativeNamesKey).toArray())
                 alternatives << value.toString();
             emit pickFailed(error, alternatives);
             // On the first open a refusal (bad room name, wrong input) will not change by

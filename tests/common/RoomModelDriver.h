@@ -148,6 +148,26 @@ public:
 
     int steps() const { return m_steps; }
 
+    // For tests that move the room (tst_roomsnapshot, fuzz_snapshot): the room under test, the
+    // driver's clock and sessions, every member leaving (through the model, as the close of
+    // their sockets during a move does) and continuing on another room (a restored copy).
+    server::Room &room() { return *m_room; }
+    qint64 now() const { return m_now; }
+    QUuid session(int index) const { return m_sessions.at(index); }
+    void leaveEveryone()
+    {
+        for (int i = 0; i < sessions && !m_failed; ++i)
+            if (isMember(m_sessions.at(i)))
+                leave(i);
+    }
+    void replaceRoom(std::unique_ptr<server::Room> room)
+    {
+        m_room = std::move(room);
+        if (!m_failed)
+            checkState();
+    }
+    bool failed() const { return m_failed; }
+
 private:
     struct User
     {

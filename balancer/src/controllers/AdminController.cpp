@@ -26,6 +26,13 @@ void jsonError(const ReplyPtr &reply, int status, const QString &sentence)
     reply->sendJson(status, compact({{QStringLiteral("error"), sentence}}), noStore);
 }
 
+// A server's id: "id", or the deprecated "server".
+QString serverIdOf(const QJsonObject &body)
+{
+    const QString id = body.value(QLatin1StringView("id")).toString();
+    return id.isEmpty() ? body.value(QLatin1StringView("server")).toString() : id;
+}
+
 } // namespace
 
 bool AdminController::authorised(const Request &request) const
@@ -145,7 +152,9 @@ void AdminController::servers(const ReplyPtr &reply)
 
 void AdminController::rooms(const Request &request, const ReplyPtr &reply)
 {
-    const QString id = request.queryValue(QStringLiteral("server"));
+    QString id = request.queryValue(QStringLiteral("id"));
+    if (id.isEmpty())
+        id = request.queryValue(QStringLiteral("server")); // deprecated name
     const auto server = m_context->registry->server(id);
     if (!server) {
         jsonError(reply, 404, QStringLiteral("this server is not known"));
@@ -160,7 +169,7 @@ void AdminController::rooms(const Request &request, const ReplyPtr &reply)
                 return;
             }
             reply->sendJson(200,
-                            compact({{QStringLiteral("server"), id},
+                            compact({{QStringLiteral("id"), id},
                                      {QStringLiteral("rooms"),
                                       doc.object().value(QLatin1StringView("rooms"))}}),
                             noStore);
@@ -174,7 +183,7 @@ void AdminController::maintenance(const QJsonObject &body, const ReplyPtr &reply
         return;
     }
     const bool on = body.value(QLatin1StringView("on")).toBool();
-    const QString only = body.value(QLatin1StringView("server")).toString();
+    const QString only = serverIdOf(body);
     QList<ServerInfo> targets;
     for (const ServerInfo &s : m_context->registry->servers()) {
         if ((only.isEmpty() && s.alive) || s.id == only)
@@ -217,7 +226,7 @@ void AdminController::deleteRoom(const QJsonObject &body, const ReplyPtr &reply)
         return;
     }
     // The room's server from the map, or the one named in the call.
-    QString serverId = body.value(QLatin1StringView("server")).toString();
+    const QString serverId = serverIdOf(body);
     BalancerContext *context = m_context;
     auto withServer = [context, reply, room](const ServerInfo &server) {
         const QByteArray payload = compact({{QStringLiteral("name"), room.canonical}});
@@ -260,26 +269,59 @@ void AdminController::deleteRoom(const QJsonObject &body, const ReplyPtr &reply)
 
 void AdminController::drain(const QJsonObject &body, const ReplyPtr &reply)
 {
-    const QString id = body.value(QLatin1StringView("server")).toString();
-    const bool drained = body.value(QLatin1StringView("drained")).toBool(true);
-    if (!m_context->registry->setDrained(id, drained)) {
+    const QString id = serverIdOf(body);
+    const QJsonValue drainedValue = body.value(QLatin1StringView("drained"));
+    if (id.isEmpty()) {
+        jsonError(reply, 400, QStringLiteral("\"id\" must name a server"));
+        return;
+    }
+    if (!drainedValue.isUndefined() && !drainedValue.isBool()) {
+        jsonError(reply, 400, QStringLiteral("\"drained\" must be true or false"));
+        return;
+    }
+    const bool drained = drainedValue.toBool(true);
+    ServerRegistry *registry = m_context->registry;
+    if (!registry->setDrained(id, drained)) {
         jsonError(reply, 404, QStringLiteral("this server is not known"));
         return;
     }
+    // The server learns it from its next heartbeat answer and moves its rooms; a server that
+    // sends no heartbeats (only in --servers) keeps them.
+    const auto server = registry->server(id);
+    const bool moves = drained && server->registered && registry->hasHandoffTarget(id);
+    QString message;
+    if (!drained)
+        message =
+            QStringLiteral("%1 gets new rooms again; rooms already moved stay where they are.")
+                .arg(id);
+    else if (moves)
+        message = QStringLiteral("%1 gets no new rooms; its rooms are being moved to the other "
+                                 "live servers.")
+                      .arg(id);
+    else if (!server->registered)
+        message = QStringLiteral("%1 gets no new rooms; it does not register with the balancer, "
+                                 "so its rooms stay on it.")
+                      .arg(id);
+    else
+        message = QStringLiteral("%1 gets no new rooms; no other live server can take its rooms, "
+                                 "so they stay on it.")
+                      .arg(id);
     reply->sendJson(200,
-                    compact({{QStringLiteral("server"), id}, {QStringLiteral("drained"), drained}}),
+                    compact({{QStringLiteral("id"), id},
+                             {QStringLiteral("drained"), drained},
+                             {QStringLiteral("handoff"), moves},
+                             {QStringLiteral("message"), message}}),
                     noStore);
 }
 
 void AdminController::forgetServer(const QJsonObject &body, const ReplyPtr &reply)
 {
-    const QString id = body.value(QLatin1StringView("server")).toString();
+    const QString id = serverIdOf(body);
     if (const auto problem = m_context->registry->forgetServer(id)) {
         jsonError(reply, *problem == u"this server is not known" ? 404 : 409, *problem);
         return;
     }
-    reply->sendJson(200,
-                    compact({{QStringLiteral("server"), id}, {QStringLiteral("forgotten"), true}}),
+    reply->sendJson(200, compact({{QStringLiteral("id"), id}, {QStringLiteral("forgotten"), true}}),
                     noStore);
 }
 

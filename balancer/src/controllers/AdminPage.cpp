@@ -44,7 +44,7 @@ async function showRooms(id) {
   $('roomsOf').textContent = id;
   const tbody = $('rooms'); tbody.textContent = '';
   try {
-    const data = await call('GET', 'rooms?server=' + encodeURIComponent(id));
+    const data = await call('GET', 'rooms?id=' + encodeURIComponent(id));
     for (const room of data.rooms || []) {
       const tr = document.createElement('tr');
       cell(tr, room.name); cell(tr, room.users); cell(tr, room.online); cell(tr, room.messages);
@@ -52,7 +52,7 @@ async function showRooms(id) {
       cell(tr, isNaN(created) ? '' : age(created));
       button(cell(tr, ''), 'Delete', async () => {
         if (!confirm('Delete room "' + room.name + '"? Its users are told and disconnected.')) return;
-        try { await call('POST', 'delete-room', { name: room.name, server: id }); say('Room deleted.'); showRooms(id); } catch (e) { say(e.message); }
+        try { await call('POST', 'delete-room', { name: room.name, id }); say('Room deleted.'); showRooms(id); } catch (e) { say(e.message); }
       });
       tbody.appendChild(tr);
     }
@@ -72,11 +72,12 @@ async function refresh() {
       cell(tr, s.load.rooms); cell(tr, s.load.usersOnline); cell(tr, Number(s.load.cpu).toFixed(1)); cell(tr, s.version);
       const actions = cell(tr, '');
       button(actions, 'Rooms', () => showRooms(s.id));
-      button(actions, s.drained ? 'Undrain' : 'Drain', async () => {
-        try { await call('POST', 'drain', { server: s.id, drained: !s.drained }); refresh(); } catch (e) { say(e.message); }
+      button(actions, s.drained ? 'Undrain' : 'Drain (move rooms away)', async () => {
+        if (!s.drained && !confirm('Drain ' + s.id + '? It gets no new rooms, and its rooms move to the other live servers (their users reconnect in about a second). Use it before stopping or upgrading the server.')) return;
+        try { const r = await call('POST', 'drain', { id: s.id, drained: !s.drained }); say(r.message); refresh(); } catch (e) { say(e.message); }
       });
       if (!s.alive && !s.static) button(actions, 'Forget', async () => {
-        try { await call('POST', 'forget-server', { server: s.id }); refresh(); } catch (e) { say(e.message); }
+        try { await call('POST', 'forget-server', { id: s.id }); refresh(); } catch (e) { say(e.message); }
       });
       tbody.appendChild(tr);
     }

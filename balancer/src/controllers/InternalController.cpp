@@ -1,5 +1,6 @@
 #include "controllers/InternalController.h"
 
+#include "controllers/PickController.h"
 #include "registry/ServerRegistry.h"
 
 #include <QCryptographicHash>
@@ -94,10 +95,18 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
             reply->sendText(refusal->status, QStringLiteral("error: ") + refusal->sentence);
             return true;
         }
-        reply->sendJson(200,
-                        QJsonDocument(QJsonObject{{QStringLiteral("heartbeatInterval"),
-                                                   m_context->settings.heartbeatIntervalSeconds}})
-                            .toJson(QJsonDocument::Compact));
+        // "handoff": the server is drained and another server can take its rooms: it moves them.
+        const QString id = doc.object().value(QLatin1StringView("id")).toString();
+        reply->sendJson(
+            200,
+            QJsonDocument(QJsonObject{{QStringLiteral("heartbeatInterval"),
+                                       m_context->settings.heartbeatIntervalSeconds},
+                                      {QStringLiteral("handoff"), registry->shouldHandOff(id)}})
+                .toJson(QJsonDocument::Compact));
+        return true;
+    }
+    if (request.path.startsWith(u"/internal/handoff/")) {
+        handoff(request, source, reply);
         return true;
     }
     if (request.path == u"/internal/deregister") {
@@ -127,6 +136,71 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
     }
     reply->sendText(404, QStringLiteral("error: there is nothing at this address"));
     return true;
+}
+
+void InternalController::handoff(const Request &request, const QString &source,
+                                 const ReplyPtr &reply)
+{
+    const QString step = request.path.mid(QStringLiteral("/internal/handoff/").size());
+    static const QStringList steps{QStringLiteral("begin"), QStringLiteral("target"),
+                                   QStringLiteral("done"), QStringLiteral("failed")};
+    if (!steps.contains(step)) {
+        reply->sendText(404, QStringLiteral("error: there is nothing at this address"));
+        return;
+    }
+    if (!request.isPost()) {
+        reply->sendText(405, QStringLiteral("error: use POST"), {{"Allow", "POST"}});
+        return;
+    }
+    const QJsonDocument doc = QJsonDocument::fromJson(request.body);
+    const QJsonObject body = doc.object();
+    const QJsonValue id = body.value(QLatin1StringView("id"));
+    if (!doc.isObject() || !id.isString() || id.toString().isEmpty()) {
+        reply->sendText(400, QStringLiteral("error: the body must be a JSON object with the "
+                                            "server's \"id\""));
+        return;
+    }
+    ServerRegistry *registry = m_context->registry;
+    const auto answer = [reply](const std::optional<RegistryRefusal> &refusal,
+                                const QJsonObject &ok) {
+        if (refusal)
+            reply->sendText(refusal->status, QStringLiteral("error: ") + refusal->sentence);
+        else
+            reply->sendJson(200, QJsonDocument(ok).toJson(QJsonDocument::Compact));
+    };
+    if (step == u"begin") {
+        bool handoff = false;
+        const auto refusal = registry->beginHandoff(id.toString(), source, &handoff);
+        answer(refusal, {{QStringLiteral("handoff"), handoff}});
+        return;
+    }
+    const QJsonValue roomValue = body.value(QLatin1StringView("room"));
+    const RoomName room = checkedRoomName(roomValue.toString());
+    if (!roomValue.isString() || room.canonical.isEmpty()) {
+        reply->sendText(400,
+                        QStringLiteral("error: \"room\" must be a valid room name") +
+                            (room.error.isEmpty() ? QString() : QStringLiteral(": ") + room.error));
+        return;
+    }
+    if (step == u"target") {
+        ServerInfo target;
+        const auto refusal =
+            registry->handoffTarget(id.toString(), room.canonical, source, &target);
+        answer(refusal, {{QStringLiteral("id"), target.id},
+                         {QStringLiteral("url"), QStringLiteral("http://") + target.address}});
+    } else if (step == u"done") {
+        const QJsonValue to = body.value(QLatin1StringView("to"));
+        if (!to.isString() || to.toString().isEmpty()) {
+            reply->sendText(400, QStringLiteral("error: \"to\" must be the id of the server "
+                                                "that took the room"));
+            return;
+        }
+        answer(registry->handoffDone(id.toString(), room.canonical, to.toString(), source),
+               {{QStringLiteral("ok"), true}});
+    } else {
+        answer(registry->handoffFailed(id.toString(), room.canonical, source),
+               {{QStringLiteral("ok"), true}});
+    }
 }
 
 } // namespace ic::balancer

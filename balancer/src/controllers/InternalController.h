@@ -1,7 +1,8 @@
 #pragma once
 // Routes servers call (docs/interfaces.md): POST /internal/heartbeat, POST /internal/deregister,
-// GET /internal/route-check. With a cluster token configured, X-Instantchat-Token must match;
-// without one only --internal-peers (loopback by default) are answered.
+// GET /internal/route-check, POST /internal/handoff/{begin,target,done,failed}. With a cluster
+// token configured, X-Instantchat-Token must match; without one only --internal-peers (loopback by
+// default) are answered.
 
 #include "Balancer.h"
 #include "core/Controller.h"
@@ -15,6 +16,10 @@ public:
     bool dispatch(const Request &request, const ReplyPtr &reply) override;
 
 private:
+    // A server moving its rooms away; it may act only for its own id (bound to the address it
+    // registered from, as heartbeats are).
+    void handoff(const Request &request, const QString &source, const ReplyPtr &reply);
+
     BalancerContext *m_context;
 };
 

@@ -1,5 +1,7 @@
 #include "controllers/PickController.h"
 
+#include "protocol/PickBackend.h"
+
 #include "registry/ServerRegistry.h"
 #include "validation/UrlEncoding.h"
 #include "validation/Validation.h"
@@ -38,9 +40,9 @@ bool PickController::dispatch(const Request &request, const ReplyPtr &reply)
     reply->setRoute(QStringLiteral("pick_backend"));
     const ic::balancer::HeaderList noStore{{"Cache-Control", "no-store"}};
     auto answerError = [reply, noStore](int status, const QString &sentence) {
-        const QJsonObject body{{QStringLiteral("bA"), QString()},
-                               {QStringLiteral("e"), sentence},
-                               {QStringLiteral("aN"), QJsonValue::Null}};
+        const QJsonObject body{{proto::pick::backendAddressKey, QString()},
+                               {proto::pick::errorKey, sentence},
+                               {proto::pick::alternativeNamesKey, QJsonValue::Null}};
         reply->sendJson(status, QJsonDocument(body).toJson(QJsonDocument::Compact), noStore);
     };
     if (!m_context->placementLimiter->allow(request.peer)) {
@@ -73,9 +75,9 @@ bool PickController::dispatch(const Request &request, const ReplyPtr &reply)
         for (const QString &suffix : context->registry->freeSuffixes(room.canonical, 4))
             suffixes.append(suffix);
         const QJsonObject body{
-            {QStringLiteral("bA"), context->backendAddress(placement.server, hostOnly)},
-            {QStringLiteral("e"), QString()},
-            {QStringLiteral("aN"), suffixes}};
+            {proto::pick::backendAddressKey, context->backendAddress(placement.server, hostOnly)},
+            {proto::pick::errorKey, QString()},
+            {proto::pick::alternativeNamesKey, suffixes}};
         reply->sendJson(200, QJsonDocument(body).toJson(QJsonDocument::Compact), noStore);
     });
     return true;

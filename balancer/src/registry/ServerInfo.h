@@ -27,7 +27,9 @@ struct ServerInfo
     bool isStatic = false;    // from --servers: probed, never forgotten
     bool registered = false;  // sends heartbeats
     bool alive = false;       // in placement (unless drained)
-    bool drained = false;     // keeps its rooms, gets no new ones
+    bool drained = false;     // gets no new rooms; moves its rooms away (handoff)
+    bool stopping = false;    // drained by its own /internal/handoff/begin: undrained when it
+                              // goes out (a restarted process starts in placement)
     bool roomsSynced = false; // its room list has been read since it (re)appeared
     bool syncInFlight = false;
     bool probeInFlight = false;

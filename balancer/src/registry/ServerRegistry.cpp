@@ -227,6 +227,7 @@ std::optional<QString> ServerRegistry::forgetServer(const QString &id)
 void ServerRegistry::tick()
 {
     const qint64 t = now();
+    expireTransits();
     if (m_options.manualTicks && !m_warm && t >= m_options.warmUpMs) {
         m_warm = true;
         runWaiters();
@@ -319,6 +320,23 @@ void ServerRegistry::markDead(ServerInfo &server, const QString &reason)
     server.alive = false;
     server.roomsSynced = false;
     server.diedAtMs = now();
+    if (server.stopping) {
+        server.stopping = false;
+        server.drained = false;
+    }
+    // Rooms in transit from it go to their target (which has them if the import got through;
+    // otherwise the next join there creates the room, as any new placement would); rooms in
+    // transit to it stay with their source.
+    QStringList ended;
+    for (auto it = m_transit.begin(); it != m_transit.end(); ++it) {
+        if (it->from == server.id && isLive(it->to)) {
+            moveRoom(it.key(), it->to);
+            ended.append(it.key());
+        } else if (it->from == server.id || it->to == server.id) {
+            emit moveFailed();
+            ended.append(it.key());
+        }
+    }
     int dropped = 0;
     for (auto it = m_rooms.begin(); it != m_rooms.end();) {
         if (it->serverId == server.id) {
@@ -331,6 +349,10 @@ void ServerRegistry::markDead(ServerInfo &server, const QString &reason)
     m_roomsPerServer.remove(server.id);
     qCWarning(lcRegistry, "server %s at %s is out of placement (%s); %d rooms dropped",
               qPrintable(server.id), qPrintable(server.address), qPrintable(reason), dropped);
+    if (dropped > 0)
+        emit roomsLost(dropped);
+    for (const QString &room : std::as_const(ended))
+        endTransit(room);
     publish();
     runWaiters();
 }
@@ -418,6 +440,24 @@ bool ServerRegistry::readyForNewRooms() const
 }
 
 void ServerRegistry::place(const QString &room, std::function<void(const Placement &)> done)
+{
+    const auto transit = m_transit.find(room);
+    if (transit == m_transit.end()) {
+        placeNow(room, std::move(done));
+        return;
+    }
+    if (m_transitWaiters >= maxTransitWaiters) {
+        done(Placement{Placement::Kind::Failed,
+                       {},
+                       QStringLiteral("This room is moving to another chat server. Please try "
+                                      "again in a moment.")});
+        return;
+    }
+    transit->waiters.append(Waiter{now(), std::move(done)});
+    ++m_transitWaiters;
+}
+
+void ServerRegistry::placeNow(const QString &room, Done done)
 {
     const auto it = m_rooms.constFind(room);
     if (it != m_rooms.constEnd()) {
@@ -552,6 +592,7 @@ bool ServerRegistry::setDrained(const QString &id, bool drained)
     if (!server)
         return false;
     server->drained = drained;
+    server->stopping = false; // an admin's drain outlives a restart
     qCInfo(lcRegistry, "server %s %s", qPrintable(id), drained ? "drained" : "back in placement");
     return true;
 }
@@ -567,6 +608,194 @@ int ServerRegistry::liveCount() const
     for (const ServerInfo &server : m_servers)
         live += server.alive ? 1 : 0;
     return live;
+}
+
+std::optional<RegistryRefusal> ServerRegistry::checkCaller(const QString &id,
+                                                           const QString &source) const
+{
+    const auto it = m_servers.constFind(id);
+    if (it == m_servers.constEnd())
+        return RegistryRefusal{404, QStringLiteral("this server is not known")};
+    if (!it->registered || it->registeredFrom != source) {
+        qCWarning(lcRegistry, "handoff call for server %s from %s refused", qPrintable(id),
+                  qPrintable(source));
+        return RegistryRefusal{
+            403, QStringLiteral("only the address that registered this server may act for it")};
+    }
+    return std::nullopt;
+}
+
+bool ServerRegistry::hasHandoffTarget(const QString &id) const
+{
+    for (const ServerInfo &server : m_servers) {
+        if (server.id != id && server.alive && !server.drained)
+            return true;
+    }
+    return false;
+}
+
+bool ServerRegistry::shouldHandOff(const QString &id) const
+{
+    const auto it = m_servers.constFind(id);
+    return it != m_servers.constEnd() && it->drained && hasHandoffTarget(id);
+}
+
+std::optional<RegistryRefusal> ServerRegistry::beginHandoff(const QString &id,
+                                                            const QString &source, bool *handoff)
+{
+    if (auto refusal = checkCaller(id, source))
+        return refusal;
+    ServerInfo *server = find(id);
+    if (!server->drained)
+        server->stopping = true;
+    server->drained = true;
+    *handoff = hasHandoffTarget(id);
+    qCInfo(lcRegistry, "server %s is stopping; %s", qPrintable(id),
+           *handoff ? "its rooms move to other servers" : "no other server can take its rooms");
+    return std::nullopt;
+}
+
+std::optional<RegistryRefusal> ServerRegistry::handoffTarget(const QString &id, const QString &room,
+                                                             const QString &source,
+                                                             ServerInfo *target)
+{
+    if (auto refusal = checkCaller(id, source))
+        return refusal;
+    const auto entry = m_rooms.constFind(room);
+    if (entry != m_rooms.constEnd() && entry->serverId != id && isLive(entry->serverId))
+        return RegistryRefusal{
+            409, QStringLiteral("the room is placed on server %1").arg(entry->serverId)};
+    const auto transit = m_transit.constFind(room);
+    if (transit != m_transit.constEnd()) {
+        // A repeated call (the answer was lost) gets the same target.
+        *target = m_servers.value(transit->to);
+        return std::nullopt;
+    }
+    if (m_transit.size() >= maxRoomsInTransit)
+        return RegistryRefusal{
+            503, QStringLiteral("too many rooms are moving right now; try again in a moment")};
+    QList<PlacementCandidate> candidates;
+    for (const ServerInfo &server : std::as_const(m_servers)) {
+        PlacementCandidate c;
+        c.id = server.id;
+        c.connections = server.load.connections;
+        c.maxConnections = server.load.maxConnections;
+        c.cpuPercent = server.registered ? server.load.cpu : 0.0;
+        c.rooms = qMax(server.load.rooms, m_roomsPerServer.value(server.id));
+        c.eligible = server.id != id && server.alive && !server.drained && server.roomsSynced;
+        candidates.append(c);
+    }
+    // The load ceiling does not apply: the room exists and has to go somewhere; a busy server
+    // takes it rather than losing it.
+    const QString chosen = chooseServer(candidates, 1e9);
+    if (chosen.isEmpty())
+        return RegistryRefusal{503,
+                               QStringLiteral("no other live, undrained server can take the room")};
+    if (entry == m_rooms.constEnd()) {
+        // A room the map did not know yet (its room list was not read since it was created).
+        m_rooms.insert(room, RoomEntry{id, now()});
+        ++m_roomsPerServer[id];
+    }
+    m_transit.insert(room, Transit{id, chosen, now(), {}});
+    *target = m_servers.value(chosen);
+    qCInfo(lcRegistry, "room moving from %s to %s", qPrintable(id), qPrintable(chosen));
+    emit transitChanged(int(m_transit.size()));
+    return std::nullopt;
+}
+
+std::optional<RegistryRefusal> ServerRegistry::handoffDone(const QString &id, const QString &room,
+                                                           const QString &to, const QString &source)
+{
+    if (auto refusal = checkCaller(id, source))
+        return refusal;
+    const auto transit = m_transit.constFind(room);
+    if (transit == m_transit.constEnd() || transit->from != id)
+        return RegistryRefusal{409,
+                               QStringLiteral("this room is not moving away from this server")};
+    if (transit->to != to)
+        return RegistryRefusal{
+            409, QStringLiteral("this room was given to server %1, not %2").arg(transit->to, to)};
+    moveRoom(room, to);
+    emit roomMoved();
+    endTransit(room);
+    return std::nullopt;
+}
+
+std::optional<RegistryRefusal> ServerRegistry::handoffFailed(const QString &id, const QString &room,
+                                                             const QString &source)
+{
+    if (auto refusal = checkCaller(id, source))
+        return refusal;
+    const auto transit = m_transit.constFind(room);
+    if (transit == m_transit.constEnd() || transit->from != id)
+        return RegistryRefusal{409,
+                               QStringLiteral("this room is not moving away from this server")};
+    qCWarning(lcRegistry, "room could not move from %s to %s; it stays", qPrintable(id),
+              qPrintable(transit->to));
+    emit moveFailed();
+    endTransit(room);
+    return std::nullopt;
+}
+
+void ServerRegistry::moveRoom(const QString &room, const QString &to)
+{
+    const auto it = m_rooms.find(room);
+    if (it != m_rooms.end()) {
+        --m_roomsPerServer[it->serverId];
+        it->serverId = to;
+        // Fresh: kept through the target's room-list reads until its first user arrives.
+        it->placedMs = now();
+    } else {
+        m_rooms.insert(room, RoomEntry{to, now()});
+    }
+    ++m_roomsPerServer[to];
+}
+
+void ServerRegistry::endTransit(const QString &room)
+{
+    const auto it = m_transit.find(room);
+    if (it == m_transit.end())
+        return;
+    const QList<Waiter> waiters = std::move(it->waiters);
+    m_transit.erase(it);
+    m_transitWaiters -= int(waiters.size());
+    emit transitChanged(int(m_transit.size()));
+    for (const Waiter &waiter : waiters)
+        placeNow(room, waiter.done);
+}
+
+void ServerRegistry::expireTransits()
+{
+    if (m_transit.isEmpty())
+        return;
+    const qint64 t = now();
+    QStringList expired;
+    QList<std::pair<QString, Done>> released;
+    for (auto it = m_transit.begin(); it != m_transit.end(); ++it) {
+        if (t - it->sinceMs > transitLimitMs) {
+            expired.append(it.key());
+            continue;
+        }
+        // Waited long enough: answered with the holder as it is now (the source, which closes
+        // the room's sockets while it is frozen; the clients come back and wait again).
+        for (auto w = it->waiters.begin(); w != it->waiters.end();) {
+            if (t - w->sinceMs >= maxTransitWaitMs) {
+                released.append({it.key(), std::move(w->done)});
+                w = it->waiters.erase(w);
+                --m_transitWaiters;
+            } else {
+                ++w;
+            }
+        }
+    }
+    for (const QString &room : std::as_const(expired)) {
+        qCWarning(lcRegistry, "room move from %s got neither done nor failed; it stays",
+                  qPrintable(m_transit.value(room).from));
+        emit moveFailed();
+        endTransit(room);
+    }
+    for (const auto &[room, done] : released)
+        placeNow(room, done);
 }
 
 void ServerRegistry::publish()

@@ -14,6 +14,10 @@
 //     heartbeat by then and so is known again), and
 //   - no room-list read is in flight;
 // and a server gets new rooms only once its room list has been read.
+//
+// Handoff (a drained or stopping server moves its rooms to other servers): while a room is in
+// transit (between /internal/handoff/target and done/failed) placements of it wait, at most
+// maxTransitWaitMs, and are then answered with the room's holder.
 
 #include "limits/TokenBucket.h"
 #include "registry/PlacementScore.h"
@@ -67,6 +71,12 @@ struct Placement
     QString error;     // English sentence when Failed
 };
 
+// Bounds of the handoff bookkeeping (docs/limits.md).
+constexpr int maxTransitWaitMs = 5000;   // a placement waits this long for a room in transit
+constexpr int maxTransitWaiters = 1000;  // placements waiting for rooms in transit, together
+constexpr int maxRoomsInTransit = 10000; // rooms in transit, together
+constexpr qint64 transitLimitMs = 60000; // a transit without done/failed ends (as failed)
+
 class ServerRegistry : public QObject
 {
     Q_OBJECT
@@ -99,6 +109,27 @@ public:
     // 250 ms (tests with manualTicks call it themselves).
     void tick();
 
+    // Handoff, for the server `id` calling from `source` (bound like heartbeats). Each returns
+    // the refusal, or nothing when accepted.
+    // begin: marks the server drained (until it stops); *handoff = whether another live,
+    // undrained server exists to take its rooms.
+    std::optional<RegistryRefusal> beginHandoff(const QString &id, const QString &source,
+                                                bool *handoff);
+    // target: the least-loaded live, undrained server other than `id` for the canonical `room`
+    // (held by `id`); the room is in transit from then on.
+    std::optional<RegistryRefusal> handoffTarget(const QString &id, const QString &room,
+                                                 const QString &source, ServerInfo *target);
+    std::optional<RegistryRefusal> handoffDone(const QString &id, const QString &room,
+                                               const QString &to, const QString &source);
+    std::optional<RegistryRefusal> handoffFailed(const QString &id, const QString &room,
+                                                 const QString &source);
+    // The heartbeat answer's "handoff": drained, and another live, undrained server exists.
+    bool shouldHandOff(const QString &id) const;
+    // A live, undrained server other than `id` exists.
+    bool hasHandoffTarget(const QString &id) const;
+    int roomsInTransit() const { return int(m_transit.size()); }
+    bool inTransit(const QString &room) const { return m_transit.contains(room); }
+
     QList<ServerInfo> servers() const;
     std::optional<ServerInfo> server(const QString &id) const;
     bool isLive(const QString &id) const;
@@ -112,6 +143,11 @@ public:
 
 signals:
     void serversChanged(int up, int known);
+    // Handoff figures for the metrics.
+    void roomMoved();
+    void moveFailed();
+    void roomsLost(int count);
+    void transitChanged(int roomsInTransit);
 
 private:
     struct RoomEntry
@@ -120,7 +156,27 @@ private:
         qint64 placedMs = 0;
     };
 
+    using Done = std::function<void(const Placement &)>;
+    struct Waiter
+    {
+        qint64 sinceMs = 0;
+        Done done;
+    };
+    struct Transit
+    {
+        QString from;
+        QString to;
+        qint64 sinceMs = 0;
+        QList<Waiter> waiters;
+    };
+
     ServerInfo *find(const QString &id);
+    std::optional<RegistryRefusal> checkCaller(const QString &id, const QString &source) const;
+    void placeNow(const QString &room, Done done);
+    // Ends a transit; its waiters are answered from the map as it is then.
+    void endTransit(const QString &room);
+    void expireTransits();
+    void moveRoom(const QString &room, const QString &to);
     ServerInfo *findByAddress(const QString &address);
     void probe(const QString &id);
     void probeFinished(const QString &id, bool ok, const QJsonObject &hw);
@@ -139,6 +195,8 @@ private:
     QHash<QString, RoomEntry> m_rooms;    // canonical room -> placement
     QHash<QString, int> m_roomsPerServer;
     QList<std::pair<QString, std::function<void(const Placement &)>>> m_waiters;
+    QHash<QString, Transit> m_transit; // canonical room -> its move
+    int m_transitWaiters = 0;
     QElapsedTimer m_clock;
     QTimer m_ticker;
     bool m_warm = false;

@@ -197,15 +197,28 @@ private slots:
                 before = room;
         }
         QVERIFY(!before.isEmpty());
-        QCOMPARE(post(QStringLiteral("drain"),
-                      {{QStringLiteral("server"), drainedId}, {QStringLiteral("drained"), true}})
+        // A server only in --servers sends no heartbeats, so it cannot be told to move its
+        // rooms: the answer says they stay.
+        const HttpResult drained =
+            post(QStringLiteral("drain"),
+                 {{QStringLiteral("id"), drainedId}, {QStringLiteral("drained"), true}});
+        QCOMPARE(drained.status, 200);
+        QCOMPARE(jsonObject(drained).value(QLatin1StringView("id")).toString(), drainedId);
+        QCOMPARE(jsonObject(drained).value(QLatin1StringView("handoff")).toBool(true), false);
+        QVERIFY(jsonObject(drained)
+                    .value(QLatin1StringView("message"))
+                    .toString()
+                    .contains(QStringLiteral("rooms stay")));
+        QCOMPARE(post(QStringLiteral("drain"), {{QStringLiteral("id"), drainedId},
+                                                {QStringLiteral("drained"), QStringLiteral("yes")}})
                      .status,
-                 200);
+                 400);
         QVERIFY(api(QStringLiteral("servers")).body.contains("\"drained\":true"));
         for (int i = 0; i < 8; ++i)
             QCOMPARE(pickedPort(pick(*m_balancer, QStringLiteral("drained-%1").arg(i))),
                      m_serverB->port());
         QCOMPARE(pickedPort(pick(*m_balancer, before)), m_serverA->port());
+        // "server" is the deprecated name of "id".
         QCOMPARE(post(QStringLiteral("drain"),
                       {{QStringLiteral("server"), drainedId}, {QStringLiteral("drained"), false}})
                      .status,

@@ -1,0 +1,145 @@
+// RoomHost's part of a handoff (docs/interfaces.md "Handoff"): freezing a room and taking its
+// snapshot on the source, restoring a snapshot on the target. The procedure that drives it runs
+// on the main thread (cluster/Handoff).
+
+#include "core/ServerContext.h"
+#include "core/Worker.h"
+#include "net/HttpResponse.h"
+#include "protocol/JsonWriter.h"
+#include "protocol/ServerFrame.h"
+#include "rooms/RoomHost.h"
+#include "rooms/RoomSnapshot.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcHandoff, "handoff")
+
+namespace ic::server {
+namespace {
+
+// The close code that tells a client its room moved or the server restarts: reconnect at once.
+constexpr quint16 closeRoomMoved = 1012;
+// How long joins for a room that moved away are still closed with 1012 instead of creating it
+// again here: a client told this server before the move reconnects through the balancer.
+constexpr qint64 movedMemoryMs = 60000;
+
+} // namespace
+
+QStringList RoomHost::roomNames() const
+{
+    QStringList names;
+    names.reserve(qsizetype(m_rooms.size()));
+    for (const auto &[name, entry] : m_rooms) {
+        if (!entry->frozen)
+            names.append(name);
+    }
+    return names;
+}
+
+bool RoomHost::refuseMoving(const CommandRequest &request, Entry *entry)
+{
+    if (entry ? !entry->frozen : !m_movedAway.contains(request.room))
+        return false;
+    // Not processed, not answered: the client resends after it rejoined the room's new home.
+    Delivery delivery;
+    delivery.finished = true;
+    delivery.close = true;
+    delivery.closeCode = closeRoomMoved;
+    request.home->deliverFromAnywhere(request.caller.connection, std::move(delivery));
+    return true;
+}
+
+QByteArray RoomHost::freezeAndSnapshot(const QString &room)
+{
+    Entry *entry = find(room);
+    if (!entry || entry->frozen)
+        return {};
+    entry->frozen = true;
+    const qint64 nowNs = proto::nowNanoseconds();
+    // Online members are recorded online; the target restores them offline as of now.
+    QByteArray snapshot = RoomSnapshot::encode(*entry->room, nowNs);
+    // Each member's deliveries are queued in order on its thread, so the close follows every
+    // frame already sent to it.
+    for (auto it = entry->homes.cbegin(); it != entry->homes.cend(); ++it) {
+        Delivery delivery;
+        delivery.close = true;
+        delivery.closeCode = closeRoomMoved;
+        delivery.left = room;
+        it.value()->deliverFromAnywhere(it.key(), std::move(delivery));
+    }
+    entry->homes.clear();
+    const qint64 online = entry->room->memberCount();
+    entry->room->evictAll(ErrorCode::RoomNotFound); // its frames are dropped: the close says it
+    updateOnline(-online);
+    return snapshot;
+}
+
+void RoomHost::unfreeze(const QString &room)
+{
+    if (Entry *entry = find(room))
+        entry->frozen = false;
+}
+
+void RoomHost::dropMoved(const QString &room)
+{
+    const auto it = m_rooms.find(room);
+    if (it == m_rooms.end())
+        return;
+    updateOnline(-it->second->room->memberCount());
+    m_rooms.erase(it);
+    m_context.metrics().rooms.fetch_sub(1, std::memory_order_relaxed);
+    m_movedAway.insert(room, QDateTime::currentMSecsSinceEpoch());
+}
+
+void RoomHost::forgetMoved(qint64 nowMs)
+{
+    m_movedAway.removeIf(
+        [nowMs](const auto &moved) { return nowMs - moved.value() > movedMemoryMs; });
+}
+
+void RoomHost::importRoom(const QByteArray &snapshot, const HttpRoomRequest &request)
+{
+    const QByteArray json = QByteArrayLiteral("application/json");
+    if (find(request.room)) {
+        httpError(request, 409, QStringLiteral("this server already holds the room"));
+        return;
+    }
+    if (m_context.metrics().rooms.load(std::memory_order_relaxed) >=
+        m_context.settings().maxRooms) {
+        httpError(request, 503, QStringLiteral("this server holds as many rooms as it may"));
+        return;
+    }
+    RoomSettings settings = m_context.settings().room;
+    settings.serverBytes = &m_context.metrics().storedMessageBytes;
+    QString error;
+    RoomSnapshot::Problem problem = RoomSnapshot::Problem::None;
+    std::unique_ptr<Room> room = RoomSnapshot::decode(snapshot, settings, &error, &problem);
+    if (!room) {
+        qCWarning(lcHandoff).noquote() << "room import refused:" << error;
+        httpError(request, problem == RoomSnapshot::Problem::OverBudget ? 413 : 400, error);
+        return;
+    }
+    if (room->name() != request.room) {
+        httpError(request, 400, QStringLiteral("the snapshot's room name changed while reading"));
+        return;
+    }
+    auto entry = std::make_unique<Entry>();
+    entry->room = std::move(room);
+    entry->room->setServerStatus(m_context.status());
+    if (m_context.settings().rateLimits)
+        entry->httpSends = TokenBucket(20, 40);
+    const qint64 messages = entry->room->messageCount();
+    m_rooms.emplace(request.room, std::move(entry));
+    m_movedAway.remove(request.room);
+    m_context.metrics().rooms.fetch_add(1, std::memory_order_relaxed);
+    m_context.metrics().roomsReceived.Increment();
+    proto::JsonWriter writer(64);
+    writer.beginObject();
+    writer.member("imported", true);
+    writer.member("messages", messages);
+    writer.endObject();
+    answerHttp(request, 200, writer.take(), json);
+}
+
+} // namespace ic::server
