@@ -46,6 +46,10 @@
     unread: 0,
     newBelow: 0,
     replaced: false,
+    keptName: '', // the name to come back with after a reconnect (never a fresh random one)
+    keptPassword: '', // the password typed on this page, to prefill re-creating the room
+    roomGone: false, // a rejoin found no room: nothing is re-created until the user says so
+    recreating: false,
     search: { matches: [], index: -1 },
     settings: { sound: false, notify: false, notifyAll: false, notices: true }
   };
@@ -209,26 +213,66 @@
 
   /* ---------------- joining ---------------- */
 
+  // The first join may create the room. Every later one (a reconnect) is join-only with the
+  // name we had, so a room the server lost is never re-created without asking; re-creating
+  // (the user's answer to the "room gone" notice) sends the name and any password typed.
   function sendJoin() {
-    var frame = P.joinFrame('R_C_J', roomRef(), S.gateNick);
+    if (S.roomGone && !S.recreating) return;
+    var rejoin = S.everJoined && !S.recreating;
+    var create = !S.everJoined || S.recreating;
+    var name = S.everJoined ? (myName() || S.keptName) : S.gateNick;
+    var frame = P.joinFrame(create ? 'R_C_J' : 'R_J', roomRef(), name);
     S.joinRq = frame.rq;
+    S.joinIsRejoin = rejoin;
     S.conn.send(frame);
+  }
+
+  function showRoomGone() {
+    S.roomGone = true;
+    S.recreating = false;
+    S.password = '';
+    $('#gone-password-field').prop('hidden', !S.hasPassword);
+    $('#gone-password').val(S.keptPassword);
+    $('#gone-error').text('').prop('hidden', true);
+    $('#gone-create').prop('disabled', false);
+    $('#gone-banner').prop('hidden', false);
+    header().showConnBanner('joined');
+  }
+
+  function recreateRoom() {
+    var pass = S.hasPassword ? $('#gone-password').val() : '';
+    if (S.hasPassword && !pass) {
+      $('#gone-error').text('This room had a password: enter one for the new room.').prop('hidden', false);
+      $('#gone-password').trigger('focus');
+      return;
+    }
+    S.password = pass;
+    S.keptPassword = pass;
+    S.recreating = true;
+    $('#gone-error').prop('hidden', true);
+    $('#gone-create').prop('disabled', true);
+    if (S.conn.isOpen()) sendJoin(); else S.conn.restart();
   }
 
   function onJoined(f) {
     S.joinRq = null;
     S.joined = true;
     S.everJoined = true;
+    if (S.password) S.keptPassword = S.password;
     S.password = '';
     S.gateNick = '';
+    S.roomGone = false;
+    S.recreating = false;
+    $('#gone-banner').prop('hidden', true);
     if (S.rId && f.rId && f.rId !== S.rId) {
-      // Same name, new room UUID: the server lost the room (restart) and it was created again.
-      list().addNotice('The room was restarted on the server: earlier messages are gone.', 'limit');
+      // Same name, new room UUID: the room was created again after the server lost it.
+      list().addNotice('The room was created again: earlier messages are gone from the server.', 'limit');
     }
     S.rId = f.rId || S.rId;
     S.me = f.uId || S.me;
     if (f.cAt) S.createdAt = P.nanosToDate(f.cAt);
     S.hasPassword = /password=true/.test(f.pd || '');
+    S.keptName = myName() || S.keptName;
     $('#password-gate').prop('hidden', true);
     $('#fatal').prop('hidden', true);
     $('#room-main').prop('hidden', false);
@@ -245,7 +289,15 @@
   }
 
   function onJoinFailed(code) {
+    var rejoin = S.joinIsRejoin;
     S.joinRq = null;
+    if (code === '202' && rejoin) { showRoomGone(); return; }
+    if (S.recreating) {
+      S.recreating = false;
+      $('#gone-create').prop('disabled', false);
+      $('#gone-error').text(P.errorText(code)).prop('hidden', false);
+      return;
+    }
     if (code === '203') { showPasswordGate(); return; }
     if (code === '204' || code === '205') {
       // Only the gate sends a name on join; let the user fix it there.
@@ -307,6 +359,8 @@
   }
 
   function bindJoining() {
+    $('#gone-form, #gone-banner').on('submit', function (ev) { ev.preventDefault(); recreateRoom(); });
+    $('#gone-save').on('click', function () { IC.roomTools.downloadChat(); });
     $('#replaced-banner .use-here').on('click', useHere);
     $('#fatal-retry').on('click', function () {
       $('#fatal').prop('hidden', true);
@@ -320,6 +374,7 @@
       if (problem) { $('#gate-nick-error').text(problem).prop('hidden', false); return; }
       if (!pass) { $('#gate-error').text('Please enter the password.').prop('hidden', false); return; }
       S.password = pass;
+      S.keptPassword = pass;
       S.gateNick = nick;
       $('#gate-submit').prop('disabled', true).text('Joining…');
       if (S.conn.isOpen()) sendJoin(); else S.conn.restart();
