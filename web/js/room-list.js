@@ -57,23 +57,28 @@
 
   function renderAll() {
     var anchor = captureAnchor();
-    $list.empty();
+    // Cards carry no jQuery data or handlers (the list delegates), so no per-node cleanup.
+    $list[0].replaceChildren();
+    // Built off-document and inserted once: one style and layout pass for the whole list.
+    var frag = document.createDocumentFragment();
     var prev = null;
     var noticeIdx = 0;
     var notices = S.notices;
     var flushNotices = function (uptoId) {
       while (noticeIdx < notices.length && notices[noticeIdx].afterId <= uptoId) {
-        $list.append(noticeEl(notices[noticeIdx]));
+        frag.appendChild(noticeEl(notices[noticeIdx])[0]);
         noticeIdx += 1;
       }
     };
+    var rctx = K.renderCtx();
     S.messages.forEach(function (msg) {
       flushNotices(msg.id - 1);
-      if (!prev || M.dayKey(prev) !== M.dayKey(msg)) $list.append(M.daySeparator(msg));
-      $list.append(M.render(msg, prev, K.renderCtx()));
+      if (!prev || M.dayKey(prev) !== M.dayKey(msg)) frag.appendChild(M.daySeparator(msg)[0]);
+      frag.appendChild(M.render(msg, prev, rctx)[0]);
       prev = msg;
     });
     flushNotices(Infinity);
+    $list[0].appendChild(frag);
     if (!S.messages.length && S.haveMessages) {
       $list.append($('<div class="stream-empty"></div>')
         .append($('<p class="stream-empty-title"></p>').text('No messages yet'))
@@ -174,7 +179,8 @@
     });
     sortMessages();
     S.haveMessages = true;
-    renderAll();
+    // During a join the list is drawn once, when the join is confirmed (and we know who we are).
+    if (!S.joinRq) renderAll();
   }
 
   function onEdited(m) {
