@@ -198,6 +198,10 @@
     $('#rename-error').prop('hidden', true);
   }
 
+  function renderIdentity() {
+    $('#my-name').text(myName() || '…');
+  }
+
   function closeRename() {
     $('#rename-form').prop('hidden', true);
     $('#identity').prop('hidden', false);
@@ -330,6 +334,7 @@
     startReply: startReply,
     startQuote: startQuote,
     startEdit: startEdit,
-    renderContext: renderContext
+    renderContext: renderContext,
+    renderIdentity: renderIdentity
   };
 })(window);

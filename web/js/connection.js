@@ -1,5 +1,6 @@
 /* One WebSocket to the server that holds a room: placement via /pick_backend, the init frame,
-   keep-alive, and reconnection with capped exponential backoff plus jitter. */
+   keep-alive, and reconnection with capped exponential backoff plus jitter (at once after a
+   close 1012, "room moved"). */
 (function (global) {
   'use strict';
 
@@ -8,6 +9,10 @@
 
   var BASE_DELAY_MS = 1000;
   var MAX_DELAY_MS = 30000;
+  // The room moved to another server or its server restarts on purpose: the room is (about to
+  // be) ready elsewhere, so come back at once; the jitter spreads the room's members a little.
+  var MOVED_CLOSE = 1012;
+  var MOVED_JITTER_MS = 300;
 
   function Connection(roomName, handlers) {
     this.roomName = roomName;
@@ -94,12 +99,13 @@
       if (typeof ev.data === 'string') handle(ev.data);
       else if (ev.data && ev.data.text) ev.data.text().then(handle);
     };
-    ws.onclose = function () {
+    ws.onclose = function (ev) {
       if (ws !== self.ws) return;
       self.ws = null;
       self.stopKeepAlive();
-      if (self.h.onClose) self.h.onClose();
-      if (!self.stopped) self.scheduleRetry();
+      if (self.h.onClose) self.h.onClose(ev.code);
+      if (self.stopped) return;
+      if (ev.code === MOVED_CLOSE) self.reconnectSoon(); else self.scheduleRetry();
     };
     ws.onerror = function () { /* onclose follows and does the work */ };
   };
@@ -133,6 +139,16 @@
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(function () { self.connect(); }, delay);
     this.emitState('waiting');
+  };
+
+  // After close 1012: no backoff and no growth of it, only a little jitter.
+  Connection.prototype.reconnectSoon = function () {
+    var self = this;
+    var delay = Math.floor(Math.random() * (MOVED_JITTER_MS + 1));
+    this.retryAt = Date.now() + delay;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(function () { self.connect(); }, delay);
+    this.emitState('connecting');
   };
 
   Connection.prototype.retryNow = function () {

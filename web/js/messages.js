@@ -69,14 +69,6 @@
     return P.drawingRef(decoded) ? '[drawing]' : decoded;
   };
 
-  function tag(text, cls, title) {
-    return $('<span class="tag"></span>').addClass(cls).text(text).attr('title', title || null);
-  }
-
-  function button(label, cls, aria) {
-    return $('<button type="button" class="act"></button>').addClass(cls).text(label).attr('aria-label', aria || null);
-  }
-
   function visuallyHidden(text) {
     return $('<span class="visually-hidden"></span>').text(text);
   }
@@ -100,93 +92,130 @@
       !msg.rU && !msg.rM;
   };
 
+  // Cards are built with plain DOM calls: a room renders up to 1,000 of them at once, and
+  // jQuery's HTML-string parsing costs about ten times as much per element.
+  function el(tagName, cls, text) {
+    var e = document.createElement(tagName);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function tagEl(text, cls, title) {
+    var e = el('span', 'tag ' + cls, text);
+    if (title) e.title = title;
+    return e;
+  }
+
+  function buttonEl(label, cls, aria) {
+    var b = el('button', 'act ' + cls, label);
+    b.type = 'button';
+    if (aria) b.setAttribute('aria-label', aria);
+    return b;
+  }
+
+  function voteButton(cls, arrow, label, n) {
+    var b = buttonEl('', cls);
+    var a = el('span', '', arrow);
+    a.setAttribute('aria-hidden', 'true');
+    b.append(a, label, el('span', 'n', String(n)));
+    return b;
+  }
+
   /* ctx: { me, creator, userName(uId) → {name, anon}, message(id) → msg|undefined,
             isMention(msg) → bool, drawing(ref, $holder) } */
   M.render = function (msg, prev, ctx) {
     var mine = msg.uId === ctx.me;
     var author = ctx.userName(msg.uId);
-    var $card = $('<article class="msg"></article>')
-      .attr({ id: 'msg-' + msg.id, 'data-id': msg.id, 'data-uid': msg.uId, tabindex: '-1' });
-    if (mine) $card.addClass('is-mine');
-    if (M.continuesGroup(prev, msg)) $card.addClass('is-grouped');
+    var card = el('article', 'msg');
+    card.id = 'msg-' + msg.id;
+    card.setAttribute('data-id', msg.id);
+    card.setAttribute('data-uid', msg.uId);
+    card.tabIndex = -1;
+    if (mine) card.classList.add('is-mine');
+    if (M.continuesGroup(prev, msg)) card.classList.add('is-grouped');
 
-    var $head = $('<header class="msg-head"></header>');
-    var $author = $('<span class="msg-author"></span>').text(author.name);
-    $head.append($author);
-    if (author.anon) $head.append(tag('anon', 'tag-anon', 'Randomly assigned name'));
-    if (msg.uId === ctx.creator && msg.uId !== P.NIL_UUID) $head.append(tag('creator', 'tag-creator', 'Created this room'));
-    if (msg.uId === P.NIL_UUID) $head.append(tag('via HTTP', 'tag-http', 'Sent with the plain HTTP API'));
-    if (mine) $head.append(tag('you', 'tag-you'));
+    var head = el('header', 'msg-head');
+    head.append(el('span', 'msg-author', author.name));
+    if (author.anon) head.append(tagEl('anon', 'tag-anon', 'Randomly assigned name'));
+    if (msg.uId === ctx.creator && msg.uId !== P.NIL_UUID) head.append(tagEl('creator', 'tag-creator', 'Created this room'));
+    if (msg.uId === P.NIL_UUID) head.append(tagEl('via HTTP', 'tag-http', 'Sent with the plain HTTP API'));
+    if (mine) head.append(tagEl('you', 'tag-you'));
     var when = P.secondsToDate(msg.cAt);
-    $head.append($('<a class="msg-id"></a>').attr('href', '#msg-' + msg.id).text('#' + msg.id));
-    $head.append($('<time class="msg-time"></time>').attr({ datetime: when.toISOString(), title: when.toLocaleString() })
-      .text(IC.formatTime(when)));
-    if (msg.lE && !msg.deleted) $head.append($('<span class="msg-edited"></span>').text('(edited)'));
-    $card.append($head);
+    var idLink = el('a', 'msg-id', '#' + msg.id);
+    idLink.setAttribute('href', '#msg-' + msg.id);
+    var time = el('time', 'msg-time', IC.formatTime(when));
+    time.setAttribute('datetime', when.toISOString());
+    time.title = when.toLocaleString();
+    head.append(idLink, time);
+    if (msg.lE && !msg.deleted) head.append(el('span', 'msg-edited', '(edited)'));
+    card.append(head);
 
     if (msg.deleted) {
-      $card.addClass('is-deleted');
-      $card.append($('<p class="msg-body msg-placeholder"></p>').text('This message was deleted.'));
-      return $card;
+      card.classList.add('is-deleted');
+      card.append(el('p', 'msg-body msg-placeholder', 'This message was deleted.'));
+      return $(card);
     }
 
-    var mention = ctx.isMention(msg);
-    if (mention) {
-      $card.addClass('is-mention');
-      $head.append(tag('mentions you', 'tag-mention'));
+    if (ctx.isMention(msg)) {
+      card.classList.add('is-mention');
+      head.append(tagEl('mentions you', 'tag-mention'));
     }
 
     if (msg.rM !== undefined && msg.rM !== null) {
       var quoted = ctx.message(msg.rM);
-      var $q = $('<button type="button" class="msg-quote"></button>').attr('data-target', msg.rM);
-      $q.append($('<span class="quote-ref"></span>').text('>> #' + msg.rM));
+      var q = el('button', 'msg-quote');
+      q.type = 'button';
+      q.setAttribute('data-target', msg.rM);
+      q.append(el('span', 'quote-ref', '>> #' + msg.rM));
       if (quoted && !quoted.deleted) {
-        $q.append(' ', $('<span class="quote-author"></span>').text(ctx.userName(quoted.uId).name + ':'));
-        $q.append(' ', $('<span class="quote-text"></span>').text(M.snippet(M.plainText(quoted), 30)));
-        $q.attr('aria-label', 'Quote of message ' + msg.rM + ' — jump to it');
+        q.append(' ', el('span', 'quote-author', ctx.userName(quoted.uId).name + ':'));
+        q.append(' ', el('span', 'quote-text', M.snippet(M.plainText(quoted), 30)));
+        q.setAttribute('aria-label', 'Quote of message ' + msg.rM + ' — jump to it');
       } else {
-        $q.addClass('is-unavailable').prop('disabled', true);
-        $q.append(' ', $('<span class="quote-text"></span>').text('message unavailable'));
+        q.classList.add('is-unavailable');
+        q.disabled = true;
+        q.append(' ', el('span', 'quote-text', 'message unavailable'));
       }
-      $card.append($q);
+      card.append(q);
     } else if (msg.rU) {
-      $card.append($('<p class="msg-reply"></p>')
-        .append($('<span aria-hidden="true">↪ </span>'))
-        .append(document.createTextNode('to '))
-        .append($('<strong></strong>').text('@' + ctx.userName(msg.rU).name)));
+      var reply = el('p', 'msg-reply');
+      var arrow = el('span', '', '↪ ');
+      arrow.setAttribute('aria-hidden', 'true');
+      reply.append(arrow, 'to ', el('strong', '', '@' + ctx.userName(msg.rU).name));
+      card.append(reply);
     }
 
     var text = IC.decode(msg.t);
     var ref = P.drawingRef(text);
-    var $body = $('<div class="msg-body"></div>');
+    var body = el('div', 'msg-body');
     if (ref) {
-      $body.addClass('msg-drawing');
-      ctx.drawing(ref, $body, msg);
+      body.classList.add('msg-drawing');
+      ctx.drawing(ref, $(body), msg);
     } else {
-      if (M.isSingleEmoji(text)) $body.addClass('is-emoji');
-      M.appendRichText($body[0], text);
+      if (M.isSingleEmoji(text)) body.classList.add('is-emoji');
+      M.appendRichText(body, text);
     }
-    $card.append($body);
+    card.append(body);
 
-    var $actions = $('<div class="msg-actions"></div>').attr('aria-label', 'Actions for message ' + msg.id).attr('role', 'group');
-    $actions.append(button('Reply', 'act-reply', 'Reply to ' + author.name));
-    $actions.append(button('Quote', 'act-quote', 'Quote message ' + msg.id));
+    var actions = el('div', 'msg-actions');
+    actions.setAttribute('aria-label', 'Actions for message ' + msg.id);
+    actions.setAttribute('role', 'group');
+    actions.append(buttonEl('Reply', 'act-reply', 'Reply to ' + author.name));
+    actions.append(buttonEl('Quote', 'act-quote', 'Quote message ' + msg.id));
     var canVote = !mine || ctx.me === ctx.creator;
-    var $sup = button('', 'act-support').append($('<span aria-hidden="true">▲ </span>'))
-      .append(document.createTextNode(mine ? 'Pin ' : 'Support ')).append($('<span class="n"></span>').text(msg.sC || 0));
-    var $rej = button('', 'act-reject').append($('<span aria-hidden="true">▼ </span>'))
-      .append(document.createTextNode('Reject ')).append($('<span class="n"></span>').text(msg.rC || 0));
     if (canVote) {
-      $actions.append($sup, $rej);
+      actions.append(voteButton('act-support', '▲ ', mine ? 'Pin ' : 'Support ', msg.sC || 0),
+        voteButton('act-reject', '▼ ', 'Reject ', msg.rC || 0));
     } else if ((msg.sC || 0) + (msg.rC || 0) > 0) {
-      $actions.append($('<span class="vote-tally"></span>').text('support ' + (msg.sC || 0) + ' · reject ' + (msg.rC || 0)));
+      actions.append(el('span', 'vote-tally', 'support ' + (msg.sC || 0) + ' · reject ' + (msg.rC || 0)));
     }
     if (mine) {
-      if (!ref) $actions.append(button('Edit', 'act-edit', 'Edit message ' + msg.id));
-      $actions.append(button('Delete', 'act-delete', 'Delete message ' + msg.id));
+      if (!ref) actions.append(buttonEl('Edit', 'act-edit', 'Edit message ' + msg.id));
+      actions.append(buttonEl('Delete', 'act-delete', 'Delete message ' + msg.id));
     }
-    $card.append($actions);
-    return $card;
+    card.append(actions);
+    return $(card);
   };
 
   M.notice = function (text, kind) {

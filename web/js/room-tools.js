@@ -1,5 +1,5 @@
-/* Room tools: search in the loaded messages, text export, the side panels on narrow screens
-   and the notification/notice settings. Shares the room state with room.js via bind(). */
+/* Room tools: text export, the side panels on narrow screens and the notification/notice
+   settings. Shares the room state with room.js via bind(). */
 (function (global) {
   'use strict';
 
@@ -7,78 +7,6 @@
   var P = IC.protocol;
   var M = IC.messages;
   var S, $stream, userName, beep;
-
-  /* ---------------- search ---------------- */
-
-  function refreshSearch() {
-    var q = (S.search.query || '').toLowerCase();
-    $('.msg.is-search-match').removeClass('is-search-match is-search-current');
-    if (!q) { S.search.matches = []; S.search.index = -1; $('#search-status').text(''); return; }
-    var matches = S.messages.filter(function (m) {
-      if (m.deleted) return false;
-      return (M.plainText(m) + ' ' + userName(m.uId).name).toLowerCase().indexOf(q) !== -1;
-    }).map(function (m) { return m.id; });
-    S.search.matches = matches;
-    if (S.search.index >= matches.length) S.search.index = matches.length - 1;
-    matches.forEach(function (id) { $('#msg-' + id).addClass('is-search-match'); });
-    updateSearchStatus();
-  }
-
-  function updateSearchStatus() {
-    var n = S.search.matches.length;
-    var $s = $('#search-status');
-    if (!n) {
-      $s.text('No results');
-    } else if (S.search.index < 0) {
-      $s.text(n === 1 ? '1 match' : n + ' matches');
-    } else {
-      $s.text((S.search.index + 1) + ' of ' + n);
-      $('#msg-' + S.search.matches[S.search.index]).addClass('is-search-current');
-    }
-    $('#search-prev, #search-next').prop('disabled', n === 0);
-  }
-
-  function searchStep(dir) {
-    var n = S.search.matches.length;
-    if (!n) return;
-    // Start from the newest match going up, like a chat reader expects.
-    if (S.search.index < 0) S.search.index = n - 1;
-    else S.search.index = (S.search.index + (dir < 0 ? -1 : 1) + n) % n;
-    $('.msg.is-search-current').removeClass('is-search-current');
-    updateSearchStatus();
-    var card = document.getElementById('msg-' + S.search.matches[S.search.index]);
-    if (card) { S.stick = false; card.scrollIntoView({ block: 'center' }); }
-  }
-
-  function bindSearch() {
-    var $bar = $('#search-bar');
-    var $q = $('#search-input');
-    var close = function () {
-      $bar.prop('hidden', true);
-      S.search.query = '';
-      $q.val('');
-      refreshSearch();
-      $('#search-toggle').attr('aria-expanded', 'false').trigger('focus');
-    };
-    $('#search-toggle').on('click', function () {
-      if (!$bar.prop('hidden')) { close(); return; }
-      $bar.prop('hidden', false);
-      $(this).attr('aria-expanded', 'true');
-      $q.trigger('focus');
-    });
-    $q.on('input', function () {
-      S.search.query = $q.val().trim();
-      S.search.index = -1;
-      refreshSearch();
-    });
-    $q.on('keydown', function (ev) {
-      if (ev.key === 'Enter') { ev.preventDefault(); searchStep(ev.shiftKey ? 1 : -1); }
-      if (ev.key === 'Escape') { ev.preventDefault(); close(); }
-    });
-    $('#search-prev').on('click', function () { searchStep(-1); });
-    $('#search-next').on('click', function () { searchStep(1); });
-    $('#search-close').on('click', close);
-  }
 
   /* ---------------- export ---------------- */
 
@@ -121,6 +49,9 @@
       }
     });
     $('#side-close').on('click', closeSidePanels);
+    $(document).on('keydown', function (ev) {
+      if (ev.key === 'Escape' && $('#room-body').hasClass('show-side')) closeSidePanels();
+    });
   }
 
   /* ---------------- settings ---------------- */
@@ -162,12 +93,11 @@
       $stream = kit.$stream;
       userName = kit.userName;
       beep = kit.beep;
-      bindSearch();
       bindSide();
       bindSettings();
       $('#download-chat').on('click', downloadChat);
     },
-    refreshSearch: refreshSearch,
-    closeSidePanels: closeSidePanels
+    closeSidePanels: closeSidePanels,
+    downloadChat: downloadChat
   };
 })(window);

@@ -36,6 +36,26 @@ const HeaderList pageHeaders{{"Cache-Control", "no-cache"},
                              {"X-Content-Type-Options", "nosniff"},
                              {"Content-Security-Policy", contentSecurityPolicy}};
 
+// One web file, compressed when the client accepts gzip, or 304 when the client's copy (named
+// by If-None-Match) is current. `revalidate`: false when the answer must carry a full body.
+void sendAsset(const Request &request, const ReplyPtr &reply, const QByteArray &type,
+               const WebFileCache::Asset &asset, HeaderList headers, bool revalidate = true)
+{
+    const bool gzip =
+        !asset.gzip.isEmpty() && WebFileCache::acceptsGzip(request.header("Accept-Encoding"));
+    const QByteArray etag = gzip ? asset.etagGzip() : asset.etag;
+    headers.append({"ETag", etag});
+    if (!asset.gzip.isEmpty())
+        headers.append({"Vary", QByteArray("Accept-Encoding")});
+    if (revalidate && WebFileCache::matchesEtag(request.header("If-None-Match"), etag)) {
+        reply->send(304, QByteArray(), QByteArray(), headers);
+        return;
+    }
+    if (gzip)
+        headers.append({"Content-Encoding", QByteArray("gzip")});
+    reply->send(200, type, gzip ? asset.gzip : asset.bytes, headers);
+}
+
 } // namespace
 
 QString resolveInside(const QString &root, const QString &relative)
@@ -104,12 +124,14 @@ bool PagesController::dispatch(const Request &request, const ReplyPtr &reply)
         return true;
     }
     if (path == u"/favicon.ico") {
-        const std::optional<QByteArray> icon = m_files.file(QStringLiteral("img/favicon.svg"));
+        const std::optional<WebFileCache::Asset> icon =
+            m_files.asset(QStringLiteral("img/favicon.svg"));
         if (!icon) {
             reply->sendText(404, QStringLiteral("error: no icon"));
             return true;
         }
-        reply->send(200, "image/svg+xml", *icon, {{"Cache-Control", "public, max-age=86400"}});
+        sendAsset(request, reply, "image/svg+xml", *icon,
+                  {{"Cache-Control", "public, max-age=86400"}});
         return true;
     }
     // Anything else is a room page: the whole path after "/" is the percent-encoded name.
@@ -125,30 +147,34 @@ bool PagesController::dispatch(const Request &request, const ReplyPtr &reply)
 void PagesController::servePage(const Request &request, const ReplyPtr &reply, const QString &file,
                                 bool withCookie)
 {
-    QByteArray html;
-    if (const std::optional<QByteArray> page = m_files.file(file)) {
-        html = *page;
-    } else if (file == u"index.html") {
-        html = fallbackIndex;
-        html.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
-    } else {
+    const std::optional<WebFileCache::Asset> page = m_files.asset(file);
+    if (!page && file != u"index.html") {
         reply->sendText(404, QStringLiteral("error: this page is not installed"));
         return;
     }
     HeaderList headers = pageHeaders;
-    if (withCookie && !ic::session::sessionFromCookieHeader(request.header("Cookie"))) {
+    const bool newCookie =
+        withCookie && !ic::session::sessionFromCookieHeader(request.header("Cookie"));
+    if (newCookie) {
         headers.append(
             {"Set-Cookie", ic::session::setCookieHeaderValue(ic::session::createCookieValue(),
                                                              m_context->settings.secureCookies())});
     }
-    reply->send(200, "text/html; charset=utf-8", html, headers);
+    if (!page) {
+        QByteArray html = fallbackIndex;
+        html.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
+        reply->send(200, "text/html; charset=utf-8", html, headers);
+        return;
+    }
+    // A page that hands out a new session cookie is always sent whole.
+    sendAsset(request, reply, "text/html; charset=utf-8", *page, headers, !newCookie);
 }
 
 void PagesController::serveStatic(const Request &request, const ReplyPtr &reply)
 {
     bool ok = false;
     const QString relative = ic::validation::urlDecode(request.path.mid(8), &ok);
-    const std::optional<QByteArray> content = ok ? m_files.file(relative) : std::nullopt;
+    const std::optional<WebFileCache::Asset> content = ok ? m_files.asset(relative) : std::nullopt;
     if (!content) {
         reply->sendText(404, QStringLiteral("error: there is no such file"));
         return;
@@ -161,7 +187,7 @@ void PagesController::serveStatic(const Request &request, const ReplyPtr &reply)
     const HeaderList headers{
         {"Cache-Control",
          versioned ? QByteArray("public, max-age=31536000, immutable") : QByteArray("no-cache")}};
-    reply->send(200, type, *content, headers);
+    sendAsset(request, reply, type, *content, headers);
 }
 
 void PagesController::redirectHome(const ReplyPtr &reply, const QString &sentence)

@@ -1,5 +1,8 @@
-// WebFileCache: web UI files kept in memory, re-checked at most once a second.
+// WebFileCache: web UI files kept in memory, re-checked at most once a second, gzip-compressed
+// once per load, with an ETag; Accept-Encoding and If-None-Match parsing.
 #include "core/WebFileCache.h"
+
+#include <zlib.h>
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -23,6 +26,21 @@ private:
         QFile file(path(name));
         QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
         file.write(bytes);
+    }
+    static QByteArray gunzip(const QByteArray &packed)
+    {
+        z_stream stream{};
+        if (inflateInit2(&stream, 15 + 16) != Z_OK)
+            return {};
+        QByteArray out(1 << 20, Qt::Uninitialized);
+        stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(packed.constData()));
+        stream.avail_in = uInt(packed.size());
+        stream.next_out = reinterpret_cast<Bytef *>(out.data());
+        stream.avail_out = uInt(out.size());
+        const int result = inflate(&stream, Z_FINISH);
+        out.truncate(qsizetype(stream.total_out));
+        inflateEnd(&stream);
+        return result == Z_STREAM_END ? out : QByteArray("not a complete gzip stream");
     }
     WebFileCache makeCache(qint64 maxBytes = 1024)
     {
@@ -110,6 +128,93 @@ private slots:
         // Nothing was kept for them: each asks the file system again.
         QVERIFY(!cache.file(QStringLiteral("missing.html")));
         QCOMPARE(m_resolves, 4);
+    }
+
+    void compressedOnceWithAnEtag()
+    {
+        QByteArray css;
+        for (int i = 0; i < 40; ++i)
+            css += ".rule-" + QByteArray::number(i) + " { color: #123456; margin: 0 auto; }\n";
+        writeFile(QStringLiteral("big.css"), css);
+        WebFileCache cache = makeCache(1 << 16);
+        const std::optional<WebFileCache::Asset> asset = cache.asset(QStringLiteral("big.css"));
+        QVERIFY(asset);
+        QCOMPARE(asset->bytes, css);
+        QVERIFY(!asset->gzip.isEmpty());
+        QVERIFY2(asset->gzip.size() * 4 < css.size(), QByteArray::number(asset->gzip.size()));
+        QCOMPARE(gunzip(asset->gzip), css);
+        QVERIFY(asset->etag.startsWith('"') && asset->etag.endsWith('"'));
+        QVERIFY(asset->etagGzip() != asset->etag);
+        QVERIFY(asset->etagGzip().endsWith('"'));
+        qInfo("big.css: %lld bytes, gzip %lld bytes", qlonglong(css.size()),
+              qlonglong(asset->gzip.size()));
+
+        // Served again from memory: the same compressed bytes, prepared only once.
+        QCOMPARE(cache.asset(QStringLiteral("big.css"))->gzip, asset->gzip);
+        QCOMPARE(m_prepares, 1);
+
+        // A changed file gets a new ETag and new compressed bytes.
+        m_nowMs += WebFileCache::recheckMs;
+        writeFile(QStringLiteral("big.css"), css + "/* more */");
+        const std::optional<WebFileCache::Asset> changed = cache.asset(QStringLiteral("big.css"));
+        QVERIFY(changed);
+        QVERIFY(changed->etag != asset->etag);
+        QCOMPARE(gunzip(changed->gzip), css + "/* more */");
+    }
+
+    void tinyFilesAreNotCompressed()
+    {
+        writeFile(QStringLiteral("t.txt"), "tiny");
+        WebFileCache cache = makeCache();
+        const std::optional<WebFileCache::Asset> asset = cache.asset(QStringLiteral("t.txt"));
+        QVERIFY(asset);
+        QVERIFY(asset->gzip.isEmpty());
+        QVERIFY(!asset->etag.isEmpty());
+    }
+
+    void acceptsGzip_data()
+    {
+        QTest::addColumn<QByteArray>("header");
+        QTest::addColumn<bool>("gzip");
+        QTest::newRow("absent") << QByteArray() << false;
+        QTest::newRow("gzip") << QByteArray("gzip") << true;
+        QTest::newRow("browser") << QByteArray("gzip, deflate, br, zstd") << true;
+        QTest::newRow("case") << QByteArray("GZip") << true;
+        QTest::newRow("others") << QByteArray("br, deflate") << false;
+        QTest::newRow("q zero") << QByteArray("gzip;q=0, br") << false;
+        QTest::newRow("q zero spaced") << QByteArray("gzip ; q=0.0") << false;
+        QTest::newRow("q half") << QByteArray("gzip;q=0.5") << true;
+        QTest::newRow("star") << QByteArray("*") << true;
+        QTest::newRow("identity") << QByteArray("identity") << false;
+        QTest::newRow("prefix only") << QByteArray("gzipx") << false;
+        QTest::newRow("bad q") << QByteArray("gzip;q=abc") << false;
+    }
+
+    void acceptsGzip()
+    {
+        QFETCH(QByteArray, header);
+        QFETCH(bool, gzip);
+        QCOMPARE(WebFileCache::acceptsGzip(header), gzip);
+    }
+
+    void matchesEtag_data()
+    {
+        QTest::addColumn<QByteArray>("header");
+        QTest::addColumn<bool>("matches");
+        QTest::newRow("absent") << QByteArray() << false;
+        QTest::newRow("same") << QByteArray("\"abc\"") << true;
+        QTest::newRow("weak") << QByteArray("W/\"abc\"") << true;
+        QTest::newRow("list") << QByteArray("\"x\", \"abc\"") << true;
+        QTest::newRow("other") << QByteArray("\"abd\"") << false;
+        QTest::newRow("unquoted") << QByteArray("abc") << false;
+        QTest::newRow("star") << QByteArray("*") << true;
+    }
+
+    void matchesEtag()
+    {
+        QFETCH(QByteArray, header);
+        QFETCH(bool, matches);
+        QCOMPARE(WebFileCache::matchesEtag(header, "\"abc\""), matches);
     }
 
     void entriesAreBounded()

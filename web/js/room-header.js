@@ -1,0 +1,134 @@
+/* Room header: title, counts, start time, password badge, description, the page title's
+   unread count, and the banners under it (connection, version, server status). Shares the
+   room state with room.js via bind(). */
+(function (global) {
+  'use strict';
+
+  var IC = global.IC || (global.IC = {});
+  var P = IC.protocol;
+  var K, S;
+  var countdownTimer = null;
+
+  function roomTitle() {
+    return S.room + ' — instantchat';
+  }
+
+  function updateTitle() {
+    document.title = (S.unread > 0 ? '(' + S.unread + ') ' : '') + roomTitle();
+  }
+
+  function renderHeader() {
+    var members = 0;
+    var online = 0;
+    S.userOrder.forEach(function (uId) {
+      if (uId === P.NIL_UUID) return;
+      members += 1;
+      if (S.users[uId].o) online += 1;
+    });
+    $('#online-count').text(online + ' online');
+    $('#member-count').text(members + (members === 1 ? ' member' : ' members'));
+    $('#users-toggle .count').text(online);
+    if (S.createdAt) {
+      $('#started-at').text(IC.formatDateTime(S.createdAt)).attr('datetime', S.createdAt.toISOString());
+    }
+    $('#password-badge').prop('hidden', !S.hasPassword);
+    renderDescription();
+  }
+
+  function renderDescription() {
+    var isCreator = !!S.me && S.me === S.creator;
+    var $t = $('#description-text');
+    if (S.description) {
+      $t.text(S.description).removeClass('is-empty');
+    } else {
+      $t.text(isCreator ? 'No description yet — add one so people know what this room is about.' : 'No description.')
+        .addClass('is-empty');
+    }
+    $('#description-edit').prop('hidden', !isCreator || !$('#description-form').prop('hidden'));
+    $('#room-description').prop('hidden', !S.description && !isCreator);
+  }
+
+  /* ---------------- banners ---------------- */
+
+  function showConnBanner(state) {
+    var $b = $('#conn-banner');
+    clearInterval(countdownTimer);
+    if (state === 'joined' || S.replaced || !S.everJoined && state !== 'waiting') {
+      $b.prop('hidden', true);
+      return;
+    }
+    var $text = $b.find('.banner-text');
+    if (state === 'waiting') {
+      var tick = function () {
+        var secs = Math.max(0, Math.ceil((S.conn.retryAt - Date.now()) / 1000));
+        $text.text((S.conn.lastError ? S.conn.lastError + ' ' : 'Connection lost. ') + 'Reconnecting in ' + secs + ' s…' +
+          (S.queued ? ' Your message will be sent then.' : ''));
+      };
+      tick();
+      countdownTimer = setInterval(tick, 500);
+      $b.find('.retry-now').prop('hidden', false);
+    } else {
+      $text.text('Reconnecting…');
+      $b.find('.retry-now').prop('hidden', true);
+    }
+    $b.prop('hidden', false);
+  }
+
+  function checkVersion(bN) {
+    if (!bN) return;
+    if (S.bN === null) { S.bN = bN; return; }
+    if (S.bN !== bN) $('#version-banner').prop('hidden', false);
+  }
+
+  function applyStatus(sS) {
+    if (!sS) return;
+    var $b = $('#status-banner');
+    if (sS === 'shutting_down' || sS === 'restarting') {
+      $b.find('.banner-text').text(sS === 'restarting'
+        ? 'The server is restarting for maintenance. You may be disconnected briefly; this page reconnects by itself.'
+        : 'The server is shutting down. You may be disconnected; this page reconnects by itself.');
+      $b.prop('hidden', false);
+    } else {
+      $b.prop('hidden', true);
+    }
+  }
+
+  function bind(kit) {
+    K = kit;
+    S = kit.S;
+    document.title = roomTitle();
+    $('#room-title').text(S.room);
+    $('#copy-link').on('click', function () {
+      IC.copyText(IC.roomUrl(S.room)).then(function () { IC.toast('Link copied to the clipboard.'); },
+        function () { IC.toast('Copy failed — the link is ' + IC.roomUrl(S.room)); });
+    });
+    if (global.navigator.share) {
+      $('#share-link').prop('hidden', false).on('click', function () {
+        global.navigator.share({ title: roomTitle(), url: IC.roomUrl(S.room) }).catch(function () { /* dismissed */ });
+      });
+    }
+    $('#leave-room').on('click', function () {
+      S.conn.stop();
+      global.location.href = '/';
+    });
+    $('#conn-banner .retry-now').on('click', function () { S.conn.retryNow(); });
+    $('#version-banner .reload').on('click', function () { global.location.reload(); });
+    $('#version-banner .dismiss').on('click', function () { $('#version-banner').prop('hidden', true); });
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'visible' && S.unread) {
+        S.unread = 0;
+        updateTitle();
+      }
+    });
+  }
+
+  IC.roomHeader = {
+    bind: bind,
+    render: renderHeader,
+    renderDescription: renderDescription,
+    updateTitle: updateTitle,
+    showConnBanner: showConnBanner,
+    checkVersion: checkVersion,
+    applyStatus: applyStatus
+  };
+})(window);

@@ -1,0 +1,345 @@
+/* Room message list: the stream of cards, day separators and notices, kept in place while
+   messages arrive, change or are dropped; the picks panel drawn from the same messages; jumps.
+   Single cards are rendered by messages.js. Shares the room state with room.js via bind(). */
+(function (global) {
+  'use strict';
+
+  var IC = global.IC || (global.IC = {});
+  var P = IC.protocol;
+  var M = IC.messages;
+  var K, S, $stream, $list;
+
+  function composer() { return IC.roomComposer; }
+  function refreshSearch() { IC.roomSearch.refresh(); }
+
+  function atBottom() {
+    var el = $stream[0];
+    return el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+  }
+
+  function scrollToBottom() {
+    var el = $stream[0];
+    el.scrollTop = el.scrollHeight;
+    S.newBelow = 0;
+    $('#new-messages').prop('hidden', true);
+  }
+
+  // Remember which card is at the top of the viewport so a full re-render (reconnect, dropped
+  // messages) does not move what the reader is looking at.
+  function captureAnchor() {
+    var el = $stream[0];
+    if (S.stick || atBottom()) return { bottom: true };
+    var top = el.getBoundingClientRect().top;
+    var found = null;
+    $list.children('.msg').each(function () {
+      var r = this.getBoundingClientRect();
+      if (r.bottom > top) { found = { id: this.getAttribute('data-id'), offset: r.top - top }; return false; }
+      return undefined;
+    });
+    return found || { bottom: true };
+  }
+
+  function restoreAnchor(anchor) {
+    if (!anchor || anchor.bottom) { scrollToBottom(); return; }
+    var card = document.getElementById('msg-' + anchor.id);
+    if (!card) { scrollToBottom(); return; }
+    var el = $stream[0];
+    el.scrollTop += card.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.offset;
+  }
+
+  function sortMessages() {
+    S.messages.sort(function (a, b) { return a.id - b.id; });
+  }
+
+  function noticeEl(n) {
+    return M.notice(n.text, n.kind);
+  }
+
+  function renderAll() {
+    var anchor = captureAnchor();
+    // Cards carry no jQuery data or handlers (the list delegates), so no per-node cleanup.
+    $list[0].replaceChildren();
+    // Built off-document and inserted once: one style and layout pass for the whole list.
+    var frag = document.createDocumentFragment();
+    var prev = null;
+    var noticeIdx = 0;
+    var notices = S.notices;
+    var flushNotices = function (uptoId) {
+      while (noticeIdx < notices.length && notices[noticeIdx].afterId <= uptoId) {
+        frag.appendChild(noticeEl(notices[noticeIdx])[0]);
+        noticeIdx += 1;
+      }
+    };
+    var rctx = K.renderCtx();
+    S.messages.forEach(function (msg) {
+      flushNotices(msg.id - 1);
+      if (!prev || M.dayKey(prev) !== M.dayKey(msg)) frag.appendChild(M.daySeparator(msg)[0]);
+      frag.appendChild(M.render(msg, prev, rctx)[0]);
+      prev = msg;
+    });
+    flushNotices(Infinity);
+    $list[0].appendChild(frag);
+    if (!S.messages.length && S.haveMessages) {
+      $list.append($('<div class="stream-empty"></div>')
+        .append($('<p class="stream-empty-title"></p>').text('No messages yet'))
+        .append($('<p></p>').text('Say hello, or share the link so others can join.')));
+    }
+    restoreAnchor(anchor);
+    renderPicks();
+    refreshSearch();
+  }
+
+  function rerenderCard(id) {
+    var msg = S.byId[id];
+    var $old = $('#msg-' + id);
+    if (!msg || !$old.length) return;
+    var idx = S.messages.indexOf(msg);
+    $old.replaceWith(M.render(msg, idx > 0 ? S.messages[idx - 1] : null, K.renderCtx()));
+  }
+
+  // Cards that quote a message show its snippet; they change when it is edited or deleted.
+  function rerenderQuotesOf(id) {
+    S.messages.forEach(function (m) {
+      if (m.rM === id) rerenderCard(m.id);
+    });
+  }
+
+  // A rename shows in the renamed people's cards, in replies to them and in quotes of their
+  // messages; every other card stays the same DOM node.
+  function rerenderAuthors(uIds) {
+    var who = {};
+    uIds.forEach(function (uId) { who[uId] = true; });
+    S.messages.forEach(function (m) {
+      var quoted = m.rM !== undefined ? S.byId[m.rM] : null;
+      if (who[m.uId] || (m.rU && who[m.rU]) || (quoted && who[quoted.uId])) rerenderCard(m.id);
+    });
+    renderPicks();
+    if (S.search.query) refreshSearch();
+  }
+
+  function normalise(m) {
+    return {
+      id: Number(m.id), t: m.t === undefined ? '' : String(m.t), sC: m.sC || 0, rC: m.rC || 0,
+      lE: m.lE, lV: m.lV, rU: m.rU, rM: m.rM === undefined || m.rM === null ? undefined : Number(m.rM),
+      uId: m.uId, cAt: m.cAt || Math.floor(Date.now() / 1000)
+    };
+  }
+
+  function appendMessage(raw) {
+    var msg = normalise(raw);
+    if (S.byId[msg.id]) return;
+    var wasAtBottom = S.stick || atBottom();
+    var prev = S.messages.length ? S.messages[S.messages.length - 1] : null;
+    S.messages.push(msg);
+    S.byId[msg.id] = msg;
+    if (prev && prev.id > msg.id) { sortMessages(); renderAll(); return; }
+    $list.children('.stream-empty').remove();
+    if (!prev || M.dayKey(prev) !== M.dayKey(msg)) $list.append(M.daySeparator(msg));
+    $list.append(M.render(msg, prev, K.renderCtx()));
+    var mine = msg.uId === S.me;
+    if (mine || wasAtBottom) {
+      scrollToBottom();
+    } else {
+      S.newBelow += 1;
+      $('#new-messages').prop('hidden', false)
+        .find('.label').text(S.newBelow === 1 ? '1 new message' : S.newBelow + ' new messages');
+    }
+    if (!mine) K.awareness(msg);
+    if (S.search.query) refreshSearch();
+  }
+
+  function addNotice(text, kind) {
+    var lastId = S.messages.length ? S.messages[S.messages.length - 1].id : 0;
+    var n = { afterId: lastId, text: text, kind: kind };
+    S.notices.push(n);
+    if (S.notices.length > 300) S.notices.shift();
+    var wasAtBottom = S.stick || atBottom();
+    $list.children('.stream-empty').remove();
+    $list.append(noticeEl(n));
+    if (wasAtBottom) scrollToBottom();
+  }
+
+  /* ---------------- server updates ---------------- */
+
+  function onAllMessages(messages) {
+    var known = S.byId;
+    S.messages = [];
+    S.byId = {};
+    messages.forEach(function (raw) {
+      var msg = normalise(raw);
+      S.messages.push(msg);
+      S.byId[msg.id] = msg;
+    });
+    // Messages deleted while we were away simply disappear; ones we saw deleted stay as placeholders.
+    Object.keys(known).forEach(function (id) {
+      if (known[id].deleted && !S.byId[id]) {
+        S.messages.push(known[id]);
+        S.byId[id] = known[id];
+      }
+    });
+    sortMessages();
+    S.haveMessages = true;
+    // During a join the list is drawn once, when the join is confirmed (and we know who we are).
+    if (!S.joinRq) renderAll();
+  }
+
+  function onEdited(m) {
+    var msg = S.byId[m.id];
+    if (!msg) return;
+    msg.t = String(m.t);
+    msg.lE = m.lE || Date.now() * 1e6;
+    msg.rU = m.rU;
+    msg.rM = m.rM === undefined || m.rM === null ? undefined : Number(m.rM);
+    rerenderCard(msg.id);
+    rerenderQuotesOf(msg.id);
+    renderPicks();
+    if (S.search.query) refreshSearch();
+  }
+
+  function onDeleted(m) {
+    var msg = S.byId[m.id];
+    if (!msg) return;
+    msg.deleted = true;
+    rerenderCard(msg.id);
+    rerenderQuotesOf(msg.id);
+    renderPicks();
+    if (S.ctx.mode === 'edit' && S.ctx.editId === msg.id) composer().cancelContext();
+  }
+
+  function onVoted(m) {
+    var msg = S.byId[m.id];
+    if (!msg) return;
+    msg.sC = m.sC || 0;
+    msg.rC = m.rC || 0;
+    rerenderCard(msg.id);
+    renderPicks();
+  }
+
+  function onDropped(f) {
+    var lowest = parseInt(f.m && f.m[0] ? f.m[0].t : '0', 10);
+    if (!(lowest > 0)) return;
+    S.messages = S.messages.filter(function (m) {
+      if (m.id < lowest) { delete S.byId[m.id]; return false; }
+      return true;
+    });
+    S.notices = S.notices.filter(function (n) { return n.afterId >= lowest - 1; });
+    // Rendering walks notices in afterId order: this one goes first, above the oldest message kept.
+    S.notices.unshift({ afterId: lowest - 1, text: 'Older messages (before #' + lowest + ') were removed: a room keeps only its newest 1000 messages.', kind: 'limit' });
+    renderAll();
+  }
+
+  /* ---------------- picks and jumps ---------------- */
+
+  function renderPicks() {
+    var picks = S.messages.filter(function (m) { return !m.deleted && (m.sC > 0 || m.rC > 0); });
+    picks.sort(function (a, b) { return (b.sC - a.sC) || (a.rC - b.rC) || (a.id - b.id); });
+    var $picks = $('#picks-list').empty();
+    $('#picks-empty').prop('hidden', picks.length > 0);
+    $('#picks-toggle .count').text(picks.length);
+    picks.forEach(function (m) {
+      var $b = $('<button type="button" class="pick"></button>').attr('data-target', m.id);
+      $b.append($('<span class="pick-ref"></span>').text('#' + m.id));
+      $b.append($('<span class="pick-text"></span>').text(K.userName(m.uId).name + ': ' + M.snippet(M.plainText(m), 60)));
+      $b.append($('<span class="pick-votes"></span>').text('support ' + m.sC + ' · reject ' + m.rC));
+      $picks.append($('<li></li>').append($b));
+    });
+  }
+
+  function jumpTo(id) {
+    var card = document.getElementById('msg-' + id);
+    if (!card) { IC.toast('That message is not available any more.'); return; }
+    S.stick = false;
+    card.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    $('.msg.is-highlight').removeClass('is-highlight');
+    $(card).addClass('is-highlight');
+    card.focus({ preventScroll: true });
+    setTimeout(function () { $(card).removeClass('is-highlight'); }, 2500);
+  }
+
+  /* ---------------- wiring ---------------- */
+
+  function bind(kit) {
+    K = kit;
+    S = kit.S;
+    $stream = kit.$stream;
+    $list = kit.$list;
+    $list.append($('<div class="stream-empty"></div>').append($('<p></p>').text('Connecting…')));
+    $stream.on('click', '.act-reply', function () {
+      composer().startReply($(this).closest('.msg').attr('data-uid'));
+    });
+    $stream.on('click', '.act-quote', function () {
+      composer().startQuote(Number($(this).closest('.msg').attr('data-id')));
+    });
+    $stream.on('click', '.act-edit', function () {
+      composer().startEdit(Number($(this).closest('.msg').attr('data-id')));
+    });
+    $stream.on('click', '.act-delete', function () {
+      var id = Number($(this).closest('.msg').attr('data-id'));
+      var $btn = $(this);
+      IC.confirm('Delete message #' + id + ' for everyone? This cannot be undone.', 'Delete').then(function (ok) {
+        if (!ok) { $btn.trigger('focus'); return; }
+        K.request(P.frame('TM_D', K.roomRef(), { m: { id: id } })).then(function () {
+          K.$input.trigger('focus');
+        }, function (e) { IC.toast(K.errorMessage(e)); });
+      });
+    });
+    $stream.on('click', '.act-support, .act-reject', function () {
+      var id = Number($(this).closest('.msg').attr('data-id'));
+      var support = $(this).hasClass('act-support');
+      K.request(P.frame('TM_S_R', K.roomRef(), { m: { id: id }, srM: support }))
+        .then(null, function (e) { IC.toast(K.errorMessage(e)); });
+    });
+    $stream.on('click', '.msg-quote', function () { jumpTo(Number($(this).attr('data-target'))); });
+    $stream.on('click', '.drawing-thumb', function () {
+      var $img = $(this).find('img');
+      var $d = $('#image-dialog');
+      $d.find('img').attr({ src: $img.attr('src'), alt: $img.attr('alt') });
+      $d.find('.image-title').text($img.attr('alt'));
+      $d.find('.image-download').attr({ href: $img.attr('src'), download: $(this).siblings('.drawing-download').attr('download') });
+      $d[0].showModal();
+    });
+    // Keep the newest message in view when the stream shrinks (header grows, keyboard opens,
+    // composer gets taller) while the reader was at the bottom.
+    S.stick = true;
+    // Drawings load after their card is placed and make it taller.
+    $stream[0].addEventListener('load', function () { if (S.stick) scrollToBottom(); }, true);
+    if (global.ResizeObserver) {
+      var ro = new ResizeObserver(function () { if (S.stick) scrollToBottom(); });
+      // The scroller shrinking (header, keyboard) and the content growing (late fonts, images).
+      ro.observe($stream[0]);
+      ro.observe($list[0]);
+    }
+    // Only the reader leaves the bottom: scroll events caused by re-rendering or late layout
+    // must not unstick the view, so "away from the bottom" needs a recent user gesture.
+    var lastGesture = 0;
+    $stream.on('wheel touchmove mousedown keydown', function () { lastGesture = Date.now(); });
+    $stream.on('scroll', function () {
+      if (atBottom()) S.stick = true;
+      else if (Date.now() - lastGesture < 1500) S.stick = false;
+      if (S.stick && S.newBelow) {
+        S.newBelow = 0;
+        $('#new-messages').prop('hidden', true);
+      }
+    });
+    $('#new-messages').on('click', function () { scrollToBottom(); K.$input.trigger('focus'); });
+    $('#picks-list').on('click', '.pick', function () {
+      IC.roomTools.closeSidePanels();
+      jumpTo(Number($(this).attr('data-target')));
+    });
+    $('#image-dialog').on('click', '.image-close', function () { $('#image-dialog')[0].close(); });
+  }
+
+  IC.roomList = {
+    bind: bind,
+    renderAll: renderAll,
+    rerenderAuthors: rerenderAuthors,
+    appendMessage: appendMessage,
+    addNotice: addNotice,
+    onAllMessages: onAllMessages,
+    onEdited: onEdited,
+    onDeleted: onDeleted,
+    onVoted: onVoted,
+    onDropped: onDropped,
+    jumpTo: jumpTo
+  };
+})(window);
