@@ -47,7 +47,6 @@ public:
     void setCreatorId(const QString &id);
 
     QString myId() const { return m_myId; }
-    QString creatorId() const { return m_creatorId; }
     // Display name for any user id ever seen in the room (also external-user); empty if unknown.
     QString nameOf(const QString &id) const;
     bool isAnonymous(const QString &id) const;

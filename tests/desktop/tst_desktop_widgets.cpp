@@ -8,7 +8,7 @@
 #include "JoinDialog.h"
 #include "MainWindow.h"
 #include "Notifier.h"
-#include "PicksModel.h"
+#include "PinnedMessagesModel.h"
 #include "PlainText.h"
 #include "RoomConnection.h"
 #include "RoomLink.h"
@@ -332,14 +332,14 @@ private slots:
     void picksPanel()
     {
         // Sample room: #3 (3 support), #5 (2 support), #11 (1 reject) are voted.
-        QListView *picks = m_view->picksView();
+        QListView *picks = m_view->pinnedView();
         QVERIFY(picks && picks->isVisible());
         QCOMPARE(picks->model()->rowCount(), 3);
         // A creator pin on #2 shows up live, in stream order.
         m_view->session()->applyFrame(
             ictest::vote(2, 1, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL));
         QCOMPARE(picks->model()->rowCount(), 4);
-        QCOMPARE(m_view->picks()->idAt(0), 2);
+        QCOMPARE(m_view->pinnedMessages()->idAt(0), 2);
         // Clicking the entry jumps to (highlights and scrolls to) the message.
         m_view->session()->messages()->setHighlightedId(0);
         const QModelIndex entry = picks->model()->index(0, 0);
@@ -350,7 +350,7 @@ private slots:
         m_view->session()->applyFrame(
             ictest::vote(2, 0, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL + 1));
         QCOMPARE(picks->model()->rowCount(), 3);
-        QVERIFY(m_view->picks()->idAt(0) != 2);
+        QVERIFY(m_view->pinnedMessages()->idAt(0) != 2);
     }
 
     void emojiPicker()

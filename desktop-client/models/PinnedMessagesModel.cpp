@@ -1,4 +1,4 @@
-#include "PicksModel.h"
+#include "PinnedMessagesModel.h"
 
 #include "MessageListModel.h"
 #include "TextFormat.h"
@@ -7,7 +7,7 @@ namespace ic::desktop {
 
 using Role = MessageListModel::Role;
 
-PicksModel::PicksModel(MessageListModel *messages, QObject *parent) : QSortFilterProxyModel(parent)
+PinnedMessagesModel::PinnedMessagesModel(MessageListModel *messages, QObject *parent) : QSortFilterProxyModel(parent)
 {
     setSourceModel(messages);
     // The model emits dataChanged without a role list for a vote; with a dynamic filter the
@@ -15,7 +15,7 @@ PicksModel::PicksModel(MessageListModel *messages, QObject *parent) : QSortFilte
     setDynamicSortFilter(true);
 }
 
-bool PicksModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
+bool PinnedMessagesModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
     const QModelIndex i = sourceModel()->index(sourceRow, 0, sourceParent);
     if (ChatMessage::Kind(i.data(Role::KindRole).toInt()) == ChatMessage::Kind::Notice)
@@ -26,7 +26,7 @@ bool PicksModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent
     return i.data(Role::SupportRole).toLongLong() > 0 || i.data(Role::RejectRole).toLongLong() > 0;
 }
 
-QVariant PicksModel::data(const QModelIndex &index, int role) const
+QVariant PinnedMessagesModel::data(const QModelIndex &index, int role) const
 {
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole && role != Qt::AccessibleTextRole)
         return QSortFilterProxyModel::data(index, role);
@@ -53,7 +53,7 @@ QVariant PicksModel::data(const QModelIndex &index, int role) const
         .arg(author, snippet(text, 60));
 }
 
-qint64 PicksModel::idAt(int row) const
+qint64 PinnedMessagesModel::idAt(int row) const
 {
     return index(row, 0).data(Role::IdRole).toLongLong();
 }

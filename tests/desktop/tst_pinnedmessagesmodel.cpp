@@ -1,7 +1,8 @@
-// PicksModel: the "picks" panel lists exactly the voted messages and follows every change live
-// (votes up and down to zero, creator pins, deletions, dropped history, rejoin reloads).
+// PinnedMessagesModel: the "Picks" panel lists exactly the voted messages and follows every
+// change live (votes up and down to zero, creator pins, deletions, dropped history, rejoin
+// reloads).
 #include "FrameHelpers.h"
-#include "PicksModel.h"
+#include "PinnedMessagesModel.h"
 #include "RoomSession.h"
 
 #include <QSignalSpy>
@@ -9,11 +10,11 @@
 
 using namespace ictest;
 using ic::desktop::MessageListModel;
-using ic::desktop::PicksModel;
+using ic::desktop::PinnedMessagesModel;
 using ic::desktop::RoomSession;
 
 namespace {
-QList<qint64> ids(const PicksModel &picks)
+QList<qint64> ids(const PinnedMessagesModel &picks)
 {
     QList<qint64> out;
     for (int row = 0; row < picks.rowCount(); ++row)
@@ -22,14 +23,14 @@ QList<qint64> ids(const PicksModel &picks)
 }
 } // namespace
 
-class TestPicksModel : public QObject
+class TestPinnedMessagesModel : public QObject
 {
     Q_OBJECT
 private slots:
     void listsVotedMessagesInStreamOrder()
     {
         RoomSession s(QStringLiteral("room"));
-        PicksModel picks(s.messages());
+        PinnedMessagesModel picks(s.messages());
         s.applyFrame(members({user(QStringLiteral("a"), QStringLiteral("alice")),
                               user(QStringLiteral("b"), QStringLiteral("bob"))}));
         auto m1 = msg(1, QStringLiteral("a"), QStringLiteral("first"));
@@ -52,7 +53,7 @@ private slots:
     void followsVotesLive()
     {
         RoomSession s(QStringLiteral("room"));
-        PicksModel picks(s.messages());
+        PinnedMessagesModel picks(s.messages());
         s.applyFrame(allMessages({msg(1, QStringLiteral("a"), QStringLiteral("one")),
                                   msg(2, QStringLiteral("b"), QStringLiteral("two")),
                                   msg(3, QStringLiteral("a"), QStringLiteral("three"))}));
@@ -82,7 +83,7 @@ private slots:
     void deletedDroppedAndNoticesAreNotPicks()
     {
         RoomSession s(QStringLiteral("room"));
-        PicksModel picks(s.messages());
+        PinnedMessagesModel picks(s.messages());
         auto m1 = msg(1, QStringLiteral("a"), QStringLiteral("one"));
         m1.supportCount = 1;
         auto m2 = msg(2, QStringLiteral("b"), QStringLiteral("two"));
@@ -106,5 +107,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestPicksModel)
-#include "tst_picksmodel.moc"
+QTEST_GUILESS_MAIN(TestPinnedMessagesModel)
+#include "tst_pinnedmessagesmodel.moc"
