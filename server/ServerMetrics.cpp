@@ -22,9 +22,9 @@ ServerMetrics::ServerMetrics(int maxConnections)
       roomsLostOnShutdown(m_registry.counter(
           "instantchat_rooms_lost_on_shutdown_total",
           "Rooms deleted by a stop because they could not be moved to another server.")),
-      handoffLastDuration(m_registry.gauge(
-          "instantchat_handoff_last_duration_seconds",
-          "Duration of the last hand-off of all rooms, start to last room done.")),
+      handoffLastDuration(
+          m_registry.gauge("instantchat_handoff_last_duration_seconds",
+                           "Duration of the last hand-off of all rooms, start to last room done.")),
       m_connections(m_registry.gauge("instantchat_connections", "Open WebSocket connections.")),
       m_rooms(m_registry.gauge("instantchat_rooms", "Rooms held in memory.")),
       m_usersOnline(m_registry.gauge("instantchat_users_online", "Active room members.")),

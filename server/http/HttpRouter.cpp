@@ -98,7 +98,9 @@ std::optional<QByteArray> HttpRouter::importRoom(const HttpRequest &request, qui
     Worker *owner = m_context.workerFor(room);
     QMetaObject::invokeMethod(
         owner,
-        [owner, roomRequest, body = request.body]() { owner->rooms().importRoom(body, roomRequest); },
+        [owner, roomRequest, body = request.body]() {
+            owner->rooms().importRoom(body, roomRequest);
+        },
         Qt::QueuedConnection);
     return std::nullopt;
 }

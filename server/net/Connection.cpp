@@ -76,9 +76,8 @@ Connection::Connection(ServerContext &context, Worker *worker)
       m_frames(ws::FrameParser::Role::Server, context.settings().room.limits.frameMaxBytes)
 {
     // Room imports carry a whole room; their limit is known once the head shows the route.
-    m_http.setBodyLimit([this](const HttpRequest &head) {
-        return HttpRouter(m_context).bodyLimit(head, m_peer);
-    });
+    m_http.setBodyLimit(
+        [this](const HttpRequest &head) { return HttpRouter(m_context).bodyLimit(head, m_peer); });
 }
 
 Connection::~Connection()
