@@ -110,6 +110,7 @@ void Handoff::run(bool exiting, std::function<void()> done)
     m_busy.clear();
     m_moved = 0;
     m_failed = 0;
+    m_secondPass = false;
     m_clock.start();
     m_deadline.start(m_context.settings().handoffTimeoutSeconds * 1000);
     collectRooms();
@@ -133,9 +134,10 @@ void Handoff::collectRooms()
                             return;
                         self->m_queue.append(names);
                         if (--*remaining == 0) {
-                            qCInfo(lcHandoffRun).noquote()
-                                << QStringLiteral("moving %1 rooms to other servers")
-                                       .arg(self->m_queue.size());
+                            if (!self->m_secondPass || !self->m_queue.isEmpty())
+                                qCInfo(lcHandoffRun).noquote()
+                                    << QStringLiteral("moving %1 rooms to other servers")
+                                           .arg(self->m_queue.size());
                             self->startMore();
                         }
                     },
@@ -151,8 +153,16 @@ void Handoff::startMore()
 {
     while (m_running && m_busy.size() < roomsInFlight && !m_queue.isEmpty())
         moveRoom(m_queue.takeFirst());
-    if (m_running && m_busy.isEmpty() && m_queue.isEmpty())
+    if (m_running && m_busy.isEmpty() && m_queue.isEmpty()) {
+        // Rooms created while the others moved (a client that was already connected), and
+        // rooms that failed and serve here again, get one more pass.
+        if (!m_secondPass) {
+            m_secondPass = true;
+            collectRooms();
+            return;
+        }
         finish();
+    }
 }
 
 QNetworkRequest Handoff::balancerRequest(const char *path, int timeoutMs) const

@@ -67,6 +67,7 @@ private:
     std::function<void()> m_done;
     QStringList m_queue;        // rooms not started yet
     QHash<QString, int> m_busy; // rooms in flight (value unused)
+    bool m_secondPass = false;  // the rooms were listed a second time
     int m_moved = 0;
     int m_failed = 0;
 };
