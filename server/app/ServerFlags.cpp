@@ -1,6 +1,7 @@
-#include "ServerSettings.h"
+#include "app/ServerFlags.h"
 
 #include "config/Configuration.h"
+#include "rooms/Room.h"
 
 #include <QThread>
 
