@@ -1,7 +1,7 @@
 // instantchat-server: holds chat rooms in RAM and serves their WebSockets and HTTP calls.
 
-#include "ServerSettings.h"
 #include "app/ServerApp.h"
+#include "app/ServerFlags.h"
 #include "config/Configuration.h"
 #include "core/ServerContext.h"
 #include "log/Log.h"

@@ -1,27 +1,30 @@
 #include "app/ServerApp.h"
+#include "app/ServerFlags.h"
 
+#include "app/Registration.h"
 #include "app/ShutdownSignal.h"
-#include "cluster/Handoff.h"
-#include "cluster/Registration.h"
+#include "app/Handoff.h"
+#include "app/Worker.h"
 #include "core/ServerContext.h"
-#include "core/Worker.h"
-#include "net/EpollEventDispatcher.h"
-#include "net/Listener.h"
 #include "rooms/RoomHost.h"
 #include "system/ProcessStats.h"
+#include "transport/EpollEventDispatcher.h"
+#include "transport/Listener.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QThread>
 
+#include <unistd.h>
+
 Q_LOGGING_CATEGORY(lcServer, "server")
 
 namespace ic::server {
 
 ServerApp::ServerApp(ServerContext &context, QObject *parent)
-    : QObject(parent), m_context(context), m_listener(new Listener(context, this)),
-      m_registration(new Registration(context, this)), m_handoff(new Handoff(context, this)),
+    : QObject(parent), m_context(context), m_listener(new Listener(this)),
+      m_registration(new Registration(context, this)), m_handoff(new Handoff(context, m_directory, this)),
       m_signals(new ShutdownSignal(this))
 {
     connect(m_registration, &Registration::handoffAdvised, m_handoff, &Handoff::setDrained);
@@ -47,6 +50,7 @@ bool ServerApp::start()
         return false;
     }
     connect(m_signals, &ShutdownSignal::requested, this, &ServerApp::stop);
+    connect(m_listener, &Listener::accepted, this, &ServerApp::adopt);
 
     // Join storms open thousands of connections at once; a short backlog would drop SYNs and
     // cost clients a one-second retransmit each.
@@ -61,10 +65,19 @@ bool ServerApp::start()
     // Before any worker runs: afterwards settings are read-only and shared without locks.
     completeAddresses(settings, m_listener->serverPort());
 
+    // Complete before any worker runs: workers read both lists without locks.
+    QList<RoomHost *> hosts;
     for (int i = 0; i < settings.workers; ++i) {
+        // Owned by its thread: deleted when it finishes.
+        auto *worker = new Worker(m_context, i, m_workers, m_directory);
+        m_workers.append(worker);
+        hosts.append(&worker->rooms());
+    }
+    m_directory.setHosts(hosts);
+    for (int i = 0; i < settings.workers; ++i) {
+        Worker *worker = m_workers.at(i);
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("worker-%1").arg(i));
-        auto *worker = new Worker(m_context, i); // owned by its thread: deleted when it finishes
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         // Qt's own dispatcher polls every socket of the thread on each wake-up; a worker holds
@@ -73,9 +86,7 @@ bool ServerApp::start()
         thread->start();
         QMetaObject::invokeMethod(worker, &Worker::begin, Qt::QueuedConnection);
         m_threads.append(thread);
-        m_workers.append(worker);
     }
-    m_context.setWorkers(m_workers);
 
     connect(&m_loadTimer, &QTimer::timeout, this, &ServerApp::sampleLoad);
     m_loadTimer.start(1000);
@@ -94,6 +105,18 @@ bool ServerApp::start()
                                       .arg(settings.tlsCert.isEmpty() ? QString()
                                                                       : QStringLiteral(", TLS"));
     return true;
+}
+
+void ServerApp::adopt(qintptr descriptor)
+{
+    if (m_context.shuttingDown()) {
+        ::close(int(descriptor));
+        return;
+    }
+    Worker *worker = m_workers.at(m_nextWorker);
+    m_nextWorker = (m_nextWorker + 1) % int(m_workers.size());
+    QMetaObject::invokeMethod(
+        worker, [worker, descriptor]() { worker->adopt(descriptor); }, Qt::QueuedConnection);
 }
 
 void ServerApp::sampleLoad()

@@ -2,6 +2,7 @@
 // Wires the server together on the main thread: worker threads, listener, load sampling,
 // registration, and the graceful stop.
 
+#include "rooms/RoomDirectory.h"
 #include "system/ExponentialAverage.h"
 #include "system/ProcessStats.h"
 
@@ -38,6 +39,8 @@ private:
     void closeDown();
     void finishStop();
     void stopThreads();
+    // A descriptor the listener accepted: to the next worker, round robin.
+    void adopt(qintptr descriptor);
 
     ServerContext &m_context;
     Listener *m_listener;
@@ -46,6 +49,8 @@ private:
     ShutdownSignal *m_signals;
     QList<QThread *> m_threads;
     QList<Worker *> m_workers;
+    RoomDirectory m_directory;
+    int m_nextWorker = 0;
     QTimer m_loadTimer;
     sys::CpuSampler m_cpuSampler;
     // The CPU reported for placement is averaged over about ten seconds (see sampleLoad).

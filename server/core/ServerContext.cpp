@@ -38,11 +38,6 @@ void ServerContext::setRegistrationProblem(const QString &problem)
     m_registrationProblem = problem;
 }
 
-Worker *ServerContext::workerFor(const QString &room) const
-{
-    return m_workers.at(int(qHash(room, 0x1c5eedu) % size_t(m_workers.size())));
-}
-
 bool ServerContext::loadTls(QString *error)
 {
     if (m_settings.tlsCert.isEmpty())

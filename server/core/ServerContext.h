@@ -1,11 +1,11 @@
 #pragma once
-// State every thread shares: settings (read-only after start), metrics, the workers, the
-// password pool, per-address limits and the server status.
+// State every thread shares: settings (read-only after start), metrics, the password pool,
+// per-address limits, TLS and the server status. Knows nothing of connections, rooms or workers.
 
-#include "ServerMetrics.h"
-#include "ServerSettings.h"
 #include "core/AddressLimiter.h"
 #include "core/ConnectionCounter.h"
+#include "core/ServerMetrics.h"
+#include "core/ServerSettings.h"
 
 #include <QList>
 #include <QMutex>
@@ -14,8 +14,6 @@
 #include <atomic>
 
 namespace ic::server {
-
-class Worker;
 
 class ServerContext
 {
@@ -30,17 +28,12 @@ public:
     AddressLimiter &createLimiter() { return m_createLimiter; }
     ConnectionCounter &connectionsPerAddress() { return m_connectionsPerAddress; }
 
-    void setWorkers(QList<Worker *> workers) { m_workers = std::move(workers); }
-    const QList<Worker *> &workers() const { return m_workers; }
-    // The worker that owns a room (by canonical name).
-    Worker *workerFor(const QString &room) const;
-
     QLatin1StringView status() const;
     void setStatus(QLatin1StringView status);
     bool shuttingDown() const { return m_shuttingDown.load(std::memory_order_relaxed); }
     void setShuttingDown() { m_shuttingDown = true; }
 
-    // Registration with --balancer (cluster/Registration.cpp): empty while registered or when no
+    // Registration with --balancer (app/Registration.cpp): empty while registered or when no
     // balancer is configured, else why not ("balancer refused the cluster token", ...). Read by
     // /healthz on any thread.
     QString registrationProblem() const;
@@ -64,7 +57,6 @@ private:
     AddressLimiter m_joinLimiter;
     AddressLimiter m_createLimiter;
     ConnectionCounter m_connectionsPerAddress;
-    QList<Worker *> m_workers;
     QSslConfiguration m_tls;
     bool m_tlsEnabled = false;
     std::atomic<int> m_status{0}; // 0 online, 1 restarting, 2 shutting down

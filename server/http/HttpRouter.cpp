@@ -1,13 +1,15 @@
 #include "http/HttpRouter.h"
 
 #include "core/ServerContext.h"
-#include "core/Worker.h"
+#include "http/RoomCalls.h"
 #include "http/UniversalAccess.h"
-#include "net/HttpResponse.h"
 #include "protocol/JsonWriter.h"
 #include "protocol/UniversalAccess.h"
+#include "rooms/RoomDirectory.h"
 #include "rooms/RoomHost.h"
 #include "rooms/RoomSnapshot.h"
+#include "rooms/RoomThread.h"
+#include "transport/HttpResponse.h"
 #include "validation/Validation.h"
 
 #include <QHostAddress>
@@ -80,7 +82,7 @@ qsizetype HttpRouter::bodyLimit(const HttpRequest &head, const QHostAddress &pee
 }
 
 std::optional<QByteArray> HttpRouter::importRoom(const HttpRequest &request, quint64 connection,
-                                                 Worker *home)
+                                                 RoomThread *home)
 {
     const QString room = RoomSnapshot::roomName(request.body, m_context.settings().room);
     if (room.isEmpty())
@@ -94,12 +96,12 @@ std::optional<QByteArray> HttpRouter::importRoom(const HttpRequest &request, qui
     roomRequest.json = true;
     roomRequest.keepAlive = request.keepAlive;
     roomRequest.address = request.clientAddress;
-    // Restored on the worker that owns the room's name, like every command for it.
-    Worker *owner = m_context.workerFor(room);
+    // Restored on the thread that owns the room's name, like every command for it.
+    RoomHost *host = m_rooms.hostFor(room);
     QMetaObject::invokeMethod(
-        owner,
-        [owner, roomRequest, body = request.body]() {
-            owner->rooms().importRoom(body, roomRequest);
+        host,
+        [host, roomRequest, body = request.body]() {
+            ic::server::importRoom(*host, body, roomRequest);
         },
         Qt::QueuedConnection);
     return std::nullopt;
@@ -123,7 +125,7 @@ bool HttpRouter::internalAllowed(const HttpRequest &request) const
 }
 
 std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 connection,
-                                            Worker *home)
+                                            RoomThread *home)
 {
     const bool keepAlive = request.keepAlive;
     const QByteArray &path = request.path;
@@ -160,10 +162,7 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
         if (internalAllowed(request))
             roomRequest.room =
                 validation::canonicalRoomName(request.queryValue(QStringLiteral("roomName")));
-        Worker *owner = m_context.workerFor(roomRequest.room);
-        QMetaObject::invokeMethod(
-            owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); },
-            Qt::QueuedConnection);
+        toRoom(roomRequest);
         return std::nullopt;
     }
     const bool internal =
@@ -201,7 +200,7 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
 }
 
 std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request, bool sending,
-                                                      quint64 connection, Worker *home)
+                                                      quint64 connection, RoomThread *home)
 {
     HttpRoomRequest roomRequest;
     // Password guesses and sends are limited per client, not per balancer.
@@ -255,24 +254,22 @@ std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request
             return fail(400, QStringLiteral("the message is missing: add m=<text>"));
         roomRequest.text = request.queryValue(QStringLiteral("m"));
     }
-    Worker *owner = m_context.workerFor(roomRequest.room);
-    QMetaObject::invokeMethod(
-        owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); }, Qt::QueuedConnection);
+    toRoom(roomRequest);
     return std::nullopt;
 }
 
 std::optional<QByteArray> HttpRouter::roomList(const HttpRequest &request, quint64 connection,
-                                               Worker *home)
+                                               RoomThread *home)
 {
     auto gather = std::make_shared<RoomListGather>();
-    const QList<Worker *> &workers = m_context.workers();
-    gather->remaining = int(workers.size());
+    const QList<RoomHost *> &hosts = m_rooms.hosts();
+    gather->remaining = int(hosts.size());
     const bool keepAlive = request.keepAlive;
-    for (Worker *worker : workers) {
+    for (RoomHost *host : hosts) {
         QMetaObject::invokeMethod(
-            worker,
-            [worker, gather, connection, home, keepAlive]() {
-                const QList<RoomSummary> mine = worker->rooms().summaries();
+            host,
+            [host, gather, connection, home, keepAlive]() {
+                const QList<RoomSummary> mine = host->summaries();
                 QMutexLocker lock(&gather->mutex);
                 gather->rooms += mine;
                 if (--gather->remaining > 0)
@@ -298,16 +295,15 @@ QByteArray HttpRouter::maintenance(const HttpRequest &request)
                         request.keepAlive);
     const QLatin1StringView status = on.toBool() ? proto::statusRestarting : proto::statusOnline;
     m_context.setStatus(status);
-    for (Worker *worker : m_context.workers()) {
+    for (RoomHost *host : m_rooms.hosts()) {
         QMetaObject::invokeMethod(
-            worker, [worker, status]() { worker->rooms().announceStatus(status); },
-            Qt::QueuedConnection);
+            host, [host, status]() { host->announceStatus(status); }, Qt::QueuedConnection);
     }
     return httpJson(200, on.toBool() ? "{\"on\":true}" : "{\"on\":false}", request.keepAlive);
 }
 
 std::optional<QByteArray> HttpRouter::deleteRoom(const HttpRequest &request, quint64 connection,
-                                                 Worker *home)
+                                                 RoomThread *home)
 {
     const QJsonDocument document = QJsonDocument::fromJson(request.body);
     const QJsonValue name = document.object().value(QLatin1StringView("name"));
@@ -323,10 +319,15 @@ std::optional<QByteArray> HttpRouter::deleteRoom(const HttpRequest &request, qui
     roomRequest.keepAlive = request.keepAlive;
     roomRequest.json = true;
     roomRequest.room = validation::canonicalRoomName(name.toString());
-    Worker *owner = m_context.workerFor(roomRequest.room);
-    QMetaObject::invokeMethod(
-        owner, [owner, roomRequest]() { owner->rooms().http(roomRequest); }, Qt::QueuedConnection);
+    toRoom(roomRequest);
     return std::nullopt;
+}
+
+void HttpRouter::toRoom(const HttpRoomRequest &request) const
+{
+    RoomHost *host = m_rooms.hostFor(request.room);
+    QMetaObject::invokeMethod(
+        host, [host, request]() { answerRoomCall(*host, request); }, Qt::QueuedConnection);
 }
 
 } // namespace ic::server

@@ -1,43 +1,53 @@
 #pragma once
 // Plain HTTP routes of the server (docs/protocol.md §2.2, docs/interfaces.md internal routes).
-// Routes that need a room are handed to the room's worker; their reply arrives later as a
-// Delivery to the connection.
+// Routes that need a room are handed to the room's thread (http/RoomCalls); their reply arrives
+// later as a Delivery to the connection.
 
-#include "net/HttpRequest.h"
+#include "rooms/Requests.h"
+#include "transport/HttpRequest.h"
 
 #include <QByteArray>
 #include <optional>
 
 namespace ic::server {
 
+class RoomDirectory;
+class RoomThread;
 class ServerContext;
-class Worker;
 
 class HttpRouter
 {
 public:
-    explicit HttpRouter(ServerContext &context) : m_context(context) {}
+    HttpRouter(ServerContext &context, const RoomDirectory &rooms)
+        : m_context(context), m_rooms(rooms)
+    {
+    }
 
     // The response, or nullopt when it will be delivered to `connection` on `home` later.
-    std::optional<QByteArray> route(const HttpRequest &request, quint64 connection, Worker *home);
+    std::optional<QByteArray> route(const HttpRequest &request, quint64 connection,
+                                    RoomThread *home);
     // The body a request may carry beyond the default, from its head: a room snapshot for
     // POST /internal/rooms/import from a cluster member; 0 for everything else.
     qsizetype bodyLimit(const HttpRequest &head, const QHostAddress &peer) const;
 
 private:
     std::optional<QByteArray> universalAccess(const HttpRequest &request, bool sending,
-                                              quint64 connection, Worker *home);
+                                              quint64 connection, RoomThread *home);
     std::optional<QByteArray> roomList(const HttpRequest &request, quint64 connection,
-                                       Worker *home);
+                                       RoomThread *home);
     QByteArray maintenance(const HttpRequest &request);
     std::optional<QByteArray> deleteRoom(const HttpRequest &request, quint64 connection,
-                                         Worker *home);
+                                         RoomThread *home);
     std::optional<QByteArray> importRoom(const HttpRequest &request, quint64 connection,
-                                         Worker *home);
+                                         RoomThread *home);
     // A cluster member: the right token, or without a token a peer in --internal-peers.
     bool internalAllowed(const HttpRequest &request) const;
 
+    // Queues the call to the room's thread.
+    void toRoom(const HttpRoomRequest &request) const;
+
     ServerContext &m_context;
+    const RoomDirectory &m_rooms;
 };
 
 } // namespace ic::server

@@ -1,15 +1,9 @@
 #include "rooms/RoomHost.h"
 
 #include "core/ServerContext.h"
-#include "core/Worker.h"
-#include "http/UniversalAccess.h"
-#include "net/Connection.h"
-#include "net/HttpResponse.h"
 #include "net/WebSocketFrame.h"
-#include "protocol/JsonWriter.h"
 #include "protocol/ServerFrame.h"
 #include "rooms/PasswordHasher.h"
-#include "validation/UrlEncoding.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -34,8 +28,8 @@ bool reaches(const Room &room, const RoomSend &item, quint64 connection)
 
 } // namespace
 
-RoomHost::RoomHost(ServerContext &context, Worker *worker)
-    : QObject(worker), m_context(context), m_worker(worker),
+RoomHost::RoomHost(ServerContext &context, RoomThread *thread, QObject *parent)
+    : QObject(parent), m_context(context), m_thread(thread),
       // PBKDF2 is slow by design; 1 guess a second (burst 10) per address and room keeps the
       // pool free for everybody else. Lifted by --rate-limits off like every per-client limit.
       m_passwordChecks(context.settings().rateLimits ? 1.0 : 0.0, 10.0)
@@ -49,13 +43,37 @@ bool RoomHost::allowPasswordCheck(const QString &address, const QString &room)
 
 RoomHost::~RoomHost() = default;
 
-RoomHost::Entry *RoomHost::find(const QString &room)
+RoomHost::Entry *RoomHost::entry(const QString &room)
 {
     const auto it = m_rooms.find(room);
     return it == m_rooms.end() ? nullptr : it->second.get();
 }
 
-RoomHost::Entry &RoomHost::create(const QString &name, const QUuid &creator, PasswordHash password)
+Room *RoomHost::find(const QString &room)
+{
+    Entry *found = entry(room);
+    return found ? found->room.get() : nullptr;
+}
+
+Room &RoomHost::create(const QString &name, const QUuid &creator, PasswordHash password)
+{
+    return *createEntry(name, creator, std::move(password)).room;
+}
+
+bool RoomHost::allowHttpSend(const QString &room, qint64 nowMs)
+{
+    Entry *found = entry(room);
+    return found && found->httpSends.take(nowMs);
+}
+
+void RoomHost::broadcast(const QString &room, RoomResult result, qint64 receivedNs)
+{
+    if (Entry *found = entry(room))
+        broadcastOnly(*found, std::move(result), receivedNs);
+}
+
+RoomHost::Entry &RoomHost::createEntry(const QString &name, const QUuid &creator,
+                                       PasswordHash password)
 {
     auto entry = std::make_unique<Entry>();
     RoomSettings settings = m_context.settings().room;
@@ -68,7 +86,7 @@ RoomHost::Entry &RoomHost::create(const QString &name, const QUuid &creator, Pas
     Entry &created = *entry;
     m_rooms.emplace(name, std::move(entry));
     m_context.metrics().rooms.fetch_add(1, std::memory_order_relaxed);
-    qCDebug(lcRooms) << "room created on worker" << m_worker->index();
+    qCDebug(lcRooms) << "room created on worker" << m_thread->index();
     return created;
 }
 
@@ -102,11 +120,11 @@ void RoomHost::execute(CommandRequest request)
     }
     // Typing signals are the first thing a busy worker sheds: they are never stored and the
     // client repeats them, so dropping one loses nothing (no answer either way).
-    if (kind == Command::Typing && m_worker->overloaded()) {
+    if (kind == Command::Typing && m_thread->overloaded()) {
         m_context.metrics().countRateLimited("typing");
         return;
     }
-    Entry *entry = find(request.room);
+    Entry *entry = this->entry(request.room);
     if (refuseMoving(request, entry))
         return;
     if (!entry) {
@@ -127,7 +145,7 @@ void RoomHost::join(CommandRequest request)
     const Command kind = proto::commandFromCode(request.frame.command);
     const QString &password = request.frame.roomPassword;
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
-    Entry *entry = find(request.room);
+    Entry *entry = this->entry(request.room);
     if (refuseMoving(request, entry))
         return;
     bool created = false;
@@ -156,8 +174,8 @@ void RoomHost::join(CommandRequest request)
             });
             return;
         }
-        entry = &create(request.room, request.caller.session,
-                        request.newPassword.value_or(PasswordHash()));
+        entry = &createEntry(request.room, request.caller.session,
+                             request.newPassword.value_or(PasswordHash()));
         created = true;
     } else {
         if (kind == Command::RoomCreate) {
@@ -213,13 +231,12 @@ void RoomHost::join(CommandRequest request)
 void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, bool close,
                     quint16 code)
 {
-    Worker *home = entry.homes.value(connection);
+    RoomThread *home = entry.homes.value(connection);
     if (!home)
         return;
-    if (home == m_worker && !close) {
+    if (home == m_thread && !close) {
         // The common case: member on this thread; the shared frame goes straight to its socket.
-        if (Connection *target = m_worker->connection(connection))
-            target->sendFrame(frame);
+        home->sendFrame(connection, frame);
         return;
     }
     Delivery delivery;
@@ -331,7 +348,7 @@ void RoomHost::broadcastOnly(Entry &entry, RoomResult result, qint64 receivedNs)
 
 void RoomHost::leave(const QString &room, quint64 connection)
 {
-    Entry *entry = find(room);
+    Entry *entry = this->entry(room);
     if (!entry)
         return;
     const qint64 before = entry->room->memberCount();
@@ -398,7 +415,7 @@ void RoomHost::housekeep()
             ++it;
         }
     }
-    m_context.metrics().largestRoomBytes[size_t(m_worker->index()) % 256].store(
+    m_context.metrics().largestRoomBytes[size_t(m_thread->index()) % 256].store(
         largest, std::memory_order_relaxed);
 }
 
@@ -419,129 +436,6 @@ void RoomHost::verifyPassword(const QString &password, const PasswordHash &hash,
         QMetaObject::invokeMethod(
             this, [done, ok]() { done(ok); }, Qt::QueuedConnection);
     });
-}
-
-void RoomHost::answerHttp(const HttpRoomRequest &request, int status, const QByteArray &body,
-                          const QByteArray &contentType)
-{
-    Delivery delivery;
-    delivery.finished = true;
-    delivery.httpClose = !request.keepAlive;
-    delivery.bytes.append(httpResponse(status, contentType, body, request.keepAlive));
-    request.home->deliverFromAnywhere(request.connection, std::move(delivery));
-}
-
-void RoomHost::httpError(const HttpRoomRequest &request, int status, const QString &sentence)
-{
-    answerHttp(request, status, errorBody(sentence, request.json),
-               request.json ? QByteArrayLiteral("application/json")
-                            : QByteArrayLiteral("text/plain; charset=utf-8"));
-}
-
-void RoomHost::http(HttpRoomRequest request)
-{
-    const QByteArray json = QByteArrayLiteral("application/json");
-    const QByteArray text = QByteArrayLiteral("text/plain; charset=utf-8");
-    switch (request.kind) {
-    case HttpRoomRequest::Kind::Exists: {
-        // and ram are floats: written by hand, JsonWriter only knows integers.
-        const QByteArray body =
-            QByteArrayLiteral("{\"cpu\":") + QByteArray::number(m_context.hostCpu.load(), 'f', 2) +
-            ",\"ram\":" + QByteArray::number(m_context.hostMemory.load(), 'f', 2) +
-            ",\"uo\":" + QByteArray::number(m_context.metrics().usersOnline.load()) +
-            ",\"rf\":" + (find(request.room) ? "true" : "false") + '}';
-        answerHttp(request, 200, body, json);
-        return;
-    }
-    case HttpRoomRequest::Kind::Delete:
-        if (deleteRoom(request.room))
-            answerHttp(request, 200, QByteArrayLiteral("{\"deleted\":true}"), json);
-        else
-            answerHttp(request, 404, errorBody(QStringLiteral("room not found"), true), json);
-        return;
-    case HttpRoomRequest::Kind::Retrieve:
-    case HttpRoomRequest::Kind::Send:
-        break;
-    }
-
-    Entry *entry = find(request.room);
-    if ((entry && entry->frozen) || (!entry && m_movedAway.contains(request.room))) {
-        httpError(request, 503, QStringLiteral("the room is moving to another server, try again"));
-        return;
-    }
-    bool created = false;
-    if (!entry) {
-        if (!request.password.isEmpty() && !request.newPassword) {
-            hashNewPassword(request.password, [this, request](PasswordHash hash) mutable {
-                request.newPassword = std::move(hash);
-                http(std::move(request));
-            });
-            return;
-        }
-        if (m_context.metrics().rooms.load(std::memory_order_relaxed) >=
-            m_context.settings().maxRooms) {
-            m_context.metrics().countRateLimited("rooms");
-            httpError(request, 503,
-                      QStringLiteral("this server has too many rooms, try again later"));
-            return;
-        }
-        entry = &create(request.room, QUuid(), request.newPassword.value_or(PasswordHash()));
-        created = true;
-    } else if (entry->room->hasPassword() || !request.password.isEmpty()) {
-        const bool checked = request.passwordMatches && request.checkedRoomId == entry->room->id();
-        if (!checked && entry->room->hasPassword() && !request.password.isEmpty()) {
-            if (!allowPasswordCheck(request.address, request.room)) {
-                m_context.metrics().countRateLimited("password");
-                httpError(request, 429,
-                          QStringLiteral("too many password attempts, try again later"));
-                return;
-            }
-            const QString roomId = entry->room->id();
-            verifyPassword(request.password, entry->room->password(),
-                           [this, request, roomId](bool ok) mutable {
-                               request.passwordMatches = ok;
-                               request.checkedRoomId = roomId;
-                               http(std::move(request));
-                           });
-            return;
-        }
-        if (!checked || !*request.passwordMatches) {
-            httpError(request, 403, QStringLiteral("invalid room password"));
-            return;
-        }
-    }
-    Room &room = *entry->room;
-    room.touch(proto::nowNanoseconds());
-    if (request.kind == HttpRoomRequest::Kind::Retrieve) {
-        RetrievalOptions options;
-        options.json = request.json;
-        options.quiet = request.quiet;
-        options.last = request.last;
-        options.fromId = request.fromId;
-        answerHttp(request, 200, retrievalBody(room, created, options), request.json ? json : text);
-        return;
-    }
-    if (!entry->httpSends.take(QDateTime::currentMSecsSinceEpoch())) {
-        m_context.metrics().countRateLimited("http");
-        httpError(request, 429, QStringLiteral("too many messages sent to this room, slow down"));
-        return;
-    }
-    const qint64 receivedNs = proto::nowNanoseconds();
-    RoomResult result = room.postExternal(validation::urlEncode(request.text), receivedNs);
-    if (result.error == ErrorCode::ServerError) {
-        httpError(request, 503,
-                  QStringLiteral("this server holds as many messages as it may, try again later"));
-        return;
-    }
-    if (result.error == ErrorCode::MessageTooLong) {
-        httpError(request, 413,
-                  QStringLiteral("message is too long (at most %1 characters)")
-                      .arg(m_context.settings().room.limits.messageTextMax));
-        return;
-    }
-    m_context.metrics().messagesReceived.Increment();
-    broadcastOnly(*entry, std::move(result), receivedNs);
-    answerHttp(request, 200, sendingBody(created, request.json), request.json ? json : text);
 }
 
 } // namespace ic::server

@@ -1,19 +1,13 @@
 // RoomHost's part of a handoff (docs/interfaces.md "Handoff"): freezing a room and taking its
-// snapshot on the source, restoring a snapshot on the target. The procedure that drives it runs
-// on the main thread (cluster/Handoff).
+// snapshot on the source, adopting a restored room on the target. The procedure that drives it
+// runs on the main thread (app/Handoff); the import route is http/RoomCalls.
 
 #include "core/ServerContext.h"
-#include "core/Worker.h"
-#include "net/HttpResponse.h"
-#include "protocol/JsonWriter.h"
 #include "protocol/ServerFrame.h"
 #include "rooms/RoomHost.h"
 #include "rooms/RoomSnapshot.h"
 
 #include <QDateTime>
-#include <QLoggingCategory>
-
-Q_LOGGING_CATEGORY(lcHandoff, "handoff")
 
 namespace ic::server {
 namespace {
@@ -52,7 +46,7 @@ bool RoomHost::refuseMoving(const CommandRequest &request, Entry *entry)
 
 QByteArray RoomHost::freezeAndSnapshot(const QString &room)
 {
-    Entry *entry = find(room);
+    Entry *entry = this->entry(room);
     if (!entry || entry->frozen)
         return {};
     entry->frozen = true;
@@ -77,7 +71,7 @@ QByteArray RoomHost::freezeAndSnapshot(const QString &room)
 
 void RoomHost::unfreeze(const QString &room)
 {
-    if (Entry *entry = find(room))
+    if (Entry *entry = this->entry(room))
         entry->frozen = false;
 }
 
@@ -98,48 +92,24 @@ void RoomHost::forgetMoved(qint64 nowMs)
         [nowMs](const auto &moved) { return nowMs - moved.value() > movedMemoryMs; });
 }
 
-void RoomHost::importRoom(const QByteArray &snapshot, const HttpRoomRequest &request)
+bool RoomHost::isMoving(const QString &room) const
 {
-    const QByteArray json = QByteArrayLiteral("application/json");
-    if (find(request.room)) {
-        httpError(request, 409, QStringLiteral("this server already holds the room"));
-        return;
-    }
-    if (m_context.metrics().rooms.load(std::memory_order_relaxed) >=
-        m_context.settings().maxRooms) {
-        httpError(request, 503, QStringLiteral("this server holds as many rooms as it may"));
-        return;
-    }
-    RoomSettings settings = m_context.settings().room;
-    settings.serverBytes = &m_context.metrics().storedMessageBytes;
-    QString error;
-    RoomSnapshot::Problem problem = RoomSnapshot::Problem::None;
-    std::unique_ptr<Room> room = RoomSnapshot::decode(snapshot, settings, &error, &problem);
-    if (!room) {
-        qCWarning(lcHandoff).noquote() << "room import refused:" << error;
-        httpError(request, problem == RoomSnapshot::Problem::OverBudget ? 413 : 400, error);
-        return;
-    }
-    if (room->name() != request.room) {
-        httpError(request, 400, QStringLiteral("the snapshot's room name changed while reading"));
-        return;
-    }
+    const auto it = m_rooms.find(room);
+    return it == m_rooms.end() ? m_movedAway.contains(room) : it->second->frozen;
+}
+
+void RoomHost::adopt(std::unique_ptr<Room> room)
+{
     auto entry = std::make_unique<Entry>();
     entry->room = std::move(room);
     entry->room->setServerStatus(m_context.status());
     if (m_context.settings().rateLimits)
         entry->httpSends = TokenBucket(20, 40);
-    const qint64 messages = entry->room->messageCount();
-    m_rooms.emplace(request.room, std::move(entry));
-    m_movedAway.remove(request.room);
+    const QString name = entry->room->name();
+    m_rooms.emplace(name, std::move(entry));
+    m_movedAway.remove(name);
     m_context.metrics().rooms.fetch_add(1, std::memory_order_relaxed);
     m_context.metrics().roomsReceived.Increment();
-    proto::JsonWriter writer(64);
-    writer.beginObject();
-    writer.member("imported", true);
-    writer.member("messages", messages);
-    writer.endObject();
-    answerHttp(request, 200, writer.take(), json);
 }
 
 } // namespace ic::server

@@ -1,4 +1,4 @@
-// The server's own TLS listener (--tls-cert / --tls-key, server/net/TlsTransport.cpp): HTTPS,
+// The server's own TLS listener (--tls-cert / --tls-key, server/transport/TlsTransport.cpp): HTTPS,
 // wss:// sessions (docs/protocol.md §3.1–§5) with messages spanning several TLS records, a plain
 // client on the TLS port, and the Origin check (§3.2) over TLS. The clients trust the test's
 // self-signed certificate as their only CA: no TLS error is ignored.

@@ -2,15 +2,15 @@
 // address buckets, the per-session description bucket, and that --rate-limits off lifts only
 // the per-client rate limits.
 
-#include "ServerSettings.h"
+#include "app/ServerFlags.h"
 #include "config/Configuration.h"
 #include "core/AddressLimiter.h"
 #include "core/ConnectionCounter.h"
-#include "net/HttpRequest.h"
-#include "net/HttpResponse.h"
 #include "net/TrustedProxies.h"
 #include "protocol/ServerFrame.h"
 #include "rooms/Room.h"
+#include "transport/HttpRequest.h"
+#include "transport/HttpResponse.h"
 
 #include <QTest>
 

@@ -6,7 +6,7 @@
 // QSignalSpy::wait and processEvents() here goes through it. Worker-thread behaviour (the way
 // the server uses it) is tested on QThreads given the dispatcher before start().
 
-#include "net/EpollEventDispatcher.h"
+#include "transport/EpollEventDispatcher.h"
 
 #include <QAbstractEventDispatcher>
 #include <QElapsedTimer>

@@ -1,5 +1,5 @@
 // FlushPolicy: when a worker flushes the frames it collected (write coalescing under load).
-#include "core/FlushPolicy.h"
+#include "app/FlushPolicy.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 // The server's HTTP request parser: bounds, pipelining, query decoding.
 
-#include "net/HttpRequest.h"
+#include "transport/HttpRequest.h"
 
 #include <QTest>
 

@@ -5,8 +5,8 @@
 //
 // The main thread runs on EpollEventDispatcher (see main() below), as a server worker does.
 
-#include "net/EpollEventDispatcher.h"
-#include "net/PlainTransport.h"
+#include "transport/EpollEventDispatcher.h"
+#include "transport/PlainTransport.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -1,7 +1,8 @@
 // readServerSettings: flags become settings, and unusable values are refused with a sentence
 // naming the flag (the program prints it and exits) rather than silently becoming something else.
 #include "ParsedFlags.h"
-#include "ServerSettings.h"
+#include "app/ServerFlags.h"
+#include "rooms/Room.h"
 
 #include <QTest>
 

@@ -1,4 +1,4 @@
-#include "net/TlsTransport.h"
+#include "transport/TlsTransport.h"
 
 #include <QSslConfiguration>
 #include <QSslSocket>

@@ -1,7 +1,9 @@
-#include "core/Worker.h"
+#include "app/Worker.h"
 
+#include "connection/Connection.h"
 #include "core/ServerContext.h"
-#include "net/Connection.h"
+#include "http/HttpRouter.h"
+#include "rooms/RoomDirectory.h"
 #include "rooms/RoomHost.h"
 
 #include <QAbstractEventDispatcher>
@@ -30,8 +32,10 @@ qint64 threadCpuNs()
 
 } // namespace
 
-Worker::Worker(ServerContext &context, int index)
-    : m_context(context), m_index(index), m_rooms(new RoomHost(context, this)),
+Worker::Worker(ServerContext &context, int index, const QList<Worker *> &workers,
+               const RoomDirectory &directory)
+    : m_context(context), m_index(index), m_workers(workers), m_directory(directory),
+      m_rooms(new RoomHost(context, this, this)),
       m_memberLimiter(context.settings().rateLimits ? 50.0 : 0.0, 100.0),
       m_flushPolicy(context.settings().writeHoldMs * 1'000'000LL)
 {
@@ -157,12 +161,91 @@ void Worker::deliver(quint64 id, Delivery delivery)
         return;
     }
     // Gone before a join's answer arrived: undo the membership so the room does not keep it.
-    if (!delivery.joined.isEmpty()) {
-        Worker *owner = m_context.workerFor(delivery.joined);
-        const QString room = delivery.joined;
+    if (!delivery.joined.isEmpty())
+        leftRooms({delivery.joined}, id);
+}
+
+void Worker::sendFrame(quint64 id, const QByteArray &frame)
+{
+    if (Connection *target = m_connections.value(id))
+        target->sendFrame(frame);
+}
+
+Worker *Worker::workerFor(const QString &room) const
+{
+    return m_workers.at(RoomDirectory::indexFor(room, m_workers.size()));
+}
+
+void Worker::leftRooms(const QSet<QString> &rooms, quint64 id)
+{
+    // Always queued, even to this thread: this may run inside a broadcast loop of the very room
+    // being left (a slow client dropped mid-broadcast).
+    for (const QString &room : rooms) {
+        Worker *owner = workerFor(room);
         QMetaObject::invokeMethod(
-            owner, [owner, room, id] { owner->rooms().leave(room, id); }, Qt::QueuedConnection);
+            owner, [owner, room, id]() { owner->rooms().leave(room, id); }, Qt::QueuedConnection);
     }
+}
+
+std::optional<QByteArray> Worker::http(const HttpRequest &request, quint64 connection)
+{
+    return HttpRouter(m_context, m_directory).route(request, connection, this);
+}
+
+qsizetype Worker::bodyLimit(const HttpRequest &head, const QHostAddress &peer) const
+{
+    return HttpRouter(m_context, m_directory).bodyLimit(head, peer);
+}
+
+void Worker::command(Connection *connection, SessionCommand command)
+{
+    CommandRequest request;
+    request.caller.session = command.session;
+    request.caller.connection = command.connection;
+    request.caller.requestId = command.frame.requestId;
+    request.caller.protocolVersion = command.protocolVersion;
+    request.room = std::move(command.room);
+    request.address = std::move(command.address);
+    request.frame = std::move(command.frame);
+    request.receivedNs = command.receivedNs;
+
+    Worker *owner = workerFor(request.room);
+    if (command.mayMove && owner != this) {
+        // Hand the connection (socket included) to the room's thread, so its traffic needs no
+        // hops. Not from here: this thread may still be inside the read that carried the join,
+        // with more frames to queue behind it, and once moved only the new thread may touch the
+        // connection. So the move comes after the current event.
+        QMetaObject::invokeMethod(
+            connection,
+            [connection, owner, request = std::move(request)]() mutable {
+                if (connection->isClosed())
+                    return; // its leave for the joined room is already on its way
+                connection->handOver(owner->thread(), owner);
+                request.home = owner;
+                // The command follows the connection through the target's queue, after
+                // attach(). Nothing here touches the connection from now on.
+                QMetaObject::invokeMethod(
+                    owner,
+                    [owner, connection, request = std::move(request)]() mutable {
+                        owner->attach(connection);
+                        owner->rooms().execute(std::move(request));
+                    },
+                    Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    request.home = this;
+    if (owner == this) {
+        m_rooms->execute(std::move(request));
+        return;
+    }
+    QMetaObject::invokeMethod(
+        owner,
+        [owner, request = std::move(request)]() mutable {
+            owner->rooms().execute(std::move(request));
+        },
+        Qt::QueuedConnection);
 }
 
 void Worker::deliverFromAnywhere(quint64 id, Delivery delivery)

@@ -1,4 +1,4 @@
-#include "core/FlushPolicy.h"
+#include "app/FlushPolicy.h"
 
 #include <algorithm>
 

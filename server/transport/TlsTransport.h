@@ -2,7 +2,7 @@
 // TLS through QSslSocket (the --tls-cert/--tls-key listener). Qt encrypts and buffers; writes go
 // to the socket at once, as record boundaries are Qt's business there.
 
-#include "net/Transport.h"
+#include "transport/Transport.h"
 
 class QSslSocket;
 class QSslConfiguration;

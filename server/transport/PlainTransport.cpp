@@ -1,4 +1,4 @@
-#include "net/PlainTransport.h"
+#include "transport/PlainTransport.h"
 
 #include <QtGlobal>
 

@@ -1,4 +1,4 @@
-#include "net/EpollEventDispatcher.h"
+#include "transport/EpollEventDispatcher.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>

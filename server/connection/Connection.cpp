@@ -1,14 +1,11 @@
-#include "net/Connection.h"
+#include "connection/Connection.h"
 
 #include "core/ServerContext.h"
-#include "core/Worker.h"
-#include "http/HttpRouter.h"
-#include "net/HttpResponse.h"
-#include "net/PlainTransport.h"
-#include "net/TlsTransport.h"
 #include "protocol/ServerFrame.h"
-#include "rooms/RoomHost.h"
 #include "session/SessionCookie.h"
+#include "transport/HttpResponse.h"
+#include "transport/PlainTransport.h"
+#include "transport/TlsTransport.h"
 #include "validation/Validation.h"
 
 #include <QDateTime>
@@ -19,6 +16,9 @@
 Q_LOGGING_CATEGORY(lcConnection, "connection")
 
 namespace ic::server {
+
+using proto::ErrorCode;
+
 namespace {
 
 constexpr qsizetype maxHeaderBytes = 16 * 1024;
@@ -69,15 +69,15 @@ bool isWebSocketPath(const QByteArray &path)
 
 } // namespace
 
-Connection::Connection(ServerContext &context, Worker *worker)
-    : m_context(context), m_worker(worker),
+Connection::Connection(ServerContext &context, SessionHost *host)
+    : m_context(context), m_host(host),
       m_id(nextConnectionId.fetch_add(1, std::memory_order_relaxed)),
       m_http(maxHeaderBytes, maxBodyBytes),
       m_frames(ws::FrameParser::Role::Server, context.settings().room.limits.frameMaxBytes)
 {
     // Room imports carry a whole room; their limit is known once the head shows the route.
     m_http.setBodyLimit(
-        [this](const HttpRequest &head) { return HttpRouter(m_context).bodyLimit(head, m_peer); });
+        [this](const HttpRequest &head) { return m_host ? m_host->bodyLimit(head, m_peer) : 0; });
 }
 
 Connection::~Connection()
@@ -112,10 +112,22 @@ bool Connection::start(qintptr descriptor)
     return true;
 }
 
-void Connection::attached(Worker *worker)
+void Connection::attached(SessionHost *host)
 {
-    m_worker = worker;
+    m_host = host;
     m_transport->resume();
+}
+
+void Connection::handOver(QThread *thread, SessionHost *host)
+{
+    // What this thread wrote for it (the upgrade reply) leaves first: its flush list stays
+    // behind; and the socket is watched by the new thread only.
+    m_transport->flush();
+    m_transport->suspend();
+    m_host->detach(this);
+    setParent(nullptr);
+    moveToThread(thread);
+    m_host = host;
 }
 
 void Connection::transportReceived(QByteArrayView data)
@@ -160,7 +172,7 @@ bool Connection::write(const QByteArray &bytes)
     // replies) costs one system call instead of one per frame, and that call is most of the
     // cost of a delivery.
     if (m_transport->write(bytes))
-        m_worker->scheduleFlush(m_id);
+        m_host->scheduleFlush(m_id);
     return true;
 }
 
@@ -193,16 +205,10 @@ void Connection::onDisconnected()
     QSet<QString> rooms = m_activeRooms;
     if (!m_joining.isEmpty())
         rooms.insert(m_joining); // its answer may still be on the way
-    // Always queued, even to this thread: this may run inside a broadcast loop of the very room
-    // being left (a slow client dropped mid-broadcast).
-    for (const QString &room : std::as_const(rooms)) {
-        Worker *owner = m_context.workerFor(room);
-        const quint64 id = m_id;
-        QMetaObject::invokeMethod(
-            owner, [owner, room, id]() { owner->rooms().leave(room, id); }, Qt::QueuedConnection);
-    }
+    if (!rooms.isEmpty())
+        m_host->leftRooms(rooms, m_id);
     m_activeRooms.clear();
-    m_worker->detach(this);
+    m_host->detach(this);
     deleteLater();
 }
 
@@ -363,8 +369,7 @@ void Connection::handleHttp(HttpRequest request)
         upgrade(request);
         return;
     }
-    HttpRouter router(m_context);
-    const std::optional<QByteArray> response = router.route(request, m_id, m_worker);
+    const std::optional<QByteArray> response = m_host->http(request, m_id);
     if (response) {
         writeHttp(request.method == "HEAD" ? response->left(response->indexOf("\r\n\r\n") + 4)
                                            : *response,
@@ -611,7 +616,7 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
             sendError(ErrorCode::RateLimited, frame.requestId);
             return;
         }
-    } else if (!m_worker->memberLimiter().allow(m_address, QDateTime::currentMSecsSinceEpoch())) {
+    } else if (!m_host->memberLimiter().allow(m_address, QDateTime::currentMSecsSinceEpoch())) {
         m_context.metrics().countRateLimited("address");
         sendError(ErrorCode::RateLimited, frame.requestId);
         return;
@@ -622,71 +627,21 @@ void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
         return;
     }
 
-    CommandRequest request;
-    request.caller.session = m_session;
-    request.caller.connection = m_id;
-    request.caller.requestId = frame.requestId;
-    request.caller.protocolVersion = m_protocolVersion;
+    SessionCommand request;
+    request.session = m_session;
+    request.connection = m_id;
+    request.protocolVersion = m_protocolVersion;
     request.room = room;
     request.address = m_address;
     request.frame = std::move(frame);
     request.receivedNs = receivedNs;
-
-    Worker *owner = m_context.workerFor(room);
+    request.mayMove =
+        (command == proto::Command::RoomCreateJoin || command == proto::Command::RoomJoin) &&
+        m_activeRooms.isEmpty();
     m_busy = true;
     if (join)
         m_joining = room;
-    const bool migrate =
-        (command == proto::Command::RoomCreateJoin || command == proto::Command::RoomJoin) &&
-        m_activeRooms.isEmpty() && owner != m_worker;
-    if (migrate) {
-        // Hand the connection (socket included) to the room's thread, so its traffic needs no
-        // hops. Not from here: this thread may still be inside the read that carried the join,
-        // with more frames to queue behind it (m_busy), and once moved only the new thread may
-        // touch the connection. So the move comes after the current event.
-        QMetaObject::invokeMethod(
-            this,
-            [this, owner, request = std::move(request)]() mutable {
-                moveTo(owner, std::move(request));
-            },
-            Qt::QueuedConnection);
-        return;
-    }
-    request.home = m_worker;
-    if (owner == m_worker) {
-        owner->rooms().execute(std::move(request));
-        return;
-    }
-    QMetaObject::invokeMethod(
-        owner,
-        [owner, request = std::move(request)]() mutable {
-            owner->rooms().execute(std::move(request));
-        },
-        Qt::QueuedConnection);
-}
-
-void Connection::moveTo(Worker *owner, CommandRequest request)
-{
-    if (m_mode == Mode::Closed)
-        return; // closed meanwhile: its leave for the joined room is already on its way
-    // What this thread wrote for it (the upgrade reply) leaves first: its flush list stays
-    // behind; and the socket is watched by the new thread only.
-    m_transport->flush();
-    m_transport->suspend();
-    m_worker->detach(this);
-    setParent(nullptr);
-    moveToThread(owner->thread());
-    m_worker = owner;
-    request.home = owner;
-    // The command follows the connection through the target's queue, after attach(). No member
-    // is touched from here on: the connection belongs to the other thread now.
-    QMetaObject::invokeMethod(
-        owner,
-        [owner, self = this, request = std::move(request)]() mutable {
-            owner->attach(self);
-            owner->rooms().execute(std::move(request));
-        },
-        Qt::QueuedConnection);
+    m_host->command(this, std::move(request));
 }
 
 void Connection::sendFrame(const QByteArray &frame)
@@ -753,8 +708,8 @@ void Connection::closeWebSocket(quint16 code)
         return;
     m_mode = Mode::Closing;
     m_closingSinceMs = QDateTime::currentMSecsSinceEpoch();
-    if (m_worker)
-        m_worker->checkSoon(this); // its grace period is checked every second from now on
+    if (m_host)
+        m_host->checkSoon(this); // its grace period is checked every second from now on
     m_pending.clear();
     m_pendingBytes = 0;
     disconnectGracefully();

@@ -4,10 +4,12 @@
 // first join) and owns its socket. Requests are answered strictly in order: one is in flight at a
 // time, the next waits until the previous one's reply is queued.
 
-#include "core/Requests.h"
-#include "net/HttpRequest.h"
-#include "net/Transport.h"
+#include "connection/Delivery.h"
+#include "connection/SessionHost.h"
 #include "net/WebSocketFrame.h"
+#include "protocol/Codes.h"
+#include "transport/HttpRequest.h"
+#include "transport/Transport.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -18,14 +20,13 @@
 namespace ic::server {
 
 class ServerContext;
-class Worker;
 
 class Connection : public QObject, private TransportClient
 {
     Q_OBJECT
 
 public:
-    Connection(ServerContext &context, Worker *worker);
+    Connection(ServerContext &context, SessionHost *host);
     ~Connection() override;
 
     quint64 id() const { return m_id; }
@@ -33,7 +34,10 @@ public:
     bool start(qintptr descriptor);
 
     // Called by the worker it was handed to after moving threads.
-    void attached(Worker *worker);
+    void attached(SessionHost *host);
+    // Leaves this thread for `thread`, whose worker is `host` (on its current thread; the new
+    // worker calls attached() there). What this thread wrote for it leaves first.
+    void handOver(QThread *thread, SessionHost *host);
     void deliver(Delivery delivery);
     // A ready WebSocket frame (shared bytes of a broadcast).
     void sendFrame(const QByteArray &frame);
@@ -45,7 +49,7 @@ public:
     void setScheduleIndex(int index) { m_scheduleIndex = index; }
     // Graceful stop: close frame 1001.
     void shutdown();
-    // Hands everything written since the last flush to the kernel (see Worker::flushWrites).
+    // Hands everything written since the last flush to the kernel (see app/Worker).
     void flushOutbox() { m_transport->flush(); }
 
 private:
@@ -67,7 +71,6 @@ private:
     void pump();
     void process(const QByteArray &payload);
     void dispatchCommand(proto::ClientFrame frame, qint64 receivedNs);
-    void moveTo(Worker *owner, CommandRequest request);
     void sendJson(const QByteArray &json);
     void sendError(proto::ErrorCode code, const std::optional<QString> &requestId);
     void closeWebSocket(quint16 code);
@@ -78,7 +81,7 @@ private:
     void disconnectGracefully();
 
     ServerContext &m_context;
-    Worker *m_worker;
+    SessionHost *m_host;
     quint64 m_id;
     Transport *m_transport = nullptr; // owned (child)
     Mode m_mode = Mode::Http;

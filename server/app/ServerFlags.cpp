@@ -1,7 +1,8 @@
-#include "ServerSettings.h"
+#include "app/ServerFlags.h"
 
 #include "config/CommonSettings.h"
 #include "config/Configuration.h"
+#include "rooms/Room.h"
 
 #include <QThread>
 

@@ -1,16 +1,13 @@
 #pragma once
-// Every setting of instantchat-server (docs/interfaces.md), declared once and read once.
+// Every setting of instantchat-server (docs/interfaces.md); read from the flags by
+// app/ServerFlags, read-only once the workers run.
 
+#include "core/RoomSettings.h"
 #include "net/TrustedProxies.h"
-#include "rooms/Room.h"
 
 #include <QHostAddress>
 #include <QString>
 #include <QStringList>
-
-namespace ic::config {
-class Configuration;
-}
 
 namespace ic::server {
 
@@ -49,16 +46,5 @@ struct ServerSettings
     TrustedProxies internalPeers; // without a cluster token, who may call the internal routes
     RoomSettings room;
 };
-
-// Adds every server setting to `configuration` (before parse()).
-void declareServerSettings(config::Configuration &configuration);
-// Reads the parsed values; false with `error` set when a value is unusable.
-bool readServerSettings(const config::Configuration &configuration, ServerSettings &settings,
-                        QString *error);
-// Sets s.room.roomBytesMax from --room-memory (`requested`, 0 = derived) so that a join's frames
-// fit in --outbound-limit next to the largest member list; false with `error` when they cannot.
-bool sizeRoomBudget(ServerSettings &settings, qint64 requested, QString *error);
-// Completes `advertise` and `serverId` once the real port is known (port 0 = ephemeral).
-void completeAddresses(ServerSettings &settings, quint16 actualPort);
 
 } // namespace ic::server

@@ -1,10 +1,15 @@
 #pragma once
 // One worker thread's home object: the connections living on this thread and the rooms this
-// thread owns (RoomHost). Every method runs on the worker's thread.
+// thread owns (RoomHost). It is where the layers meet: to its connections it is their
+// SessionHost (commands go to rooms, HTTP requests to the router), to its rooms their
+// RoomThread (frames go to connections). Every method runs on the worker's thread unless it
+// says otherwise.
 
+#include "app/FlushPolicy.h"
+#include "connection/SessionHost.h"
 #include "core/AddressLimiter.h"
-#include "core/FlushPolicy.h"
-#include "core/Requests.h"
+#include "rooms/Requests.h"
+#include "rooms/RoomThread.h"
 
 #include <QHash>
 #include <QObject>
@@ -15,21 +20,28 @@
 namespace ic::server {
 
 class Connection;
+class RoomDirectory;
 class RoomHost;
 class ServerContext;
 
-class Worker : public QObject
+class Worker : public QObject, public SessionHost, public RoomThread
 {
     Q_OBJECT
 
 public:
-    Worker(ServerContext &context, int index);
+    // `workers` and `directory` list every worker and its rooms; they are complete before any
+    // connection arrives and outlive the workers (ServerApp).
+    Worker(ServerContext &context, int index, const QList<Worker *> &workers,
+           const RoomDirectory &directory);
     ~Worker() override;
 
-    int index() const { return m_index; }
+    int index() const override { return m_index; }
     // Busy most of its time in the last measuring window (FlushPolicy): optional work (typing
     // signals) is dropped then.
-    bool overloaded() const { return m_flushPolicy.busyShare() > FlushPolicy::startHoldingAbove; }
+    bool overloaded() const override
+    {
+        return m_flushPolicy.busyShare() > FlushPolicy::startHoldingAbove;
+    }
     RoomHost &rooms() { return *m_rooms; }
     ServerContext &context() { return m_context; }
 
@@ -38,27 +50,34 @@ public:
     // A socket descriptor accepted by the listener.
     void adopt(qintptr descriptor);
     void attach(Connection *connection);
-    void detach(Connection *connection);
+    void detach(Connection *connection) override;
     // A connection whose next deadline moved earlier (it started closing): look at it at the
     // next sweep rather than when it last asked to be.
-    void checkSoon(Connection *connection);
+    void checkSoon(Connection *connection) override;
     Connection *connection(quint64 id) const { return m_connections.value(id); }
+    // The worker that owns a room (by canonical name).
+    Worker *workerFor(const QString &room) const;
 
     // Hands bytes to a connection of this worker. When it has gone meanwhile, a join it was
     // answered for is undone in the room, so the room does not keep a dead member.
     void deliver(quint64 connection, Delivery delivery);
     // From any thread: deliver on this worker's thread (directly when already there).
-    void deliverFromAnywhere(quint64 connection, Delivery delivery);
+    void deliverFromAnywhere(quint64 connection, Delivery delivery) override;
+    void sendFrame(quint64 connection, const QByteArray &frame) override;
 
     // A connection that wrote for the first time since its last flush; flushWrites sends it.
-    void scheduleFlush(quint64 connection);
+    void scheduleFlush(quint64 connection) override;
+    void command(Connection *connection, SessionCommand command) override;
+    std::optional<QByteArray> http(const HttpRequest &request, quint64 connection) override;
+    qsizetype bodyLimit(const HttpRequest &head, const QHostAddress &peer) const override;
+    void leftRooms(const QSet<QString> &rooms, quint64 connection) override;
     // Graceful stop: close every connection with 1001.
     void closeAll();
     int connectionCount() const { return int(m_connections.size()); }
     // Member commands (messages, renames, votes, ...) per client address, on this thread only:
     // sessions are free to make, so the per-session buckets alone do not stop one address.
     // Per thread rather than shared, so the room path takes no lock.
-    AddressBuckets &memberLimiter() { return m_memberLimiter; }
+    AddressBuckets &memberLimiter() override { return m_memberLimiter; }
 
 private:
     void sweep();
@@ -69,6 +88,8 @@ private:
 
     ServerContext &m_context;
     int m_index;
+    const QList<Worker *> &m_workers;
+    const RoomDirectory &m_directory;
     RoomHost *m_rooms;
     QHash<quint64, Connection *> m_connections; // owned: deleted with deleteLater when closed
     QTimer m_sweep;

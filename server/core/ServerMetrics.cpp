@@ -1,4 +1,4 @@
-#include "ServerMetrics.h"
+#include "core/ServerMetrics.h"
 
 namespace ic::server {
 ServerMetrics::ServerMetrics(int maxConnections)

@@ -1,7 +1,7 @@
-#include "cluster/Handoff.h"
+#include "app/Handoff.h"
 
 #include "core/ServerContext.h"
-#include "core/Worker.h"
+#include "rooms/RoomDirectory.h"
 #include "protocol/JsonWriter.h"
 #include "rooms/RoomHost.h"
 
@@ -41,8 +41,8 @@ QString answerOf(QNetworkReply *reply)
 
 } // namespace
 
-Handoff::Handoff(ServerContext &context, QObject *parent)
-    : QObject(parent), m_context(context), m_network(this)
+Handoff::Handoff(ServerContext &context, const RoomDirectory &rooms, QObject *parent)
+    : QObject(parent), m_context(context), m_rooms(rooms), m_network(this)
 {
     m_network.setProxy(QNetworkProxy::NoProxy);
     m_deadline.setParent(this);
@@ -118,15 +118,15 @@ void Handoff::run(bool exiting, std::function<void()> done)
 
 void Handoff::collectRooms()
 {
-    const QList<Worker *> &workers = m_context.workers();
-    auto remaining = std::make_shared<int>(int(workers.size()));
+    const QList<RoomHost *> &hosts = m_rooms.hosts();
+    auto remaining = std::make_shared<int>(int(hosts.size()));
     // Workers stop before this object goes (ServerApp), and events posted to it go with it.
     Handoff *self = this;
-    for (Worker *worker : workers) {
+    for (RoomHost *host : hosts) {
         QMetaObject::invokeMethod(
-            worker,
-            [self, worker, remaining]() {
-                const QStringList names = worker->rooms().roomNames();
+            host,
+            [self, host, remaining]() {
+                const QStringList names = host->roomNames();
                 QMetaObject::invokeMethod(
                     self,
                     [self, names, remaining]() {
@@ -145,7 +145,7 @@ void Handoff::collectRooms()
             },
             Qt::QueuedConnection);
     }
-    if (workers.isEmpty())
+    if (hosts.isEmpty())
         finish();
 }
 
@@ -222,12 +222,12 @@ void Handoff::moveRoom(const QString &room)
             startMore();
             return;
         }
-        Worker *owner = m_context.workerFor(room);
+        RoomHost *owner = m_rooms.hostFor(room);
         Handoff *self = this;
         QMetaObject::invokeMethod(
             owner,
             [self, owner, room, target]() {
-                const QByteArray snapshot = owner->rooms().freezeAndSnapshot(room);
+                const QByteArray snapshot = owner->freezeAndSnapshot(room);
                 QMetaObject::invokeMethod(
                     self,
                     [self, room, target, snapshot]() {
@@ -245,9 +245,9 @@ void Handoff::snapshotTaken(const QString &room, const Target &target, const QBy
         // The deadline passed meanwhile: a stopping server keeps it frozen (it is lost), a
         // drained one serves it again.
         if (!snapshot.isEmpty() && !m_exiting) {
-            Worker *owner = m_context.workerFor(room);
+            RoomHost *owner = m_rooms.hostFor(room);
             QMetaObject::invokeMethod(
-                owner, [owner, room]() { owner->rooms().unfreeze(room); }, Qt::QueuedConnection);
+                owner, [owner, room]() { owner->unfreeze(room); }, Qt::QueuedConnection);
         }
         return;
     }
@@ -289,9 +289,9 @@ void Handoff::roomDone(const QString &room, const Target &target)
                 << QStringLiteral("room moved to %1, but the balancer did not take note (%2)")
                        .arg(target.id, answerOf(reply));
         // The target holds the room now in any case: this copy goes.
-        Worker *owner = m_context.workerFor(room);
+        RoomHost *owner = m_rooms.hostFor(room);
         QMetaObject::invokeMethod(
-            owner, [owner, room]() { owner->rooms().dropMoved(room); }, Qt::QueuedConnection);
+            owner, [owner, room]() { owner->dropMoved(room); }, Qt::QueuedConnection);
         m_context.metrics().roomsHandedOff.Increment();
         ++m_moved;
         if (m_busy.remove(room))
@@ -309,9 +309,9 @@ void Handoff::roomFailed(const QString &room, bool frozen, const QString &why)
     QNetworkReply *reply = postJson("/internal/handoff/failed", roomJson(room), balancerTimeoutMs);
     connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
     if (frozen && !m_exiting) {
-        Worker *owner = m_context.workerFor(room);
+        RoomHost *owner = m_rooms.hostFor(room);
         QMetaObject::invokeMethod(
-            owner, [owner, room]() { owner->rooms().unfreeze(room); }, Qt::QueuedConnection);
+            owner, [owner, room]() { owner->unfreeze(room); }, Qt::QueuedConnection);
     }
 }
 

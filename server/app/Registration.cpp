@@ -1,4 +1,4 @@
-#include "cluster/Registration.h"
+#include "app/Registration.h"
 
 #include "core/ServerContext.h"
 #include "protocol/JsonWriter.h"

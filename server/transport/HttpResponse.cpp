@@ -1,4 +1,4 @@
-#include "net/HttpResponse.h"
+#include "transport/HttpResponse.h"
 
 namespace ic::server {
 

@@ -19,6 +19,7 @@ class QNetworkReply;
 
 namespace ic::server {
 
+class RoomDirectory;
 class ServerContext;
 
 class Handoff : public QObject
@@ -26,7 +27,7 @@ class Handoff : public QObject
     Q_OBJECT
 
 public:
-    explicit Handoff(ServerContext &context, QObject *parent = nullptr);
+    Handoff(ServerContext &context, const RoomDirectory &rooms, QObject *parent = nullptr);
 
     // The balancer said "handoff": true in a heartbeat answer: runs the procedure unless it runs
     // already or ran for this drain. `false` ends the drain (a later drain runs it again).
@@ -58,6 +59,7 @@ private:
     int remainingMs() const;
 
     ServerContext &m_context;
+    const RoomDirectory &m_rooms;
     QNetworkAccessManager m_network;
     QTimer m_deadline;
     QElapsedTimer m_clock;

@@ -7,8 +7,8 @@
 // The socket is watched directly by the thread's EpollEventDispatcher (no QSocketNotifier), so a
 // PlainTransport only works on the server's worker threads.
 
-#include "net/EpollEventDispatcher.h"
-#include "net/Transport.h"
+#include "transport/EpollEventDispatcher.h"
+#include "transport/Transport.h"
 
 #include <QPointer>
 #include <QVarLengthArray>

@@ -1,4 +1,4 @@
-#include "net/HttpRequest.h"
+#include "transport/HttpRequest.h"
 
 #include <QUrl>
 
