@@ -33,7 +33,7 @@ public:
     prometheus::Counter &framesDelivered;
     prometheus::Counter &slowClientsDropped;
     prometheus::Histogram &broadcastLatency;
-    // Handoff (cluster/Handoff, rooms/RoomHost import).
+    // Handoff (app/Handoff, http/RoomCalls import).
     prometheus::Counter &roomsHandedOff;
     prometheus::Counter &roomsReceived;
     prometheus::Counter &handoffFailures;

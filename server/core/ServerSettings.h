@@ -31,7 +31,7 @@ struct ServerSettings
     // All sockets' queues together; past it a socket that is behind is dropped as slow.
     qint64 queueMemory = 1024LL * 1024 * 1024;
     int shutdownTimeoutSeconds = 5;
-    // Bound of moving every room to other servers (drain, SIGTERM); cluster/Handoff.
+    // Bound of moving every room to other servers (drain, SIGTERM); app/Handoff.
     int handoffTimeoutSeconds = 20;
     QString logLevel = QStringLiteral("info");
     QString tlsCert;
