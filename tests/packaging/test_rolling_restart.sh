@@ -68,7 +68,7 @@ grep -q '^rolling_restart()' "$W/functions.sh" || die "rolling_restart not found
 start=$(date +%s.%N)
 PATH="$W/bin:$PATH" sh -c ". '$W/functions.sh'; rolling_restart" 2>"$W/postinst.err"
 end=$(date +%s.%N)
-echo "---- rolling restart of 2 instances took $(echo "$end - $start" | bc) s; restarts:"
+echo "---- rolling restart of 2 instances took $(awk "BEGIN { printf \"%.1f\", $end - $start }") s; restarts:"
 cat "$W/restarts" 2>/dev/null
 cat "$W/postinst.err"
 
