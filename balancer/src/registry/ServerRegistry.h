@@ -1,30 +1,28 @@
 #pragma once
-// The servers the balancer knows (static --servers and self-registered ones), their health and
-// load, and the room -> server map used for placement.
+// The balancer's registry: what the HTTP controllers ask about servers and rooms. It puts three
+// pieces together and does their I/O and timing:
+//   ServerTable - the servers, registration, health and load (docs: "Health and the room map");
+//   RoomMap     - the room -> server map and the rooms in transit;
+//   RoomPlacer  - where a room goes, and the placements that wait.
+// Here: GET /hw probes and GET /internal/rooms reads (UpstreamClient), the 250 ms ticker, the
+// warm-up timer, the consequences of a server going out (its rooms leave the map, counted as
+// lost; its rooms in transit go to their target) and the handoff calls.
 //
-// Health: every known server is probed with GET /hw (every probe interval, sooner after a
-// failure); 3 failed probes in a row take it out of placement. A registered server is also out
-// when 3 heartbeat intervals pass without a heartbeat. A dead server's rooms are dropped from
-// the map, so the next placement of such a room picks a live server.
-//
-// The map is soft state, rebuilt from each server's GET /internal/rooms when the server appears
-// (start-up for static servers, (re)registration, revival) and every 30 s after. To avoid placing
-// a room twice right after a balancer restart, placement of *unknown* rooms waits until
-//   - the warm-up has passed (default 2.5 heartbeat intervals: every running server has sent a
-//     heartbeat by then and so is known again), and
-//   - no room-list read is in flight;
-// and a server gets new rooms only once its room list has been read.
+// To avoid placing a room twice right after a balancer restart, placement of *unknown* rooms
+// waits until the warm-up has passed (default 2.5 heartbeat intervals: every running server has
+// sent a heartbeat by then and so is known again) and no first room-list read is in flight; a
+// server gets new rooms only once its room list has been read.
 //
 // Handoff (a drained or stopping server moves its rooms to other servers): while a room is in
 // transit (between /internal/handoff/target and done/failed) placements of it wait, at most
 // maxTransitWaitMs, and are then answered with the room's holder.
 
-#include "limits/TokenBucket.h"
-#include "registry/PlacementScore.h"
+#include "registry/RoomMap.h"
+#include "registry/RoomPlacer.h"
 #include "registry/ServerInfo.h"
+#include "registry/ServerTable.h"
 
 #include <QElapsedTimer>
-#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QObject>
@@ -57,26 +55,6 @@ struct RegistryOptions
     bool manualTicks = false;
 };
 
-// Why a heartbeat or deregistration was refused: the HTTP status and an English sentence.
-struct RegistryRefusal
-{
-    int status = 400;
-    QString sentence;
-};
-
-struct Placement
-{
-    enum class Kind { Existing, New, Failed } kind = Kind::Failed;
-    ServerInfo server; // valid unless Failed
-    QString error;     // English sentence when Failed
-};
-
-// Bounds of the handoff bookkeeping (docs/limits.md).
-constexpr int maxTransitWaitMs = 5000;   // a placement waits this long for a room in transit
-constexpr int maxTransitWaiters = 1000;  // placements waiting for rooms in transit, together
-constexpr int maxRoomsInTransit = 10000; // rooms in transit, together
-constexpr qint64 transitLimitMs = 60000; // a transit without done/failed ends (as failed)
-
 class ServerRegistry : public QObject
 {
     Q_OBJECT
@@ -93,7 +71,8 @@ public:
     std::optional<RegistryRefusal> heartbeat(const QJsonObject &body, const QString &source);
     std::optional<RegistryRefusal> deregister(const QString &id, const QString &source);
 
-    // Places a canonical room name; may answer later (warm-up, room lists being read).
+    // Places a canonical room name; may answer later (warm-up, room lists being read, the room
+    // in transit).
     void place(const QString &room, std::function<void(const Placement &)> done);
     // A room placed on a server the proxy could not reach: probe it now.
     void reportUnreachable(const QString &serverId);
@@ -105,8 +84,8 @@ public:
     // Up to `count` suffixes s (2, 3, ...) such that "<room>-s" is a valid, unplaced name.
     QStringList freeSuffixes(const QString &room, int count) const;
 
-    // Expiry, forgetting, probes and room-list reads that are due; the ticker calls it every
-    // 250 ms (tests with manualTicks call it themselves).
+    // Expiry, forgetting, probes, room-list reads and transit waits that are due; the ticker
+    // calls it every 250 ms (tests with manualTicks call it themselves).
     void tick();
 
     // Handoff, for the server `id` calling from `source` (bound like heartbeats). Each returns
@@ -124,22 +103,22 @@ public:
     std::optional<RegistryRefusal> handoffFailed(const QString &id, const QString &room,
                                                  const QString &source);
     // The heartbeat answer's "handoff": drained, and another live, undrained server exists.
-    bool shouldHandOff(const QString &id) const;
+    bool shouldHandOff(const QString &id) const { return m_servers.shouldHandOff(id); }
     // A live, undrained server other than `id` exists.
-    bool hasHandoffTarget(const QString &id) const;
-    int roomsInTransit() const { return int(m_transit.size()); }
-    bool inTransit(const QString &room) const { return m_transit.contains(room); }
+    bool hasHandoffTarget(const QString &id) const { return m_servers.hasHandoffTarget(id); }
+    int roomsInTransit() const { return m_rooms.transitCount(); }
+    bool inTransit(const QString &room) const { return m_rooms.inTransit(room); }
 
-    QList<ServerInfo> servers() const;
+    QList<ServerInfo> servers() const { return m_servers.servers(); }
     std::optional<ServerInfo> server(const QString &id) const;
-    bool isLive(const QString &id) const;
-    bool setDrained(const QString &id, bool drained);
+    bool isLive(const QString &id) const { return m_servers.isLive(id); }
+    bool setDrained(const QString &id, bool drained) { return m_servers.setDrained(id, drained); }
     // Admin: drops a dead, self-registered server from the list (and /sd). Returns an error
     // sentence when the server is unknown, alive or static.
     std::optional<QString> forgetServer(const QString &id);
-    int roomCount(const QString &serverId) const;
-    int liveCount() const;
-    bool readyForNewRooms() const;
+    int roomCount(const QString &serverId) const { return m_rooms.roomCount(serverId); }
+    int liveCount() const { return m_servers.liveCount(); }
+    bool readyForNewRooms() const { return m_placer.readyForNewRooms(m_servers); }
 
 signals:
     void serversChanged(int up, int known);
@@ -150,57 +129,31 @@ signals:
     void transitChanged(int roomsInTransit);
 
 private:
-    struct RoomEntry
-    {
-        QString serverId;
-        qint64 placedMs = 0;
-    };
+    using Done = RoomPlacer::Done;
 
-    using Done = std::function<void(const Placement &)>;
-    struct Waiter
-    {
-        qint64 sinceMs = 0;
-        Done done;
-    };
-    struct Transit
-    {
-        QString from;
-        QString to;
-        qint64 sinceMs = 0;
-        QList<Waiter> waiters;
-    };
-
-    ServerInfo *find(const QString &id);
-    std::optional<RegistryRefusal> checkCaller(const QString &id, const QString &source) const;
+    void probe(const QString &id);
+    void syncRooms(const QString &id);
+    void syncFinished(const QString &id, bool ok, const QByteArray &body);
+    // A server came up: its room list is read before it gets rooms.
+    void cameUp(const QString &id);
+    // A server went out (already marked in the table): its rooms leave the map.
+    void wentOut(const QString &id, const QString &reason);
+    void runReadinessWaiters();
+    // Answers from the map as it is now (no transit wait).
     void placeNow(const QString &room, Done done);
     // Ends a transit; its waiters are answered from the map as it is then.
     void endTransit(const QString &room);
     void expireTransits();
-    void moveRoom(const QString &room, const QString &to);
-    ServerInfo *findByAddress(const QString &address);
-    void probe(const QString &id);
-    void probeFinished(const QString &id, bool ok, const QJsonObject &hw);
-    void markAlive(ServerInfo &server);
-    void markDead(ServerInfo &server, const QString &reason);
-    void syncRooms(const QString &id);
-    void syncFinished(const QString &id, bool ok, const QByteArray &body);
-    void runWaiters();
-    Placement decide(const QString &room);
     qint64 now() const { return m_options.clock ? m_options.clock() : m_clock.elapsed(); }
     void publish();
 
     RegistryOptions m_options;
     UpstreamClient *m_upstream;
-    QHash<QString, ServerInfo> m_servers; // by id
-    QHash<QString, RoomEntry> m_rooms;    // canonical room -> placement
-    QHash<QString, int> m_roomsPerServer;
-    QList<std::pair<QString, std::function<void(const Placement &)>>> m_waiters;
-    QHash<QString, Transit> m_transit; // canonical room -> its move
-    int m_transitWaiters = 0;
     QElapsedTimer m_clock;
+    ServerTable m_servers;
+    RoomMap m_rooms;
+    RoomPlacer m_placer;
     QTimer m_ticker;
-    bool m_warm = false;
-    ic::limits::TokenBucket m_newRooms;
 };
 
 } // namespace ic::balancer

@@ -1,0 +1,73 @@
+#pragma once
+// The room -> server map and the rooms in transit between two servers. Pure state: what is
+// placed where, how many rooms each server holds, and which moves are under way.
+//
+// The map is soft state, rebuilt from each server's room list (applyRoomList): rooms a server
+// holds are added (or taken over from a dead holder), rooms it no longer holds leave the map,
+// except placements younger than `unconfirmedPlacementMs` whose first user has not arrived yet.
+
+#include <QHash>
+#include <QList>
+#include <QSet>
+#include <QStringList>
+#include <functional>
+
+namespace ic::balancer {
+
+class RoomMap
+{
+public:
+    // A placement that no server has confirmed yet (nobody joined) is kept this long through
+    // room-list refreshes, so a page that is still opening its WebSocket keeps its server.
+    static constexpr qint64 unconfirmedPlacementMs = 120 * 1000;
+
+    struct Entry
+    {
+        QString serverId;
+        qint64 placedMs = 0;
+    };
+    struct Transit
+    {
+        QString from;
+        QString to;
+        qint64 sinceMs = 0;
+    };
+
+    bool contains(const QString &room) const { return m_rooms.contains(room); }
+    // The server the room is placed on (alive or not); empty when not placed.
+    QString holder(const QString &room) const;
+    // Places (or moves) the room on `serverId` as of `nowMs`.
+    void assign(const QString &room, const QString &serverId, qint64 nowMs);
+    void forget(const QString &room);
+    // Drops every room of the server; returns how many.
+    int dropServer(const QString &serverId);
+    // A server's entry took another id (a static server registering under its own id).
+    void renameServer(const QString &from, const QString &to);
+    int roomCount(const QString &serverId) const { return m_perServer.value(serverId); }
+    int size() const { return int(m_rooms.size()); }
+
+    // The room list of `serverId` as read: adds held rooms (a holder that is not `isLive` is
+    // replaced; a live one is kept and the room returned in `*conflicts`), drops rooms it
+    // no longer holds unless placed within unconfirmedPlacementMs.
+    void applyRoomList(const QString &serverId, const QSet<QString> &held, qint64 nowMs,
+                       const std::function<bool(const QString &)> &isLive,
+                       QStringList *conflicts = nullptr);
+
+    // Rooms moving from one server to another (handoff).
+    const Transit *transit(const QString &room) const;
+    bool inTransit(const QString &room) const { return m_transit.contains(room); }
+    int transitCount() const { return int(m_transit.size()); }
+    void beginTransit(const QString &room, const QString &from, const QString &to, qint64 nowMs);
+    void endTransit(const QString &room) { m_transit.remove(room); }
+    // Rooms in transit from or to the server.
+    QStringList transitsOf(const QString &serverId) const;
+    // Rooms in transit since before `nowMs - limitMs`.
+    QStringList transitsOlderThan(qint64 nowMs, qint64 limitMs) const;
+
+private:
+    QHash<QString, Entry> m_rooms; // canonical room -> placement
+    QHash<QString, int> m_perServer;
+    QHash<QString, Transit> m_transit; // canonical room -> its move
+};
+
+} // namespace ic::balancer
