@@ -156,6 +156,8 @@
 
   function bindComposer() {
     var coarse = global.matchMedia && global.matchMedia('(pointer: coarse)').matches;
+    // On touch screens Enter adds a line (the on-screen keyboard has no Shift): say so.
+    if (coarse) $('#composer-hint').text('Enter adds a line · tap Send to send');
     $input.val(IC.store.get(draftKey(), ''));
     updateCounter();
     $input.on('input', function () {
