@@ -339,6 +339,7 @@
       count();
       $form.prop('hidden', false);
       $('#description-edit').prop('hidden', true);
+      $('#description-more').prop('hidden', true);
       $('#description-text').prop('hidden', true);
       $('#description-error').prop('hidden', true);
       $ta.trigger('focus');

@@ -49,7 +49,11 @@
     }
     $('#description-edit').prop('hidden', !isCreator || !$('#description-form').prop('hidden'));
     $('#room-description').prop('hidden', !S.description && !isCreator);
-    // A long description is clamped to two lines until the reader opens it.
+    // A long description is clamped to two lines until the reader opens it. Measuring forces a
+    // layout, so only when the text or the clamp changed (not on every member update).
+    var shown = S.description + '|' + !!S.descriptionOpen + '|' + $('#description-form').prop('hidden');
+    if (shown === S.descriptionShown) return;
+    S.descriptionShown = shown;
     $t.toggleClass('is-collapsed', !S.descriptionOpen);
     var overflows = S.descriptionOpen || $t[0].scrollHeight > $t[0].clientHeight + 1;
     $('#description-more').prop('hidden', !S.description || !overflows || !$('#description-form').prop('hidden'))
