@@ -55,3 +55,51 @@ test('"@Bobby" is not a mention of Bob; "@Bob" is', async () => {
   assert.equal(await card(b, '@Bobby are you there').evaluate((el) => el.classList.contains('is-mention')), false);
   assert.equal(await card(b, '@Bob are you there').evaluate((el) => el.classList.contains('is-mention')), true);
 });
+
+test('@-mention autocomplete offers whole names and inserts the chosen one', async () => {
+  // A third person whose name starts like Bob's and holds a space.
+  const bobby = await newUser(browser);
+  await bobby.page.goto(stack.base + '/');
+  await bobby.page.fill('#room-name', room);
+  await bobby.page.fill('#nickname', 'Bobby Tables');
+  await bobby.page.click('#join-button');
+  await waitJoined(bobby.page);
+  const a = alice.page;
+  await a.locator('#user-list .user-name', { hasText: 'Bobby Tables' }).waitFor();
+
+  await a.fill('#composer-input', '');
+  await a.locator('#composer-input').pressSequentially('hi @bo');
+  const list = a.locator('#mention-list');
+  await list.waitFor({ state: 'visible' });
+  assert.deepEqual(await list.locator('.mention-option').allTextContents(), ['@Bob', '@Bobby Tables']);
+  assert.equal(await a.getAttribute('#composer-input', 'aria-expanded'), 'true');
+  // Arrow down and Enter pick the second name; Enter does not send meanwhile.
+  await a.press('#composer-input', 'ArrowDown');
+  await a.press('#composer-input', 'Enter');
+  assert.equal(await a.inputValue('#composer-input'), 'hi @Bobby Tables ');
+  assert.equal(await list.isHidden(), true);
+  await a.locator('#composer-input').pressSequentially('lunch?');
+  await a.press('#composer-input', 'Enter');
+  await a.waitForFunction(() => document.querySelector('#composer-input').value === '');
+
+  await card(bobby.page, 'hi @Bobby Tables lunch?').waitFor();
+  assert.equal(await card(bobby.page, 'hi @Bobby Tables lunch?').evaluate((el) => el.classList.contains('is-mention')), true);
+  await card(bob.page, 'hi @Bobby Tables lunch?').waitFor();
+  assert.equal(await card(bob.page, 'hi @Bobby Tables lunch?').evaluate((el) => el.classList.contains('is-mention')), false);
+
+  // Tab picks too; Escape closes the list without touching the text; nobody matching, no list.
+  await a.locator('#composer-input').pressSequentially('@Ali');
+  assert.equal(await list.isHidden(), true, 'your own name is not offered');
+  await a.fill('#composer-input', '');
+  await a.locator('#composer-input').pressSequentially('@Bobby');
+  await list.waitFor({ state: 'visible' });
+  await a.press('#composer-input', 'Escape');
+  assert.equal(await list.isHidden(), true);
+  assert.equal(await a.inputValue('#composer-input'), '@Bobby');
+  await a.locator('#composer-input').pressSequentially(' T');
+  await list.waitFor({ state: 'visible' });
+  await a.press('#composer-input', 'Tab');
+  assert.equal(await a.inputValue('#composer-input'), '@Bobby Tables ');
+  await a.fill('#composer-input', '');
+  await bobby.context.close();
+});

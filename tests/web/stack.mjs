@@ -74,7 +74,9 @@ function stopProcess(proc, signal = 'SIGTERM', timeoutMs = 8000) {
  */
 export async function startStack(tag = 'stack') {
   const sport = await freePort();
-  const bport = await freePort();
+  // freePort() releases the port it found, so two calls can return the same one.
+  let bport = await freePort();
+  while (bport === sport) bport = await freePort();
   const base = `http://localhost:${bport}`;
   const serverArgs = ['--port', String(sport), '--bind', '127.0.0.1', '--allowed-origins', base,
     '--rate-limits', 'off', '--log-level', 'warning'];

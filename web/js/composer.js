@@ -1,5 +1,5 @@
 /* Room composer: writing, sending (kept until the server confirms), editing, replying and
-   quoting, drafts, inline rename, the creator's description editor, emoji and drawing pads.
+   quoting, @-mention autocomplete, drafts, inline rename, the creator's description editor, emoji and drawing pads.
    Shares the room state with room.js through the kit passed to bind(). */
 (function (global) {
   'use strict';
@@ -156,6 +156,8 @@
 
   function bindComposer() {
     var coarse = global.matchMedia && global.matchMedia('(pointer: coarse)').matches;
+    // On touch screens Enter adds a line (the on-screen keyboard has no Shift): say so.
+    if (coarse) $('#composer-hint').text('Enter adds a line · tap Send to send');
     $input.val(IC.store.get(draftKey(), ''));
     updateCounter();
     $input.on('input', function () {
@@ -186,6 +188,99 @@
     $('#composer-context .context-cancel').on('click', function () {
       cancelContext();
       $input.trigger('focus');
+    });
+  }
+
+  /* ---------------- @-mention autocomplete ---------------- */
+
+  // "@" and what follows it up to the caret, when the "@" starts a word; names may hold spaces.
+  var MENTION_RE = /(^|[^\p{L}\p{N}_-])@([^@\n]{0,40})$/u;
+  var MAX_SUGGESTIONS = 6;
+  var suggest = { items: [], index: 0, start: -1 };
+
+  function mentionCandidates(partial) {
+    var p = partial.toLowerCase();
+    var out = [];
+    S.userOrder.forEach(function (uId) {
+      if (uId === P.NIL_UUID || uId === S.me || !S.users[uId]) return;
+      var name = userName(uId).name;
+      if (name.toLowerCase().indexOf(p) === 0) out.push({ uId: uId, name: name, online: !!S.users[uId].o });
+    });
+    // Online people first, then alphabetical: the likely addressee is on top.
+    out.sort(function (a, b) { return (b.online - a.online) || a.name.localeCompare(b.name); });
+    return out.slice(0, MAX_SUGGESTIONS);
+  }
+
+  function closeSuggestions() {
+    suggest.items = [];
+    $('#mention-list').prop('hidden', true).empty();
+    $input.attr('aria-expanded', 'false').removeAttr('aria-activedescendant');
+  }
+
+  function renderSuggestions() {
+    var $l = $('#mention-list').empty();
+    suggest.items.forEach(function (c, i) {
+      var $o = $('<li role="option" class="mention-option"></li>').attr('id', 'mention-opt-' + i)
+        .attr('aria-selected', i === suggest.index ? 'true' : 'false').attr('data-index', i)
+        .toggleClass('is-active', i === suggest.index).text('@' + c.name);
+      $l.append($o);
+    });
+    $l.prop('hidden', false);
+    $input.attr('aria-expanded', 'true').attr('aria-activedescendant', 'mention-opt-' + suggest.index);
+  }
+
+  function updateSuggestions() {
+    var el = $input[0];
+    if (el.selectionStart !== el.selectionEnd) { closeSuggestions(); return; }
+    var before = el.value.slice(0, el.selectionStart);
+    var m = MENTION_RE.exec(before);
+    var items = m ? mentionCandidates(m[2]) : [];
+    // A name already typed out in full needs no list.
+    if (!items.length || (items.length === 1 && items[0].name === m[2])) { closeSuggestions(); return; }
+    suggest.items = items;
+    suggest.index = 0;
+    suggest.start = before.length - m[2].length - 1; // the "@"
+    renderSuggestions();
+  }
+
+  function pickSuggestion(i) {
+    var c = suggest.items[i];
+    if (!c) return;
+    var el = $input[0];
+    var caret = el.selectionStart;
+    var text = '@' + c.name + ' ';
+    el.value = el.value.slice(0, suggest.start) + text + el.value.slice(caret);
+    var at = suggest.start + text.length;
+    el.setSelectionRange(at, at);
+    closeSuggestions();
+    $input.trigger('input');
+    $input.trigger('focus');
+  }
+
+  // Bound before the composer's own keys, so Enter/Tab pick a name instead of sending.
+  function bindMentions() {
+    $input.attr({ 'aria-autocomplete': 'list', 'aria-controls': 'mention-list', 'aria-expanded': 'false' });
+    $input.on('keydown', function (ev) {
+      if (!suggest.items.length) return;
+      var n = suggest.items.length;
+      if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+        suggest.index = (suggest.index + (ev.key === 'ArrowDown' ? 1 : n - 1)) % n;
+        renderSuggestions();
+      } else if (ev.key === 'Enter' || ev.key === 'Tab') {
+        pickSuggestion(suggest.index);
+      } else if (ev.key === 'Escape') {
+        closeSuggestions();
+      } else {
+        return;
+      }
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+    });
+    $input.on('input click', updateSuggestions);
+    $input.on('blur', function () { setTimeout(closeSuggestions, 150); });
+    $('#mention-list').on('mousedown', '.mention-option', function (ev) {
+      ev.preventDefault(); // keep the focus in the composer
+      pickSuggestion(Number($(this).attr('data-index')));
     });
   }
 
@@ -244,6 +339,7 @@
       count();
       $form.prop('hidden', false);
       $('#description-edit').prop('hidden', true);
+      $('#description-more').prop('hidden', true);
       $('#description-text').prop('hidden', true);
       $('#description-error').prop('hidden', true);
       $ta.trigger('focus');
@@ -323,6 +419,7 @@
       renderDescription = kit.renderDescription;
       closeSidePanels = kit.closeSidePanels;
       showConnBanner = kit.showConnBanner;
+      bindMentions();
       bindComposer();
       bindRename();
       bindDescription();

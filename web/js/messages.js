@@ -114,16 +114,22 @@
     return b;
   }
 
-  function voteButton(cls, arrow, label, n) {
+  // `mine`: this browser's own vote is this one (shown pressed; pressing again withdraws it).
+  function voteButton(cls, arrow, label, n, mine, title) {
     var b = buttonEl('', cls);
     var a = el('span', '', arrow);
     a.setAttribute('aria-hidden', 'true');
     b.append(a, label, el('span', 'n', String(n)));
+    b.setAttribute('aria-pressed', mine ? 'true' : 'false');
+    if (mine) {
+      b.classList.add('is-voted');
+      b.title = title + ' — press again to withdraw your vote';
+    }
     return b;
   }
 
   /* ctx: { me, creator, userName(uId) → {name, anon}, message(id) → msg|undefined,
-            isMention(msg) → bool, drawing(ref, $holder) } */
+            isMention(msg) → bool, drawing(ref, $holder), myVote(id) → 'support'|'reject'|'' } */
   M.render = function (msg, prev, ctx) {
     var mine = msg.uId === ctx.me;
     var author = ctx.userName(msg.uId);
@@ -205,8 +211,11 @@
     actions.append(buttonEl('Quote', 'act-quote', 'Quote message ' + msg.id));
     var canVote = !mine || ctx.me === ctx.creator;
     if (canVote) {
-      actions.append(voteButton('act-support', '▲ ', mine ? 'Pin ' : 'Support ', msg.sC || 0),
-        voteButton('act-reject', '▼ ', 'Reject ', msg.rC || 0));
+      var myVote = ctx.myVote ? ctx.myVote(msg.id) : '';
+      actions.append(
+        voteButton('act-support', '▲ ', mine ? 'Pin ' : 'Support ', msg.sC || 0, myVote === 'support',
+          mine ? 'You pinned this' : 'You support this'),
+        voteButton('act-reject', '▼ ', 'Reject ', msg.rC || 0, myVote === 'reject', 'You reject this'));
     } else if ((msg.sC || 0) + (msg.rC || 0) > 0) {
       actions.append(el('span', 'vote-tally', 'support ' + (msg.sC || 0) + ' · reject ' + (msg.rC || 0)));
     }

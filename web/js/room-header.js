@@ -27,10 +27,13 @@
     });
     $('#online-count').text(online + ' online');
     $('#member-count').text(members + (members === 1 ? ' member' : ' members'));
-    $('#users-toggle .count').text(online);
+    $('#users-toggle .count').text(online).prop('hidden', !S.haveUsers);
+    // Before the first member list (e.g. behind the password prompt) there is nothing to count.
+    $('#members-meta').prop('hidden', !S.haveUsers);
     if (S.createdAt) {
       $('#started-at').text(IC.formatDateTime(S.createdAt)).attr('datetime', S.createdAt.toISOString());
     }
+    $('#started-meta').prop('hidden', !S.createdAt);
     $('#password-badge').prop('hidden', !S.hasPassword);
     renderDescription();
   }
@@ -46,6 +49,15 @@
     }
     $('#description-edit').prop('hidden', !isCreator || !$('#description-form').prop('hidden'));
     $('#room-description').prop('hidden', !S.description && !isCreator);
+    // A long description is clamped to two lines until the reader opens it. Measuring forces a
+    // layout, so only when the text or the clamp changed (not on every member update).
+    var shown = S.description + '|' + !!S.descriptionOpen + '|' + $('#description-form').prop('hidden');
+    if (shown === S.descriptionShown) return;
+    S.descriptionShown = shown;
+    $t.toggleClass('is-collapsed', !S.descriptionOpen);
+    var overflows = S.descriptionOpen || $t[0].scrollHeight > $t[0].clientHeight + 1;
+    $('#description-more').prop('hidden', !S.description || !overflows || !$('#description-form').prop('hidden'))
+      .text(S.descriptionOpen ? 'Less' : 'More').attr('aria-expanded', S.descriptionOpen ? 'true' : 'false');
   }
 
   /* ---------------- banners ---------------- */
@@ -110,6 +122,10 @@
     $('#leave-room').on('click', function () {
       S.conn.stop();
       global.location.href = '/';
+    });
+    $('#description-more').on('click', function () {
+      S.descriptionOpen = !S.descriptionOpen;
+      renderDescription();
     });
     $('#conn-banner .retry-now').on('click', function () { S.conn.retryNow(); });
     $('#version-banner .reload').on('click', function () { global.location.reload(); });

@@ -71,8 +71,10 @@
       }
     };
     var rctx = K.renderCtx();
+    var firstUnread = S.unreadMark && S.unreadMark.firstId;
     S.messages.forEach(function (msg) {
       flushNotices(msg.id - 1);
+      if (msg.id === firstUnread) frag.appendChild(unreadDivider());
       if (!prev || M.dayKey(prev) !== M.dayKey(msg)) frag.appendChild(M.daySeparator(msg)[0]);
       frag.appendChild(M.render(msg, prev, rctx)[0]);
       prev = msg;
@@ -87,6 +89,7 @@
     restoreAnchor(anchor);
     renderPicks();
     refreshSearch();
+    markSeen();
   }
 
   function rerenderCard(id) {
@@ -146,6 +149,7 @@
     }
     if (!mine) K.awareness(msg);
     if (S.search.query) refreshSearch();
+    markSeen();
   }
 
   function addNotice(text, kind) {
@@ -228,6 +232,80 @@
     renderAll();
   }
 
+  /* ---------------- unread since the last visit / while disconnected ---------------- */
+
+  function seenKey() { return 'seen.' + S.rId; }
+
+  // The newest message this browser has shown in a visible page, per room instance.
+  function markSeen() {
+    if (!S.rId || !S.messages.length || document.visibilityState !== 'visible') return;
+    var last = S.messages[S.messages.length - 1].id;
+    if (last > IC.store.get(seenKey(), 0)) IC.store.set(seenKey(), last);
+  }
+
+  function unreadDivider() {
+    var d = document.createElement('div');
+    d.className = 'unread-divider';
+    d.id = 'unread-divider';
+    d.setAttribute('role', 'separator');
+    d.textContent = S.unreadMark.text;
+    return d;
+  }
+
+  // Called when a join is confirmed, before the list is drawn: which messages are new to this
+  // reader — since the last visit (first join), or since the socket dropped (a rejoin).
+  function prepareUnread(afterId, sinceDrop) {
+    S.unreadMark = null;
+    $('#unread-bar').prop('hidden', true);
+    if (!(afterId > 0)) return;
+    var fresh = S.messages.filter(function (m) { return m.id > afterId && m.uId !== S.me && !m.deleted; });
+    if (!fresh.length) return;
+    var n = fresh.length;
+    S.unreadMark = {
+      firstId: fresh[0].id,
+      text: sinceDrop ? 'New since the connection dropped' : 'Unread since your last visit'
+    };
+    $('#unread-bar').prop('hidden', false).find('.label')
+      .text((n === 1 ? '1 new message' : n + ' new messages') + (sinceDrop ? ' while you were disconnected' : ' since your last visit'));
+  }
+
+  function lastSeenId() { return S.rId ? IC.store.get(seenKey(), 0) : 0; }
+
+  /* ---------------- own votes ---------------- */
+
+  // The server counts votes but does not say whose they are, so this browser remembers its
+  // own, per room instance (a re-created room starts with none).
+  var MAX_REMEMBERED_VOTES = 1000;
+
+  function votesKey() { return 'votes.' + S.rId; }
+
+  function myVotes() {
+    if (!S.myVotes || S.myVotesKey !== votesKey()) {
+      var stored = S.rId ? IC.store.get(votesKey(), {}) : {};
+      S.myVotes = stored && typeof stored === 'object' ? stored : {};
+      S.myVotesKey = votesKey();
+    }
+    return S.myVotes;
+  }
+
+  function myVote(id) {
+    var v = myVotes()[id];
+    return v === 'support' || v === 'reject' ? v : '';
+  }
+
+  // The same vote again withdraws it, the other one moves it (as the server does).
+  function noteMyVote(id, vote) {
+    var votes = myVotes();
+    if (votes[id] === vote) delete votes[id]; else votes[id] = vote;
+    var ids = Object.keys(votes);
+    if (ids.length > MAX_REMEMBERED_VOTES) {
+      ids.sort(function (a, b) { return a - b; });
+      ids.slice(0, ids.length - MAX_REMEMBERED_VOTES).forEach(function (old) { delete votes[old]; });
+    }
+    if (S.rId) IC.store.set(votesKey(), votes);
+    rerenderCard(id);
+  }
+
   /* ---------------- picks and jumps ---------------- */
 
   function renderPicks() {
@@ -287,7 +365,8 @@
       var id = Number($(this).closest('.msg').attr('data-id'));
       var support = $(this).hasClass('act-support');
       K.request(P.frame('TM_S_R', K.roomRef(), { m: { id: id }, srM: support }))
-        .then(null, function (e) { IC.toast(K.errorMessage(e)); });
+        .then(function () { noteMyVote(id, support ? 'support' : 'reject'); },
+          function (e) { IC.toast(K.errorMessage(e)); });
     });
     $stream.on('click', '.msg-quote', function () { jumpTo(Number($(this).attr('data-target'))); });
     $stream.on('click', '.drawing-thumb', function () {
@@ -327,6 +406,12 @@
       jumpTo(Number($(this).attr('data-target')));
     });
     $('#image-dialog').on('click', '.image-close', function () { $('#image-dialog')[0].close(); });
+    $('#jump-unread').on('click', function () {
+      $('#unread-bar').prop('hidden', true);
+      if (S.unreadMark) jumpTo(S.unreadMark.firstId);
+    });
+    $('#unread-close').on('click', function () { $('#unread-bar').prop('hidden', true); K.$input.trigger('focus'); });
+    document.addEventListener('visibilitychange', markSeen);
   }
 
   IC.roomList = {
@@ -340,6 +425,9 @@
     onDeleted: onDeleted,
     onVoted: onVoted,
     onDropped: onDropped,
-    jumpTo: jumpTo
+    jumpTo: jumpTo,
+    myVote: myVote,
+    prepareUnread: prepareUnread,
+    lastSeenId: lastSeenId
   };
 })(window);

@@ -64,13 +64,16 @@
       $('#set-notify').prop('checked', !!S.settings.notify);
       $('#set-notify-all').prop('checked', !!S.settings.notifyAll);
       $('#set-notices').prop('checked', !!S.settings.notices);
+      $('#set-compact').prop('checked', !!S.settings.compact);
       $stream.toggleClass('hide-presence', !S.settings.notices);
+      $stream.toggleClass('is-compact', !!S.settings.compact);
     };
     sync();
     var save = function () { IC.store.set('settings', S.settings); sync(); };
     $('#set-sound').on('change', function () { S.settings.sound = this.checked; if (this.checked) beep(); save(); });
     $('#set-notify-all').on('change', function () { S.settings.notifyAll = this.checked; save(); });
     $('#set-notices').on('change', function () { S.settings.notices = this.checked; save(); });
+    $('#set-compact').on('change', function () { S.settings.compact = this.checked; save(); });
     $('#set-notify').on('change', function () {
       var on = this.checked;
       S.settings.notify = on;

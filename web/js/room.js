@@ -82,6 +82,7 @@
     userName: userName,
     message: function (id) { return S.byId[id]; },
     isMention: isMention,
+    myVote: function (id) { return list().myVote(id); },
     drawing: function (ref, $holder, msg) { IC.drawing.fill(ref, $holder, msg); }
   };
 
@@ -255,6 +256,8 @@
   }
 
   function onJoined(f) {
+    var firstJoin = !S.everJoined;
+    var sameRoom = !S.rId || !f.rId || f.rId === S.rId;
     S.joinRq = null;
     S.joined = true;
     S.everJoined = true;
@@ -281,6 +284,8 @@
     header().render();
     members().render();
     composer().renderIdentity();
+    if (firstJoin) list().prepareUnread(list().lastSeenId(), false);
+    else if (sameRoom) list().prepareUnread(S.lastIdAtDrop, true);
     list().renderAll();
     if (S.queued) {
       S.queued = false;
@@ -408,6 +413,8 @@
         onOpen: function () { sendJoin(); },
         onFrame: onFrame,
         onClose: function () {
+          // What was shown when the socket dropped: later ones are "new" after the rejoin.
+          if (S.joined && S.messages.length) S.lastIdAtDrop = S.messages[S.messages.length - 1].id;
           S.joined = false;
           S.joinRq = null;
           failPending();
