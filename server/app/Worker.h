@@ -73,7 +73,6 @@ public:
     void leftRooms(const QSet<QString> &rooms, quint64 connection) override;
     // Graceful stop: close every connection with 1001.
     void closeAll();
-    int connectionCount() const { return int(m_connections.size()); }
     // Member commands (messages, renames, votes, ...) per client address, on this thread only:
     // sessions are free to make, so the per-session buckets alone do not stop one address.
     // Per thread rather than shared, so the room path takes no lock.

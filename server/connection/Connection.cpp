@@ -2,6 +2,7 @@
 
 #include "core/ServerContext.h"
 #include "protocol/ServerFrame.h"
+#include "protocol/VersionedError.h"
 #include "session/SessionCookie.h"
 #include "transport/HttpResponse.h"
 #include "transport/PlainTransport.h"
@@ -465,20 +466,12 @@ void Connection::readWebSocket(QByteArrayView data)
             break;
         case ws::Opcode::Close:
             if (m_mode == Mode::WebSocket) {
-                // Echo the peer's code, as RFC 6455 §5.5.1 asks.
+                // Echo the peer's code, as RFC 6455 §5.5.1 asks. The frame parser already
+                // refused a body that is not a sendable code and a UTF-8 reason (1002).
                 quint16 code = ws::CloseNormal;
                 if (message->payload.size() >= 2)
                     code =
                         quint16((quint8(message->payload[0]) << 8) | quint8(message->payload[1]));
-                // RFC 6455 §5.5.1 / §7.4: a 1-byte body, a code that may not be sent, or a reason
-                // that is not UTF-8 is a protocol error (checked here: the frame parser is shared).
-                const bool validCode = (code >= 1000 && code <= 1003) ||
-                                       (code >= 1007 && code <= 1014) ||
-                                       (code >= 3000 && code <= 4999);
-                const bool validReason = message->payload.size() <= 2 ||
-                                         QUtf8StringView(message->payload.mid(2)).isValidUtf8();
-                if (message->payload.size() == 1 || !validCode || !validReason)
-                    code = ws::CloseProtocolError;
                 closeWebSocket(code);
             } else {
                 disconnectGracefully();
@@ -547,8 +540,7 @@ void Connection::sendJson(const QByteArray &json)
 
 void Connection::sendError(proto::ErrorCode code, const std::optional<QString> &requestId)
 {
-    if (code == ErrorCode::RateLimited && m_protocolVersion < proto::protocolVersionExtensions)
-        code = ErrorCode::InvalidInput;
+    code = proto::errorForVersion(code, m_protocolVersion);
     m_context.metrics().countError(code);
     m_context.metrics().framesDelivered.Increment();
     sendJson(proto::encodeErrorFrame(code, requestId, proto::nowNanoseconds()));

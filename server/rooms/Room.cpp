@@ -1,6 +1,7 @@
 #include "rooms/Room.h"
 
 #include "protocol/ServerFrame.h"
+#include "protocol/VersionedError.h"
 #include "rooms/AnonymousNames.h"
 #include "validation/UrlEncoding.h"
 #include "validation/Validation.h"
@@ -288,8 +289,7 @@ QString Room::freeAnonymousName() const
 
 RoomResult Room::error(const Caller &caller, ErrorCode code, qint64 nowNs)
 {
-    if (code == ErrorCode::RateLimited && caller.protocolVersion < proto::protocolVersionExtensions)
-        code = ErrorCode::InvalidInput;
+    code = proto::errorForVersion(code, caller.protocolVersion);
     RoomResult result;
     result.error = code;
     result.toSender(proto::encodeErrorFrame(code, caller.requestId, nowNs));

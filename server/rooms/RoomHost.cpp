@@ -3,6 +3,7 @@
 #include "core/ServerContext.h"
 #include "net/WebSocketFrame.h"
 #include "protocol/ServerFrame.h"
+#include "protocol/VersionedError.h"
 #include "rooms/PasswordHasher.h"
 
 #include <QDateTime>
@@ -98,9 +99,7 @@ void RoomHost::updateOnline(qint64 delta)
 
 void RoomHost::replyError(const CommandRequest &request, ErrorCode code)
 {
-    if (code == ErrorCode::RateLimited &&
-        request.caller.protocolVersion < proto::protocolVersionExtensions)
-        code = ErrorCode::InvalidInput;
+    code = proto::errorForVersion(code, request.caller.protocolVersion);
     m_context.metrics().countError(code);
     Delivery delivery;
     delivery.finished = true;
@@ -251,11 +250,8 @@ void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, b
 void RoomHost::dispatch(Entry &entry, const CommandRequest &request, RoomResult result)
 {
     if (result.error != ErrorCode::None)
-        m_context.metrics().countError(result.error == ErrorCode::RateLimited &&
-                                               request.caller.protocolVersion <
-                                                   proto::protocolVersionExtensions
-                                           ? ErrorCode::InvalidInput
-                                           : result.error);
+        m_context.metrics().countError(
+            proto::errorForVersion(result.error, request.caller.protocolVersion));
     QSet<quint64> closing;
     for (const RoomSend &item : std::as_const(result.sends)) {
         if (item.to == RoomSend::To::Connection)

@@ -78,7 +78,6 @@ public:
     // `Connection: close` from the client: QHttpServer 6.4 keeps every connection open, so the
     // reply closes it once written.
     void setCloseAfter(bool close) { m_closeAfter = close; }
-    bool clientGone() const { return m_socket.isNull(); }
 
 private:
     QHttpServerResponder m_responder;
