@@ -14,6 +14,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -84,8 +85,8 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_header);
-    for (const Banner *b : {&m_joinBanner, &m_replacedBanner, &m_statusBanner, &m_connectionBanner,
-                            &m_versionBanner, &m_limitBanner})
+    for (const Banner *b : {&m_goneBanner, &m_joinBanner, &m_replacedBanner, &m_statusBanner,
+                            &m_connectionBanner, &m_versionBanner, &m_limitBanner})
         layout->addWidget(b->frame);
     layout->addWidget(m_splitter, 1);
 
@@ -125,6 +126,16 @@ void RoomView::buildBanners()
     });
     m_limitBanner = makeBanner(QStringLiteral("info"), QStringLiteral("Dismiss"));
     connect(m_limitBanner.button, &QPushButton::clicked, m_limitBanner.frame, &QWidget::hide);
+    // The room is gone (a server restart lost it): the history stays readable; re-creating is
+    // the user's choice, and saving what is shown is offered first.
+    m_goneBanner = makeBanner(QStringLiteral("error"), QStringLiteral("Create it again…"));
+    m_goneBanner.button->setObjectName(QStringLiteral("recreateButton"));
+    connect(m_goneBanner.button, &QPushButton::clicked, this, &RoomView::askRecreate);
+    auto *saveHistory = new QPushButton(QStringLiteral("Save history…"), m_goneBanner.frame);
+    saveHistory->setObjectName(QStringLiteral("saveHistoryButton"));
+    saveHistory->setCursor(Qt::PointingHandCursor);
+    connect(saveHistory, &QPushButton::clicked, this, &RoomView::saveTranscript);
+    static_cast<QHBoxLayout *>(m_goneBanner.frame->layout())->insertWidget(1, saveHistory);
     m_joinBanner = makeBanner(QStringLiteral("error"), QStringLiteral("Close room"));
     connect(m_joinBanner.button, &QPushButton::clicked, this, &RoomView::leaveRequested);
     // Free alternative names as chips between the sentence and "Close room" (filled on demand).
@@ -262,6 +273,19 @@ void RoomView::connectSession()
             setJoinAlternatives(names);
             m_joinBanner.frame->show();
         });
+    connect(m_connection, &RoomConnection::roomGoneChanged, this, [this](bool gone) {
+        m_goneBanner.text->setText(
+            QStringLiteral("The room “%1” no longer exists on the server (a restart lost it). "
+                           "The messages below are what you had; nothing was re-created.")
+                .arg(m_connection->roomName()));
+        m_goneBanner.frame->setVisible(gone);
+    });
+    connect(m_connection, &RoomConnection::rejoinRefused, this, [this](const QString &sentence) {
+        m_joinBanner.text->setText(
+            QStringLiteral("Could not rejoin “%1”: %2").arg(m_connection->roomName(), sentence));
+        setJoinAlternatives({});
+        m_joinBanner.frame->show();
+    });
     connect(m_connection, &RoomConnection::drawingSent, this, [this] {
         if (m_drawing)
             m_drawing->resetAfterSend();
@@ -297,6 +321,48 @@ void RoomView::setJoinAlternatives(const QStringList &names)
         layout->insertWidget(layout->count() - 1, chip);
     }
     m_joinChips->setVisible(!names.isEmpty());
+}
+
+void RoomView::askRecreate()
+{
+    if (!m_connection->roomGone())
+        return;
+    const QString room = m_connection->roomName();
+    if (m_connection->recreateNeedsPassword()) {
+        auto *dialog = new QInputDialog(this);
+        dialog->setObjectName(QStringLiteral("recreatePassword"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setWindowTitle(QStringLiteral("Create the room again"));
+        dialog->setLabelText(
+            QStringLiteral("“%1” had a password. The new room gets the password you type here; "
+                           "it is not created without one.")
+                .arg(room));
+        dialog->setTextEchoMode(QLineEdit::Password);
+        dialog->setTextValue(m_connection->knownPassword());
+        connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &password) {
+            if (password.isEmpty())
+                showError(QStringLiteral("Not created: this room needs a password."));
+            else
+                m_connection->recreateRoom(password);
+        });
+        dialog->open();
+        return;
+    }
+    auto *box = new QMessageBox(
+        QMessageBox::Question, QStringLiteral("Create the room again?"),
+        QStringLiteral("Create “%1” again? It starts empty, with you as its creator; the others "
+                       "get in when they come back.")
+            .arg(room),
+        QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("recreateConfirm"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::accepted, this, [this] { m_connection->recreateRoom({}); });
+    box->open();
+}
+
+QString RoomView::roomGoneText() const
+{
+    return m_goneBanner.frame->isVisibleTo(this) ? m_goneBanner.text->text() : QString();
 }
 
 void RoomView::updateHeader()

@@ -67,6 +67,10 @@ public:
     void cancelComposerMode();
     void submit();
     void jumpTo(qint64 id);
+    // The room was found gone after a reconnect: "Create it again" asks first (a password room
+    // asks for its password and is never re-created without one).
+    void askRecreate();
+    QString roomGoneText() const;
 
 signals:
     void leaveRequested();
@@ -105,6 +109,7 @@ private:
     Banner m_replacedBanner;
     Banner m_limitBanner;
     Banner m_joinBanner;
+    Banner m_goneBanner;
     QWidget *m_joinChips = nullptr;
     QTimer *m_countdown;
     bool m_everJoined = false;
