@@ -23,9 +23,11 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -95,7 +97,8 @@ private slots:
         // In the overlay the room on screen is being read: a new message is not unread.
         QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
         m_view->session()->applyFrame(ictest::frame(
-            "TM", {ictest::msg(9001, QStringLiteral("u2"), QStringLiteral("seen in the overlay"))}));
+            "TM",
+            {ictest::msg(9001, QStringLiteral("u2"), QStringLiteral("seen in the overlay"))}));
         QCOMPARE(m_view->session()->unreadCount(), 0);
         // The shortcuts work without the menu bar: Ctrl+K opens the join dialog.
         m_view->composer()->setFocus();
@@ -412,6 +415,68 @@ private slots:
         QVERIFY(m_window->tabs()->indexOf(m_second) < 0);
         m_second = nullptr; // deleted later by the window
         m_window->currentRoom()->connection()->stop();
+    }
+
+    void notificationControl()
+    {
+        // A message whose text looks like markup pops up as plain text.
+        QApplication::setActiveWindow(nullptr); // unfocused: every message pops up
+        m_second->session()->applyFrame(ictest::joinReply(QStringLiteral("u-me")));
+        m_second->session()->applyFrame(
+            ictest::frame("TM", {ictest::msg(41, QStringLiteral("u-x"),
+                                             QStringLiteral("<b>bold</b> <img src=\"/etc/x\">"))}));
+        const auto popup = m_window->lastPopup();
+        QVERIFY2(!popup.second.isEmpty(), "no popup for an unfocused window");
+        QVERIFY(!popup.second.contains(QLatin1Char('<')));
+        QVERIFY(popup.second.contains(QStringLiteral("bold")));
+
+        // Muting the room: no popup unless it mentions me.
+        auto *menu = m_window->findChild<QAction *>(QStringLiteral("muteAction"));
+        QVERIFY(menu);
+        m_window->tabs()->setCurrentWidget(m_second);
+        emit static_cast<QMenu *>(menu->parent())->aboutToShow(); // the check follows the tab
+        QVERIFY(!menu->isChecked());
+        menu->trigger();
+        QVERIFY(m_settings->isMuted(m_second->connection()->config().server,
+                                    m_second->connection()->roomName()));
+        m_window->tabs()->setCurrentWidget(m_view);
+        const auto before = m_window->lastPopup();
+        m_second->session()->applyFrame(
+            ictest::frame("TM", {ictest::msg(42, QStringLiteral("u-x"), QStringLiteral("quiet"))}));
+        QCOMPARE(m_window->lastPopup(), before);
+        // The default highlight word is my name: that still gets through.
+        m_second->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u-me"), QStringLiteral("Ann")),
+                             ictest::user(QStringLiteral("u-x"), QStringLiteral("x"))}));
+        m_second->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(43, QStringLiteral("u-x"), QStringLiteral("ann, look"))}));
+        QVERIFY(m_window->lastPopup().first.contains(QStringLiteral("mentioned you")));
+
+        // Do not disturb: nothing, mentions included.
+        auto *dnd = m_window->findChild<QAction *>(QStringLiteral("doNotDisturbAction"));
+        QVERIFY(dnd && !dnd->isChecked());
+        dnd->setChecked(true);
+        QVERIFY(m_settings->doNotDisturb());
+        const auto quiet = m_window->lastPopup();
+        m_second->session()->applyFrame(
+            ictest::frame("TM", {ictest::msg(44, QStringLiteral("u-x"), QStringLiteral("ann!"))}));
+        QCOMPARE(m_window->lastPopup(), quiet);
+        dnd->setChecked(false);
+    }
+
+    void closeToTray()
+    {
+        auto *action = m_window->findChild<QAction *>(QStringLiteral("closeToTrayAction"));
+        QVERIFY(action);
+        QVERIFY(!action->isChecked()); // an option, off by default
+        QCOMPARE(action->isEnabled(), QSystemTrayIcon::isSystemTrayAvailable());
+        m_settings->setCloseToTray(true);
+        m_window->tray()->setVisible(true); // as if a tray existed
+        QVERIFY(!m_window->close());        // hidden, not closed
+        QVERIFY(!m_window->isVisible());
+        m_window->tray()->setVisible(false); // no tray: closing closes
+        m_window->show();
+        QVERIFY(m_window->close());
     }
 
     void soundSetting()
