@@ -205,6 +205,16 @@ private slots:
         QCOMPARE(view->composer()->toPlainText(), QStringLiteral("hi there"));
         for (auto *edit : view->findChildren<QLineEdit *>())
             QVERIFY2(!edit->isVisible() || edit->text().isEmpty(), "no rename field opened");
+
+        // Sending while scrolled up: my message scrolls into view and is not "new" to me.
+        view->session()->applyFrame(ictest::joinReply(QStringLiteral("u-me")));
+        bar->setValue(0);
+        QTest::qWait(50);
+        view->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(1002, QStringLiteral("u-me"), QStringLiteral("mine"))}));
+        QVERIFY(QTest::qWaitFor([&] { return bar->value() == bar->maximum(); }, 2000));
+        for (auto *b : view->messageView()->findChildren<QPushButton *>())
+            QVERIFY2(!b->isVisible(), qPrintable(b->text()));
     }
 
     void transcript()
@@ -215,6 +225,17 @@ private slots:
         QVERIFY(text.contains(QStringLiteral("#8 ")) && text.contains(QStringLiteral("(deleted)")));
         QVERIFY(
             !text.contains(QStringLiteral("meta_marker"))); // drawings never show the raw marker
+    }
+
+    void escapeClosesTheDrawingWindow()
+    {
+        m_view->openDrawing();
+        DrawingWindow *window = m_view->drawingWindow();
+        QVERIFY(window && window->isVisible());
+        QApplication::setActiveWindow(window);
+        QVERIFY(QTest::qWaitForWindowActive(window));
+        QTest::keyClick(window->canvas(), Qt::Key_Escape);
+        QVERIFY(!window->isVisible());
     }
 
     void drawingTools()
