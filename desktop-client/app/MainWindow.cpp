@@ -21,6 +21,7 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScreen>
 #include <QStackedWidget>
@@ -257,7 +258,7 @@ void MainWindow::fillStartPage()
     for (const auto &r : m_settings->recentRooms()) {
         auto *item =
             new QListWidgetItem(QStringLiteral("%1   —   %2, %3")
-                                    .arg(r.room, r.server.host(),
+                                    .arg(r.room, serverLabel(r.server),
                                          QLocale().toString(r.lastVisit, QLocale::ShortFormat)),
                                 m_startRecent);
         item->setData(Qt::UserRole, roomPageUrl(r.server, r.room).toString());
@@ -271,13 +272,20 @@ void MainWindow::askServer()
     dialog->setWindowTitle(QStringLiteral("instantchat server"));
     dialog->setLabelText(QStringLiteral("Address of the instantchat server (its balancer):"));
     dialog->setTextValue(m_settings->server().toString());
+    dialog->setObjectName(QStringLiteral("serverDialog"));
     connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &text) {
-        QUrl url = QUrl::fromUserInput(text.trimmed());
-        if (url.isValid() && !url.host().isEmpty()) {
-            url.setPath(QString());
-            m_settings->setServer(url);
-            emit m_settings->recentRoomsChanged(); // refreshes the start page's server line
+        const ServerAddress address = parseServerAddress(text);
+        if (!address.error.isEmpty()) {
+            // Said, never dropped silently; the old address stays.
+            auto *box = new QMessageBox(QMessageBox::Warning, QStringLiteral("Server address"),
+                                        address.error, QMessageBox::Ok, this);
+            box->setObjectName(QStringLiteral("serverAddressError"));
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+            return;
         }
+        m_settings->setServer(address.url);
+        emit m_settings->recentRoomsChanged(); // refreshes the start page's server line
     });
     dialog->open();
 }
@@ -351,6 +359,7 @@ RoomView *MainWindow::adoptRoom(RoomConnection *connection, bool start)
     connect(session, &RoomSession::unreadChanged, this, &MainWindow::updateUnread);
     connect(session, &RoomSession::messageArrived, this,
             [this, view](qint64 id, bool mention) { notify(view, id, mention); });
+    connect(view, &RoomView::changeServerRequested, this, &MainWindow::askServer);
     connect(view, &RoomView::leaveRequested, this,
             [this, view] { closeRoom(m_tabs->indexOf(view)); });
     connect(view, &RoomView::openRoomRequested, this, [this, view, server](const QString &name) {

@@ -8,6 +8,7 @@
 #include "MessageListView.h"
 #include "PlainText.h"
 #include "RoomHeaderBar.h"
+#include "RoomLink.h"
 #include "SearchBar.h"
 
 #include <QAction>
@@ -27,13 +28,16 @@ namespace {
 
 using Role = MessageListModel::Role;
 
-QString stateSentence(client::ChatClient::State state, int seconds, bool everJoined)
+QString stateSentence(client::ChatClient::State state, int seconds, bool everJoined,
+                      const QString &server)
 {
     using State = client::ChatClient::State;
     switch (state) {
     case State::Waiting:
         if (!everJoined)
-            return QStringLiteral("Cannot reach the server — retrying in %1 s…").arg(seconds);
+            return QStringLiteral("Cannot reach the server %1 — retrying in %2 s…")
+                .arg(server)
+                .arg(seconds);
         return QStringLiteral(
                    "Connection lost — reconnecting in %1 s… Messages stay readable; what you "
                    "send now goes out after reconnecting.")
@@ -113,6 +117,13 @@ void RoomView::buildBanners()
     m_connectionBanner = makeBanner(QStringLiteral("warn"), QStringLiteral("Retry now"));
     connect(m_connectionBanner.button, &QPushButton::clicked, m_connection,
             &RoomConnection::retryNow);
+    // A wrong address is the usual reason the first connection never works: offer to change it.
+    m_changeServer = new QPushButton(QStringLiteral("Change server…"), m_connectionBanner.frame);
+    m_changeServer->setObjectName(QStringLiteral("changeServerButton"));
+    m_changeServer->setCursor(Qt::PointingHandCursor);
+    m_changeServer->hide();
+    connect(m_changeServer, &QPushButton::clicked, this, &RoomView::changeServerRequested);
+    m_connectionBanner.frame->layout()->addWidget(m_changeServer);
     m_versionBanner = makeBanner(QStringLiteral("info"), QStringLiteral("Reconnect"));
     connect(m_versionBanner.button, &QPushButton::clicked, this, [this] {
         m_versionBanner.frame->hide();
@@ -376,12 +387,14 @@ void RoomView::updateConnectionBanner()
     using State = client::ChatClient::State;
     const State state = m_connection->state();
     const int ms = m_connection->reconnectInMs();
-    const QString text = stateSentence(state, ms < 0 ? 0 : (ms + 999) / 1000, m_everJoined);
+    const QString text = stateSentence(state, ms < 0 ? 0 : (ms + 999) / 1000, m_everJoined,
+                                       serverLabel(m_connection->config().server));
     // Disconnected is reached only on purpose (leave, or ER 209 with its own banner).
     const bool show = state != State::Connected && state != State::Disconnected &&
                       !m_replacedBanner.frame->isVisible();
     m_connectionBanner.text->setText(text);
     m_connectionBanner.button->setVisible(state == State::Waiting);
+    m_changeServer->setVisible(state == State::Waiting && !m_everJoined);
     m_connectionBanner.frame->setVisible(show && !text.isEmpty());
     if (state == State::Waiting && !m_countdown->isActive())
         m_countdown->start();

@@ -76,6 +76,8 @@ signals:
     void leaveRequested();
     // An alternative name chip was clicked after a refused join: open that room instead.
     void openRoomRequested(const QString &room);
+    // "Cannot reach the server" → "Change server…".
+    void changeServerRequested();
 
 private:
     struct Banner
@@ -104,6 +106,7 @@ private:
     ComposerBar *m_composerBar;
     QSplitter *m_splitter;
     Banner m_connectionBanner;
+    QPushButton *m_changeServer = nullptr;
     Banner m_versionBanner;
     Banner m_statusBanner;
     Banner m_replacedBanner;

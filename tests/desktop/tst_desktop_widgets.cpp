@@ -19,12 +19,14 @@
 #include <QAction>
 #include <QApplication>
 #include <QColorDialog>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSystemTrayIcon>
@@ -225,6 +227,108 @@ private slots:
         QVERIFY(text.contains(QStringLiteral("#8 ")) && text.contains(QStringLiteral("(deleted)")));
         QVERIFY(
             !text.contains(QStringLiteral("meta_marker"))); // drawings never show the raw marker
+    }
+
+    void serverAddressProblemsAreSaid_data()
+    {
+        QTest::addColumn<QString>("input");
+        QTest::addColumn<QString>("url");
+        QTest::newRow("host") << QStringLiteral("chat.example")
+                              << QStringLiteral("http://chat.example");
+        QTest::newRow("host:port")
+            << QStringLiteral("localhost:8081") << QStringLiteral("http://localhost:8081");
+        QTest::newRow("https") << QStringLiteral(" https://c.example/x ")
+                               << QStringLiteral("https://c.example");
+        QTest::newRow("empty") << QString() << QString();
+        QTest::newRow("ftp") << QStringLiteral("ftp://files.example") << QString();
+        QTest::newRow("file") << QStringLiteral("file:///etc") << QString();
+    }
+
+    void serverAddressProblemsAreSaid()
+    {
+        QFETCH(QString, input);
+        QFETCH(QString, url);
+        const ServerAddress address = parseServerAddress(input);
+        if (url.isEmpty()) {
+            QVERIFY(!address.error.isEmpty());
+            if (!input.isEmpty())
+                QVERIFY2(address.error.contains(input.trimmed()), qPrintable(address.error));
+        } else {
+            QVERIFY2(address.error.isEmpty(), qPrintable(address.error));
+            QCOMPARE(address.url.toString(), url);
+        }
+    }
+
+    void invalidServerAddressIsNotDroppedSilently()
+    {
+        const QUrl before = m_settings->server();
+        QInputDialog *dialog = nullptr;
+        {
+            QAction *action = nullptr;
+            for (auto *a : m_window->findChildren<QAction *>())
+                if (a->text() == QStringLiteral("&Server address…"))
+                    action = a;
+            QVERIFY(action);
+            action->trigger();
+            QVERIFY(QTest::qWaitFor(
+                [&] {
+                    return (dialog = m_window->findChild<QInputDialog *>(
+                                QStringLiteral("serverDialog"))) != nullptr;
+                },
+                2000));
+        }
+        dialog->setTextValue(QStringLiteral("ftp://files.example"));
+        dialog->accept();
+        QMessageBox *box = nullptr;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return (box = m_window->findChild<QMessageBox *>(
+                            QStringLiteral("serverAddressError"))) != nullptr;
+            },
+            2000));
+        QVERIFY(box->text().contains(QStringLiteral("ftp://files.example")));
+        QCOMPARE(m_settings->server(), before);
+        box->accept();
+    }
+
+    void unreachableServerIsNamedAndCanBeChanged()
+    {
+        RoomConnection::Config c;
+        c.room = QStringLiteral("nowhere");
+        c.server = QUrl(QStringLiteral("http://127.0.0.1:1")); // nothing listens on port 1
+        RoomView *view = m_window->adoptRoom(new RoomConnection(c), true);
+        m_window->tabs()->setCurrentWidget(view);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return view->connectionBannerText().startsWith(QStringLiteral("Cannot reach")); },
+            10000));
+        QVERIFY2(view->connectionBannerText().contains(QStringLiteral("127.0.0.1:1")),
+                 qPrintable(view->connectionBannerText()));
+        auto *change = view->findChild<QPushButton *>(QStringLiteral("changeServerButton"));
+        QVERIFY(change && change->isVisible());
+        change->click();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return m_window->findChild<QInputDialog *>(QStringLiteral("serverDialog")) !=
+                       nullptr;
+            },
+            2000));
+        m_window->findChild<QInputDialog *>(QStringLiteral("serverDialog"))->reject();
+        view->connection()->stop();
+    }
+
+    void recentRoomsShowThePort()
+    {
+        QCOMPARE(serverLabel(QUrl(QStringLiteral("http://localhost:8081"))),
+                 QStringLiteral("localhost:8081"));
+        QCOMPARE(serverLabel(QUrl(QStringLiteral("https://chat.example"))),
+                 QStringLiteral("chat.example:443"));
+        m_settings->touchRecentRoom(QUrl(QStringLiteral("http://localhost:8081")),
+                                    QStringLiteral("porty"));
+        bool shown = false;
+        for (auto *list : m_window->findChildren<QListWidget *>())
+            for (int i = 0; i < list->count(); ++i)
+                shown = shown || list->item(i)->text().contains(QStringLiteral("localhost:8081"));
+        QVERIFY(shown);
     }
 
     void escapeClosesTheDrawingWindow()
