@@ -157,6 +157,54 @@ void AppSettings::setSoundEnabled(bool enabled)
     m_settings->setValue(QStringLiteral("ui/sound"), enabled);
 }
 
+bool AppSettings::doNotDisturb() const
+{
+    return m_settings->value(QStringLiteral("notify/dnd"), false).toBool();
+}
+
+void AppSettings::setDoNotDisturb(bool on)
+{
+    m_settings->setValue(QStringLiteral("notify/dnd"), on);
+}
+
+bool AppSettings::isMuted(const QUrl &server, const QString &room) const
+{
+    return m_settings
+        ->value(QStringLiteral("muted/%1/%2")
+                    .arg(serverKey(server), QString::fromLatin1(room.toUtf8().toHex())))
+        .toBool();
+}
+
+void AppSettings::setMuted(const QUrl &server, const QString &room, bool muted)
+{
+    const QString key = QStringLiteral("muted/%1/%2")
+                            .arg(serverKey(server), QString::fromLatin1(room.toUtf8().toHex()));
+    if (muted)
+        m_settings->setValue(key, true);
+    else
+        m_settings->remove(key);
+}
+
+QStringList AppSettings::highlightWords() const
+{
+    return m_settings->value(QStringLiteral("notify/highlight")).toStringList();
+}
+
+void AppSettings::setHighlightWords(const QStringList &words)
+{
+    m_settings->setValue(QStringLiteral("notify/highlight"), words);
+}
+
+bool AppSettings::closeToTray() const
+{
+    return m_settings->value(QStringLiteral("ui/closeToTray"), false).toBool();
+}
+
+void AppSettings::setCloseToTray(bool on)
+{
+    m_settings->setValue(QStringLiteral("ui/closeToTray"), on);
+}
+
 QString AppSettings::draft(const QUrl &server, const QString &room) const
 {
     return m_settings

@@ -55,6 +55,18 @@ public:
     bool soundEnabled() const;
     void setSoundEnabled(bool enabled);
 
+    // Notification control: do-not-disturb silences every popup and sound; a muted room only
+    // speaks up for mentions; highlight words (empty: your name) make a message a mention.
+    bool doNotDisturb() const;
+    void setDoNotDisturb(bool on);
+    bool isMuted(const QUrl &server, const QString &room) const;
+    void setMuted(const QUrl &server, const QString &room, bool muted);
+    QStringList highlightWords() const;
+    void setHighlightWords(const QStringList &words);
+    // Closing the window hides it in the tray (when there is one) instead of quitting.
+    bool closeToTray() const;
+    void setCloseToTray(bool on);
+
     QString draft(const QUrl &server, const QString &room) const;
     void setDraft(const QUrl &server, const QString &room, const QString &text);
 

@@ -3,6 +3,7 @@
 #include "DrawingCanvas.h"
 #include "Icons.h"
 
+#include <QAction>
 #include <QButtonGroup>
 #include <QColorDialog>
 #include <QHBoxLayout>
@@ -39,6 +40,12 @@ DrawingWindow::DrawingWindow(const QString &roomName, QWidget *parent)
 {
     setWindowTitle(QStringLiteral("Drawing — %1").arg(roomName));
     setWindowIcon(icons::pen());
+    // Esc closes it like any tool window; the drawing stays for the next opening.
+    auto *closeAction = new QAction(QStringLiteral("Close"), this);
+    closeAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    closeAction->setShortcutContext(Qt::WindowShortcut);
+    connect(closeAction, &QAction::triggered, this, &QWidget::close);
+    addAction(closeAction);
 
     auto *tools = new QHBoxLayout;
     auto *colours = new QButtonGroup(this);

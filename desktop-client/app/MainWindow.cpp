@@ -21,6 +21,7 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScreen>
 #include <QStackedWidget>
@@ -38,6 +39,7 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
       m_notifier(new Notifier(this))
 {
     m_notifier->setSoundEnabled(m_settings->soundEnabled());
+    m_notifier->setDoNotDisturb(m_settings->doNotDisturb());
     setWindowIcon(icons::app());
     setWindowTitle(QStringLiteral("instantchat"));
     m_tabs->setDocumentMode(true);
@@ -170,6 +172,7 @@ void MainWindow::buildMenus()
         m_settings->setSoundEnabled(on);
         m_notifier->setSoundEnabled(on);
     });
+    buildNotificationMenu(menuBar()->addMenu(QStringLiteral("&Notifications")));
     QMenu *themeMenu = view->addMenu(QStringLiteral("&Theme"));
     auto *group = new QActionGroup(this);
     const QList<std::pair<QString, AppSettings::Theme>> themes = {
@@ -255,7 +258,7 @@ void MainWindow::fillStartPage()
     for (const auto &r : m_settings->recentRooms()) {
         auto *item =
             new QListWidgetItem(QStringLiteral("%1   —   %2, %3")
-                                    .arg(r.room, r.server.host(),
+                                    .arg(r.room, serverLabel(r.server),
                                          QLocale().toString(r.lastVisit, QLocale::ShortFormat)),
                                 m_startRecent);
         item->setData(Qt::UserRole, roomPageUrl(r.server, r.room).toString());
@@ -269,13 +272,20 @@ void MainWindow::askServer()
     dialog->setWindowTitle(QStringLiteral("instantchat server"));
     dialog->setLabelText(QStringLiteral("Address of the instantchat server (its balancer):"));
     dialog->setTextValue(m_settings->server().toString());
+    dialog->setObjectName(QStringLiteral("serverDialog"));
     connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &text) {
-        QUrl url = QUrl::fromUserInput(text.trimmed());
-        if (url.isValid() && !url.host().isEmpty()) {
-            url.setPath(QString());
-            m_settings->setServer(url);
-            emit m_settings->recentRoomsChanged(); // refreshes the start page's server line
+        const ServerAddress address = parseServerAddress(text);
+        if (!address.error.isEmpty()) {
+            // Said, never dropped silently; the old address stays.
+            auto *box = new QMessageBox(QMessageBox::Warning, QStringLiteral("Server address"),
+                                        address.error, QMessageBox::Ok, this);
+            box->setObjectName(QStringLiteral("serverAddressError"));
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+            return;
         }
+        m_settings->setServer(address.url);
+        emit m_settings->recentRoomsChanged(); // refreshes the start page's server line
     });
     dialog->open();
 }
@@ -345,9 +355,11 @@ RoomView *MainWindow::adoptRoom(RoomConnection *connection, bool start)
                 m_settings->sync();
             });
     RoomSession *session = connection->session();
+    session->setHighlightWords(m_settings->highlightWords());
     connect(session, &RoomSession::unreadChanged, this, &MainWindow::updateUnread);
     connect(session, &RoomSession::messageArrived, this,
             [this, view](qint64 id, bool mention) { notify(view, id, mention); });
+    connect(view, &RoomView::changeServerRequested, this, &MainWindow::askServer);
     connect(view, &RoomView::leaveRequested, this,
             [this, view] { closeRoom(m_tabs->indexOf(view)); });
     connect(view, &RoomView::openRoomRequested, this, [this, view, server](const QString &name) {
@@ -459,7 +471,9 @@ void MainWindow::notify(RoomView *view, qint64 id, bool mention)
 {
     // The rule (window focus, room shown, mention, sound setting) lives in Notifier.
     const bool focused = isActiveWindow() && !isMinimized() && isVisible();
-    if (!m_notifier->messageArrived(focused, view == currentRoom(), mention).popup)
+    const bool muted =
+        m_settings->isMuted(view->connection()->config().server, view->connection()->roomName());
+    if (!m_notifier->messageArrived(focused, view == currentRoom(), mention, muted).popup)
         return;
     const ChatMessage *m = view->session()->messages()->messageById(id);
     if (!m)
@@ -470,8 +484,10 @@ void MainWindow::notify(RoomView *view, qint64 id, bool mention)
     const QString title =
         mention ? QStringLiteral("%1 mentioned you in %2").arg(author, view->session()->roomName())
                 : QStringLiteral("%1 in %2").arg(author, view->session()->roomName());
+    m_lastPopup = {notificationText(title), notificationText(body)};
     if (m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
-        m_tray->showMessage(title, body, icons::app(), mention ? 10000 : 5000);
+        m_tray->showMessage(m_lastPopup.first, m_lastPopup.second, icons::app(),
+                            mention ? 10000 : 5000);
     QApplication::alert(this);
 }
 
@@ -498,8 +514,7 @@ void MainWindow::setCompact(bool compact)
                 l->activate();
         layout()->activate();
         resize(380, 560);
-    }
-    else
+    } else
         restoreGeometry(m_normalGeometry);
     show();
     updateActiveRoom();
@@ -512,7 +527,73 @@ void MainWindow::closeEvent(QCloseEvent *event)
     for (int i = 0; i < roomCount(); ++i)
         roomView(i)->saveDraft();
     m_settings->sync();
+    if (m_settings->closeToTray() && m_tray->isVisible()) {
+        // Still in the rooms; the tray icon brings the window back, its menu quits.
+        hide();
+        event->ignore();
+        return;
+    }
     event->accept();
+}
+
+void MainWindow::buildNotificationMenu(QMenu *menu)
+{
+    QAction *dnd = menu->addAction(QStringLiteral("&Do not disturb"));
+    dnd->setObjectName(QStringLiteral("doNotDisturbAction"));
+    dnd->setToolTip(QStringLiteral("No popups and no sounds, mentions included"));
+    dnd->setCheckable(true);
+    dnd->setChecked(m_settings->doNotDisturb());
+    connect(dnd, &QAction::toggled, this, [this](bool on) {
+        m_settings->setDoNotDisturb(on);
+        m_notifier->setDoNotDisturb(on);
+    });
+    QAction *mute = menu->addAction(QStringLiteral("&Mute this room"));
+    mute->setObjectName(QStringLiteral("muteAction"));
+    mute->setToolTip(QStringLiteral("Popups and sounds from this room only for mentions"));
+    mute->setCheckable(true);
+    connect(mute, &QAction::triggered, this, [this](bool on) {
+        if (RoomView *v = currentRoom())
+            m_settings->setMuted(v->connection()->config().server, v->connection()->roomName(), on);
+    });
+    // The check mark follows the room on screen.
+    connect(menu, &QMenu::aboutToShow, this, [this, mute] {
+        RoomView *v = currentRoom();
+        mute->setEnabled(v);
+        mute->setChecked(v && m_settings->isMuted(v->connection()->config().server,
+                                                  v->connection()->roomName()));
+    });
+    menu->addAction(QStringLiteral("&Highlight words…"), this, [this] {
+        auto *dialog = new QInputDialog(this);
+        dialog->setObjectName(QStringLiteral("highlightDialog"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setWindowTitle(QStringLiteral("Highlight words"));
+        dialog->setLabelText(QStringLiteral("Messages with these words count as mentions "
+                                            "(comma-separated; empty: your name):"));
+        dialog->setTextValue(m_settings->highlightWords().join(QStringLiteral(", ")));
+        connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &text) {
+            QStringList words;
+            for (const QString &word : text.split(QLatin1Char(',')))
+                if (!word.trimmed().isEmpty())
+                    words << word.trimmed();
+            setHighlightWords(words);
+        });
+        dialog->open();
+    });
+    menu->addSeparator();
+    QAction *toTray = menu->addAction(QStringLiteral("&Close to tray"));
+    toTray->setObjectName(QStringLiteral("closeToTrayAction"));
+    toTray->setToolTip(QStringLiteral("Closing the window keeps you in your rooms"));
+    toTray->setCheckable(true);
+    toTray->setChecked(m_settings->closeToTray());
+    toTray->setEnabled(QSystemTrayIcon::isSystemTrayAvailable());
+    connect(toTray, &QAction::toggled, this, [this](bool on) { m_settings->setCloseToTray(on); });
+}
+
+void MainWindow::setHighlightWords(const QStringList &words)
+{
+    m_settings->setHighlightWords(words);
+    for (int i = 0; i < roomCount(); ++i)
+        roomView(i)->session()->setHighlightWords(words);
 }
 
 void MainWindow::changeEvent(QEvent *event)

@@ -47,6 +47,10 @@ public:
     void setCompact(bool compact);
     void nextRoom(int step = 1);
     void closeRoom(int index);
+    // Highlight words for every room (empty: each room highlights your name); saved.
+    void setHighlightWords(const QStringList &words);
+    // The title and body of the last popup decided on, as handed to the tray (plain text).
+    std::pair<QString, QString> lastPopup() const { return m_lastPopup; }
 
 signals:
     void unreadChanged(int total);
@@ -57,6 +61,7 @@ protected:
 
 private:
     void buildMenus();
+    void buildNotificationMenu(QMenu *menu);
     QWidget *buildStartPage();
     void fillStartPage();
     void updateUnread();
@@ -73,6 +78,7 @@ private:
     QString m_origin;
     bool m_compact = false;
     QByteArray m_normalGeometry;
+    std::pair<QString, QString> m_lastPopup;
 };
 
 } // namespace ic::desktop

@@ -94,6 +94,15 @@ void MessageListView::onRowsInserted(int first, int last)
 {
     // Keep the newest message in view while the user is at the bottom; otherwise count them.
     applyNoticeVisibility(first, last);
+    // My own message arriving means I just sent it: show it, and it is not "new" to me.
+    bool mine = false;
+    for (int row = first; row <= last && !mine; ++row)
+        mine = model()->index(row, 0).data(Role::IsMineRole).toBool();
+    if (mine) {
+        m_wasAtBottom = true;
+        m_newCount = 0;
+        m_newMessages->hide();
+    }
     if (m_wasAtBottom) {
         QTimer::singleShot(0, this, &QListView::scrollToBottom);
         return;

@@ -5,9 +5,11 @@
 namespace ic::desktop {
 
 Notifier::Decision Notifier::decide(bool windowFocused, bool roomShown, bool mention,
-                                    bool soundEnabled)
+                                    bool soundEnabled, bool roomMuted, bool doNotDisturb)
 {
     Decision d;
+    if (doNotDisturb || (roomMuted && !mention))
+        return d;
     // Someone looking at the room sees the message arrive; a mention is worth a nudge anyway.
     d.popup = mention || !windowFocused || !roomShown;
     // Sound is stricter: a focused window (even on another tab) has its tab badge, so only a
@@ -18,9 +20,11 @@ Notifier::Decision Notifier::decide(bool windowFocused, bool roomShown, bool men
 
 Notifier::Notifier(QObject *parent) : QObject(parent) {}
 
-Notifier::Decision Notifier::messageArrived(bool windowFocused, bool roomShown, bool mention)
+Notifier::Decision Notifier::messageArrived(bool windowFocused, bool roomShown, bool mention,
+                                            bool roomMuted)
 {
-    const Decision d = decide(windowFocused, roomShown, mention, m_soundEnabled);
+    const Decision d =
+        decide(windowFocused, roomShown, mention, m_soundEnabled, roomMuted, m_doNotDisturb);
     if (d.sound) {
         QApplication::beep();
         ++m_soundsPlayed;

@@ -20,15 +20,20 @@ public:
         bool operator==(const Decision &) const = default;
     };
 
-    static Decision decide(bool windowFocused, bool roomShown, bool mention, bool soundEnabled);
+    // A muted room pops up and beeps only for mentions; do-not-disturb silences everything.
+    static Decision decide(bool windowFocused, bool roomShown, bool mention, bool soundEnabled,
+                           bool roomMuted = false, bool doNotDisturb = false);
 
     explicit Notifier(QObject *parent = nullptr);
 
     bool soundEnabled() const { return m_soundEnabled; }
     void setSoundEnabled(bool enabled) { m_soundEnabled = enabled; }
+    bool doNotDisturb() const { return m_doNotDisturb; }
+    void setDoNotDisturb(bool on) { m_doNotDisturb = on; }
 
     // Decides for one arrived message and plays the sound when due; the caller shows the popup.
-    Decision messageArrived(bool windowFocused, bool roomShown, bool mention);
+    Decision messageArrived(bool windowFocused, bool roomShown, bool mention,
+                            bool roomMuted = false);
     int soundsPlayed() const { return m_soundsPlayed; }
 
 signals:
@@ -36,6 +41,7 @@ signals:
 
 private:
     bool m_soundEnabled = false;
+    bool m_doNotDisturb = false;
     int m_soundsPlayed = 0;
 };
 

@@ -35,4 +35,13 @@ bool PlainTipDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view,
     return QStyledItemDelegate::helpEvent(event, view, option, index);
 }
 
+QString notificationText(const QString &text)
+{
+    QString out = text;
+    out.replace(QLatin1Char('&'), QChar(0xFF06)); // FULLWIDTH AMPERSAND: no entities
+    out.replace(QLatin1Char('<'), QChar(0x2039)); // SINGLE LEFT-POINTING ANGLE QUOTATION MARK
+    out.replace(QLatin1Char('>'), QChar(0x203A));
+    return out;
+}
+
 } // namespace ic::desktop

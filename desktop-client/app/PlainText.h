@@ -16,6 +16,11 @@ QLabel *plainLabel(QLabel *label);
 // The text as a tool tip that shows it literally (escaped, line breaks kept).
 QString plainToolTip(const QString &text);
 
+// The text for a tray popup or desktop notification: notification servers may read the body as
+// markup (<b>, <a href>, <img src>), so the characters that make markup are replaced with
+// look-alikes that nothing interprets.
+QString notificationText(const QString &text);
+
 // A delegate whose tool tips (Qt::ToolTipRole) show the model's text literally.
 class PlainTipDelegate : public QStyledItemDelegate
 {

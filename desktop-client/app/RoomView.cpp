@@ -8,12 +8,14 @@
 #include "MessageListView.h"
 #include "PlainText.h"
 #include "RoomHeaderBar.h"
+#include "RoomLink.h"
 #include "SearchBar.h"
 
 #include <QAction>
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -26,13 +28,16 @@ namespace {
 
 using Role = MessageListModel::Role;
 
-QString stateSentence(client::ChatClient::State state, int seconds, bool everJoined)
+QString stateSentence(client::ChatClient::State state, int seconds, bool everJoined,
+                      const QString &server)
 {
     using State = client::ChatClient::State;
     switch (state) {
     case State::Waiting:
         if (!everJoined)
-            return QStringLiteral("Cannot reach the server — retrying in %1 s…").arg(seconds);
+            return QStringLiteral("Cannot reach the server %1 — retrying in %2 s…")
+                .arg(server)
+                .arg(seconds);
         return QStringLiteral(
                    "Connection lost — reconnecting in %1 s… Messages stay readable; what you "
                    "send now goes out after reconnecting.")
@@ -84,8 +89,8 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_header);
-    for (const Banner *b : {&m_joinBanner, &m_replacedBanner, &m_statusBanner, &m_connectionBanner,
-                            &m_versionBanner, &m_limitBanner})
+    for (const Banner *b : {&m_goneBanner, &m_joinBanner, &m_replacedBanner, &m_statusBanner,
+                            &m_connectionBanner, &m_versionBanner, &m_limitBanner})
         layout->addWidget(b->frame);
     layout->addWidget(m_splitter, 1);
 
@@ -112,6 +117,13 @@ void RoomView::buildBanners()
     m_connectionBanner = makeBanner(QStringLiteral("warn"), QStringLiteral("Retry now"));
     connect(m_connectionBanner.button, &QPushButton::clicked, m_connection,
             &RoomConnection::retryNow);
+    // A wrong address is the usual reason the first connection never works: offer to change it.
+    m_changeServer = new QPushButton(QStringLiteral("Change server…"), m_connectionBanner.frame);
+    m_changeServer->setObjectName(QStringLiteral("changeServerButton"));
+    m_changeServer->setCursor(Qt::PointingHandCursor);
+    m_changeServer->hide();
+    connect(m_changeServer, &QPushButton::clicked, this, &RoomView::changeServerRequested);
+    m_connectionBanner.frame->layout()->addWidget(m_changeServer);
     m_versionBanner = makeBanner(QStringLiteral("info"), QStringLiteral("Reconnect"));
     connect(m_versionBanner.button, &QPushButton::clicked, this, [this] {
         m_versionBanner.frame->hide();
@@ -125,6 +137,16 @@ void RoomView::buildBanners()
     });
     m_limitBanner = makeBanner(QStringLiteral("info"), QStringLiteral("Dismiss"));
     connect(m_limitBanner.button, &QPushButton::clicked, m_limitBanner.frame, &QWidget::hide);
+    // The room is gone (a server restart lost it): the history stays readable; re-creating is
+    // the user's choice, and saving what is shown is offered first.
+    m_goneBanner = makeBanner(QStringLiteral("error"), QStringLiteral("Create it again…"));
+    m_goneBanner.button->setObjectName(QStringLiteral("recreateButton"));
+    connect(m_goneBanner.button, &QPushButton::clicked, this, &RoomView::askRecreate);
+    auto *saveHistory = new QPushButton(QStringLiteral("Save history…"), m_goneBanner.frame);
+    saveHistory->setObjectName(QStringLiteral("saveHistoryButton"));
+    saveHistory->setCursor(Qt::PointingHandCursor);
+    connect(saveHistory, &QPushButton::clicked, this, &RoomView::saveTranscript);
+    static_cast<QHBoxLayout *>(m_goneBanner.frame->layout())->insertWidget(1, saveHistory);
     m_joinBanner = makeBanner(QStringLiteral("error"), QStringLiteral("Close room"));
     connect(m_joinBanner.button, &QPushButton::clicked, this, &RoomView::leaveRequested);
     // Free alternative names as chips between the sentence and "Close room" (filled on demand).
@@ -262,6 +284,19 @@ void RoomView::connectSession()
             setJoinAlternatives(names);
             m_joinBanner.frame->show();
         });
+    connect(m_connection, &RoomConnection::roomGoneChanged, this, [this](bool gone) {
+        m_goneBanner.text->setText(
+            QStringLiteral("The room “%1” no longer exists on the server (a restart lost it). "
+                           "The messages below are what you had; nothing was re-created.")
+                .arg(m_connection->roomName()));
+        m_goneBanner.frame->setVisible(gone);
+    });
+    connect(m_connection, &RoomConnection::rejoinRefused, this, [this](const QString &sentence) {
+        m_joinBanner.text->setText(
+            QStringLiteral("Could not rejoin “%1”: %2").arg(m_connection->roomName(), sentence));
+        setJoinAlternatives({});
+        m_joinBanner.frame->show();
+    });
     connect(m_connection, &RoomConnection::drawingSent, this, [this] {
         if (m_drawing)
             m_drawing->resetAfterSend();
@@ -299,6 +334,48 @@ void RoomView::setJoinAlternatives(const QStringList &names)
     m_joinChips->setVisible(!names.isEmpty());
 }
 
+void RoomView::askRecreate()
+{
+    if (!m_connection->roomGone())
+        return;
+    const QString room = m_connection->roomName();
+    if (m_connection->recreateNeedsPassword()) {
+        auto *dialog = new QInputDialog(this);
+        dialog->setObjectName(QStringLiteral("recreatePassword"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setWindowTitle(QStringLiteral("Create the room again"));
+        dialog->setLabelText(
+            QStringLiteral("“%1” had a password. The new room gets the password you type here; "
+                           "it is not created without one.")
+                .arg(room));
+        dialog->setTextEchoMode(QLineEdit::Password);
+        dialog->setTextValue(m_connection->knownPassword());
+        connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &password) {
+            if (password.isEmpty())
+                showError(QStringLiteral("Not created: this room needs a password."));
+            else
+                m_connection->recreateRoom(password);
+        });
+        dialog->open();
+        return;
+    }
+    auto *box = new QMessageBox(
+        QMessageBox::Question, QStringLiteral("Create the room again?"),
+        QStringLiteral("Create “%1” again? It starts empty, with you as its creator; the others "
+                       "get in when they come back.")
+            .arg(room),
+        QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("recreateConfirm"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::accepted, this, [this] { m_connection->recreateRoom({}); });
+    box->open();
+}
+
+QString RoomView::roomGoneText() const
+{
+    return m_goneBanner.frame->isVisibleTo(this) ? m_goneBanner.text->text() : QString();
+}
+
 void RoomView::updateHeader()
 {
     m_header->refresh();
@@ -310,12 +387,14 @@ void RoomView::updateConnectionBanner()
     using State = client::ChatClient::State;
     const State state = m_connection->state();
     const int ms = m_connection->reconnectInMs();
-    const QString text = stateSentence(state, ms < 0 ? 0 : (ms + 999) / 1000, m_everJoined);
+    const QString text = stateSentence(state, ms < 0 ? 0 : (ms + 999) / 1000, m_everJoined,
+                                       serverLabel(m_connection->config().server));
     // Disconnected is reached only on purpose (leave, or ER 209 with its own banner).
     const bool show = state != State::Connected && state != State::Disconnected &&
                       !m_replacedBanner.frame->isVisible();
     m_connectionBanner.text->setText(text);
     m_connectionBanner.button->setVisible(state == State::Waiting);
+    m_changeServer->setVisible(state == State::Waiting && !m_everJoined);
     m_connectionBanner.frame->setVisible(show && !text.isEmpty());
     if (state == State::Waiting && !m_countdown->isActive())
         m_countdown->start();

@@ -67,11 +67,17 @@ public:
     void cancelComposerMode();
     void submit();
     void jumpTo(qint64 id);
+    // The room was found gone after a reconnect: "Create it again" asks first (a password room
+    // asks for its password and is never re-created without one).
+    void askRecreate();
+    QString roomGoneText() const;
 
 signals:
     void leaveRequested();
     // An alternative name chip was clicked after a refused join: open that room instead.
     void openRoomRequested(const QString &room);
+    // "Cannot reach the server" → "Change server…".
+    void changeServerRequested();
 
 private:
     struct Banner
@@ -100,11 +106,13 @@ private:
     ComposerBar *m_composerBar;
     QSplitter *m_splitter;
     Banner m_connectionBanner;
+    QPushButton *m_changeServer = nullptr;
     Banner m_versionBanner;
     Banner m_statusBanner;
     Banner m_replacedBanner;
     Banner m_limitBanner;
     Banner m_joinBanner;
+    Banner m_goneBanner;
     QWidget *m_joinChips = nullptr;
     QTimer *m_countdown;
     bool m_everJoined = false;

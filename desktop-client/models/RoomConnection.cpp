@@ -2,6 +2,7 @@
 
 #include "protocol/Codes.h"
 #include "validation/UrlEncoding.h"
+#include "validation/Validation.h"
 
 #include <QBuffer>
 #include <QDateTime>
@@ -39,10 +40,14 @@ void RoomConnection::createClient()
     options.balancerUrl = m_config.server;
     options.sessionCookie = m_config.cookie;
     options.origin = m_config.origin;
+    options.serverUrl = m_config.webSocketUrl;
     options.platform = QStringLiteral("desktop");
     // Member deltas instead of the full list on every change, and typing signals.
     options.protocolVersion = proto::protocolVersionExtensions;
+    // A message whose RP was lost with the connection goes out once more after the rejoin.
+    options.resendUnacknowledged = true;
     m_client = new ChatClient(options, this);
+    connect(m_client, &ChatClient::rejoinRefused, this, &RoomConnection::onRejoinRefused);
 
     connect(m_client, &ChatClient::stateChanged, this, [this](ChatClient::State state) {
         if (state != ChatClient::State::Connected && m_session->joined())
@@ -110,6 +115,40 @@ void RoomConnection::retryNow()
 int RoomConnection::reconnectInMs() const
 {
     return m_client->reconnectIn();
+}
+
+void RoomConnection::onRejoinRefused(const QString &room, const proto::ServerFrame &reply)
+{
+    if (room != validation::canonicalRoomName(m_config.room))
+        return;
+    if (reply.errorCode() == proto::ErrorCode::RoomNotFound) {
+        setRoomGone(true);
+        return;
+    }
+    QString sentence = proto::errorSentence(reply.errorCode());
+    emit rejoinRefused(sentence.isEmpty() ? QStringLiteral("The server refused the request.")
+                                          : sentence);
+}
+
+void RoomConnection::setRoomGone(bool gone)
+{
+    if (m_roomGone == gone)
+        return;
+    m_roomGone = gone;
+    emit roomGoneChanged(gone);
+}
+
+bool RoomConnection::recreateNeedsPassword() const
+{
+    return m_session->passwordProtected() || !m_config.password.isEmpty();
+}
+
+QString RoomConnection::recreateRoom(const QString &password)
+{
+    if (!m_roomGone || (recreateNeedsPassword() && password.isEmpty()))
+        return {};
+    m_config.password = password;
+    return track(m_client->createAndJoin(m_config.room, password, m_config.userName), Action::Join);
 }
 
 void RoomConnection::onConnected()
@@ -211,6 +250,8 @@ void RoomConnection::onRequestFinished(const QString &requestId, const proto::Se
     }
     if (ok && pending.action == Action::Vote)
         m_session->messages()->setMyVote(pending.messageId, pending.vote);
+    if (ok && pending.action == Action::Join)
+        setRoomGone(false);
     if (!ok && pending.action == Action::Join) {
         emit joinFailed(error, {});
         // A wrong password means the name is taken: /pick_backend's aN has the free

@@ -25,6 +25,7 @@ public:
         QString userName;
         QByteArray cookie; // session cookie value; empty = fetched from the balancer
         QString origin;    // Origin header override (tests); empty = the balancer's origin
+        QUrl webSocketUrl; // tests: this server's ws:// address, no /pick_backend
     };
 
     enum class Action { Join, Send, Edit, Delete, Vote, Rename, Description, Drawing };
@@ -45,6 +46,18 @@ public:
     void takeOver();
     void retryNow();
     int reconnectInMs() const;
+
+    // The server answered the automatic rejoin with ER 202: the room no longer exists (lost in a
+    // server restart). Nothing is re-created until the user asks for it with recreateRoom().
+    bool roomGone() const { return m_roomGone; }
+    // Whether re-creating needs a password: the room had one, or the user typed one.
+    bool recreateNeedsPassword() const;
+    // The password the user typed when opening the room (to prefill the question).
+    QString knownPassword() const { return m_config.password; }
+    // Creates the room again (R_C_J, the same session and name) after roomGone(). A password
+    // room is never re-created open: with recreateNeedsPassword() an empty password sends
+    // nothing. Returns the request id, empty when nothing was sent.
+    QString recreateRoom(const QString &password);
 
     // Each returns the request id (empty when nothing was sent, e.g. not connected).
     QString sendText(const QString &text, const std::optional<QString> &replyUser = {},
@@ -67,6 +80,10 @@ signals:
     void joinFailed(const QString &sentence, const QStringList &alternatives);
     void drawingSent(const QString &fileName);
     void drawingFailed(const QString &sentence);
+    // The automatic rejoin found the room gone (ER 202): ask before re-creating it.
+    void roomGoneChanged(bool gone);
+    // The automatic rejoin was refused for another reason (e.g. the password changed).
+    void rejoinRefused(const QString &sentence);
 
 private:
     void createClient();
@@ -74,6 +91,8 @@ private:
     void onRequestFinished(const QString &requestId, const proto::ServerFrame &reply);
     void onDrawingFetched(const QString &fileName, const QString &group, const QByteArray &data);
     void onHttpFailed(const QString &what, int status, const QString &sentence);
+    void onRejoinRefused(const QString &room, const proto::ServerFrame &reply);
+    void setRoomGone(bool gone);
     QString track(const QString &requestId, Action action, qint64 messageId = 0, int vote = 0);
     void fetchAlternatives(const QString &sentence);
 
@@ -93,6 +112,7 @@ private:
     QSet<QString> m_fetches; // "name@group" being fetched
     bool m_joinSent = false; // ChatClient rejoins by itself after the first join
     bool m_stopped = false;
+    bool m_roomGone = false;
 };
 
 } // namespace ic::desktop

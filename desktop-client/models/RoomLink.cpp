@@ -61,4 +61,34 @@ QString roomNameProblem(proto::ErrorCode error)
     }
 }
 
+ServerAddress parseServerAddress(const QString &input)
+{
+    const QString text = input.trimmed();
+    auto refuse = [&](const QString &why) {
+        return ServerAddress{{}, QStringLiteral("“%1” is not a server address: %2").arg(text, why)};
+    };
+    if (text.isEmpty())
+        return ServerAddress{{}, QStringLiteral("The server address is empty.")};
+    QUrl url = QUrl::fromUserInput(text);
+    if (!url.isValid())
+        return refuse(QStringLiteral("it cannot be read as an address."));
+    if (url.scheme() != u"http" && url.scheme() != u"https")
+        return refuse(QStringLiteral("only http:// and https:// servers are supported."));
+    if (url.host().isEmpty())
+        return refuse(QStringLiteral("it names no host."));
+    if (url.port() == 0)
+        return refuse(QStringLiteral("port 0 is not a port."));
+    url.setPath(QString());
+    url.setQuery(QString());
+    url.setFragment(QString());
+    url.setUserInfo(QString());
+    return ServerAddress{url, {}};
+}
+
+QString serverLabel(const QUrl &server)
+{
+    return server.host() + QLatin1Char(':') +
+           QString::number(server.port(server.scheme() == u"https" ? 443 : 80));
+}
+
 } // namespace ic::desktop

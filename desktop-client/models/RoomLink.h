@@ -24,4 +24,15 @@ QUrl roomPageUrl(const QUrl &server, const QString &room);
 // A user-facing sentence for a room-name problem, empty when valid.
 QString roomNameProblem(proto::ErrorCode error);
 
+// The server address the user typed ("host", "host:port", "http(s)://host[:port]"): the base URL,
+// or a sentence naming the input and what is wrong with it.
+struct ServerAddress
+{
+    QUrl url;      // valid only when error is empty
+    QString error; // e.g. "“ftp://x” is not a server address: …"
+};
+ServerAddress parseServerAddress(const QString &input);
+// "host:port", the port always shown (two servers on one host are told apart).
+QString serverLabel(const QUrl &server);
+
 } // namespace ic::desktop

@@ -4,6 +4,7 @@
 #include "protocol/Codes.h"
 
 #include <QDateTime>
+#include <QRegularExpression>
 
 namespace ic::desktop {
 
@@ -416,6 +417,8 @@ void RoomSession::countIncoming(const ChatMessage &message)
         const ChatMessage *quoted = m_messages->messageById(*message.replyMessage);
         mention = quoted && !m_myUserId.isEmpty() && quoted->authorId == m_myUserId;
     }
+    if (!mention && message.kind == ChatMessage::Kind::Text)
+        mention = highlights(message.text);
     if (!m_active) {
         ++m_unread;
         if (mention)
@@ -423,6 +426,26 @@ void RoomSession::countIncoming(const ChatMessage &message)
         emit unreadChanged(m_unread, m_mentions);
     }
     emit messageArrived(message.id, mention);
+}
+
+bool RoomSession::highlights(const QString &text) const
+{
+    QStringList words = m_highlightWords;
+    if (words.isEmpty())
+        words << myName();
+    for (const QString &word : std::as_const(words)) {
+        if (word.trimmed().isEmpty())
+            continue;
+        // A whole word: "Ann" is in "hi @Ann!" but not in "Annual".
+        const QRegularExpression pattern(QStringLiteral("(?<![\\w])") +
+                                             QRegularExpression::escape(word.trimmed()) +
+                                             QStringLiteral("(?![\\w])"),
+                                         QRegularExpression::CaseInsensitiveOption |
+                                             QRegularExpression::UseUnicodePropertiesOption);
+        if (pattern.match(text).hasMatch())
+            return true;
+    }
+    return false;
 }
 
 void RoomSession::requestDrawing(const ChatMessage &message)

@@ -46,6 +46,12 @@ public:
     bool isActive() const { return m_active; }
     void markRead();
 
+    // Words that make a message a mention (whole words, any case), besides replies and quotes
+    // of my messages. Empty: my current name.
+    void setHighlightWords(const QStringList &words) { m_highlightWords = words; }
+    QStringList highlightWords() const { return m_highlightWords; }
+    bool highlights(const QString &text) const;
+
     // Applies one server frame; frames of other kinds are ignored.
     void applyFrame(const proto::ServerFrame &frame);
     // The connection was lost: the next join sequence is a rejoin.
@@ -114,6 +120,7 @@ private:
     QHash<QString, QString> m_knownNames; // uId → name, for join/leave/rename notices
     QHash<QString, bool> m_knownOnline;
     QHash<qint64, PendingUpdate> m_pending;
+    QStringList m_highlightWords;
 };
 
 } // namespace ic::desktop

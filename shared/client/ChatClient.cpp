@@ -25,6 +25,27 @@ namespace {
 // leave the client in Resolving forever.
 constexpr int httpTimeoutMs = 10000;
 
+// Close code of a server that froze the room to move it, or restarts: come back at once.
+constexpr int closeRoomMoved = 1012;
+constexpr int roomMovedJitterMs = 300;
+
+// Qt 6.4's QWebSocket refuses close codes from 1012 up to 2999 ("service restart" among them):
+// it reports 1002 with the reason "Invalid close code … detected." instead. Our server sends
+// 1012 and no protocol error of its own reads like that, so such a close counts as a 1012.
+int effectiveCloseCode(int code, const QString &reason)
+{
+    if (code == int(QWebSocketProtocol::CloseCodeProtocolError) &&
+        reason.startsWith(QLatin1StringView("Invalid close code")))
+        return closeRoomMoved;
+    return code;
+}
+
+bool isMessageCommand(const QString &command)
+{
+    return command == proto::commandCode(proto::Command::TextMessage) ||
+           command == proto::commandCode(proto::Command::DrawingMessage);
+}
+
 QString originOf(const QUrl &url)
 {
     // scheme://host[:port], no trailing slash: what the server compares Origin with exactly.
@@ -141,6 +162,7 @@ void ChatClient::close()
         m_pendingHttp->deleteLater();
         m_pendingHttp = nullptr;
     }
+    failOutbox();
     m_outbox.clear();
     if (m_socket && m_state == State::Connected) {
         // disconnected() follows from onSocketDisconnected once the close handshake is done.
@@ -171,6 +193,7 @@ void ChatClient::tearDown()
         m_socket = nullptr;
     }
     failInFlight();
+    failOutbox();
     setState(State::Disconnected);
 }
 
@@ -190,11 +213,18 @@ void ChatClient::reconnectNow()
     startAttempt();
 }
 
-void ChatClient::scheduleReconnect()
+void ChatClient::scheduleReconnect(int closeCode)
 {
     m_keepAlive.stop();
     if (m_closing || m_replaced || !m_options.autoReconnect) {
         setState(State::Disconnected);
+        return;
+    }
+    if (closeCode == closeRoomMoved) {
+        // A planned move, not a failure: no backoff, only a little jitter so that a whole room
+        // does not knock at the same millisecond.
+        m_reconnectTimer.start(int(QRandomGenerator::global()->bounded(roomMovedJitterMs + 1)));
+        setState(State::Waiting);
         return;
     }
     const int minMs = std::max(1, m_options.reconnectMinMs);
@@ -380,23 +410,56 @@ void ChatClient::onSocketDisconnected()
         reason = socket->errorString(); // no close frame: say what happened to the connection
     socket->disconnect(this);
     socket->deleteLater();
-    failInFlight();
+    failInFlight(m_options.resendUnacknowledged && m_options.autoReconnect && !m_closing &&
+                 !m_replaced);
     emit disconnected(code, reason);
     if (m_closing) {
         setState(State::Disconnected);
         return;
     }
-    scheduleReconnect();
+    scheduleReconnect(effectiveCloseCode(code, reason));
 }
 
-void ChatClient::failInFlight()
+void ChatClient::failInFlight(bool keepResendable)
 {
     const QSet<QString> inFlight = std::exchange(m_inFlight, {});
     m_pendingJoins.clear();
     m_pendingRenames.clear();
     m_awaitingFullList = false; // the re-join brings a full list
-    for (const QString &requestId : inFlight)
+    // Messages go out again in the order they were sent, before anything typed meanwhile, and
+    // after the rejoins (see connectWebSocket).
+    QList<std::pair<QString, QByteArray>> resend;
+    for (auto it = m_unacknowledged.begin(); it != m_unacknowledged.end();) {
+        if (!inFlight.contains(it->first)) {
+            ++it; // still in the outbox: never reached the server
+        } else if (keepResendable && !m_resent.contains(it->first)) {
+            m_resent.insert(it->first);
+            resend.append(*it);
+            ++it;
+        } else {
+            it = m_unacknowledged.erase(it);
+        }
+    }
+    m_outbox = resend + m_outbox;
+    for (const QString &requestId : inFlight) {
+        if (keepResendable && std::any_of(resend.cbegin(), resend.cend(), [&](const auto &entry) {
+                return entry.first == requestId;
+            }))
+            continue;
+        m_resent.remove(requestId);
         emit requestFinished(requestId, connectionLostReply(requestId));
+    }
+}
+
+void ChatClient::failOutbox()
+{
+    // Resends were promised an answer; plain queued commands are dropped as before.
+    for (const auto &[requestId, frame] : std::as_const(m_outbox)) {
+        if (!m_resent.remove(requestId))
+            continue;
+        m_unacknowledged.removeIf([&](const auto &entry) { return entry.first == requestId; });
+        emit requestFinished(requestId, connectionLostReply(requestId));
+    }
 }
 
 void ChatClient::onTextMessage(const QString &text)
@@ -422,15 +485,21 @@ void ChatClient::onTextMessage(const QString &text)
         m_inFlight.remove(*frame.requestId)) {
         const QString &requestId = *frame.requestId;
         const bool ok = kind == proto::Command::Reply;
+        // Answered: never sent again.
+        m_resent.remove(requestId);
+        m_unacknowledged.removeIf([&](const auto &entry) { return entry.first == requestId; });
         if (const auto join = m_pendingJoins.constFind(requestId); join != m_pendingJoins.cend()) {
             // Joined rooms are remembered only once the server accepted them; a re-join the
             // server refuses (password changed, room gone) is forgotten.
-            if (ok) {
-                m_joinedRooms.insert(join->room, JoinedRoom{join->password, join->userName});
-                m_memberRoom = join->room;
-            } else if (join->rejoin)
-                m_joinedRooms.remove(join->room);
+            const PendingJoin pending = *join;
             m_pendingJoins.erase(join);
+            if (ok) {
+                m_joinedRooms.insert(pending.room, JoinedRoom{pending.password, pending.userName});
+                m_memberRoom = pending.room;
+            } else if (pending.rejoin) {
+                m_joinedRooms.remove(pending.room);
+                emit rejoinRefused(pending.room, frame);
+            }
         }
         if (const auto rename = m_pendingRenames.constFind(requestId);
             rename != m_pendingRenames.cend()) {
@@ -507,12 +576,13 @@ bool ChatClient::sendTyping(const QString &room)
 
 void ChatClient::rejoinRooms()
 {
-    // R_C_J rather than R_J: if the server that held the room went away, the room is gone with
-    // it and the member would otherwise be locked out of a room that the balancer has re-placed.
+    // Join-only: the session is the same, so the server knows us (name, creator rights). A room
+    // that is gone must not come back silently — re-created open, a password room would lose its
+    // password and its creator; the owner of this client decides (rejoinRefused).
     const auto rooms = m_joinedRooms;
     for (auto it = rooms.cbegin(); it != rooms.cend(); ++it) {
         const QString requestId =
-            sendRoomCommand(proto::Command::RoomCreateJoin, it.key(), it->password, it->userName);
+            sendRoomCommand(proto::Command::RoomJoin, it.key(), it->password, it->userName);
         m_pendingJoins[requestId].rejoin = true;
     }
 }
@@ -528,6 +598,8 @@ QString ChatClient::send(proto::ClientFrame frame)
         frame.requestId = nextRequestId();
     const QString requestId = *frame.requestId;
     const QByteArray bytes = proto::encodeClientFrame(frame);
+    if (m_options.resendUnacknowledged && isMessageCommand(frame.command))
+        m_unacknowledged.append({requestId, bytes});
     if (m_socket && m_state == State::Connected) {
         m_inFlight.insert(requestId);
         m_socket->sendTextMessage(QString::fromUtf8(bytes));

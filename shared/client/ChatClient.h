@@ -2,7 +2,10 @@
 // A client connection to instantchat, for the desktop app, the load tester and the tests:
 // cookie (GET /), /pick_backend, WebSocket with cookie and Origin, init frame, every command
 // with a request id and one completion signal per request, keep-alive, reconnect with capped
-// exponential backoff and jitter (rooms joined before are joined again), clean shutdown.
+// exponential backoff and jitter, clean shutdown. Rooms joined before are joined again with
+// join-only (R_J), the same session and name: a room that is gone is reported
+// (rejoinRefused), never re-created behind the user's back. A close 1012 ("the room moved or
+// the server restarts") is followed by a reconnect within 0–300 ms.
 
 #include "protocol/ClientFrame.h"
 #include "protocol/ServerFrame.h"
@@ -52,6 +55,10 @@ public:
         bool autoReconnect = true;
         int reconnectMinMs = 500;
         int reconnectMaxMs = 30000;
+        // Text and drawing messages that got no RP before the connection dropped are sent again
+        // (once, same request id) right after the rejoin instead of failing with ER 102; one
+        // that got its RP is never sent again.
+        bool resendUnacknowledged = false;
     };
 
     explicit ChatClient(Options options, QObject *parent = nullptr);
@@ -132,6 +139,9 @@ signals:
     void memberChanged(const ic::proto::WireUser &user, const QString &action);
     // Another member (by user id) is typing (TY); show it for a few seconds.
     void typing(const QString &userId);
+    // The server refused the automatic rejoin of `room` (canonical) after a reconnect; `reply`
+    // is its ER (202: the room is gone). The room is no longer rejoined.
+    void rejoinRefused(const QString &room, const ic::proto::ServerFrame &reply);
 
 private:
     // Implementation detail; see ChatClient.cpp.
@@ -139,7 +149,8 @@ private:
     void resolveCookie();
     void pickBackend();
     void connectWebSocket();
-    void scheduleReconnect();
+    // closeCode 1012: at once (0–300 ms jitter, no backoff growth); otherwise backoff.
+    void scheduleReconnect(int closeCode = 0);
     void onTextMessage(const QString &text);
     void onMemberFrame(const proto::ServerFrame &frame);
     void onSocketDisconnected();
@@ -149,7 +160,10 @@ private:
                             const QString &userName);
     void startAttempt(); // cookie → backend → WebSocket, whichever steps are still needed
     void tearDown();     // drop the current attempt without signals for it
-    void failInFlight(); // synthetic ER 102 for requests the server can no longer answer
+    // Synthetic ER 102 for requests the server can no longer answer; with keepResendable,
+    // unacknowledged messages not resent before go back to the outbox instead.
+    void failInFlight(bool keepResendable = false);
+    void failOutbox(); // ER 102 for queued resends that will now never go out
     void fetchCookie(std::function<void(bool ok)> done);
     void withCookie(std::function<void()> action);
 
@@ -182,6 +196,10 @@ private:
     QHash<QString, std::pair<QString, QString>> m_pendingRenames; // request id → (room, name)
     QSet<QString> m_inFlight;                                     // sent, not yet answered
     QList<std::pair<QString, QByteArray>> m_outbox;               // commands given before Connected
+    // TM/DM sent and not answered yet (request id, frame), in send order: resent once after a
+    // reconnect when resendUnacknowledged is set.
+    QList<std::pair<QString, QByteArray>> m_unacknowledged;
+    QSet<QString> m_resent;                // request ids already queued or sent a second time
     QPointer<QNetworkReply> m_pendingHttp; // cookie or /pick_backend call under way
     QString m_requestPrefix;
     bool m_replaced = false;      // got ER 209: another connection of this session took over

@@ -1,6 +1,7 @@
 // The desktop app against a real local stack: a server and a balancer from build/bin, the main
 // window (offscreen) as one user and a ChatClient as the other. Join, exchange, edit, delete,
-// vote, rename, unread counts in tabs and tray, and recovery after a server restart.
+// vote, rename, unread counts in tabs and tray, and after a server restart: the lost rooms are
+// reported and re-created only when asked (a password room only with a password).
 #include "AppSettings.h"
 #include "Composer.h"
 #include "MainWindow.h"
@@ -11,6 +12,8 @@
 #include "validation/UrlEncoding.h"
 
 #include <QFileInfo>
+#include <QInputDialog>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
@@ -192,14 +195,14 @@ private slots:
         window.show();
         RoomView *refused = window.openRoom(room, QStringLiteral("wrong"), QStringLiteral("desk"));
         QVERIFY(refused);
-        QVERIFY2(waitUntil(
-                     [&] {
-                         return !refused->findChildren<QPushButton *>(
-                                            QStringLiteral("alternativeChip"))
-                                     .isEmpty();
-                     },
-                     15000),
-                 "the wrong password was not refused");
+        QVERIFY2(
+            waitUntil(
+                [&] {
+                    return !refused->findChildren<QPushButton *>(QStringLiteral("alternativeChip"))
+                                .isEmpty();
+                },
+                15000),
+            "the wrong password was not refused");
         QVERIFY(!refused->session()->joined());
         RoomView *retried = window.openRoom(room, QStringLiteral("secret"), QStringLiteral("desk"));
         QVERIFY(retried);
@@ -290,7 +293,8 @@ private slots:
         bob.client->sendText(room, QStringLiteral("are you there?"),
                              session->myUserId()); // a reply to me
         QVERIFY(waitUntil([&] { return session->unreadCount() == 2; }));
-        QCOMPARE(session->mentionCount(), 1);
+        // Both mention me: "hi desk" names me (the default highlight word), the other replies.
+        QCOMPARE(session->mentionCount(), 2);
         QCOMPARE(window.totalUnread(), 2);
         QCOMPARE(window.tabLabel(0), room + QStringLiteral(" (2)"));
         QVERIFY(window.tray()->toolTip().contains(QStringLiteral("2 unread")));
@@ -412,7 +416,31 @@ private slots:
         QCOMPARE(view->composer()->toPlainText().size(), 10001);
         view->composer()->clear();
 
-        // --- server restart: the banner shows, the app comes back and can send -----------------
+        // --- a password room too: a restart must never bring it back open --------------------
+        const QString lockedRoom = QStringLiteral("e2e-desktop-locked");
+        RoomView *locked =
+            window.openRoom(lockedRoom, QStringLiteral("secret"), QStringLiteral("desk"));
+        QVERIFY(locked);
+        QVERIFY(waitUntil([&] { return locked->session()->joined(); }, 15000));
+        QVERIFY(locked->session()->passwordProtected());
+        // What an outsider gets when joining a room without a password (202: no such room).
+        auto probe = [&](const QString &name) {
+            ChatClient client(options);
+            ic::proto::ServerFrame reply;
+            bool answered = false;
+            connect(&client, &ChatClient::requestFinished, this,
+                    [&](const QString &, const ic::proto::ServerFrame &f) {
+                        reply = f;
+                        answered = true;
+                    });
+            client.open(name);
+            client.join(name, QString(), QStringLiteral("probe"));
+            waitUntil([&] { return answered; }, 15000);
+            client.close();
+            return answered ? reply.errorCode() : ic::proto::ErrorCode::ConnectionError;
+        };
+
+        // --- server restart: the banner shows; the lost rooms are reported, never re-created ----
         const quint16 port = m_serverPort;
         QCOMPARE(m_server->terminate(), 0);
         QVERIFY2(waitUntil([&] { return !view->connectionBannerText().isEmpty(); }, 10000),
@@ -420,9 +448,72 @@ private slots:
         QVERIFY(!session->joined());
         QVERIFY(model->rowCount() > 0); // messages stay readable while away
         QVERIFY(startServer(port));
-        QVERIFY2(waitUntil([&] { return session->joined(); }, 40000),
-                 "the app did not rejoin after the restart");
+        QVERIFY2(waitUntil(
+                     [&] {
+                         return !view->roomGoneText().isEmpty() &&
+                                !locked->roomGoneText().isEmpty();
+                     },
+                     40000),
+                 "the app did not say that the rooms are gone");
+        qInfo() << "room gone:" << locked->roomGoneText();
+        QVERIFY(!session->joined());
+        QVERIFY(!locked->session()->joined());
+        QVERIFY(model->rowCount() > 0); // the history is still there to save
+        QVERIFY(view->findChild<QPushButton *>(QStringLiteral("saveHistoryButton")));
+        QCOMPARE(probe(room), ic::proto::ErrorCode::RoomNotFound);
+        QCOMPARE(probe(lockedRoom), ic::proto::ErrorCode::RoomNotFound);
+
+        // "Create it again" on the password room asks for the password, prefilled with the
+        // one typed at the start; an empty answer creates nothing.
+        auto passwordQuestion = [&] {
+            QTest::mouseClick(locked->findChild<QPushButton *>(QStringLiteral("recreateButton")),
+                              Qt::LeftButton);
+            QInputDialog *ask = nullptr;
+            waitUntil(
+                [&] {
+                    ask = locked->findChild<QInputDialog *>(QStringLiteral("recreatePassword"));
+                    return ask && ask->isVisible();
+                },
+                5000);
+            return QPointer<QInputDialog>(ask);
+        };
+        QPointer<QInputDialog> ask = passwordQuestion();
+        QVERIFY2(ask, "no password question");
+        QCOMPARE(ask->textEchoMode(), QLineEdit::Password);
+        QCOMPARE(ask->textValue(), QStringLiteral("secret"));
+        ask->setTextValue(QString());
+        ask->accept();
+        QVERIFY(waitUntil([&] { return ask.isNull(); }, 5000));
+        QVERIFY(locked->errorText().contains(QStringLiteral("needs a password")));
+        QCOMPARE(probe(lockedRoom), ic::proto::ErrorCode::RoomNotFound);
+        ask = passwordQuestion();
+        QVERIFY(ask);
+        ask->accept(); // the prefilled password
+        QVERIFY2(waitUntil([&] { return locked->session()->joined(); }, 15000),
+                 "the password room was not re-created");
+        QVERIFY(locked->session()->passwordProtected()); // the lock stays
+        QVERIFY(locked->roomGoneText().isEmpty());
+        QCOMPARE(probe(lockedRoom), ic::proto::ErrorCode::InvalidPassword);
+
+        // The open room: a plain yes/no question, then the app is its creator and can send.
+        QTest::mouseClick(view->findChild<QPushButton *>(QStringLiteral("recreateButton")),
+                          Qt::LeftButton);
+        QMessageBox *confirm = nullptr;
+        QVERIFY(waitUntil(
+            [&] {
+                confirm = view->findChild<QMessageBox *>(QStringLiteral("recreateConfirm"));
+                return confirm && confirm->isVisible();
+            },
+            5000));
+        confirm->button(QMessageBox::Yes)->click();
+        QVERIFY2(waitUntil([&] { return session->joined(); }, 15000),
+                 "the app did not re-create the room when asked");
+        QVERIFY(session->amCreator());
         QVERIFY(waitUntil([&] { return view->connectionBannerText().isEmpty(); }));
+        // bob's client was refused too (no silent re-creation there either); he joins again.
+        const QString bobAgain = bob.client->join(room, QString(), QStringLiteral("bob"));
+        QVERIFY(waitUntil([&] { return bob.replies.contains(bobAgain); }, 15000));
+        QCOMPARE(bob.replies.value(bobAgain).command, QStringLiteral("RP"));
         view->composer()->setPlainText(QStringLiteral("back after restart"));
         QTest::keyClick(view->composer(), Qt::Key_Return);
         QVERIFY(waitUntil([&] { return view->composer()->toPlainText().isEmpty(); }, 10000));

@@ -19,13 +19,17 @@
 #include <QAction>
 #include <QApplication>
 #include <QColorDialog>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -95,7 +99,8 @@ private slots:
         // In the overlay the room on screen is being read: a new message is not unread.
         QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
         m_view->session()->applyFrame(ictest::frame(
-            "TM", {ictest::msg(9001, QStringLiteral("u2"), QStringLiteral("seen in the overlay"))}));
+            "TM",
+            {ictest::msg(9001, QStringLiteral("u2"), QStringLiteral("seen in the overlay"))}));
         QCOMPARE(m_view->session()->unreadCount(), 0);
         // The shortcuts work without the menu bar: Ctrl+K opens the join dialog.
         m_view->composer()->setFocus();
@@ -202,6 +207,16 @@ private slots:
         QCOMPARE(view->composer()->toPlainText(), QStringLiteral("hi there"));
         for (auto *edit : view->findChildren<QLineEdit *>())
             QVERIFY2(!edit->isVisible() || edit->text().isEmpty(), "no rename field opened");
+
+        // Sending while scrolled up: my message scrolls into view and is not "new" to me.
+        view->session()->applyFrame(ictest::joinReply(QStringLiteral("u-me")));
+        bar->setValue(0);
+        QTest::qWait(50);
+        view->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(1002, QStringLiteral("u-me"), QStringLiteral("mine"))}));
+        QVERIFY(QTest::qWaitFor([&] { return bar->value() == bar->maximum(); }, 2000));
+        for (auto *b : view->messageView()->findChildren<QPushButton *>())
+            QVERIFY2(!b->isVisible(), qPrintable(b->text()));
     }
 
     void transcript()
@@ -212,6 +227,119 @@ private slots:
         QVERIFY(text.contains(QStringLiteral("#8 ")) && text.contains(QStringLiteral("(deleted)")));
         QVERIFY(
             !text.contains(QStringLiteral("meta_marker"))); // drawings never show the raw marker
+    }
+
+    void serverAddressProblemsAreSaid_data()
+    {
+        QTest::addColumn<QString>("input");
+        QTest::addColumn<QString>("url");
+        QTest::newRow("host") << QStringLiteral("chat.example")
+                              << QStringLiteral("http://chat.example");
+        QTest::newRow("host:port")
+            << QStringLiteral("localhost:8081") << QStringLiteral("http://localhost:8081");
+        QTest::newRow("https") << QStringLiteral(" https://c.example/x ")
+                               << QStringLiteral("https://c.example");
+        QTest::newRow("empty") << QString() << QString();
+        QTest::newRow("ftp") << QStringLiteral("ftp://files.example") << QString();
+        QTest::newRow("file") << QStringLiteral("file:///etc") << QString();
+    }
+
+    void serverAddressProblemsAreSaid()
+    {
+        QFETCH(QString, input);
+        QFETCH(QString, url);
+        const ServerAddress address = parseServerAddress(input);
+        if (url.isEmpty()) {
+            QVERIFY(!address.error.isEmpty());
+            if (!input.isEmpty())
+                QVERIFY2(address.error.contains(input.trimmed()), qPrintable(address.error));
+        } else {
+            QVERIFY2(address.error.isEmpty(), qPrintable(address.error));
+            QCOMPARE(address.url.toString(), url);
+        }
+    }
+
+    void invalidServerAddressIsNotDroppedSilently()
+    {
+        const QUrl before = m_settings->server();
+        QInputDialog *dialog = nullptr;
+        {
+            QAction *action = nullptr;
+            for (auto *a : m_window->findChildren<QAction *>())
+                if (a->text() == QStringLiteral("&Server address…"))
+                    action = a;
+            QVERIFY(action);
+            action->trigger();
+            QVERIFY(QTest::qWaitFor(
+                [&] {
+                    return (dialog = m_window->findChild<QInputDialog *>(
+                                QStringLiteral("serverDialog"))) != nullptr;
+                },
+                2000));
+        }
+        dialog->setTextValue(QStringLiteral("ftp://files.example"));
+        dialog->accept();
+        QMessageBox *box = nullptr;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return (box = m_window->findChild<QMessageBox *>(
+                            QStringLiteral("serverAddressError"))) != nullptr;
+            },
+            2000));
+        QVERIFY(box->text().contains(QStringLiteral("ftp://files.example")));
+        QCOMPARE(m_settings->server(), before);
+        box->accept();
+    }
+
+    void unreachableServerIsNamedAndCanBeChanged()
+    {
+        RoomConnection::Config c;
+        c.room = QStringLiteral("nowhere");
+        c.server = QUrl(QStringLiteral("http://127.0.0.1:1")); // nothing listens on port 1
+        RoomView *view = m_window->adoptRoom(new RoomConnection(c), true);
+        m_window->tabs()->setCurrentWidget(view);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return view->connectionBannerText().startsWith(QStringLiteral("Cannot reach")); },
+            10000));
+        QVERIFY2(view->connectionBannerText().contains(QStringLiteral("127.0.0.1:1")),
+                 qPrintable(view->connectionBannerText()));
+        auto *change = view->findChild<QPushButton *>(QStringLiteral("changeServerButton"));
+        QVERIFY(change && change->isVisible());
+        change->click();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return m_window->findChild<QInputDialog *>(QStringLiteral("serverDialog")) !=
+                       nullptr;
+            },
+            2000));
+        m_window->findChild<QInputDialog *>(QStringLiteral("serverDialog"))->reject();
+        view->connection()->stop();
+    }
+
+    void recentRoomsShowThePort()
+    {
+        QCOMPARE(serverLabel(QUrl(QStringLiteral("http://localhost:8081"))),
+                 QStringLiteral("localhost:8081"));
+        QCOMPARE(serverLabel(QUrl(QStringLiteral("https://chat.example"))),
+                 QStringLiteral("chat.example:443"));
+        m_settings->touchRecentRoom(QUrl(QStringLiteral("http://localhost:8081")),
+                                    QStringLiteral("porty"));
+        bool shown = false;
+        for (auto *list : m_window->findChildren<QListWidget *>())
+            for (int i = 0; i < list->count(); ++i)
+                shown = shown || list->item(i)->text().contains(QStringLiteral("localhost:8081"));
+        QVERIFY(shown);
+    }
+
+    void escapeClosesTheDrawingWindow()
+    {
+        m_view->openDrawing();
+        DrawingWindow *window = m_view->drawingWindow();
+        QVERIFY(window && window->isVisible());
+        QApplication::setActiveWindow(window);
+        QVERIFY(QTest::qWaitForWindowActive(window));
+        QTest::keyClick(window->canvas(), Qt::Key_Escape);
+        QVERIFY(!window->isVisible());
     }
 
     void drawingTools()
@@ -412,6 +540,68 @@ private slots:
         QVERIFY(m_window->tabs()->indexOf(m_second) < 0);
         m_second = nullptr; // deleted later by the window
         m_window->currentRoom()->connection()->stop();
+    }
+
+    void notificationControl()
+    {
+        // A message whose text looks like markup pops up as plain text.
+        QApplication::setActiveWindow(nullptr); // unfocused: every message pops up
+        m_second->session()->applyFrame(ictest::joinReply(QStringLiteral("u-me")));
+        m_second->session()->applyFrame(
+            ictest::frame("TM", {ictest::msg(41, QStringLiteral("u-x"),
+                                             QStringLiteral("<b>bold</b> <img src=\"/etc/x\">"))}));
+        const auto popup = m_window->lastPopup();
+        QVERIFY2(!popup.second.isEmpty(), "no popup for an unfocused window");
+        QVERIFY(!popup.second.contains(QLatin1Char('<')));
+        QVERIFY(popup.second.contains(QStringLiteral("bold")));
+
+        // Muting the room: no popup unless it mentions me.
+        auto *menu = m_window->findChild<QAction *>(QStringLiteral("muteAction"));
+        QVERIFY(menu);
+        m_window->tabs()->setCurrentWidget(m_second);
+        emit static_cast<QMenu *>(menu->parent())->aboutToShow(); // the check follows the tab
+        QVERIFY(!menu->isChecked());
+        menu->trigger();
+        QVERIFY(m_settings->isMuted(m_second->connection()->config().server,
+                                    m_second->connection()->roomName()));
+        m_window->tabs()->setCurrentWidget(m_view);
+        const auto before = m_window->lastPopup();
+        m_second->session()->applyFrame(
+            ictest::frame("TM", {ictest::msg(42, QStringLiteral("u-x"), QStringLiteral("quiet"))}));
+        QCOMPARE(m_window->lastPopup(), before);
+        // The default highlight word is my name: that still gets through.
+        m_second->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u-me"), QStringLiteral("Ann")),
+                             ictest::user(QStringLiteral("u-x"), QStringLiteral("x"))}));
+        m_second->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(43, QStringLiteral("u-x"), QStringLiteral("ann, look"))}));
+        QVERIFY(m_window->lastPopup().first.contains(QStringLiteral("mentioned you")));
+
+        // Do not disturb: nothing, mentions included.
+        auto *dnd = m_window->findChild<QAction *>(QStringLiteral("doNotDisturbAction"));
+        QVERIFY(dnd && !dnd->isChecked());
+        dnd->setChecked(true);
+        QVERIFY(m_settings->doNotDisturb());
+        const auto quiet = m_window->lastPopup();
+        m_second->session()->applyFrame(
+            ictest::frame("TM", {ictest::msg(44, QStringLiteral("u-x"), QStringLiteral("ann!"))}));
+        QCOMPARE(m_window->lastPopup(), quiet);
+        dnd->setChecked(false);
+    }
+
+    void closeToTray()
+    {
+        auto *action = m_window->findChild<QAction *>(QStringLiteral("closeToTrayAction"));
+        QVERIFY(action);
+        QVERIFY(!action->isChecked()); // an option, off by default
+        QCOMPARE(action->isEnabled(), QSystemTrayIcon::isSystemTrayAvailable());
+        m_settings->setCloseToTray(true);
+        m_window->tray()->setVisible(true); // as if a tray existed
+        QVERIFY(!m_window->close());        // hidden, not closed
+        QVERIFY(!m_window->isVisible());
+        m_window->tray()->setVisible(false); // no tray: closing closes
+        m_window->show();
+        QVERIFY(m_window->close());
     }
 
     void soundSetting()

@@ -2,6 +2,7 @@
 // (sound optional, off by default, always for mentions when on).
 #include "AppSettings.h"
 #include "Notifier.h"
+#include "PlainText.h"
 
 #include <QApplication>
 #include <QSignalSpy>
@@ -22,16 +23,24 @@ private slots:
         QTest::addColumn<bool>("shown");
         QTest::addColumn<bool>("mention");
         QTest::addColumn<bool>("sound");
+        QTest::addColumn<bool>("muted");
+        QTest::addColumn<bool>("dnd");
         QTest::addColumn<bool>("popup");
         QTest::addColumn<bool>("beep");
-        //                                     focused shown  mention sound   popup  beep
-        QTest::newRow("reading the room") << true << true << false << true << false << false;
-        QTest::newRow("other tab, focused") << true << false << false << true << true << false;
-        QTest::newRow("unfocused") << false << true << false << true << true << true;
-        QTest::newRow("unfocused, no sound") << false << true << false << false << true << false;
-        QTest::newRow("mention, reading") << true << true << true << true << true << true;
-        QTest::newRow("mention, no sound") << true << true << true << false << true << false;
-        QTest::newRow("mention, unfocused") << false << false << true << true << true << true;
+        // clang-format off
+        //                                        focused  shown    mention  sound    muted    dnd      popup    beep
+        QTest::newRow("reading the room")     << true  << true  << false << true  << false << false << false << false;
+        QTest::newRow("other tab, focused")   << true  << false << false << true  << false << false << true  << false;
+        QTest::newRow("unfocused")            << false << true  << false << true  << false << false << true  << true;
+        QTest::newRow("unfocused, no sound")  << false << true  << false << false << false << false << true  << false;
+        QTest::newRow("mention, reading")     << true  << true  << true  << true  << false << false << true  << true;
+        QTest::newRow("mention, no sound")    << true  << true  << true  << false << false << false << true  << false;
+        QTest::newRow("mention, unfocused")   << false << false << true  << true  << false << false << true  << true;
+        QTest::newRow("muted room")           << false << false << false << true  << true  << false << false << false;
+        QTest::newRow("muted room, mention")  << false << false << true  << true  << true  << false << true  << true;
+        QTest::newRow("do not disturb")       << false << false << false << true  << false << true  << false << false;
+        QTest::newRow("dnd, mention")         << false << false << true  << true  << false << true  << false << false;
+        // clang-format on
     }
 
     void decide()
@@ -40,9 +49,11 @@ private slots:
         QFETCH(bool, shown);
         QFETCH(bool, mention);
         QFETCH(bool, sound);
+        QFETCH(bool, muted);
+        QFETCH(bool, dnd);
         QFETCH(bool, popup);
         QFETCH(bool, beep);
-        const D d = Notifier::decide(focused, shown, mention, sound);
+        const D d = Notifier::decide(focused, shown, mention, sound, muted, dnd);
         QCOMPARE(d.popup, popup);
         QCOMPARE(d.sound, beep);
     }
@@ -60,6 +71,47 @@ private slots:
         QVERIFY(n.messageArrived(true, true, true).sound);
         QCOMPARE(played.count(), 2);
         QCOMPARE(n.soundsPlayed(), 2);
+    }
+
+    void notificationTextIsNeverMarkup_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::newRow("bold") << QStringLiteral("<b>hi</b>");
+        QTest::newRow("link") << QStringLiteral("<a href=\"http://x\">x</a>");
+        QTest::newRow("image") << QStringLiteral("<img src=\"/etc/passwd\">");
+        QTest::newRow("entity") << QStringLiteral("&lt;b&gt; &amp;");
+    }
+
+    void notificationTextIsNeverMarkup()
+    {
+        QFETCH(QString, text);
+        const QString shown = ic::desktop::notificationText(text);
+        QVERIFY(!shown.contains(QLatin1Char('<')));
+        QVERIFY(!shown.contains(QLatin1Char('>')));
+        QVERIFY(!shown.contains(QLatin1Char('&')));
+        QCOMPARE(shown.size(), text.size()); // the same characters, one for one
+    }
+
+    void notificationSettingsAreKept()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("n.ini"));
+        const QUrl server(QStringLiteral("http://localhost:8081"));
+        {
+            AppSettings s(file);
+            QVERIFY(!s.doNotDisturb() && !s.closeToTray());
+            QVERIFY(s.highlightWords().isEmpty());
+            s.setDoNotDisturb(true);
+            s.setCloseToTray(true);
+            s.setMuted(server, QStringLiteral("Room"), true);
+            s.setHighlightWords({QStringLiteral("release")});
+        }
+        AppSettings again(file);
+        QVERIFY(again.doNotDisturb() && again.closeToTray());
+        QVERIFY(again.isMuted(server, QStringLiteral("Room")));
+        QVERIFY(
+            !again.isMuted(QUrl(QStringLiteral("http://localhost:8080")), QStringLiteral("Room")));
+        QCOMPARE(again.highlightWords(), QStringList{QStringLiteral("release")});
     }
 
     void settingIsOffByDefaultAndKept()

@@ -112,6 +112,39 @@ private slots:
         QCOMPARE(s.unreadCount(), 0);
     }
 
+    void highlightWordsMakeMentions_data()
+    {
+        QTest::addColumn<QStringList>("words");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("mention");
+        const QStringList byName; // empty: my name ("Me")
+        QTest::newRow("my name") << byName << QStringLiteral("ask me, or Me?") << true;
+        QTest::newRow("@name") << byName << QStringLiteral("@me look") << true;
+        QTest::newRow("inside a word") << byName << QStringLiteral("meeting at 5") << false;
+        QTest::newRow("no name") << byName << QStringLiteral("plain") << false;
+        const QStringList words{QStringLiteral("release"), QStringLiteral("ci build")};
+        QTest::newRow("word") << words << QStringLiteral("the RELEASE is out") << true;
+        QTest::newRow("phrase") << words << QStringLiteral("the ci build failed") << true;
+        QTest::newRow("own words replace the name") << words << QStringLiteral("Me?") << false;
+        QTest::newRow("markup-like")
+            << QStringList{QStringLiteral("a+b")} << QStringLiteral("is a+b ok") << true;
+    }
+
+    void highlightWordsMakeMentions()
+    {
+        QFETCH(QStringList, words);
+        QFETCH(QString, text);
+        QFETCH(bool, mention);
+        RoomSession s(QStringLiteral("room"));
+        join(s);
+        s.setHighlightWords(words);
+        QSignalSpy arrived(&s, &RoomSession::messageArrived);
+        s.applyFrame(frame("TM", {msg(2, bob, text)}));
+        QCOMPARE(arrived.count(), 1);
+        QCOMPARE(arrived.at(0).at(1).toBool(), mention);
+        QCOMPARE(s.mentionCount(), mention ? 1 : 0);
+    }
+
     void editDeleteVote()
     {
         RoomSession s(QStringLiteral("room"));
