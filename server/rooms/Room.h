@@ -152,6 +152,8 @@ public:
     const std::deque<StoredMessage> &messages() const { return m_messages; }
     const QString &description() const { return m_description; }
     std::optional<quint64> memberConnection(const QUuid &session) const;
+    // Every online member's connection (tests take a room's members offline with it).
+    QList<quint64> memberConnections() const { return m_members.values(); }
     // A member connection that opted in to protocol extensions (pv >= 2).
     bool isExtendedMember(quint64 connection) const
     {
