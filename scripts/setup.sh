@@ -8,7 +8,7 @@ build_packages=(
     cmake ninja-build g++ pkg-config ccache
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-httpserver-dev qt6-svg-dev
     libqt6svg6 qt6-qpa-plugins
-    prometheus-cpp-dev libjs-jquery
+    prometheus-cpp-dev libjs-jquery zlib1g-dev
 )
 test_packages=(
     clang-14 libclang-rt-14-dev
