@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds instantchat if needed and runs a local stack on loopback: a balancer on :8080 and
-# N room servers on :8081… (default 1) that register with it. Ctrl-C stops them all.
+# N room servers on :8081… (default 1) that register with it. Ctrl-C stops them all; a server
+# stopped on its own (SIGTERM) hands its rooms to the others, which keep running.
 #   scripts/run-local.sh [--servers N] [--port 8080]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,4 +45,16 @@ for ((i = 1; i <= servers; i++)); do
 done
 sleep 1
 echo "open http://localhost:$port"
-wait -n "${pids[@]}" || true
+# A room server that stops (e.g. `kill -TERM <pid>` to watch it hand its rooms to the others)
+# leaves the rest running; the stack stops with the balancer or with the last server.
+balancer_pid=${pids[0]}
+running=("${pids[@]:1}")
+while ((${#running[@]})); do
+    exited=
+    wait -n -p exited "$balancer_pid" "${running[@]}" || true
+    [[ -z "$exited" || "$exited" == "$balancer_pid" ]] && break
+    left=()
+    for pid in "${running[@]}"; do [[ "$pid" == "$exited" ]] || left+=("$pid"); done
+    running=("${left[@]}")
+    echo "room server (pid $exited) stopped; ${#running[@]} still running"
+done
