@@ -52,7 +52,7 @@ running=("${pids[@]:1}")
 while ((${#running[@]})); do
     exited=
     wait -n -p exited "$balancer_pid" "${running[@]}" || true
-    [[ -z "$exited" || "$exited" == "$balancer_pid" ]] && break
+    [[ -z "${exited:-}" || "$exited" == "$balancer_pid" ]] && break
     left=()
     for pid in "${running[@]}"; do [[ "$pid" == "$exited" ]] || left+=("$pid"); done
     running=("${left[@]}")
