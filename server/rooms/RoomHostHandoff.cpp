@@ -3,6 +3,7 @@
 // runs on the main thread (app/Handoff); the import route is http/RoomCalls.
 
 #include "core/ServerContext.h"
+#include "net/WebSocketFrame.h"
 #include "protocol/ServerFrame.h"
 #include "rooms/RoomHost.h"
 #include "rooms/RoomSnapshot.h"
@@ -12,8 +13,6 @@
 namespace ic::server {
 namespace {
 
-// The close code that tells a client its room moved or the server restarts: reconnect at once.
-constexpr quint16 closeRoomMoved = 1012;
 // How long joins for a room that moved away are still closed with 1012 instead of creating it
 // again here: a client told this server before the move reconnects through the balancer.
 constexpr qint64 movedMemoryMs = 60000;
@@ -39,7 +38,7 @@ bool RoomHost::refuseMoving(const CommandRequest &request, Entry *entry)
     Delivery delivery;
     delivery.finished = true;
     delivery.close = true;
-    delivery.closeCode = closeRoomMoved;
+    delivery.closeCode = ws::CloseRoomMoved;
     request.home->deliverFromAnywhere(request.caller.connection, std::move(delivery));
     return true;
 }
@@ -58,7 +57,7 @@ QByteArray RoomHost::freezeAndSnapshot(const QString &room)
     for (auto it = entry->homes.cbegin(); it != entry->homes.cend(); ++it) {
         Delivery delivery;
         delivery.close = true;
-        delivery.closeCode = closeRoomMoved;
+        delivery.closeCode = ws::CloseRoomMoved;
         delivery.left = room;
         it.value()->deliverFromAnywhere(it.key(), std::move(delivery));
     }

@@ -1,5 +1,6 @@
 #include "client/ChatClient.h"
 
+#include "net/WebSocketFrame.h"
 #include "protocol/Codes.h"
 #include "protocol/PickBackend.h"
 #include "session/SessionCookie.h"
@@ -25,8 +26,6 @@ namespace {
 // leave the client in Resolving forever.
 constexpr int httpTimeoutMs = 10000;
 
-// Close code of a server that froze the room to move it, or restarts: come back at once.
-constexpr int closeRoomMoved = 1012;
 constexpr int roomMovedJitterMs = 300;
 
 // Qt 6.4's QWebSocket refuses close codes from 1012 up to 2999 ("service restart" among them):
@@ -36,7 +35,7 @@ int effectiveCloseCode(int code, const QString &reason)
 {
     if (code == int(QWebSocketProtocol::CloseCodeProtocolError) &&
         reason.startsWith(QLatin1StringView("Invalid close code")))
-        return closeRoomMoved;
+        return int(ws::CloseRoomMoved);
     return code;
 }
 
@@ -220,7 +219,7 @@ void ChatClient::scheduleReconnect(int closeCode)
         setState(State::Disconnected);
         return;
     }
-    if (closeCode == closeRoomMoved) {
+    if (closeCode == int(ws::CloseRoomMoved)) {
         // A planned move, not a failure: no backoff, only a little jitter so that a whole room
         // does not knock at the same millisecond.
         m_reconnectTimer.start(int(QRandomGenerator::global()->bounded(roomMovedJitterMs + 1)));

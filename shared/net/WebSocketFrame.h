@@ -27,6 +27,9 @@ enum CloseCode : quint16 {
     ClosePolicyViolation = 1008,
     CloseTooBig = 1009,
     CloseInternalError = 1011,
+    // "Service restart": the room moved to another server or the server restarts; the client
+    // reconnects at once through /pick_backend and rejoins (docs/protocol.md §5.8).
+    CloseRoomMoved = 1012,
 };
 
 // A complete frame; a masked one gets a fresh random key.
