@@ -87,19 +87,19 @@ expect_deps() {
     shift
     for d in "$@"; do check "instantchat-$c Depends on $d" has_dep "${DEB[$c]}" "$d"; done
 }
-QT_CORE_DEPS=(libqt6core6 libqt6network6 libqt6websockets6)
+QT_CORE_DEPS=(libqt6core6 libqt6network6)
 
 if [ -n "${DEB[server]:-}" ]; then
     expect_files server /usr/bin/instantchat-server /etc/instantchat/server.conf \
         /lib/systemd/system/instantchat-server@.service
-    expect_deps server "${QT_CORE_DEPS[@]}" libqt6httpserver6 libprometheus-cpp-core1.0 adduser
+    expect_deps server "${QT_CORE_DEPS[@]}" libprometheus-cpp-core1.0 adduser
     check "instantchat-server marks /etc/instantchat/server.conf as conffile" \
         bash -c "dpkg-deb -I '${DEB[server]}' conffiles | grep -qx /etc/instantchat/server.conf"
 fi
 if [ -n "${DEB[balancer]:-}" ]; then
     expect_files balancer /usr/bin/instantchat-balancer /etc/instantchat/balancer.conf \
         /lib/systemd/system/instantchat-balancer.service
-    expect_deps balancer "${QT_CORE_DEPS[@]}" libqt6httpserver6 libprometheus-cpp-core1.0 libjs-jquery adduser
+    expect_deps balancer "${QT_CORE_DEPS[@]}" libqt6websockets6 libqt6httpserver6 libprometheus-cpp-core1.0 libjs-jquery adduser
     check "instantchat-balancer marks /etc/instantchat/balancer.conf as conffile" \
         bash -c "dpkg-deb -I '${DEB[balancer]}' conffiles | grep -qx /etc/instantchat/balancer.conf"
     # The web UI: every file of web/ under /usr/share/instantchat/web.
@@ -112,7 +112,7 @@ fi
 if [ -n "${DEB[desktop]:-}" ]; then
     expect_files desktop /usr/bin/instantchat-desktop /usr/share/applications/instantchat-desktop.desktop \
         /usr/share/icons/hicolor/scalable/apps/instantchat.svg
-    expect_deps desktop "${QT_CORE_DEPS[@]}" libqt6gui6 libqt6widgets6 qt6-qpa-plugins
+    expect_deps desktop "${QT_CORE_DEPS[@]}" libqt6websockets6 libqt6gui6 libqt6widgets6 qt6-qpa-plugins
 fi
 for c in server balancer; do
     [ -n "${DEB[$c]:-}" ] || continue
@@ -154,6 +154,15 @@ for c in "${!DEB[@]}"; do
         has_dep "${DEB[$c]}" "$owner" || bad="$bad $lib($owner)"
     done
     check "instantchat-$c: every linked library comes from a Depends package${bad:+ -- not covered:$bad}" [ -z "$bad" ]
+    # The converse for Qt: a Qt library package in Depends that the program does not link only
+    # makes admins install it for nothing.
+    needed=$(objdump -p "$X/$c/usr/bin/instantchat-$c" | awk '/NEEDED/ {print $2}')
+    extra=""
+    for dep in $(dpkg-deb -f "${DEB[$c]}" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep '^libqt6'); do
+        module=$(sed 's/^libqt6//; s/6$//' <<<"$dep")
+        grep -qix "libQt6${module}.so.6" <<<"$needed" || extra="$extra $dep"
+    done
+    check "instantchat-$c: Depends names only Qt libraries it links${extra:+ -- not linked:$extra}" [ -z "$extra" ]
 done
 
 # ---------------------------------------------------------------- install
