@@ -99,7 +99,7 @@ fi
 if [ -n "${DEB[balancer]:-}" ]; then
     expect_files balancer /usr/bin/instantchat-balancer /etc/instantchat/balancer.conf \
         /lib/systemd/system/instantchat-balancer.service
-    expect_deps balancer "${QT_CORE_DEPS[@]}" libqt6websockets6 libqt6httpserver6 libprometheus-cpp-core1.0 libjs-jquery adduser
+    expect_deps balancer "${QT_CORE_DEPS[@]}" libqt6httpserver6 libprometheus-cpp-core1.0 libjs-jquery adduser
     check "instantchat-balancer marks /etc/instantchat/balancer.conf as conffile" \
         bash -c "dpkg-deb -I '${DEB[balancer]}' conffiles | grep -qx /etc/instantchat/balancer.conf"
     # The web UI: every file of web/ under /usr/share/instantchat/web.
