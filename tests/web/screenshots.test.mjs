@@ -63,6 +63,41 @@ async function drawSomething(page) {
   await page.locator('#drawing-dialog').waitFor({ state: 'hidden' });
 }
 
+// A picture pasted into the composer (a synthetic clipboard event) and sent as a drawing.
+async function pasteImage(page) {
+  await page.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = 480;
+    c.height = 200;
+    const g = c.getContext('2d');
+    const sky = g.createLinearGradient(0, 0, 0, 200);
+    sky.addColorStop(0, '#8ec5ff');
+    sky.addColorStop(1, '#fde2b8');
+    g.fillStyle = sky;
+    g.fillRect(0, 0, 480, 200);
+    g.fillStyle = '#f7b733';
+    g.beginPath();
+    g.arc(380, 60, 30, 0, Math.PI * 2);
+    g.fill();
+    g.fillStyle = '#3d6b4f';
+    g.beginPath();
+    g.moveTo(0, 200);
+    g.lineTo(140, 90);
+    g.lineTo(260, 200);
+    g.moveTo(180, 200);
+    g.lineTo(330, 110);
+    g.lineTo(480, 200);
+    g.fill();
+    const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/png'));
+    const dt = new DataTransfer();
+    dt.items.add(new File([blob], 'photo.png', { type: 'image/png' }));
+    document.querySelector('#composer-input').dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  });
+  await page.locator('#paste-dialog').waitFor({ state: 'visible' });
+  await page.click('#paste-dialog .paste-send');
+  await page.locator('#paste-dialog').waitFor({ state: 'hidden' });
+}
+
 test('home and room screenshots, light and dark, desktop and phone', { timeout: 240000 }, async () => {
   const room = 'design-review';
   const alice = await newUser(browser);
@@ -89,18 +124,19 @@ test('home and room screenshots, light and dark, desktop and phone', { timeout: 
 
   await sendMessage(a, 'Morning! The new mockups are up: https://example.org/mockups/v3 (feedback welcome).');
   await sendMessage(a, 'Main question: do we keep the sidebar on phones, or move it behind a button?');
-  await sendMessage(b, 'Behind a button. On a 390 px screen every pixel counts.');
+  await sendMessage(b, 'Behind a button. On a **390 px** screen _every_ pixel counts.');
   await card(a, 'Behind a button').locator('.act-support').click();
   await card(b, 'Main question').locator('.act-quote').click();
   await sendMessage(b, 'Also: can we keep the composer visible while the keyboard is open?');
   await sendMessage(carol.page, '👍');
+  await pasteImage(carol.page);
   await fetch(`${stack.base}/s/${room}?m=${encodeURIComponent('CI: build #1432 passed, preview deployed')}`);
   await drawSomething(b);
   await sendMessage(b, 'Quick sketch of the layout above ☝️');
   await card(a, 'Also: can we keep').locator('.act-reply').click();
-  await sendMessage(a, 'Yes — the layout uses CSS grid, the composer stays at the bottom.');
+  await sendMessage(a, '> keep the composer visible while the keyboard is open?\n**Yes** — the layout uses `display: grid`, the composer stays at the bottom:\n```css\n.room { grid-template-rows: auto 1fr auto; }\n```');
   await card(carol.page, 'Behind a button').locator('.act-support').click();
-  await a.locator('.drawing-thumb img').waitFor();
+  await a.locator('.drawing-thumb img').nth(1).waitFor();
   await a.locator('#picks-list .pick').first().waitFor();
 
   // Desktop room, Alice's view.
@@ -117,7 +153,7 @@ test('home and room screenshots, light and dark, desktop and phone', { timeout: 
   await phone.context.addCookies(await bob.context.cookies());
   await bob.page.close();
   await openRoom(phone.page, stack.base, room);
-  await phone.page.locator('.drawing-thumb img').waitFor();
+  await phone.page.locator('.drawing-thumb img').nth(1).waitFor();
   await phone.page.waitForTimeout(300);
   const gap = await phone.page.locator('#stream').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
   assert.ok(gap < 4, 'a freshly opened room shows its newest message (gap ' + gap + ' px)');

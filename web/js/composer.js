@@ -368,24 +368,103 @@
     });
   }
 
+  // The one way a drawing is sent, from the pad or from a pasted image: store the PNG, then
+  // post its reference (a reply or quote in progress goes with it).
+  function sendDrawing(dataUrl) {
+    if (!S.joined || !S.rId) return Promise.reject(new Error('Not connected — please wait for the connection and try again.'));
+    var name = IC.drawing.newFileName();
+    return IC.drawing.upload(name, S.rId, dataUrl).then(function () {
+      var c = S.ctx.mode === 'new' ? S.ctx : { rU: null, rM: null };
+      return request(P.textFrame('DM', roomRef(), 0, P.drawingText(name, S.rId), c.rU, c.rM));
+    }).then(function () {
+      if (S.ctx.mode === 'new') { S.ctx.rU = null; S.ctx.rM = null; renderContext(); }
+    }, function (e) {
+      throw (e instanceof Error ? e : new Error(errorMessage(e)));
+    });
+  }
+
   function bindDrawing() {
     var pad = null;
     $('#open-drawing').on('click', function () {
-      if (!pad) {
-        pad = new IC.drawing.Pad(document.getElementById('drawing-dialog'), function (dataUrl) {
-          if (!S.joined || !S.rId) return Promise.reject(new Error('Not connected — please wait for the connection and try again.'));
-          var name = IC.drawing.newFileName();
-          return IC.drawing.upload(name, S.rId, dataUrl).then(function () {
-            var c = S.ctx.mode === 'new' ? S.ctx : { rU: null, rM: null };
-            return request(P.textFrame('DM', roomRef(), 0, P.drawingText(name, S.rId), c.rU, c.rM));
-          }).then(function () {
-            if (S.ctx.mode === 'new') { S.ctx.rU = null; S.ctx.rM = null; renderContext(); }
-          }, function (e) {
-            throw (e instanceof Error ? e : new Error(errorMessage(e)));
-          });
-        });
-      }
+      if (!pad) pad = new IC.drawing.Pad(document.getElementById('drawing-dialog'), sendDrawing);
       pad.open();
+    });
+  }
+
+  /* An image pasted into or dropped onto the composer: a preview, then Send or Cancel. */
+  function bindImagePaste() {
+    var dlg = document.getElementById('paste-dialog');
+    var $d = $(dlg);
+    var pending = null;
+
+    function imageFile(list) {
+      for (var i = 0; list && i < list.length; i++) {
+        var f = list[i].kind === 'file' ? list[i].getAsFile() : list[i];
+        if (f && /^image\//.test(f.type || '')) return f;
+      }
+      return null;
+    }
+
+    function offer(file) {
+      pending = null;
+      setComposerError('');
+      IC.drawing.fromImage(file).then(function (img) {
+        pending = img.dataUrl;
+        $d.find('.paste-preview').attr('src', img.dataUrl);
+        $d.find('.paste-note').text(img.width === img.sourceWidth && img.height === img.sourceHeight
+          ? img.width + ' × ' + img.height + ' px. Everyone in the room will see it.'
+          : 'Scaled down from ' + img.sourceWidth + ' × ' + img.sourceHeight + ' to ' + img.width + ' × ' +
+            img.height + ' px to fit the drawing limits. Everyone in the room will see it.');
+        $d.find('.paste-error').text('').prop('hidden', true);
+        $d.find('.paste-send').prop('disabled', false).text('Send drawing');
+        if (!dlg.open) dlg.showModal();
+        $d.find('.paste-send').trigger('focus');
+      }, function (e) {
+        setComposerError(e.message);
+      });
+    }
+
+    function close() {
+      pending = null;
+      if (dlg.open) dlg.close();
+      $d.find('.paste-preview').removeAttr('src');
+      $input.trigger('focus');
+    }
+
+    $input.on('paste', function (ev) {
+      var cd = ev.originalEvent.clipboardData;
+      var file = cd && (imageFile(cd.items) || imageFile(cd.files));
+      if (!file) return; // text pastes as usual
+      ev.preventDefault();
+      offer(file);
+    });
+    var $composer = $('#composer');
+    var hasFiles = function (ev) {
+      var dt = ev.originalEvent.dataTransfer;
+      return dt && Array.prototype.indexOf.call(dt.types || [], 'Files') !== -1;
+    };
+    $composer.on('dragover', function (ev) {
+      if (!hasFiles(ev)) return;
+      ev.preventDefault();
+      $composer.addClass('is-drop-target');
+    });
+    $composer.on('dragleave drop', function () { $composer.removeClass('is-drop-target'); });
+    $composer.on('drop', function (ev) {
+      var dt = ev.originalEvent.dataTransfer;
+      var file = dt && (imageFile(dt.files) || imageFile(dt.items));
+      if (!file) return;
+      ev.preventDefault();
+      offer(file);
+    });
+    $d.on('click', '.paste-cancel', close);
+    $d.on('cancel', function (ev) { ev.preventDefault(); close(); });
+    $d.on('click', '.paste-send', function () {
+      if (!pending) return;
+      var $btn = $(this).prop('disabled', true).text('Sending…');
+      sendDrawing(pending).then(close, function (e) {
+        $d.find('.paste-error').text(e.message || 'The drawing could not be sent.').prop('hidden', false);
+        $btn.prop('disabled', false).text('Send drawing');
+      });
     });
   }
 
@@ -424,6 +503,7 @@
       bindRename();
       bindDescription();
       bindDrawing();
+      bindImagePaste();
       bindEmoji();
     },
     cancelContext: cancelContext,

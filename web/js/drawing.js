@@ -193,6 +193,74 @@
     });
   };
 
+  /* ---------- an image pasted or dropped into the composer ---------- */
+
+  // The balancer's default drawing limits (--drawing-max-dimension, --drawing-max-bytes). It does
+  // not advertise them; one configured lower refuses the upload with a sentence, shown as is.
+  D.MAX_DIMENSION = 2048;
+  D.MAX_BYTES = 1024 * 1024;
+  // Larger files are not even decoded: a decoded 100-megapixel photo alone costs 400 MB.
+  D.MAX_SOURCE_BYTES = 25 * 1024 * 1024;
+
+  function dataUrlBytes(dataUrl) {
+    var b64 = dataUrl.slice(dataUrl.indexOf(',') + 1);
+    return Math.floor(b64.length * 3 / 4) - (b64.slice(-2) === '==' ? 2 : b64.slice(-1) === '=' ? 1 : 0);
+  }
+
+  function decode(blob) {
+    if (global.createImageBitmap) return global.createImageBitmap(blob);
+    return new Promise(function (resolve, reject) {
+      var url = URL.createObjectURL(blob);
+      var img = new Image();
+      img.onload = function () { URL.revokeObjectURL(url); resolve(img); };
+      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error('undecodable')); };
+      img.src = url;
+    });
+  }
+
+  /* An image file as a drawing: a PNG data URL within the drawing limits, on white like drawings
+     from the pad. Resolves {dataUrl, width, height, sourceWidth, sourceHeight}; rejects with an
+     Error whose message is a sentence for the user. */
+  D.fromImage = function (blob) {
+    if (!blob || !/^image\//.test(blob.type || '')) {
+      return Promise.reject(new Error('Only images can be sent as a drawing.'));
+    }
+    if (blob.size > D.MAX_SOURCE_BYTES) {
+      return Promise.reject(new Error('That image is too large (over ' + Math.round(D.MAX_SOURCE_BYTES / 1048576) + ' MB) to send.'));
+    }
+    return decode(blob).then(function (img) {
+      var w0 = img.width;
+      var h0 = img.height;
+      if (!(w0 > 0 && h0 > 0)) throw new Error('That image is empty.');
+      var scale = Math.min(1, D.MAX_DIMENSION / Math.max(w0, h0));
+      // PNG size is not predictable: shrink until it fits, a few times at most.
+      for (var attempt = 0; attempt < 6; attempt++) {
+        var w = Math.max(1, Math.round(w0 * scale));
+        var h = Math.max(1, Math.round(h0 * scale));
+        var cv = document.createElement('canvas');
+        cv.width = w;
+        cv.height = h;
+        var c = cv.getContext('2d');
+        c.fillStyle = '#ffffff';
+        c.fillRect(0, 0, w, h);
+        c.drawImage(img, 0, 0, w, h);
+        var dataUrl = cv.toDataURL('image/png');
+        var bytes = dataUrlBytes(dataUrl);
+        if (bytes <= D.MAX_BYTES) {
+          if (img.close) img.close();
+          return { dataUrl: dataUrl, width: w, height: h, sourceWidth: w0, sourceHeight: h0 };
+        }
+        scale *= Math.min(0.9, Math.sqrt(D.MAX_BYTES / bytes) * 0.95);
+        if (Math.max(w, h) * scale < 64) break;
+      }
+      if (img.close) img.close();
+      throw new Error('That image cannot be made small enough for a drawing (' +
+        Math.round(D.MAX_BYTES / 1024) + ' KB at most).');
+    }, function () {
+      throw new Error('That file is not an image this browser can read.');
+    });
+  };
+
   /* ---------- showing ---------- */
 
   var cache = {};

@@ -52,7 +52,7 @@
     $root.on('keydown', function (ev) {
       if (ev.key === 'Escape') { ev.stopPropagation(); self.close(true); }
     });
-    this.filter('');
+    // The grid is built when the picker opens: a room page should not pay for it on load.
   }
 
   Picker.prototype.filter = function (query) {

@@ -8,7 +8,8 @@
   var M = IC.messages = {};
 
   var GROUP_WINDOW_S = 5 * 60;
-  var TRAILING_PUNCT = /[.,;:!?'"»”’…]$/;
+  // '*' too: "**https://x.org**" is a bold link (docs/formatting.md), not a link ending in "**".
+  var TRAILING_PUNCT = /[.,;:!?'"»”’…*]$/;
   var URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
   // A message of one emoji (incl. skin tones, flags and ZWJ sequences) is shown enlarged.
   var SINGLE_EMOJI_RE = /^(?:\p{Regional_Indicator}{2}|\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?)*)$/u;
@@ -32,25 +33,27 @@
     return url;
   };
 
-  // Append text to a container, turning http(s) URLs into safe links.
-  M.appendRichText = function (container, text) {
+  // Plain text cut into text and link atoms (http(s) URLs), for IC.format.
+  M.linkAtoms = function (text) {
+    var out = [];
     var pos = 0;
     var match;
     URL_RE.lastIndex = 0;
     while ((match = URL_RE.exec(text)) !== null) {
       var url = M.trimUrl(match[0]);
       if (url.length < 'http://x'.length) continue;
-      if (match.index > pos) container.appendChild(document.createTextNode(text.slice(pos, match.index)));
-      var a = document.createElement('a');
-      a.href = url;
-      a.target = '_blank';
-      a.rel = 'noopener noreferrer';
-      a.textContent = url;
-      container.appendChild(a);
+      if (match.index > pos) out.push({ kind: 'text', text: text.slice(pos, match.index) });
+      out.push({ kind: 'link', text: url });
       pos = match.index + url.length;
       URL_RE.lastIndex = pos;
     }
-    if (pos < text.length) container.appendChild(document.createTextNode(text.slice(pos)));
+    if (pos < text.length) out.push({ kind: 'text', text: text.slice(pos) });
+    return out;
+  };
+
+  // Append message text to a container: light formatting (docs/formatting.md) and safe links.
+  M.appendRichText = function (container, text) {
+    IC.format.append(container, text, M.linkAtoms);
   };
 
   M.isSingleEmoji = function (text) {
@@ -107,9 +110,12 @@
     return e;
   }
 
+  // Action buttons are out of the Tab order until focus enters their message (room-list.js):
+  // one Tab stop per message instead of five to seven.
   function buttonEl(label, cls, aria) {
     var b = el('button', 'act ' + cls, label);
     b.type = 'button';
+    b.tabIndex = -1;
     if (aria) b.setAttribute('aria-label', aria);
     return b;
   }
@@ -152,7 +158,7 @@
     idLink.setAttribute('href', '#msg-' + msg.id);
     var time = el('time', 'msg-time', IC.formatTime(when));
     time.setAttribute('datetime', when.toISOString());
-    time.title = when.toLocaleString();
+    time.title = IC.formatFull(when);
     head.append(idLink, time);
     if (msg.lE && !msg.deleted) head.append(el('span', 'msg-edited', '(edited)'));
     card.append(head);

@@ -17,6 +17,13 @@
     document.title = (S.unread > 0 ? '(' + S.unread + ') ' : '') + roomTitle();
   }
 
+  // Member frames re-render the header often; writing the same text again would still replace
+  // the text node and make the next layout redo the header.
+  function putText($el, text) {
+    if ($el.length && $el[0].textContent !== text) $el.text(text);
+    return $el;
+  }
+
   function renderHeader() {
     var members = 0;
     var online = 0;
@@ -25,13 +32,13 @@
       members += 1;
       if (S.users[uId].o) online += 1;
     });
-    $('#online-count').text(online + ' online');
-    $('#member-count').text(members + (members === 1 ? ' member' : ' members'));
-    $('#users-toggle .count').text(online).prop('hidden', !S.haveUsers);
+    putText($('#online-count'), online + ' online');
+    putText($('#member-count'), members + (members === 1 ? ' member' : ' members'));
+    putText($('#users-toggle .count'), String(online)).prop('hidden', !S.haveUsers);
     // Before the first member list (e.g. behind the password prompt) there is nothing to count.
     $('#members-meta').prop('hidden', !S.haveUsers);
     if (S.createdAt) {
-      $('#started-at').text(IC.formatDateTime(S.createdAt)).attr('datetime', S.createdAt.toISOString());
+      putText($('#started-at'), IC.formatDateTime(S.createdAt)).attr('datetime', S.createdAt.toISOString());
     }
     $('#started-meta').prop('hidden', !S.createdAt);
     $('#password-badge').prop('hidden', !S.hasPassword);
@@ -42,9 +49,24 @@
     var isCreator = !!S.me && S.me === S.creator;
     var $t = $('#description-text');
     if (S.description) {
-      $t.text(S.description).removeClass('is-empty');
+      if ($t[0].getAttribute('data-text') !== S.description) {
+        // Links work; the rest is text (no formatting: a description is one short paragraph).
+        $t[0].replaceChildren();
+        IC.messages.linkAtoms(S.description).forEach(function (a) {
+          if (a.kind === 'text') { $t[0].appendChild(document.createTextNode(a.text)); return; }
+          var link = document.createElement('a');
+          link.href = a.text;
+          link.target = '_blank';
+          link.rel = 'noopener noreferrer';
+          link.textContent = a.text;
+          $t[0].appendChild(link);
+        });
+        $t[0].setAttribute('data-text', S.description);
+      }
+      $t.removeClass('is-empty');
     } else {
-      $t.text(isCreator ? 'No description yet — add one so people know what this room is about.' : 'No description.')
+      $t[0].removeAttribute('data-text');
+      putText($t, isCreator ? 'No description yet — add one so people know what this room is about.' : 'No description.')
         .addClass('is-empty');
     }
     $('#description-edit').prop('hidden', !isCreator || !$('#description-form').prop('hidden'));

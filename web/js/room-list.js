@@ -17,6 +17,14 @@
     return el.scrollHeight - el.scrollTop - el.clientHeight < 48;
   }
 
+  // Notices while the reader is at the bottom: scroll once, at the next frame, instead of
+  // forcing a layout inside every frame handler.
+  var scrollSoon = 0;
+  function scrollToBottomSoon() {
+    if (scrollSoon) return;
+    scrollSoon = global.requestAnimationFrame(function () { scrollSoon = 0; if (S.stick) scrollToBottom(); });
+  }
+
   function scrollToBottom() {
     var el = $stream[0];
     el.scrollTop = el.scrollHeight;
@@ -31,7 +39,7 @@
     if (S.stick || atBottom()) return { bottom: true };
     var top = el.getBoundingClientRect().top;
     var found = null;
-    $list.children('.msg').each(function () {
+    $list.find('.msg').each(function () {
       var r = this.getBoundingClientRect();
       if (r.bottom > top) { found = { id: this.getAttribute('data-id'), offset: r.top - top }; return false; }
       return undefined;
@@ -44,7 +52,13 @@
     var card = document.getElementById('msg-' + anchor.id);
     if (!card) { scrollToBottom(); return; }
     var el = $stream[0];
-    el.scrollTop += card.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.offset;
+    var apply = function () {
+      el.scrollTop += card.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.offset;
+    };
+    apply();
+    // Cards drawn anew above it have estimated heights (content-visibility) until they are laid
+    // out for real around the viewport; put the card back where it was once they are.
+    global.requestAnimationFrame(function () { if (card.isConnected && !S.stick) apply(); });
   }
 
   function sortMessages() {
@@ -55,32 +69,87 @@
     return M.notice(n.text, n.kind);
   }
 
-  function renderAll() {
-    var anchor = captureAnchor();
-    // Cards carry no jQuery data or handlers (the list delegates), so no per-node cleanup.
-    $list[0].replaceChildren();
-    // Built off-document and inserted once: one style and layout pass for the whole list.
+  // A cold room of 1,000 messages: the newest screenful is drawn at once, the older cards in
+  // chunks while the page is idle (each inserted above the others, the view held in place by
+  // scroll anchoring), so the room is readable and usable long before the last card exists.
+  var FIRST_CARDS = 60;
+  var CHUNK_CARDS = 120;
+  var pendingHead = null; // { end: index below which cards are not drawn yet, gen }
+  var renderGen = 0;
+
+  // Cards, day separators, notices and the unread divider for S.messages[from, to), in order.
+  // A notice goes before the first message newer than the one it followed (afterId).
+  function buildRange(from, to, rctx) {
     var frag = document.createDocumentFragment();
-    var prev = null;
-    var noticeIdx = 0;
     var notices = S.notices;
-    var flushNotices = function (uptoId) {
-      while (noticeIdx < notices.length && notices[noticeIdx].afterId <= uptoId) {
-        frag.appendChild(noticeEl(notices[noticeIdx])[0]);
-        noticeIdx += 1;
-      }
-    };
-    var rctx = K.renderCtx();
     var firstUnread = S.unreadMark && S.unreadMark.firstId;
-    S.messages.forEach(function (msg) {
-      flushNotices(msg.id - 1);
+    var lowest = from > 0 ? S.messages[from - 1].id : -Infinity;
+    var ni = 0;
+    while (ni < notices.length && notices[ni].afterId < lowest) ni += 1;
+    var prev = from > 0 ? S.messages[from - 1] : null;
+    for (var i = from; i < to; i++) {
+      var msg = S.messages[i];
+      while (ni < notices.length && notices[ni].afterId < msg.id) {
+        frag.appendChild(noticeEl(notices[ni])[0]);
+        ni += 1;
+      }
       if (msg.id === firstUnread) frag.appendChild(unreadDivider());
       if (!prev || M.dayKey(prev) !== M.dayKey(msg)) frag.appendChild(M.daySeparator(msg)[0]);
       frag.appendChild(M.render(msg, prev, rctx)[0]);
       prev = msg;
-    });
-    flushNotices(Infinity);
-    $list[0].appendChild(frag);
+    }
+    if (to === S.messages.length) {
+      for (; ni < notices.length; ni++) frag.appendChild(noticeEl(notices[ni])[0]);
+    }
+    return frag;
+  }
+
+  function drawHeadChunk() {
+    if (!pendingHead) return;
+    var end = pendingHead.end;
+    var from = Math.max(0, end - CHUNK_CARDS);
+    // Each chunk sits in its own box that is skipped while off-screen: later layouts (a join
+    // notice, a new message) deal with a dozen boxes, not with a thousand cards.
+    var box = document.createElement('div');
+    box.className = 'stream-chunk';
+    box.style.containIntrinsicSize = 'auto ' + (end - from) * 80 + 'px';
+    box.appendChild(buildRange(from, end, K.renderCtx()));
+    $list[0].insertBefore(box, $list[0].firstChild);
+    pendingHead.end = from;
+    if (from > 0) { scheduleHead(); return; }
+    pendingHead = null;
+    if (S.stick) scrollToBottom();
+    if (S.search.query) refreshSearch();
+  }
+
+  function scheduleHead() {
+    var gen = renderGen;
+    var run = function () { if (gen === renderGen) drawHeadChunk(); };
+    if (global.requestIdleCallback) global.requestIdleCallback(run, { timeout: 100 });
+    else setTimeout(run, 0);
+  }
+
+  // Draw whatever is still pending now (a jump or a search needs every card).
+  function finishRendering() {
+    while (pendingHead) drawHeadChunk();
+  }
+
+  function renderAll() {
+    var anchor = captureAnchor();
+    renderGen += 1;
+    pendingHead = null;
+    // Cards carry no jQuery data or handlers (the list delegates), so no per-node cleanup.
+    $list[0].replaceChildren();
+    // Only a reader at the bottom gets the newest cards first; one looking at an older card
+    // (a reconnect) gets the whole list at once so that card is there to return to.
+    var n = S.messages.length;
+    var split = anchor.bottom && n > FIRST_CARDS + CHUNK_CARDS ? n - FIRST_CARDS : 0;
+    // Built off-document and inserted once: one style and layout pass.
+    $list[0].appendChild(buildRange(split, n, K.renderCtx()));
+    if (split > 0) {
+      pendingHead = { end: split };
+      scheduleHead();
+    }
     if (!S.messages.length && S.haveMessages) {
       $list.append($('<div class="stream-empty"></div>')
         .append($('<p class="stream-empty-title"></p>').text('No messages yet'))
@@ -90,6 +159,11 @@
     renderPicks();
     refreshSearch();
     markSeen();
+  }
+
+  function removeEmptyState() {
+    var first = $list[0].firstElementChild;
+    if (first && first.classList.contains('stream-empty')) first.remove();
   }
 
   function rerenderCard(id) {
@@ -136,7 +210,7 @@
     S.messages.push(msg);
     S.byId[msg.id] = msg;
     if (prev && prev.id > msg.id) { sortMessages(); renderAll(); return; }
-    $list.children('.stream-empty').remove();
+    removeEmptyState();
     if (!prev || M.dayKey(prev) !== M.dayKey(msg)) $list.append(M.daySeparator(msg));
     $list.append(M.render(msg, prev, K.renderCtx()));
     var mine = msg.uId === S.me;
@@ -157,10 +231,10 @@
     var n = { afterId: lastId, text: text, kind: kind };
     S.notices.push(n);
     if (S.notices.length > 300) S.notices.shift();
-    var wasAtBottom = S.stick || atBottom();
-    $list.children('.stream-empty').remove();
+    if (!S.stick && atBottom()) S.stick = true;
+    removeEmptyState();
     $list.append(noticeEl(n));
-    if (wasAtBottom) scrollToBottom();
+    if (S.stick) scrollToBottomSoon();
   }
 
   /* ---------------- server updates ---------------- */
@@ -324,6 +398,7 @@
   }
 
   function jumpTo(id) {
+    finishRendering();
     var card = document.getElementById('msg-' + id);
     if (!card) { IC.toast('That message is not available any more.'); return; }
     S.stick = false;
@@ -369,6 +444,19 @@
           function (e) { IC.toast(K.errorMessage(e)); });
     });
     $stream.on('click', '.msg-quote', function () { jumpTo(Number($(this).attr('data-target'))); });
+    // The message holding focus has its actions in the Tab order; the one left loses them.
+    var actionsCard = null;
+    var setActionsTabbable = function (cardEl, on) {
+      var buttons = cardEl.querySelectorAll('.msg-actions button');
+      for (var i = 0; i < buttons.length; i++) buttons[i].tabIndex = on ? 0 : -1;
+    };
+    $stream.on('focusin', function (ev) {
+      var cardEl = ev.target.closest ? ev.target.closest('.msg') : null;
+      if (cardEl === actionsCard) return;
+      if (actionsCard) setActionsTabbable(actionsCard, false);
+      actionsCard = cardEl;
+      if (cardEl) setActionsTabbable(cardEl, true);
+    });
     $stream.on('click', '.drawing-thumb', function () {
       var $img = $(this).find('img');
       var $d = $('#image-dialog');
@@ -426,6 +514,7 @@
     onVoted: onVoted,
     onDropped: onDropped,
     jumpTo: jumpTo,
+    finishRendering: finishRendering,
     myVote: myVote,
     prepareUnread: prepareUnread,
     lastSeenId: lastSeenId

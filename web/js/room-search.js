@@ -38,6 +38,7 @@
   function searchStep(dir) {
     var n = S.search.matches.length;
     if (!n) return;
+    IC.roomList.finishRendering(); // the match may be among the cards not drawn yet
     // Start from the newest match going up, like a chat reader expects.
     if (S.search.index < 0) S.search.index = n - 1;
     else S.search.index = (S.search.index + (dir < 0 ? -1 : 1) + n) % n;

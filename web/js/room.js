@@ -166,7 +166,12 @@
       case 'ALL_TM': list().onAllMessages(f.m || []); break;
       case 'R_CH_D':
         if (f.rCuId) S.creator = f.rCuId;
-        S.description = IC.decode(f.m && f.m[0] ? f.m[0].t : '');
+        var description = IC.decode(f.m && f.m[0] ? f.m[0].t : '');
+        // Status frames repeat the description: only a different one is news.
+        if (S.descriptionKnown && S.joined && description !== S.description) {
+          list().addNotice(description ? userName(S.creator).name + ' changed the room description' : userName(S.creator).name + ' removed the room description', 'info');
+        }
+        S.description = description;
         S.descriptionKnown = true;
         header().applyStatus(f.sS);
         header().render();
@@ -402,13 +407,8 @@
         showConnBanner: function (state) { header().showConnBanner(state); }
       };
       header().bind(kit);
-      list().bind(kit);
-      members().bind(kit);
-      composer().bind(kit);
-      IC.roomSearch.bind(kit);
-      IC.roomTools.bind(kit);
-      bindJoining();
-
+      // Placement and the socket go first: the other parts are bound while the network works
+      // (no frame can be handled before this function returns).
       S.conn = new IC.Connection(name, {
         onOpen: function () { sendJoin(); },
         onFrame: onFrame,
@@ -428,6 +428,12 @@
         }
       });
       S.conn.connect();
+      list().bind(kit);
+      members().bind(kit);
+      composer().bind(kit);
+      IC.roomSearch.bind(kit);
+      IC.roomTools.bind(kit);
+      bindJoining();
       $input.trigger('focus');
     },
     // Exposed for tests and debugging only.

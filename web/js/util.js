@@ -62,12 +62,24 @@
     var yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
     if (IC.sameDay(date, today)) return 'Today';
     if (IC.sameDay(date, yesterday)) return 'Yesterday';
-    return date.toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+    return formatter('day', { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(date);
   };
 
   IC.formatDateTime = function (date) {
-    return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' }) +
+    return formatter('date', { year: 'numeric', month: 'short', day: 'numeric' }).format(date) +
       ', ' + IC.formatTime(date);
+  };
+
+  // Date.toLocale*String builds a new formatter on every call; a room of 1,000 cards made that
+  // a visible part of its first draw. Same output, one formatter per kind.
+  var formatters = {};
+  function formatter(kind, options) {
+    return formatters[kind] || (formatters[kind] = new Intl.DateTimeFormat(undefined, options));
+  }
+
+  // What Date.toLocaleString() shows.
+  IC.formatFull = function (date) {
+    return formatter('full', { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).format(date);
   };
 
   IC.sameDay = function (a, b) {
