@@ -118,7 +118,11 @@ void fillBody(QTextDocument *doc, const QString &text, const QPalette &pal, int 
         cursor.insertText(text);
         return;
     }
-    for (const FormatBlock &block : formatMessage(text)) {
+    const QList<FormatBlock> blocks = formatMessage(text);
+    // A quote or code block never starts beside a compact row's name: the name gets its line.
+    if (indent > 0 && !blocks.isEmpty() && blocks.first().kind != FormatBlock::Kind::Text)
+        startBlock(QTextBlockFormat());
+    for (const FormatBlock &block : blocks) {
         QTextBlockFormat format;
         if (block.kind == FormatBlock::Kind::Code) {
             format.setBackground(mix(pal.color(QPalette::Base), pal.color(QPalette::Text), 0.07));
@@ -446,6 +450,7 @@ MessageDelegate::Layout MessageDelegate::compactLayout(const QStyleOptionViewIte
     }
     const QString author = bfm.elidedText(index.data(Role::AuthorNameRole).toString(),
                                           Qt::ElideRight, std::max(40, w / 3));
+    l.name = author;
     l.nameWidth = bfm.horizontalAdvance(author) + 8;
     l.header = QRect(x, y, l.nameWidth, fm.height());
     l.time = QRect(x0, y, timeWidth, fm.height());
@@ -583,9 +588,7 @@ void MessageDelegate::paintCompact(QPainter *p, const QStyleOptionViewItem &opti
     bold.setBold(true);
     p->setFont(bold);
     p->setPen(theme::nameColour(index.data(Role::AuthorIdRole).toString(), pal));
-    p->drawText(l.header, Qt::AlignLeft | Qt::AlignVCenter,
-                QFontMetrics(bold).elidedText(index.data(Role::AuthorNameRole).toString(),
-                                              Qt::ElideRight, l.header.width() - 8));
+    p->drawText(l.header.adjusted(0, 0, 8, 0), Qt::AlignLeft | Qt::AlignVCenter, l.name);
     paintBody(p, option, index, l);
     paintButtons(p, option, l, true);
 }

@@ -83,6 +83,7 @@ private:
         QRect meta;        // grouped card on hover: time and #id, beside the action buttons
         QRect time;        // compact: the time column
         int nameWidth = 0; // compact: the author's name before the text's first line
+        QString name;      // compact: the name as drawn (elided to fit)
         QRect header;
         QRect quote;
         QRect body;
