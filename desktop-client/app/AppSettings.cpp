@@ -205,6 +205,16 @@ void AppSettings::setCloseToTray(bool on)
     m_settings->setValue(QStringLiteral("ui/closeToTray"), on);
 }
 
+bool AppSettings::compactMessages() const
+{
+    return m_settings->value(QStringLiteral("ui/compactMessages"), false).toBool();
+}
+
+void AppSettings::setCompactMessages(bool on)
+{
+    m_settings->setValue(QStringLiteral("ui/compactMessages"), on);
+}
+
 QString AppSettings::draft(const QUrl &server, const QString &room) const
 {
     return m_settings

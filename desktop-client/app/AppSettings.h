@@ -66,6 +66,9 @@ public:
     // Closing the window hides it in the tray (when there is one) instead of quitting.
     bool closeToTray() const;
     void setCloseToTray(bool on);
+    // Message density: compact shows one line per short message (IRC-like) instead of cards.
+    bool compactMessages() const;
+    void setCompactMessages(bool on);
 
     QString draft(const QUrl &server, const QString &room) const;
     void setDraft(const QUrl &server, const QString &room, const QString &text);

@@ -1,14 +1,39 @@
 #include "Composer.h"
 
+#include <QFileInfo>
+#include <QImageReader>
 #include <QKeyEvent>
+#include <QMimeData>
 #include <QTextBlock>
 
 namespace ic::desktop {
+namespace {
+
+const QString fullPlaceholder =
+    QStringLiteral("Write a message \u2014 Enter sends, Shift+Enter for a new line");
+const QString shortPlaceholder = QStringLiteral("Write a message\u2026");
+
+// The first local file among dropped/pasted URLs that Qt can read as an image; empty if none.
+QString imageFile(const QMimeData *source)
+{
+    if (!source->hasUrls())
+        return {};
+    for (const QUrl &url : source->urls()) {
+        if (!url.isLocalFile())
+            continue;
+        const QString path = url.toLocalFile();
+        if (QFileInfo(path).isFile() && !QImageReader::imageFormat(path).isEmpty())
+            return path;
+    }
+    return {};
+}
+
+} // namespace
 
 Composer::Composer(QWidget *parent) : QPlainTextEdit(parent)
 {
     setTabChangesFocus(true);
-    setPlaceholderText(QStringLiteral("Write a message — Enter sends, Shift+Enter for a new line"));
+    setPlaceholderText(fullPlaceholder);
     setAccessibleName(QStringLiteral("Message"));
     connect(this, &QPlainTextEdit::textChanged, this, &Composer::updateHeight);
     updateHeight();
@@ -30,6 +55,46 @@ QSize Composer::minimumSizeHint() const
 void Composer::updateHeight()
 {
     setFixedHeight(minimumSizeHint().height());
+}
+
+void Composer::resizeEvent(QResizeEvent *event)
+{
+    QPlainTextEdit::resizeEvent(event);
+    updatePlaceholder();
+}
+
+void Composer::updatePlaceholder()
+{
+    // The composer is one line high: a placeholder that wraps would be cut in half.
+    const int room = viewport()->width() - 2 * int(document()->documentMargin()) - 4;
+    const QString wanted = fontMetrics().horizontalAdvance(fullPlaceholder) <= room
+                               ? fullPlaceholder
+                               : shortPlaceholder;
+    if (placeholderText() != wanted)
+        setPlaceholderText(wanted);
+}
+
+bool Composer::canInsertFromMimeData(const QMimeData *source) const
+{
+    return source->hasImage() || !imageFile(source).isEmpty() ||
+           QPlainTextEdit::canInsertFromMimeData(source);
+}
+
+void Composer::insertFromMimeData(const QMimeData *source)
+{
+    // Images become a drawing (with a preview first); only text goes into the message.
+    if (source->hasImage()) {
+        emit imagePasted(qvariant_cast<QImage>(source->imageData()));
+        return;
+    }
+    const QString file = imageFile(source);
+    if (!file.isEmpty()) {
+        QImageReader reader(file);
+        reader.setAutoTransform(true);
+        emit imagePasted(reader.read()); // a null image is refused with a sentence
+        return;
+    }
+    QPlainTextEdit::insertFromMimeData(source);
 }
 
 bool Composer::event(QEvent *event)

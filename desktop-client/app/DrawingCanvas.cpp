@@ -118,6 +118,15 @@ void DrawingCanvas::redo()
     emit changed();
 }
 
+void DrawingCanvas::reset()
+{
+    m_strokes.clear();
+    m_redo.clear();
+    m_current.reset();
+    update();
+    emit changed();
+}
+
 void DrawingCanvas::clear()
 {
     // Clearing is undoable too: the strokes move to the redo stack in reverse order.

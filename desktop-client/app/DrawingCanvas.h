@@ -37,6 +37,8 @@ public:
     void undo();
     void redo();
     void clear();
+    // A fresh sheet with no history (after sending: the sent strokes cannot come back).
+    void reset();
     // Adds a finished stroke (also used by tests).
     void addStroke(const Stroke &stroke);
     QImage render() const;

@@ -169,7 +169,8 @@ void DrawingWindow::setStatus(const QString &text)
 
 void DrawingWindow::resetAfterSend()
 {
-    m_canvas->clear();
+    // Not clear(): that is undoable, and Redo would bring back the drawing just sent.
+    m_canvas->reset();
     setStatus(QStringLiteral("Sent."));
 }
 

@@ -140,7 +140,21 @@ void MainWindow::buildMenus()
         view->addAction(QStringLiteral("&Previous room"), this, [this] { nextRoom(-1); });
     prev->setShortcuts({QKeySequence(QStringLiteral("Ctrl+Shift+Tab")),
                         QKeySequence(QStringLiteral("Ctrl+PgUp"))});
+    QAction *firstUnread = view->addAction(QStringLiteral("Jump to first &unread"), this, [this] {
+        if (auto *v = currentRoom())
+            v->jumpToFirstUnread();
+    });
+    firstUnread->setShortcut(QKeySequence(QStringLiteral("Ctrl+J")));
     view->addSeparator();
+    QAction *density = view->addAction(QStringLiteral("Compact &messages (one line each)"));
+    density->setObjectName(QStringLiteral("compactMessagesAction"));
+    density->setCheckable(true);
+    density->setChecked(m_settings->compactMessages());
+    connect(density, &QAction::toggled, this, [this](bool on) {
+        m_settings->setCompactMessages(on);
+        for (int i = 0; i < roomCount(); ++i)
+            roomView(i)->setCompactMessages(on);
+    });
     QAction *compact = view->addAction(QStringLiteral("Compact &overlay (always on top)"));
     compact->setObjectName(QStringLiteral("compactAction"));
     compact->setCheckable(true);
@@ -348,6 +362,7 @@ RoomView *MainWindow::adoptRoom(RoomConnection *connection, bool start)
     connection->setParent(view);
     view->setShowNotices(m_settings->showNotices());
     view->setCompact(m_compact);
+    view->setCompactMessages(m_settings->compactMessages());
     connect(connection, &RoomConnection::cookieChanged, this,
             [this, server](const QByteArray &cookie) {
                 // Kept so identity, creator rights and password authorisations survive restarts.

@@ -1,6 +1,7 @@
 #include "MessageDelegate.h"
 
 #include "ChatMessage.h"
+#include "MessageFormat.h"
 #include "MessageListModel.h"
 #include "TextFormat.h"
 #include "Theme.h"
@@ -8,10 +9,13 @@
 #include <QAbstractItemView>
 #include <QAbstractTextDocumentLayout>
 #include <QDateTime>
+#include <QFontDatabase>
 #include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QTextBlock>
+#include <QTextCursor>
 #include <QTextDocument>
 #include <QToolTip>
 
@@ -50,20 +54,108 @@ QFont smallFont(const QFont &base)
     return f;
 }
 
-QString bodyHtml(const QString &text, const QColor &link)
+// Block property marking a quote block, whose bar is painted beside it.
+constexpr int quoteProperty = QTextFormat::UserProperty + 1;
+
+QFont monospace()
 {
-    // Escape, then turn links into anchors; `pre-wrap` keeps the user's line breaks and spaces.
-    QString html;
-    qsizetype pos = 0;
-    for (const auto &span : findLinks(text)) {
-        html += text.mid(pos, span.start - pos).toHtmlEscaped();
-        html += QStringLiteral("<a href=\"%1\" style=\"color:%2\">%3</a>")
-                    .arg(span.url.toHtmlEscaped(), link.name(), span.url.toHtmlEscaped());
-        pos = span.start + span.length;
+    return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+}
+
+void insertNodes(QTextCursor &cursor, const QList<FormatNode> &nodes, const QTextCharFormat &base,
+                 const QPalette &pal)
+{
+    using K = FormatNode::Kind;
+    for (const FormatNode &n : nodes) {
+        QTextCharFormat f = base;
+        switch (n.kind) {
+        case K::Text:
+            cursor.insertText(n.text, f);
+            break;
+        case K::Code:
+            f.setFontFamilies({monospace().family()});
+            f.setBackground(mix(pal.color(QPalette::Base), pal.color(QPalette::Text), 0.10));
+            cursor.insertText(n.text, f);
+            break;
+        case K::Link:
+            f.setAnchor(true);
+            f.setAnchorHref(n.text);
+            f.setForeground(pal.color(QPalette::Link));
+            f.setFontUnderline(true);
+            cursor.insertText(n.text, f);
+            break;
+        case K::Bold:
+            f.setFontWeight(QFont::Bold);
+            insertNodes(cursor, n.children, f, pal);
+            break;
+        case K::Italic:
+            f.setFontItalic(true);
+            insertNodes(cursor, n.children, f, pal);
+            break;
+        }
     }
-    html += text.mid(pos).toHtmlEscaped();
-    return QStringLiteral("<div style=\"white-space: pre-wrap\">") + html +
-           QStringLiteral("</div>");
+}
+
+// The text goes into the document through a cursor, formatted by the rules of
+// docs/formatting.md (MessageFormat): the kinds are ours, the characters the user's, so nothing
+// the user typed is ever parsed as markup. `indent` keeps the first line clear of a compact name.
+void fillBody(QTextDocument *doc, const QString &text, const QPalette &pal, int indent)
+{
+    QTextCursor cursor(doc);
+    bool first = true;
+    auto startBlock = [&](QTextBlockFormat format) {
+        if (first) {
+            if (indent > 0)
+                format.setTextIndent(indent);
+            cursor.setBlockFormat(format);
+            first = false;
+        } else {
+            cursor.insertBlock(format, QTextCharFormat());
+        }
+    };
+    if (isSingleEmoji(text)) { // shown enlarged, never formatted
+        startBlock(QTextBlockFormat());
+        cursor.insertText(text);
+        return;
+    }
+    const QList<FormatBlock> blocks = formatMessage(text);
+    // A quote or code block never starts beside a compact row's name: the name gets its line.
+    if (indent > 0 && !blocks.isEmpty() && blocks.first().kind != FormatBlock::Kind::Text)
+        startBlock(QTextBlockFormat());
+    for (const FormatBlock &block : blocks) {
+        QTextBlockFormat format;
+        if (block.kind == FormatBlock::Kind::Code) {
+            format.setBackground(mix(pal.color(QPalette::Base), pal.color(QPalette::Text), 0.07));
+            format.setLeftMargin(6);
+            QTextCharFormat mono;
+            mono.setFontFamilies({monospace().family()});
+            const QStringList lines = block.lines.isEmpty() ? QStringList{QString()} : block.lines;
+            for (const QString &line : lines) {
+                startBlock(format);
+                cursor.insertText(line, mono);
+            }
+            continue;
+        }
+        if (block.kind == FormatBlock::Kind::Quote) {
+            format.setLeftMargin(12);
+            format.setProperty(quoteProperty, true);
+        }
+        for (const QList<FormatNode> &line : block.inlines) {
+            startBlock(format);
+            insertNodes(cursor, line, QTextCharFormat(), pal);
+        }
+    }
+}
+
+// The bar left of each quote block.
+void paintQuoteBars(QPainter *p, QTextDocument *doc, const QColor &colour)
+{
+    for (QTextBlock b = doc->begin(); b.isValid(); b = b.next()) {
+        if (!b.blockFormat().property(quoteProperty).toBool())
+            continue;
+        const QRectF r = doc->documentLayout()->blockBoundingRect(b);
+        p->fillRect(QRectF(r.left() + 2, r.top() + 1, 3, r.height() - 2), colour);
+    }
 }
 
 QSize thumbnailSize(const QImage &image)
@@ -79,38 +171,111 @@ QSize thumbnailSize(const QImage &image)
 
 MessageDelegate::MessageDelegate(QObject *parent) : PlainTipDelegate(parent) {}
 
+void MessageDelegate::setCompact(bool compact)
+{
+    m_compact = compact;
+    m_heights.clear();
+}
+
+QString MessageDelegate::unreadDividerText()
+{
+    return QStringLiteral("New since you were last here");
+}
+
 std::unique_ptr<QTextDocument> MessageDelegate::bodyDocument(const QModelIndex &index, int width,
                                                              const QPalette &palette,
-                                                             const QFont &font) const
+                                                             const QFont &font, int indent) const
 {
     auto doc = std::make_unique<QTextDocument>();
     const QString text = index.data(Role::TextRole).toString();
     QFont f = font;
-    if (isSingleEmoji(text))
+    if (isSingleEmoji(text) && !m_compact)
         f.setPointSizeF(font.pointSizeF() * 2.6); // a lone emoji shows enlarged
     doc->setDefaultFont(f);
     doc->setDocumentMargin(0);
     doc->setTextWidth(width);
-    doc->setHtml(bodyHtml(text, palette.color(QPalette::Link)));
+    fillBody(doc.get(), text, palette, indent);
     return doc;
 }
 
-int MessageDelegate::bodyHeight(const QModelIndex &index, int width, const QFont &font) const
+int MessageDelegate::bodyHeight(const QModelIndex &index, int width, const QFont &font,
+                                int indent) const
 {
-    const QString key = QStringLiteral("%1|%2|%3|%4")
+    const QString key = QStringLiteral("%1|%2|%3|%4|%5|%6")
                             .arg(index.data(Role::IdRole).toLongLong())
                             .arg(qHash(index.data(Role::TextRole).toString()))
                             .arg(width)
-                            .arg(font.pointSizeF());
+                            .arg(font.pointSizeF())
+                            .arg(indent)
+                            .arg(m_compact);
     const auto it = m_heights.constFind(key);
     if (it != m_heights.cend())
         return *it;
     if (m_heights.size() > 20000)
         m_heights.clear();
-    const int h = int(std::ceil(bodyDocument(index, width, QPalette(), font)->size().height()));
+    const int h =
+        int(std::ceil(bodyDocument(index, width, QPalette(), font, indent)->size().height()));
     m_heights.insert(key, h);
     return h;
 }
+
+namespace {
+
+constexpr int unreadDividerHeight = 26;
+
+// A grouped card's time and id (on hover) and "(edited)", drawn in the button row so they never
+// cover the text.
+QString metaText(const QModelIndex &index, bool hover)
+{
+    QString meta;
+    if (hover) {
+        meta = index.data(Role::CreatedAtRole).toDateTime().toString(QStringLiteral("HH:mm")) +
+               QStringLiteral("  #%1").arg(index.data(Role::IdRole).toLongLong());
+    }
+    if (index.data(Role::EditedRole).toBool())
+        meta += meta.isEmpty() ? QStringLiteral("(edited)") : QStringLiteral("  (edited)");
+    return meta;
+}
+
+QString quoteLine(const QModelIndex &index, bool *unavailable)
+{
+    const QVariant quoted = index.data(Role::ReplyMessageRole);
+    *unavailable = false;
+    if (!quoted.isValid())
+        return QStringLiteral("\u21AA to %1").arg(index.data(Role::ReplyUserNameRole).toString());
+    if (index.data(Role::QuoteAvailableRole).toBool())
+        return QStringLiteral(">> #%1  %2: %3")
+            .arg(quoted.toLongLong())
+            .arg(index.data(Role::QuoteAuthorRole).toString(),
+                 index.data(Role::QuoteSnippetRole).toString());
+    *unavailable = true;
+    return QStringLiteral(">> #%1  message unavailable").arg(quoted.toLongLong());
+}
+
+void paintQuote(QPainter *p, const QStyleOptionViewItem &option, const QModelIndex &index,
+                const QRect &rect)
+{
+    const QPalette &pal = option.palette;
+    const bool dark = theme::isDark(pal);
+    const QColor base = pal.color(QPalette::Base);
+    const QFont smallF = smallFont(option.font);
+    const QFontMetrics smallFm(smallF);
+    bool unavailable = false;
+    const QString text = quoteLine(index, &unavailable);
+    p->setPen(Qt::NoPen);
+    p->setBrush(dark ? mix(base, Qt::white, 0.06) : mix(base, Qt::black, 0.04));
+    p->drawRoundedRect(rect, 5, 5);
+    p->setBrush(index.data(Role::ReplyMessageRole).isValid() ? theme::accent(pal) : muted(pal));
+    p->drawRect(QRect(rect.left(), rect.top() + 2, 3, rect.height() - 4));
+    QFont qf = smallF;
+    qf.setItalic(unavailable);
+    p->setFont(qf);
+    p->setPen(unavailable ? muted(pal) : pal.color(QPalette::Text));
+    p->drawText(rect.adjusted(10, 0, -6, 0), Qt::AlignLeft | Qt::AlignVCenter,
+                smallFm.elidedText(text, Qt::ElideRight, rect.width() - 16));
+}
+
+} // namespace
 
 MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &option,
                                                 const QModelIndex &index, bool withActions) const
@@ -123,8 +288,13 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
 
     const QString day = index.data(Role::DaySeparatorRole).toString();
     if (!day.isEmpty()) {
-        l.separator = QRect(r.left(), y, r.width(), separatorHeight);
-        y += separatorHeight;
+        l.separator =
+            QRect(r.left(), y, r.width(), m_compact ? small.height() + 12 : separatorHeight);
+        y += l.separator.height();
+    }
+    if (index.data(Role::UnreadDividerRole).toBool()) {
+        l.unreadDivider = QRect(r.left(), y, r.width(), unreadDividerHeight);
+        y += unreadDividerHeight;
     }
     const auto kind = ChatMessage::Kind(index.data(Role::KindRole).toInt());
     if (kind == ChatMessage::Kind::Notice) {
@@ -134,6 +304,8 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
         l.height = l.body.bottom() + 3 - r.top();
         return l;
     }
+    if (m_compact)
+        return compactLayout(option, index, y, withActions, l);
 
     const bool grouped = index.data(Role::GroupedRole).toBool();
     y += grouped ? 2 : 8;
@@ -160,53 +332,151 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
         l.drawing = QRect(QPoint(x, cy), s + QSize(12, 12));
         l.body = l.drawing;
     } else {
-        l.body = QRect(x, cy, w, bodyHeight(index, w, option.font));
+        l.body = QRect(x, cy, w, bodyHeight(index, w, option.font, 0));
     }
     cy = l.body.bottom() + 1 + 6;
 
-    if (!deleted) {
-        // Vote pills always (counts are information); the other actions on hover/selection.
-        const bool mine = index.data(Role::IsMineRole).toBool();
-        const bool canVote = !mine || m_amCreator;
-        const int myVote = index.data(Role::MyVoteRole).toInt();
-        int bx = x;     // next left-aligned button
-        int rx = x + w; // right edge for the next right-aligned button
-        auto add = [&](Action a, const QString &label, bool active, bool enabled,
-                       bool alignRight = false) {
-            const int bw = small.horizontalAdvance(label) + 18;
-            Button b{QRect(0, cy, bw, buttonRowHeight), a, label, active, enabled};
-            if (alignRight) {
-                b.rect.moveRight(rx);
-                rx -= bw + 4;
-                if (b.rect.left() < bx)
-                    return; // too narrow: the context menu still offers it
-            } else {
-                b.rect.moveLeft(bx);
-                bx += bw + 6;
-            }
-            l.buttons.append(b);
-        };
-        add(Action::Support,
-            QStringLiteral("\u25B2 support %1").arg(index.data(Role::SupportRole).toLongLong()),
-            myVote > 0, canVote);
-        add(Action::Reject,
-            QStringLiteral("\u25BC reject %1").arg(index.data(Role::RejectRole).toLongLong()),
-            myVote < 0, canVote);
-        if (withActions) {
-            if (mine)
-                add(Action::Delete, QStringLiteral("Delete"), false, true, true);
-            if (mine && kind == ChatMessage::Kind::Text)
-                add(Action::Edit, QStringLiteral("Edit"), false, true, true);
-            if (kind == ChatMessage::Kind::Text)
-                add(Action::Quote, QStringLiteral("Quote"), false, true, true);
-            add(Action::Reply, QStringLiteral("Reply"), false, true, true);
+    const QString meta = grouped ? metaText(index, withActions) : QString();
+    const int metaWidth = meta.isEmpty() ? 0 : small.horizontalAdvance(meta) + 8;
+    if (deleted) {
+        if (metaWidth)
+            l.meta = QRect(x + w - metaWidth, l.body.top(), metaWidth, l.body.height());
+    } else {
+        layoutButtons(l, option, index, withActions, x, w, cy);
+        // Between the vote pills and the right-aligned actions, when there is room.
+        int left = x;
+        int right = x + w;
+        for (const Button &b : std::as_const(l.buttons)) {
+            if (b.action == Action::Support || b.action == Action::Reject)
+                left = std::max(left, b.rect.right() + 1);
+            else
+                right = std::min(right, b.rect.left());
         }
+        if (metaWidth && right - left >= metaWidth + 12)
+            l.meta = QRect(right - 6 - metaWidth, cy, metaWidth, buttonRowHeight);
         cy += buttonRowHeight;
     }
     cy += 8;
     l.card = QRect(cardLeft, y, cardWidth, cy - y);
     l.height = l.card.bottom() + 1 - r.top();
     return l;
+}
+
+void MessageDelegate::layoutButtons(Layout &l, const QStyleOptionViewItem &option,
+                                    const QModelIndex &index, bool withActions, int x, int w,
+                                    int y) const
+{
+    // Vote pills always (counts are information); the other actions on hover/selection. In
+    // compact rows everything sits at the right end of the first line, votes only once cast.
+    const QFontMetrics small(smallFont(option.font));
+    const auto kind = ChatMessage::Kind(index.data(Role::KindRole).toInt());
+    const bool mine = index.data(Role::IsMineRole).toBool();
+    const bool canVote = !mine || m_amCreator;
+    const int myVote = index.data(Role::MyVoteRole).toInt();
+    const qint64 support = index.data(Role::SupportRole).toLongLong();
+    const qint64 reject = index.data(Role::RejectRole).toLongLong();
+    const int height = m_compact ? std::min(buttonRowHeight, small.height() + 6) : buttonRowHeight;
+    int bx = x;     // next left-aligned button
+    int rx = x + w; // right edge for the next right-aligned button
+    auto add = [&](Action a, const QString &label, bool active, bool enabled, bool alignRight) {
+        const int bw = small.horizontalAdvance(label) + 18;
+        Button b{QRect(0, y, bw, height), a, label, active, enabled};
+        if (alignRight || m_compact) {
+            b.rect.moveRight(rx);
+            rx -= bw + 4;
+            if (b.rect.left() < bx)
+                return; // too narrow: the context menu still offers it
+        } else {
+            b.rect.moveLeft(bx);
+            bx += bw + 6;
+        }
+        l.buttons.append(b);
+    };
+    if (!m_compact || withActions || support || reject) {
+        // Right-aligned in compact rows: reject first, so support stays left of it.
+        const QString s = QStringLiteral("\u25B2 support %1").arg(support);
+        const QString r = QStringLiteral("\u25BC reject %1").arg(reject);
+        if (m_compact) {
+            add(Action::Reject, r, myVote < 0, canVote, true);
+            add(Action::Support, s, myVote > 0, canVote, true);
+        } else {
+            add(Action::Support, s, myVote > 0, canVote, false);
+            add(Action::Reject, r, myVote < 0, canVote, false);
+        }
+    }
+    if (withActions) {
+        if (mine)
+            add(Action::Delete, QStringLiteral("Delete"), false, true, true);
+        if (mine && kind == ChatMessage::Kind::Text)
+            add(Action::Edit, QStringLiteral("Edit"), false, true, true);
+        if (kind == ChatMessage::Kind::Text)
+            add(Action::Quote, QStringLiteral("Quote"), false, true, true);
+        add(Action::Reply, QStringLiteral("Reply"), false, true, true);
+    }
+}
+
+MessageDelegate::Layout MessageDelegate::compactLayout(const QStyleOptionViewItem &option,
+                                                       const QModelIndex &index, int y,
+                                                       bool withActions, Layout l) const
+{
+    const QRect r = option.rect;
+    const QFontMetrics fm(option.font);
+    const QFontMetrics small(smallFont(option.font));
+    QFont bold = option.font;
+    bold.setBold(true);
+    const QFontMetrics bfm(bold);
+    const int top = y;
+    y += 2;
+    const int x0 = r.left() + outerMargin;
+    const int right = r.right() + 1 - outerMargin;
+    const int timeWidth = small.horizontalAdvance(QStringLiteral("00:00")) + 10;
+    const int x = x0 + timeWidth;
+    int w = std::max(80, right - x);
+    // Cast votes stay visible at the line's end: the text keeps clear of them.
+    const qint64 support = index.data(Role::SupportRole).toLongLong();
+    const qint64 reject = index.data(Role::RejectRole).toLongLong();
+    const bool deleted = index.data(Role::DeletedRole).toBool();
+    if ((support || reject) && !deleted) {
+        const int votes =
+            small.horizontalAdvance(QStringLiteral("\u25B2 support %1").arg(support)) +
+            small.horizontalAdvance(QStringLiteral("\u25BC reject %1").arg(reject)) + 2 * 18 + 4 +
+            10;
+        w = std::max(80, w - votes);
+    }
+    if (index.data(Role::ReplyMessageRole).isValid() ||
+        !index.data(Role::ReplyUserRole).toString().isEmpty()) {
+        l.quote = QRect(x, y, w, small.height() + 4);
+        y += l.quote.height() + 2;
+    }
+    const QString author = bfm.elidedText(index.data(Role::AuthorNameRole).toString(),
+                                          Qt::ElideRight, std::max(40, w / 3));
+    l.name = author;
+    l.nameWidth = bfm.horizontalAdvance(author) + 8;
+    l.header = QRect(x, y, l.nameWidth, fm.height());
+    l.time = QRect(x0, y, timeWidth, fm.height());
+    const auto kind = ChatMessage::Kind(index.data(Role::KindRole).toInt());
+    if (deleted) {
+        l.body = QRect(x, y, w, fm.height());
+    } else if (kind == ChatMessage::Kind::Drawing) {
+        QSize s = thumbnailSize(index.data(Role::DrawingImageRole).value<QImage>());
+        s = s.scaled(s.boundedTo(QSize(160, 100)), Qt::KeepAspectRatio);
+        l.drawing = QRect(QPoint(x, y + fm.height() + 2), s + QSize(12, 12));
+        l.body = l.drawing;
+    } else {
+        l.body = QRect(x, y, w, bodyHeight(index, w, option.font, l.nameWidth));
+    }
+    if (!deleted)
+        layoutButtons(l, option, index, withActions, x, right - x, y - 1);
+    l.card = QRect(r.left() + 4, top, r.width() - 8, l.body.bottom() + 3 - top);
+    l.height = l.card.bottom() + 1 - r.top();
+    return l;
+}
+
+MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &option,
+                                                    const QModelIndex &index, bool hover) const
+{
+    const Layout l = layout(option, index, hover);
+    return Geometry{l.height, l.unreadDivider, l.header, l.body, l.meta};
 }
 
 QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
@@ -244,6 +514,22 @@ void MessageDelegate::paint(QPainter *p, const QStyleOptionViewItem &option,
         p->setPen(muted(pal));
         p->drawText(pill, Qt::AlignCenter, day);
     }
+    if (!l.unreadDivider.isNull()) {
+        // An accent line with its label at the right end, like the day separator but louder.
+        QFont f = smallFont(option.font);
+        f.setBold(true);
+        p->setFont(f);
+        const QFontMetrics fm(f);
+        const QString label = unreadDividerText();
+        const int tw = fm.horizontalAdvance(label);
+        const QRect text(l.unreadDivider.right() - outerMargin - tw, l.unreadDivider.top(), tw,
+                         l.unreadDivider.height());
+        const QColor colour = red;
+        p->setPen(QPen(colour, 1));
+        const int ly = l.unreadDivider.center().y();
+        p->drawLine(l.unreadDivider.left() + outerMargin, ly, text.left() - 8, ly);
+        p->drawText(text, Qt::AlignRight | Qt::AlignVCenter, label);
+    }
 
     if (l.notice) {
         QFont f = smallFont(option.font);
@@ -253,10 +539,152 @@ void MessageDelegate::paint(QPainter *p, const QStyleOptionViewItem &option,
         p->drawText(l.body, Qt::AlignHCenter | Qt::AlignVCenter,
                     QStringLiteral("\u2022 ") + index.data(Role::TextRole).toString() +
                         QStringLiteral(" \u2022"));
+    } else if (m_compact) {
+        paintCompact(p, option, index, l);
     } else {
         paintCard(p, option, index, l);
     }
     p->restore();
+}
+
+void MessageDelegate::paintCompact(QPainter *p, const QStyleOptionViewItem &option,
+                                   const QModelIndex &index, const Layout &l) const
+{
+    const QPalette &pal = option.palette;
+    const bool dark = theme::isDark(pal);
+    const QColor base = pal.color(QPalette::Base);
+    const QColor accent = theme::accent(pal);
+    const bool mention = index.data(Role::MentionRole).toBool();
+    const bool highlight = index.data(Role::HighlightRole).toBool();
+    const bool match = index.data(Role::SearchMatchRole).toBool();
+    const bool selected = option.state & QStyle::State_Selected;
+    const bool hover = option.state & QStyle::State_MouseOver;
+
+    if (mention || hover || selected) {
+        QColor bg = mention ? mix(base, amber, dark ? 0.18 : 0.10)
+                            : mix(base, dark ? Qt::white : Qt::black, 0.04);
+        p->setPen(Qt::NoPen);
+        p->setBrush(bg);
+        p->drawRoundedRect(l.card, 4, 4);
+    }
+    if (highlight || selected || match) {
+        p->setPen(QPen(match && !highlight && !selected ? amber : accent, 1.5));
+        p->setBrush(Qt::NoBrush);
+        p->drawRoundedRect(QRectF(l.card).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4);
+    }
+    if (mention) {
+        p->setPen(Qt::NoPen);
+        p->setBrush(amber);
+        p->drawRect(QRect(l.card.left(), l.card.top() + 2, 3, l.card.height() - 4));
+    }
+    const QFont smallF = smallFont(option.font);
+    p->setFont(smallF);
+    p->setPen(muted(pal));
+    p->drawText(l.time, Qt::AlignLeft | Qt::AlignVCenter,
+                index.data(Role::CreatedAtRole).toDateTime().toString(QStringLiteral("HH:mm")));
+    if (!l.quote.isNull())
+        paintQuote(p, option, index, l.quote);
+    QFont bold = option.font;
+    bold.setBold(true);
+    p->setFont(bold);
+    p->setPen(theme::nameColour(index.data(Role::AuthorIdRole).toString(), pal));
+    p->drawText(l.header.adjusted(0, 0, 8, 0), Qt::AlignLeft | Qt::AlignVCenter, l.name);
+    paintBody(p, option, index, l);
+    paintButtons(p, option, l, true);
+}
+
+void MessageDelegate::paintBody(QPainter *p, const QStyleOptionViewItem &option,
+                                const QModelIndex &index, const Layout &l) const
+{
+    const QPalette &pal = option.palette;
+    const bool dark = theme::isDark(pal);
+    const QColor base = pal.color(QPalette::Base);
+    if (index.data(Role::DeletedRole).toBool()) {
+        QFont f = option.font;
+        f.setItalic(true);
+        p->setFont(f);
+        p->setPen(muted(pal));
+        p->drawText(l.body.adjusted(m_compact ? l.nameWidth : 0, 0, 0, 0),
+                    Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("\U0001F5D1 message deleted"));
+    } else if (!l.drawing.isNull()) {
+        // Drawings keep their white paper, also in dark theme.
+        const QImage image = index.data(Role::DrawingImageRole).value<QImage>();
+        p->setPen(QPen(dark ? mix(base, Qt::white, 0.15) : mix(base, Qt::black, 0.12), 1));
+        p->setBrush(Qt::white);
+        p->drawRoundedRect(l.drawing, 6, 6);
+        const QRect inner = l.drawing.adjusted(6, 6, -6, -6);
+        if (!image.isNull()) {
+            p->drawImage(inner, image);
+        } else {
+            p->setFont(smallFont(option.font));
+            p->setPen(QColor(0x80, 0x86, 0x93));
+            p->drawText(inner, Qt::AlignCenter,
+                        index.data(Role::DrawingMissingRole).toBool()
+                            ? QStringLiteral("drawing unavailable")
+                            : QStringLiteral("loading drawing\u2026"));
+        }
+    } else {
+        auto doc =
+            bodyDocument(index, l.body.width(), pal, option.font, m_compact ? l.nameWidth : 0);
+        QAbstractTextDocumentLayout::PaintContext ctx;
+        ctx.palette = pal;
+        p->save();
+        p->translate(l.body.topLeft());
+        doc->documentLayout()->draw(p, ctx);
+        paintQuoteBars(p, doc.get(), muted(pal));
+        p->restore();
+    }
+}
+
+void MessageDelegate::paintButtons(QPainter *p, const QStyleOptionViewItem &option, const Layout &l,
+                                   bool overlay) const
+{
+    const QPalette &pal = option.palette;
+    const bool dark = theme::isDark(pal);
+    const QColor base = pal.color(QPalette::Base);
+    const QColor accent = theme::accent(pal);
+    const QColor mutedColour = muted(pal);
+    if (overlay && !l.buttons.isEmpty()) {
+        // Over the end of a compact line: an opaque strip, so no text shows through.
+        QRect strip = l.buttons.first().rect;
+        for (const Button &b : l.buttons)
+            strip = strip.united(b.rect);
+        p->setPen(Qt::NoPen);
+        p->setBrush(base);
+        p->drawRoundedRect(strip.adjusted(-6, 0, 2, 0), 4, 4);
+    }
+    p->setFont(smallFont(option.font));
+    for (const Button &b : l.buttons) {
+        const bool vote = b.action == Action::Support || b.action == Action::Reject;
+        const QColor tone = b.action == Action::Support  ? green
+                            : b.action == Action::Reject ? red
+                            : b.action == Action::Delete ? red
+                                                         : accent;
+        QColor fill = dark ? mix(base, Qt::white, 0.06) : mix(base, Qt::black, 0.035);
+        QColor text = b.enabled ? pal.color(QPalette::Text) : mutedColour;
+        const bool zero = vote && b.label.endsWith(QStringLiteral(" 0"));
+        if (b.active) {
+            fill = mix(base, tone, dark ? 0.35 : 0.18);
+            text = dark ? mix(tone, Qt::white, 0.4) : mix(tone, Qt::black, 0.3);
+        } else if (zero) {
+            // Nobody voted yet: a quiet outline, so cards with votes stand out.
+            fill = Qt::transparent;
+            text = mutedColour;
+            p->setPen(QPen(dark ? mix(base, Qt::white, 0.12) : mix(base, Qt::black, 0.10), 1));
+        } else if (!vote) {
+            fill = Qt::transparent;
+            text = tone;
+        }
+        if (b.active)
+            p->setPen(QPen(tone, 1));
+        else if (!zero || b.active)
+            p->setPen(Qt::NoPen);
+        p->setBrush(fill);
+        p->drawRoundedRect(QRectF(b.rect).adjusted(0.5, 0.5, -0.5, -0.5), b.rect.height() / 2.0,
+                           b.rect.height() / 2.0);
+        p->setPen(text);
+        p->drawText(b.rect, Qt::AlignCenter, b.label);
+    }
 }
 
 void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
@@ -270,7 +698,6 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
     const bool mention = index.data(Role::MentionRole).toBool();
     const bool highlight = index.data(Role::HighlightRole).toBool();
     const bool match = index.data(Role::SearchMatchRole).toBool();
-    const bool grouped = index.data(Role::GroupedRole).toBool();
 
     // Card background: my messages tinted with the accent, mentions with amber.
     QColor bg = base;
@@ -343,124 +770,19 @@ void MessageDelegate::paintCard(QPainter *p, const QStyleOptionViewItem &option,
                     Qt::AlignLeft | Qt::AlignVCenter, time);
         p->drawText(l.header, Qt::AlignRight | Qt::AlignVCenter,
                     QStringLiteral("#%1").arg(index.data(Role::IdRole).toLongLong()));
-    } else if (option.state & QStyle::State_MouseOver) {
-        // Grouped cards show their time and id on hover only.
-        p->setFont(smallF);
-        p->setPen(mutedColour);
-        QString meta =
-            index.data(Role::CreatedAtRole).toDateTime().toString(QStringLiteral("HH:mm"));
-        meta += QStringLiteral("  #%1").arg(index.data(Role::IdRole).toLongLong());
-        p->drawText(
-            QRect(l.card.left(), l.card.top() + 4, l.card.width() - padding, smallFm.height()),
-            Qt::AlignRight | Qt::AlignVCenter, meta);
-    } else if (index.data(Role::EditedRole).toBool()) {
+    } else if (!l.meta.isNull()) {
+        // Grouped cards: time and id on hover, "(edited)" always, beside the buttons.
         p->setFont(smallF);
         p->setPen(mutedColour);
         p->drawText(
-            QRect(l.card.left(), l.card.top() + 4, l.card.width() - padding, smallFm.height()),
-            Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("(edited)"));
+            l.meta, Qt::AlignRight | Qt::AlignVCenter,
+            metaText(index, option.state & (QStyle::State_MouseOver | QStyle::State_Selected)));
     }
 
-    if (!l.quote.isNull()) {
-        const QVariant quoted = index.data(Role::ReplyMessageRole);
-        QString text;
-        bool unavailable = false;
-        if (quoted.isValid()) {
-            if (index.data(Role::QuoteAvailableRole).toBool()) {
-                text = QStringLiteral(">> #%1  %2: %3")
-                           .arg(quoted.toLongLong())
-                           .arg(index.data(Role::QuoteAuthorRole).toString(),
-                                index.data(Role::QuoteSnippetRole).toString());
-            } else {
-                text = QStringLiteral(">> #%1  message unavailable").arg(quoted.toLongLong());
-                unavailable = true;
-            }
-        } else {
-            text =
-                QStringLiteral("\u21AA to %1").arg(index.data(Role::ReplyUserNameRole).toString());
-        }
-        p->setPen(Qt::NoPen);
-        p->setBrush(dark ? mix(base, Qt::white, 0.06) : mix(base, Qt::black, 0.04));
-        p->drawRoundedRect(l.quote, 5, 5);
-        p->setBrush(quoted.isValid() ? accent : mutedColour);
-        p->drawRect(QRect(l.quote.left(), l.quote.top() + 2, 3, l.quote.height() - 4));
-        QFont qf = smallF;
-        qf.setItalic(unavailable);
-        p->setFont(qf);
-        p->setPen(unavailable ? mutedColour : pal.color(QPalette::Text));
-        p->drawText(l.quote.adjusted(10, 0, -6, 0), Qt::AlignLeft | Qt::AlignVCenter,
-                    smallFm.elidedText(text, Qt::ElideRight, l.quote.width() - 16));
-    }
-
-    const bool deleted = index.data(Role::DeletedRole).toBool();
-    if (deleted) {
-        QFont f = option.font;
-        f.setItalic(true);
-        p->setFont(f);
-        p->setPen(mutedColour);
-        p->drawText(l.body, Qt::AlignLeft | Qt::AlignVCenter,
-                    QStringLiteral("\U0001F5D1 message deleted"));
-    } else if (!l.drawing.isNull()) {
-        // Drawings keep their white paper, also in dark theme.
-        const QImage image = index.data(Role::DrawingImageRole).value<QImage>();
-        p->setPen(QPen(dark ? mix(base, Qt::white, 0.15) : mix(base, Qt::black, 0.12), 1));
-        p->setBrush(Qt::white);
-        p->drawRoundedRect(l.drawing, 6, 6);
-        const QRect inner = l.drawing.adjusted(6, 6, -6, -6);
-        if (!image.isNull()) {
-            p->drawImage(inner, image);
-        } else {
-            p->setFont(smallF);
-            p->setPen(QColor(0x80, 0x86, 0x93));
-            p->drawText(inner, Qt::AlignCenter,
-                        index.data(Role::DrawingMissingRole).toBool()
-                            ? QStringLiteral("drawing unavailable")
-                            : QStringLiteral("loading drawing\u2026"));
-        }
-    } else {
-        auto doc = bodyDocument(index, l.body.width(), pal, option.font);
-        QAbstractTextDocumentLayout::PaintContext ctx;
-        ctx.palette = pal;
-        ctx.palette.setColor(QPalette::Text, pal.color(QPalette::Text));
-        p->save();
-        p->translate(l.body.topLeft());
-        doc->documentLayout()->draw(p, ctx);
-        p->restore();
-    }
-
-    p->setFont(smallF);
-    for (const Button &b : l.buttons) {
-        const bool vote = b.action == Action::Support || b.action == Action::Reject;
-        const QColor tone = b.action == Action::Support  ? green
-                            : b.action == Action::Reject ? red
-                            : b.action == Action::Delete ? red
-                                                         : accent;
-        QColor fill = dark ? mix(base, Qt::white, 0.06) : mix(base, Qt::black, 0.035);
-        QColor text = b.enabled ? pal.color(QPalette::Text) : mutedColour;
-        const bool zero = vote && b.label.endsWith(QStringLiteral(" 0"));
-        if (b.active) {
-            fill = mix(base, tone, dark ? 0.35 : 0.18);
-            text = dark ? mix(tone, Qt::white, 0.4) : mix(tone, Qt::black, 0.3);
-        } else if (zero) {
-            // Nobody voted yet: a quiet outline, so cards with votes stand out.
-            fill = Qt::transparent;
-            text = mutedColour;
-            p->setPen(QPen(dark ? mix(base, Qt::white, 0.12) : mix(base, Qt::black, 0.10), 1));
-        } else if (!vote) {
-            fill = Qt::transparent;
-            text = tone;
-        }
-        if (b.active)
-            p->setPen(QPen(tone, 1));
-        else if (!zero || b.active)
-            p->setPen(Qt::NoPen);
-        p->setBrush(fill);
-        p->drawRoundedRect(QRectF(b.rect).adjusted(0.5, 0.5, -0.5, -0.5), b.rect.height() / 2.0,
-                           b.rect.height() / 2.0);
-        p->setPen(text);
-        p->drawText(b.rect, Qt::AlignCenter, b.label);
-    }
-    Q_UNUSED(grouped)
+    if (!l.quote.isNull())
+        paintQuote(p, option, index, l.quote);
+    paintBody(p, option, index, l);
+    paintButtons(p, option, l, false);
 }
 
 bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
@@ -490,7 +812,8 @@ bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
     }
     if (l.body.contains(pos) && l.drawing.isNull() && !index.data(Role::DeletedRole).toBool() &&
         !l.notice) {
-        auto doc = bodyDocument(index, l.body.width(), option.palette, option.font);
+        auto doc = bodyDocument(index, l.body.width(), option.palette, option.font,
+                                m_compact ? l.nameWidth : 0);
         const QString anchor = doc->documentLayout()->anchorAt(pos - l.body.topLeft());
         if (!anchor.isEmpty()) {
             emit linkActivated(QUrl(anchor));

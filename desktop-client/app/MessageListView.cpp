@@ -1,6 +1,7 @@
 #include "MessageListView.h"
 
 #include "RoomSession.h"
+#include "Theme.h"
 
 #include <QAction>
 #include <QApplication>
@@ -61,9 +62,34 @@ MessageListView::MessageListView(RoomSession *session, QWidget *parent)
         m_newCount = 0;
         emit composerFocusRequested();
     });
+    // "↑ First unread" at the top while the unread divider is scrolled out of view above.
+    m_firstUnread = new QPushButton(QStringLiteral("\u2191 Jump to first unread"), this);
+    m_firstUnread->setObjectName(QStringLiteral("firstUnreadButton"));
+    m_firstUnread->hide();
+    m_firstUnread->setCursor(Qt::PointingHandCursor);
+    m_firstUnread->setToolTip(QStringLiteral("Ctrl+J"));
+    m_firstUnread->setStyleSheet(m_newMessages->styleSheet());
+    m_firstUnread->setFocusPolicy(Qt::NoFocus); // as "new messages": never steals typing
+    connect(m_firstUnread, &QPushButton::clicked, this, [this] {
+        jumpToFirstUnread();
+        emit composerFocusRequested();
+    });
+    // Checked a moment later, never inside a scroll signal: finding the divider's place may lay
+    // out rows, which must not happen while the list is following or keeping its position.
+    m_firstUnreadCheck = new QTimer(this);
+    m_firstUnreadCheck->setSingleShot(true);
+    m_firstUnreadCheck->setInterval(30);
+    connect(m_firstUnreadCheck, &QTimer::timeout, this, &MessageListView::updateFirstUnreadButton);
+    connect(verticalScrollBar(), &QScrollBar::valueChanged, m_firstUnreadCheck,
+            qOverload<>(&QTimer::start));
+    connect(verticalScrollBar(), &QScrollBar::rangeChanged, m_firstUnreadCheck,
+            qOverload<>(&QTimer::start));
+
     // Stick to the newest message while the user is at the bottom. The list lays out in
     // batches, so the scroll range grows for a while after a big load: follow it.
     connect(verticalScrollBar(), &QScrollBar::valueChanged, this, [this] {
+        if (m_relayout)
+            return; // the range shrinks while re-measuring: not the user's scrolling
         m_wasAtBottom = atBottom();
         if (m_wasAtBottom) {
             m_newMessages->hide();
@@ -86,8 +112,68 @@ MessageListView::MessageListView(RoomSession *session, QWidget *parent)
     });
     connect(model, &QAbstractItemModel::dataChanged, this, [this] {
         // Heights depend on text; the cache is keyed by text, but the view must re-measure.
+        // A user scrolled up keeps the place (the relayout starts from an empty range).
+        const int value = verticalScrollBar()->value();
+        m_relayout = true;
         doItemsLayout();
+        m_relayout = false;
+        if (!m_wasAtBottom)
+            verticalScrollBar()->setValue(value);
+        m_firstUnreadCheck->start();
     });
+}
+
+void MessageListView::setCompact(bool compact)
+{
+    if (compact == m_delegate->isCompact())
+        return;
+    m_delegate->setCompact(compact);
+    const bool bottom = m_wasAtBottom;
+    doItemsLayout();
+    if (bottom)
+        scrollToBottom();
+}
+
+bool MessageListView::jumpToFirstUnread()
+{
+    auto *model = m_session->messages();
+    const int row = model->rowForId(model->firstUnreadId());
+    if (row < 0)
+        return false;
+    scrollTo(model->index(row), QAbstractItemView::PositionAtTop);
+    m_firstUnread->hide();
+    return true;
+}
+
+void MessageListView::updateFirstUnreadButton()
+{
+    auto *model = m_session->messages();
+    const int row = model->rowForId(model->firstUnreadId());
+    if (row < 0 && !m_firstUnread->isVisible())
+        return;
+    const QRect rect = row < 0 ? QRect() : visualRect(model->index(row));
+    // visualRect is empty for rows not laid out yet; such a row is above when its index is
+    // before the first visible one.
+    const QModelIndex top = indexAt(QPoint(4, 4));
+    const bool above =
+        row >= 0 && (rect.isValid() ? rect.bottom() < 0 : (top.isValid() && row < top.row()));
+    if (above == m_firstUnread->isVisible())
+        return;
+    if (above) {
+        m_firstUnread->adjustSize();
+        m_firstUnread->move((width() - m_firstUnread->width()) / 2, 10);
+        m_firstUnread->show();
+        m_firstUnread->raise();
+    } else {
+        m_firstUnread->hide();
+    }
+}
+
+void MessageListView::resizeEvent(QResizeEvent *event)
+{
+    QListView::resizeEvent(event);
+    if (m_firstUnread->isVisible())
+        m_firstUnread->move((width() - m_firstUnread->width()) / 2, 10);
 }
 
 void MessageListView::onRowsInserted(int first, int last)
@@ -152,13 +238,31 @@ void MessageListView::showContextMenu(const QPoint &pos)
     menu.exec(viewport()->mapToGlobal(pos));
 }
 
+void MessageListView::focusInEvent(QFocusEvent *event)
+{
+    QListView::focusInEvent(event);
+    viewport()->update();
+}
+
+void MessageListView::focusOutEvent(QFocusEvent *event)
+{
+    QListView::focusOutEvent(event);
+    viewport()->update();
+}
+
 void MessageListView::paintEvent(QPaintEvent *event)
 {
-    // An empty state, so a fresh room does not look broken.
     QListView::paintEvent(event);
+    QPainter p(viewport());
+    if (hasFocus()) {
+        // Keyboard users must see that the arrows and R/Q/E now act on the messages.
+        p.setPen(QPen(theme::accent(palette()), 2));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(viewport()->rect().adjusted(1, 1, -1, -1));
+    }
+    // An empty state, so a fresh room does not look broken.
     if (model() && model()->rowCount() > 0)
         return;
-    QPainter p(viewport());
     QColor c = palette().color(QPalette::Text);
     c.setAlphaF(0.5);
     p.setPen(c);
@@ -171,6 +275,20 @@ void MessageListView::keyPressEvent(QKeyEvent *event)
     // Per-message actions by keyboard on the current card.
     const QModelIndex index = currentIndex();
     if (!index.isValid()) {
+        // Coming into the list, the first arrow key goes to the newest message (the bottom the
+        // user is looking at), not to the top of the history.
+        static const QList<int> arrive{Qt::Key_Down, Qt::Key_Up, Qt::Key_PageUp, Qt::Key_PageDown,
+                                       Qt::Key_End};
+        if (arrive.contains(event->key())) {
+            int row = model()->rowCount() - 1;
+            while (row >= 0 && isRowHidden(row))
+                --row;
+            if (row >= 0) {
+                setCurrentIndex(model()->index(row, 0));
+                scrollTo(currentIndex());
+                return;
+            }
+        }
         QListView::keyPressEvent(event);
         return;
     }

@@ -8,6 +8,7 @@
 #include <QListView>
 
 class QPushButton;
+class QTimer;
 
 namespace ic::desktop {
 
@@ -25,6 +26,12 @@ public:
     bool jumpTo(qint64 id);
     // Centres the message without the flash (search highlights it itself).
     void showMessage(qint64 id);
+    // Scrolls to the unread divider ("New since you were last here"); false when there is none.
+    bool jumpToFirstUnread();
+    // The "↑ First unread" button: shown while the divider is above the visible part.
+    QPushButton *firstUnreadButton() const { return m_firstUnread; }
+    // Compact density (see MessageDelegate::setCompact).
+    void setCompact(bool compact);
 
 signals:
     void actionRequested(ic::desktop::MessageDelegate::Action action, const QModelIndex &index);
@@ -33,6 +40,9 @@ signals:
 
 protected:
     void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void focusInEvent(QFocusEvent *event) override;
+    void focusOutEvent(QFocusEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
 
 private:
@@ -40,12 +50,16 @@ private:
     void onRowsInserted(int first, int last);
     void applyNoticeVisibility(int first, int last);
     bool atBottom() const;
+    void updateFirstUnreadButton();
 
     RoomSession *m_session;
     MessageDelegate *m_delegate;
     QPushButton *m_newMessages;
+    QPushButton *m_firstUnread;
+    QTimer *m_firstUnreadCheck;
     int m_newCount = 0;
     bool m_wasAtBottom = true;
+    bool m_relayout = false; // re-measuring rows: scroll changes are not the user's
     bool m_showNotices = true;
 };
 

@@ -6,12 +6,15 @@
 #include "DrawingWindow.h"
 #include "MembersPane.h"
 #include "MessageListView.h"
+#include "PastedImage.h"
 #include "PlainText.h"
 #include "RoomHeaderBar.h"
 #include "RoomLink.h"
 #include "SearchBar.h"
 
 #include <QAction>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -215,6 +218,48 @@ void RoomView::connectParts()
             [this](const QString &userId) { startReply(userId); });
     connect(m_members, &MembersPane::jumpRequested, this, &RoomView::jumpTo);
     connect(m_composerBar, &ComposerBar::drawRequested, this, &RoomView::openDrawing);
+    connect(m_composerBar->composer(), &Composer::imagePasted, this, &RoomView::offerImage);
+}
+
+void RoomView::offerImage(const QImage &image)
+{
+    const PastedImage prepared = preparePastedImage(image);
+    if (!prepared.ok()) {
+        showError(prepared.error);
+        return;
+    }
+    // A preview with Send/Cancel: a paste is easily an accident, and the image may be scaled.
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("imageSendDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(
+        QStringLiteral("Send image as a drawing — %1").arg(session()->roomName()));
+    auto *layout = new QVBoxLayout(dialog);
+    auto *preview = new QLabel(dialog);
+    preview->setObjectName(QStringLiteral("imagePreview"));
+    preview->setAlignment(Qt::AlignCenter);
+    preview->setPixmap(
+        QPixmap::fromImage(prepared.image.scaled(QSize(400, 250).boundedTo(prepared.image.size()),
+                                                 Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+    layout->addWidget(preview);
+    auto *summary = plainLabel(new QLabel(prepared.summary, dialog));
+    summary->setObjectName(QStringLiteral("imageSummary"));
+    summary->setWordWrap(true);
+    layout->addWidget(summary);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, dialog);
+    QPushButton *send = buttons->addButton(QStringLiteral("Send"), QDialogButtonBox::AcceptRole);
+    send->setObjectName(QStringLiteral("imageSendButton"));
+    send->setDefault(true);
+    layout->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    connect(buttons, &QDialogButtonBox::accepted, dialog, [this, dialog, image = prepared.image] {
+        const QString fileName = m_connection->sendDrawing(image);
+        if (!fileName.isEmpty())
+            m_pastedUploads.insert(fileName);
+        dialog->accept();
+    });
+    connect(dialog, &QDialog::finished, this, [this] { m_composerBar->composer()->setFocus(); });
+    dialog->open();
 }
 
 void RoomView::connectSession()
@@ -297,12 +342,15 @@ void RoomView::connectSession()
         setJoinAlternatives({});
         m_joinBanner.frame->show();
     });
-    connect(m_connection, &RoomConnection::drawingSent, this, [this] {
+    connect(m_connection, &RoomConnection::drawingSent, this, [this](const QString &fileName) {
+        // A pasted image leaves the drawing window's sheet alone.
+        if (m_pastedUploads.remove(fileName))
+            return;
         if (m_drawing)
             m_drawing->resetAfterSend();
     });
     connect(m_connection, &RoomConnection::drawingFailed, this, [this](const QString &sentence) {
-        if (m_drawing)
+        if (m_drawing && m_drawing->isVisible())
             m_drawing->setStatus(sentence);
         else
             showError(sentence);
@@ -587,6 +635,16 @@ void RoomView::setCompact(bool compact)
     m_members->setVisible(!compact && m_membersWanted);
     // A splitter in a hidden tab does not tell our layout that its minimum changed.
     m_splitter->updateGeometry();
+}
+
+void RoomView::setCompactMessages(bool compact)
+{
+    m_list->setCompact(compact);
+}
+
+bool RoomView::jumpToFirstUnread()
+{
+    return m_list->jumpToFirstUnread();
 }
 
 void RoomView::setMembersVisible(bool visible)

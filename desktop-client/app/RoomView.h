@@ -7,6 +7,7 @@
 #include "RoomConnection.h"
 
 #include <QPointer>
+#include <QSet>
 #include <QWidget>
 
 class QLabel;
@@ -55,7 +56,15 @@ public:
     QString transcript() const;
     void saveTranscript();
     void openDrawing();
+    // A pasted or dropped image: a preview with Send/Cancel, sent as a drawing; an image too
+    // large even when scaled down is refused with a sentence under the composer.
+    void offerImage(const QImage &image);
     void setCompact(bool compact);
+    // Message density: one line per short message (View → Compact messages).
+    void setCompactMessages(bool compact);
+    // Scrolls to "New since you were last here"; false when nothing is unread.
+    bool jumpToFirstUnread();
+    MessageListView *messageList() const { return m_list; }
     // The members and picks pane beside the messages (View menu, or the header's button).
     void setMembersVisible(bool visible);
     bool membersVisible() const;
@@ -119,6 +128,7 @@ private:
     bool m_compactMode = false;
     bool m_membersWanted = true;
     QPointer<DrawingWindow> m_drawing;
+    QSet<QString> m_pastedUploads; // drawings sent from a paste, not from the drawing window
 };
 
 } // namespace ic::desktop

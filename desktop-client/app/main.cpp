@@ -62,23 +62,34 @@ int main(int argc, char *argv[])
     parser.process(app);
 
     ic::desktop::AppSettings settings(parser.value(settingsFile));
+    QUrl serverUrl;
     if (parser.isSet(server)) {
-        QUrl url = QUrl::fromUserInput(parser.value(server));
-        url.setPath(QString());
-        settings.setServer(url);
+        serverUrl = QUrl::fromUserInput(parser.value(server));
+        serverUrl.setPath(QString());
     }
-    const QString nick = parser.isSet(name) ? parser.value(name) : earlyName;
-    if (!nick.isEmpty())
-        settings.setUserName(nick);
-    ic::desktop::theme::apply(settings.theme());
-
-    QStringList rooms = parser.values(join);
+    QStringList rooms;
+    for (const QString &room : parser.values(join)) {
+        // A plain name given with --server travels as that server's room link, so the running
+        // app opens it there and not on its own server.
+        const bool plain = ic::desktop::parseRoomInput(room).server.isEmpty();
+        rooms << (plain && serverUrl.isValid()
+                      ? ic::desktop::roomPageUrl(serverUrl, room).toString()
+                      : room);
+    }
     rooms += parser.positionalArguments();
-    // Already running with this profile: it opens the rooms (and comes to the front).
+    // Already running with this profile: it opens the rooms (and comes to the front). This start
+    // writes nothing to the profile: its --name/--server must not change the running app's.
     ic::desktop::SingleInstance instance(settings.fileName());
     if (instance.handOver(rooms))
         return 0;
     instance.listen();
+
+    if (serverUrl.isValid())
+        settings.setServer(serverUrl);
+    const QString nick = parser.isSet(name) ? parser.value(name) : earlyName;
+    if (!nick.isEmpty())
+        settings.setUserName(nick);
+    ic::desktop::theme::apply(settings.theme());
 
     ic::desktop::MainWindow window(&settings);
     window.show();

@@ -121,7 +121,9 @@ QVariant MessageListModel::messageData(int row, const ChatMessage &m, int role) 
     case DrawingMissingRole:
         return m.drawingMissing;
     case GroupedRole: {
-        if (row == 0 || m.kind == Kind::Notice || m.replyUser || m.replyMessage)
+        // Under the unread divider the author shows again.
+        if (row == 0 || m.kind == Kind::Notice || m.replyUser || m.replyMessage ||
+            (m.id != 0 && m.id == m_firstUnreadId))
             return false;
         const ChatMessage &prev = m_rows.at(row - 1);
         return prev.kind != Kind::Notice && prev.authorId == m.authorId &&
@@ -145,6 +147,8 @@ QVariant MessageListModel::messageData(int row, const ChatMessage &m, int role) 
     }
     case HighlightRole:
         return m.id != 0 && m.id == m_highlightedId;
+    case UnreadDividerRole:
+        return m.id != 0 && m.id == m_firstUnreadId;
     case SearchMatchRole:
         return !m_search.isEmpty() && m.kind == Kind::Text && !m.deleted &&
                m.text.contains(m_search, Qt::CaseInsensitive);
@@ -185,6 +189,7 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
     names.insert(MentionRole, "mention");
     names.insert(HighlightRole, "highlight");
     names.insert(SearchMatchRole, "searchMatch");
+    names.insert(UnreadDividerRole, "unreadDivider");
     return names;
 }
 
@@ -401,6 +406,19 @@ const ChatMessage *MessageListModel::messageById(qint64 id) const
 int MessageListModel::messageCount() const
 {
     return int(m_rowById.size());
+}
+
+void MessageListModel::setFirstUnreadId(qint64 id)
+{
+    if (id == m_firstUnreadId)
+        return;
+    const int oldRow = rowForId(m_firstUnreadId);
+    m_firstUnreadId = id;
+    if (oldRow >= 0)
+        emitRowChanged(oldRow);
+    const int row = rowForId(id);
+    if (row >= 0)
+        emitRowChanged(row);
 }
 
 void MessageListModel::setHighlightedId(qint64 id)

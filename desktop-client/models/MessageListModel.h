@@ -41,11 +41,12 @@ public:
         DrawingGroupRole,
         DrawingImageRole, // QImage, null until fetched
         DrawingMissingRole,
-        GroupedRole,      // same author as the previous card, same day, close in time
-        DaySeparatorRole, // QString label ("Today", "Monday 3 March 2025") or empty
-        MentionRole,      // addressed to me (rU == my id) by someone else
-        HighlightRole,    // jump target or current search hit
-        SearchMatchRole,  // matches the current search
+        GroupedRole,       // same author as the previous card, same day, close in time
+        DaySeparatorRole,  // QString label ("Today", "Monday 3 March 2025") or empty
+        MentionRole,       // addressed to me (rU == my id) by someone else
+        HighlightRole,     // jump target or current search hit
+        SearchMatchRole,   // matches the current search
+        UnreadDividerRole, // the first message that arrived while the user was away
     };
     Q_ENUM(Role)
 
@@ -85,6 +86,9 @@ public:
 
     void setHighlightedId(qint64 id);
     qint64 highlightedId() const { return m_highlightedId; }
+    // "New since you were last here" sits above this message; 0: no divider.
+    void setFirstUnreadId(qint64 id);
+    qint64 firstUnreadId() const { return m_firstUnreadId; }
     // Sets the search text; returns the matching message ids in stream order.
     QList<qint64> setSearchText(const QString &text);
     // Last text message of `userId` that is not deleted; 0 when none.
@@ -105,6 +109,7 @@ private:
     QString m_creatorId;
     qint64 m_highestId = 0;
     qint64 m_highlightedId = 0;
+    qint64 m_firstUnreadId = 0;
     QString m_search;
 };
 

@@ -13,6 +13,20 @@ PinnedMessagesModel::PinnedMessagesModel(MessageListModel *messages, QObject *pa
     // The model emits dataChanged without a role list for a vote; with a dynamic filter the
     // proxy re-checks the row, so a message appears with its first vote and goes with its last.
     setDynamicSortFilter(true);
+    sort(0);
+}
+
+bool PinnedMessagesModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
+{
+    const qint64 ls = left.data(Role::SupportRole).toLongLong();
+    const qint64 rs = right.data(Role::SupportRole).toLongLong();
+    if (ls != rs)
+        return ls > rs;
+    const qint64 lr = left.data(Role::RejectRole).toLongLong();
+    const qint64 rr = right.data(Role::RejectRole).toLongLong();
+    if (lr != rr)
+        return lr < rr;
+    return left.data(Role::IdRole).toLongLong() < right.data(Role::IdRole).toLongLong();
 }
 
 bool PinnedMessagesModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const

@@ -1,6 +1,7 @@
 #pragma once
 // The pinned messages of a room ("Picks" in the side panel): every voted message of the stream,
-// i.e. support or reject count above zero (creator pins are votes too), in stream order. A filter
+// i.e. support or reject count above zero (creator pins are votes too), sorted as the browser
+// sorts them: most support first, then least reject, then oldest. A sorting filter
 // over the room's MessageListModel, so it follows votes, edits, deletions and drops live without
 // any bookkeeping of its own.
 
@@ -22,6 +23,7 @@ public:
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
 };
 
 } // namespace ic::desktop

@@ -19,6 +19,10 @@ RoomSession::RoomSession(const QString &roomName, QObject *parent)
 
 void RoomSession::setActive(bool active)
 {
+    // Leaving the room ends "new since you were last here"; the next message that arrives
+    // while away starts it again. Coming back keeps it, so the user sees where to start.
+    if (m_active && !active)
+        m_messages->setFirstUnreadId(0);
     m_active = active;
     if (active)
         markRead();
@@ -227,8 +231,18 @@ void RoomSession::applyNewMessage(const proto::ServerFrame &frame)
         if (!wire.id)
             continue;
         const ChatMessage m = toChatMessage(wire, frame.kind() == Command::DrawingMessage);
-        if (!m_messages->appendMessage(m))
+        // The divider goes on before the row exists: the view measures it once, and a list the
+        // user has scrolled up in does not have to lay itself out again.
+        const bool startsUnread = !m_active && m.authorId != m_myUserId &&
+                                  (m_unread == 0 || m_messages->firstUnreadId() == 0) &&
+                                  m_messages->rowForId(m.id) < 0;
+        if (startsUnread)
+            m_messages->setFirstUnreadId(m.id);
+        if (!m_messages->appendMessage(m)) {
+            if (startsUnread)
+                m_messages->setFirstUnreadId(0);
             continue;
+        }
         applyPending(m.id);
         countIncoming(m);
         requestDrawing(m);
@@ -420,6 +434,8 @@ void RoomSession::countIncoming(const ChatMessage &message)
     if (!mention && message.kind == ChatMessage::Kind::Text)
         mention = highlights(message.text);
     if (!m_active) {
+        if (m_unread == 0 || m_messages->firstUnreadId() == 0)
+            m_messages->setFirstUnreadId(message.id);
         ++m_unread;
         if (mention)
             ++m_mentions;

@@ -41,7 +41,9 @@ public:
     int pendingUpdateCount() const { return int(m_pending.size()); }
 
     // Whether the user is looking at this room now (tab current and window active). While
-    // active, new messages do not count as unread; becoming active clears the counts.
+    // active, new messages do not count as unread; becoming active clears the counts. The first
+    // message that arrived while away carries the unread divider (MessageListModel) until the
+    // user leaves the room again.
     void setActive(bool active);
     bool isActive() const { return m_active; }
     void markRead();

@@ -43,7 +43,8 @@ QList<LinkSpan> findLinks(const QString &text)
         // has no opening partner inside the link ("(see https://x.org/a)").
         while (!url.isEmpty()) {
             const QChar last = url.back();
-            if (QStringLiteral(".,;:!?'").contains(last)) {
+            // A link never ends in `*` (the closing marker of a bold or italic link).
+            if (QStringLiteral(".,;:!?'*").contains(last)) {
                 url.chop(1);
                 continue;
             }

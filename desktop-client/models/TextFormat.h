@@ -25,8 +25,8 @@ struct LinkSpan
     qsizetype length = 0;
     QString url;
 };
-// http(s) links; trailing punctuation (.,;:!?) and an unbalanced closing bracket are not part of
-// the link (a link at the end of a sentence must still open).
+// http(s) links; trailing punctuation (.,;:!?) or `*` and an unbalanced closing bracket are not
+// part of the link (a link at the end of a sentence must still open).
 QList<LinkSpan> findLinks(const QString &text);
 // True when the text is one emoji (optionally with variation selectors / ZWJ sequence),
 // which the view draws enlarged.

@@ -32,7 +32,9 @@ private:
         return dir;
     }
 
-    QImage render(AppSettings::Theme t)
+    enum class Shot { Normal, Compact, Narrow, Overlay };
+
+    QImage render(AppSettings::Theme t, Shot shot = Shot::Normal)
     {
         theme::apply(t);
         QTemporaryDir dir;
@@ -57,8 +59,27 @@ private:
             ictest::frame("TM", {ictest::msg(2, QStringLiteral("x"), QStringLiteral("there"))}));
         window.tabs()->setCurrentIndex(0);
         ictest::fillSampleRoom(*view->session());
-        window.resize(1120, 1000);
+        if (shot == Shot::Compact) {
+            // Two messages that came while away: under "New since you were last here".
+            view->session()->setActive(false);
+            const qint64 now = QDateTime::currentSecsSinceEpoch();
+            view->session()->applyFrame(ictest::frame(
+                "TM", {ictest::msg(20, QStringLiteral("u-bob"),
+                                   QStringLiteral("Packages are **uploaded**, see `apt policy`."),
+                                   now)}));
+            view->session()->applyFrame(ictest::frame(
+                "TM", {ictest::msg(21, QStringLiteral("u-alice"),
+                                   QStringLiteral("> Packages are uploaded\nThanks! _Shipping._"),
+                                   now + 30)}));
+            view->session()->setActive(true);
+            view->setCompactMessages(true);
+        }
+        window.resize(shot == Shot::Narrow ? 560 : 1120, shot == Shot::Narrow ? 820 : 1000);
         window.show();
+        if (shot == Shot::Narrow)
+            view->setMembersVisible(false);
+        if (shot == Shot::Overlay)
+            window.setCompact(true);
         view->composer()->setPlainText(QStringLiteral("Let's ship it on Friday"));
         view->startReply(QStringLiteral("u-alice"), 6);
         QTest::qWait(200);
@@ -93,6 +114,24 @@ private slots:
         QVERIFY(qGray(dark.pixel(dark.width() - 5, dark.height() / 2)) <
                 qGray(light.pixel(light.width() - 5, light.height() / 2)));
         qInfo("screenshots written to %s", qPrintable(outputDir()));
+    }
+
+    // Compact messages with the unread divider, a narrow window without the member list, and
+    // the always-on-top overlay.
+    void compactNarrowOverlay()
+    {
+        const QImage compact = render(AppSettings::Theme::Light, Shot::Compact);
+        checkNonTrivial(compact);
+        QVERIFY(compact.save(outputDir() + QStringLiteral("/desktop-compact.png")));
+        const QImage narrow = render(AppSettings::Theme::Light, Shot::Narrow);
+        QVERIFY(!narrow.isNull());
+        QVERIFY2(narrow.width() <= 600, qPrintable(QString::number(narrow.width())));
+        QVERIFY(narrow.save(outputDir() + QStringLiteral("/desktop-narrow.png")));
+        const QImage overlay = render(AppSettings::Theme::Dark, Shot::Overlay);
+        QVERIFY(!overlay.isNull());
+        QVERIFY(overlay.save(outputDir() + QStringLiteral("/desktop-overlay.png")));
+        qInfo("compact %dx%d, narrow %dx%d, overlay %dx%d", compact.width(), compact.height(),
+              narrow.width(), narrow.height(), overlay.width(), overlay.height());
     }
 
     void popups()

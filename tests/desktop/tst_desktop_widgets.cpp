@@ -463,14 +463,17 @@ private slots:
         QListView *picks = m_view->pinnedView();
         QVERIFY(picks && picks->isVisible());
         QCOMPARE(picks->model()->rowCount(), 3);
-        // A creator pin on #2 shows up live, in stream order.
+        // A creator pin on #2 shows up live, sorted as in the browser: after #3 and #5 (more
+        // support), before #11 (rejected).
         m_view->session()->applyFrame(
             ictest::vote(2, 1, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL));
         QCOMPARE(picks->model()->rowCount(), 4);
-        QCOMPARE(m_view->pinnedMessages()->idAt(0), 2);
+        QCOMPARE(m_view->pinnedMessages()->idAt(0), 3);
+        QCOMPARE(m_view->pinnedMessages()->idAt(2), 2);
+        QCOMPARE(m_view->pinnedMessages()->idAt(3), 11);
         // Clicking the entry jumps to (highlights and scrolls to) the message.
         m_view->session()->messages()->setHighlightedId(0);
-        const QModelIndex entry = picks->model()->index(0, 0);
+        const QModelIndex entry = picks->model()->index(2, 0);
         picks->scrollTo(entry);
         QTest::mouseClick(picks->viewport(), Qt::LeftButton, {}, picks->visualRect(entry).center());
         QCOMPARE(m_view->session()->messages()->highlightedId(), 2);
@@ -478,7 +481,7 @@ private slots:
         m_view->session()->applyFrame(
             ictest::vote(2, 0, 0, QDateTime::currentMSecsSinceEpoch() * 1000000LL + 1));
         QCOMPARE(picks->model()->rowCount(), 3);
-        QVERIFY(m_view->pinnedMessages()->idAt(0) != 2);
+        QCOMPARE(m_view->pinnedMessages()->idAt(2), 11);
     }
 
     void emojiPicker()

@@ -27,7 +27,7 @@ class TestPinnedMessagesModel : public QObject
 {
     Q_OBJECT
 private slots:
-    void listsVotedMessagesInStreamOrder()
+    void listsVotedMessages()
     {
         RoomSession s(QStringLiteral("room"));
         PinnedMessagesModel picks(s.messages());
@@ -39,15 +39,34 @@ private slots:
         auto m3 = msg(3, QStringLiteral("a"), QStringLiteral("third"));
         m3.supportCount = 1;
         s.applyFrame(allMessages({m1, m2, m3}));
-        QCOMPARE(ids(picks), (QList<qint64>{2, 3}));
+        QCOMPARE(ids(picks), (QList<qint64>{3, 2})); // more support first
         // The label carries both counts as text and the author.
-        const QString label = picks.index(0, 0).data(Qt::DisplayRole).toString();
+        const QString label = picks.index(1, 0).data(Qt::DisplayRole).toString();
         QVERIFY2(label.contains(QStringLiteral("\u25B2 0")) &&
                      label.contains(QStringLiteral("\u25BC 2")) &&
                      label.contains(QStringLiteral("bob: second")),
                  qPrintable(label));
         // Source roles pass through (the view jumps by IdRole).
-        QCOMPARE(picks.index(1, 0).data(MessageListModel::IdRole).toLongLong(), 3);
+        QCOMPARE(picks.index(0, 0).data(MessageListModel::IdRole).toLongLong(), 3);
+    }
+
+    // The browser's order (web/js/room-list.js): support descending, then reject ascending, then
+    // the older message first; a vote moves a pick at once.
+    void sortedLikeTheBrowser()
+    {
+        RoomSession s(QStringLiteral("room"));
+        PinnedMessagesModel picks(s.messages());
+        auto with = [](qint64 id, qint64 support, qint64 reject) {
+            auto m = msg(id, QStringLiteral("a"), QStringLiteral("m%1").arg(id));
+            m.supportCount = support;
+            m.rejectCount = reject;
+            return m;
+        };
+        s.applyFrame(allMessages({with(1, 1, 0), with(2, 3, 2), with(3, 3, 0), with(4, 0, 1),
+                                  with(5, 1, 0), with(6, 0, 0), with(7, 3, 0)}));
+        QCOMPARE(ids(picks), (QList<qint64>{3, 7, 2, 1, 5, 4}));
+        s.applyFrame(vote(4, 5, 1, 20));
+        QCOMPARE(ids(picks), (QList<qint64>{4, 3, 7, 2, 1, 5}));
     }
 
     void followsVotesLive()
@@ -65,10 +84,10 @@ private slots:
         QCOMPARE(ids(picks), (QList<qint64>{3}));
         QCOMPARE(inserted.count(), 1);
         s.applyFrame(vote(1, 0, 1, 11));
-        QCOMPARE(ids(picks), (QList<qint64>{1, 3}));
+        QCOMPARE(ids(picks), (QList<qint64>{3, 1}));
         // Counts change in place, the label follows.
         s.applyFrame(vote(3, 4, 1, 12));
-        QVERIFY(picks.index(1, 0).data().toString().contains(QStringLiteral("\u25B2 4  \u25BC 1")));
+        QVERIFY(picks.index(0, 0).data().toString().contains(QStringLiteral("\u25B2 4  \u25BC 1")));
         // Back to zero votes: gone from the panel.
         s.applyFrame(vote(1, 0, 0, 13));
         QCOMPARE(ids(picks), (QList<qint64>{3}));

@@ -29,6 +29,42 @@ class TestRoomSession : public QObject
 {
     Q_OBJECT
 private slots:
+    // "New since you were last here": the first message from someone else that arrives while
+    // the room is not looked at carries the divider; coming back keeps it, leaving clears it.
+    void unreadDividerMarksWhereTheUserLeft()
+    {
+        RoomSession s(QStringLiteral("room"));
+        join(s, {msg(1, bob, QStringLiteral("seen"))});
+        auto *m = s.messages();
+        s.setActive(true);
+        s.applyFrame(frame("TM", {msg(2, bob, QStringLiteral("read live"))}));
+        QCOMPARE(m->firstUnreadId(), 0);
+
+        s.setActive(false);
+        s.applyFrame(frame("TM", {msg(3, me, QStringLiteral("mine, from elsewhere"))}));
+        QCOMPARE(m->firstUnreadId(), 0); // my own message is not news to me
+        s.applyFrame(frame("TM", {msg(4, bob, QStringLiteral("first new"), 1700000001)}));
+        s.applyFrame(frame("TM", {msg(5, bob, QStringLiteral("second new"), 1700000002)}));
+        QCOMPARE(m->firstUnreadId(), 4);
+        const int row = m->rowForId(4);
+        QVERIFY(m->index(row).data(MessageListModel::UnreadDividerRole).toBool());
+        QVERIFY(!m->index(m->rowForId(5)).data(MessageListModel::UnreadDividerRole).toBool());
+        // Grouped with the previous message by bob otherwise: the divider shows the author.
+        QVERIFY(!m->index(row).data(MessageListModel::GroupedRole).toBool());
+        QVERIFY(m->index(m->rowForId(5)).data(MessageListModel::GroupedRole).toBool());
+
+        s.setActive(true); // back: counts cleared, the divider shows where to start
+        QCOMPARE(s.unreadCount(), 0);
+        QCOMPARE(m->firstUnreadId(), 4);
+        s.applyFrame(frame("TM", {msg(6, bob, QStringLiteral("while reading"))}));
+        QCOMPARE(m->firstUnreadId(), 4);
+
+        s.setActive(false); // gone again: the old divider is history
+        QCOMPARE(m->firstUnreadId(), 0);
+        s.applyFrame(frame("TM", {msg(7, eve, QStringLiteral("next visit"))}));
+        QCOMPARE(m->firstUnreadId(), 7);
+    }
+
     // pv >= 2: deltas change the member list and bring the same notices as a full list;
     // typing signals name the typist.
     void memberDeltasAndTyping()

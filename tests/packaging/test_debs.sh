@@ -112,7 +112,7 @@ fi
 if [ -n "${DEB[desktop]:-}" ]; then
     expect_files desktop /usr/bin/instantchat-desktop /usr/share/applications/instantchat-desktop.desktop \
         /usr/share/icons/hicolor/scalable/apps/instantchat.svg
-    expect_deps desktop "${QT_CORE_DEPS[@]}" libqt6websockets6 libqt6gui6 libqt6widgets6 qt6-qpa-plugins
+    expect_deps desktop "${QT_CORE_DEPS[@]}" libqt6websockets6 libqt6gui6 libqt6widgets6 qt6-qpa-plugins fonts-noto-color-emoji
 fi
 for c in server balancer; do
     [ -n "${DEB[$c]:-}" ] || continue
