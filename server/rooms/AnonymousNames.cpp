@@ -58,8 +58,8 @@ QString anonymousName(const QUuid &session, const QString &roomId, int attempt)
 {
     const QStringList &names = anonymousNames();
     const QByteArray bytes = digest(session, roomId, 'n', quint32(attempt));
-    return names.at(qsizetype(qFromLittleEndian<quint64>(bytes.constData()) %
-                              quint64(names.size())));
+    return names.at(
+        qsizetype(qFromLittleEndian<quint64>(bytes.constData()) % quint64(names.size())));
 }
 
 QString derivedUserId(const QUuid &session, const QString &roomId)

@@ -34,8 +34,7 @@ RoomHost::RoomHost(ServerContext &context, RoomThread *thread, QObject *parent)
       // PBKDF2 is slow by design; 1 guess a second (burst 10) per address and room keeps the
       // pool free for everybody else. Lifted by --rate-limits off like every per-client limit.
       m_passwordChecks(context.settings().rateLimits ? 1.0 : 0.0, 10.0),
-      m_replicaSettings(
-          RoomReplication::replicaSettings(context.settings().room, &m_replicaBytes))
+      m_replicaSettings(RoomReplication::replicaSettings(context.settings().room, &m_replicaBytes))
 {
 }
 

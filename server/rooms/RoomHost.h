@@ -7,8 +7,8 @@
 #include "core/AddressLimiter.h"
 #include "rooms/ReplicaChannel.h"
 #include "rooms/Requests.h"
-#include "rooms/RoomReplication.h"
 #include "rooms/Room.h"
+#include "rooms/RoomReplication.h"
 #include "rooms/RoomThread.h"
 
 #include <QHash>
@@ -105,7 +105,7 @@ public:
     void setReplicaChannel(ReplicaChannel *channel);
     // Answers from the channel for a room's batch in flight:
     void replicaAcked(const QString &room, quint64 seq); // frames up to seq are released
-    void replicaResync(const QString &room); // the next batch starts with Init
+    void replicaResync(const QString &room);             // the next batch starts with Init
     // No target, a timeout or a network error: everything held is released at once, the room
     // is unreplicated, and a new copy (Init) is tried 1 s later (then backing off to 30 s).
     void replicaLost(const QString &room);
@@ -159,7 +159,7 @@ private:
         quint64 inFlight = 0;     // last seq of the batch in flight; 0 = none
         QByteArray records;       // recorded, not shipped yet
         quint32 count = 0;
-        bool lost = false;        // unreplicated: nothing recorded or held until retryAtMs
+        bool lost = false; // unreplicated: nothing recorded or held until retryAtMs
         qint64 retryAtMs = 0;
         qint64 backoffMs = 0;
         std::deque<Held> held;
@@ -168,9 +168,9 @@ private:
     struct Entry
     {
         std::unique_ptr<Room> room;
-        QHash<quint64, RoomThread *> homes; // member connection → the thread it lives on
-        TokenBucket httpSends;              // see allowHttpSend
-        bool frozen = false;                // being moved to another server
+        QHash<quint64, RoomThread *> homes;       // member connection → the thread it lives on
+        TokenBucket httpSends;                    // see allowHttpSend
+        bool frozen = false;                      // being moved to another server
         std::unique_ptr<Replication> replication; // with a channel only
     };
     // A replica's copy of a room of another server.

@@ -174,8 +174,7 @@ void RoomHost::retryReplication(qint64 nowMs)
 {
     for (auto &[name, entry] : m_rooms) {
         Replication *replication = entry->replication.get();
-        if (!replication || !replication->lost || entry->frozen ||
-            nowMs < replication->retryAtMs)
+        if (!replication || !replication->lost || entry->frozen || nowMs < replication->retryAtMs)
             continue;
         replication->lost = false;
         recordInit(*entry);
@@ -249,8 +248,8 @@ RoomHost::ReplicaApplied RoomHost::applyReplica(QByteArrayView bytes)
     }
     auto it = m_copies.find(batch->room);
     if (it == m_copies.end()) {
-        const bool startsCopy = !batch->records.isEmpty() &&
-                                batch->records.first().kind == RoomReplication::Kind::Init;
+        const bool startsCopy =
+            !batch->records.isEmpty() && batch->records.first().kind == RoomReplication::Kind::Init;
         if (!startsCopy) {
             applied.status = batch->records.isEmpty() ? ReplicaApplied::Ok : ReplicaApplied::Resync;
             return applied;
@@ -297,8 +296,7 @@ bool RoomHost::promoteReplica(const QString &room)
     }
     // Through the offline form: members come back offline as of now (their sockets were on
     // the dead server), and the room gets this server's live settings and budget.
-    const QByteArray bytes =
-        RoomSnapshot::encode(*it->second->state.room, proto::nowNanoseconds());
+    const QByteArray bytes = RoomSnapshot::encode(*it->second->state.room, proto::nowNanoseconds());
     m_copies.erase(it);
     RoomSettings settings = m_context.settings().room;
     settings.serverBytes = &m_context.metrics().storedMessageBytes;

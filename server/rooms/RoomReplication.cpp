@@ -487,10 +487,9 @@ RoomReplication::Applied RoomReplication::apply(Copy &copy, const Batch &batch,
             if (!copy.room)
                 return discard(Applied::Resync, QStringLiteral("no copy of the room is here"));
             if (record.seq != copy.lastSeq + 1)
-                return discard(Applied::Resync,
-                               QStringLiteral("records %1 to %2 are missing")
-                                   .arg(copy.lastSeq + 1)
-                                   .arg(record.seq - 1));
+                return discard(Applied::Resync, QStringLiteral("records %1 to %2 are missing")
+                                                    .arg(copy.lastSeq + 1)
+                                                    .arg(record.seq - 1));
             if (record.kind == Kind::Drop) {
                 copy.room.reset();
                 copy.lastSeq = record.seq;

@@ -201,8 +201,7 @@ QString readHeader(Reader &in, const RoomSettings &settings, quint16 *formVersio
         return {};
     }
     const quint16 version = in.u16("version");
-    if (in.ok() && version != RoomSnapshot::version &&
-        version != RoomSnapshot::keepOnlineVersion) {
+    if (in.ok() && version != RoomSnapshot::version && version != RoomSnapshot::keepOnlineVersion) {
         in.fail(QStringLiteral("the snapshot has format version %1; this server reads versions "
                                "%2 and %3")
                     .arg(version)

@@ -41,9 +41,9 @@ public:
     // moves); the keep-online form restores them online, with nothing changed.
     static QByteArray encode(const Room &room, qint64 nowNs, Form form = Form::Offline);
 
-    // The room the bytes describe (either form), built with `settings` (this server's limits and budgets; the
-    // room's messages are added to `settings.serverBytes`). Null, with `*error` set to one
-    // English sentence, on any fault.
+    // The room the bytes describe (either form), built with `settings` (this server's limits and
+    // budgets; the room's messages are added to `settings.serverBytes`). Null, with `*error` set to
+    // one English sentence, on any fault.
     static std::unique_ptr<Room> decode(QByteArrayView bytes, const RoomSettings &settings,
                                         QString *error, Problem *problem = nullptr);
 

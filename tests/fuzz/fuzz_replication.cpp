@@ -65,10 +65,12 @@ QByteArray validBatch(quint64 firstSeq)
         RoomReplication::appendJoin(records, seq++, join, t0 + i, room);
         callers[i] = join.caller;
     }
-    const ic::proto::ClientFrame frames[] = {
-        frame("TM", std::nullopt, "one"), frame("TM", std::nullopt, "two"),
-        frame("TM_E", 1, "uno"), frame("TM_S_R", 2, ""), frame("TM_D", 1, ""),
-        frame("R_CH_D", std::nullopt, "about")};
+    const ic::proto::ClientFrame frames[] = {frame("TM", std::nullopt, "one"),
+                                             frame("TM", std::nullopt, "two"),
+                                             frame("TM_E", 1, "uno"),
+                                             frame("TM_S_R", 2, ""),
+                                             frame("TM_D", 1, ""),
+                                             frame("R_CH_D", std::nullopt, "about")};
     qint64 now = t0 + 10;
     for (const auto &f : frames) {
         const Caller &who = callers[now % 2];

@@ -16,10 +16,10 @@
 #include "rooms/RoomSnapshot.h"
 
 #include <QElapsedTimer>
-#include <ctime>
 #include <QMutex>
 #include <QTest>
 #include <QThread>
+#include <ctime>
 #include <deque>
 
 using namespace ic::server;
@@ -162,12 +162,13 @@ public:
         m_maxInFlight = std::max(m_maxInFlight, m_inFlight[room]);
         m_queue.push_back({room, std::move(batch), lastSeq});
         if (!m_hold)
-            QMetaObject::invokeMethod(owner, [this] { deliverOne(); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                owner, [this] { deliverOne(); }, Qt::QueuedConnection);
     }
     void drop(const QString &room) override
     {
-        QMetaObject::invokeMethod(peer, [this, room] { peer->dropReplica(room); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            peer, [this, room] { peer->dropReplica(room); }, Qt::QueuedConnection);
     }
 
     void hold(bool on)
@@ -185,7 +186,8 @@ public:
     {
         const int n = waiting();
         for (int i = 0; i < n; ++i)
-            QMetaObject::invokeMethod(owner, [this] { deliverOne(); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                owner, [this] { deliverOne(); }, Qt::QueuedConnection);
     }
     void loseNext()
     {
@@ -287,7 +289,8 @@ struct Server
     }
     ~Server()
     {
-        QMetaObject::invokeMethod(host, [this] { delete host; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            host, [this] { delete host; }, Qt::BlockingQueuedConnection);
         worker.quit();
         worker.wait();
     }
@@ -385,8 +388,7 @@ private slots:
         QVERIFY(a->thread.of(1).frames.isEmpty());
         channel->release();
         QTRY_VERIFY(a->thread.commands(1).contains(QStringLiteral("RP")));
-        QCOMPARE(a->thread.commands(1),
-                 L({"R_M_CH", "ALL_TM", "R_CH_D", "RP"}));
+        QCOMPARE(a->thread.commands(1), L({"R_M_CH", "ALL_TM", "R_CH_D", "RP"}));
         joinRoom(*a, room, bob, 2, QStringLiteral("Bob"));
         settle();
         channel->release();
@@ -408,10 +410,8 @@ private slots:
         QTRY_COMPARE(channel->waiting(), 1);
         QCOMPARE(a->thread.texts(1, QStringLiteral("TM")), L({"one"}));
         channel->release();
-        QTRY_COMPARE(a->thread.texts(2, QStringLiteral("TM")),
-                     L({"one", "two", "three"}));
-        QTRY_COMPARE(a->thread.texts(1, QStringLiteral("TM")),
-                     L({"one", "two", "three"}));
+        QTRY_COMPARE(a->thread.texts(2, QStringLiteral("TM")), L({"one", "two", "three"}));
+        QTRY_COMPARE(a->thread.texts(1, QStringLiteral("TM")), L({"one", "two", "three"}));
         // Each answer after its own broadcast, in the order the commands ran.
         QStringList alicesView = a->thread.commands(1).mid(aliceBefore);
         QCOMPARE(alicesView, L({"TM", "RP", "TM", "RP", "TM"}));

@@ -392,9 +392,8 @@ private slots:
         QString error;
         const QByteArray first(8, '\x01'), second(8, '\x02');
         QVERIFY(RoomSnapshot::decode(good, settings, &error));
-        for (const QByteArray &bad :
-             {patched(first, QByteArray(8, '\0')), patched(second, first),
-              patched(first + '\x01', first + '\x07')}) {
+        for (const QByteArray &bad : {patched(first, QByteArray(8, '\0')), patched(second, first),
+                                      patched(first + '\x01', first + '\x07')}) {
             QVERIFY(!RoomSnapshot::decode(bad, settings, &error));
             QVERIFY2(error.contains(QStringLiteral("connection")), qPrintable(error));
         }
