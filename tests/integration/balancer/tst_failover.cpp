@@ -245,6 +245,16 @@ class TestFailover : public QObject
                                      {{"X-Instantchat-Token", m_token}});
         return r.status == 204;
     }
+    QJsonObject adminServer(const QString &id)
+    {
+        const HttpResult result = balancerGet(*m_balancer, u"/admin/api/servers"_s,
+                                              {{"Authorization", basicAuth(m_adminPassword)}});
+        for (const QJsonValue &s : jsonObject(result).value(u"servers"_s).toArray()) {
+            if (s.toObject().value(u"id"_s).toString() == id)
+                return s.toObject();
+        }
+        return {};
+    }
     double metric(const QByteArray &name)
     {
         const HttpResult result = balancerGet(*m_balancer, u"/metrics"_s);
@@ -364,6 +374,7 @@ private slots:
         QCOMPARE(none.status, 503);
         qInfo("503: %s", none.body.constData());
         QCOMPARE(metric("instantchat_balancer_replicated_rooms"), 1.0);
+        QCOMPARE(adminServer(m_replicaOfOne).value(u"replicasHeld"_s).toInt(), 1);
     }
 
     void slowPeerThatAnswersIsNotDeclaredDead()
