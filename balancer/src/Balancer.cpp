@@ -105,6 +105,12 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
             [handoffMetrics](int count) { handoffMetrics->countRoomsLost(count); });
     connect(registry, &ServerRegistry::transitChanged, this,
             [handoffMetrics](int count) { handoffMetrics->setRoomsInTransit(count); });
+    connect(registry, &ServerRegistry::failoverFinished, this,
+            [handoffMetrics](int promoted, int, double seconds) {
+                handoffMetrics->countFailover(promoted, seconds);
+            });
+    connect(registry, &ServerRegistry::replicatedRoomsChanged, this,
+            [handoffMetrics](int count) { handoffMetrics->setReplicatedRooms(count); });
 
     m_context.metrics = m_metrics.get();
     m_context.registry = registry;

@@ -39,6 +39,18 @@ BalancerMetrics::BalancerMetrics()
         "holding them.");
     m_roomsInTransit = &m_registry.gauge("instantchat_balancer_rooms_in_transit",
                                          "Rooms being moved from one server to another now.");
+    m_failovers = &m_registry.counter(
+        "instantchat_balancer_failovers_total",
+        "Server deaths whose rooms were promoted on the servers holding their replicas.");
+    m_roomsFailedOver =
+        &m_registry.counter("instantchat_balancer_rooms_failed_over_total",
+                            "Rooms promoted on their replica's server after their server died.");
+    m_lastFailoverSeconds =
+        &m_registry.gauge("instantchat_balancer_last_failover_seconds",
+                          "The last failover's duration: from the server's death being noticed to "
+                          "the last promotion answer.");
+    m_replicatedRooms = &m_registry.gauge("instantchat_balancer_replicated_rooms",
+                                          "Rooms in the room map whose copy is on another server.");
 }
 
 void BalancerMetrics::countConnectionRefused(const char *reason)

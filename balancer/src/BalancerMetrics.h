@@ -26,6 +26,14 @@ public:
     void countHandoffFailure() { m_handoffFailures->Increment(); }
     void countRoomsLost(int count) { m_roomsLost->Increment(count); }
     void setRoomsInTransit(int count) { m_roomsInTransit->Set(count); }
+    // Failover: one per server death whose rooms were promoted on their replicas' servers.
+    void countFailover(int promoted, double seconds)
+    {
+        m_failovers->Increment();
+        m_roomsFailedOver->Increment(promoted);
+        m_lastFailoverSeconds->Set(seconds);
+    }
+    void setReplicatedRooms(int count) { m_replicatedRooms->Set(count); }
 
     QByteArray serialize() const { return m_registry.serialize(); }
 
@@ -44,6 +52,10 @@ private:
     prometheus::Counter *m_handoffFailures = nullptr;
     prometheus::Counter *m_roomsLost = nullptr;
     prometheus::Gauge *m_roomsInTransit = nullptr;
+    prometheus::Counter *m_failovers = nullptr;
+    prometheus::Counter *m_roomsFailedOver = nullptr;
+    prometheus::Gauge *m_lastFailoverSeconds = nullptr;
+    prometheus::Gauge *m_replicatedRooms = nullptr;
 };
 
 } // namespace ic::balancer

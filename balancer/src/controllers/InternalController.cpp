@@ -105,7 +105,8 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
                 .toJson(QJsonDocument::Compact));
         return true;
     }
-    if (request.path.startsWith(u"/internal/handoff/")) {
+    if (request.path.startsWith(u"/internal/handoff/") ||
+        request.path == u"/internal/replica/target") {
         handoff(request, source, reply);
         return true;
     }
@@ -141,9 +142,13 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
 void InternalController::handoff(const Request &request, const QString &source,
                                  const ReplyPtr &reply)
 {
-    const QString step = request.path.mid(QStringLiteral("/internal/handoff/").size());
+    // The replica target is asked like a handoff target: same body, same caller checks.
+    const QString step = request.path == u"/internal/replica/target"
+                             ? QStringLiteral("replica")
+                             : request.path.mid(QStringLiteral("/internal/handoff/").size());
     static const QStringList steps{QStringLiteral("begin"), QStringLiteral("target"),
-                                   QStringLiteral("done"), QStringLiteral("failed")};
+                                   QStringLiteral("done"), QStringLiteral("failed"),
+                                   QStringLiteral("replica")};
     if (!steps.contains(step)) {
         reply->sendText(404, QStringLiteral("error: there is nothing at this address"));
         return;
@@ -182,10 +187,12 @@ void InternalController::handoff(const Request &request, const QString &source,
                             (room.error.isEmpty() ? QString() : QStringLiteral(": ") + room.error));
         return;
     }
-    if (step == u"target") {
+    if (step == u"target" || step == u"replica") {
         ServerInfo target;
         const auto refusal =
-            registry->handoffTarget(id.toString(), room.canonical, source, &target);
+            step == u"target"
+                ? registry->handoffTarget(id.toString(), room.canonical, source, &target)
+                : registry->replicaTarget(id.toString(), room.canonical, source, &target);
         answer(refusal, {{QStringLiteral("id"), target.id},
                          {QStringLiteral("url"), QStringLiteral("http://") + target.address}});
     } else if (step == u"done") {

@@ -13,9 +13,12 @@ void RoomMap::assign(const QString &room, const QString &serverId, qint64 nowMs)
     const auto it = m_rooms.find(room);
     if (it != m_rooms.end()) {
         --m_perServer[it->serverId];
-        *it = Entry{serverId, nowMs};
+        if (it->serverId != serverId)
+            setReplicaOf(*it, QString());
+        it->serverId = serverId;
+        it->placedMs = nowMs;
     } else {
-        m_rooms.insert(room, Entry{serverId, nowMs});
+        m_rooms.insert(room, Entry{serverId, nowMs, {}});
     }
     ++m_perServer[serverId];
 }
@@ -26,6 +29,7 @@ void RoomMap::forget(const QString &room)
     if (it == m_rooms.end())
         return;
     --m_perServer[it->serverId];
+    setReplicaOf(*it, QString());
     m_rooms.erase(it);
 }
 
@@ -34,6 +38,7 @@ int RoomMap::dropServer(const QString &serverId)
     int dropped = 0;
     for (auto it = m_rooms.begin(); it != m_rooms.end();) {
         if (it->serverId == serverId) {
+            setReplicaOf(*it, QString());
             it = m_rooms.erase(it);
             ++dropped;
         } else {
@@ -41,7 +46,88 @@ int RoomMap::dropServer(const QString &serverId)
         }
     }
     m_perServer.remove(serverId);
+    clearReplicasOn(serverId);
     return dropped;
+}
+
+QStringList RoomMap::roomsOf(const QString &serverId) const
+{
+    QStringList rooms;
+    for (auto it = m_rooms.constBegin(); it != m_rooms.constEnd(); ++it) {
+        if (it->serverId == serverId)
+            rooms.append(it.key());
+    }
+    return rooms;
+}
+
+QString RoomMap::replica(const QString &room) const
+{
+    const auto it = m_rooms.constFind(room);
+    return it == m_rooms.constEnd() ? QString() : it->replica;
+}
+
+void RoomMap::setReplicaOf(Entry &entry, const QString &serverId)
+{
+    if (entry.replica == serverId)
+        return;
+    if (!entry.replica.isEmpty()) {
+        --m_replicated;
+        if (--m_perReplica[entry.replica] <= 0)
+            m_perReplica.remove(entry.replica);
+        if (--m_replicatedHere[entry.serverId] <= 0)
+            m_replicatedHere.remove(entry.serverId);
+    }
+    entry.replica = serverId;
+    if (!serverId.isEmpty()) {
+        ++m_replicated;
+        ++m_perReplica[serverId];
+        ++m_replicatedHere[entry.serverId];
+    }
+}
+
+bool RoomMap::setReplica(const QString &room, const QString &serverId)
+{
+    const auto it = m_rooms.find(room);
+    if (it == m_rooms.end() || it->serverId == serverId)
+        return false;
+    setReplicaOf(*it, serverId);
+    return true;
+}
+
+void RoomMap::clearReplica(const QString &room)
+{
+    const auto it = m_rooms.find(room);
+    if (it != m_rooms.end())
+        setReplicaOf(*it, QString());
+}
+
+int RoomMap::clearReplicasOn(const QString &serverId)
+{
+    for (auto it = m_copyHints.begin(); it != m_copyHints.end();)
+        it = *it == serverId ? m_copyHints.erase(it) : std::next(it);
+    if (!m_perReplica.contains(serverId))
+        return 0;
+    int cleared = 0;
+    for (Entry &entry : m_rooms) {
+        if (entry.replica == serverId) {
+            setReplicaOf(entry, QString());
+            ++cleared;
+        }
+    }
+    return cleared;
+}
+
+void RoomMap::applyReplicaList(const QString &serverId, const QSet<QString> &copies)
+{
+    for (auto it = m_copyHints.begin(); it != m_copyHints.end();)
+        it = *it == serverId ? m_copyHints.erase(it) : std::next(it);
+    for (const QString &name : copies) {
+        const auto it = m_rooms.find(name);
+        if (it == m_rooms.end())
+            m_copyHints.insert(name, serverId);
+        else if (it->replica.isEmpty() && it->serverId != serverId)
+            setReplicaOf(*it, serverId);
+    }
 }
 
 void RoomMap::renameServer(const QString &from, const QString &to)
@@ -49,7 +135,17 @@ void RoomMap::renameServer(const QString &from, const QString &to)
     for (Entry &room : m_rooms) {
         if (room.serverId == from)
             room.serverId = to;
+        if (room.replica == from)
+            room.replica = to;
     }
+    for (QString &hint : m_copyHints) {
+        if (hint == from)
+            hint = to;
+    }
+    if (m_perReplica.contains(from))
+        m_perReplica.insert(to, m_perReplica.take(from));
+    if (m_replicatedHere.contains(from))
+        m_replicatedHere.insert(to, m_replicatedHere.take(from));
     for (Transit &transit : m_transit) {
         if (transit.from == from)
             transit.from = to;
@@ -66,11 +162,16 @@ void RoomMap::applyRoomList(const QString &serverId, const QSet<QString> &held, 
     for (const QString &name : held) {
         auto it = m_rooms.find(name);
         if (it == m_rooms.end()) {
-            m_rooms.insert(name, Entry{serverId, nowMs});
+            it = m_rooms.insert(name, Entry{serverId, nowMs, {}});
             ++m_perServer[serverId];
+            // A copy reported before its room (a balancer restart reads the lists in any order).
+            const QString copy = m_copyHints.take(name);
+            if (!copy.isEmpty() && copy != serverId)
+                setReplicaOf(*it, copy);
         } else if (it->serverId != serverId) {
             if (!isLive(it->serverId)) {
                 --m_perServer[it->serverId];
+                setReplicaOf(*it, QString()); // whatever copy there was belonged to the old holder
                 it->serverId = serverId;
                 ++m_perServer[serverId];
             } else if (conflicts) {
@@ -84,6 +185,7 @@ void RoomMap::applyRoomList(const QString &serverId, const QSet<QString> &held, 
         if (it->serverId == serverId && !held.contains(it.key()) &&
             nowMs - it->placedMs > unconfirmedPlacementMs) {
             --m_perServer[serverId];
+            setReplicaOf(*it, QString());
             it = m_rooms.erase(it);
         } else {
             ++it;
@@ -98,9 +200,9 @@ const RoomMap::Transit *RoomMap::transit(const QString &room) const
 }
 
 void RoomMap::beginTransit(const QString &room, const QString &from, const QString &to,
-                           qint64 nowMs)
+                           qint64 nowMs, bool failover)
 {
-    m_transit.insert(room, Transit{from, to, nowMs});
+    m_transit.insert(room, Transit{from, to, nowMs, failover});
 }
 
 QStringList RoomMap::transitsOf(const QString &serverId) const

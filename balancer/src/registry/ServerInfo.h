@@ -1,6 +1,8 @@
 #pragma once
 // What the balancer knows about one room server.
 
+#include "registry/FailureDetector.h"
+
 #include <QString>
 #include <QtGlobal>
 
@@ -39,6 +41,8 @@ struct ServerInfo
     qint64 nextProbeMs = 0;
     qint64 nextSyncMs = 0;
     qint64 diedAtMs = 0;
+    FastProbe fastProbe = FastProbe::None; // since the last heartbeat (FailureDetector)
+    qint64 fastProbeMs = 0;                // when it started
     LoadReport load;
 };
 

@@ -14,6 +14,18 @@ namespace {
 
 constexpr int tickMs = 250;
 constexpr int roomsTimeoutMs = 3000;
+constexpr int promoteTimeoutMs = 2000;
+
+QSet<QString> canonicalNames(const QJsonArray &values)
+{
+    QSet<QString> names;
+    for (const QJsonValue &value : values) {
+        const QString name = ic::validation::canonicalRoomName(value.toString());
+        if (!name.isEmpty())
+            names.insert(name);
+    }
+    return names;
+}
 
 } // namespace
 
@@ -90,10 +102,16 @@ void ServerRegistry::tick()
         runReadinessWaiters();
     }
     expireTransits();
+    // Servers holding rooms with a replica are watched closely: their rooms can be promoted.
+    const ServerTable::FastDetection fast{
+        qint64(m_options.heartbeatIntervalSeconds) * 1000,
+        [this](const QString &id) { return m_rooms.replicatedRoomsOf(id) > 0; }};
     const ServerTable::Due due = m_servers.due(qint64(m_options.heartbeatIntervalSeconds) * 3000,
-                                               m_options.forgetDeadAfterMs);
+                                               m_options.forgetDeadAfterMs, fast);
     for (const QString &id : due.died)
         wentOut(id, QStringLiteral("missed 3 heartbeats"));
+    for (const QString &id : due.fastProbe)
+        fastProbe(id);
     for (const QString &id : due.forget)
         m_servers.remove(id);
     for (const QString &id : due.probe)
@@ -102,6 +120,15 @@ void ServerRegistry::tick()
         syncRooms(id);
     if (!due.forget.isEmpty())
         publish();
+    publishReplicas();
+}
+
+void ServerRegistry::publishReplicas()
+{
+    if (m_rooms.replicatedCount() == m_publishedReplicated)
+        return;
+    m_publishedReplicated = m_rooms.replicatedCount();
+    emit replicatedRoomsChanged(m_publishedReplicated);
 }
 
 void ServerRegistry::probe(const QString &id)
@@ -123,6 +150,29 @@ void ServerRegistry::probe(const QString &id)
         });
 }
 
+void ServerRegistry::fastProbe(const QString &id)
+{
+    const ServerInfo *server = m_servers.find(id);
+    if (!server)
+        return;
+    m_servers.fastProbeStarted(id);
+    const qint64 lateMs = now() - server->lastHeartbeatMs;
+    m_upstream->get(
+        server->address, QStringLiteral("/hw"), fastProbeTimeoutMs, this,
+        [this, id, lateMs](const UpstreamResult &r) {
+            const bool ok = r.status == 200;
+            if (m_servers.fastProbeFinished(id, ok,
+                                            qint64(m_options.heartbeatIntervalSeconds) * 1000))
+                wentOut(id, QStringLiteral("no heartbeat for %1 ms and /hw failed: %2")
+                                .arg(lateMs)
+                                .arg(r.error.isEmpty() ? QStringLiteral("HTTP %1").arg(r.status)
+                                                       : r.error));
+            else if (ok)
+                qCInfo(lcRegistry, "server %s is late with its heartbeat but answers",
+                       qPrintable(id));
+        });
+}
+
 void ServerRegistry::cameUp(const QString &id)
 {
     syncRooms(id);
@@ -137,22 +187,130 @@ void ServerRegistry::wentOut(const QString &id, const QString &reason)
     const QStringList ended = m_rooms.transitsOf(id);
     for (const QString &room : ended) {
         const RoomMap::Transit *transit = m_rooms.transit(room);
+        if (transit->failover)
+            continue; // failOver() below
         if (transit->from == id && m_servers.isLive(transit->to))
             m_rooms.assign(room, transit->to, now());
         else
             emit moveFailed();
     }
-    const int dropped = m_rooms.dropServer(id);
+    const int copiesGone = m_rooms.clearReplicasOn(id);
+    const int dropped = failOver(id);
     const ServerInfo *server = m_servers.find(id);
-    qCWarning(lcRegistry, "server %s at %s is out of placement (%s); %d rooms dropped",
+    qCWarning(lcRegistry,
+              "server %s at %s is out of placement (%s); %d rooms dropped, %d rooms being "
+              "promoted elsewhere, %d rooms lost their copy",
               qPrintable(id), server ? qPrintable(server->address) : "?", qPrintable(reason),
-              dropped);
+              dropped, int(m_rooms.roomsOf(id).size()), copiesGone);
     if (dropped > 0)
         emit roomsLost(dropped);
-    for (const QString &room : ended)
-        endTransit(room);
+    for (const QString &room : ended) {
+        // Rooms that now fail over keep their waiting placements for the promotion.
+        const RoomMap::Transit *transit = m_rooms.transit(room);
+        if (!transit || !transit->failover || transit->from != id)
+            endTransit(room);
+    }
     publish();
+    publishReplicas();
     runReadinessWaiters();
+}
+
+int ServerRegistry::failOver(const QString &id)
+{
+    // Rooms failing over *to* this server (it was to promote them) have no copy left.
+    int lost = 0;
+    for (const QString &room : m_rooms.transitsOf(id)) {
+        const RoomMap::Transit *transit = m_rooms.transit(room);
+        if (transit->failover && transit->to == id) {
+            loseRoom(room);
+            ++lost;
+        }
+    }
+    QHash<QString, QStringList> byReplica;
+    for (const QString &room : m_rooms.roomsOf(id)) {
+        const QString replica = m_rooms.replica(room);
+        if (!replica.isEmpty() && m_servers.isLive(replica)) {
+            byReplica[replica].append(room);
+        } else {
+            loseRoom(room);
+            ++lost;
+        }
+    }
+    if (byReplica.isEmpty())
+        return lost;
+    const qint64 t = now();
+    Failover &run = m_failovers[id];
+    if (run.pendingCalls == 0)
+        run = Failover{t, 0, 0, lost};
+    for (auto it = byReplica.constBegin(); it != byReplica.constEnd(); ++it) {
+        for (const QString &room : *it)
+            m_rooms.beginTransit(room, id, it.key(), t, true);
+        ++run.pendingCalls;
+        const QByteArray body =
+            QJsonDocument(QJsonObject{{QStringLiteral("rooms"), QJsonArray::fromStringList(*it)}})
+                .toJson(QJsonDocument::Compact);
+        const QString to = it.key();
+        const QStringList rooms = *it;
+        m_upstream->postJson(
+            m_servers.find(to)->address, QStringLiteral("/internal/replica/promote"), body,
+            promoteTimeoutMs, this,
+            [this, id, to, rooms](const UpstreamResult &r) { promoted(id, to, rooms, r); });
+    }
+    emit transitChanged(m_rooms.transitCount());
+    return lost;
+}
+
+void ServerRegistry::promoted(const QString &from, const QString &to, const QStringList &rooms,
+                              const UpstreamResult &result)
+{
+    const QJsonObject answer = QJsonDocument::fromJson(result.body).object();
+    const QSet<QString> done =
+        result.status == 200 ? canonicalNames(answer.value(QLatin1StringView("promoted")).toArray())
+                             : QSet<QString>();
+    if (result.status != 200)
+        qCWarning(lcRegistry, "promotion on server %s failed (%s); %d rooms lost", qPrintable(to),
+                  qPrintable(result.error.isEmpty() ? QStringLiteral("HTTP %1").arg(result.status)
+                                                    : result.error),
+                  int(rooms.size()));
+    int promotedHere = 0, lostHere = 0;
+    for (const QString &room : rooms) {
+        const RoomMap::Transit *transit = m_rooms.transit(room);
+        if (!transit || !transit->failover || transit->from != from || transit->to != to)
+            continue; // ended meanwhile (the replica's server went out too)
+        if (done.contains(room) && m_servers.isLive(to)) {
+            // Fresh: kept through room-list reads until its first user is back.
+            m_rooms.assign(room, to, now());
+            ++promotedHere;
+        } else {
+            // No copy there ("missing"), or no answer: lost. A copy that was promoted after all
+            // comes back into the map with the server's next room list.
+            loseRoom(room);
+            ++lostHere;
+        }
+        endTransit(room);
+    }
+    if (lostHere > 0)
+        emit roomsLost(lostHere);
+    auto run = m_failovers.find(from);
+    if (run == m_failovers.end())
+        return;
+    run->promoted += promotedHere;
+    run->lost += lostHere;
+    if (--run->pendingCalls > 0)
+        return;
+    const double seconds = double(now() - run->startedMs) / 1000.0;
+    qCWarning(lcRegistry,
+              "failover of server %s: %d rooms promoted, %d rooms lost, %.3f s from its death "
+              "being noticed to the last promotion answer",
+              qPrintable(from), run->promoted, run->lost, seconds);
+    emit failoverFinished(run->promoted, run->lost, seconds);
+    m_failovers.erase(run);
+    publishReplicas();
+}
+
+void ServerRegistry::loseRoom(const QString &room)
+{
+    m_rooms.forget(room);
 }
 
 void ServerRegistry::syncRooms(const QString &id)
@@ -191,6 +349,10 @@ void ServerRegistry::syncFinished(const QString &id, bool ok, const QByteArray &
     m_rooms.applyRoomList(
         id, held, now(), [this](const QString &other) { return m_servers.isLive(other); },
         &conflicts);
+    // The copies it holds (absent from older servers): known replicas after a balancer restart.
+    const QJsonValue replicas = doc.object().value(QLatin1StringView("replicas"));
+    if (replicas.isArray())
+        m_rooms.applyReplicaList(id, canonicalNames(replicas.toArray()));
     for (const QString &room : std::as_const(conflicts)) {
         const QString holder = m_rooms.holder(room);
         qCWarning(lcRegistry, "room held by both %s and %s; keeping %s", qPrintable(holder),
@@ -300,6 +462,8 @@ std::optional<RegistryRefusal> ServerRegistry::handoffTarget(const QString &id, 
     if (!holder.isEmpty() && holder != id && m_servers.isLive(holder))
         return RegistryRefusal{409, QStringLiteral("the room is placed on server %1").arg(holder)};
     if (const RoomMap::Transit *transit = m_rooms.transit(room)) {
+        if (transit->failover)
+            return RegistryRefusal{409, QStringLiteral("the room is moving between other servers")};
         // A repeated call (the answer was lost) gets the same target.
         if (const ServerInfo *to = m_servers.find(transit->to))
             *target = *to;
@@ -322,13 +486,37 @@ std::optional<RegistryRefusal> ServerRegistry::handoffTarget(const QString &id, 
     return std::nullopt;
 }
 
+std::optional<RegistryRefusal> ServerRegistry::replicaTarget(const QString &id, const QString &room,
+                                                             const QString &source,
+                                                             ServerInfo *target)
+{
+    if (auto refusal = m_servers.checkCaller(id, source))
+        return refusal;
+    const QString holder = m_rooms.holder(room);
+    if (!holder.isEmpty() && holder != id && m_servers.isLive(holder))
+        return RegistryRefusal{409, QStringLiteral("the room is placed on server %1").arg(holder)};
+    if (const RoomMap::Transit *transit = m_rooms.transit(room); transit && transit->from != id)
+        return RegistryRefusal{409, QStringLiteral("the room is moving between other servers")};
+    const QString chosen = m_placer.handoffTarget(id, m_servers, m_rooms);
+    if (chosen.isEmpty())
+        return RegistryRefusal{
+            503, QStringLiteral("no other live, undrained server can keep a copy of the room")};
+    // A room the map did not know yet (created since its server's room list was read).
+    if (holder != id)
+        m_rooms.assign(room, id, now());
+    m_rooms.setReplica(room, chosen);
+    *target = *m_servers.find(chosen);
+    publishReplicas();
+    return std::nullopt;
+}
+
 std::optional<RegistryRefusal> ServerRegistry::handoffDone(const QString &id, const QString &room,
                                                            const QString &to, const QString &source)
 {
     if (auto refusal = m_servers.checkCaller(id, source))
         return refusal;
     const RoomMap::Transit *transit = m_rooms.transit(room);
-    if (!transit || transit->from != id)
+    if (!transit || transit->from != id || transit->failover)
         return RegistryRefusal{409,
                                QStringLiteral("this room is not moving away from this server")};
     if (transit->to != to)
@@ -347,7 +535,7 @@ std::optional<RegistryRefusal> ServerRegistry::handoffFailed(const QString &id, 
     if (auto refusal = m_servers.checkCaller(id, source))
         return refusal;
     const RoomMap::Transit *transit = m_rooms.transit(room);
-    if (!transit || transit->from != id)
+    if (!transit || transit->from != id || transit->failover)
         return RegistryRefusal{409,
                                QStringLiteral("this room is not moving away from this server")};
     qCWarning(lcRegistry, "room could not move from %s to %s; it stays", qPrintable(id),

@@ -16,6 +16,12 @@
 // Handoff (a drained or stopping server moves its rooms to other servers): while a room is in
 // transit (between /internal/handoff/target and done/failed) placements of it wait, at most
 // maxTransitWaitMs, and are then answered with the room's holder.
+//
+// Replicas and failover: a server asks /internal/replica/target for the server that keeps a
+// copy of one of its rooms; the map records it. A server holding rooms with replicas is watched
+// closely (FailureDetector). When a server goes out, its rooms with a live replica are in transit
+// (placements wait, as in a handoff) while one POST /internal/replica/promote per replica server
+// turns the copies into rooms; promoted rooms map to that server, the others are lost.
 
 #include "registry/RoomMap.h"
 #include "registry/RoomPlacer.h"
@@ -33,6 +39,7 @@
 namespace ic::balancer {
 
 class UpstreamClient;
+struct UpstreamResult;
 
 struct RegistryOptions
 {
@@ -102,6 +109,15 @@ public:
                                                const QString &to, const QString &source);
     std::optional<RegistryRefusal> handoffFailed(const QString &id, const QString &room,
                                                  const QString &source);
+    // Replica target, for the server `id` (the room's holder, or the room not placed yet)
+    // calling from `source`: the least-loaded live, undrained server other than `id`, recorded
+    // as the room's replica. 503 none, 409 the room is on another live server or failing over.
+    std::optional<RegistryRefusal> replicaTarget(const QString &id, const QString &room,
+                                                 const QString &source, ServerInfo *target);
+    // The room's replica server; empty when none.
+    QString replicaOf(const QString &room) const { return m_rooms.replica(room); }
+    // Copies a server holds (rooms whose replica it is).
+    int replicaCount(const QString &serverId) const { return m_rooms.replicaCount(serverId); }
     // The heartbeat answer's "handoff": drained, and another live, undrained server exists.
     bool shouldHandOff(const QString &id) const { return m_servers.shouldHandOff(id); }
     // A live, undrained server other than `id` exists.
@@ -127,11 +143,23 @@ signals:
     void moveFailed();
     void roomsLost(int count);
     void transitChanged(int roomsInTransit);
+    // A failover ended: rooms promoted, rooms lost, death noticed -> last promote answered.
+    void failoverFinished(int promoted, int lost, double seconds);
+    void replicatedRoomsChanged(int rooms);
 
 private:
     using Done = RoomPlacer::Done;
 
     void probe(const QString &id);
+    void fastProbe(const QString &id);
+    // Its rooms with a live replica go in transit and are promoted there; the others are lost.
+    // Returns how many were lost at once.
+    int failOver(const QString &id);
+    // Rooms whose failover transit from `from` to `to` has not ended yet.
+    void promoted(const QString &from, const QString &to, const QStringList &rooms,
+                  const UpstreamResult &result);
+    void loseRoom(const QString &room);
+    void publishReplicas();
     void syncRooms(const QString &id);
     void syncFinished(const QString &id, bool ok, const QByteArray &body);
     // A server came up: its room list is read before it gets rooms.
@@ -154,6 +182,16 @@ private:
     RoomMap m_rooms;
     RoomPlacer m_placer;
     QTimer m_ticker;
+    int m_publishedReplicated = -1;
+    // Failovers under way: dead server -> when its death was noticed and promote calls pending.
+    struct Failover
+    {
+        qint64 startedMs = 0;
+        int pendingCalls = 0;
+        int promoted = 0;
+        int lost = 0;
+    };
+    QHash<QString, Failover> m_failovers;
 };
 
 } // namespace ic::balancer

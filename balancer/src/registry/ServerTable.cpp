@@ -137,6 +137,7 @@ ServerTable::heartbeat(const QJsonObject &body, const QString &source, Heartbeat
     server->registeredFrom = source;
     server->lastHeartbeatMs = now();
     server->lastContactMs = now();
+    server->fastProbe = FastProbe::None;
     const QJsonObject load = body.value(QLatin1StringView("load")).toObject();
     server->load.connections = intOf(load, "connections");
     server->load.rooms = intOf(load, "rooms");
@@ -222,7 +223,8 @@ void ServerTable::setDead(const QString &id)
     }
 }
 
-ServerTable::Due ServerTable::due(qint64 heartbeatLimitMs, qint64 forgetDeadAfterMs)
+ServerTable::Due ServerTable::due(qint64 heartbeatLimitMs, qint64 forgetDeadAfterMs,
+                                  const FastDetection &fast)
 {
     const qint64 t = now();
     Due due;
@@ -245,8 +247,44 @@ ServerTable::Due ServerTable::due(qint64 heartbeatLimitMs, qint64 forgetDeadAfte
             due.probe.append(server.id);
         if (server.alive && !server.syncInFlight && t >= server.nextSyncMs)
             due.sync.append(server.id);
+        if (server.alive && server.registered && fast.watched && fast.watched(server.id)) {
+            const Liveness verdict =
+                judgeLiveness(t - server.lastHeartbeatMs, fast.heartbeatIntervalMs,
+                              server.fastProbe, t - server.fastProbeMs);
+            if (verdict == Liveness::ProbeNow)
+                due.fastProbe.append(server.id);
+        }
     }
     return due;
+}
+
+ServerTable::Due ServerTable::due(qint64 heartbeatLimitMs, qint64 forgetDeadAfterMs)
+{
+    return due(heartbeatLimitMs, forgetDeadAfterMs, FastDetection{});
+}
+
+void ServerTable::fastProbeStarted(const QString &id)
+{
+    if (ServerInfo *server = find(id)) {
+        server->fastProbe = FastProbe::InFlight;
+        server->fastProbeMs = now();
+    }
+}
+
+bool ServerTable::fastProbeFinished(const QString &id, bool ok, qint64 heartbeatIntervalMs)
+{
+    ServerInfo *server = find(id);
+    if (!server || server->fastProbe != FastProbe::InFlight)
+        return false;
+    server->fastProbe = ok ? FastProbe::Answered : FastProbe::Failed;
+    if (ok)
+        server->lastContactMs = now();
+    const Liveness verdict = judgeLiveness(now() - server->lastHeartbeatMs, heartbeatIntervalMs,
+                                           server->fastProbe, now() - server->fastProbeMs);
+    if (verdict != Liveness::Dead || !server->alive)
+        return false;
+    setDead(id);
+    return true;
 }
 
 void ServerTable::probeStarted(const QString &id, int probeIntervalMs)

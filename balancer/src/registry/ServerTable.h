@@ -5,7 +5,9 @@
 //
 // Liveness: a registered server is out when 3 heartbeat intervals pass without a heartbeat; any
 // server is out after 3 failed /hw probes in a row (a failed probe is repeated after half an
-// interval). A dead self-registered server is forgotten after `forgetDeadAfterMs`.
+// interval). A dead self-registered server is forgotten after `forgetDeadAfterMs`. A registered
+// server the caller watches closely (it holds rooms with replicas) is probed as soon as its
+// heartbeat is late and is out when that probe fails (FailureDetector).
 
 #include "registry/ServerInfo.h"
 
@@ -62,8 +64,20 @@ public:
         QStringList forget;
         QStringList probe;
         QStringList sync;
+        QStringList fastProbe; // late heartbeat of a watched server: probe now
     };
-    Due due(qint64 heartbeatLimitMs, qint64 forgetDeadAfterMs);
+    // Fast failure detection: `watched` says which live registered servers get it.
+    struct FastDetection
+    {
+        qint64 heartbeatIntervalMs = 0;
+        std::function<bool(const QString &)> watched;
+    };
+    Due due(qint64 heartbeatLimitMs, qint64 forgetDeadAfterMs, const FastDetection &fast);
+    Due due(qint64 heartbeatLimitMs, qint64 forgetDeadAfterMs); // without fast detection
+    void fastProbeStarted(const QString &id);
+    // True when the server is dead now (the probe failed and no heartbeat came meanwhile); it
+    // is then marked dead. A result for a probe a heartbeat made stale is ignored.
+    bool fastProbeFinished(const QString &id, bool ok, qint64 heartbeatIntervalMs);
 
     enum class ProbeOutcome { None, CameUp, WentDown };
     void probeStarted(const QString &id, int probeIntervalMs);

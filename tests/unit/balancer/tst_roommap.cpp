@@ -1,5 +1,6 @@
 // RoomMap: placements and per-server counts, a server going out, renaming, rebuilding from a
-// server's room list (with the grace for fresh placements), and the rooms in transit.
+// server's room list (with the grace for fresh placements), the rooms in transit, and the
+// replica rules (set, cleared by a move, by the death of either server, read from copy lists).
 
 #include "registry/RoomMap.h"
 
@@ -142,6 +143,84 @@ private slots:
         map.endTransit(u"r1"_s);
         QVERIFY(!map.inTransit(u"r1"_s));
         QVERIFY(!map.transit(u"r1"_s));
+    }
+
+    // r1 on a with its copy on b, r2 on b with its copy on a, then one step.
+    void replicas_data()
+    {
+        QTest::addColumn<QString>("step");
+        QTest::addColumn<QString>("replicaR1"); // afterwards
+        QTest::addColumn<QString>("replicaR2");
+        QTest::addColumn<int>("replicated");
+        QTest::addColumn<int>("copiesOnB");
+        QTest::newRow("as set") << u"none"_s << u"b"_s << u"a"_s << 2 << 1;
+        QTest::newRow("placed again on the same server keeps it")
+            << u"assign r1 a"_s << u"b"_s << u"a"_s << 2 << 1;
+        QTest::newRow("a move (handoff done, promotion) clears it")
+            << u"assign r1 c"_s << QString() << u"a"_s << 1 << 0;
+        QTest::newRow("moved onto its own copy's server clears it")
+            << u"assign r1 b"_s << QString() << u"a"_s << 1 << 0;
+        QTest::newRow("the copy's server goes out")
+            << u"clear b"_s << QString() << u"a"_s << 1 << 0;
+        QTest::newRow("the holder goes out") << u"drop a"_s << QString() << QString() << 0 << 0;
+        QTest::newRow("forgotten room") << u"forget r1"_s << QString() << u"a"_s << 1 << 0;
+        QTest::newRow("a copy on the holder itself is refused")
+            << u"replica r1 a"_s << u"b"_s << u"a"_s << 2 << 1;
+        QTest::newRow("a copy list does not replace a known replica")
+            << u"copies c r1"_s << u"b"_s << u"a"_s << 2 << 1;
+        QTest::newRow("renamed copy server") << u"rename b b2"_s << u"b2"_s << u"a"_s << 2 << 0;
+    }
+
+    void replicas()
+    {
+        QFETCH(QString, step);
+        QFETCH(QString, replicaR1);
+        QFETCH(QString, replicaR2);
+        QFETCH(int, replicated);
+        QFETCH(int, copiesOnB);
+        RoomMap map = mapOf(u"r1=a r2=b"_s);
+        QVERIFY(map.setReplica(u"r1"_s, u"b"_s));
+        QVERIFY(map.setReplica(u"r2"_s, u"a"_s));
+        QVERIFY(!map.setReplica(u"unknown"_s, u"a"_s));
+        const QStringList words = step.split(u' ');
+        if (words[0] == u"assign")
+            map.assign(words[1], words[2], 1);
+        else if (words[0] == u"clear")
+            QCOMPARE(map.clearReplicasOn(words[1]), 1);
+        else if (words[0] == u"drop")
+            map.dropServer(words[1]);
+        else if (words[0] == u"forget")
+            map.forget(words[1]);
+        else if (words[0] == u"replica")
+            QVERIFY(!map.setReplica(words[1], words[2]));
+        else if (words[0] == u"copies")
+            map.applyReplicaList(words[1], {words[2]});
+        else if (words[0] == u"rename")
+            map.renameServer(words[1], words[2]);
+        QCOMPARE(map.replica(u"r1"_s), replicaR1);
+        QCOMPARE(map.replica(u"r2"_s), replicaR2);
+        QCOMPARE(map.replicatedCount(), replicated);
+        QCOMPARE(map.replicaCount(u"b"_s), copiesOnB);
+        // Fast detection watches holders of replicated rooms: the counts agree.
+        QCOMPARE(map.replicatedRoomsOf(u"a"_s) + map.replicatedRoomsOf(u"b"_s) +
+                     map.replicatedRoomsOf(u"b2"_s) + map.replicatedRoomsOf(u"c"_s),
+                 replicated);
+    }
+
+    // Copy lists read before the holder's room list (a balancer restart) wait for the room.
+    void copyListBeforeRoomList()
+    {
+        RoomMap map;
+        map.applyReplicaList(u"b"_s, {u"r1"_s});
+        QCOMPARE(map.size(), 0); // a copy alone places nothing
+        map.applyRoomList(u"a"_s, {u"r1"_s}, 0, [](const QString &) { return true; });
+        QCOMPARE(map.holder(u"r1"_s), u"a"_s);
+        QCOMPARE(map.replica(u"r1"_s), u"b"_s);
+        // The copy's server reporting again without it forgets the pending hint, not the replica.
+        map.applyReplicaList(u"c"_s, {u"r9"_s});
+        map.clearReplicasOn(u"c"_s);
+        map.applyRoomList(u"a"_s, {u"r1"_s, u"r9"_s}, 0, [](const QString &) { return true; });
+        QCOMPARE(map.replica(u"r9"_s), QString());
     }
 };
 
