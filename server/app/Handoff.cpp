@@ -1,5 +1,6 @@
 #include "app/Handoff.h"
 
+#include "app/ClusterRequest.h"
 #include "core/ServerContext.h"
 #include "rooms/RoomDirectory.h"
 #include "protocol/JsonWriter.h"
@@ -8,7 +9,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
-#include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QUrl>
 #include <algorithm>
@@ -25,26 +25,12 @@ constexpr int roomsInFlight = 4;
 // The balancer's calls are quick; the import carries a whole room.
 constexpr int balancerTimeoutMs = 3000;
 
-int statusOf(QNetworkReply *reply)
-{
-    return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-}
-
-// The first line of an error answer, for the log.
-QString answerOf(QNetworkReply *reply)
-{
-    const QString text = QString::fromUtf8(reply->read(300)).section(u'\n', 0, 0).trimmed();
-    if (statusOf(reply) == 0)
-        return reply->errorString();
-    return QStringLiteral("%1 %2").arg(statusOf(reply)).arg(text);
-}
-
 } // namespace
 
 Handoff::Handoff(ServerContext &context, const RoomDirectory &rooms, QObject *parent)
     : QObject(parent), m_context(context), m_rooms(rooms), m_network(this)
 {
-    m_network.setProxy(QNetworkProxy::NoProxy);
+    useForCluster(m_network);
     m_deadline.setParent(this);
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, [this]() {
@@ -87,13 +73,13 @@ void Handoff::runBeforeExit(std::function<void()> done)
     connect(reply, &QNetworkReply::finished, this, [this, reply, done = std::move(done)]() {
         reply->deleteLater();
         const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
-        if (statusOf(reply) != 200 || !answer.value(QLatin1StringView("handoff")).toBool()) {
+        if (replyStatus(reply) != 200 || !answer.value(QLatin1StringView("handoff")).toBool()) {
             qCInfo(lcHandoffRun).noquote()
-                << (statusOf(reply) == 200
+                << (replyStatus(reply) == 200
                         ? QStringLiteral("no other live server: rooms are not moved")
                         : QStringLiteral("the balancer did not start a handoff (%1): rooms are "
                                          "not moved")
-                              .arg(answerOf(reply)));
+                              .arg(replyProblem(reply)));
             done();
             return;
         }
@@ -165,19 +151,12 @@ void Handoff::startMore()
     }
 }
 
-QNetworkRequest Handoff::balancerRequest(const char *path, int timeoutMs) const
-{
-    QNetworkRequest request(QUrl(m_context.settings().balancer + QLatin1StringView(path)));
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setTransferTimeout(std::max(1, timeoutMs));
-    if (!m_context.settings().clusterToken.isEmpty())
-        request.setRawHeader("X-Instantchat-Token", m_context.settings().clusterToken.toUtf8());
-    return request;
-}
-
 QNetworkReply *Handoff::postJson(const char *path, const QByteArray &json, int timeoutMs)
 {
-    return m_network.post(balancerRequest(path, timeoutMs), json);
+    return m_network.post(clusterRequest(m_context.settings(),
+                                         m_context.settings().balancer + QLatin1StringView(path),
+                                         QByteArrayLiteral("application/json"), timeoutMs),
+                          json);
 }
 
 QByteArray Handoff::roomJson(const QString &room, const QString &to) const
@@ -210,14 +189,14 @@ void Handoff::moveRoom(const QString &room)
         const Target target{answer.value(QLatin1StringView("id")).toString(),
                             answer.value(QLatin1StringView("url")).toString()};
         const QUrl url(target.url);
-        if (statusOf(reply) != 200 || target.id.isEmpty() || !url.isValid() ||
+        if (replyStatus(reply) != 200 || target.id.isEmpty() || !url.isValid() ||
             (url.scheme() != u"http" && url.scheme() != u"https")) {
             roomFailed(room, false,
                        QStringLiteral("no target server (%1)")
-                           .arg(statusOf(reply) == 200 ? QStringLiteral("malformed answer")
-                                                       : answerOf(reply)));
+                           .arg(replyStatus(reply) == 200 ? QStringLiteral("malformed answer")
+                                                          : replyProblem(reply)));
             // No target for one room means none for the others either.
-            if (statusOf(reply) == 503)
+            if (replyStatus(reply) == 503)
                 m_queue.clear();
             startMore();
             return;
@@ -256,21 +235,18 @@ void Handoff::snapshotTaken(const QString &room, const Target &target, const QBy
         startMore();
         return;
     }
-    QNetworkRequest request(QUrl(target.url + QStringLiteral("/internal/rooms/import")));
-    request.setHeader(QNetworkRequest::ContentTypeHeader,
-                      QByteArrayLiteral("application/octet-stream"));
-    request.setTransferTimeout(remainingMs());
-    if (!m_context.settings().clusterToken.isEmpty())
-        request.setRawHeader("X-Instantchat-Token", m_context.settings().clusterToken.toUtf8());
-    QNetworkReply *reply = m_network.post(request, snapshot);
+    QNetworkReply *reply = m_network.post(
+        clusterRequest(m_context.settings(), target.url + QStringLiteral("/internal/rooms/import"),
+                       QByteArrayLiteral("application/octet-stream"), remainingMs()),
+        snapshot);
     connect(reply, &QNetworkReply::finished, this, [this, reply, room, target]() {
         reply->deleteLater();
         if (!m_running || !m_busy.contains(room))
             return;
-        if (statusOf(reply) != 200) {
-            roomFailed(
-                room, true,
-                QStringLiteral("server %1 refused the room (%2)").arg(target.id, answerOf(reply)));
+        if (replyStatus(reply) != 200) {
+            roomFailed(room, true,
+                       QStringLiteral("server %1 refused the room (%2)")
+                           .arg(target.id, replyProblem(reply)));
             startMore();
             return;
         }
@@ -284,10 +260,10 @@ void Handoff::roomDone(const QString &room, const Target &target)
         postJson("/internal/handoff/done", roomJson(room, target.id), balancerTimeoutMs);
     connect(reply, &QNetworkReply::finished, this, [this, reply, room, target]() {
         reply->deleteLater();
-        if (statusOf(reply) != 200)
+        if (replyStatus(reply) != 200)
             qCWarning(lcHandoffRun).noquote()
                 << QStringLiteral("room moved to %1, but the balancer did not take note (%2)")
-                       .arg(target.id, answerOf(reply));
+                       .arg(target.id, replyProblem(reply));
         // The target holds the room now in any case: this copy goes.
         RoomHost *owner = m_rooms.hostFor(room);
         QMetaObject::invokeMethod(

@@ -53,7 +53,6 @@ private:
     void roomFailed(const QString &room, bool frozen, const QString &why);
     void finish();
 
-    QNetworkRequest balancerRequest(const char *path, int timeoutMs) const;
     QNetworkReply *postJson(const char *path, const QByteArray &json, int timeoutMs);
     QByteArray roomJson(const QString &room, const QString &to = QString()) const;
     int remainingMs() const;

@@ -1,5 +1,6 @@
 #include "app/Registration.h"
 
+#include "app/ClusterRequest.h"
 #include "core/ServerContext.h"
 #include "protocol/JsonWriter.h"
 #include "system/ProcessStats.h"
@@ -7,7 +8,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
-#include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QUrl>
 #include <algorithm>
@@ -19,8 +19,7 @@ namespace ic::server {
 Registration::Registration(ServerContext &context, QObject *parent)
     : QObject(parent), m_context(context), m_network(this)
 {
-    // The balancer is reached directly; an environment proxy would break loopback clusters.
-    m_network.setProxy(QNetworkProxy::NoProxy);
+    useForCluster(m_network);
     m_timer.setParent(this);
     m_timer.setInterval(2000);
     connect(&m_timer, &QTimer::timeout, this, &Registration::beat);
@@ -38,12 +37,9 @@ void Registration::start()
 
 QNetworkRequest Registration::request(const char *path) const
 {
-    QNetworkRequest request(QUrl(m_context.settings().balancer + QLatin1StringView(path)));
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setTransferTimeout(3000);
-    if (!m_context.settings().clusterToken.isEmpty())
-        request.setRawHeader("X-Instantchat-Token", m_context.settings().clusterToken.toUtf8());
-    return request;
+    return clusterRequest(m_context.settings(),
+                          m_context.settings().balancer + QLatin1StringView(path),
+                          QByteArrayLiteral("application/json"), 3000);
 }
 
 QByteArray Registration::loadJson() const
@@ -75,7 +71,7 @@ void Registration::beat()
     QNetworkReply *reply = m_network.post(request("/internal/heartbeat"), loadJson());
     connect(reply, &QNetworkReply::finished, this, [this, reply]() {
         reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const int status = replyStatus(reply);
         const QString balancer = m_context.settings().balancer;
         if (status == 0) {
             failed(

@@ -1,6 +1,7 @@
 #include "rooms/AnonymousNames.h"
 
-#include <QRandomGenerator>
+#include <QCryptographicHash>
+#include <QtEndian>
 #include <array>
 
 namespace ic::server {
@@ -32,6 +33,19 @@ QStringList buildNames()
     return names;
 }
 
+// SHA-256 of the session, the room id and a purpose with its counter: one-way, so the public
+// results (names, ids) give nothing away about the session.
+QByteArray digest(const QUuid &session, const QString &roomId, char purpose, quint32 counter)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(session.toRfc4122());
+    hash.addData(roomId.toUtf8());
+    char tail[5] = {purpose};
+    qToLittleEndian(counter, tail + 1);
+    hash.addData(QByteArrayView(tail, sizeof tail));
+    return hash.result();
+}
+
 } // namespace
 
 const QStringList &anonymousNames()
@@ -40,10 +54,21 @@ const QStringList &anonymousNames()
     return names;
 }
 
-QString randomAnonymousName()
+QString anonymousName(const QUuid &session, const QString &roomId, int attempt)
 {
     const QStringList &names = anonymousNames();
-    return names.at(QRandomGenerator::global()->bounded(names.size()));
+    const QByteArray bytes = digest(session, roomId, 'n', quint32(attempt));
+    return names.at(qsizetype(qFromLittleEndian<quint64>(bytes.constData()) %
+                              quint64(names.size())));
+}
+
+QString derivedUserId(const QUuid &session, const QString &roomId)
+{
+    QByteArray bytes = digest(session, roomId, 'u', 0).left(16);
+    // A well-formed random-looking (version 4, RFC 4122 variant) UUID.
+    bytes[6] = char((bytes[6] & 0x0F) | 0x40);
+    bytes[8] = char((bytes[8] & 0x3F) | 0x80);
+    return QUuid::fromRfc4122(bytes).toString(QUuid::WithoutBraces);
 }
 
 } // namespace ic::server

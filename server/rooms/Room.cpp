@@ -23,9 +23,12 @@ constexpr qint64 voteBytes = 48;
 // Heap of a QString besides its characters (header, allocation).
 constexpr qint64 stringOverhead = 32;
 
+// Counted by size, not capacity: Room::price squeezes what a message keeps, so the two agree,
+// and the count is the same for the same text however it was read (a replica's copy must count
+// exactly what its primary counts).
 qint64 stringBytes(const QString &text)
 {
-    return text.isNull() ? 0 : stringOverhead + 2 * qint64(text.capacity());
+    return text.isNull() ? 0 : stringOverhead + 2 * qint64(text.size());
 }
 
 QString newUserId()
@@ -111,6 +114,10 @@ static qint64 wireBound(const StoredMessage &message)
 
 void Room::price(StoredMessage &message)
 {
+    message.text.squeeze();
+    message.userId.squeeze();
+    if (message.replyUser)
+        message.replyUser->squeeze();
     message.wireBytes = wireBound(message);
     message.cost = messageCost(message);
 }
@@ -222,7 +229,7 @@ RoomUser &Room::addUser(const QUuid &session, QString name, bool anonymous)
 {
     RoomUser fresh;
     fresh.session = session;
-    fresh.id = newUserId();
+    fresh.id = derivedUserId(session, m_id);
     if (m_settings.rateLimits) {
         fresh.bucket = TokenBucket(m_settings.messagesPerSecond, m_settings.messageBurst);
         fresh.renameBucket =
@@ -267,11 +274,12 @@ ErrorCode Room::checkNewName(const QString &encoded, const QUuid &session, QStri
     return ErrorCode::None;
 }
 
-QString Room::freeAnonymousName() const
+QString Room::freeAnonymousName(const QUuid &session) const
 {
-    // Random draws first; the full list only when the room is crowded with anonymous names.
+    // Draws derived from the session first; the full list only when the room is crowded with
+    // anonymous names. Never a global random generator: a replica replays this call.
     for (int attempt = 0; attempt < 16; ++attempt) {
-        QString name = randomAnonymousName();
+        QString name = anonymousName(session, m_id, attempt);
         if (!m_nameKeys.contains(validation::userNameKey(name)))
             return name;
     }
@@ -281,7 +289,7 @@ QString Room::freeAnonymousName() const
     }
     // More than every listed name is taken: a numbered one is still unique.
     for (int n = 2;; ++n) {
-        QString name = randomAnonymousName() + QString::number(n);
+        QString name = anonymousName(session, m_id, n) + QString::number(n);
         if (!m_nameKeys.contains(validation::userNameKey(name)))
             return name;
     }
@@ -428,7 +436,7 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     const bool added = !existing;
     if (!existing) {
         if (storedName.isEmpty())
-            existing = &addUser(caller.session, freeAnonymousName(), true);
+            existing = &addUser(caller.session, freeAnonymousName(caller.session), true);
         else
             existing = &addUser(caller.session, storedName, false);
         usersChanged = true;
@@ -636,8 +644,7 @@ RoomResult Room::postMessage(const Caller &caller, const proto::ClientFrame &fra
     message.userId = user(caller.session)->id;
     message.authorSession = caller.session;
     message.createdAtSeconds = nowNs / 1000000000;
-    message.wireBytes = wireBound(message);
-    message.cost = messageCost(message);
+    price(message);
     if (!serverAllows(message.cost))
         return error(caller, ErrorCode::ServerError, nowNs);
     RoomResult result;
@@ -658,8 +665,7 @@ RoomResult Room::postExternal(const QString &encodedText, qint64 nowNs, qint64 *
     message.text = encodedText;
     message.userId = proto::externalUserId;
     message.createdAtSeconds = nowNs / 1000000000;
-    message.wireBytes = wireBound(message);
-    message.cost = messageCost(message);
+    price(message);
     RoomResult result;
     if (!serverAllows(message.cost)) {
         result.error = ErrorCode::ServerError;
@@ -711,8 +717,7 @@ RoomResult Room::editMessage(const Caller &caller, const proto::ClientFrame &fra
     edited.replyUser = incoming.replyUser;
     edited.replyMessage = incoming.replyMessage;
     edited.lastEditedNs = nowNs;
-    edited.wireBytes = wireBound(edited);
-    edited.cost = messageCost(edited);
+    price(edited);
     if (!serverAllows(edited.cost - message->cost))
         return error(caller, ErrorCode::ServerError, nowNs);
     account(edited.cost - message->cost);
@@ -823,7 +828,7 @@ RoomResult Room::rename(const Caller &caller, const proto::ClientFrame &frame, q
     if (!decodable)
         return error(caller, ErrorCode::UserNameLength, nowNs);
     if (decoded.isEmpty()) {
-        const QString name = freeAnonymousName();
+        const QString name = freeAnonymousName(caller.session);
         setUserName(*known, name, validation::userNameKey(name), true);
     } else {
         QString stored, key;

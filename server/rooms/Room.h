@@ -246,7 +246,8 @@ private:
     // Validates an URL-encoded requested name; fills stored name and key.
     ErrorCode checkNewName(const QString &encoded, const QUuid &session, QString *stored,
                            QString *key) const;
-    QString freeAnonymousName() const;
+    // An anonymous name nobody in the room has, chosen from the session and the room id.
+    QString freeAnonymousName(const QUuid &session) const;
     void setUserName(RoomUser &user, QString name, QString key, bool anonymous);
 
     static RoomResult error(const Caller &caller, ErrorCode code, qint64 nowNs);

@@ -33,7 +33,9 @@ RoomHost::RoomHost(ServerContext &context, RoomThread *thread, QObject *parent)
     : QObject(parent), m_context(context), m_thread(thread),
       // PBKDF2 is slow by design; 1 guess a second (burst 10) per address and room keeps the
       // pool free for everybody else. Lifted by --rate-limits off like every per-client limit.
-      m_passwordChecks(context.settings().rateLimits ? 1.0 : 0.0, 10.0)
+      m_passwordChecks(context.settings().rateLimits ? 1.0 : 0.0, 10.0),
+      m_replicaSettings(
+          RoomReplication::replicaSettings(context.settings().room, &m_replicaBytes))
 {
 }
 
@@ -73,22 +75,61 @@ void RoomHost::broadcast(const QString &room, RoomResult result, qint64 received
         broadcastOnly(*found, std::move(result), receivedNs);
 }
 
+void RoomHost::touch(const QString &room, qint64 nowNs)
+{
+    Entry *found = entry(room);
+    if (!found)
+        return;
+    found->room->touch(nowNs);
+    record(*found, [&](QByteArray &out, quint64 seq) {
+        RoomReplication::appendTouch(out, seq, nowNs, *found->room);
+    });
+}
+
+RoomResult RoomHost::postExternal(const QString &room, const QString &encodedText, qint64 nowNs,
+                                  qint64 *id)
+{
+    Entry *found = entry(room);
+    if (!found) {
+        RoomResult missing;
+        missing.error = ErrorCode::RoomNotFound;
+        return missing;
+    }
+    RoomResult result = found->room->postExternal(encodedText, nowNs, id);
+    if (result.error == ErrorCode::None) {
+        record(*found, [&](QByteArray &out, quint64 seq) {
+            RoomReplication::appendExternal(out, seq, encodedText, nowNs, *found->room);
+        });
+    }
+    return result;
+}
+
 RoomHost::Entry &RoomHost::createEntry(const QString &name, const QUuid &creator,
                                        PasswordHash password)
 {
-    auto entry = std::make_unique<Entry>();
     RoomSettings settings = m_context.settings().room;
     settings.serverBytes = &m_context.metrics().storedMessageBytes;
-    entry->room = std::make_unique<Room>(name, creator, std::move(password), std::move(settings),
-                                         proto::nowNanoseconds());
+    Entry &created = addLive(std::make_unique<Room>(name, creator, std::move(password),
+                                                    std::move(settings), proto::nowNanoseconds()));
+    qCDebug(lcRooms) << "room created on worker" << m_thread->index();
+    return created;
+}
+
+RoomHost::Entry &RoomHost::addLive(std::unique_ptr<Room> room)
+{
+    auto entry = std::make_unique<Entry>();
+    entry->room = std::move(room);
     entry->room->setServerStatus(m_context.status());
     if (m_context.settings().rateLimits)
         entry->httpSends = TokenBucket(20, 40);
-    Entry &created = *entry;
+    Entry &added = *entry;
+    const QString name = added.room->name();
     m_rooms.emplace(name, std::move(entry));
     m_context.metrics().rooms.fetch_add(1, std::memory_order_relaxed);
-    qCDebug(lcRooms) << "room created on worker" << m_thread->index();
-    return created;
+    // A new room's first answers wait for its replica's copy.
+    if (m_channel)
+        startReplication(added);
+    return added;
 }
 
 void RoomHost::updateOnline(qint64 delta)
@@ -131,11 +172,18 @@ void RoomHost::execute(CommandRequest request)
         return;
     }
     const qint64 before = entry->room->memberCount();
-    RoomResult result = entry->room->command(request.caller, request.frame, proto::nowNanoseconds(),
-                                             QDateTime::currentMSecsSinceEpoch());
+    const qint64 nowNs = proto::nowNanoseconds();
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    RoomResult result = entry->room->command(request.caller, request.frame, nowNs, nowMs);
     updateOnline(entry->room->memberCount() - before);
     if (result.rateLimited)
         m_context.metrics().countRateLimited("message");
+    if (entry->replication && RoomReplication::records(request.frame, result)) {
+        record(*entry, [&](QByteArray &out, quint64 seq) {
+            RoomReplication::appendCommand(out, seq, request.caller, request.frame, nowNs, nowMs,
+                                           *entry->room);
+        });
+    }
     dispatch(*entry, request, std::move(result));
 }
 
@@ -182,9 +230,17 @@ void RoomHost::join(CommandRequest request)
             return;
         }
         const bool authoriseOnly = kind == Command::RoomCreateJoinAuthorise;
-        if (const ErrorCode full = entry->room->precheckJoin(request.caller.session, authoriseOnly,
-                                                             proto::nowNanoseconds());
-            full != ErrorCode::None) {
+        const qint64 users = entry->room->userCount();
+        const qint64 precheckNs = proto::nowNanoseconds();
+        const ErrorCode full =
+            entry->room->precheckJoin(request.caller.session, authoriseOnly, precheckNs);
+        // A full room let expired users go: the copy lets the same users go.
+        if (entry->room->userCount() != users) {
+            record(*entry, [&](QByteArray &out, quint64 seq) {
+                RoomReplication::appendExpire(out, seq, precheckNs, *entry->room);
+            });
+        }
+        if (full != ErrorCode::None) {
             replyError(request, full);
             return;
         }
@@ -222,8 +278,12 @@ void RoomHost::join(CommandRequest request)
         kind == Command::RoomCreateJoinAuthorise || kind == Command::RoomCreate;
     joinRequest.created = created;
     const qint64 before = entry->room->memberCount();
-    RoomResult result = entry->room->join(joinRequest, proto::nowNanoseconds());
+    const qint64 nowNs = proto::nowNanoseconds();
+    RoomResult result = entry->room->join(joinRequest, nowNs);
     updateOnline(entry->room->memberCount() - before);
+    record(*entry, [&](QByteArray &out, quint64 seq) {
+        RoomReplication::appendJoin(out, seq, joinRequest, nowNs, *entry->room);
+    });
     dispatch(*entry, request, std::move(result));
 }
 
@@ -235,6 +295,16 @@ void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, b
         return;
     if (home == m_thread && !close) {
         // The common case: member on this thread; the shared frame goes straight to its socket.
+        if (holding(entry)) {
+            Held held;
+            held.seq = entry.replication->lastRecorded;
+            held.home = home;
+            held.connection = connection;
+            held.frame = frame;
+            held.direct = true;
+            entry.replication->held.push_back(std::move(held));
+            return;
+        }
         home->sendFrame(connection, frame);
         return;
     }
@@ -244,6 +314,20 @@ void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, b
     delivery.closeCode = code;
     if (close)
         delivery.left = entry.room->name();
+    deliver(entry, home, connection, std::move(delivery));
+}
+
+void RoomHost::deliver(Entry &entry, RoomThread *home, quint64 connection, Delivery delivery)
+{
+    if (holding(entry)) {
+        Held held;
+        held.seq = entry.replication->lastRecorded;
+        held.home = home;
+        held.connection = connection;
+        held.delivery = std::move(delivery);
+        entry.replication->held.push_back(std::move(held));
+        return;
+    }
     home->deliverFromAnywhere(connection, std::move(delivery));
 }
 
@@ -300,7 +384,7 @@ void RoomHost::dispatch(Entry &entry, const CommandRequest &request, RoomResult 
         toSender.joined = entry.room->name();
     }
     delivered += toSender.bytes.size();
-    request.home->deliverFromAnywhere(sender, std::move(toSender));
+    deliver(entry, request.home, sender, std::move(toSender));
     ServerMetrics &metrics = m_context.metrics();
     metrics.framesDelivered.Increment(delivered);
     if (broadcast && request.receivedNs)
@@ -348,8 +432,14 @@ void RoomHost::leave(const QString &room, quint64 connection)
     if (!entry)
         return;
     const qint64 before = entry->room->memberCount();
-    RoomResult result = entry->room->leave(connection, proto::nowNanoseconds());
+    const qint64 nowNs = proto::nowNanoseconds();
+    RoomResult result = entry->room->leave(connection, nowNs);
     updateOnline(entry->room->memberCount() - before);
+    if (!result.removedConnections.isEmpty()) {
+        record(*entry, [&](QByteArray &out, quint64 seq) {
+            RoomReplication::appendLeave(out, seq, connection, nowNs, *entry->room);
+        });
+    }
     entry->homes.remove(connection);
     broadcastOnly(*entry, std::move(result), 0);
 }
@@ -378,12 +468,12 @@ bool RoomHost::deleteRoom(const QString &room)
     if (it == m_rooms.end())
         return false;
     Entry &entry = *it->second;
+    releaseAll(entry); // nothing to keep safe any more: the evictions follow what was held
     const qint64 before = entry.room->memberCount();
     RoomResult result = entry.room->evictAll(ErrorCode::RoomNotFound);
     updateOnline(-before);
     broadcastOnly(entry, std::move(result), 0);
-    m_rooms.erase(it);
-    m_context.metrics().rooms.fetch_sub(1, std::memory_order_relaxed);
+    eraseRoom(room);
     return true;
 }
 
@@ -398,19 +488,26 @@ void RoomHost::housekeep()
         m_lastHousekeepMs = nowMs;
     forgetMoved(nowMs);
     qint64 largest = 0;
-    for (auto it = m_rooms.begin(); it != m_rooms.end();) {
-        Room &room = *it->second->room;
+    QStringList expired;
+    for (auto &[name, entry] : m_rooms) {
+        Room &room = *entry->room;
         if (room.memberCount() == 0 && nowNs - room.lastActivityNs() >= lifetimeNs &&
-            !it->second->frozen) {
-            it = m_rooms.erase(it);
-            m_context.metrics().rooms.fetch_sub(1, std::memory_order_relaxed);
-        } else {
-            if (expireUsers)
-                room.expireUsers(nowNs);
-            largest = std::max(largest, room.storedBytes());
-            ++it;
+            !entry->frozen) {
+            expired.append(name);
+            continue;
         }
+        if (expireUsers && room.expireUsers(nowNs) > 0) {
+            record(*entry, [&](QByteArray &out, quint64 seq) {
+                RoomReplication::appendExpire(out, seq, nowNs, room);
+            });
+        }
+        largest = std::max(largest, room.storedBytes());
     }
+    for (const QString &name : std::as_const(expired))
+        eraseRoom(name);
+    if (m_channel)
+        retryReplication(nowMs);
+    expireCopies(nowMs);
     m_context.metrics().largestRoomBytes[size_t(m_thread->index()) % 256].store(
         largest, std::memory_order_relaxed);
 }

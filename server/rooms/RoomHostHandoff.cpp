@@ -32,7 +32,9 @@ QStringList RoomHost::roomNames() const
 
 bool RoomHost::refuseMoving(const CommandRequest &request, Entry *entry)
 {
-    if (entry ? !entry->frozen : !m_movedAway.contains(request.room))
+    // A name held here only as a replica's copy is a room of another server.
+    if (entry ? !entry->frozen
+              : !m_movedAway.contains(request.room) && m_copies.count(request.room) == 0)
         return false;
     // Not processed, not answered: the client resends after it rejoined the room's new home.
     Delivery delivery;
@@ -48,6 +50,9 @@ QByteArray RoomHost::freezeAndSnapshot(const QString &room)
     Entry *entry = this->entry(room);
     if (!entry || entry->frozen)
         return {};
+    // What the room held back for its replica goes out first: the snapshot carries the room
+    // on, and every member's close must follow its frames.
+    releaseAll(*entry);
     entry->frozen = true;
     const qint64 nowNs = proto::nowNanoseconds();
     // Online members are recorded online; the target restores them offline as of now.
@@ -80,8 +85,7 @@ void RoomHost::dropMoved(const QString &room)
     if (it == m_rooms.end())
         return;
     updateOnline(-it->second->room->memberCount());
-    m_rooms.erase(it);
-    m_context.metrics().rooms.fetch_sub(1, std::memory_order_relaxed);
+    eraseRoom(room);
     m_movedAway.insert(room, QDateTime::currentMSecsSinceEpoch());
 }
 
@@ -94,20 +98,15 @@ void RoomHost::forgetMoved(qint64 nowMs)
 bool RoomHost::isMoving(const QString &room) const
 {
     const auto it = m_rooms.find(room);
-    return it == m_rooms.end() ? m_movedAway.contains(room) : it->second->frozen;
+    if (it != m_rooms.end())
+        return it->second->frozen;
+    return m_movedAway.contains(room) || m_copies.count(room) > 0;
 }
 
 void RoomHost::adopt(std::unique_ptr<Room> room)
 {
-    auto entry = std::make_unique<Entry>();
-    entry->room = std::move(room);
-    entry->room->setServerStatus(m_context.status());
-    if (m_context.settings().rateLimits)
-        entry->httpSends = TokenBucket(20, 40);
-    const QString name = entry->room->name();
-    m_rooms.emplace(name, std::move(entry));
-    m_movedAway.remove(name);
-    m_context.metrics().rooms.fetch_add(1, std::memory_order_relaxed);
+    m_movedAway.remove(room->name());
+    addLive(std::move(room));
     m_context.metrics().roomsReceived.Increment();
 }
 

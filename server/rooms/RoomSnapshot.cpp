@@ -194,19 +194,24 @@ qsizetype stringMax(const RoomSettings &settings)
 }
 
 // Magic, version and room name: the part `roomName` reads too.
-QString readHeader(Reader &in, const RoomSettings &settings)
+QString readHeader(Reader &in, const RoomSettings &settings, quint16 *formVersion = nullptr)
 {
     if (in.raw("magic", 4) != QByteArrayView(RoomSnapshot::magic, 4)) {
         in.fail(QStringLiteral("the body is not a room snapshot (wrong magic bytes)"));
         return {};
     }
     const quint16 version = in.u16("version");
-    if (in.ok() && version != RoomSnapshot::version) {
-        in.fail(QStringLiteral("the snapshot has format version %1; this server reads version %2")
+    if (in.ok() && version != RoomSnapshot::version &&
+        version != RoomSnapshot::keepOnlineVersion) {
+        in.fail(QStringLiteral("the snapshot has format version %1; this server reads versions "
+                               "%2 and %3")
                     .arg(version)
-                    .arg(RoomSnapshot::version));
+                    .arg(RoomSnapshot::version)
+                    .arg(RoomSnapshot::keepOnlineVersion));
         return {};
     }
+    if (formVersion)
+        *formVersion = version;
     const QString name = in.str("room name", 4 * settings.limits.roomNameMax);
     if (!in.ok())
         return {};
@@ -230,8 +235,9 @@ bool validStoredName(const QString &stored, const proto::Limits &limits)
 
 } // namespace
 
-QByteArray RoomSnapshot::encode(const Room &room, qint64 nowNs)
+QByteArray RoomSnapshot::encode(const Room &room, qint64 nowNs, Form form)
 {
+    const bool keepOnline = form == Form::KeepOnline;
     // Sessions are written once, in a table; users, authors and votes refer to them by index.
     // Order: users' sessions in user order, then authors and voters as first met, votes of a
     // message sorted by session, so equal rooms give equal bytes.
@@ -264,7 +270,7 @@ QByteArray RoomSnapshot::encode(const Room &room, qint64 nowNs)
     Writer out;
     for (char c : magic)
         out.u8(quint8(c));
-    out.u16(version);
+    out.u16(keepOnline ? keepOnlineVersion : version);
     out.str(room.m_name);
     out.str(room.m_id);
     out.uuid(room.m_creator);
@@ -292,9 +298,14 @@ QByteArray RoomSnapshot::encode(const Room &room, qint64 nowNs)
         flags |= user.anonymous ? userAnonymous : 0;
         flags |= user.passwordAuthorised ? userPasswordAuthorised : 0;
         flags |= user.everJoined ? userEverJoined : 0;
-        flags |= room.m_members.contains(user.session) ? userOnline : 0;
+        const auto member = room.m_members.constFind(user.session);
+        flags |= member != room.m_members.cend() ? userOnline : 0;
         out.u8(flags);
         out.i64(user.lastSeenNs);
+        if (keepOnline && member != room.m_members.cend()) {
+            out.i64(qint64(*member));
+            out.u8(room.m_extendedMembers.contains(*member) ? 1 : 0);
+        }
     }
 
     out.u32(quint32(room.m_messages.size()));
@@ -336,9 +347,10 @@ qint64 RoomSnapshot::maxBytes(const RoomSettings &settings)
     const qint64 header = 4 + 2 + (4 + 4 * qint64(limits.roomNameMax)) + (4 + 36) + 16 +
                           (4 + saltMax) + (4 + passwordKeyBytes) + 3 * 8 + (4 + text) + 8 + 8 + 1 +
                           8 + 3 * 4;
-    // Per user: its session in the table, index, id, the longest stored name, flags, last seen.
+    // Per user: its session in the table, index, id, the longest stored name, flags, last seen,
+    // and in the keep-online form its connection and pv flag.
     const qint64 user =
-        16 + 4 + (4 + 36) + (4 + encodedCharMax * qint64(limits.userNameMax)) + 1 + 8;
+        16 + 4 + (4 + 36) + (4 + encodedCharMax * qint64(limits.userNameMax)) + 1 + 8 + 9;
     // A message's entry (its author and voters in the session table included) is at most the
     // memory its cost counts plus its ALL_TM entry (the UTF-8 text is never longer than the
     // JSON string), so it is at most twice its cost; the room budget bounds the sum of costs.
@@ -367,7 +379,9 @@ std::unique_ptr<Room> RoomSnapshot::decode(QByteArrayView bytes, const RoomSetti
     Reader in(bytes);
     const auto malformed = [&]() { return refuse(Problem::Malformed, in.error()); };
 
-    const QString name = readHeader(in, settings);
+    quint16 formVersion = 0;
+    const QString name = readHeader(in, settings, &formVersion);
+    const bool keepOnline = formVersion == keepOnlineVersion;
     const QString roomId = in.str("room id", 36);
     if (in.ok() && (!validation::isUserId(roomId) || QUuid::fromString(roomId).isNull()))
         in.fail(QStringLiteral("the snapshot's room id is not a UUID"));
@@ -427,8 +441,20 @@ std::unique_ptr<Room> RoomSnapshot::decode(QByteArrayView bytes, const RoomSetti
         const QString stored = in.str("user name", encodedCharMax * limits.userNameMax);
         const quint8 flags = in.u8("user flags");
         const qint64 lastSeenNs = in.i64("user's last seen time");
+        quint64 connection = 0;
+        quint8 extended = 0;
+        if (keepOnline && (flags & userOnline)) {
+            connection = quint64(in.i64("member's connection"));
+            extended = in.u8("member's protocol flag");
+        }
         if (!in.ok())
             break;
+        if (keepOnline && (flags & userOnline) &&
+            (connection == 0 || extended > 1 || r.m_memberSessions.contains(connection)))
+            return refuse(Problem::Malformed,
+                          QStringLiteral("member %1 of the snapshot has a zero or repeated "
+                                         "connection or an invalid protocol flag")
+                              .arg(i + 1));
         if (sessionIndex >= quint32(sessions.size()) ||
             r.m_userIndex.contains(sessions.at(sessionIndex)))
             return refuse(Problem::Malformed,
@@ -457,9 +483,14 @@ std::unique_ptr<Room> RoomSnapshot::decode(QByteArrayView bytes, const RoomSetti
         user.passwordAuthorised = flags & userPasswordAuthorised;
         user.everJoined = flags & userEverJoined;
         user.lastSeenNs = lastSeenNs;
-        // A member online when the room left goes offline as if it had left then: its socket
-        // was closed for the move.
-        if (flags & userOnline) {
+        if (keepOnline && (flags & userOnline)) {
+            r.m_members.insert(user.session, connection);
+            r.m_memberSessions.insert(connection, user.session);
+            if (extended)
+                r.m_extendedMembers.insert(connection);
+        } else if (flags & userOnline) {
+            // A member online when the room left goes offline as if it had left then: its
+            // socket was closed for the move.
             user.everJoined = true;
             user.lastSeenNs = std::max(lastSeenNs, snapshotNs);
             ++online;
@@ -467,7 +498,7 @@ std::unique_ptr<Room> RoomSnapshot::decode(QByteArrayView bytes, const RoomSetti
     }
     if (!in.ok())
         return malformed();
-    if (online > 0) {
+    if (online > 0 && !keepOnline) {
         r.m_memberVersion = memberVersion + online;
         r.m_lastActivityNs = std::max(lastActivityNs, snapshotNs);
     } else {

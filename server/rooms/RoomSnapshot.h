@@ -20,7 +20,15 @@ class RoomSnapshot
 {
 public:
     static constexpr char magic[4] = {'I', 'C', 'R', 'S'};
+    // Version 1: the offline form (handoff, promotion). Version 2: the keep-online form (a
+    // replica's Init), the same fields plus each online member's connection and pv >= 2 flag.
     static constexpr quint16 version = 1;
+    static constexpr quint16 keepOnlineVersion = 2;
+
+    enum class Form {
+        Offline,    // members online now are restored offline (their sockets close for a move)
+        KeepOnline, // members stay online with their connections: a replica mirrors the room
+    };
 
     enum class Problem {
         None,
@@ -28,11 +36,12 @@ public:
         OverBudget, // valid, but over this server's room or server byte budget (HTTP 413)
     };
 
-    // The room as it is at `nowNs`. Members online now are restored offline, as if they had left
-    // at `nowNs` (their sockets are being closed while the room moves).
-    static QByteArray encode(const Room &room, qint64 nowNs);
+    // The room as it is at `nowNs`. In the offline form, members online now are restored
+    // offline, as if they had left at `nowNs` (their sockets are being closed while the room
+    // moves); the keep-online form restores them online, with nothing changed.
+    static QByteArray encode(const Room &room, qint64 nowNs, Form form = Form::Offline);
 
-    // The room the bytes describe, built with `settings` (this server's limits and budgets; the
+    // The room the bytes describe (either form), built with `settings` (this server's limits and budgets; the
     // room's messages are added to `settings.serverBytes`). Null, with `*error` set to one
     // English sentence, on any fault.
     static std::unique_ptr<Room> decode(QByteArrayView bytes, const RoomSettings &settings,

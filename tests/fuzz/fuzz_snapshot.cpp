@@ -1,6 +1,7 @@
 // Room snapshots (server/rooms/RoomSnapshot): the decoder reads untrusted bytes.
-// First input byte even: the rest is decoded as a snapshot; it must be refused with a sentence
-// or give a room whose encoding decodes again to the same encoding. Odd: the bytes drive the
+// First input byte even: the rest is decoded as a snapshot (either form); it must be refused with
+// a sentence or give a room whose encodings (offline and keep-online) decode again to the same
+// encodings. Odd: the bytes drive the
 // room model (tests/common/RoomModelDriver.h); everyone leaves, the room is encoded and restored,
 // and the restored room must show the same frames, encode to the same bytes, and keep matching
 // the model for further steps. A mismatch or a sanitizer report is a crash.
@@ -52,6 +53,13 @@ void decodeBytes(const uint8_t *data, size_t size)
         FUZZ_CHECK(again != nullptr);
         FUZZ_CHECK(ic::server::RoomSnapshot::encode(*again, 1) == once);
         FUZZ_CHECK(observables(*again, 1) == observables(*room, 1));
+        // The keep-online form (a replica's Init) round-trips too, members and all.
+        using Form = ic::server::RoomSnapshot::Form;
+        const QByteArray online = ic::server::RoomSnapshot::encode(*room, 1, Form::KeepOnline);
+        auto copy = ic::server::RoomSnapshot::decode(online, settings, &error);
+        FUZZ_CHECK(copy != nullptr);
+        FUZZ_CHECK(copy->memberCount() == room->memberCount());
+        FUZZ_CHECK(ic::server::RoomSnapshot::encode(*copy, 1, Form::KeepOnline) == online);
     }
     FUZZ_CHECK(counted.load() == 0);
 }

@@ -28,7 +28,7 @@ echo "work directory: $work"
 passed=0
 failed=0
 found=0
-for target in fuzz_client_frame fuzz_names fuzz_cookie fuzz_ws_parser fuzz_drawing fuzz_registry fuzz_room fuzz_snapshot; do
+for target in fuzz_client_frame fuzz_names fuzz_cookie fuzz_ws_parser fuzz_drawing fuzz_registry fuzz_room fuzz_snapshot fuzz_replication; do
     binary=$fuzz_bin/$target
     if [ ! -x "$binary" ]; then
         echo "$target: not built, skipped"

@@ -328,6 +328,78 @@ private slots:
                  RoomSnapshot::encode(room, t0 + 2 * second));
     }
 
+    // The keep-online form (a replica's Init) keeps members online with their connections and
+    // their pv >= 2 flag, changes no counter, and answers further commands like the original;
+    // the offline form is still version 1, byte for byte what it was.
+    void keepOnlineForm()
+    {
+        std::atomic<qint64> bytes{0};
+        const RoomSettings settings = settingsFor(&bytes);
+        const QUuid a = QUuid::createUuid(), b = QUuid::createUuid(), c = QUuid::createUuid();
+        Room room(QStringLiteral("online"), a, PasswordHash(), settings, t0);
+        join(room, a, 11, t0, "Ann", 2);
+        join(room, b, 12, t0, nullptr, 1);
+        join(room, c, 13, t0, "Cy", 1, true); // authorised only: listed, not online
+        room.command(caller(a, 11, 2), command("TM", std::nullopt, QStringLiteral("hi")), t0, 0);
+        const QByteArray online =
+            RoomSnapshot::encode(room, t0 + second, RoomSnapshot::Form::KeepOnline);
+        QCOMPARE(qFromBigEndian<quint16>(online.constData() + 4), RoomSnapshot::keepOnlineVersion);
+        QCOMPARE(qFromBigEndian<quint16>(RoomSnapshot::encode(room, t0).constData() + 4),
+                 RoomSnapshot::version);
+        QCOMPARE(RoomSnapshot::roomName(online, settings), room.name());
+        auto copy = restore(online, settings);
+        QVERIFY(copy);
+        QCOMPARE(RoomSnapshot::encode(*copy, t0 + second, RoomSnapshot::Form::KeepOnline), online);
+        QCOMPARE(RoomSnapshot::encode(*copy, t0 + second), RoomSnapshot::encode(room, t0 + second));
+        QCOMPARE(copy->memberCount(), 2);
+        QCOMPARE(copy->memberConnection(a), std::optional<quint64>(11));
+        QCOMPARE(copy->memberConnection(b), std::optional<quint64>(12));
+        QVERIFY(!copy->memberConnection(c));
+        QVERIFY(copy->isExtendedMember(11));
+        QVERIFY(!copy->isExtendedMember(12));
+        QCOMPARE(copy->memberVersion(), room.memberVersion());
+        QCOMPARE(copy->lastActivityNs(), room.lastActivityNs());
+        QCOMPARE(observables(*copy, t0 + second), observables(room, t0 + second));
+        // The same calls give the same frames: a member's command, a leave, a new join.
+        const ClientFrame tm = command("TM", std::nullopt, QStringLiteral("again"));
+        QCOMPARE(bytesOf(copy->command(caller(b, 12), tm, t0 + 2, 0)),
+                 bytesOf(room.command(caller(b, 12), tm, t0 + 2, 0)));
+        QCOMPARE(bytesOf(copy->leave(11, t0 + 3)), bytesOf(room.leave(11, t0 + 3)));
+        QCOMPARE(bytesOf(join(*copy, QUuid(0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 14, t0 + 4)),
+                 bytesOf(join(room, QUuid(0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 14, t0 + 4)));
+        QCOMPARE(RoomSnapshot::encode(*copy, t0 + 5, RoomSnapshot::Form::KeepOnline),
+                 RoomSnapshot::encode(room, t0 + 5, RoomSnapshot::Form::KeepOnline));
+    }
+
+    // A keep-online snapshot with a zero or repeated connection, or an invalid pv flag, is
+    // refused with a sentence.
+    void keepOnlineRejected()
+    {
+        std::atomic<qint64> bytes{0};
+        const RoomSettings settings = settingsFor(&bytes);
+        const QUuid a = QUuid::createUuid(), b = QUuid::createUuid();
+        Room room(QStringLiteral("online"), a, PasswordHash(), settings, t0);
+        join(room, a, 0x0101010101010101ULL, t0, "Ann", 2);
+        join(room, b, 0x0202020202020202ULL, t0, "Bo", 1);
+        const QByteArray good = RoomSnapshot::encode(room, t0, RoomSnapshot::Form::KeepOnline);
+        const auto patched = [&](QByteArray from, const QByteArray &to) {
+            const qsizetype at = good.indexOf(from);
+            Q_ASSERT(at > 0);
+            QByteArray bytes = good;
+            bytes.replace(at, from.size(), to);
+            return bytes;
+        };
+        QString error;
+        const QByteArray first(8, '\x01'), second(8, '\x02');
+        QVERIFY(RoomSnapshot::decode(good, settings, &error));
+        for (const QByteArray &bad :
+             {patched(first, QByteArray(8, '\0')), patched(second, first),
+              patched(first + '\x01', first + '\x07')}) {
+            QVERIFY(!RoomSnapshot::decode(bad, settings, &error));
+            QVERIFY2(error.contains(QStringLiteral("connection")), qPrintable(error));
+        }
+    }
+
     // The receiving server's budget counts the restored messages, recomputed from their
     // content; destroying the room gives them back.
     void budgetAccounting()
@@ -488,7 +560,7 @@ private slots:
         QTest::addRow("wrong magic")
             << patched(0, QByteArrayLiteral("ICRX")) << 10 << 100 << "magic";
         QTest::addRow("wrong version")
-            << patched(4, QByteArray("\x00\x02", 2)) << 10 << 100 << "version 2";
+            << patched(4, QByteArray("\x00\x03", 2)) << 10 << 100 << "version 3";
         QTest::addRow("more users than allowed") << good << 2 << 100 << "3 users, more than";
         QTest::addRow("more messages than kept") << good << 10 << 1 << "2 messages, more than";
         QTest::addRow("huge string length")
