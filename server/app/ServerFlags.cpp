@@ -103,6 +103,16 @@ void declareServerSettings(config::Configuration &c)
             QStringLiteral("Seconds moving every room to other servers may take (drain, SIGTERM); "
                            "rooms not moved by then are lost."),
             QStringLiteral("20")});
+    c.add(S{QStringLiteral("replication"), QStringLiteral("on|off"),
+            QStringLiteral("Keep a live copy of every room on another server (named by --balancer) "
+                           "and answer a change only once the copy has it; off = rooms live on "
+                           "this server alone."),
+            QStringLiteral("on")});
+    c.add(S{QStringLiteral("replica-timeout"), QStringLiteral("MS"),
+            QStringLiteral("Milliseconds a room's copy may take to acknowledge a change; past it "
+                           "the room goes on without a copy and asks for a new one a second "
+                           "later."),
+            QStringLiteral("2000")});
 }
 
 bool sizeRoomBudget(ServerSettings &s, qint64 requested, QString *error)
@@ -229,6 +239,11 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
     if (!c.integerValue(QStringLiteral("handoff-timeout"), 1, 3600, &v, error))
         return false;
     s.handoffTimeoutSeconds = int(v);
+    if (!c.switchValue(QStringLiteral("replication"), &s.replication, error))
+        return false;
+    if (!c.integerValue(QStringLiteral("replica-timeout"), 50, 60000, &v, error))
+        return false;
+    s.replicaTimeoutMs = int(v);
     s.logLevel = c.value(QStringLiteral("log-level")).trimmed();
     s.tlsCert = c.value(QStringLiteral("tls-cert")).trimmed();
     s.tlsKey = c.value(QStringLiteral("tls-key")).trimmed();

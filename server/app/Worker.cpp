@@ -1,5 +1,6 @@
 #include "app/Worker.h"
 
+#include "app/ReplicaLinks.h"
 #include "connection/Connection.h"
 #include "core/ServerContext.h"
 #include "http/HttpRouter.h"
@@ -50,6 +51,9 @@ Worker::Worker(ServerContext &context, int index, const QList<Worker *> &workers
 
 Worker::~Worker()
 {
+    // The rooms go after this body (children): they must not ship into deleted links.
+    m_rooms->setReplicaChannel(nullptr);
+    delete m_replicaLinks;
     // Connections have no parent (they move between threads); they are ours to free.
     const auto connections = m_connections;
     m_connections.clear();
@@ -60,6 +64,11 @@ Worker::~Worker()
 void Worker::begin()
 {
     m_sweep.start();
+    const ServerSettings &settings = m_context.settings();
+    if (settings.replication && !settings.balancer.isEmpty()) {
+        m_replicaLinks = new ReplicaLinks(m_context, *m_rooms, this);
+        m_rooms->setReplicaChannel(m_replicaLinks);
+    }
     // Writes are flushed when the thread has handled everything that is ready and is about to
     // wait (or, while it is busy, a little later: FlushPolicy): every frame a socket got
     // meanwhile leaves in one send().
@@ -285,6 +294,8 @@ void Worker::sweep()
             m_due[size_t(index)].atMs = next;
     }
     m_rooms->housekeep();
+    m_context.metrics().replicaCopies[size_t(m_index)].store(m_rooms->replicaCount(),
+                                                             std::memory_order_relaxed);
 }
 
 } // namespace ic::server

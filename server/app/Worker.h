@@ -20,6 +20,7 @@
 namespace ic::server {
 
 class Connection;
+class ReplicaLinks;
 class RoomDirectory;
 class RoomHost;
 class ServerContext;
@@ -45,7 +46,8 @@ public:
     RoomHost &rooms() { return *m_rooms; }
     ServerContext &context() { return m_context; }
 
-    // Starts the housekeeping timer; call on the worker's thread.
+    // Starts the housekeeping timer and, with --replication on and a balancer, the links to
+    // the rooms' copies; call on the worker's thread.
     void begin();
     // A socket descriptor accepted by the listener.
     void adopt(qintptr descriptor);
@@ -90,6 +92,7 @@ private:
     const QList<Worker *> &m_workers;
     const RoomDirectory &m_directory;
     RoomHost *m_rooms;
+    ReplicaLinks *m_replicaLinks = nullptr; // made in begin(), on this thread (its network)
     QHash<quint64, Connection *> m_connections; // owned: deleted with deleteLater when closed
     QTimer m_sweep;
     // When each connection next wants its tick(), one flat entry per connection (its index is in

@@ -25,6 +25,19 @@ ServerMetrics::ServerMetrics(int maxConnections)
       handoffLastDuration(
           m_registry.gauge("instantchat_handoff_last_duration_seconds",
                            "Duration of the last hand-off of all rooms, start to last room done.")),
+      replicaLag(m_registry.histogram(
+          "instantchat_replica_lag_seconds",
+          "A batch of room changes shipped to the room's copy until the copy acknowledged it.",
+          metrics::latencyBuckets())),
+      replicaResyncs(m_registry.counter(
+          "instantchat_replica_resyncs_total",
+          "Batches the copy refused as missing or diverged (the whole room is sent next).")),
+      replicaFailures(m_registry.counter(
+          "instantchat_replica_failures_total",
+          "Batches without an answer from a copy (no target, timeout, network error, refusal): "
+          "the room went on unreplicated.")),
+      roomsPromoted(m_registry.counter("instantchat_rooms_promoted_total",
+                                       "Copies of rooms made live rooms here (failover).")),
       m_connections(m_registry.gauge("instantchat_connections", "Open WebSocket connections.")),
       m_rooms(m_registry.gauge("instantchat_rooms", "Rooms held in memory.")),
       m_usersOnline(m_registry.gauge("instantchat_users_online", "Active room members.")),
@@ -40,7 +53,12 @@ ServerMetrics::ServerMetrics(int maxConnections)
           "Counted bytes of all rooms' stored messages (budget --message-memory).")),
       m_largestRoom(m_registry.gauge(
           "instantchat_largest_room_message_bytes",
-          "Counted bytes of the fullest room's stored messages (budget --room-memory)."))
+          "Counted bytes of the fullest room's stored messages (budget --room-memory).")),
+      m_replicatedRooms(m_registry.gauge(
+          "instantchat_replicated_rooms",
+          "Rooms of this server whose copy on another server acknowledged the last batch.")),
+      m_replicaCopies(m_registry.gauge("instantchat_replica_copies",
+                                       "Copies of other servers' rooms held here."))
 {
     m_maxConnections.Set(maxConnections);
     m_registered.Set(1);
@@ -103,6 +121,11 @@ QByteArray ServerMetrics::scrape()
     for (const std::atomic<qint64> &worker : largestRoomBytes)
         largest = std::max(largest, worker.load(std::memory_order_relaxed));
     m_largestRoom.Set(double(largest));
+    m_replicatedRooms.Set(double(replicatedRooms.load(std::memory_order_relaxed)));
+    qint64 copies = 0;
+    for (const std::atomic<qint64> &worker : replicaCopies)
+        copies += worker.load(std::memory_order_relaxed);
+    m_replicaCopies.Set(double(copies));
     return m_registry.serialize();
 }
 

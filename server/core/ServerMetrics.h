@@ -28,6 +28,11 @@ public:
     std::atomic<qint64> storedMessageBytes{0};
     // Per worker (index ≤ 256, see --workers): its fullest room's counted bytes, at housekeeping.
     std::array<std::atomic<qint64>, 256> largestRoomBytes{};
+    // Replicas (app/ReplicaLinks, http replica routes). Rooms of this server whose copy
+    // elsewhere acknowledged its last batch; per worker, copies of other servers' rooms held
+    // here (set every second).
+    std::atomic<qint64> replicatedRooms{0};
+    std::array<std::atomic<qint64>, 256> replicaCopies{};
 
     prometheus::Counter &messagesReceived;
     prometheus::Counter &framesDelivered;
@@ -39,6 +44,10 @@ public:
     prometheus::Counter &handoffFailures;
     prometheus::Counter &roomsLostOnShutdown;
     prometheus::Gauge &handoffLastDuration;
+    prometheus::Histogram &replicaLag;
+    prometheus::Counter &replicaResyncs;
+    prometheus::Counter &replicaFailures;
+    prometheus::Counter &roomsPromoted;
 
     void countError(proto::ErrorCode code);
     // kind: message, join, create, http
@@ -59,6 +68,8 @@ private:
     prometheus::Gauge &m_registered;
     prometheus::Gauge &m_storedMessages;
     prometheus::Gauge &m_largestRoom;
+    prometheus::Gauge &m_replicatedRooms;
+    prometheus::Gauge &m_replicaCopies;
     // Filled in the constructor and read-only afterwards, so threads share them without locks.
     QHash<int, prometheus::Counter *> m_errors;
     QHash<QByteArray, prometheus::Counter *> m_rateLimited;

@@ -33,6 +33,9 @@ struct ServerSettings
     int shutdownTimeoutSeconds = 5;
     // Bound of moving every room to other servers (drain, SIGTERM); app/Handoff.
     int handoffTimeoutSeconds = 20;
+    // Room replicas on another server (app/ReplicaLinks): on only with a balancer to name them.
+    bool replication = true;
+    int replicaTimeoutMs = 2000; // a batch not acknowledged by then leaves the room unreplicated
     QString logLevel = QStringLiteral("info");
     QString tlsCert;
     QString tlsKey;

@@ -7,12 +7,14 @@
 #include "protocol/UniversalAccess.h"
 #include "rooms/RoomDirectory.h"
 #include "rooms/RoomHost.h"
+#include "rooms/RoomReplication.h"
 #include "rooms/RoomSnapshot.h"
 #include "rooms/RoomThread.h"
 #include "transport/HttpResponse.h"
 #include "validation/Validation.h"
 
 #include <QHostAddress>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMutex>
@@ -31,12 +33,37 @@ struct RoomListGather
 {
     QMutex mutex;
     QList<RoomSummary> rooms;
+    QStringList replicas;
     int remaining = 0;
 };
 
-QByteArray roomListJson(const QList<RoomSummary> &rooms)
+// The same for /internal/replica/promote and /drop: each worker handles its rooms of the list.
+struct ReplicaListGather
 {
-    proto::JsonWriter writer(64 + rooms.size() * 128);
+    QMutex mutex;
+    QStringList done; // promoted or dropped
+    QStringList missing;
+    int remaining = 0;
+};
+
+// A promote or drop list of room names; bounded so a failover of a full server fits.
+constexpr qsizetype replicaListMaxBytes = 8 * 1024 * 1024;
+// A replica batch: a whole room (Init, bounded like a snapshot) plus the records that piled up
+// while the previous batch was in flight. The primary keeps its batches under this bound.
+constexpr qsizetype replicaRecordsMargin = 8 * 1024 * 1024;
+
+void writeNames(proto::JsonWriter &writer, const char *key, const QStringList &names)
+{
+    writer.key(key);
+    writer.beginArray();
+    for (const QString &name : names)
+        writer.value(name);
+    writer.endArray();
+}
+
+QByteArray roomListJson(const QList<RoomSummary> &rooms, const QStringList &replicas)
+{
+    proto::JsonWriter writer(64 + rooms.size() * 128 + replicas.size() * 32);
     writer.beginObject();
     writer.key("rooms");
     writer.beginArray();
@@ -51,6 +78,7 @@ QByteArray roomListJson(const QList<RoomSummary> &rooms)
         writer.endObject();
     }
     writer.endArray();
+    writeNames(writer, "replicas", replicas);
     writer.endObject();
     return writer.take();
 }
@@ -72,13 +100,22 @@ static QString forwardedClient(const HttpRequest &request)
 
 qsizetype HttpRouter::bodyLimit(const HttpRequest &head, const QHostAddress &peer) const
 {
-    if (head.method != "POST" || head.path != "/internal/rooms/import")
+    if (head.method != "POST")
+        return 0;
+    qsizetype limit = 0;
+    if (head.path == "/internal/rooms/import")
+        limit = qsizetype(RoomSnapshot::maxBytes(m_context.settings().room));
+    else if (head.path == "/internal/replica/apply")
+        limit = qsizetype(RoomSnapshot::maxBytes(m_context.settings().room)) +
+                replicaRecordsMargin;
+    else if (head.path == "/internal/replica/promote" || head.path == "/internal/replica/drop")
+        limit = replicaListMaxBytes;
+    else
         return 0;
     HttpRequest member;
     member.headers = head.headers;
     member.peer = peer;
-    return internalAllowed(member) ? qsizetype(RoomSnapshot::maxBytes(m_context.settings().room))
-                                   : 0;
+    return internalAllowed(member) ? limit : 0;
 }
 
 std::optional<QByteArray> HttpRouter::importRoom(const HttpRequest &request, quint64 connection,
@@ -104,6 +141,105 @@ std::optional<QByteArray> HttpRouter::importRoom(const HttpRequest &request, qui
             ic::server::importRoom(*host, body, roomRequest);
         },
         Qt::QueuedConnection);
+    return std::nullopt;
+}
+
+std::optional<QByteArray> HttpRouter::applyReplica(const HttpRequest &request, quint64 connection,
+                                                   RoomThread *home)
+{
+    if (m_context.shuttingDown())
+        return httpJson(503,
+                        errorBody(QStringLiteral("this server is shutting down and keeps no "
+                                                 "copies: ask the balancer for another target"),
+                                  true),
+                        request.keepAlive);
+    // The name picks the worker, as for every call of the room; a name that is not canonical
+    // would put the copy where its room's joins never look.
+    const QString room = RoomReplication::roomName(request.body, m_context.settings().room);
+    if (room.isEmpty() || validation::canonicalRoomName(room) != room)
+        return httpJson(400,
+                        errorBody(QStringLiteral("the body is not a replica batch of a room "
+                                                 "(\"ICRB\", version 1, a canonical room name)"),
+                                  true),
+                        request.keepAlive);
+    HttpRoomRequest roomRequest;
+    roomRequest.connection = connection;
+    roomRequest.home = home;
+    roomRequest.room = room;
+    roomRequest.json = true;
+    roomRequest.keepAlive = request.keepAlive;
+    RoomHost *host = m_rooms.hostFor(room);
+    QMetaObject::invokeMethod(
+        host,
+        [host, roomRequest, body = request.body]() {
+            ic::server::applyReplicaBatch(*host, body, roomRequest);
+        },
+        Qt::QueuedConnection);
+    return std::nullopt;
+}
+
+std::optional<QByteArray> HttpRouter::replicaList(const HttpRequest &request, bool promote,
+                                                  quint64 connection, RoomThread *home)
+{
+    const QJsonDocument document = QJsonDocument::fromJson(request.body);
+    const QJsonValue list = document.object().value(QLatin1StringView("rooms"));
+    bool names = document.isObject() && list.isArray();
+    QHash<RoomHost *, QStringList> byHost;
+    for (const QJsonValue &name : list.toArray()) {
+        names = names && name.isString();
+        const QString room = validation::canonicalRoomName(name.toString());
+        if (!room.isEmpty())
+            byHost[m_rooms.hostFor(room)].append(room);
+    }
+    if (!names)
+        return httpJson(
+            400, errorBody(QStringLiteral("the body must be {\"rooms\": [\"<room>\", ...]}"), true),
+            request.keepAlive);
+    const bool keepAlive = request.keepAlive;
+    const auto reply = [promote, keepAlive](const QStringList &done, const QStringList &missing) {
+        proto::JsonWriter writer(64 + (done.size() + missing.size()) * 32);
+        writer.beginObject();
+        if (promote) {
+            writeNames(writer, "promoted", done);
+            writeNames(writer, "missing", missing);
+        } else {
+            writer.member("dropped", qint64(done.size()));
+        }
+        writer.endObject();
+        return httpJson(200, writer.take(), keepAlive);
+    };
+    if (byHost.isEmpty())
+        return reply({}, {});
+    auto gather = std::make_shared<ReplicaListGather>();
+    gather->remaining = int(byHost.size());
+    ServerMetrics *metrics = &m_context.metrics();
+    for (auto it = byHost.begin(); it != byHost.end(); ++it) {
+        RoomHost *host = it.key();
+        QMetaObject::invokeMethod(
+            host,
+            [host, rooms = it.value(), promote, gather, reply, connection, home, keepAlive,
+             metrics]() {
+                QStringList done, missing;
+                for (const QString &room : rooms) {
+                    const bool found =
+                        promote ? host->promoteReplica(room) : host->dropReplica(room);
+                    (found ? done : missing).append(room);
+                }
+                if (promote)
+                    metrics->roomsPromoted.Increment(double(done.size()));
+                QMutexLocker lock(&gather->mutex);
+                gather->done += done;
+                gather->missing += missing;
+                if (--gather->remaining > 0)
+                    return;
+                Delivery delivery;
+                delivery.finished = true;
+                delivery.httpClose = !keepAlive;
+                delivery.bytes.append(reply(gather->done, gather->missing));
+                home->deliverFromAnywhere(connection, std::move(delivery));
+            },
+            Qt::QueuedConnection);
+    }
     return std::nullopt;
 }
 
@@ -186,10 +322,17 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
         return deleteRoom(request, connection, home);
     if (path == "/internal/rooms/import" && post)
         return importRoom(request, connection, home);
+    if (path == "/internal/replica/apply" && post)
+        return applyReplica(request, connection, home);
+    if (path == "/internal/replica/promote" && post)
+        return replicaList(request, true, connection, home);
+    if (path == "/internal/replica/drop" && post)
+        return replicaList(request, false, connection, home);
     const bool known = path == "/metrics" || path == "/hw" || path == "/direct_retrieval" ||
                        path == "/direct_sending" || path == "/internal/rooms" ||
                        path == "/internal/maintenance" || path == "/internal/delete-room" ||
-                       path == "/internal/rooms/import";
+                       path == "/internal/rooms/import" || path == "/internal/replica/apply" ||
+                       path == "/internal/replica/promote" || path == "/internal/replica/drop";
     if (known)
         return plainError(
             405, QStringLiteral("this method is not allowed on %1").arg(QString::fromUtf8(path)),
@@ -270,14 +413,17 @@ std::optional<QByteArray> HttpRouter::roomList(const HttpRequest &request, quint
             host,
             [host, gather, connection, home, keepAlive]() {
                 const QList<RoomSummary> mine = host->summaries();
+                const QStringList copies = host->replicaNames();
                 QMutexLocker lock(&gather->mutex);
                 gather->rooms += mine;
+                gather->replicas += copies;
                 if (--gather->remaining > 0)
                     return;
                 Delivery delivery;
                 delivery.finished = true;
                 delivery.httpClose = !keepAlive;
-                delivery.bytes.append(httpJson(200, roomListJson(gather->rooms), keepAlive));
+                delivery.bytes.append(
+                    httpJson(200, roomListJson(gather->rooms, gather->replicas), keepAlive));
                 home->deliverFromAnywhere(connection, std::move(delivery));
             },
             Qt::QueuedConnection);

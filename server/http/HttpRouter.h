@@ -27,7 +27,8 @@ public:
     std::optional<QByteArray> route(const HttpRequest &request, quint64 connection,
                                     RoomThread *home);
     // The body a request may carry beyond the default, from its head: a room snapshot for
-    // POST /internal/rooms/import from a cluster member; 0 for everything else.
+    // POST /internal/rooms/import, a replica batch or a list of rooms for /internal/replica/*,
+    // each only from a cluster member; 0 for everything else.
     qsizetype bodyLimit(const HttpRequest &head, const QHostAddress &peer) const;
 
 private:
@@ -40,6 +41,12 @@ private:
                                          RoomThread *home);
     std::optional<QByteArray> importRoom(const HttpRequest &request, quint64 connection,
                                          RoomThread *home);
+    // Replicas held here for other servers' rooms (docs/interfaces.md "Replicas").
+    std::optional<QByteArray> applyReplica(const HttpRequest &request, quint64 connection,
+                                           RoomThread *home);
+    // POST /internal/replica/promote and /internal/replica/drop: a list of rooms.
+    std::optional<QByteArray> replicaList(const HttpRequest &request, bool promote,
+                                          quint64 connection, RoomThread *home);
     // A cluster member: the right token, or without a token a peer in --internal-peers.
     bool internalAllowed(const HttpRequest &request) const;
 

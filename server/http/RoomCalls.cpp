@@ -106,14 +106,27 @@ void answerRoomCall(RoomHost &host, HttpRoomRequest request)
             return;
         }
     }
-    room->touch(proto::nowNanoseconds());
+    // Through the host, which records the change for the room's replica.
+    host.touch(request.room, proto::nowNanoseconds());
     if (request.kind == HttpRoomRequest::Kind::Retrieve) {
         RetrievalOptions options;
         options.json = request.json;
         options.quiet = request.quiet;
         options.last = request.last;
         options.fromId = request.fromId;
-        answer(request, 200, retrievalBody(*room, created, options), request.json ? json : text);
+        const QByteArray body = retrievalBody(*room, created, options);
+        if (!created) {
+            answer(request, 200, body, request.json ? json : text);
+            return;
+        }
+        // A room this call created is answered once its copy exists, like a WebSocket join.
+        host.whenReplicated(request.room, [request, body, json, text](bool replicated) {
+            if (replicated)
+                answer(request, 200, body, request.json ? json : text);
+            else
+                httpError(request, 503,
+                          QStringLiteral("the room moved to another server, try again"));
+        });
         return;
     }
     if (!host.allowHttpSend(request.room, QDateTime::currentMSecsSinceEpoch())) {
@@ -122,7 +135,8 @@ void answerRoomCall(RoomHost &host, HttpRoomRequest request)
         return;
     }
     const qint64 receivedNs = proto::nowNanoseconds();
-    RoomResult result = room->postExternal(validation::urlEncode(request.text), receivedNs);
+    RoomResult result =
+        host.postExternal(request.room, validation::urlEncode(request.text), receivedNs);
     if (result.error == ErrorCode::ServerError) {
         httpError(request, 503,
                   QStringLiteral("this server holds as many messages as it may, try again later"));
@@ -136,7 +150,13 @@ void answerRoomCall(RoomHost &host, HttpRoomRequest request)
     }
     context.metrics().messagesReceived.Increment();
     host.broadcast(request.room, std::move(result), receivedNs);
-    answer(request, 200, sendingBody(created, request.json), request.json ? json : text);
+    // The sender's answer, like a member's RP, waits until the room's copy has the message.
+    host.whenReplicated(request.room, [request, created, json, text](bool replicated) {
+        if (replicated)
+            answer(request, 200, sendingBody(created, request.json), request.json ? json : text);
+        else
+            httpError(request, 503, QStringLiteral("the room moved to another server, try again"));
+    });
 }
 
 void importRoom(RoomHost &host, const QByteArray &snapshot, const HttpRoomRequest &request)
@@ -171,6 +191,43 @@ void importRoom(RoomHost &host, const QByteArray &snapshot, const HttpRoomReques
     writer.member("messages", messages);
     writer.endObject();
     answer(request, 200, writer.take(), QByteArrayLiteral("application/json"));
+}
+
+void applyReplicaBatch(RoomHost &host, const QByteArray &batch, const HttpRoomRequest &request)
+{
+    const RoomHost::ReplicaApplied applied = host.applyReplica(batch);
+    const QByteArray json = QByteArrayLiteral("application/json");
+    proto::JsonWriter writer(128);
+    writer.beginObject();
+    switch (applied.status) {
+    case RoomHost::ReplicaApplied::Ok:
+        writer.member("acked", qint64(applied.seq));
+        writer.endObject();
+        answer(request, 200, writer.take(), json);
+        return;
+    case RoomHost::ReplicaApplied::Resync:
+        writer.member("resync", true);
+        writer.member("error", QStringLiteral("error: this server's copy of the room is missing or "
+                                              "differs: send the whole room (Init)"));
+        writer.endObject();
+        answer(request, 409, writer.take(), json);
+        return;
+    case RoomHost::ReplicaApplied::Promoted:
+        writer.member("promoted", true);
+        writer.member("error", QStringLiteral("error: this server holds the room as a live room "
+                                              "now: the sender is no longer its primary"));
+        writer.endObject();
+        answer(request, 410, writer.take(), json);
+        return;
+    case RoomHost::ReplicaApplied::OverBudget:
+        httpError(request, 413, applied.error);
+        return;
+    case RoomHost::ReplicaApplied::Malformed:
+        break;
+    }
+    httpError(request, 400,
+              applied.error.isEmpty() ? QStringLiteral("the replica batch is malformed")
+                                      : applied.error);
 }
 
 } // namespace ic::server

@@ -131,6 +131,8 @@ void AdminController::servers(const ReplyPtr &reply)
             {QStringLiteral("registered"), s.registered},
             {QStringLiteral("failedProbes"), s.failedProbes},
             {QStringLiteral("roomsPlaced"), m_context->registry->roomCount(s.id)},
+            // Copies of other servers' rooms it keeps (rooms whose replica it is).
+            {QStringLiteral("replicasHeld"), m_context->registry->replicaCount(s.id)},
             {QStringLiteral("load"),
              QJsonObject{
                  {QStringLiteral("connections"), s.load.connections},

@@ -20,7 +20,7 @@ button{margin:0 .2rem;padding:.2rem .6rem;cursor:pointer}#status{min-height:1.4e
 <p><button id="mOn">Broadcast maintenance notice</button><button id="mOff">Clear maintenance notice</button>
 <button id="refresh">Refresh</button></p>
 <h2>Servers</h2>
-<table><thead><tr><th>id</th><th>address</th><th>health</th><th>connections</th><th>rooms</th><th>users</th><th>CPU %</th><th>version</th><th></th></tr></thead>
+<table><thead><tr><th>id</th><th>address</th><th>health</th><th>connections</th><th>rooms</th><th>copies</th><th>users</th><th>CPU %</th><th>version</th><th></th></tr></thead>
 <tbody id="servers"></tbody></table>
 <h2>Rooms on <span id="roomsOf">…</span></h2>
 <table><thead><tr><th>name</th><th>users</th><th>online</th><th>messages</th><th>age</th><th></th></tr></thead>
@@ -69,7 +69,7 @@ async function refresh() {
       const health = cell(tr, s.alive ? (s.drained ? 'up, drained' : 'up') : 'down');
       health.className = s.alive ? 'up' : 'down';
       cell(tr, s.load.connections + (s.load.maxConnections ? ' / ' + s.load.maxConnections : ''));
-      cell(tr, s.load.rooms); cell(tr, s.load.usersOnline); cell(tr, Number(s.load.cpu).toFixed(1)); cell(tr, s.version);
+      cell(tr, s.load.rooms); cell(tr, s.replicasHeld); cell(tr, s.load.usersOnline); cell(tr, Number(s.load.cpu).toFixed(1)); cell(tr, s.version);
       const actions = cell(tr, '');
       button(actions, 'Rooms', () => showRooms(s.id));
       button(actions, s.drained ? 'Undrain' : 'Drain (move rooms away)', async () => {

@@ -198,8 +198,8 @@ void ServerRegistry::wentOut(const QString &id, const QString &reason)
     const int dropped = failOver(id);
     const ServerInfo *server = m_servers.find(id);
     qCWarning(lcRegistry,
-              "server %s at %s is out of placement (%s); %d rooms dropped, %d rooms being "
-              "promoted elsewhere, %d rooms lost their copy",
+              "server %s at %s is out of placement (%s); %d rooms lost (no live copy), %d "
+              "rooms being promoted on their replica's server, %d copies it kept are gone",
               qPrintable(id), server ? qPrintable(server->address) : "?", qPrintable(reason),
               dropped, int(m_rooms.roomsOf(id).size()), copiesGone);
     if (dropped > 0)

@@ -16,6 +16,7 @@
 #include "rooms/RoomSnapshot.h"
 
 #include <QElapsedTimer>
+#include <ctime>
 #include <QMutex>
 #include <QTest>
 #include <QThread>
@@ -24,6 +25,22 @@
 using namespace ic::server;
 
 namespace {
+
+// CPU time of the calling thread: other processes on a busy machine do not count.
+qint64 threadCpuNs()
+{
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return qint64(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+// Times `work` in thread CPU nanoseconds.
+struct CpuTimer
+{
+    qint64 started = threadCpuNs();
+    void restart() { started = threadCpuNs(); }
+    qint64 nsecsElapsed() const { return threadCpuNs() - started; }
+};
 
 // What a connection received: the text frames (JSON) and its close code, if any.
 struct Received
@@ -558,8 +575,7 @@ private slots:
         const auto run = [&] {
             qint64 ns = 0;
             on(a->host, [&] {
-                QElapsedTimer timer;
-                timer.start();
+                CpuTimer timer;
                 for (int i = 0; i < rounds; ++i) {
                     CommandRequest r = request(*a, room, sender, 100, "TM");
                     r.frame.message = ic::proto::ClientMessage{
@@ -572,19 +588,23 @@ private slots:
             });
             return ns;
         };
+        // The better of two runs each: the machine may be busy with other work.
         channel->hold(true);
-        const qint64 replicated = run();
+        qint64 replicated = run();
         const qint64 framesReplicated = a->thread.count();
         channel->release();
-        settle(200);
+        settle(300);
+        replicated = std::min(replicated, run());
+        channel->release();
+        settle(300);
         on(a->host, [&] { a->host->setReplicaChannel(nullptr); });
         a->thread.countOnly(true);
-        const qint64 plain = run();
+        const qint64 plain = std::min(run(), run());
         // Every TM reached the 99 others, and the sender got it with its RP: all released.
         QVERIFY(framesReplicated >= qint64(rounds) * 101);
         QVERIFY(a->thread.count() >= qint64(rounds) * 101);
-        qInfo("primary, TM in a 100-member room: %lld ns without a channel, %lld ns recorded "
-              "and held until acked (+%lld ns)",
+        qInfo("primary, TM in a 100-member room (thread CPU time): %lld ns without a channel, "
+              "%lld ns recorded and held until acked (+%lld ns)",
               plain / rounds, replicated / rounds, (replicated - plain) / rounds);
     }
 };
