@@ -124,6 +124,8 @@ RoomHost::Entry &RoomHost::addLive(std::unique_ptr<Room> room)
         entry->httpSends = TokenBucket(20, 40);
     Entry &added = *entry;
     const QString name = added.room->name();
+    // A live room here makes any copy of the same name stale (the room moved here by handoff).
+    m_copies.erase(name);
     m_rooms.emplace(name, std::move(entry));
     m_context.metrics().rooms.fetch_add(1, std::memory_order_relaxed);
     // A new room's first answers wait for its replica's copy.
@@ -296,13 +298,8 @@ void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, b
     if (home == m_thread && !close) {
         // The common case: member on this thread; the shared frame goes straight to its socket.
         if (holding(entry)) {
-            Held held;
-            held.seq = entry.replication->lastRecorded;
-            held.home = home;
-            held.connection = connection;
-            held.frame = frame;
-            held.direct = true;
-            entry.replication->held.push_back(std::move(held));
+            entry.replication->held.push_back(
+                {entry.replication->lastRecorded, home, connection, frame, nullptr});
             return;
         }
         home->sendFrame(connection, frame);
@@ -320,12 +317,10 @@ void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, b
 void RoomHost::deliver(Entry &entry, RoomThread *home, quint64 connection, Delivery delivery)
 {
     if (holding(entry)) {
-        Held held;
-        held.seq = entry.replication->lastRecorded;
-        held.home = home;
-        held.connection = connection;
-        held.delivery = std::move(delivery);
-        entry.replication->held.push_back(std::move(held));
+        auto rest = std::make_unique<Held::Rest>();
+        rest->delivery = std::move(delivery);
+        entry.replication->held.push_back(
+            {entry.replication->lastRecorded, home, connection, QByteArray(), std::move(rest)});
         return;
     }
     home->deliverFromAnywhere(connection, std::move(delivery));

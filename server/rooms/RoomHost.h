@@ -138,13 +138,18 @@ private:
     // A frame (or a whole delivery, or a callback) held until the replica acknowledged `seq`.
     struct Held
     {
+        // A whole delivery or a callback (whenReplicated): out of line, so the common entry (a
+        // broadcast frame for a member of this thread) stays small.
+        struct Rest
+        {
+            Delivery delivery;
+            std::function<void(bool)> done;
+        };
         quint64 seq = 0;
         RoomThread *home = nullptr;
         quint64 connection = 0;
-        QByteArray frame;       // direct: a frame for a member of this thread
-        Delivery delivery;      // otherwise
-        bool direct = false;
-        std::function<void(bool)> done; // whenReplicated
+        QByteArray frame; // without `rest`: a frame for a member of this thread
+        std::unique_ptr<Rest> rest;
     };
     // A room's replication state (only while a channel is set).
     struct Replication

@@ -91,12 +91,12 @@ void RoomHost::release(Entry &entry, quint64 upTo)
     while (!held.empty() && held.front().seq <= upTo) {
         Held item = std::move(held.front());
         held.pop_front();
-        if (item.done)
-            item.done(true);
-        else if (item.direct)
+        if (!item.rest)
             item.home->sendFrame(item.connection, item.frame);
+        else if (item.rest->done)
+            item.rest->done(true);
         else
-            item.home->deliverFromAnywhere(item.connection, std::move(item.delivery));
+            item.home->deliverFromAnywhere(item.connection, std::move(item.rest->delivery));
     }
 }
 
@@ -122,10 +122,10 @@ void RoomHost::whenReplicated(const QString &room, std::function<void(bool repli
         done(true);
         return;
     }
-    Held held;
-    held.seq = found->replication->lastRecorded;
-    held.done = std::move(done);
-    found->replication->held.push_back(std::move(held));
+    auto rest = std::make_unique<Held::Rest>();
+    rest->done = std::move(done);
+    found->replication->held.push_back(
+        {found->replication->lastRecorded, nullptr, 0, QByteArray(), std::move(rest)});
 }
 
 void RoomHost::replicaAcked(const QString &room, quint64 seq)
@@ -193,8 +193,8 @@ void RoomHost::replicaFenced(const QString &room)
     if (found->replication) {
         std::deque<Held> held = std::exchange(found->replication->held, {});
         for (Held &item : held) {
-            if (item.done)
-                item.done(false);
+            if (item.rest && item.rest->done)
+                item.rest->done(false);
         }
     }
     for (auto it = found->homes.cbegin(); it != found->homes.cend(); ++it) {

@@ -242,6 +242,8 @@ int ServerRegistry::failOver(const QString &id)
     Failover &run = m_failovers[id];
     if (run.pendingCalls == 0)
         run = Failover{t, 0, 0, lost};
+    else
+        run.lost += lost; // died again while its last failover was still running
     for (auto it = byReplica.constBegin(); it != byReplica.constEnd(); ++it) {
         for (const QString &room : *it)
             m_rooms.beginTransit(room, id, it.key(), t, true);

@@ -309,11 +309,15 @@ private slots:
         QVERIFY2(now != port && now != 0, "the room was placed again");
         QVERIFY2(seconds <= 6.0, qPrintable(QStringLiteral("took %1 s").arg(seconds)));
         QVERIFY(serverOnPort(now) && serverOnPort(now) != victim);
-        // The room is created again on the live server (its messages were in the dead one's RAM).
+        // Replication is on by default: the room's copy on another server was promoted, so the
+        // room goes on there with its message (it is not created anew).
         const HttpResult sent =
             balancerGet(*m_balancer, QStringLiteral("/s/failover-room?m=after"));
         QCOMPARE(sent.status, 200);
-        QVERIFY(sent.body.contains("Created new room!"));
+        QVERIFY2(!sent.body.contains("Created new room!"), sent.body.constData());
+        const HttpResult read =
+            balancerGet(*m_balancer, QStringLiteral("/r/failover-room?format=json"));
+        QCOMPARE(jsonObject(read).value(QLatin1StringView("messagesCount")).toInt(), 2);
         QVERIFY(serverHoldsRoom(*serverOnPort(now), QStringLiteral("failover-room")));
         // Everything else keeps working, and the dead server left /sd's live set of placements.
         QCOMPARE(liveServers(), 2);

@@ -5,7 +5,9 @@
 // gone. After a kill -9 of A, POST B/internal/replica/promote makes the copies live rooms: every
 // client rejoins on B with its session and finds every message it got an RP for, the same names,
 // the same creator; a password room still wants its password. With --replication off no copy is
-// made. B refuses a malformed batch (400) and keeps its copy unchanged.
+// made. B refuses a malformed batch (400) and keeps its copy unchanged. A copy that went missing
+// on B (dropped) answers 409 and A sends the whole room again; a room deleted on A takes its copy
+// on B with it. The real balancer notices a kill -9 by itself and promotes the copy.
 // Printed, not asserted: the replica lag (A's instantchat_replica_lag_seconds mean).
 
 #include "BalancerFixture.h"
@@ -463,6 +465,52 @@ private slots:
         stranger.room = fay.room;
         QVERIFY(stranger.connect(other.port()));
         QCOMPARE(stranger.join("R_J", QString(), QString()).error, 203);
+    }
+
+    // A room deleted on its server takes its copy with it (POST /internal/replica/drop).
+    void deletedRoomDropsItsCopy()
+    {
+        auto b = server(QStringLiteral("drop-b"));
+        QVERIFY(b);
+        m_balancer.targets.insert(QStringLiteral("drop-a"),
+                                  {QStringLiteral("drop-b"), b->httpUrl(QString()).toString()});
+        auto a = server(QStringLiteral("drop-a"));
+        QVERIFY(a);
+        Client gus;
+        gus.name = QStringLiteral("gus");
+        gus.room = QStringLiteral("short-lived");
+        QVERIFY(gus.connect(a->port()));
+        QVERIFY(gus.join("R_C_J", QString(), gus.name).reply);
+        QVERIFY(gus.say(QStringLiteral("bye")));
+        QCOMPARE(names(internalGet(*b, QStringLiteral("/internal/rooms")), "replicas"),
+                 QStringList{gus.room});
+        // A copy that went missing answers 409: A sends the whole room again (a resync).
+        const HttpResult dropped = internalPost(*b, QStringLiteral("/internal/replica/drop"),
+                                                R"({"rooms":["short-lived"]})");
+        QCOMPARE(jsonObject(dropped).value(QLatin1StringView("dropped")).toInt(-1), 1);
+        QCOMPARE(names(internalGet(*b, QStringLiteral("/internal/rooms")), "replicas"),
+                 QStringList());
+        QCOMPARE(metric(*a, "instantchat_replica_resyncs_total"), 0.0);
+        const auto again = gus.say(QStringLiteral("again"));
+        QVERIFY(again && again->command == u"RP");
+        QCOMPARE(metric(*a, "instantchat_replica_resyncs_total"), 1.0);
+        QCOMPARE(names(internalGet(*b, QStringLiteral("/internal/rooms")), "replicas"),
+                 QStringList{gus.room});
+        QCOMPARE(
+            internalPost(*a, QStringLiteral("/internal/delete-room"), R"({"name":"short-lived"})")
+                .status,
+            200);
+        QVERIFY(waitUntil(
+            [&] {
+                return names(internalGet(*b, QStringLiteral("/internal/rooms")), "replicas")
+                    .isEmpty();
+            },
+            5000));
+        const HttpResult none =
+            internalPost(*b, QStringLiteral("/internal/replica/drop"), R"({"rooms":["nope"]})");
+        QCOMPARE(none.status, 200);
+        QCOMPARE(jsonObject(none).value(QLatin1StringView("dropped")).toInt(-1), 0);
+        m_balancer.targets.clear();
     }
 
     // --replication off: the server never asks for a target and B keeps nothing.

@@ -61,6 +61,41 @@ private slots:
         QVERIFY2(read.error.contains(QStringLiteral("--write-hold-ms")), qPrintable(read.error));
     }
 
+    void replicationDefaultsAndSwitches()
+    {
+        const Read defaults = readWith({});
+        QVERIFY2(defaults.ok, qPrintable(defaults.error));
+        QCOMPARE(defaults.settings.replication, true);
+        QCOMPARE(defaults.settings.replicaTimeoutMs, 2000);
+        const Read off = readWith({QStringLiteral("--replication"), QStringLiteral("off"),
+                                   QStringLiteral("--replica-timeout"), QStringLiteral("500")});
+        QVERIFY2(off.ok, qPrintable(off.error));
+        QCOMPARE(off.settings.replication, false);
+        QCOMPARE(off.settings.replicaTimeoutMs, 500);
+    }
+
+    void replicationRefusesBadValues_data()
+    {
+        QTest::addColumn<QString>("flag");
+        QTest::addColumn<QString>("value");
+        QTest::newRow("replication maybe")
+            << QStringLiteral("--replication") << QStringLiteral("maybe");
+        QTest::newRow("timeout zero") << QStringLiteral("--replica-timeout") << QStringLiteral("0");
+        QTest::newRow("timeout over a minute")
+            << QStringLiteral("--replica-timeout") << QStringLiteral("60001");
+        QTest::newRow("timeout text")
+            << QStringLiteral("--replica-timeout") << QStringLiteral("2s");
+    }
+
+    void replicationRefusesBadValues()
+    {
+        QFETCH(QString, flag);
+        QFETCH(QString, value);
+        const Read read = readWith({flag, value});
+        QVERIFY(!read.ok);
+        QVERIFY2(read.error.contains(flag), qPrintable(read.error));
+    }
+
     // The room budget is derived so a join (largest member list + ALL_TM) fits the outbound
     // queue; values that cannot fit are refused at start-up.
     void roomBudgetFitsTheOutboundLimit()
