@@ -85,6 +85,13 @@ for i in $(seq 1 "$SERVERS"); do
         { echo "server lt-s$i never registered" >&2; exit 1; }
 done
 
+# After its start the balancer holds placements of unknown rooms for a warm-up (servers may still
+# re-register with rooms they hold): wait until it places one.
+for _ in $(seq 1 150); do
+    curl -fsS "$BALANCER_URL/pick_backend?roomName=failover-probe" 2>/dev/null | grep -q '"bA":"[^"]' && break
+    sleep 0.2
+done
+
 STOP=$LOGS/stop KILL_FILE=$LOGS/kill
 # --duration is only an upper bound: the script ends the sending with --stop-file. Password
 # joins cost a slow hash each (PBKDF2), so setup may take long on a busy machine.
