@@ -124,3 +124,67 @@ test('handoff: SIGTERM on the room\'s server, the page keeps room, name, creator
   if (lockedHolder !== holder) await cluster.startServer(lockedHolder);
   for (const u of [t.ana, t.ben, t.owner]) await u.context.close();
 });
+
+// Whether every room the server holds has an acknowledged copy on another server (its gauges).
+async function allReplicated(i) {
+  const text = await (await fetch(`http://127.0.0.1:${cluster.servers[i].port}/metrics`)).text();
+  const gauge = (name) => Number((text.match(new RegExp(`^${name} (\\d+)`, 'm')) || [])[1] ?? -1);
+  return gauge('instantchat_rooms') >= 0 && gauge('instantchat_replicated_rooms') === gauge('instantchat_rooms');
+}
+
+async function waitReplicated(i) {
+  const deadline = Date.now() + 30000;
+  while (!(await allReplicated(i))) {
+    assert.ok(Date.now() < deadline, `server ${cluster.servers[i].id} never had a copy of each room`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// Records the delay of each reconnect the page schedules after a close that was not a 1012.
+async function watchRetries(page) {
+  await page.evaluate(() => {
+    const c = window.IC.room._state.conn;
+    const plain = c.scheduleRetry;
+    c.retryDelays = [];
+    c.scheduleRetry = function () {
+      const result = plain.apply(this, arguments);
+      c.retryDelays.push(c.retryAt - Date.now());
+      return result;
+    };
+  });
+}
+
+test('failover: kill -9 of the room\'s server, the page keeps room, name, creator rights and history', { timeout: 240000 }, async () => {
+  const t = await setUp('crash');
+  const holder = await cluster.holderOf(t.room);
+  const lockedHolder = await cluster.holderOf(t.locked);
+  assert.ok(holder >= 0 && lockedHolder >= 0, 'the balancer names our servers for the rooms');
+  await waitReplicated(holder);
+  for (const u of [t.ana, t.owner]) await watchRetries(u.page);
+  // The pages notice a crash a moment later (the socket ends): wait for that before checking.
+  const noticed = (page, n) => page.waitForFunction((k) => window.IC.room._state.conn.retryDelays.length > k, n, { timeout: 20000 });
+  await cluster.stopServer(holder, 'SIGKILL');
+  await noticed(t.ana.page, 0);
+  if (lockedHolder === holder) await noticed(t.owner.page, 0);
+  // The second server (when the password room lives elsewhere) dies only once the first failover
+  // is over and its rooms have copies again: two crashes at once are not covered. The open room
+  // may have been promoted there: then it goes through a second failover.
+  if (lockedHolder !== holder) {
+    for (const page of [t.ana.page, t.ben.page]) await waitJoined(page, 60000);
+    // A room whose copy died with the first server learns it at its next change (the copy's
+    // batch fails) and makes a new copy a second later; an idle room would still count the dead
+    // one. So the password room changes once, then its server must report every room copied.
+    await sendMessage(t.owner.page, 'crash: between the crashes');
+    await waitReplicated(lockedHolder);
+    const openThere = (await cluster.holderOf(t.room)) === lockedHolder;
+    const anaRetries = await t.ana.page.evaluate(() => window.IC.room._state.conn.retryDelays.length);
+    await cluster.stopServer(lockedHolder, 'SIGKILL');
+    await noticed(t.owner.page, 0);
+    if (openThere) await noticed(t.ana.page, anaRetries);
+  }
+  await checkKept(t, 'crash');
+  const delays = await t.ana.page.evaluate(() => window.IC.room._state.conn.retryDelays);
+  console.log(`# reconnect delays after the crash: ${delays.join(', ')} ms`);
+  assert.ok(delays.length >= 1 && delays[0] <= 1000, `the first retry comes within a second (${delays})`);
+  for (const u of [t.ana, t.ben, t.owner]) await u.context.close();
+});
