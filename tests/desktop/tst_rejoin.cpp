@@ -75,6 +75,12 @@ public:
         m_socket->close(QWebSocketProtocol::CloseCode(code), QStringLiteral("room moved"));
         m_socket = nullptr;
     }
+    // The server process died: the connection ends without a close frame.
+    void abort()
+    {
+        m_socket->abort();
+        m_socket = nullptr;
+    }
     QStringList commands() const
     {
         QStringList out;
@@ -214,6 +220,43 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return !waits.isEmpty(); }, 5000));
         qInfo("wait scheduled after close 1001: %d ms", waits.at(0));
         QVERIFY(waits.at(0) > 300);
+    }
+
+    void crashedServerRetriesWithinASecondAndResends()
+    {
+        // A killed server (kill -9) ends the connection without a close frame. Its rooms come
+        // back on another server within seconds (replica promoted), so the first attempt must
+        // start within about a second, and the message whose RP died with the server goes out
+        // again once after the rejoin, as after a 1012.
+        ScriptedServer server;
+        RoomConnection connection(configFor(server, QStringLiteral("Team")));
+        QList<int> waits;
+        connect(&connection, &RoomConnection::stateChanged, this, [&](ChatClient::State state) {
+            if (state == ChatClient::State::Waiting)
+                waits << connection.reconnectInMs();
+        });
+        QSignalSpy done(&connection, &RoomConnection::requestDone);
+        connection.start();
+        QVERIFY(server.waitForConnection(1) && server.waitForFrames(1));
+        server.replyOk(server.frames.at(0));
+        QVERIFY(QTest::qWaitFor([&] { return done.size() == 1; }, 5000));
+        const QString hello = connection.sendText(QStringLiteral("hello"));
+        QVERIFY(server.waitForFrames(2));
+        server.abort();
+        QVERIFY(server.waitForConnection(2) && server.waitForFrames(2));
+        QCOMPARE(waits.size(), 1);
+        qInfo("first wait scheduled after the connection was cut: %d ms", waits.at(0));
+        QVERIFY(waits.at(0) <= 1000);
+        QCOMPARE(server.commands(), (QStringList{QStringLiteral("R_J"), QStringLiteral("TM")}));
+        QCOMPARE(ic::validation::urlDecode(server.frames.at(1).message->text),
+                 QStringLiteral("hello"));
+        QCOMPARE(server.frames.at(1).requestId, hello);
+        server.replyOk(server.frames.at(0));
+        server.replyOk(server.frames.at(1));
+        // The rejoin is internal; the resent message is answered once, as sent.
+        QVERIFY(QTest::qWaitFor([&] { return done.size() == 2; }, 5000));
+        QCOMPARE(done.at(1).at(0).toString(), hello);
+        QVERIFY(done.at(1).at(2).toBool());
     }
 
     void roomGoneIsNotRecreatedWithoutAPassword()

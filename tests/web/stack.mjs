@@ -167,3 +167,52 @@ export function card(page, text) {
 export async function myUid(page) {
   return page.evaluate(() => window.IC.room._state.me);
 }
+
+/**
+ * A balancer and `count` room servers that register with it by heartbeats (as in production), for
+ * room moves and crashes. Returns { base, bport, servers: [{ id, port, proc }], holderOf(room),
+ * stopServer(i, signal), startServer(i), stop() }.
+ */
+export async function startCluster(tag = 'cluster', count = 3) {
+  const bport = await freePort();
+  const base = `http://localhost:${bport}`;
+  const balancerArgs = ['--port', String(bport), '--bind', '127.0.0.1', '--servers', '',
+    '--web-root', path.join(repoRoot, 'web'), '--public-url', base, '--rate-limits', 'off',
+    '--load-ceiling', '1'];
+  const cluster = { base, bport, servers: [] };
+  cluster.balancer = launch('balancer', 'instantchat-balancer', balancerArgs, `${tag}-balancer.log`);
+  for (let i = 0; i < count; i++) {
+    let port = await freePort();
+    while (port === bport || cluster.servers.some((s) => s.port === port)) port = await freePort();
+    cluster.servers.push({ id: `${tag}-s${i + 1}`, port, proc: null });
+  }
+  cluster.startServer = async (i) => {
+    const s = cluster.servers[i];
+    s.proc = launch('server', 'instantchat-server', ['--port', String(s.port), '--bind', '127.0.0.1',
+      '--allowed-origins', base, '--rate-limits', 'off', '--log-level', 'warning',
+      '--balancer', `http://127.0.0.1:${bport}`, '--server-id', s.id], `${tag}-${s.id}.log`);
+    // A server's /healthz is 200 only once the balancer accepted its heartbeat.
+    await waitHealthy(`http://127.0.0.1:${s.port}/healthz`, s.proc);
+  };
+  cluster.stopServer = async (i, signal = 'SIGTERM') => {
+    await stopProcess(cluster.servers[i].proc, signal, 30000);
+    cluster.servers[i].proc = null;
+  };
+  // Index of the server the balancer names for the room (it holds it or is about to).
+  cluster.holderOf = async (room) => {
+    const res = await fetch(`http://127.0.0.1:${bport}/pick_backend?roomName=${encodeURIComponent(room)}`);
+    const { bA } = await res.json();
+    return cluster.servers.findIndex((s) => bA && bA.endsWith(`:${s.port}`));
+  };
+  cluster.stop = async () => {
+    await Promise.all([stopProcess(cluster.balancer), ...cluster.servers.map((s) => stopProcess(s.proc))]);
+  };
+  try {
+    await waitHealthy(`http://127.0.0.1:${bport}/healthz`, cluster.balancer);
+    for (let i = 0; i < count; i++) await cluster.startServer(i);
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  return cluster;
+}

@@ -679,6 +679,10 @@ void Engine::lose(User &user)
         user.track.closeCode = 0;
         user.track.closedNs = monotonicNs();
         user.track.rejoining = true;
+        if (m_killNs != 0 && !user.track.killAffected) {
+            user.track.killAffected = true;
+            ++m_handoff.killAffected;
+        }
         scheduleRejoin(user, qint64(QRandomGenerator::global()->bounded(300)) * 1000000);
     }
 }

@@ -119,10 +119,15 @@ public:
     // password (password rooms), then joins with it and reads the final history and members.
     void startObservers();
     QJsonObject handoffReport(bool *clean);
+    // The failover scenario's part: users affected by the kill, back in their room, kill → back.
+    QJsonObject failoverReport(bool *clean);
     QString handoffProgress() const;
     // Drops the connection of a random joined user that has no TM waiting for its RP, as a
     // network failure would (no close frame): the rejoin path without a server restart.
     void dropRandomUser();
+    // The failover scenario: a server was killed at `ns` (monotonic); from then on, users whose
+    // connection ends are counted as affected and timed from `ns` to their rejoin.
+    void markKill(qint64 ns) { m_killNs = ns; }
 
 private:
     struct User;
@@ -212,6 +217,7 @@ private:
     QTimer m_rejoinTimer;
     int m_rejoinTicks = 0;
     bool m_stopping = false; // closeAll() ran: closes are ours, no reconnect
+    qint64 m_killNs = 0;     // failover: when the server was killed; 0 = not (yet)
 };
 
 } // namespace ic::load

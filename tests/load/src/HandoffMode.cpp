@@ -143,8 +143,13 @@ void Engine::onHandoffPayload(User &user, const QByteArray &payload)
             room.firstFinalId =
                 frame->messages->isEmpty() ? 0 : frame->messages->first().id.value_or(0);
         } else {
-            for (const proto::WireMessage &message : *frame->messages)
+            track.joinHistory.clear();
+            for (const proto::WireMessage &message : *frame->messages) {
                 track.seen.insert(message.text.value_or(QString()));
+                track.joinHistory.insert(message.text.value_or(QString()));
+            }
+            track.joinHistoryFirstId =
+                frame->messages->isEmpty() ? 0 : frame->messages->first().id.value_or(0);
         }
         break;
     case proto::Command::ChangeDescription:
@@ -278,6 +283,23 @@ void Engine::onHandoffJoined(User &user, const QString &userId)
     track.rejoining = false;
     ++m_handoff.rejoins;
     m_handoff.gaps.add((now - track.closedNs) / 1000);
+    if (track.killAffected && !track.backAfterKill) {
+        track.backAfterKill = true;
+        ++m_handoff.backAfterKill;
+        m_handoff.killToBack.add((now - m_killNs) / 1000);
+    }
+    // Everything this user got an RP for before the close must be in the history it rejoined
+    // to (unless the message cap dropped old messages, which this run's servers prevent).
+    if (track.joinHistoryFirstId <= 1) {
+        for (const QString &token : std::as_const(track.acked)) {
+            if (track.joinHistory.contains(token))
+                continue;
+            ++m_handoff.missingAtRejoin;
+            note(QStringLiteral("user%1: acknowledged %2 missing after its rejoin")
+                     .arg(user.index)
+                     .arg(token));
+        }
+    }
     user.phase = Phase::Joined;
     ++m_rooms[user.room].members;
     m_rooms[user.room].counted += user.counted;
@@ -390,6 +412,25 @@ void Engine::startObservers()
     startSetup();
 }
 
+QJsonObject Engine::failoverReport(bool *clean)
+{
+    LatencySamples &back = m_handoff.killToBack;
+    // A failover run that killed nothing, or whose victim held nobody, tested nothing.
+    *clean = m_killNs != 0 && m_handoff.killAffected > 0 &&
+             m_handoff.backAfterKill == m_handoff.killAffected;
+    return QJsonObject{
+        {QStringLiteral("killed"), m_killNs != 0},
+        {QStringLiteral("affected_users"), m_handoff.killAffected},
+        {QStringLiteral("back_in_room"), m_handoff.backAfterKill},
+        {QStringLiteral("not_back"), m_handoff.killAffected - m_handoff.backAfterKill},
+        {QStringLiteral("kill_to_back_ms"),
+         QJsonObject{{QStringLiteral("count"), back.count()},
+                     {QStringLiteral("p50"), round2(back.percentileMs(50))},
+                     {QStringLiteral("p99"), round2(back.percentileMs(99))},
+                     {QStringLiteral("max"), round2(back.maxMs())}}},
+    };
+}
+
 QString Engine::handoffProgress() const
 {
     qint64 rejoining = 0, unacked = 0, acked = 0;
@@ -471,7 +512,8 @@ QJsonObject Engine::handoffReport(bool *clean)
              m_handoff.userIdChanges == 0 && m_handoff.authorisationsLost == 0 &&
              nameChanges == 0 && m_handoff.nameMissing == 0 && creatorChanges == 0 && opened == 0 &&
              refused == passwordRooms && missing == 0 && unobserved == 0 && neverJoined == 0 &&
-             m_handoff.usersGaveUp == 0 && m_handoff.usersRoomGone == 0;
+             m_handoff.usersGaveUp == 0 && m_handoff.usersRoomGone == 0 &&
+             m_handoff.missingAtRejoin == 0;
     return QJsonObject{
         {QStringLiteral("rooms"), qint64(m_rooms.size())},
         {QStringLiteral("password_rooms"), passwordRooms},
@@ -486,6 +528,7 @@ QJsonObject Engine::handoffReport(bool *clean)
         {QStringLiteral("unacknowledged_at_end"), unacked},
         {QStringLiteral("unexpected_replies"), m_handoff.unexpectedReplies},
         {QStringLiteral("acknowledged_lost"), lost},
+        {QStringLiteral("acknowledged_missing_at_rejoin"), m_handoff.missingAtRejoin},
         {QStringLiteral("duplicates"), duplicates},
         {QStringLiteral("delivery_duplicates"), m_handoff.deliveryDuplicates},
         {QStringLiteral("rooms_missing_at_end"), missing},

@@ -34,6 +34,10 @@ struct UserTrack
     QSet<QString> acked;               // tokens whose TM got an RP
     QSet<QString> seen;                // tokens in TM deliveries and in join ALL_TMs
     QSet<QString> seenLive;            // tokens in TM deliveries only: a second one is a duplicate
+    QSet<QString> joinHistory;         // tokens of the last join's ALL_TM
+    qint64 joinHistoryFirstId = 0;     // > 1: the message cap dropped older messages
+    bool killAffected = false;         // failover: its connection ended after the kill
+    bool backAfterKill = false;        // failover: rejoined its room since
 };
 
 struct RoomTrack
@@ -68,6 +72,13 @@ struct HandoffCounters
     QHash<QString, qint64> rejoinFailures; // reason → attempts
     QStringList events;                    // first changes, for the report
     LatencySamples gaps;                   // close → RP of the rejoin, µs
+    // Acknowledged tokens missing from the ALL_TM of the rejoin that followed (each client
+    // checks its own, as soon as it is back).
+    qint64 missingAtRejoin = 0;
+    // The failover scenario: users whose connection ended after the kill, how many are back in
+    // their room, and the time from the kill to each one's rejoin RP (µs).
+    qint64 killAffected = 0, backAfterKill = 0;
+    LatencySamples killToBack;
 };
 
 } // namespace ic::load

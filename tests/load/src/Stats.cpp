@@ -81,13 +81,29 @@ std::map<int, ThreadCpu> ServerProbe::readThreads() const
     return threads;
 }
 
+double ServerProbe::cpuOfAll() const
+{
+    double seconds = sys::processCpuSeconds(m_pid);
+    for (const qint64 peer : m_peers)
+        seconds += sys::processCpuSeconds(peer);
+    return seconds;
+}
+
+double ServerProbe::waitOfAll() const
+{
+    double seconds = runQueueWaitSeconds(m_pid);
+    for (const qint64 peer : m_peers)
+        seconds += runQueueWaitSeconds(peer);
+    return seconds;
+}
+
 void ServerProbe::begin()
 {
     if (!enabled())
         return;
     m_beginNs = monotonicNs();
-    m_cpuBegin = sys::processCpuSeconds(m_pid);
-    m_waitBegin = runQueueWaitSeconds(m_pid);
+    m_cpuBegin = cpuOfAll();
+    m_waitBegin = waitOfAll();
     m_rssBegin = rssNow();
     m_peakRss = m_rssBegin;
     m_threadsBegin = readThreads();
@@ -104,8 +120,8 @@ void ServerProbe::end()
     if (!enabled())
         return;
     m_endNs = monotonicNs();
-    m_cpuEnd = sys::processCpuSeconds(m_pid);
-    m_waitEnd = runQueueWaitSeconds(m_pid);
+    m_cpuEnd = cpuOfAll();
+    m_waitEnd = waitOfAll();
     m_rssEnd = rssNow();
     m_peakRss = std::max(m_peakRss, m_rssEnd);
     m_threads.clear();

@@ -59,6 +59,10 @@ public:
     explicit ServerProbe(qint64 pid = 0) : m_pid(pid) {}
     bool enabled() const { return m_pid > 0; }
     qint64 pid() const { return m_pid; }
+    // More server processes of the same cluster (e.g. the one holding the room copies): their
+    // CPU and CPU wait are added to cpuSeconds()/waitSeconds(); RSS and threads stay the first's.
+    void addPeer(qint64 pid) { m_peers.push_back(pid); }
+    const std::vector<qint64> &peers() const { return m_peers; }
 
     qint64 rssNow() const;
     void begin();  // start of a measurement window
@@ -75,8 +79,11 @@ public:
 
 private:
     std::map<int, ThreadCpu> readThreads() const;
+    double cpuOfAll() const;
+    double waitOfAll() const;
 
     qint64 m_pid = 0;
+    std::vector<qint64> m_peers;
     double m_cpuBegin = 0, m_cpuEnd = 0;
     double m_waitBegin = 0, m_waitEnd = 0;
     qint64 m_beginNs = 0, m_endNs = 0;

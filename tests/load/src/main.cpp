@@ -10,12 +10,14 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTimer>
+#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <functional>
@@ -38,6 +40,7 @@ struct Settings
     double p99BoundMs = 50;
     double drainSeconds = 5;
     qint64 serverPid = 0;
+    QList<qint64> peerPids; // --server-pid's further pids: their CPU is summed with the first's
     bool jsonOnly = false;
     bool fullParse = false;
     double churnPerSecond = 50;  // bigroom: joins per second, and as many leaves
@@ -47,6 +50,7 @@ struct Settings
     double v1Share = 0.5;       // handoff: share of sessions without `pv`
     QString stopFile;           // handoff: sending stops early once this file exists
     double dropEvery = 0;       // handoff: seconds between dropped client connections; 0 = none
+    QString killFile;           // failover: SIGKILL the pid written here once the file exists
 };
 
 // Runs the event loop for `ms` milliseconds.
@@ -197,6 +201,7 @@ void printHandoff(const QJsonObject &h)
     std::printf("  %-44s %8s\n", "check", "count");
     const std::pair<const char *, const char *> rows[] = {
         {"acknowledged messages lost", "acknowledged_lost"},
+        {"acknowledged, not in the rejoin's history", "acknowledged_missing_at_rejoin"},
         {"duplicates in the final histories", "duplicates"},
         {"duplicate live deliveries", "delivery_duplicates"},
         {"name changes", "name_changes"},
@@ -214,6 +219,27 @@ void printHandoff(const QJsonObject &h)
         std::printf("  %-44s %8lld\n", label, qlonglong(n(key)));
     for (const QJsonValue &event : h.value(QStringLiteral("events")).toArray())
         line("event", event.toString());
+}
+
+// The failover scenario's part: the users whose server was killed, and when they were back.
+void printFailover(const QJsonObject &f)
+{
+    const QJsonObject back = f.value(QStringLiteral("kill_to_back_ms")).toObject();
+    if (!f.value(QStringLiteral("killed")).toBool()) {
+        line("failover", QStringLiteral("NO SERVER WAS KILLED (no --kill-file appeared)"));
+        return;
+    }
+    line("failover",
+         QStringLiteral("pid %1 killed; %2 users lost their connection, %3 back in their room, "
+                        "%4 not")
+             .arg(f.value(QStringLiteral("pid")).toInteger())
+             .arg(f.value(QStringLiteral("affected_users")).toInteger())
+             .arg(f.value(QStringLiteral("back_in_room")).toInteger())
+             .arg(f.value(QStringLiteral("not_back")).toInteger()));
+    line("back", QStringLiteral("kill to the rejoin's RP: p50 %1 ms, p99 %2 ms, max %3 ms")
+                     .arg(back.value(QStringLiteral("p50")).toDouble())
+                     .arg(back.value(QStringLiteral("p99")).toDouble())
+                     .arg(back.value(QStringLiteral("max")).toDouble()));
 }
 
 void printServer(const QJsonObject &server)
@@ -299,6 +325,8 @@ void printSummary(const QJsonObject &result)
     }
     if (result.contains(QStringLiteral("handoff")))
         printHandoff(result.value(QStringLiteral("handoff")).toObject());
+    if (result.contains(QStringLiteral("failover")))
+        printFailover(result.value(QStringLiteral("failover")).toObject());
     if (result.contains(QStringLiteral("deliveries")))
         printDeliveries(result.value(QStringLiteral("deliveries")).toObject());
     for (const QJsonValue &value : result.value(QStringLiteral("steps")).toArray()) {
@@ -410,7 +438,8 @@ void Runner::progress()
         qlonglong(m_engine.inSetup()), qlonglong(window.sent), qlonglong(window.received),
         qlonglong(received - m_lastReceived), m_progressCpu.processPercent(),
         m_progressCpu.processPercent() >= 90 ? " SATURATED" : "");
-    if (m_settings.scenario == QLatin1StringView("handoff"))
+    if (m_settings.scenario == QLatin1StringView("handoff") ||
+        m_settings.scenario == QLatin1StringView("failover"))
         std::fprintf(stderr, "    %s\n", qPrintable(m_engine.handoffProgress()));
     m_lastReceived = received;
 }
@@ -490,8 +519,13 @@ QJsonObject Runner::serverJson(qint64 deliveries, qint64 connections, qint64 bas
                                    {QStringLiteral("cpu_percent"),
                                     round2(seconds > 0 ? thread.seconds / seconds * 100 : 0)}});
     }
+    QJsonArray peers;
+    for (const qint64 peer : m_probe.peers())
+        peers.append(peer);
     QJsonObject result{
         {QStringLiteral("pid"), m_probe.pid()},
+        // CPU (and CPU per delivery) below is summed over pid and these.
+        {QStringLiteral("peer_pids"), peers},
         {QStringLiteral("window_s"), round2(seconds)},
         {QStringLiteral("cpu_seconds"), round2(m_probe.cpuSeconds())},
         // Runnable but not running: the host's other load, not the server, made it wait.
@@ -571,7 +605,8 @@ int Runner::run()
         return joinstorm();
     if (m_settings.scenario == QLatin1StringView("bigroom"))
         return bigroom();
-    if (m_settings.scenario == QLatin1StringView("handoff"))
+    if (m_settings.scenario == QLatin1StringView("handoff") ||
+        m_settings.scenario == QLatin1StringView("failover"))
         return handoff();
     return ramp();
 }
@@ -602,10 +637,30 @@ int Runner::handoff()
     QObject::connect(&drops, &QTimer::timeout, [this] { m_engine.dropRandomUser(); });
     if (m_settings.dropEvery > 0)
         drops.start(qMax(1, int(m_settings.dropEvery * 1000)));
+    // failover: the operator (tests/load/failover.sh) names the server to crash in the kill
+    // file; the kill is sent from here so that it and every rejoin share one clock.
+    QTimer killPoll;
+    qint64 killedPid = 0;
+    QObject::connect(&killPoll, &QTimer::timeout, [&] {
+        QFile file(m_settings.killFile);
+        if (!file.open(QIODevice::ReadOnly))
+            return;
+        const qint64 pid = file.readAll().trimmed().toLongLong();
+        if (pid <= 1)
+            return; // not completely written yet
+        killPoll.stop();
+        m_engine.markKill(monotonicNs());
+        const int rc = ::kill(pid_t(pid), SIGKILL);
+        killedPid = rc == 0 ? pid : 0;
+        std::fprintf(stderr, "KILLED %lld%s\n", qlonglong(pid), rc == 0 ? "" : " (kill failed)");
+    });
+    if (!m_settings.killFile.isEmpty())
+        killPoll.start(10);
     const QString stopFile = m_settings.stopFile;
     runUntil([&] { return !stopFile.isEmpty() && QFileInfo::exists(stopFile); },
              int(m_settings.duration * 1000));
     drops.stop();
+    killPoll.stop();
     m_engine.stopSending();
     const double sendSeconds = double(monotonicNs() - start) / 1e9;
     // Every TM answered and every rejoin done before the final state is read.
@@ -621,6 +676,13 @@ int Runner::handoff()
 
     bool clean = false;
     const QJsonObject report = m_engine.handoffReport(&clean);
+    bool failoverClean = true;
+    QJsonObject failover;
+    if (m_settings.scenario == QLatin1StringView("failover")) {
+        failover = m_engine.failoverReport(&failoverClean);
+        failover.insert(QStringLiteral("pid"), killedPid);
+        failoverClean = failoverClean && killedPid != 0;
+    }
     QJsonObject result{
         {QStringLiteral("params"),
          QJsonObject{{QStringLiteral("rooms"), m_settings.rooms},
@@ -634,8 +696,10 @@ int Runner::handoff()
         {QStringLiteral("handoff"), report},
         {QStringLiteral("errors"), errorsJson()},
     };
+    if (!failover.isEmpty())
+        result.insert(QStringLiteral("failover"), failover);
     m_generatorDeliveries = m_engine.window().received;
-    return finish(result, clean);
+    return finish(result, clean && failoverClean);
 }
 
 // One room of U members chatting (each sends every I s), with churn on top: C users a second
@@ -973,7 +1037,12 @@ int main(int argc, char *argv[])
         "             resend what got no RP). Reports acknowledged messages lost, duplicates,\n"
         "             name/creator/password changes, ER 202 and the reconnect gap. Defaults:\n"
         "             --rooms 30 --users 10 --interval 1 --duration 60 --password-rooms 0.2\n"
-        "             --v1-share 0.5 (tests/load/rolling_restart.sh runs it).\n\n"
+        "             --v1-share 0.5 (tests/load/rolling_restart.sh runs it).\n"
+        "  failover   the handoff scenario, and once --kill-file exists the server whose pid it\n"
+        "             holds is killed (SIGKILL); also reports the users that lost their\n"
+        "             connection and the time from the kill to each one's rejoin (p50/p99/max);\n"
+        "             fails unless a server was killed and every affected user is back\n"
+        "             (tests/load/failover.sh runs it).\n\n"
         "Output: a progress line per second on stderr, a human summary, and one line\n"
         "`RESULT {json}` on stdout. Exit status 0 when counts are clean (every connection joined,\n"
         "nothing lost, no ER, no disconnect), 1 otherwise, 2 on bad arguments."));
@@ -995,8 +1064,9 @@ int main(int argc, char *argv[])
     const auto originOption = option(
         "origin", "Origin header for the WebSocket handshake (default: the balancer URL's origin).",
         "ORIGIN");
-    const auto scenarioOption = option(
-        "scenario", "fanout | idle | joinstorm | ramp | bigroom | handoff.", "NAME", "fanout");
+    const auto scenarioOption =
+        option("scenario", "fanout | idle | joinstorm | ramp | bigroom | handoff | failover.",
+               "NAME", "fanout");
     const auto roomsOption =
         option("rooms", "Rooms (fanout, ramp, handoff; handoff default 30).", "R");
     const auto usersOption =
@@ -1017,7 +1087,10 @@ int main(int argc, char *argv[])
     const auto boundOption = option(
         "p99-bound-ms", "Ramp: a step is good while delivery p99 stays within this.", "MS", "50");
     const auto pidOption = option(
-        "server-pid", "Server process to measure via /proc (CPU, RSS, per-thread CPU).", "PID");
+        "server-pid",
+        "Server process to measure via /proc (CPU, RSS, per-thread CPU); more pids after commas "
+        "(other servers of the cluster) add their CPU to the server's CPU figures.",
+        "PID[,PID...]");
     const auto jsonOption =
         option("json-only", "No progress lines and no human summary: only the RESULT line.");
     const auto rateOption = option(
@@ -1053,6 +1126,11 @@ int main(int argc, char *argv[])
                "handoff: drop a random idle user's connection every SECONDS (as a network failure "
                "would), so users rejoin without any server restart; 0 = never.",
                "SECONDS", "0");
+    const auto killFileOption =
+        option("kill-file",
+               "failover (required): once this file holds a pid, send that process SIGKILL "
+               "(checked every 10 ms).",
+               "PATH");
     const auto versionOption =
         option("protocol-version", "`pv` of every user's init frame: 1 (v1) or 2 (extensions).",
                "PV", "1");
@@ -1066,13 +1144,16 @@ int main(int argc, char *argv[])
     settings.scenario = parser.value(scenarioOption);
     const QStringList scenarios{QStringLiteral("fanout"),    QStringLiteral("idle"),
                                 QStringLiteral("joinstorm"), QStringLiteral("ramp"),
-                                QStringLiteral("bigroom"),   QStringLiteral("handoff")};
+                                QStringLiteral("bigroom"),   QStringLiteral("handoff"),
+                                QStringLiteral("failover")};
     if (!scenarios.contains(settings.scenario))
         return fail(QStringLiteral("unknown scenario %1").arg(settings.scenario));
     const bool manyUsers = settings.scenario == QLatin1StringView("idle") ||
                            settings.scenario == QLatin1StringView("joinstorm");
     const bool bigroom = settings.scenario == QLatin1StringView("bigroom");
-    const bool handoff = settings.scenario == QLatin1StringView("handoff");
+    // failover is the handoff scenario with a server killed during it.
+    const bool handoff = settings.scenario == QLatin1StringView("handoff") ||
+                         settings.scenario == QLatin1StringView("failover");
     settings.rooms = parser.isSet(roomsOption) ? parser.value(roomsOption).toInt()
                      : handoff                 ? 30
                                                : 10;
@@ -1084,6 +1165,9 @@ int main(int argc, char *argv[])
     settings.v1Share = parser.value(v1ShareOption).toDouble();
     settings.stopFile = parser.value(stopFileOption);
     settings.dropEvery = parser.value(dropOption).toDouble();
+    settings.killFile = parser.value(killFileOption);
+    if (settings.scenario == QLatin1StringView("failover") && settings.killFile.isEmpty())
+        return fail(QStringLiteral("the failover scenario needs --kill-file"));
     if (settings.passwordRooms < 0 || settings.passwordRooms > 1 || settings.v1Share < 0 ||
         settings.v1Share > 1)
         return fail(QStringLiteral("--password-rooms and --v1-share must be between 0 and 1"));
@@ -1110,7 +1194,17 @@ int main(int argc, char *argv[])
     settings.rampMax = parser.value(rampMaxOption).toDouble();
     settings.p99BoundMs = parser.value(boundOption).toDouble();
     settings.drainSeconds = parser.value(drainOption).toDouble();
-    settings.serverPid = parser.value(pidOption).toLongLong();
+    const QStringList pids = parser.value(pidOption).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (qsizetype i = 0; i < pids.size(); ++i) {
+        bool ok = false;
+        const qint64 pid = pids.at(i).trimmed().toLongLong(&ok);
+        if (!ok || pid <= 0)
+            return fail(QStringLiteral("--server-pid takes process ids separated by commas"));
+        if (i == 0)
+            settings.serverPid = pid;
+        else
+            settings.peerPids.append(pid);
+    }
     settings.jsonOnly = parser.isSet(jsonOption);
     // The handoff scenario reads every frame with the shared codec (its users need the member
     // list, creator and history; at one message a second per user speed does not matter).
@@ -1151,6 +1245,11 @@ int main(int argc, char *argv[])
     if (!engine.resolveBalancer(&error))
         return fail(error);
     ServerProbe probe(settings.serverPid);
+    for (const qint64 pid : std::as_const(settings.peerPids)) {
+        if (ic::sys::processCpuSeconds(pid) < 0)
+            return fail(QStringLiteral("cannot read /proc/%1").arg(pid));
+        probe.addPeer(pid);
+    }
     if (probe.enabled() && probe.rssNow() <= 0)
         return fail(QStringLiteral("cannot read /proc/%1").arg(settings.serverPid));
     Runner runner(engine, settings, probe);
