@@ -1,10 +1,10 @@
 #include "rooms/RoomReplication.h"
 
+#include "rooms/BinaryFields.h"
+
 #include "rooms/RoomSnapshot.h"
 #include "validation/Validation.h"
 
-#include <QStringDecoder>
-#include <QtEndian>
 #include <limits>
 
 namespace ic::server {
@@ -20,140 +20,43 @@ constexpr quint8 joinFlagsKnown = 15;
 constexpr qsizetype recordMin = 1 + 8 + 5 * 8;
 constexpr qsizetype requestIdMax = 1024;
 
-void putU8(QByteArray &out, quint8 v)
+// Batches are little endian.
+FieldWriter fields(QByteArray &out)
 {
-    out.append(char(v));
+    return FieldWriter(out, ByteOrder::Little);
 }
 
-template <typename T> void put(QByteArray &out, T v)
+FieldReader batchReader(QByteArrayView bytes)
 {
-    char raw[sizeof(T)];
-    qToLittleEndian(v, raw);
-    out.append(raw, sizeof(T));
-}
-
-void putBlob(QByteArray &out, QByteArrayView bytes)
-{
-    put<quint32>(out, quint32(bytes.size()));
-    out.append(bytes);
-}
-
-void putStr(QByteArray &out, const QString &text)
-{
-    putBlob(out, text.toUtf8());
+    return FieldReader(bytes, ByteOrder::Little, QLatin1StringView("batch"));
 }
 
 void putHead(QByteArray &out, RoomReplication::Kind kind, quint64 seq)
 {
-    putU8(out, quint8(kind));
-    put<quint64>(out, seq);
+    fields(out).u8(quint8(kind));
+    fields(out).put<quint64>(seq);
 }
 
 void putDigest(QByteArray &out, const RoomDigest &digest)
 {
-    put<qint64>(out, digest.nextId);
-    put<qint64>(out, digest.memberVersion);
-    put<qint64>(out, digest.userCount);
-    put<qint64>(out, digest.messageCount);
-    put<qint64>(out, digest.storedBytes);
+    fields(out).put<qint64>(digest.nextId);
+    fields(out).put<qint64>(digest.memberVersion);
+    fields(out).put<qint64>(digest.userCount);
+    fields(out).put<qint64>(digest.messageCount);
+    fields(out).put<qint64>(digest.storedBytes);
 }
 
 void putCaller(QByteArray &out, const Caller &caller)
 {
     out.append(caller.session.toRfc4122());
-    put<quint64>(out, caller.connection);
-    putU8(out, caller.requestId ? 1 : 0);
+    fields(out).put<quint64>(caller.connection);
+    fields(out).u8(caller.requestId ? 1 : 0);
     if (caller.requestId)
-        putStr(out, *caller.requestId);
-    put<quint16>(out, quint16(std::clamp(caller.protocolVersion, 1, 1000)));
+        fields(out).str(*caller.requestId);
+    fields(out).put<quint16>(quint16(std::clamp(caller.protocolVersion, 1, 1000)));
 }
 
-// Reads fields in order; the first fault is kept and later reads fail quietly.
-class Reader
-{
-public:
-    explicit Reader(QByteArrayView bytes) : m_in(bytes) {}
-
-    bool ok() const { return m_error.isEmpty(); }
-    const QString &error() const { return m_error; }
-    qsizetype remaining() const { return m_in.size() - m_at; }
-    void fail(const QString &sentence)
-    {
-        if (m_error.isEmpty())
-            m_error = sentence;
-    }
-
-    template <typename T> T get(const char *what)
-    {
-        if (!ok())
-            return T{};
-        if (remaining() < qsizetype(sizeof(T))) {
-            truncated(what);
-            return T{};
-        }
-        const T v = qFromLittleEndian<T>(m_in.data() + m_at);
-        m_at += sizeof(T);
-        return v;
-    }
-    QByteArrayView raw(const char *what, qsizetype size)
-    {
-        if (!ok())
-            return {};
-        if (remaining() < size) {
-            truncated(what);
-            return {};
-        }
-        const QByteArrayView bytes = m_in.sliced(m_at, size);
-        m_at += size;
-        return bytes;
-    }
-    QByteArrayView blob(const char *what, qsizetype max, quint32 size)
-    {
-        if (!ok())
-            return {};
-        if (size > quint64(max)) {
-            fail(QStringLiteral("the batch's %1 is %2 bytes long, more than %3")
-                     .arg(QLatin1StringView(what))
-                     .arg(size)
-                     .arg(max));
-            return {};
-        }
-        return raw(what, size);
-    }
-    QByteArrayView blob(const char *what, qsizetype max)
-    {
-        return blob(what, max, get<quint32>(what));
-    }
-    QString str(const char *what, qsizetype max, quint32 size)
-    {
-        const QByteArrayView bytes = blob(what, max, size);
-        if (!ok())
-            return {};
-        QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-        QString text = decoder.decode(bytes);
-        if (decoder.hasError())
-            fail(QStringLiteral("the batch's %1 is not valid UTF-8").arg(QLatin1StringView(what)));
-        return text;
-    }
-    QString str(const char *what, qsizetype max) { return str(what, max, get<quint32>(what)); }
-    QUuid uuid(const char *what)
-    {
-        const QByteArrayView bytes = raw(what, 16);
-        return ok() ? QUuid::fromRfc4122(bytes) : QUuid();
-    }
-    void truncated(const char *what)
-    {
-        fail(QStringLiteral("the batch is truncated (it ends in the %1)")
-                 .arg(QLatin1StringView(what)));
-    }
-
-private:
-    QByteArrayView m_in;
-    qsizetype m_at = 0;
-    QString m_error;
-};
-
-QString readHeader(Reader &in, const RoomSettings &settings)
+QString readHeader(FieldReader &in, const RoomSettings &settings)
 {
     if (in.raw("magic", 4) != QByteArrayView(RoomReplication::magic, 4)) {
         in.fail(QStringLiteral("the body is not a replication batch (wrong magic bytes)"));
@@ -178,7 +81,7 @@ QString readHeader(Reader &in, const RoomSettings &settings)
     return name;
 }
 
-Caller readCaller(Reader &in)
+Caller readCaller(FieldReader &in)
 {
     Caller caller;
     caller.session = in.uuid("caller's session");
@@ -214,7 +117,7 @@ bool RoomReplication::records(const proto::ClientFrame &frame, const RoomResult 
 void RoomReplication::appendInit(QByteArray &out, quint64 seq, const Room &room, qint64 nowNs)
 {
     putHead(out, Kind::Init, seq);
-    putBlob(out, RoomSnapshot::encode(room, nowNs, RoomSnapshot::Form::KeepOnline));
+    fields(out).blob(RoomSnapshot::encode(room, nowNs, RoomSnapshot::Form::KeepOnline));
     putDigest(out, RoomDigest::of(room));
 }
 
@@ -223,14 +126,14 @@ void RoomReplication::appendJoin(QByteArray &out, quint64 seq, const Room::JoinR
 {
     putHead(out, Kind::Join, seq);
     putCaller(out, request.caller);
-    putU8(out, request.userName ? 1 : 0);
+    fields(out).u8(request.userName ? 1 : 0);
     if (request.userName)
-        putStr(out, *request.userName);
-    putU8(out, (request.passwordGiven ? joinPasswordGiven : 0) |
-                   (request.passwordMatches ? joinPasswordMatches : 0) |
-                   (request.authoriseOnly ? joinAuthoriseOnly : 0) |
-                   (request.created ? joinCreated : 0));
-    put<qint64>(out, nowNs);
+        fields(out).str(*request.userName);
+    fields(out).u8((request.passwordGiven ? joinPasswordGiven : 0) |
+                  (request.passwordMatches ? joinPasswordMatches : 0) |
+                  (request.authoriseOnly ? joinAuthoriseOnly : 0) |
+                  (request.created ? joinCreated : 0));
+    fields(out).put<qint64>(nowNs);
     putDigest(out, RoomDigest::of(after));
 }
 
@@ -240,9 +143,9 @@ void RoomReplication::appendCommand(QByteArray &out, quint64 seq, const Caller &
 {
     putHead(out, Kind::Command, seq);
     putCaller(out, caller);
-    putBlob(out, proto::encodeClientFrame(frame));
-    put<qint64>(out, nowNs);
-    put<qint64>(out, nowMs);
+    fields(out).blob(proto::encodeClientFrame(frame));
+    fields(out).put<qint64>(nowNs);
+    fields(out).put<qint64>(nowMs);
     putDigest(out, RoomDigest::of(after));
 }
 
@@ -250,8 +153,8 @@ void RoomReplication::appendLeave(QByteArray &out, quint64 seq, quint64 connecti
                                   const Room &after)
 {
     putHead(out, Kind::Leave, seq);
-    put<quint64>(out, connection);
-    put<qint64>(out, nowNs);
+    fields(out).put<quint64>(connection);
+    fields(out).put<qint64>(nowNs);
     putDigest(out, RoomDigest::of(after));
 }
 
@@ -259,22 +162,22 @@ void RoomReplication::appendExternal(QByteArray &out, quint64 seq, const QString
                                      qint64 nowNs, const Room &after)
 {
     putHead(out, Kind::External, seq);
-    putStr(out, encodedText);
-    put<qint64>(out, nowNs);
+    fields(out).str(encodedText);
+    fields(out).put<qint64>(nowNs);
     putDigest(out, RoomDigest::of(after));
 }
 
 void RoomReplication::appendExpire(QByteArray &out, quint64 seq, qint64 nowNs, const Room &after)
 {
     putHead(out, Kind::Expire, seq);
-    put<qint64>(out, nowNs);
+    fields(out).put<qint64>(nowNs);
     putDigest(out, RoomDigest::of(after));
 }
 
 void RoomReplication::appendTouch(QByteArray &out, quint64 seq, qint64 nowNs, const Room &after)
 {
     putHead(out, Kind::Touch, seq);
-    put<qint64>(out, nowNs);
+    fields(out).put<qint64>(nowNs);
     putDigest(out, RoomDigest::of(after));
 }
 
@@ -290,17 +193,17 @@ QByteArray RoomReplication::batch(const QString &name, quint32 count, QByteArray
     QByteArray out;
     out.reserve(4 + 2 + 2 + utf8.size() + 4 + records.size());
     out.append(magic, 4);
-    put<quint16>(out, version);
-    put<quint16>(out, quint16(utf8.size()));
+    fields(out).put<quint16>(version);
+    fields(out).put<quint16>(quint16(utf8.size()));
     out.append(utf8);
-    put<quint32>(out, count);
+    fields(out).put<quint32>(count);
     out.append(records);
     return out;
 }
 
 QString RoomReplication::roomName(QByteArrayView bytes, const RoomSettings &settings)
 {
-    Reader in(bytes);
+    FieldReader in = batchReader(bytes);
     return readHeader(in, settings);
 }
 
@@ -310,7 +213,7 @@ std::optional<RoomReplication::Batch> RoomReplication::decode(QByteArrayView byt
 {
     if (overBudget)
         *overBudget = false;
-    Reader in(bytes);
+    FieldReader in = batchReader(bytes);
     Batch batch;
     batch.room = readHeader(in, settings);
     const quint32 count = in.get<quint32>("record count");

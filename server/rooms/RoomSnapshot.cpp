@@ -1,11 +1,11 @@
 #include "rooms/RoomSnapshot.h"
 
+#include "rooms/BinaryFields.h"
+
 #include "validation/UrlEncoding.h"
 #include "validation/Validation.h"
 
 #include <QSet>
-#include <QStringDecoder>
-#include <QtEndian>
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -36,155 +36,11 @@ constexpr qsizetype userEntryMin = 4 + 4 + 4 + 1 + 8;
 constexpr qsizetype messageEntryMin = 8 + 4 + 4 + 4 + 8 * 4 + 1 + 4;
 constexpr qsizetype voteEntryBytes = 5;
 
-class Writer
+// Snapshots are big endian: version 1 is fixed, and servers of both versions meet in an upgrade.
+FieldReader snapshotReader(QByteArrayView bytes)
 {
-public:
-    void u8(quint8 v) { m_out.append(char(v)); }
-    void u16(quint16 v) { put(v); }
-    void u32(quint32 v) { put(v); }
-    void i64(qint64 v) { put(v); }
-    void blob(QByteArrayView bytes)
-    {
-        u32(quint32(bytes.size()));
-        m_out.append(bytes);
-    }
-    void str(const QString &text) { blob(text.toUtf8()); }
-    void uuid(const QUuid &id) { m_out.append(id.toRfc4122()); }
-    QByteArray take() { return std::move(m_out); }
-
-private:
-    template <typename T> void put(T v)
-    {
-        char raw[sizeof(T)];
-        qToBigEndian(v, raw);
-        m_out.append(raw, sizeof(T));
-    }
-    QByteArray m_out;
-};
-
-// Reads fields in order; the first fault is kept and every later read fails quietly, so the
-// decoder checks `ok()` at the points where it allocates or decides.
-class Reader
-{
-public:
-    explicit Reader(QByteArrayView bytes) : m_in(bytes) {}
-
-    bool ok() const { return m_error.isEmpty(); }
-    const QString &error() const { return m_error; }
-    qsizetype remaining() const { return m_in.size() - m_at; }
-    bool fail(const QString &sentence)
-    {
-        if (m_error.isEmpty())
-            m_error = sentence;
-        return false;
-    }
-
-    quint8 u8(const char *what) { return get<quint8>(what); }
-    quint16 u16(const char *what) { return get<quint16>(what); }
-    quint32 u32(const char *what) { return get<quint32>(what); }
-    qint64 i64(const char *what) { return get<qint64>(what); }
-    // A count of entries of at least `entryBytes` each, at most `max`.
-    quint32 count(const char *what, qint64 max, qsizetype entryBytes)
-    {
-        const quint32 n = u32(what);
-        if (!ok())
-            return 0;
-        if (n > max) {
-            fail(QStringLiteral("the snapshot has %1 %2, more than the %3 this server allows")
-                     .arg(n)
-                     .arg(QLatin1StringView(what))
-                     .arg(max));
-            return 0;
-        }
-        if (qint64(n) * entryBytes > remaining()) {
-            fail(QStringLiteral("the snapshot is truncated: %1 %2 announced, the bytes end first")
-                     .arg(n)
-                     .arg(QLatin1StringView(what)));
-            return 0;
-        }
-        return n;
-    }
-    QByteArray blob(const char *what, qsizetype max)
-    {
-        const quint32 size = u32(what);
-        if (!ok())
-            return {};
-        if (size > quint64(max)) {
-            fail(QStringLiteral("the snapshot's %1 is %2 bytes long, more than %3")
-                     .arg(QLatin1StringView(what))
-                     .arg(size)
-                     .arg(max));
-            return {};
-        }
-        if (qsizetype(size) > remaining()) {
-            truncated(what);
-            return {};
-        }
-        QByteArray bytes = m_in.sliced(m_at, size).toByteArray();
-        m_at += size;
-        return bytes;
-    }
-    QString str(const char *what, qsizetype max)
-    {
-        const QByteArray bytes = blob(what, max);
-        if (!ok())
-            return {};
-        QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-        QString text = decoder.decode(bytes);
-        if (decoder.hasError()) {
-            fail(QStringLiteral("the snapshot's %1 is not valid UTF-8")
-                     .arg(QLatin1StringView(what)));
-            return {};
-        }
-        return text;
-    }
-    // Exactly `size` bytes, or empty when fewer are left.
-    QByteArrayView raw(const char *what, qsizetype size)
-    {
-        if (!ok())
-            return {};
-        if (remaining() < size) {
-            truncated(what);
-            return {};
-        }
-        const QByteArrayView bytes = m_in.sliced(m_at, size);
-        m_at += size;
-        return bytes;
-    }
-    QUuid uuid(const char *what)
-    {
-        if (remaining() < 16) {
-            truncated(what);
-            return {};
-        }
-        const QUuid id = QUuid::fromRfc4122(m_in.sliced(m_at, 16));
-        m_at += 16;
-        return id;
-    }
-
-private:
-    template <typename T> T get(const char *what)
-    {
-        if (!ok())
-            return T{};
-        if (remaining() < qsizetype(sizeof(T))) {
-            truncated(what);
-            return T{};
-        }
-        const T v = qFromBigEndian<T>(m_in.data() + m_at);
-        m_at += sizeof(T);
-        return v;
-    }
-    void truncated(const char *what)
-    {
-        fail(QStringLiteral("the snapshot is truncated (it ends in the %1)")
-                 .arg(QLatin1StringView(what)));
-    }
-
-    QByteArrayView m_in;
-    qsizetype m_at = 0;
-    QString m_error;
-};
+    return FieldReader(bytes, ByteOrder::Big, QLatin1StringView("snapshot"));
+}
 
 qsizetype stringMax(const RoomSettings &settings)
 {
@@ -194,7 +50,7 @@ qsizetype stringMax(const RoomSettings &settings)
 }
 
 // Magic, version and room name: the part `roomName` reads too.
-QString readHeader(Reader &in, const RoomSettings &settings, quint16 *formVersion = nullptr)
+QString readHeader(FieldReader &in, const RoomSettings &settings, quint16 *formVersion = nullptr)
 {
     if (in.raw("magic", 4) != QByteArrayView(RoomSnapshot::magic, 4)) {
         in.fail(QStringLiteral("the body is not a room snapshot (wrong magic bytes)"));
@@ -266,7 +122,8 @@ QByteArray RoomSnapshot::encode(const Room &room, qint64 nowNs, Form form)
             votes[m].emplace_back(index(session), support);
     }
 
-    Writer out;
+    QByteArray bytes;
+    FieldWriter out(bytes, ByteOrder::Big);
     for (char c : magic)
         out.u8(quint8(c));
     out.u16(keepOnline ? keepOnlineVersion : version);
@@ -329,12 +186,12 @@ QByteArray RoomSnapshot::encode(const Room &room, qint64 nowNs, Form form)
             out.u8(support ? 1 : 0);
         }
     }
-    return out.take();
+    return bytes;
 }
 
 QString RoomSnapshot::roomName(QByteArrayView bytes, const RoomSettings &settings)
 {
-    Reader in(bytes);
+    FieldReader in = snapshotReader(bytes);
     return readHeader(in, settings);
 }
 
@@ -375,7 +232,7 @@ std::unique_ptr<Room> RoomSnapshot::decode(QByteArrayView bytes, const RoomSetti
                           .arg(maxBytes(settings)));
     const proto::Limits &limits = settings.limits;
     const qsizetype textMax = stringMax(settings);
-    Reader in(bytes);
+    FieldReader in = snapshotReader(bytes);
     const auto malformed = [&]() { return refuse(Problem::Malformed, in.error()); };
 
     quint16 formVersion = 0;
@@ -386,8 +243,8 @@ std::unique_ptr<Room> RoomSnapshot::decode(QByteArrayView bytes, const RoomSetti
         in.fail(QStringLiteral("the snapshot's room id is not a UUID"));
     const QUuid creator = in.uuid("creator");
     PasswordHash password;
-    password.salt = in.blob("password salt", saltMax);
-    password.key = in.blob("password key", passwordKeyBytes);
+    password.salt = in.blob("password salt", saltMax).toByteArray();
+    password.key = in.blob("password key", passwordKeyBytes).toByteArray();
     if (in.ok() && (password.salt.isEmpty() != password.key.isEmpty() ||
                     (!password.key.isEmpty() && password.key.size() != passwordKeyBytes)))
         in.fail(QStringLiteral("the snapshot's password hash is incomplete"));
