@@ -76,6 +76,13 @@ start_cluster() {
         curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 ||
             { echo "server rc-s$i never registered" >&2; return 1; }
     done
+    # The balancer places new rooms only after its warm-up.
+    for _ in $(seq 1 150); do
+        curl -fsS "$BALANCER_URL/pick_backend?roomName=cost-probe" 2>/dev/null | grep -q '"bA":"[^"]' && return 0
+        sleep 0.2
+    done
+    echo "the balancer never placed a room" >&2
+    return 1
 }
 
 # run_once MODE TAG → prints "cpu_us_per_delivery deliveries_per_s received lost" for the run.
