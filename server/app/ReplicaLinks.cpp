@@ -29,6 +29,8 @@ qint64 monotonicNs()
 
 // Room names per drop request: keeps one request's body small.
 constexpr qsizetype dropsPerRequest = 500;
+// How often the servers holding copies of idle rooms are checked (see the header).
+constexpr int copyCheckMs = 2000;
 
 } // namespace
 
@@ -36,6 +38,53 @@ ReplicaLinks::ReplicaLinks(ServerContext &context, RoomHost &rooms, QObject *par
     : QObject(parent), m_context(context), m_rooms(rooms), m_network(this)
 {
     useForCluster(m_network);
+    m_copyCheck.setInterval(copyCheckMs);
+    connect(&m_copyCheck, &QTimer::timeout, this, &ReplicaLinks::checkCopies);
+    m_copyCheck.start();
+}
+
+void ReplicaLinks::checkCopies()
+{
+    QSet<QString> urls;
+    for (const Link &link : std::as_const(m_links)) {
+        if (link.acked && !link.inFlight && !link.target.url.isEmpty())
+            urls.insert(link.target.url);
+    }
+    for (const QString &url : std::as_const(urls)) {
+        if (m_checking.contains(url))
+            continue;
+        m_checking.insert(url);
+        QNetworkReply *reply = m_network.get(
+            clusterRequest(m_context.settings(), url + QStringLiteral("/internal/replica/instance"),
+                           {}, m_context.settings().replicaTimeoutMs));
+        connect(reply, &QNetworkReply::finished, this,
+                [this, url, reply]() { copyServerAnswered(url, reply); });
+    }
+}
+
+void ReplicaLinks::copyServerAnswered(const QString &url, QNetworkReply *reply)
+{
+    reply->deleteLater();
+    m_checking.remove(url);
+    const bool answered = replyStatus(reply) == 200;
+    const QString instance = answered ? QString::fromUtf8(reply->readAll()).trimmed() : QString();
+    QStringList lost;
+    QStringList restarted;
+    for (auto it = m_links.cbegin(); it != m_links.cend(); ++it) {
+        // A room with a batch in flight learns the same from that batch's answer.
+        if (it->target.url != url || it->inFlight || !it->acked)
+            continue;
+        if (!answered)
+            lost.append(it.key());
+        else if (!it->instance.isEmpty() && it->instance != instance)
+            restarted.append(it.key());
+    }
+    const QString why =
+        QStringLiteral("the server keeping the copy does not answer (%1)").arg(replyProblem(reply));
+    for (const QString &room : std::as_const(lost))
+        finish(room, Answer::Lost, 0, why);
+    for (const QString &room : std::as_const(restarted))
+        finish(room, Answer::Resync, 0, {});
 }
 
 ReplicaLinks::~ReplicaLinks()
@@ -149,10 +198,10 @@ void ReplicaLinks::applied(const QString &room, QNetworkReply *reply, quint64 la
     const int status = replyStatus(reply);
     const QString target = it->target.id;
     if (status == 200) {
-        const QJsonValue acked =
-            QJsonDocument::fromJson(reply->readAll()).object().value(QLatin1StringView("acked"));
-        const qint64 seq = acked.toInteger(-1);
+        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+        const qint64 seq = answer.value(QLatin1StringView("acked")).toInteger(-1);
         if (seq >= 0 && quint64(seq) <= lastSeq) {
+            it->instance = answer.value(QLatin1StringView("instance")).toString();
             finish(room, Answer::Acked, quint64(seq), {});
             return;
         }

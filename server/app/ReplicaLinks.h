@@ -7,6 +7,10 @@
 // balancer, no answer within --replica-timeout, a refused connection, 400/413) → replicaLost,
 // which also forgets the target so the next Init asks the balancer again. Lives on the worker's
 // thread; its QNetworkAccessManager keeps connections to the copies' servers open.
+// An idle room sends no batch, so it would not notice its copy's server dying or restarting:
+// every copyCheckMs each copy server is asked for its instance (GET /internal/replica/instance);
+// no answer makes its idle rooms replicaLost (a new copy elsewhere), another instance than the
+// one that acknowledged a room's last batch makes that room replicaResync (the whole room again).
 
 #include "rooms/ReplicaChannel.h"
 
@@ -15,7 +19,9 @@
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QStringList>
+#include <QTimer>
 
 class QNetworkReply;
 
@@ -49,6 +55,7 @@ private:
         qint64 shippedNs = 0;              // when the batch in flight was shipped
         bool acked = false;                // the copy acknowledged the last batch
         bool dropAfter = false;            // drop() came while a batch was in flight
+        QString instance;                  // the copy server's instance that acked last
     };
     enum class Answer { Acked, Resync, Fenced, Lost };
 
@@ -61,6 +68,8 @@ private:
     void queueDrop(const Target &target, const QString &room);
     void sendDrops();
     int remainingMs(const Link &link) const;
+    void checkCopies();
+    void copyServerAnswered(const QString &url, QNetworkReply *reply);
 
     ServerContext &m_context;
     RoomHost &m_rooms;
@@ -68,7 +77,9 @@ private:
     QHash<QString, Link> m_links;
     QHash<QString, QStringList> m_drops; // copy server URL → rooms to drop there
     bool m_dropsQueued = false;
-    QString m_lastWarning; // one log line per kind of failure in a row, not one per batch
+    QTimer m_copyCheck;
+    QSet<QString> m_checking; // copy server URLs asked and not answered yet
+    QString m_lastWarning;    // one log line per kind of failure in a row, not one per batch
 };
 
 } // namespace ic::server

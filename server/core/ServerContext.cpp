@@ -1,5 +1,7 @@
 #include "core/ServerContext.h"
 
+#include <QUuid>
+
 #include "protocol/Codes.h"
 
 #include <QFile>
@@ -12,6 +14,7 @@ namespace ic::server {
 
 ServerContext::ServerContext(ServerSettings settings)
     : m_settings(std::move(settings)), m_metrics(m_settings.maxConnections),
+      m_instance(QUuid::createUuid().toString(QUuid::WithoutBraces)),
       // Joins per client address: generous for shared NATs, tight enough against floods.
       m_joinLimiter(m_settings.rateLimits ? 20.0 : 0.0, 100.0),
       // Rooms per address, and all addresses together: rotating addresses must not be able to

@@ -32,6 +32,9 @@ public:
     void setStatus(QLatin1StringView status);
     bool shuttingDown() const { return m_shuttingDown.load(std::memory_order_relaxed); }
     void setShuttingDown() { m_shuttingDown = true; }
+    // Random, new at every start of the process: a primary whose copy's server answers with
+    // another instance knows the copies it held there are gone (a restart in between).
+    const QString &instance() const { return m_instance; }
 
     // Registration with --balancer (app/Registration.cpp): empty while registered or when no
     // balancer is configured, else why not ("balancer refused the cluster token", ...). Read by
@@ -53,6 +56,7 @@ public:
 private:
     ServerSettings m_settings;
     ServerMetrics m_metrics;
+    const QString m_instance;
     QThreadPool m_passwordPool;
     AddressLimiter m_joinLimiter;
     AddressLimiter m_createLimiter;

@@ -106,8 +106,7 @@ qsizetype HttpRouter::bodyLimit(const HttpRequest &head, const QHostAddress &pee
     if (head.path == "/internal/rooms/import")
         limit = qsizetype(RoomSnapshot::maxBytes(m_context.settings().room));
     else if (head.path == "/internal/replica/apply")
-        limit = qsizetype(RoomSnapshot::maxBytes(m_context.settings().room)) +
-                replicaRecordsMargin;
+        limit = qsizetype(RoomSnapshot::maxBytes(m_context.settings().room)) + replicaRecordsMargin;
     else if (head.path == "/internal/replica/promote" || head.path == "/internal/replica/drop")
         limit = replicaListMaxBytes;
     else
@@ -328,11 +327,18 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
         return replicaList(request, true, connection, home);
     if (path == "/internal/replica/drop" && post)
         return replicaList(request, false, connection, home);
+    if (path == "/internal/replica/instance" && get) {
+        // Copies do not outlive a stop: a stopping server sends its primaries elsewhere now.
+        if (m_context.shuttingDown())
+            return httpText(503, "shutting down\n", keepAlive);
+        return httpText(200, m_context.instance().toUtf8(), keepAlive);
+    }
     const bool known = path == "/metrics" || path == "/hw" || path == "/direct_retrieval" ||
                        path == "/direct_sending" || path == "/internal/rooms" ||
                        path == "/internal/maintenance" || path == "/internal/delete-room" ||
                        path == "/internal/rooms/import" || path == "/internal/replica/apply" ||
-                       path == "/internal/replica/promote" || path == "/internal/replica/drop";
+                       path == "/internal/replica/promote" || path == "/internal/replica/drop" ||
+                       path == "/internal/replica/instance";
     if (known)
         return plainError(
             405, QStringLiteral("this method is not allowed on %1").arg(QString::fromUtf8(path)),

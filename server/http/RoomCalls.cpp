@@ -2,8 +2,8 @@
 
 #include "core/ServerContext.h"
 #include "http/UniversalAccess.h"
-#include "protocol/ServerFrame.h"
 #include "protocol/JsonWriter.h"
+#include "protocol/ServerFrame.h"
 #include "rooms/RoomHost.h"
 #include "rooms/RoomSnapshot.h"
 #include "transport/HttpResponse.h"
@@ -202,6 +202,7 @@ void applyReplicaBatch(RoomHost &host, const QByteArray &batch, const HttpRoomRe
     switch (applied.status) {
     case RoomHost::ReplicaApplied::Ok:
         writer.member("acked", qint64(applied.seq));
+        writer.member("instance", host.context().instance());
         writer.endObject();
         answer(request, 200, writer.take(), json);
         return;

@@ -467,6 +467,74 @@ private slots:
         QCOMPARE(stranger.join("R_J", QString(), QString()).error, 203);
     }
 
+    // An idle room sends no batch; when the server keeping its copy dies, the room's server still
+    // notices (it checks its copy servers every 2 s) and makes a new copy on the third server,
+    // without any message being sent. Without the check the room would stay uncopied until its
+    // next change, and a crash of its own server in between would lose it.
+    void idleRoomGetsANewCopyWhenItsCopyServerDies()
+    {
+        const QByteArray admin = "replication-admin";
+        auto balancer = startBalancer(
+            {QStringLiteral("--servers"), QString(), QStringLiteral("--cluster-token-file"),
+             m_tokenFile, QStringLiteral("--rate-limits"), QStringLiteral("off"),
+             QStringLiteral("--warm-up"), QStringLiteral("1")},
+            {QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD=") + QString::fromLatin1(admin)});
+        QVERIFY(balancer);
+        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(balancer->port());
+        std::unique_ptr<TestProcess> servers[3];
+        for (int i = 0; i < 3; ++i) {
+            servers[i] =
+                startRoomServer(url, m_tokenFile,
+                                {QStringLiteral("--server-id"), QStringLiteral("idle-%1").arg(i)});
+            QVERIFY(servers[i]);
+        }
+        QVERIFY(waitUntil(
+            [&] {
+                const HttpResult result =
+                    balancerGet(*balancer, QStringLiteral("/admin/api/servers"),
+                                {{"Authorization", basicAuth(admin)}});
+                int live = 0;
+                for (const QJsonValue &s :
+                     jsonObject(result).value(QLatin1StringView("servers")).toArray())
+                    live += s.toObject().value(QLatin1StringView("alive")).toBool() ? 1 : 0;
+                return live == 3;
+            },
+            10000));
+        Client gil;
+        gil.name = QStringLiteral("gil");
+        gil.room = QStringLiteral("idle-room");
+        const quint16 port = pickedPort(pick(*balancer, gil.room));
+        int primary = -1;
+        for (int i = 0; i < 3; ++i)
+            primary = servers[i]->port() == port ? i : primary;
+        QVERIFY(primary >= 0);
+        QVERIFY(gil.connect(port));
+        QVERIFY(gil.join("R_C_J", QString(), gil.name).reply);
+        const auto reply = gil.say(QStringLiteral("only message"));
+        QVERIFY(reply && reply->command == u"RP");
+        const auto holder = [&]() {
+            for (int i = 0; i < 3; ++i) {
+                if (servers[i] && names(internalGet(*servers[i], QStringLiteral("/internal/rooms")),
+                                        "replicas") == QStringList{gil.room})
+                    return i;
+            }
+            return -1;
+        };
+        const int copy = holder();
+        QVERIFY(copy >= 0 && copy != primary);
+        const int third = 3 - primary - copy;
+
+        QElapsedTimer clock;
+        clock.start();
+        servers[copy]->kill();
+        servers[copy].reset();
+        // Nothing is sent in the room from here on.
+        QVERIFY2(waitUntil([&] { return holder() == third; }, 20000),
+                 "the idle room has a new copy on the third server");
+        qInfo("copy server killed to a new copy of the idle room: %lld ms", clock.elapsed());
+        QVERIFY(metric(*servers[primary], "instantchat_replica_failures_total") >= 1);
+    }
+
     // A room deleted on its server takes its copy with it (POST /internal/replica/drop).
     void deletedRoomDropsItsCopy()
     {
