@@ -574,6 +574,39 @@ private slots:
         composer->clear();
     }
 
+    // Every cell of the emoji picker shows its whole emoji, never an elided "…": the cell is
+    // wide and tall enough for the widest glyph as the style lays out an item's text.
+    void emojiPickerCellsAreNotElided()
+    {
+        m_view->openEmojiPicker();
+        EmojiPicker *picker = m_view->emojiPicker();
+        QVERIFY(picker && picker->isVisible());
+        QListWidget *grid = picker->grid();
+        QVERIFY(grid->count() > 100);
+        const QFontMetrics fm(grid->font());
+        // QCommonStyle's item text margin, on each side.
+        const int margin =
+            grid->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, grid) + 1;
+        QStringList elided;
+        for (int i = 0; i < grid->count(); ++i) {
+            const QListWidgetItem *item = grid->item(i);
+            const QRect cell = grid->visualItemRect(item);
+            const QString shown =
+                fm.elidedText(item->text(), grid->textElideMode(), cell.width() - 2 * margin);
+            if (shown != item->text() || fm.height() > cell.height())
+                elided << item->text();
+        }
+        qInfo("%lld cells, %d px wide; widest glyph %d px", qlonglong(grid->count()),
+              grid->visualItemRect(grid->item(0)).width(), [&] {
+                  int w = 0;
+                  for (int i = 0; i < grid->count(); ++i)
+                      w = std::max(w, fm.horizontalAdvance(grid->item(i)->text()));
+                  return w;
+              }());
+        QVERIFY2(elided.isEmpty(), qPrintable(QStringLiteral("elided: ") + elided.join(u' ')));
+        QTest::keyClick(picker->searchField(), Qt::Key_Escape);
+    }
+
     void alternativeNameChips()
     {
         // A refused join with free names (aN = suffixes): chips; a click opens that room
