@@ -215,6 +215,58 @@ void AppSettings::setCompactMessages(bool on)
     m_settings->setValue(QStringLiteral("ui/compactMessages"), on);
 }
 
+QList<OpenRoom> AppSettings::openRooms() const
+{
+    QList<OpenRoom> rooms;
+    const int n = m_settings->beginReadArray(QStringLiteral("session/rooms"));
+    for (int i = 0; i < n; ++i) {
+        m_settings->setArrayIndex(i);
+        const QString room = m_settings->value(QStringLiteral("room")).toString();
+        if (!room.isEmpty())
+            rooms.append({m_settings->value(QStringLiteral("server")).toUrl(), room});
+    }
+    m_settings->endArray();
+    return rooms;
+}
+
+int AppSettings::currentOpenRoom() const
+{
+    return m_settings->value(QStringLiteral("session/current"), 0).toInt();
+}
+
+void AppSettings::setOpenRooms(const QList<OpenRoom> &rooms, int current)
+{
+    m_settings->remove(QStringLiteral("session/rooms"));
+    m_settings->beginWriteArray(QStringLiteral("session/rooms"), int(rooms.size()));
+    for (int i = 0; i < rooms.size(); ++i) {
+        m_settings->setArrayIndex(i);
+        m_settings->setValue(QStringLiteral("server"), rooms[i].server);
+        m_settings->setValue(QStringLiteral("room"), rooms[i].room);
+    }
+    m_settings->endArray();
+    m_settings->setValue(QStringLiteral("session/current"), current);
+}
+
+QByteArray AppSettings::windowGeometry() const
+{
+    return m_settings->value(QStringLiteral("session/geometry")).toByteArray();
+}
+
+void AppSettings::setWindowGeometry(const QByteArray &geometry)
+{
+    m_settings->setValue(QStringLiteral("session/geometry"), geometry);
+}
+
+QByteArray AppSettings::splitterState() const
+{
+    return m_settings->value(QStringLiteral("session/splitter")).toByteArray();
+}
+
+void AppSettings::setSplitterState(const QByteArray &state)
+{
+    m_settings->setValue(QStringLiteral("session/splitter"), state);
+}
+
 QString AppSettings::draft(const QUrl &server, const QString &room) const
 {
     return m_settings

@@ -18,6 +18,13 @@ struct RecentRoom
     QDateTime lastVisit;
 };
 
+// A room tab open at quit, reopened at the next start (never its password).
+struct OpenRoom
+{
+    QUrl server; // empty: the app's server
+    QString room;
+};
+
 class AppSettings : public QObject
 {
     Q_OBJECT
@@ -69,6 +76,16 @@ public:
     // Message density: compact shows one line per short message (IRC-like) instead of cards.
     bool compactMessages() const;
     void setCompactMessages(bool on);
+
+    // The session at quit: the open rooms in tab order and the current one, the window's
+    // geometry (QWidget::saveGeometry) and the messages/members splitter (QSplitter::saveState).
+    QList<OpenRoom> openRooms() const;
+    int currentOpenRoom() const;
+    void setOpenRooms(const QList<OpenRoom> &rooms, int current);
+    QByteArray windowGeometry() const;
+    void setWindowGeometry(const QByteArray &geometry);
+    QByteArray splitterState() const;
+    void setSplitterState(const QByteArray &state);
 
     QString draft(const QUrl &server, const QString &room) const;
     void setDraft(const QUrl &server, const QString &room, const QString &text);

@@ -36,6 +36,15 @@ Composer::Composer(QWidget *parent) : QPlainTextEdit(parent)
     setPlaceholderText(fullPlaceholder);
     setAccessibleName(QStringLiteral("Message"));
     connect(this, &QPlainTextEdit::textChanged, this, &Composer::updateHeight);
+    // Any edit of the user's own ends a completion cycle; so does moving the caret away.
+    connect(this, &QPlainTextEdit::textChanged, this, [this] {
+        if (!m_completing)
+            endCompletion();
+    });
+    connect(this, &QPlainTextEdit::cursorPositionChanged, this, [this] {
+        if (!m_completing && textCursor().position() != m_completionEnd)
+            endCompletion();
+    });
     updateHeight();
 }
 
@@ -97,8 +106,55 @@ void Composer::insertFromMimeData(const QMimeData *source)
     QPlainTextEdit::insertFromMimeData(source);
 }
 
+void Composer::endCompletion()
+{
+    m_completion = {};
+}
+
+bool Composer::completeName(bool forward)
+{
+    if (!m_users)
+        return false;
+    const QTextCursor caret = textCursor();
+    if (caret.hasSelection())
+        return false;
+    const bool cycling = m_completion.start >= 0 && caret.position() == m_completionEnd;
+    if (!cycling) {
+        m_completion = ic::desktop::completeName(toPlainText(), caret.position(), *m_users);
+        if (m_completion.isEmpty()) {
+            endCompletion();
+            return false;
+        }
+        m_typedPartial =
+            toPlainText().mid(m_completion.start, caret.position() - m_completion.start);
+        m_completionIndex = forward ? 0 : int(m_completion.names.size()) - 1;
+    } else {
+        const int n = int(m_completion.names.size());
+        m_completionIndex = (m_completionIndex + (forward ? 1 : n - 1)) % n;
+    }
+    QTextCursor c = caret;
+    c.setPosition(m_completion.start);
+    c.setPosition(caret.position(), QTextCursor::KeepAnchor);
+    m_completing = true;
+    c.insertText(m_completion.replacement(m_completionIndex));
+    setTextCursor(c);
+    m_completionEnd = c.position();
+    m_completing = false;
+    return true;
+}
+
 bool Composer::event(QEvent *event)
 {
+    if (event->type() == QEvent::KeyPress) {
+        // Before QWidget::event turns Tab into a focus change.
+        auto *key = static_cast<QKeyEvent *>(event);
+        const bool plain = !(key->modifiers() & (Qt::ControlModifier | Qt::AltModifier));
+        const bool tab = key->key() == Qt::Key_Tab && !(key->modifiers() & Qt::ShiftModifier);
+        const bool backtab = key->key() == Qt::Key_Backtab ||
+                             (key->key() == Qt::Key_Tab && (key->modifiers() & Qt::ShiftModifier));
+        if (plain && (tab || backtab) && completeName(tab))
+            return true;
+    }
     if (event->type() == QEvent::ShortcutOverride) {
         // The text control claims some of the app's shortcuts (Ctrl+K = delete to end of line
         // on X11, Ctrl+D, Ctrl+Tab); the window's shortcuts win here.
@@ -132,6 +188,18 @@ void Composer::keyPressEvent(QKeyEvent *event)
     if (event->key() == Qt::Key_Up && event->modifiers() == Qt::NoModifier &&
         document()->isEmpty()) {
         emit editLastRequested();
+        return;
+    }
+    if (event->key() == Qt::Key_Escape && m_completion.start >= 0) {
+        // Back to what was typed before Tab.
+        QTextCursor c = textCursor();
+        c.setPosition(m_completion.start);
+        c.setPosition(m_completionEnd, QTextCursor::KeepAnchor);
+        m_completing = true;
+        c.insertText(m_typedPartial);
+        setTextCursor(c);
+        m_completing = false;
+        endCompletion();
         return;
     }
     if (event->key() == Qt::Key_Escape) {

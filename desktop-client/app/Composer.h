@@ -1,6 +1,10 @@
 #pragma once
 // The message input: Enter sends, Shift+Enter inserts a newline, ArrowUp in an empty composer
 // asks to edit my last message, Escape cancels reply/edit. Grows with its text up to 6 lines.
+// Tab completes a member's name ("@An" or "An" → "@Ana "); Tab again cycles through the
+// matches, Shift+Tab back, Esc puts back what was typed.
+
+#include "NameCompletion.h"
 
 #include <QImage>
 #include <QPlainTextEdit>
@@ -14,6 +18,9 @@ public:
     explicit Composer(QWidget *parent = nullptr);
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
+    // The room's members, for Tab completion (none: Tab only moves the focus).
+    void setMembers(const UserListModel *users) { m_users = users; }
+    bool isCompletingName() const { return m_completion.start >= 0; }
 
 signals:
     void submitRequested();
@@ -33,6 +40,16 @@ protected:
 private:
     void updateHeight();
     void updatePlaceholder();
+    // Tab/Shift+Tab: completes or cycles; false when there is nothing to complete.
+    bool completeName(bool forward);
+    void endCompletion();
+
+    const UserListModel *m_users = nullptr;
+    NameCompletion m_completion; // start < 0: not completing
+    QString m_typedPartial;      // put back by Esc
+    int m_completionIndex = 0;
+    int m_completionEnd = 0;   // where the inserted name ends (the caret)
+    bool m_completing = false; // our own edit is under way: not a user's change
 };
 
 } // namespace ic::desktop

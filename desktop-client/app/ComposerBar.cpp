@@ -94,6 +94,7 @@ ComposerBar::ComposerBar(RoomConnection *connection, AppSettings *settings, QWid
     auto *row = new QHBoxLayout;
     m_composer = new Composer(this);
     m_composer->setObjectName(QStringLiteral("composer"));
+    m_composer->setMembers(connection->session()->users());
     row->addWidget(m_composer, 1);
     m_emojiButton = new QToolButton(this);
     m_emojiButton->setObjectName(QStringLiteral("emojiButton"));

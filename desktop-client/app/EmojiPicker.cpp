@@ -11,6 +11,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QScreen>
+#include <QStyle>
 #include <QVBoxLayout>
 
 namespace ic::desktop {
@@ -36,7 +37,6 @@ EmojiPicker::EmojiPicker(QWidget *parent)
     m_grid->setMovement(QListView::Static);
     m_grid->setResizeMode(QListView::Adjust);
     m_grid->setUniformItemSizes(true);
-    m_grid->setGridSize(QSize(38, 38));
     m_grid->setFrameShape(QFrame::NoFrame);
     m_grid->setAccessibleName(QStringLiteral("Emoji"));
     m_grid->setMouseTracking(true);
@@ -44,6 +44,8 @@ EmojiPicker::EmojiPicker(QWidget *parent)
     QFont f = m_grid->font();
     f.setPointSizeF(f.pointSizeF() * 1.6);
     m_grid->setFont(f);
+    m_cell = cellSize();
+    m_grid->setGridSize(m_cell.grownBy(QMargins(2, 2, 2, 2)).expandedTo(QSize(38, 38)));
     m_grid->installEventFilter(this);
     layout->addWidget(m_grid, 1);
     m_empty->setAlignment(Qt::AlignCenter);
@@ -61,6 +63,20 @@ EmojiPicker::EmojiPicker(QWidget *parent)
     refill();
 }
 
+QSize EmojiPicker::cellSize() const
+{
+    // Uniform item sizes take the first cell's size for all of them: sized by that glyph alone,
+    // a wider one was elided to "…" (seen for 😂 and 😹; with the fonts here, 😴 and the keycaps).
+    // Every cell gets room for the widest glyph of the catalogue, plus the style's text margins.
+    const QFontMetrics fm(m_grid->font());
+    int widest = 0;
+    for (const auto &e : emoji::all())
+        widest = std::max(widest, fm.horizontalAdvance(e.glyph));
+    const int margin =
+        m_grid->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_grid) + 1;
+    return {widest + 2 * margin + 2, fm.height() + 2 * margin};
+}
+
 void EmojiPicker::refill()
 {
     m_grid->clear();
@@ -68,6 +84,7 @@ void EmojiPicker::refill()
     for (const auto &e : matches) {
         auto *item = new QListWidgetItem(e.glyph, m_grid);
         item->setTextAlignment(Qt::AlignCenter);
+        item->setSizeHint(m_cell);
         // The name as tooltip and accessible text: a screen reader says "thumbs", not a glyph.
         item->setToolTip(e.keywords.join(QLatin1Char(' ')));
         item->setData(Qt::AccessibleTextRole, e.keywords.value(0));

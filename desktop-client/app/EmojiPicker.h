@@ -30,11 +30,13 @@ protected:
 
 private:
     void refill();
+    QSize cellSize() const;
     void pick(const QString &emoji);
 
     QLineEdit *m_search;
     QListWidget *m_grid;
     QLabel *m_empty;
+    QSize m_cell; // every cell, from the widest glyph
 };
 
 } // namespace ic::desktop

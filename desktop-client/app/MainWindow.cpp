@@ -24,6 +24,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScreen>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QSystemTrayIcon>
 #include <QTabBar>
@@ -92,12 +93,68 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
     if (QScreen *shown = screen())
         first = first.boundedTo(shown->availableGeometry().size() * 9 / 10);
     resize(first);
+    if (const QByteArray geometry = m_settings->windowGeometry(); !geometry.isEmpty()) {
+        restoreGeometry(geometry);
+        clampToScreen();
+    }
+    // Quit from the tray menu or Ctrl+Q does not always pass through closeEvent.
+    connect(qApp, &QCoreApplication::aboutToQuit, this, &MainWindow::saveSession);
 
     if (!m_settings->hasServer())
         QMetaObject::invokeMethod(this, &MainWindow::askServer, Qt::QueuedConnection);
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::clampToScreen()
+{
+    // The screen it was on may be gone (a detached monitor): bring the window back onto one.
+    QScreen *target = QGuiApplication::screenAt(frameGeometry().center());
+    if (!target)
+        target = QGuiApplication::primaryScreen();
+    if (!target)
+        return;
+    const QRect avail = target->availableGeometry();
+    if (isMaximized() || isFullScreen())
+        return;
+    resize(size().boundedTo(avail.size()));
+    const QRect frame = frameGeometry();
+    QPoint pos = frame.topLeft();
+    pos.setX(
+        std::clamp(pos.x(), avail.left(), std::max(avail.left(), avail.right() - frame.width())));
+    pos.setY(
+        std::clamp(pos.y(), avail.top(), std::max(avail.top(), avail.bottom() - frame.height())));
+    if (pos != frame.topLeft())
+        move(pos);
+}
+
+void MainWindow::saveSession()
+{
+    QList<OpenRoom> rooms;
+    for (int i = 0; i < roomCount(); ++i) {
+        const RoomConnection *c = roomView(i)->connection();
+        rooms.append({c->config().server, c->roomName()});
+    }
+    m_settings->setOpenRooms(rooms, m_tabs->currentIndex());
+    m_settings->setWindowGeometry(m_compact ? m_normalGeometry : saveGeometry());
+    if (const RoomView *v = currentRoom())
+        m_settings->setSplitterState(v->splitter()->saveState());
+    m_settings->sync();
+}
+
+void MainWindow::restoreSession()
+{
+    const QList<OpenRoom> rooms = m_settings->openRooms();
+    QList<RoomView *> opened;
+    for (const OpenRoom &r : rooms) {
+        const QString input =
+            r.server.isEmpty() ? r.room : roomPageUrl(r.server, r.room).toString();
+        opened.append(openRoom(input));
+    }
+    const int current = m_settings->currentOpenRoom();
+    if (current >= 0 && current < opened.size() && opened[current])
+        m_tabs->setCurrentWidget(opened[current]);
+}
 
 void MainWindow::buildMenus()
 {
@@ -363,6 +420,8 @@ RoomView *MainWindow::adoptRoom(RoomConnection *connection, bool start)
     view->setShowNotices(m_settings->showNotices());
     view->setCompact(m_compact);
     view->setCompactMessages(m_settings->compactMessages());
+    if (const QByteArray state = m_settings->splitterState(); !state.isEmpty())
+        view->splitter()->restoreState(state);
     connect(connection, &RoomConnection::cookieChanged, this,
             [this, server](const QByteArray &cookie) {
                 // Kept so identity, creator rights and password authorisations survive restarts.
@@ -541,7 +600,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     for (int i = 0; i < roomCount(); ++i)
         roomView(i)->saveDraft();
-    m_settings->sync();
+    saveSession();
     if (m_settings->closeToTray() && m_tray->isVisible()) {
         // Still in the rooms; the tray icon brings the window back, its menu quits.
         hide();

@@ -49,6 +49,11 @@ public:
     void closeRoom(int index);
     // Highlight words for every room (empty: each room highlights your name); saved.
     void setHighlightWords(const QStringList &words);
+    // The rooms open at the last quit, in their tab order, the current one in front (passwords
+    // are not kept: the session cookie's authorisation lets a password room in, or it asks).
+    void restoreSession();
+    // Writes the open rooms, the window geometry and the splitter sizes to the settings.
+    void saveSession();
     // The title and body of the last popup decided on, as handed to the tray (plain text).
     std::pair<QString, QString> lastPopup() const { return m_lastPopup; }
 
@@ -68,6 +73,7 @@ private:
     void updateActiveRoom();
     void notify(RoomView *view, qint64 id, bool mention);
     void askServer();
+    void clampToScreen();
 
     AppSettings *m_settings;
     QStackedWidget *m_stack;

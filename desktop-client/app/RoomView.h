@@ -69,6 +69,8 @@ public:
     void setMembersVisible(bool visible);
     bool membersVisible() const;
     void setShowNotices(bool show);
+    // The messages/members splitter (its sizes are kept across restarts).
+    QSplitter *splitter() const { return m_splitter; }
     void saveDraft();
     // Message actions, also reachable by keyboard and context menu.
     void startReply(const QString &userId, std::optional<qint64> quotedId = std::nullopt);

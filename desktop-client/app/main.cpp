@@ -102,7 +102,9 @@ int main(int argc, char *argv[])
                          window.activateWindow();
                      });
     // Rooms open once the event loop runs; nothing here waits on the network.
+    // The rooms open at the last quit come back first; the ones asked for now open in addition.
     QTimer::singleShot(0, &window, [&window, rooms, nick] {
+        window.restoreSession();
         for (const QString &room : rooms)
             window.openRoom(room, QString(), nick);
     });

@@ -526,6 +526,87 @@ private slots:
         QVERIFY(!picker->isVisible());
     }
 
+    // Tab in the composer completes a member's name the way the browser's @-list does; Tab again
+    // cycles, Shift+Tab goes back, Esc puts back what was typed; with nothing to complete Tab
+    // still moves the focus on.
+    void tabCompletesNames()
+    {
+        m_view->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u-me"), QStringLiteral("sam")),
+                             ictest::user(QStringLiteral("u-ana"), QStringLiteral("Ana")),
+                             ictest::user(QStringLiteral("u-anm"), QStringLiteral("Ana Maria")),
+                             ictest::user(QStringLiteral("u-bob"), QStringLiteral("bob"))}));
+        Composer *composer = m_view->composer();
+        composer->clear(); // an earlier test's draft comes back with the room
+        composer->setFocus();
+        QTest::keyClicks(composer, QStringLiteral("hi @An"));
+        QTest::keyClick(composer, Qt::Key_Tab);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("hi @Ana "));
+        QVERIFY(composer->hasFocus());
+        QTest::keyClick(composer, Qt::Key_Tab);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("hi @Ana Maria "));
+        QTest::keyClick(composer, Qt::Key_Tab); // round again
+        QCOMPARE(composer->toPlainText(), QStringLiteral("hi @Ana "));
+        QTest::keyClick(composer, Qt::Key_Tab, Qt::ShiftModifier);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("hi @Ana Maria "));
+        // Typing on keeps the name.
+        QTest::keyClicks(composer, QStringLiteral("ok"));
+        QCOMPARE(composer->toPlainText(), QStringLiteral("hi @Ana Maria ok"));
+        // A bare word at a word start; Esc puts back what was typed and does not clear the text.
+        composer->clear();
+        QTest::keyClicks(composer, QStringLiteral("b"));
+        QTest::keyClick(composer, Qt::Key_Tab);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("@bob "));
+        QTest::keyClick(composer, Qt::Key_Escape);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("b"));
+        QCOMPARE(composer->textCursor().position(), 1);
+        // Whole names with a space, typed in part.
+        composer->clear();
+        QTest::keyClicks(composer, QStringLiteral("@ana m"));
+        QTest::keyClick(composer, Qt::Key_Tab);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("@Ana Maria "));
+        // Never my own name; nothing to complete: Tab leaves the composer as before.
+        composer->clear();
+        QTest::keyClicks(composer, QStringLiteral("@sa"));
+        QTest::keyClick(composer, Qt::Key_Tab);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("@sa"));
+        QVERIFY(!composer->hasFocus());
+        composer->clear();
+    }
+
+    // Every cell of the emoji picker shows its whole emoji, never an elided "…": the cell is
+    // wide and tall enough for the widest glyph as the style lays out an item's text.
+    void emojiPickerCellsAreNotElided()
+    {
+        m_view->openEmojiPicker();
+        EmojiPicker *picker = m_view->emojiPicker();
+        QVERIFY(picker && picker->isVisible());
+        QListWidget *grid = picker->grid();
+        QVERIFY(grid->count() > 100);
+        const QFontMetrics fm(grid->font());
+        // QCommonStyle's item text margin, on each side.
+        const int margin =
+            grid->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, grid) + 1;
+        QStringList elided;
+        for (int i = 0; i < grid->count(); ++i) {
+            const QListWidgetItem *item = grid->item(i);
+            const QRect cell = grid->visualItemRect(item);
+            const QString shown =
+                fm.elidedText(item->text(), grid->textElideMode(), cell.width() - 2 * margin);
+            if (shown != item->text() || fm.height() > cell.height())
+                elided << item->text();
+        }
+        qInfo("%lld cells, %d px wide; widest glyph %d px", qlonglong(grid->count()),
+              grid->visualItemRect(grid->item(0)).width(), [&] {
+                  int w = 0;
+                  for (int i = 0; i < grid->count(); ++i)
+                      w = std::max(w, fm.horizontalAdvance(grid->item(i)->text()));
+                  return w;
+              }());
+        QVERIFY2(elided.isEmpty(), qPrintable(QStringLiteral("elided: ") + elided.join(u' ')));
+        QTest::keyClick(picker->searchField(), Qt::Key_Escape);
+    }
+
     void alternativeNameChips()
     {
         // A refused join with free names (aN = suffixes): chips; a click opens that room

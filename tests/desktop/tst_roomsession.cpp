@@ -1,5 +1,6 @@
 // RoomSession: the join sequence and every live frame give the right state (docs/protocol.md §5).
 #include "FrameHelpers.h"
+#include "NameCompletion.h"
 #include "RoomSession.h"
 
 #include <QSignalSpy>
@@ -7,6 +8,7 @@
 
 using namespace ictest;
 using ic::desktop::ChatMessage;
+using ic::desktop::completeName;
 using ic::desktop::MessageListModel;
 using ic::desktop::RoomSession;
 
@@ -342,6 +344,53 @@ private slots:
                            QStringLiteral("6f1c1d2e-0000-4000-8000-000000000001"), img);
         QCOMPARE(m->index(0).data(MessageListModel::DrawingImageRole).value<QImage>().size(),
                  QSize(20, 10));
+    }
+
+    // Tab completion of names follows the browser's mention rules: "@" at a word start, then any
+    // start of a member's whole name (spaces included, any case); a bare word at a word start
+    // too. Never me; online members first, then by name; the name goes in as "@Name ".
+    void nameCompletion_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QStringList>("names");
+        QTest::addColumn<int>("start");
+        const QStringList an = {QStringLiteral("Ana"), QStringLiteral("Ana Maria"),
+                                QStringLiteral("andrei"), QStringLiteral("Anton")};
+        QTest::newRow("@An") << QStringLiteral("hi @An") << an << 3;
+        QTest::newRow("bare An") << QStringLiteral("hi An") << an << 3;
+        QTest::newRow("any case") << QStringLiteral("@an") << an << 0;
+        QTest::newRow("space in the name")
+            << QStringLiteral("@ana m") << QStringList{QStringLiteral("Ana Maria")} << 0;
+        QTest::newRow("after punctuation")
+            << QStringLiteral("(@Ant") << QStringList{QStringLiteral("Anton")} << 1;
+        QTest::newRow("@ alone: everyone but me")
+            << QStringLiteral("@") << QStringList{an[0], an[1], an[2], QStringLiteral("bob"), an[3]}
+            << 0;
+        QTest::newRow("not me") << QStringLiteral("@Me") << QStringList{} << -1;
+        QTest::newRow("inside an address") << QStringLiteral("mail@an") << QStringList{} << -1;
+        QTest::newRow("inside a word") << QStringLiteral("xan") << QStringList{} << -1;
+        QTest::newRow("nobody") << QStringLiteral("@zed") << QStringList{} << -1;
+        QTest::newRow("nothing typed") << QStringLiteral("hi ") << QStringList{} << -1;
+    }
+
+    void nameCompletion()
+    {
+        QFETCH(QString, text);
+        QFETCH(QStringList, names);
+        QFETCH(int, start);
+        RoomSession s(QStringLiteral("room"));
+        // Anton is offline: after the online ones although alphabetically before "andrei".
+        s.applyFrame(members({user(me, QStringLiteral("Me")), user(bob, QStringLiteral("bob")),
+                              user(QStringLiteral("u-ana"), QStringLiteral("Ana")),
+                              user(QStringLiteral("u-anm"), QStringLiteral("Ana Maria")),
+                              user(QStringLiteral("u-and"), QStringLiteral("andrei")),
+                              user(QStringLiteral("u-ant"), QStringLiteral("Anton"), false)}));
+        s.applyFrame(joinReply(me));
+        const auto c = completeName(text, int(text.size()), *s.users());
+        QCOMPARE(c.names, names);
+        QCOMPARE(c.start, start);
+        if (!names.isEmpty())
+            QCOMPARE(c.replacement(0), QLatin1Char('@') + names.first() + QLatin1Char(' '));
     }
 };
 
