@@ -182,7 +182,8 @@ void MainWindow::buildMenus()
     room->addAction(QStringLiteral("&Server address…"), this, &MainWindow::askServer);
     room->addSeparator();
     QAction *quit = room->addAction(QStringLiteral("&Quit"), qApp, &QApplication::quit);
-    quit->setShortcut(QKeySequence::Quit);
+    // Spelled out: QKeySequence::Quit is empty where the platform theme has no key scheme for it.
+    quit->setShortcut(QKeySequence(QStringLiteral("Ctrl+Q")));
 
     QMenu *view = menuBar()->addMenu(QStringLiteral("&View"));
     QAction *search = view->addAction(QStringLiteral("&Search messages"), this, [this] {

@@ -29,6 +29,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSignalSpy>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -113,6 +114,34 @@ private slots:
         // The offscreen platform does not hand the activation back after a dialog (a window
         // manager does); init() sets it the same way.
         QApplication::setActiveWindow(m_window.get());
+        // Ctrl+Tab, Ctrl+F, Ctrl+W and Ctrl+Q work in the overlay as well.
+        m_view->composer()->setFocus();
+        QTest::keyClick(m_view->composer(), Qt::Key_Tab, Qt::ControlModifier);
+        QCOMPARE(m_window->tabs()->currentWidget(), m_second);
+        m_second->composer()->setFocus();
+        QTest::keyClick(m_second->composer(), Qt::Key_F, Qt::ControlModifier);
+        QLineEdit *secondSearch = nullptr;
+        for (auto *e : m_second->findChildren<QLineEdit *>())
+            if (e->placeholderText().startsWith(QStringLiteral("Search")))
+                secondSearch = e;
+        QVERIFY2(secondSearch && secondSearch->isVisible(), "Ctrl+F does nothing in the overlay");
+        m_second->composer()->setFocus();
+        QTest::keyClick(m_second->composer(), Qt::Key_W, Qt::ControlModifier);
+        QCOMPARE(m_window->tabs()->count(), 1); // the second room is closed (and deleted later)
+        m_second = nullptr;
+        QCOMPARE(m_window->tabs()->currentWidget(), m_view);
+        QAction *quit = nullptr;
+        for (QAction *action : m_window->findChildren<QAction *>())
+            if (action->shortcut() == QKeySequence(QStringLiteral("Ctrl+Q")))
+                quit = action;
+        QVERIFY(quit);
+        // Only whether the shortcut reaches the action: the test must not really quit.
+        QObject::disconnect(quit, &QAction::triggered, nullptr, nullptr);
+        QSignalSpy quitting(quit, &QAction::triggered);
+        m_view->composer()->setFocus();
+        QTest::keyClick(m_view->composer(), Qt::Key_Q, Qt::ControlModifier);
+        QCOMPARE(quitting.count(), 1);
+        QVERIFY(m_window->isCompact());
         m_window->setCompact(false);
         QVERIFY(!(m_window->windowHandle()->flags() & Qt::WindowStaysOnTopHint));
         // Ctrl+K → the join dialog, also with focus in the composer.
