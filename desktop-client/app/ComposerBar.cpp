@@ -80,7 +80,7 @@ ComposerBar::ComposerBar(RoomConnection *connection, AppSettings *settings, QWid
     identityRow->addStretch();
     m_counter = new QLabel(this);
     identityRow->addWidget(m_counter);
-    m_typing = new QLabel(this);
+    m_typing = plainLabel(new QLabel(this)); // the name is user text
     m_typing->setObjectName(QStringLiteral("typing"));
     m_typing->setStyleSheet(QStringLiteral("font-style: italic;"));
     m_typing->hide();

@@ -451,6 +451,28 @@ private slots:
                      qPrintable(list->objectName() + QStringLiteral(" has a markup tool tip")));
     }
 
+    // "X is typing…" under the composer: shown for a member's TY signal, with the name as plain
+    // text (a name is user text), and gone a few seconds after the last signal.
+    void typingIsShownAsPlainText()
+    {
+        const QString name = QStringLiteral("<b>Zoe</b>");
+        ic::proto::ServerFrame joined = ictest::frame("R_M_D");
+        joined.users = QList<ic::proto::WireUser>{ictest::user(QStringLiteral("u-zoe"), name)};
+        joined.memberVersion = 99;
+        joined.memberAction = QStringLiteral("j");
+        m_view->session()->applyFrame(joined);
+        QLabel *typing = m_view->findChild<QLabel *>(QStringLiteral("typing"));
+        QVERIFY(typing);
+        QVERIFY(!typing->isVisible());
+        ic::proto::ServerFrame signal = ictest::frame("TY");
+        signal.userId = QStringLiteral("u-zoe");
+        m_view->session()->applyFrame(signal);
+        QVERIFY(typing->isVisible());
+        QCOMPARE(typing->text(), name + QStringLiteral(" is typing…"));
+        QCOMPARE(typing->textFormat(), Qt::PlainText);
+        QTRY_VERIFY_WITH_TIMEOUT(!typing->isVisible(), 8000);
+    }
+
     // The window can be made narrow whatever the room: a long room name elides, a password room
     // adds nothing to the width, and the member list can be hidden.
     void narrowWindow()
