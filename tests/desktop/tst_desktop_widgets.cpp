@@ -7,6 +7,7 @@
 #include "EmojiPicker.h"
 #include "JoinDialog.h"
 #include "MainWindow.h"
+#include "MembersPane.h"
 #include "Notifier.h"
 #include "PinnedMessagesModel.h"
 #include "PlainText.h"
@@ -30,6 +31,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QSplitter>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -449,6 +451,29 @@ private slots:
         for (QListView *list : m_view->findChildren<QListView *>())
             QVERIFY2(qobject_cast<PlainTipDelegate *>(list->itemDelegate()),
                      qPrintable(list->objectName() + QStringLiteral(" has a markup tool tip")));
+    }
+
+    // The header's Members button hides the member list (the messages take its width) and
+    // brings it back.
+    void membersButtonHidesThePane()
+    {
+        QToolButton *membersButton = nullptr;
+        for (QToolButton *b : m_view->findChildren<QToolButton *>())
+            if (b->text() == QStringLiteral("Members"))
+                membersButton = b;
+        QVERIFY(membersButton);
+        MembersPane *pane = m_view->findChild<MembersPane *>();
+        QVERIFY(pane && pane->isVisible());
+        auto *outer = qobject_cast<QSplitter *>(pane->parentWidget());
+        QVERIFY(outer && outer->widget(1) == pane);
+        const int listWidthWith = outer->widget(0)->width();
+        membersButton->click();
+        QApplication::processEvents();
+        QVERIFY(!pane->isVisible());
+        QVERIFY(outer->widget(0)->width() > listWidthWith); // the messages take the room
+        membersButton->click();
+        QApplication::processEvents();
+        QVERIFY(pane->isVisible());
     }
 
     // "X is typing…" under the composer: shown for a member's TY signal, with the name as plain
