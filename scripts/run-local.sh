@@ -38,9 +38,12 @@ origins="http://localhost:$port,http://127.0.0.1:$port"
 # gracefully (a second signal would cut their graceful stop short).
 setsid "$bin/instantchat-balancer" --port "$port" --servers "" --web-root "$root/web" &
 pids+=($!)
+# One server has no other to keep copies of its rooms: replication off, as on a single-node host.
+replication=on
+[ "$servers" -gt 1 ] || replication=off
 for ((i = 1; i <= servers; i++)); do
     setsid "$bin/instantchat-server" --port $((port + i)) --allowed-origins "$origins" \
-        --balancer "http://127.0.0.1:$port" &
+        --balancer "http://127.0.0.1:$port" --replication "$replication" &
     pids+=($!)
 done
 sleep 1
