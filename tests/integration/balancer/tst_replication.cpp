@@ -14,6 +14,7 @@
 
 #include <QElapsedTimer>
 #include <QTcpServer>
+#include <vector>
 
 using namespace ic::testing;
 using ic::proto::ServerFrame;
@@ -244,6 +245,40 @@ class TestReplication : public QObject
         return bytes;
     }
 
+    // The real balancer and `count` servers registering with it (ids `<prefix>0`, …), all live.
+    bool startCluster(std::unique_ptr<TestProcess> &balancer,
+                      std::vector<std::unique_ptr<TestProcess>> &servers, int count,
+                      const QString &prefix)
+    {
+        const QByteArray admin = "replication-admin";
+        balancer = startBalancer(
+            {QStringLiteral("--servers"), QString(), QStringLiteral("--cluster-token-file"),
+             m_tokenFile, QStringLiteral("--rate-limits"), QStringLiteral("off"),
+             QStringLiteral("--warm-up"), QStringLiteral("1")},
+            {QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD=") + QString::fromLatin1(admin)});
+        if (!balancer)
+            return false;
+        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(balancer->port());
+        for (int i = 0; i < count; ++i) {
+            servers.push_back(startRoomServer(
+                url, m_tokenFile, {QStringLiteral("--server-id"), prefix + QString::number(i)}));
+            if (!servers.back())
+                return false;
+        }
+        return waitUntil(
+            [&] {
+                const HttpResult result =
+                    balancerGet(*balancer, QStringLiteral("/admin/api/servers"),
+                                {{"Authorization", basicAuth(admin)}});
+                int live = 0;
+                for (const QJsonValue &s :
+                     jsonObject(result).value(QLatin1StringView("servers")).toArray())
+                    live += s.toObject().value(QLatin1StringView("alive")).toBool() ? 1 : 0;
+                return live == count;
+            },
+            10000);
+    }
+
 private slots:
     void initTestCase()
     {
@@ -387,32 +422,9 @@ private slots:
     // the other server and finds every acknowledged message. Printed: death to promotion.
     void balancerFailsOver()
     {
-        const QByteArray admin = "replication-admin";
-        auto balancer = startBalancer(
-            {QStringLiteral("--servers"), QString(), QStringLiteral("--cluster-token-file"),
-             m_tokenFile, QStringLiteral("--rate-limits"), QStringLiteral("off"),
-             QStringLiteral("--warm-up"), QStringLiteral("1")},
-            {QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD=") + QString::fromLatin1(admin)});
-        QVERIFY(balancer);
-        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(balancer->port());
-        std::unique_ptr<TestProcess> servers[2];
-        for (int i = 0; i < 2; ++i) {
-            servers[i] = startRoomServer(
-                url, m_tokenFile, {QStringLiteral("--server-id"), QStringLiteral("fo-%1").arg(i)});
-            QVERIFY(servers[i]);
-        }
-        QVERIFY(waitUntil(
-            [&] {
-                const HttpResult result =
-                    balancerGet(*balancer, QStringLiteral("/admin/api/servers"),
-                                {{"Authorization", basicAuth(admin)}});
-                int live = 0;
-                for (const QJsonValue &s :
-                     jsonObject(result).value(QLatin1StringView("servers")).toArray())
-                    live += s.toObject().value(QLatin1StringView("alive")).toBool() ? 1 : 0;
-                return live == 2;
-            },
-            10000));
+        std::unique_ptr<TestProcess> balancer;
+        std::vector<std::unique_ptr<TestProcess>> servers;
+        QVERIFY(startCluster(balancer, servers, 2, QStringLiteral("fo-")));
         Client fay;
         fay.name = QStringLiteral("fay");
         fay.pv = 2;
@@ -473,33 +485,9 @@ private slots:
     // next change, and a crash of its own server in between would lose it.
     void idleRoomGetsANewCopyWhenItsCopyServerDies()
     {
-        const QByteArray admin = "replication-admin";
-        auto balancer = startBalancer(
-            {QStringLiteral("--servers"), QString(), QStringLiteral("--cluster-token-file"),
-             m_tokenFile, QStringLiteral("--rate-limits"), QStringLiteral("off"),
-             QStringLiteral("--warm-up"), QStringLiteral("1")},
-            {QStringLiteral("INSTANTCHAT_ADMIN_PASSWORD=") + QString::fromLatin1(admin)});
-        QVERIFY(balancer);
-        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(balancer->port());
-        std::unique_ptr<TestProcess> servers[3];
-        for (int i = 0; i < 3; ++i) {
-            servers[i] =
-                startRoomServer(url, m_tokenFile,
-                                {QStringLiteral("--server-id"), QStringLiteral("idle-%1").arg(i)});
-            QVERIFY(servers[i]);
-        }
-        QVERIFY(waitUntil(
-            [&] {
-                const HttpResult result =
-                    balancerGet(*balancer, QStringLiteral("/admin/api/servers"),
-                                {{"Authorization", basicAuth(admin)}});
-                int live = 0;
-                for (const QJsonValue &s :
-                     jsonObject(result).value(QLatin1StringView("servers")).toArray())
-                    live += s.toObject().value(QLatin1StringView("alive")).toBool() ? 1 : 0;
-                return live == 3;
-            },
-            10000));
+        std::unique_ptr<TestProcess> balancer;
+        std::vector<std::unique_ptr<TestProcess>> servers;
+        QVERIFY(startCluster(balancer, servers, 3, QStringLiteral("idle-")));
         Client gil;
         gil.name = QStringLiteral("gil");
         gil.room = QStringLiteral("idle-room");
