@@ -31,6 +31,11 @@ qint64 monotonicNs()
 constexpr qsizetype dropsPerRequest = 500;
 // How often the servers holding copies of idle rooms are checked (see the header).
 constexpr int copyCheckMs = 2000;
+// Connections from this process to one server keeping copies, shared out over the workers: one
+// batch per room is in flight, and batches of more rooms than a worker's share wait their turn
+// (a few hundred microseconds each). The peer counts them against --max-connections-per-address
+// (64 by default), so they stay well under it.
+constexpr int connectionsPerPeerProcess = 16;
 
 } // namespace
 
@@ -47,7 +52,7 @@ void ReplicaLinks::checkCopies()
 {
     QSet<QString> urls;
     for (const Link &link : std::as_const(m_links)) {
-        if (link.acked && !link.inFlight && !link.target.url.isEmpty())
+        if (link.acked && !busy(link) && !link.target.url.isEmpty())
             urls.insert(link.target.url);
     }
     for (const QString &url : std::as_const(urls)) {
@@ -72,7 +77,7 @@ void ReplicaLinks::copyServerAnswered(const QString &url, QNetworkReply *reply)
     QStringList restarted;
     for (auto it = m_links.cbegin(); it != m_links.cend(); ++it) {
         // A room with a batch in flight learns the same from that batch's answer.
-        if (it->target.url != url || it->inFlight || !it->acked)
+        if (it->target.url != url || busy(*it) || !it->acked)
             continue;
         if (!answered)
             lost.append(it.key());
@@ -91,10 +96,11 @@ ReplicaLinks::~ReplicaLinks()
 {
     // Replies finishing while the manager goes must not call back into a half-destroyed object.
     for (Link &link : m_links) {
-        if (link.inFlight)
-            QObject::disconnect(link.inFlight, nullptr, this, nullptr);
+        if (link.asking)
+            QObject::disconnect(link.asking, nullptr, this, nullptr);
         setAcked(link, false);
     }
+    // The peers go with this object (children) and call nobody back.
 }
 
 int ReplicaLinks::remainingMs(const Link &link) const
@@ -106,11 +112,12 @@ int ReplicaLinks::remainingMs(const Link &link) const
 void ReplicaLinks::ship(const QString &room, QByteArray batch, quint64 lastSeq)
 {
     Link &link = m_links[room];
-    if (link.inFlight) {
+    if (busy(link)) {
         // Only after drop() of a room of the same name (a new room now): the old batch's answer
         // does not matter any more, and this batch starts with Init anyway.
-        QNetworkReply *old = std::exchange(link.inFlight, nullptr);
-        old->abort();
+        if (QNetworkReply *old = std::exchange(link.asking, nullptr))
+            old->abort();
+        link.applying = 0;
         link.dropAfter = false;
     }
     link.shippedNs = monotonicNs();
@@ -133,15 +140,15 @@ void ReplicaLinks::askTarget(const QString &room, QByteArray batch, quint64 last
         clusterRequest(settings, settings.balancer + QStringLiteral("/internal/replica/target"),
                        QByteArrayLiteral("application/json"), remainingMs(link)),
         writer.take());
-    link.inFlight = reply;
+    link.asking = reply;
     connect(
         reply, &QNetworkReply::finished, this,
         [this, reply, room, batch = std::move(batch), lastSeq]() mutable {
             reply->deleteLater();
             const auto it = m_links.find(room);
-            if (it == m_links.end() || it->inFlight != reply)
+            if (it == m_links.end() || it->asking != reply)
                 return;
-            it->inFlight = nullptr;
+            it->asking = nullptr;
             if (it->dropAfter) {
                 m_links.erase(it); // no copy was made: nothing to drop
                 return;
@@ -172,36 +179,46 @@ void ReplicaLinks::askTarget(const QString &room, QByteArray batch, quint64 last
 void ReplicaLinks::apply(const QString &room, QByteArray batch, quint64 lastSeq)
 {
     Link &link = m_links[room];
-    QNetworkReply *reply = m_network.post(
-        clusterRequest(m_context.settings(),
-                       link.target.url + QStringLiteral("/internal/replica/apply"),
-                       QByteArrayLiteral("application/octet-stream"), remainingMs(link)),
-        batch);
-    link.inFlight = reply;
-    connect(reply, &QNetworkReply::finished, this,
-            [this, reply, room, lastSeq]() { applied(room, reply, lastSeq); });
+    const quint64 id = ++m_lastApplyId;
+    link.applying = id;
+    peer(link.target.url)
+        .post(QByteArrayLiteral("/internal/replica/apply"),
+              QByteArrayLiteral("application/octet-stream"), std::move(batch), remainingMs(link),
+              [this, room, id, lastSeq](const PeerClient::Answer &answer) {
+                  applied(room, id, answer, lastSeq);
+              });
 }
 
-void ReplicaLinks::applied(const QString &room, QNetworkReply *reply, quint64 lastSeq)
+PeerClient &ReplicaLinks::peer(const QString &url)
 {
-    reply->deleteLater();
+    PeerClient *&client = m_peers[url];
+    if (!client)
+        client = new PeerClient(
+            QUrl(url), m_context.settings().clusterToken.toUtf8(),
+            std::max(2, connectionsPerPeerProcess / m_context.settings().workers), this);
+    return *client;
+}
+
+void ReplicaLinks::applied(const QString &room, quint64 id, const PeerClient::Answer &answer,
+                           quint64 lastSeq)
+{
     const auto it = m_links.find(room);
-    if (it == m_links.end() || it->inFlight != reply)
+    if (it == m_links.end() || it->applying != id)
         return;
-    it->inFlight = nullptr;
+    it->applying = 0;
     if (it->dropAfter) {
         queueDrop(it->target, room);
         setAcked(*it, false);
         m_links.erase(it);
         return;
     }
-    const int status = replyStatus(reply);
+    const int status = answer.status;
     const QString target = it->target.id;
     if (status == 200) {
-        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
-        const qint64 seq = answer.value(QLatin1StringView("acked")).toInteger(-1);
+        const QJsonObject object = QJsonDocument::fromJson(answer.body).object();
+        const qint64 seq = object.value(QLatin1StringView("acked")).toInteger(-1);
         if (seq >= 0 && quint64(seq) <= lastSeq) {
-            it->instance = answer.value(QLatin1StringView("instance")).toString();
+            it->instance = object.value(QLatin1StringView("instance")).toString();
             finish(room, Answer::Acked, quint64(seq), {});
             return;
         }
@@ -219,9 +236,12 @@ void ReplicaLinks::applied(const QString &room, QNetworkReply *reply, quint64 la
                QStringLiteral("server %1 holds the room as a live room now").arg(target));
         return;
     }
-    finish(
-        room, Answer::Lost, 0,
-        QStringLiteral("server %1 did not take the batch (%2)").arg(target, replyProblem(reply)));
+    const QString problem =
+        status == 0 ? answer.problem
+                    : QStringLiteral("%1 %2").arg(status).arg(
+                          QString::fromUtf8(answer.body.left(300)).section(u'\n', 0, 0).trimmed());
+    finish(room, Answer::Lost, 0,
+           QStringLiteral("server %1 did not take the batch (%2)").arg(target, problem));
 }
 
 void ReplicaLinks::finish(const QString &room, Answer answer, quint64 ackedSeq, const QString &why)
@@ -279,7 +299,7 @@ void ReplicaLinks::drop(const QString &room)
     const auto it = m_links.find(room);
     if (it == m_links.end())
         return;
-    if (it->inFlight) {
+    if (busy(*it)) {
         // After the answer: a drop overtaking its batch would leave a copy behind.
         it->dropAfter = true;
         return;

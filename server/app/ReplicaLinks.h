@@ -6,12 +6,13 @@
 // 200 → replicaAcked, 409 → replicaResync, 410 → replicaFenced, anything else (503 from the
 // balancer, no answer within --replica-timeout, a refused connection, 400/413) → replicaLost,
 // which also forgets the target so the next Init asks the balancer again. Lives on the worker's
-// thread; its QNetworkAccessManager keeps connections to the copies' servers open.
+// thread; the rare calls (targets, instance checks, drops) go through a QNetworkAccessManager.
 // An idle room sends no batch, so it would not notice its copy's server dying or restarting:
 // every copyCheckMs each copy server is asked for its instance (GET /internal/replica/instance);
 // no answer makes its idle rooms replicaLost (a new copy elsewhere), another instance than the
 // one that acknowledged a room's last batch makes that room replicaResync (the whole room again).
 
+#include "app/PeerClient.h"
 #include "rooms/ReplicaChannel.h"
 
 #include <QElapsedTimer>
@@ -51,17 +52,21 @@ private:
     struct Link
     {
         Target target;
-        QNetworkReply *inFlight = nullptr; // the target question or the apply
-        qint64 shippedNs = 0;              // when the batch in flight was shipped
-        bool acked = false;                // the copy acknowledged the last batch
-        bool dropAfter = false;            // drop() came while a batch was in flight
-        QString instance;                  // the copy server's instance that acked last
+        QNetworkReply *asking = nullptr; // the target question in flight
+        quint64 applying = 0;            // the id of the apply in flight, 0 when none
+        qint64 shippedNs = 0;            // when the batch in flight was shipped
+        bool acked = false;              // the copy acknowledged the last batch
+        bool dropAfter = false;          // drop() came while a batch was in flight
+        QString instance;                // the copy server's instance that acked last
     };
     enum class Answer { Acked, Resync, Fenced, Lost };
 
     void askTarget(const QString &room, QByteArray batch, quint64 lastSeq);
     void apply(const QString &room, QByteArray batch, quint64 lastSeq);
-    void applied(const QString &room, QNetworkReply *reply, quint64 lastSeq);
+    void applied(const QString &room, quint64 id, const PeerClient::Answer &answer,
+                 quint64 lastSeq);
+    PeerClient &peer(const QString &url);
+    static bool busy(const Link &link) { return link.asking || link.applying; }
     // Ends the batch in flight: the RoomHost callback, metrics, the link's state.
     void finish(const QString &room, Answer answer, quint64 ackedSeq, const QString &why);
     void setAcked(Link &link, bool acked);
@@ -75,6 +80,8 @@ private:
     RoomHost &m_rooms;
     QNetworkAccessManager m_network;
     QHash<QString, Link> m_links;
+    QHash<QString, PeerClient *> m_peers; // copy server URL → its connections (children)
+    quint64 m_lastApplyId = 0;
     QHash<QString, QStringList> m_drops; // copy server URL → rooms to drop there
     bool m_dropsQueued = false;
     QTimer m_copyCheck;
