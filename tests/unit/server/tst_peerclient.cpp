@@ -4,9 +4,14 @@
 // timeouts) runs against real TCP.
 #include "app/PeerClient.h"
 
-#include <QSignalSpy>
+#include <QProcess>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
+#include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <functional>
@@ -39,11 +44,20 @@ public:
     int connections = 0;
     int mostOpenAtOnce = 0;
 
-    ScriptedPeer()
+    // With a TLS configuration the peer speaks https (the socket shows up after the handshake).
+    explicit ScriptedPeer(const QSslConfiguration *tls = nullptr)
     {
-        QVERIFY(m_server.listen(QHostAddress::LocalHost));
-        connect(&m_server, &QTcpServer::newConnection, this, [this]() {
-            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+        if (tls) {
+            auto *server = new QSslServer(this);
+            server->setSslConfiguration(*tls);
+            m_server = server;
+        } else {
+            m_server = new QTcpServer(this);
+        }
+        m_tls = tls != nullptr;
+        QVERIFY(m_server->listen(QHostAddress::LocalHost));
+        const auto accept = [this]() {
+            while (QTcpSocket *socket = m_server->nextPendingConnection()) {
                 const int number = ++connections;
                 ++m_open;
                 mostOpenAtOnce = std::max(mostOpenAtOnce, m_open);
@@ -53,12 +67,21 @@ public:
                 });
                 connect(socket, &QTcpSocket::readyRead, this,
                         [this, socket, number]() { read(socket, number); });
+                if (socket->bytesAvailable() > 0) // came with the end of the TLS handshake
+                    read(socket, number);
             }
-        });
+        };
+        // A TLS server announces a connection once its handshake is done, with its own signal.
+        if (m_tls)
+            connect(m_server, &QTcpServer::pendingConnectionAvailable, this, accept);
+        else
+            connect(m_server, &QTcpServer::newConnection, this, accept);
     }
     QUrl url() const
     {
-        return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()));
+        return QUrl(QStringLiteral("%1://127.0.0.1:%2")
+                        .arg(m_tls ? QStringLiteral("https") : QStringLiteral("http"))
+                        .arg(m_server->serverPort()));
     }
 
 private:
@@ -89,7 +112,8 @@ private:
         }
     }
 
-    QTcpServer m_server;
+    QTcpServer *m_server = nullptr;
+    bool m_tls = false;
     QHash<QTcpSocket *, QByteArray> m_in;
     int m_open = 0;
 };
@@ -303,6 +327,67 @@ private slots:
         QCOMPARE(got.answers[0].status, 0);
         QCOMPARE(got.answers[1].status, 0);
         QVERIFY(!got.answers[0].problem.isEmpty());
+    }
+
+    // Servers reach each other over https when they run with --tls-cert: the same client over
+    // QSslSocket, verifying the peer against the trusted CAs (here: only the test certificate).
+    void speaksTlsWithAVerifiedPeer()
+    {
+        const QString openssl = QStandardPaths::findExecutable(QStringLiteral("openssl"));
+        if (openssl.isEmpty())
+            QFAIL("the openssl command line tool is not in PATH (scripts/setup.sh installs it)");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString cert = dir.filePath(QStringLiteral("peer.crt"));
+        const QString key = dir.filePath(QStringLiteral("peer.key"));
+        QProcess make;
+        make.start(openssl,
+                   {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                    QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
+                    QStringLiteral("2"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"),
+                    QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1"),
+                    QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
+        QVERIFY(make.waitForFinished(60000));
+        QCOMPARE(make.exitCode(), 0);
+        const QList<QSslCertificate> certificates = QSslCertificate::fromPath(cert);
+        QCOMPARE(certificates.size(), 1);
+        QFile keyFile(key);
+        QVERIFY(keyFile.open(QIODevice::ReadOnly));
+        const QSslKey privateKey(&keyFile, QSsl::Rsa);
+        QVERIFY(!privateKey.isNull());
+
+        QSslConfiguration serverTls = QSslConfiguration::defaultConfiguration();
+        serverTls.setLocalCertificate(certificates.first());
+        serverTls.setPrivateKey(privateKey);
+        ScriptedPeer peer(&serverTls);
+        peer.respond = [](const ScriptedPeer::Seen &) { return answer200("secure"); };
+
+        const QSslConfiguration before = QSslConfiguration::defaultConfiguration();
+        QSslConfiguration trusting = before;
+        trusting.setCaCertificates(certificates);
+        QSslConfiguration::setDefaultConfiguration(trusting);
+        Collected got;
+        {
+            PeerClient client(peer.url(), {}, 1);
+            client.post("/x", "text/plain", "1", 10000, got.done());
+            QTRY_COMPARE_WITH_TIMEOUT(got.answers.size(), 1, 10000);
+            client.post("/x", "text/plain", "2", 10000, got.done());
+            QTRY_COMPARE_WITH_TIMEOUT(got.answers.size(), 2, 10000);
+        }
+        QSslConfiguration::setDefaultConfiguration(before);
+        QCOMPARE(got.answers[0].problem, QString());
+        QCOMPARE(got.answers[0].status, 200);
+        QCOMPARE(got.answers[0].body, QByteArray("secure"));
+        QCOMPARE(got.answers[1].status, 200);
+        QCOMPARE(peer.connections, 1); // kept open across requests, like plain connections
+
+        // A peer whose certificate is not trusted gets nothing.
+        ScriptedPeer stranger(&serverTls);
+        PeerClient client(stranger.url(), {}, 1);
+        client.post("/x", "text/plain", "3", 10000, got.done());
+        QTRY_COMPARE_WITH_TIMEOUT(got.answers.size(), 3, 10000);
+        QCOMPARE(got.answers[2].status, 0);
+        QCOMPARE(stranger.seen.size(), 0);
     }
 
     void destroyingTheClientCallsNobody()
