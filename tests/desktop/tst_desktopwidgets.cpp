@@ -800,4 +800,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopWidgets)
-#include "tst_desktop_widgets.moc"
+#include "tst_desktopwidgets.moc"

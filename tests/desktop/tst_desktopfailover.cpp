@@ -312,4 +312,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopFailover)
-#include "tst_desktop_failover.moc"
+#include "tst_desktopfailover.moc"

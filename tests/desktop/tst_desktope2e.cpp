@@ -534,4 +534,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopE2E)
-#include "tst_desktop_e2e.moc"
+#include "tst_desktope2e.moc"

@@ -165,4 +165,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopScreenshot)
-#include "tst_desktop_screenshot.moc"
+#include "tst_desktopscreenshot.moc"

@@ -174,4 +174,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopReading)
-#include "tst_desktop_reading.moc"
+#include "tst_desktopreading.moc"

@@ -321,4 +321,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopCompose)
-#include "tst_desktop_compose.moc"
+#include "tst_desktopcompose.moc"
