@@ -6,7 +6,7 @@
 #include "controllers/MonitoringController.h"
 #include "controllers/PagesController.h"
 #include "controllers/PickController.h"
-#include "controllers/UniversalAccessController.h"
+#include "controllers/PlainHttpController.h"
 #include "core/HttpCore.h"
 #include "registry/ServerRegistry.h"
 #include "registry/UpstreamClient.h"
@@ -140,7 +140,7 @@ Balancer::Balancer(BalancerSettings settings, QObject *parent) : QObject(parent)
     m_core->addController(new InternalController(&m_context));
     m_core->addController(new AdminController(&m_context));
     m_core->addController(new PickController(&m_context));
-    m_core->addController(new UniversalAccessController(&m_context));
+    m_core->addController(new PlainHttpController(&m_context));
     m_core->addController(new DrawingsController(&m_context));
     m_core->addController(new PagesController(&m_context));
 

@@ -1,5 +1,6 @@
 // instantchat-balancer: serves the web UI, hands out session cookies, places rooms on room
-// servers, proxies universal-access calls, stores drawings and serves admin and discovery.
+// servers, proxies the plain-HTTP room calls (/r/, /s/), stores drawings and serves admin and
+// discovery.
 
 #include "Balancer.h"
 #include "BalancerSettings.h"
@@ -30,8 +31,8 @@ int main(int argc, char *argv[])
     // ships (packaging/etc).
     ic::config::Configuration configuration(
         QStringLiteral("balancer"),
-        QStringLiteral("instantchat balancer: web UI, session cookies, room placement, universal "
-                       "access, drawings, admin and service discovery."));
+        QStringLiteral("instantchat balancer: web UI, session cookies, room placement, plain-HTTP "
+                       "room calls (/r/, /s/), drawings, admin and service discovery."));
     ic::balancer::declareSettings(configuration);
     switch (
         configuration.parse(QCoreApplication::arguments(), QStringLiteral(INSTANTCHAT_BUILD_ID))) {

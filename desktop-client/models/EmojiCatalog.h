@@ -1,7 +1,7 @@
 #pragma once
-// A curated emoji list with English keywords for the composer's picker, searchable
-// by keyword. Hand-written rather than generated from Unicode data: a few hundred
-// common emoji with the words people actually type ("thumbs", "lol", "party"), in picker order.
+// The composer picker's emoji with English keywords, searchable by keyword. The list is
+// shared/emoji/emoji.txt (compiled in; the web UI's picker reads the same file from the balancer):
+// a few hundred common emoji with the words people actually type, in picker order.
 
 #include <QList>
 #include <QString>

@@ -1,10 +1,10 @@
 #include "http/HttpRouter.h"
 
 #include "core/ServerContext.h"
+#include "http/PlainHttpReplies.h"
 #include "http/RoomCalls.h"
-#include "http/UniversalAccess.h"
 #include "protocol/JsonWriter.h"
-#include "protocol/UniversalAccess.h"
+#include "protocol/PlainHttp.h"
 #include "rooms/RoomDirectory.h"
 #include "rooms/RoomHost.h"
 #include "rooms/RoomReplication.h"
@@ -310,9 +310,9 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
                               : QStringLiteral("missing or wrong cluster token"),
                           keepAlive);
     if (path == "/direct_retrieval" && get)
-        return universalAccess(request, false, connection, home);
+        return plainHttpCall(request, false, connection, home);
     if (path == "/direct_sending" && get)
-        return universalAccess(request, true, connection, home);
+        return plainHttpCall(request, true, connection, home);
     if (path == "/internal/rooms" && get)
         return roomList(request, connection, home);
     if (path == "/internal/maintenance" && post)
@@ -348,8 +348,8 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
                       keepAlive);
 }
 
-std::optional<QByteArray> HttpRouter::universalAccess(const HttpRequest &request, bool sending,
-                                                      quint64 connection, RoomThread *home)
+std::optional<QByteArray> HttpRouter::plainHttpCall(const HttpRequest &request, bool sending,
+                                                    quint64 connection, RoomThread *home)
 {
     HttpRoomRequest roomRequest;
     // Password guesses and sends are limited per client, not per balancer.

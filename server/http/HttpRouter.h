@@ -32,8 +32,8 @@ public:
     qsizetype bodyLimit(const HttpRequest &head, const QHostAddress &peer) const;
 
 private:
-    std::optional<QByteArray> universalAccess(const HttpRequest &request, bool sending,
-                                              quint64 connection, RoomThread *home);
+    std::optional<QByteArray> plainHttpCall(const HttpRequest &request, bool sending,
+                                            quint64 connection, RoomThread *home);
     std::optional<QByteArray> roomList(const HttpRequest &request, quint64 connection,
                                        RoomThread *home);
     QByteArray maintenance(const HttpRequest &request);

@@ -1,7 +1,7 @@
 #include "http/RoomCalls.h"
 
 #include "core/ServerContext.h"
-#include "http/UniversalAccess.h"
+#include "http/PlainHttpReplies.h"
 #include "protocol/JsonWriter.h"
 #include "protocol/ServerFrame.h"
 #include "rooms/RoomHost.h"

@@ -30,7 +30,7 @@ struct CommandRequest
     QString checkedRoomId; // the room passwordMatches refers to
 };
 
-// A plain HTTP call that needs a room (universal access, room probes, admin calls).
+// A plain HTTP call that needs a room (/direct_retrieval and /direct_sending, room probes, admin calls).
 struct HttpRoomRequest
 {
     enum class Kind { Retrieve, Send, Exists, Delete };

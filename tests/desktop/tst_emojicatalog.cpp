@@ -1,7 +1,9 @@
-// The emoji catalogue behind the composer's picker: a few hundred entries, every one with a
-// name, no duplicates, and a search that finds by keyword prefix, by several words, and not at all.
+// The emoji catalogue behind the composer's picker: exactly the table in shared/emoji/emoji.txt
+// (the one the web UI gets too), a few hundred entries, every one with a name, no duplicates, and
+// a search that finds by keyword prefix, by several words, and not at all.
 #include "EmojiCatalog.h"
 
+#include <QFile>
 #include <QSet>
 #include <QTest>
 
@@ -24,6 +26,27 @@ private slots:
                 QCOMPARE(k, k.toLower());
         }
         QCOMPARE(all.first().glyph, QStringLiteral("\U0001F600")); // faces first
+    }
+
+    void builtFromTheSharedTable()
+    {
+        QFile file(QStringLiteral(EMOJI_TABLE));
+        QVERIFY2(file.open(QIODevice::ReadOnly), EMOJI_TABLE);
+        QStringList glyphs;
+        QList<QStringList> keywords;
+        for (const QString &line : QString::fromUtf8(file.readAll()).split(u'\n')) {
+            if (line.trimmed().isEmpty() || line.startsWith(u"# "))
+                continue;
+            QStringList words = line.split(u' ', Qt::SkipEmptyParts);
+            glyphs << words.takeFirst();
+            keywords << words;
+        }
+        const auto &all = emoji::all();
+        QCOMPARE(all.size(), glyphs.size());
+        for (qsizetype i = 0; i < all.size(); ++i) {
+            QCOMPARE(all.at(i).glyph, glyphs.at(i));
+            QCOMPARE(all.at(i).keywords, keywords.at(i));
+        }
     }
 
     void searchByKeyword()

@@ -3,6 +3,7 @@
 // without joining anything itself; the first joins the room (once), and a link to a room it
 // already has open only brings that room to the front (no second join).
 #include "SingleInstance.h"
+#include "StackHelpers.h"
 #include "TestSupport.h"
 #include "protocol/ServerFrame.h"
 
@@ -18,13 +19,6 @@ using ic::testing::TestProcess;
 using ic::testing::waitUntil;
 
 namespace {
-QString program(const char *name, const char *envOverride)
-{
-    const QString fromEnv = qEnvironmentVariable(envOverride);
-    return fromEnv.isEmpty() ? QDir(ic::testing::binDir()).filePath(QString::fromLatin1(name))
-                             : fromEnv;
-}
-
 // A port nobody uses right now, for the balancer: the server must know the app's origin (the
 // balancer's address) before the balancer starts.
 quint16 freePort()
@@ -65,11 +59,10 @@ class TestLinkHandover : public QObject
 private slots:
     void initTestCase()
     {
-        const QString server = program("instantchat-server", "INSTANTCHAT_SERVER_BIN");
-        const QString balancer = program("instantchat-balancer", "INSTANTCHAT_BALANCER_BIN");
-        // A skipped run would count as passed: missing programs are a failure.
-        QVERIFY2(QFileInfo::exists(server) && QFileInfo::exists(balancer),
-                 qPrintable(QStringLiteral("build %1 and %2").arg(server, balancer)));
+        const QString missing = ictest::missingPrograms();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing));
+        const QString server = ictest::serverProgram();
+        const QString balancer = ictest::balancerProgram();
         QVERIFY2(QFileInfo::exists(QStringLiteral(INSTANTCHAT_DESKTOP_BIN)),
                  INSTANTCHAT_DESKTOP_BIN);
         const quint16 balancerPort = freePort();
@@ -87,14 +80,7 @@ private slots:
                                   QStringLiteral("--rate-limits"), QStringLiteral("off"),
                                   QStringLiteral("--load-ceiling"), QStringLiteral("1")});
         QVERIFY2(m_balancer->start(), qPrintable(m_balancer->errorString()));
-        QVERIFY2(waitUntil(
-                     [&] {
-                         const auto r = ic::testing::httpGet(
-                             m_balancer->httpUrl(QStringLiteral("/pick_backend?roomName=probe")));
-                         return r.status == 200 && !r.body.contains("\"bA\":\"\"");
-                     },
-                     20000),
-                 "the balancer never offered the server");
+        QVERIFY2(ictest::waitUntilPlacing(*m_balancer), "the balancer never offered the server");
     }
 
     void secondStartHandsOverAndDoesNotJoin()

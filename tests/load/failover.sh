@@ -22,95 +22,37 @@
 #   LOADTEST_ARGS extra load tester arguments (e.g. "--v1-share 1")
 set -u
 BUILD=$(cd "${1:?usage: failover.sh <build-dir>}" && pwd)
-BIN=$BUILD/bin
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/stack.sh" # ORIGIN, wait_listening
+. "$HERE/stack.sh" # ORIGIN, cluster_setup, start_cluster_*, start_sending, finish_sending
 SERVERS=${SERVERS:-3}
 if [ -n "${SMOKE:-}" ]; then
     ROOMS=${ROOMS:-12} USERS=${USERS:-5} PAUSE=${PAUSE:-3}
 else
     ROOMS=${ROOMS:-30} USERS=${USERS:-10} PAUSE=${PAUSE:-5}
 fi
-LOGS=$(mktemp -d /tmp/instantchat-failover.XXXXXX)
-BALANCER_PID= LOADTEST_PID=
-declare -a PIDS PORTS
-
-cleanup() {
-    local pid
-    for pid in ${LOADTEST_PID:-} "${PIDS[@]}" ${BALANCER_PID:-}; do
-        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in ${LOADTEST_PID:-} "${PIDS[@]}" ${BALANCER_PID:-}; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    if [ -n "${KEEP_LOGS:-}" ]; then echo "logs: $LOGS"; else rm -rf "$LOGS"; fi
-}
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-for program in instantchat-server instantchat-balancer instantchat-loadtest; do
-    [ -x "$BIN/$program" ] || { echo "missing $BIN/$program"; exit 1; }
-done
+cluster_setup failover "$BUILD/bin"
 [ "$SERVERS" -ge 2 ] || { echo "SERVERS must be at least 2 (a room's copy lives on another server)"; exit 1; }
 
-# The balancer knows no server up front: servers register with heartbeats, as in production.
-# Its default heartbeat interval, so the time to notice the crash is the production one.
-"$BIN/instantchat-balancer" --port 0 --bind 127.0.0.1 --servers "" --rate-limits off \
-    --load-ceiling 1 --max-connections-per-address 30000 \
-    2> "$LOGS/balancer.log" &
-BALANCER_PID=$!
-BALANCER_PORT=$(wait_listening "$LOGS/balancer.log" "$BALANCER_PID") || exit 1
-BALANCER_URL=http://127.0.0.1:$BALANCER_PORT
-
+# The balancer's default heartbeat interval, so the time to notice the crash is the production one.
+start_cluster_balancer "$LOGS/balancer.log" || exit 1
 for i in $(seq 1 "$SERVERS"); do
     # --max-messages: a room must keep every message of the run, or the final history could
     # not tell a message lost in the crash from one the cap dropped.
     # shellcheck disable=SC2086
-    "$BIN/instantchat-server" --port 0 --bind 127.0.0.1 --workers 1 --rate-limits off \
-        --max-connections 20000 --max-connections-per-address 30000 --max-messages 20000 \
-        --allowed-origins "$ORIGIN" --balancer "$BALANCER_URL" --server-id "lt-s$i" \
-        ${SERVER_ARGS:-} 2> "$LOGS/server$i.log" &
-    PIDS[$i]=$!
-    PORTS[$i]=$(wait_listening "$LOGS/server$i.log" "${PIDS[$i]}") || exit 1
+    start_cluster_server "$i" "lt-s$i" 0 "$LOGS/server$i.log" --max-messages 20000 \
+        ${SERVER_ARGS:-} || exit 1
 done
-# A server's /healthz is 200 only while its heartbeats are accepted.
 for i in $(seq 1 "$SERVERS"); do
-    for _ in $(seq 1 150); do
-        curl -fsS "http://127.0.0.1:${PORTS[$i]}/healthz" > /dev/null 2>&1 && break
-        sleep 0.1
-    done
-    curl -fsS "http://127.0.0.1:${PORTS[$i]}/healthz" > /dev/null 2>&1 ||
-        { echo "server lt-s$i never registered" >&2; exit 1; }
+    wait_registered "$i" || exit 1
 done
+wait_placing failover-probe || exit 1
 
-# After its start the balancer holds placements of unknown rooms for a warm-up (servers may still
-# re-register with rooms they hold): wait until it places one.
-for _ in $(seq 1 150); do
-    curl -fsS "$BALANCER_URL/pick_backend?roomName=failover-probe" 2>/dev/null | grep -q '"bA":"[^"]' && break
-    sleep 0.2
-done
-
-STOP=$LOGS/stop KILL_FILE=$LOGS/kill
-# --duration is only an upper bound: the script ends the sending with --stop-file. Password
+KILL_FILE=$LOGS/kill
+# --duration is only an upper bound: the script ends the sending with the stop file. Password
 # joins cost a slow hash each (PBKDF2), so setup may take long on a busy machine.
 # shellcheck disable=SC2086
-"$BIN/instantchat-loadtest" --balancer "$BALANCER_URL" --origin "$ORIGIN" --scenario failover \
-    --rooms "$ROOMS" --users "$USERS" --duration 900 --stop-file "$STOP" \
-    --kill-file "$KILL_FILE" --setup-timeout 180 ${LOADTEST_ARGS:-} \
-    > "$LOGS/loadtest.out" 2> "$LOGS/loadtest.err" &
-LOADTEST_PID=$!
-for _ in $(seq 1 1800); do
-    grep -q '^SENDING' "$LOGS/loadtest.err" && break
-    kill -0 "$LOADTEST_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if ! grep -q '^SENDING' "$LOGS/loadtest.err"; then
-    echo "the load tester never started sending:" >&2
-    tail -5 "$LOGS/loadtest.err" >&2
-    exit 1
-fi
+start_sending --scenario failover --rooms "$ROOMS" --users "$USERS" --kill-file "$KILL_FILE" \
+    --setup-timeout 180 ${LOADTEST_ARGS:-} || exit 1
 echo "load running: $ROOMS rooms x $USERS users on $SERVERS servers"
 sleep "$PAUSE"
 
@@ -134,17 +76,12 @@ PIDS[$victim]=
 # Load goes on after the crash: the affected clients rejoin while the others keep chatting.
 for _ in $(seq 1 "$PAUSE"); do
     sleep 1
-    grep '^    acked' "$LOGS/loadtest.err" | tail -1 | sed 's/^ */  /'
+    echo "  $(last_progress)"
 done
-touch "$STOP"
-wait "$LOADTEST_PID"
-status=$?
-LOADTEST_PID=
-grep -v '^RESULT ' "$LOGS/loadtest.out"
-grep '^WARNING' "$LOGS/loadtest.err" >&2
+finish_sending
 echo "balancer:"
 curl -fsS "$BALANCER_URL/metrics" 2>/dev/null |
     grep -E '^instantchat_balancer_(failovers_total|rooms_failed_over_total|rooms_lost_total|last_failover_seconds) ' |
     sed 's/^/  /'
 grep '^RESULT ' "$LOGS/loadtest.out"
-exit "$status"
+exit "$SENDING_STATUS"

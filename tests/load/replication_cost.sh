@@ -18,82 +18,37 @@
 #   KEEP_LOGS=1   keep the log folder (its path is printed)
 set -u
 BUILD=$(cd "${1:?usage: replication_cost.sh <build-dir>}" && pwd)
-BIN=$BUILD/bin
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/stack.sh" # ORIGIN, wait_listening
+. "$HERE/stack.sh" # ORIGIN, cluster_setup, start_cluster_*, cluster_stop
 if [ -n "${SMOKE:-}" ]; then
     RUNS=${RUNS:-1} ROOMS=${ROOMS:-2} USERS=${USERS:-5} DURATION=${DURATION:-3}
 else
     RUNS=${RUNS:-3} ROOMS=${ROOMS:-10} USERS=${USERS:-100} DURATION=${DURATION:-10}
 fi
 INTERVAL=${INTERVAL:-1}
-LOGS=$(mktemp -d /tmp/instantchat-replcost.XXXXXX)
-declare -a PIDS
-BALANCER_PID=
-
-stop_all() {
-    local pid
-    for pid in "${PIDS[@]}" ${BALANCER_PID:-}; do
-        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}" ${BALANCER_PID:-}; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    PIDS=() BALANCER_PID=
-}
-cleanup() {
-    stop_all
-    if [ -n "${KEEP_LOGS:-}" ]; then echo "logs: $LOGS"; else rm -rf "$LOGS"; fi
-}
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-for program in instantchat-server instantchat-balancer instantchat-loadtest; do
-    [ -x "$BIN/$program" ] || { echo "missing $BIN/$program"; exit 1; }
-done
+cluster_setup replcost "$BUILD/bin"
 
 # start_cluster MODE TAG: a balancer and two servers with --replication MODE.
 start_cluster() {
-    local mode=$1 tag=$2 i port
-    "$BIN/instantchat-balancer" --port 0 --bind 127.0.0.1 --servers "" --rate-limits off \
-        --load-ceiling 1 --max-connections-per-address 30000 2> "$LOGS/$tag.balancer.log" &
-    BALANCER_PID=$!
-    port=$(wait_listening "$LOGS/$tag.balancer.log" "$BALANCER_PID") || return 1
-    BALANCER_URL=http://127.0.0.1:$port
+    local mode=$1 tag=$2 i
+    start_cluster_balancer "$LOGS/$tag.balancer.log" || return 1
     for i in 1 2; do
-        "$BIN/instantchat-server" --port 0 --bind 127.0.0.1 --workers 1 --rate-limits off \
-            --max-connections 20000 --max-connections-per-address 30000 \
-            --allowed-origins "$ORIGIN" --balancer "$BALANCER_URL" --server-id "rc-s$i" \
-            --replication "$mode" 2> "$LOGS/$tag.server$i.log" &
-        PIDS[$i]=$!
-        port=$(wait_listening "$LOGS/$tag.server$i.log" "${PIDS[$i]}") || return 1
-        for _ in $(seq 1 150); do
-            curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break
-            sleep 0.1
-        done
-        curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 ||
-            { echo "server rc-s$i never registered" >&2; return 1; }
+        start_cluster_server "$i" "rc-s$i" 0 "$LOGS/$tag.server$i.log" --replication "$mode" ||
+            return 1
+        wait_registered "$i" || return 1
     done
-    # The balancer places new rooms only after its warm-up.
-    for _ in $(seq 1 150); do
-        curl -fsS "$BALANCER_URL/pick_backend?roomName=cost-probe" 2>/dev/null | grep -q '"bA":"[^"]' && return 0
-        sleep 0.2
-    done
-    echo "the balancer never placed a room" >&2
-    return 1
+    wait_placing cost-probe
 }
 
 # run_once MODE TAG → prints "cpu_us_per_delivery deliveries_per_s received lost" for the run.
 # (Run in a command substitution: it stops its own stack, the EXIT trap does not reach it.)
 run_once() {
     local mode=$1 tag=$2
-    start_cluster "$mode" "$tag" || { tail -5 "$LOGS/$tag".*.log >&2; stop_all; return 1; }
+    start_cluster "$mode" "$tag" || { tail -5 "$LOGS/$tag".*.log >&2; cluster_stop; return 1; }
     "$BIN/instantchat-loadtest" --balancer "$BALANCER_URL" --origin "$ORIGIN" --scenario fanout \
         --rooms "$ROOMS" --users "$USERS" --interval "$INTERVAL" --duration "$DURATION" \
         --server-pid "${PIDS[1]},${PIDS[2]}" --json-only > "$LOGS/$tag.out" 2> "$LOGS/$tag.err"
-    stop_all
+    cluster_stop
     python3 - "$LOGS/$tag.out" <<'EOF'
 import json, sys
 line = [l for l in open(sys.argv[1]) if l.startswith('RESULT ')]

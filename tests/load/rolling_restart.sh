@@ -18,9 +18,8 @@
 #   LOADTEST_ARGS extra load tester arguments (e.g. "--v1-share 1")
 set -u
 BUILD=$(cd "${1:?usage: rolling_restart.sh <build-dir>}" && pwd)
-BIN=$BUILD/bin
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/stack.sh" # ORIGIN, wait_listening
+. "$HERE/stack.sh" # ORIGIN, cluster_setup, start_cluster_*, start_sending, finish_sending
 SERVERS=${SERVERS:-3}
 SIGNAL=${SIGNAL:-TERM}
 if [ -n "${SMOKE:-}" ]; then
@@ -28,65 +27,20 @@ if [ -n "${SMOKE:-}" ]; then
 else
     ROOMS=${ROOMS:-30} USERS=${USERS:-10} PAUSE=${PAUSE:-5}
 fi
-LOGS=$(mktemp -d /tmp/instantchat-rolling.XXXXXX)
-BALANCER_PID= LOADTEST_PID=
-declare -a PIDS PORTS
-
-cleanup() {
-    local pid
-    for pid in ${LOADTEST_PID:-} "${PIDS[@]}" ${BALANCER_PID:-}; do
-        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in ${LOADTEST_PID:-} "${PIDS[@]}" ${BALANCER_PID:-}; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    if [ -n "${KEEP_LOGS:-}" ]; then echo "logs: $LOGS"; else rm -rf "$LOGS"; fi
-}
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-for program in instantchat-server instantchat-balancer instantchat-loadtest; do
-    [ -x "$BIN/$program" ] || { echo "missing $BIN/$program"; exit 1; }
-done
+cluster_setup rolling "$BUILD/bin"
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-# The balancer knows no server up front: servers register with heartbeats, as in production.
-"$BIN/instantchat-balancer" --port 0 --bind 127.0.0.1 --servers "" --rate-limits off \
-    --load-ceiling 1 --max-connections-per-address 30000 --heartbeat-interval 1 \
-    2> "$LOGS/balancer.log" &
-BALANCER_PID=$!
-BALANCER_PORT=$(wait_listening "$LOGS/balancer.log" "$BALANCER_PID") || exit 1
-BALANCER_URL=http://127.0.0.1:$BALANCER_PORT
+start_cluster_balancer "$LOGS/balancer.log" --heartbeat-interval 1 || exit 1
 
 # start_server I PORT: server I on PORT (0: any), logging to a fresh file per start.
 START_COUNT=0
 start_server() {
-    local i=$1 port=$2 log
     START_COUNT=$((START_COUNT + 1))
-    log=$LOGS/server$i.$START_COUNT.log
     # --max-messages: a room must keep every message of the run, or the final history could
     # not tell a message lost in a move from one the cap dropped.
-    "$BIN/instantchat-server" --port "$port" --bind 127.0.0.1 --workers 1 --rate-limits off \
-        --max-connections 20000 --max-connections-per-address 30000 --max-messages 20000 \
-        --allowed-origins "$ORIGIN" --balancer "$BALANCER_URL" --server-id "lt-s$i" \
-        2> "$log" &
-    PIDS[$i]=$!
-    PORTS[$i]=$(wait_listening "$log" "${PIDS[$i]}") || return 1
-}
-
-# wait_registered I: the server's /healthz is 200 only while its heartbeats are accepted.
-wait_registered() {
-    local i
-    for i in $(seq 1 150); do
-        curl -fsS "http://127.0.0.1:${PORTS[$1]}/healthz" > /dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "server lt-s$1 never registered" >&2
-    return 1
+    start_cluster_server "$1" "lt-s$1" "$2" "$LOGS/server$1.$START_COUNT.log" --max-messages 20000
 }
 
 for i in $(seq 1 "$SERVERS"); do
@@ -96,25 +50,11 @@ for i in $(seq 1 "$SERVERS"); do
     wait_registered "$i" || exit 1
 done
 
-STOP=$LOGS/stop
-# --duration is only an upper bound: the script ends the sending with --stop-file. Password
+# --duration is only an upper bound: the script ends the sending with the stop file. Password
 # joins cost a slow hash each (PBKDF2), so setup may take long on a busy machine.
 # shellcheck disable=SC2086
-"$BIN/instantchat-loadtest" --balancer "$BALANCER_URL" --origin "$ORIGIN" --scenario handoff \
-    --rooms "$ROOMS" --users "$USERS" --duration 900 --stop-file "$STOP" --setup-timeout 180 \
-    ${LOADTEST_ARGS:-} \
-    > "$LOGS/loadtest.out" 2> "$LOGS/loadtest.err" &
-LOADTEST_PID=$!
-for _ in $(seq 1 1800); do
-    grep -q '^SENDING' "$LOGS/loadtest.err" && break
-    kill -0 "$LOADTEST_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if ! grep -q '^SENDING' "$LOGS/loadtest.err"; then
-    echo "the load tester never started sending:" >&2
-    tail -5 "$LOGS/loadtest.err" >&2
-    exit 1
-fi
+start_sending --scenario handoff --rooms "$ROOMS" --users "$USERS" --setup-timeout 180 \
+    ${LOADTEST_ARGS:-} || exit 1
 echo "load running: $ROOMS rooms x $USERS users on $SERVERS servers; restarting each with SIG$SIGNAL"
 sleep "$PAUSE"
 
@@ -136,17 +76,12 @@ for i in $(seq 1 "$SERVERS"); do
     registered=$(since "$start")
     sleep "$PAUSE"
     # The clients' side so far, from the load tester's last progress line.
-    clients=$(grep '^    acked' "$LOGS/loadtest.err" | tail -1 | sed 's/^ *//')
+    clients=$(last_progress)
     echo "restart lt-s$i (port ${PORTS[$i]}): exited ${exited} s after SIG$SIGNAL, registered" \
          "again ${registered} s after it; ${PAUSE} s later: ${clients}" | tee -a "$TIMINGS"
 done
-touch "$STOP"
-wait "$LOADTEST_PID"
-status=$?
-LOADTEST_PID=
-grep -v '^RESULT ' "$LOGS/loadtest.out"
-grep '^WARNING' "$LOGS/loadtest.err" >&2
+finish_sending
 echo "restarts:"
 sed 's/^/  /' "$TIMINGS"
 grep '^RESULT ' "$LOGS/loadtest.out"
-exit "$status"
+exit "$SENDING_STATUS"

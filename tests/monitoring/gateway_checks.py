@@ -74,7 +74,7 @@ if cookie and b_address:
 else:
     record(False, "chat over wss through nginx", "no cookie or no bA")
 
-# 4. The message is readable over plain http /r/ (universal access is not redirected).
+# 4. The message is readable over plain http /r/ (the plain-HTTP room calls are not redirected).
 try:
     status, headers, body = get(http_base + "/r/" + urllib.parse.quote(room) + "?quite=true")
     record(status == 200 and b"hello through the gateway" in body,

@@ -125,7 +125,7 @@ record(alive == len(sockets), "the other clients are still connected (%d)" % ali
 for ws in sockets.values():
     ws.close()
 
-# ---------------------------------------------------------------- universal access, per client
+# ------------------------------------------------------- plain-HTTP room calls, per client
 # /s/: the balancer's write limit (burst 30 per address) counts each client, so 100 clients
 # sending one message each are all served... (each to a room of its own: a room also limits the
 # messages it takes per second, whoever sends them)

@@ -284,6 +284,10 @@ code=$(http_status "$BAL/")
 check "the packaged web UI is served (GET / -> $code)" [ "$code" = 200 ]
 code=$(http_status "$BAL/static/vendor/jquery.min.js")
 check "jQuery from Debian's libjs-jquery is served (GET /static/vendor/jquery.min.js -> $code)" [ "$code" = 200 ]
+# The emoji table is compiled into the packaged balancer (shared/emoji/emoji.txt), not a web/ file.
+emoji_table=$(curl -fsS "$BAL/static/emoji.txt" 2>/dev/null || true)
+check "the emoji picker's table is served as the repository has it (GET /static/emoji.txt)" \
+    [ "$emoji_table" = "$(cat "$REPO/shared/emoji/emoji.txt")" ]
 
 # Graceful stop: SIGTERM ends both within the unit's TimeoutStopSec.
 if [ $systemd_running = yes ]; then

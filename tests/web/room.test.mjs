@@ -2,6 +2,7 @@
 // creator rights, plain-HTTP messages, awareness and rendering safety.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startStack, launchBrowser, newUser, uniqueRoom, openRoom, waitJoined, sendMessage, card, myUid } from './stack.mjs';
 
 let stack;
@@ -325,14 +326,24 @@ test('search in loaded messages: count, next/previous, no results', async () => 
   assert.equal(await a.locator('#search-bar').isHidden(), true);
 });
 
-test('emoji picker searches and inserts at the caret', async () => {
+test('emoji picker shows the shared table, searches and inserts at the caret', async () => {
   const a = alice.page;
+  // The one table of the repository (the desktop app compiles in the same file).
+  const table = readFileSync(new URL('../../shared/emoji/emoji.txt', import.meta.url), 'utf8')
+    .split('\n').filter((line) => line.trim() !== '' && !line.startsWith('# '))
+    .map((line) => line.split(' ')[0]);
+  assert.ok(table.length >= 300);
   await a.fill('#composer-input', 'ab');
   await a.locator('#composer-input').evaluate((el) => el.setSelectionRange(1, 1));
   await a.click('#emoji-toggle');
-  await a.fill('#emoji-search', 'party');
   const buttons = a.locator('#emoji-picker .emoji-btn');
-  assert.ok(await buttons.count() >= 1);
+  // Fetched when the picker first opens.
+  await buttons.first().waitFor();
+  assert.deepEqual(await buttons.evaluateAll((els) => els.map((el) => el.getAttribute('data-emoji'))), table);
+  // Every word must match a keyword (the desktop app's rule): "thumbs down" is one emoji.
+  await a.fill('#emoji-search', 'thumbs down');
+  assert.deepEqual(await buttons.evaluateAll((els) => els.map((el) => el.getAttribute('data-emoji'))), ['👎']);
+  await a.fill('#emoji-search', 'party');
   await a.locator('#emoji-picker .emoji-btn[data-emoji="🥳"]').click();
   assert.equal(await a.inputValue('#composer-input'), 'a🥳b');
   await a.click('#emoji-toggle');

@@ -1,48 +1,47 @@
-/* Emoji picker with search; inserts at the caret of the composer. The list is short on
-   purpose: the common ones, each with words people search for. */
+/* Emoji picker with search; inserts at the caret of the composer. The table is the one the
+   desktop app uses (shared/emoji/emoji.txt), served by the balancer as /static/emoji.txt and
+   fetched the first time the picker opens: a room page does not pay for it on load. */
 (function (global) {
   'use strict';
 
   var IC = global.IC || (global.IC = {});
 
-  var LIST = [
-    ['😀', 'grin smile happy'], ['😃', 'smile happy joy'], ['😄', 'laugh smile happy'],
-    ['😁', 'beam grin'], ['😆', 'laugh lol'], ['😅', 'sweat relief'], ['😂', 'joy tears laugh lol'],
-    ['🤣', 'rofl laugh floor'], ['🙂', 'slight smile'], ['🙃', 'upside down'], ['😉', 'wink'],
-    ['😊', 'blush smile'], ['😇', 'angel halo innocent'], ['🥰', 'love hearts'], ['😍', 'heart eyes love'],
-    ['😘', 'kiss'], ['😋', 'yum tasty'], ['😛', 'tongue'], ['😜', 'wink tongue crazy'], ['🤪', 'zany crazy'],
-    ['🤔', 'think hmm'], ['🤨', 'raised eyebrow doubt'], ['😐', 'neutral meh'], ['😑', 'expressionless'],
-    ['😶', 'silent speechless'], ['🙄', 'eye roll'], ['😏', 'smirk'], ['😬', 'grimace awkward'],
-    ['😌', 'relieved calm'], ['😔', 'pensive sad'], ['😪', 'sleepy'], ['😴', 'sleep zzz'],
-    ['😷', 'mask sick'], ['🤒', 'ill fever sick'], ['🤯', 'mind blown exploding'], ['🥳', 'party celebrate'],
-    ['😎', 'cool sunglasses'], ['🤓', 'nerd geek'], ['😕', 'confused'], ['😟', 'worried'],
-    ['😮', 'wow surprised open mouth'], ['😲', 'astonished shocked'], ['😳', 'flushed embarrassed'],
-    ['🥺', 'pleading puppy eyes'], ['😢', 'cry sad tear'], ['😭', 'sob cry loud'], ['😱', 'scream fear'],
-    ['😡', 'angry rage mad'], ['🤬', 'swear cursing'], ['😈', 'devil evil'], ['💀', 'skull dead'],
-    ['💩', 'poo poop'], ['🤡', 'clown'], ['👻', 'ghost boo'], ['👽', 'alien ufo'], ['🤖', 'robot bot'],
-    ['👋', 'wave hello hi bye'], ['👌', 'ok perfect'], ['✌️', 'victory peace'], ['🤞', 'fingers crossed luck'],
-    ['👍', 'thumbs up yes like agree'], ['👎', 'thumbs down no dislike'], ['👏', 'clap applause bravo'],
-    ['🙌', 'raise hands hooray'], ['🙏', 'pray please thanks'], ['💪', 'muscle strong flex'],
-    ['🤝', 'handshake deal'], ['👀', 'eyes look'], ['❤️', 'heart love red'], ['🧡', 'orange heart'],
-    ['💛', 'yellow heart'], ['💚', 'green heart'], ['💙', 'blue heart'], ['💜', 'purple heart'],
-    ['💔', 'broken heart'], ['✨', 'sparkles shine'], ['🔥', 'fire hot lit'], ['⭐', 'star'],
-    ['🌟', 'glowing star'], ['💯', 'hundred perfect'], ['✅', 'check done yes'], ['❌', 'cross no wrong'],
-    ['❓', 'question'], ['❗', 'exclamation important'], ['⚠️', 'warning caution'], ['🎉', 'tada party celebrate'],
-    ['🎂', 'cake birthday'], ['🎁', 'gift present'], ['☕', 'coffee tea hot'], ['🍕', 'pizza food'],
-    ['🍺', 'beer drink'], ['🍷', 'wine drink'], ['🍎', 'apple fruit'], ['🌈', 'rainbow'],
-    ['☀️', 'sun sunny weather'], ['🌧️', 'rain weather'], ['❄️', 'snow cold winter'], ['🌙', 'moon night'],
-    ['🐶', 'dog puppy'], ['🐱', 'cat kitten'], ['🦊', 'fox'], ['🐼', 'panda'], ['🐧', 'penguin linux'],
-    ['🦄', 'unicorn'], ['🚀', 'rocket launch ship'], ['💡', 'idea bulb light'], ['📌', 'pin'],
-    ['📎', 'paperclip attach'], ['🔗', 'link chain'], ['🔒', 'lock locked private'], ['🔑', 'key'],
-    ['⏰', 'alarm clock time'], ['📅', 'calendar date'], ['💻', 'laptop computer'], ['📱', 'phone mobile'],
-    ['🐛', 'bug'], ['🛠️', 'tools fix build'], ['🎵', 'music note'], ['⚽', 'football soccer'], ['🏁', 'finish flag']
-  ];
+  // One emoji a line: the emoji, then its keywords (the first is its name); "# " starts a comment
+  // (the keycap emoji starts with # too).
+  function parseTable(text) {
+    var list = [];
+    String(text).split('\n').forEach(function (line) {
+      if (line.indexOf('# ') === 0) return;
+      var words = line.split(' ').filter(function (w) { return w !== ''; });
+      if (words.length < 2) return;
+      list.push({ glyph: words[0], keywords: words.slice(1).map(function (w) { return w.toLowerCase(); }) });
+    });
+    return list;
+  }
+
+  // The desktop app's rule (EmojiCatalog): every word typed must start a keyword, or from three
+  // letters on appear inside one, so "ar" does not match half the list but "phone" finds
+  // "smartphone"; typing the emoji itself finds it.
+  function matches(entry, words) {
+    return words.every(function (word) {
+      if (word === entry.glyph) return true;
+      return entry.keywords.some(function (k) {
+        return k.indexOf(word) === 0 || (word.length >= 3 && k.indexOf(word) !== -1);
+      });
+    });
+  }
+
+  IC.emojiTable = { parse: parseTable, matches: matches };
 
   function Picker($root, insert) {
     this.$root = $root;
     this.$grid = $root.find('.emoji-grid');
     this.$search = $root.find('.emoji-search');
     this.$empty = $root.find('.emoji-empty');
+    this.$failed = $root.find('.emoji-failed');
+    this.tableUrl = $root.attr('data-table') || '/static/emoji.txt';
+    this.list = null;
+    this.loading = false;
     this.insert = insert;
     var self = this;
     this.$search.on('input', function () { self.filter($(this).val()); });
@@ -55,16 +54,44 @@
     // The grid is built when the picker opens: a room page should not pay for it on load.
   }
 
+  // Fetched once; a failed fetch is said in the picker and tried again at the next opening.
+  Picker.prototype.load = function () {
+    if (this.list || this.loading) return;
+    this.loading = true;
+    this.$failed.prop('hidden', true);
+    var self = this;
+    fetch(this.tableUrl, { credentials: 'same-origin' })
+      .then(function (response) {
+        if (!response.ok) throw new Error('HTTP ' + response.status);
+        return response.text();
+      })
+      .then(function (text) {
+        self.list = parseTable(text);
+        self.loading = false;
+        self.filter(self.$search.val());
+      })
+      .catch(function () {
+        self.loading = false;
+        self.$failed.prop('hidden', false);
+      });
+  };
+
   Picker.prototype.filter = function (query) {
-    var q = String(query || '').trim().toLowerCase();
+    var words = String(query || '').toLowerCase().split(' ').filter(function (w) { return w !== ''; });
     this.$grid.empty();
+    // Until the table is here there is nothing to show, and nothing to call "not found" either.
+    if (!this.list) {
+      this.$empty.prop('hidden', true);
+      return;
+    }
     var shown = 0;
-    for (var i = 0; i < LIST.length; i++) {
-      if (q && LIST[i][1].indexOf(q) === -1) continue;
-      var name = LIST[i][1].split(' ')[0];
+    for (var i = 0; i < this.list.length; i++) {
+      var entry = this.list[i];
+      if (words.length && !matches(entry, words)) continue;
+      var name = entry.keywords[0];
       this.$grid.append($('<button type="button" class="emoji-btn"></button>')
-        .attr({ 'data-emoji': LIST[i][0], title: name, 'aria-label': name })
-        .text(LIST[i][0]));
+        .attr({ 'data-emoji': entry.glyph, title: name, 'aria-label': name })
+        .text(entry.glyph));
       shown += 1;
     }
     this.$empty.prop('hidden', shown > 0);
@@ -76,6 +103,7 @@
     this.$root.prop('hidden', false);
     this.$search.val('');
     this.filter('');
+    this.load();
     this.$search.trigger('focus');
   };
 

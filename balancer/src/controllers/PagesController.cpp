@@ -2,6 +2,7 @@
 
 #include "controllers/PickController.h"
 #include "core/ContentTypes.h"
+#include "emoji/EmojiTable.h"
 #include "session/SessionCookie.h"
 #include "validation/UrlEncoding.h"
 
@@ -86,6 +87,9 @@ PagesController::PagesController(BalancerContext *context)
               if (relative == u"vendor/jquery.min.js")
                   return QFileInfo(context->settings.jquery).isFile() ? context->settings.jquery
                                                                       : QString();
+              // The emoji table the desktop app compiles in too (shared/emoji/emoji.txt).
+              if (relative == u"emoji.txt")
+                  return ic::emoji::tablePath();
               return resolveInside(context->settings.webRoot, relative);
           },
           [](const QString &path, QByteArray bytes) {

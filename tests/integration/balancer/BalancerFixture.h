@@ -99,6 +99,30 @@ inline HttpResult balancerGet(const TestProcess &balancer, const QString &pathAn
                    headers);
 }
 
+// A POST with the cluster token `token` from the loopback address `local` (127.0.0.2: not the
+// address a server registered from): the status line's code, or 0.
+inline int postFromAddress(const TestProcess &balancer, const QString &local, const QString &path,
+                           const QByteArray &body, const QByteArray &token)
+{
+    QTcpSocket socket;
+    if (!socket.bind(QHostAddress(local), 0))
+        return 0;
+    socket.connectToHost(QHostAddress(balancer.address()), balancer.port());
+    if (!socket.waitForConnected(5000))
+        return 0;
+    socket.write("POST " + path.toUtf8() + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
+                 "Content-Type: application/json\r\nX-Instantchat-Token: " + token +
+                 "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QByteArray answer;
+    waitUntil(
+        [&] {
+            answer += socket.readAll();
+            return answer.contains("\r\n");
+        },
+        5000);
+    return answer.startsWith("HTTP/1.1 ") ? answer.mid(9, 3).toInt() : 0;
+}
+
 // Sends raw bytes on a fresh connection and returns everything the peer sends until it closes
 // (or timeoutMs): for requests QNetworkAccessManager would normalise (../ paths, huge headers).
 inline QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs = 5000)

@@ -291,23 +291,7 @@ class TestFailover : public QObject
     // A POST from another loopback address: the status code, or 0.
     int postFrom(const QString &local, const QString &path, const QByteArray &body)
     {
-        QTcpSocket socket;
-        if (!socket.bind(QHostAddress(local), 0))
-            return 0;
-        socket.connectToHost(QHostAddress(m_balancer->address()), m_balancer->port());
-        if (!socket.waitForConnected(5000))
-            return 0;
-        socket.write("POST " + path.toUtf8() + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
-                     "Content-Type: application/json\r\nX-Instantchat-Token: " + m_token +
-                     "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
-        QByteArray answer;
-        waitUntil(
-            [&] {
-                answer += socket.readAll();
-                return answer.contains("\r\n");
-            },
-            5000);
-        return answer.startsWith("HTTP/1.1 ") ? answer.mid(9, 3).toInt() : 0;
+        return postFromAddress(*m_balancer, local, path, body, m_token);
     }
 
     QString m_replicaOfOne; // the peer chosen for fo-one's copy

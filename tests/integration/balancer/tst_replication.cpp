@@ -11,6 +11,7 @@
 // Printed, not asserted: the replica lag (A's instantchat_replica_lag_seconds mean).
 
 #include "BalancerFixture.h"
+#include "RejoiningClient.h"
 
 #include <QElapsedTimer>
 #include <QTcpServer>
@@ -97,89 +98,7 @@ private:
     QHash<QTcpSocket *, QByteArray> m_buffers;
 };
 
-struct Joined
-{
-    std::optional<ServerFrame> members, messages, description, reply;
-    int error = 0;
-};
-
-// A chat client at the byte level that keeps its session to rejoin elsewhere.
-struct Client
-{
-    QString name;
-    QByteArray cookie = ic::session::createCookieValue();
-    int pv = 1;
-    QString room;
-    QString password;
-    std::unique_ptr<RawSocket> socket;
-    QString userId;
-    int nextRq = 0;
-
-    bool connect(quint16 port)
-    {
-        socket = std::make_unique<RawSocket>();
-        return socket->open(port, cookie, "http://localhost:8080",
-                            pv >= 2 ? QByteArray(R"({"p":"desktop","pv":2})")
-                                    : QByteArray(R"({"p":"cp"})"));
-    }
-    QString rq() { return QStringLiteral("%1-%2").arg(name).arg(++nextRq); }
-    QJsonObject roomObject(const QString &withPassword) const
-    {
-        return QJsonObject{{QStringLiteral("n"), room}, {QStringLiteral("p"), withPassword}};
-    }
-    Joined join(const char *command, const QString &withPassword, const QString &userName)
-    {
-        const QString id = rq();
-        QJsonObject frame{{QStringLiteral("c"), QLatin1StringView(command)},
-                          {QStringLiteral("rq"), id},
-                          {QStringLiteral("r"), roomObject(withPassword)}};
-        if (!userName.isEmpty())
-            frame.insert(QStringLiteral("uN"), userName);
-        socket->sendText(QJsonDocument(frame).toJson(QJsonDocument::Compact));
-        Joined joined;
-        while (auto next = socket->nextFrame(8000)) {
-            if (next->command == u"R_M_CH" && next->build)
-                joined.members = next;
-            else if (next->command == u"ALL_TM")
-                joined.messages = next;
-            else if (next->command == u"R_CH_D" && next->time)
-                joined.description = next;
-            else if ((next->command == u"RP" || next->command == u"ER") && next->requestId == id) {
-                if (next->command == u"ER")
-                    joined.error = int(next->errorCode());
-                else
-                    joined.reply = next;
-                break;
-            }
-        }
-        return joined;
-    }
-    std::optional<ServerFrame> command(QJsonObject frame)
-    {
-        const QString id = rq();
-        frame.insert(QStringLiteral("rq"), id);
-        frame.insert(QStringLiteral("r"), roomObject(QString()));
-        socket->sendText(QJsonDocument(frame).toJson(QJsonDocument::Compact));
-        return socket->waitForFrame(
-            [&](const ServerFrame &f) {
-                return (f.command == u"RP" || f.command == u"ER") && f.requestId == id;
-            },
-            8000);
-    }
-    std::optional<ServerFrame> say(const QString &text)
-    {
-        return command({{QStringLiteral("c"), QStringLiteral("TM")},
-                        {QStringLiteral("m"), QJsonObject{{QStringLiteral("t"), text}}}});
-    }
-};
-
-QString userName(const ServerFrame &members, const QString &userId)
-{
-    for (const ic::proto::WireUser &user : members.users.value_or(QList<ic::proto::WireUser>()))
-        if (user.id == userId)
-            return user.name;
-    return {};
-}
+using Client = RejoiningClient;
 
 QStringList texts(const ServerFrame &messages)
 {

@@ -156,6 +156,14 @@ private slots:
         const HttpResult jquery = get(QStringLiteral("/static/vendor/jquery.min.js?v=1"));
         QCOMPARE(jquery.status, 200);
         QCOMPARE(jquery.body, QByteArray("/*! jQuery test copy */"));
+        // The emoji table is compiled into the balancer (and into the desktop app), so it is
+        // served whatever the web root holds, byte for byte the repository's one table.
+        const HttpResult emojiTable = get(QStringLiteral("/static/emoji.txt?v=1"));
+        QCOMPARE(emojiTable.status, 200);
+        QCOMPARE(emojiTable.header("Content-Type"), QByteArray("text/plain; charset=utf-8"));
+        QFile source(QStringLiteral(EMOJI_TABLE));
+        QVERIFY2(source.open(QIODevice::ReadOnly), EMOJI_TABLE);
+        QCOMPARE(emojiTable.body, source.readAll());
         QCOMPARE(get(QStringLiteral("/static/missing.js")).status, 404);
         QCOMPARE(get(QStringLiteral("/static/.hidden")).status, 404);
         QCOMPARE(get(QStringLiteral("/static/js")).status, 404);

@@ -529,10 +529,10 @@ private slots:
         QCOMPARE(existing.status, 200);
     }
 
-    // Universal access (/s/ through the balancer) is rate limited per address: HTTP 429 with
-    // Retry-After and a sentence; nothing else changes (the messages that were accepted are all in
-    // the room, with consecutive ids).
-    void universalAccessFlood()
+    // The plain-HTTP room calls (/s/ through the balancer) are rate limited per address: HTTP 429
+    // with Retry-After and a sentence; nothing else changes (the messages that were accepted are
+    // all in the room, with consecutive ids).
+    void plainHttpFlood()
     {
         std::unique_ptr<TestProcess> server = startServer({});
         QVERIFY(server);

@@ -1,4 +1,4 @@
-// docs/protocol.md §2.2 server routes (/hw, /healthz, /metrics), §9 universal access as the server
+// docs/protocol.md §2.2 server routes (/hw, /healthz, /metrics), §9 the plain-HTTP room calls as the server
 // answers it (/direct_retrieval, /direct_sending), and §6 empty-room lifetime.
 
 #include "ServerFixture.h"

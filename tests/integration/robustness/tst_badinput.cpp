@@ -728,4 +728,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(BadInputTest)
-#include "tst_bad_input.moc"
+#include "tst_badinput.moc"

@@ -442,4 +442,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestFailover)
-#include "tst_failover.moc"
+#include "tst_registryfailover.moc"

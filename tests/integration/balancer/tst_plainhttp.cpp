@@ -5,7 +5,7 @@
 
 using namespace ic::testing;
 
-class TestUniversalAccess : public QObject
+class TestPlainHttp : public QObject
 {
     Q_OBJECT
 
@@ -243,5 +243,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestUniversalAccess)
-#include "tst_universal_access.moc"
+QTEST_GUILESS_MAIN(TestPlainHttp)
+#include "tst_plainhttp.moc"

@@ -296,4 +296,4 @@ private slots:
 };
 
 QTEST_MAIN(BalancerLimitsTest)
-#include "tst_balancer_limits.moc"
+#include "tst_balancerlimits.moc"

@@ -1,4 +1,4 @@
-#include "http/UniversalAccess.h"
+#include "http/PlainHttpReplies.h"
 
 #include "protocol/JsonWriter.h"
 #include "validation/UrlEncoding.h"
@@ -39,15 +39,17 @@ QByteArray retrievalBody(const Room &room, bool created, const RetrievalOptions 
         return writer.take();
     }
 
+    // "Universal access" and "universally accessible" are the original project's words for these
+    // calls; scripts match these lines, so the text stays as it was (docs/protocol.md §9).
     QString text;
     if (!options.quiet) {
-        text +=
-            QStringLiteral("Universal access to chat room \"%1\". Room password in the X-Room-Password "
-                           "header. Parameters: "
-                           "l=<show only the last N messages>, id=<show messages from this id on>, "
-                           "format=json (JSON reply), quite=true (hide this help). Send with "
-                           "/s/<room>?m=<text>.\n\n")
-                .arg(room.name());
+        text += QStringLiteral(
+                    "Universal access to chat room \"%1\". Room password in the X-Room-Password "
+                    "header. Parameters: "
+                    "l=<show only the last N messages>, id=<show messages from this id on>, "
+                    "format=json (JSON reply), quite=true (hide this help). Send with "
+                    "/s/<room>?m=<text>.\n\n")
+                    .arg(room.name());
     }
     text += QStringLiteral(
                 "Showing %1 of %2 universally accessible chat room messages below this line\n")

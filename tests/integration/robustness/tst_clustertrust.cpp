@@ -498,4 +498,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(ClusterTrustTest)
-#include "tst_cluster_trust.moc"
+#include "tst_clustertrust.moc"

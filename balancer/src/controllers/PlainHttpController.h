@@ -7,10 +7,10 @@
 
 namespace ic::balancer {
 
-class UniversalAccessController : public Controller
+class PlainHttpController : public Controller
 {
 public:
-    explicit UniversalAccessController(BalancerContext *context) : m_context(context) {}
+    explicit PlainHttpController(BalancerContext *context) : m_context(context) {}
     bool dispatch(const Request &request, const ReplyPtr &reply) override;
 
 private:

@@ -308,4 +308,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestMemberDeltas)
-#include "tst_memberdeltas.moc"
+#include "tst_roommemberdeltas.moc"

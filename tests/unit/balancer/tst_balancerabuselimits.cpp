@@ -56,4 +56,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestAbuseLimits)
-#include "tst_abuselimits.moc"
+#include "tst_balancerabuselimits.moc"

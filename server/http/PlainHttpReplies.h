@@ -1,6 +1,6 @@
 #pragma once
-// Replies of the universal-access calls (docs/protocol.md §9): /r/ and /s/ as the balancer forwards
-// them to /direct_retrieval and /direct_sending.
+// Reply bodies of the plain-HTTP room calls (docs/protocol.md §9): /r/ and /s/ as the balancer
+// forwards them to /direct_retrieval and /direct_sending.
 
 #include "rooms/Room.h"
 

@@ -4,6 +4,7 @@
 #include "Composer.h"
 #include "EmojiPicker.h"
 #include "MainWindow.h"
+#include "OfflineWindow.h"
 #include "RoomConnection.h"
 #include "RoomView.h"
 #include "SampleRoom.h"
@@ -143,9 +144,7 @@ private slots:
         AppSettings settings(dir.filePath(QStringLiteral("s.ini")));
         settings.setServer(QUrl(QStringLiteral("http://localhost:8080")));
         MainWindow window(&settings);
-        RoomConnection::Config config;
-        config.room = QStringLiteral("team");
-        RoomView *view = window.adoptRoom(new RoomConnection(config), false);
+        RoomView *view = ictest::offlineRoom(window, QStringLiteral("team"));
         window.resize(1120, 700);
         window.show();
         view->openEmojiPicker();
@@ -165,4 +164,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopScreenshot)
-#include "tst_desktop_screenshot.moc"
+#include "tst_desktopscreenshot.moc"

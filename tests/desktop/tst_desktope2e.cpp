@@ -6,12 +6,12 @@
 #include "Composer.h"
 #include "MainWindow.h"
 #include "RoomView.h"
+#include "StackHelpers.h"
 #include "TestSupport.h"
 #include "TextFormat.h"
 #include "client/ChatClient.h"
 #include "validation/UrlEncoding.h"
 
-#include <QFileInfo>
 #include <QInputDialog>
 #include <QMessageBox>
 #include <QPushButton>
@@ -27,13 +27,6 @@ using ic::testing::waitUntil;
 
 namespace {
 const QString origin = QStringLiteral("http://instantchat.test");
-
-QString program(const char *name, const char *envOverride)
-{
-    const QString fromEnv = qEnvironmentVariable(envOverride);
-    return fromEnv.isEmpty() ? QDir(ic::testing::binDir()).filePath(QString::fromLatin1(name))
-                             : fromEnv;
-}
 
 // The other user: records every frame it receives.
 struct Peer
@@ -80,8 +73,7 @@ private:
                          QStringLiteral("--rate-limits"), QStringLiteral("off")};
         if (port)
             args << QStringLiteral("--port") << QString::number(port);
-        m_server = std::make_unique<TestProcess>(
-            program("instantchat-server", "INSTANTCHAT_SERVER_BIN"), args);
+        m_server = std::make_unique<TestProcess>(ictest::serverProgram(), args);
         if (!m_server->start()) {
             qWarning("%s", qPrintable(m_server->errorString()));
             return false;
@@ -114,15 +106,10 @@ private:
 private slots:
     void initTestCase()
     {
-        const QString server = program("instantchat-server", "INSTANTCHAT_SERVER_BIN");
-        const QString balancer = program("instantchat-balancer", "INSTANTCHAT_BALANCER_BIN");
-        if (!QFileInfo::exists(server) || !QFileInfo::exists(balancer))
-            // A skipped e2e run would count as passed in ctest: missing programs are a failure.
-            QFAIL(qPrintable(
-                QStringLiteral(
-                    "instantchat-server (%1) / instantchat-balancer (%2) not found: build "
-                    "them or set INSTANTCHAT_SERVER_BIN / INSTANTCHAT_BALANCER_BIN")
-                    .arg(server, balancer)));
+        const QString missing = ictest::missingPrograms();
+        if (!missing.isEmpty())
+            QFAIL(qPrintable(missing));
+        const QString balancer = ictest::balancerProgram();
         QVERIFY(startServer(0));
         m_balancer = std::make_unique<TestProcess>(
             balancer, QStringList{QStringLiteral("--servers"), m_server->hostPort(),
@@ -130,15 +117,7 @@ private slots:
                                   // A busy CI host must not make the only server "full".
                                   QStringLiteral("--load-ceiling"), QStringLiteral("1")});
         QVERIFY2(m_balancer->start(), qPrintable(m_balancer->errorString()));
-        // The balancer places rooms only on servers it has seen healthy.
-        QVERIFY2(waitUntil(
-                     [&] {
-                         const auto r = ic::testing::httpGet(
-                             m_balancer->httpUrl(QStringLiteral("/pick_backend?roomName=probe")));
-                         return r.status == 200 && !r.body.contains("\"bA\":\"\"");
-                     },
-                     20000),
-                 "the balancer never offered the server");
+        QVERIFY2(ictest::waitUntilPlacing(*m_balancer), "the balancer never offered the server");
     }
 
     void wrongPasswordOffersAlternatives()
@@ -150,11 +129,8 @@ private slots:
         std::unique_ptr<ChatClient> owner = createLockedRoom(room, QStringLiteral("secret"));
         QVERIFY(owner);
 
-        AppSettings settings(m_dir.filePath(QStringLiteral("locked.ini")));
-        settings.setServer(balancerUrl);
-        MainWindow window(&settings);
-        window.setOriginOverride(origin);
-        window.show();
+        ictest::StackWindow app(m_dir.filePath(QStringLiteral("locked.ini")), balancerUrl, origin);
+        MainWindow &window = *app.window;
         RoomView *view = window.openRoom(room, QStringLiteral("wrong"), QStringLiteral("desk"));
         QVERIFY(view);
         QList<QPushButton *> chips;
@@ -188,11 +164,9 @@ private slots:
         std::unique_ptr<ChatClient> owner = createLockedRoom(room, QStringLiteral("secret"));
         QVERIFY(owner);
 
-        AppSettings settings(m_dir.filePath(QStringLiteral("corrected.ini")));
-        settings.setServer(balancerUrl);
-        MainWindow window(&settings);
-        window.setOriginOverride(origin);
-        window.show();
+        ictest::StackWindow app(m_dir.filePath(QStringLiteral("corrected.ini")), balancerUrl,
+                                origin);
+        MainWindow &window = *app.window;
         RoomView *refused = window.openRoom(room, QStringLiteral("wrong"), QStringLiteral("desk"));
         QVERIFY(refused);
         QVERIFY2(
@@ -217,11 +191,8 @@ private slots:
     void fullConversation()
     {
         const QUrl balancerUrl = m_balancer->httpUrl(QString());
-        AppSettings settings(m_dir.filePath(QStringLiteral("desktop.ini")));
-        settings.setServer(balancerUrl);
-        MainWindow window(&settings);
-        window.setOriginOverride(origin);
-        window.show();
+        ictest::StackWindow app(m_dir.filePath(QStringLiteral("desktop.ini")), balancerUrl, origin);
+        MainWindow &window = *app.window;
         window.activateWindow();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
 
@@ -250,8 +221,8 @@ private slots:
         QVERIFY2(waitUntil([&] { return session->joined(); }, 15000),
                  "the desktop app did not join");
         QCOMPARE(session->myName(), QStringLiteral("desk"));
-        QVERIFY(session->amCreator());                    // first in the room
-        QVERIFY(!settings.cookie(balancerUrl).isEmpty()); // identity kept for the next start
+        QVERIFY(session->amCreator());                        // first in the room
+        QVERIFY(!app.settings.cookie(balancerUrl).isEmpty()); // identity kept for the next start
 
         ChatClient::Options options;
         options.balancerUrl = balancerUrl;
@@ -397,7 +368,7 @@ private slots:
         // --- the same session opens the room elsewhere: ER 209, "use here" takes it back --------
         {
             ChatClient::Options same = options;
-            same.sessionCookie = settings.cookie(balancerUrl);
+            same.sessionCookie = app.settings.cookie(balancerUrl);
             ChatClient elsewhere(same);
             elsewhere.open(room);
             elsewhere.createAndJoin(room);
@@ -534,4 +505,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopE2E)
-#include "tst_desktop_e2e.moc"
+#include "tst_desktope2e.moc"

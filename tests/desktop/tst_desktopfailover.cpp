@@ -7,11 +7,11 @@
 #include "Composer.h"
 #include "MainWindow.h"
 #include "RoomView.h"
+#include "StackHelpers.h"
 #include "TestSupport.h"
 #include "TextFormat.h"
 #include "client/ChatClient.h"
 
-#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -25,13 +25,6 @@ using ic::testing::waitUntil;
 
 namespace {
 const QString origin = QStringLiteral("http://instantchat.test");
-
-QString program(const char *name, const char *envOverride)
-{
-    const QString fromEnv = qEnvironmentVariable(envOverride);
-    return fromEnv.isEmpty() ? QDir(ic::testing::binDir()).filePath(QString::fromLatin1(name))
-                             : fromEnv;
-}
 
 // What a fresh session finds in a room: the join's answer and, when admitted, the history.
 struct Visit
@@ -72,8 +65,7 @@ private:
             QStringLiteral("--server-id"),       QStringLiteral("df-s%1").arg(i + 1)};
         if (m_ports[i])
             args << QStringLiteral("--port") << QString::number(m_ports[i]);
-        m_servers[i] = std::make_unique<TestProcess>(
-            program("instantchat-server", "INSTANTCHAT_SERVER_BIN"), args);
+        m_servers[i] = std::make_unique<TestProcess>(ictest::serverProgram(), args);
         if (!m_servers[i]->start()) {
             qWarning("%s", qPrintable(m_servers[i]->errorString()));
             return false;
@@ -134,11 +126,8 @@ private:
     {
         const QString tag = crash ? QStringLiteral("crash") : QStringLiteral("handoff");
         const QUrl balancerUrl = m_balancer->httpUrl(QString());
-        AppSettings settings(m_dir.filePath(tag + QStringLiteral(".ini")));
-        settings.setServer(balancerUrl);
-        MainWindow window(&settings);
-        window.setOriginOverride(origin);
-        window.show();
+        ictest::StackWindow app(m_dir.filePath(tag + QStringLiteral(".ini")), balancerUrl, origin);
+        MainWindow &window = *app.window;
 
         const QString room = QStringLiteral("df-%1-room").arg(tag);
         const QString lockedRoom = QStringLiteral("df-%1-locked").arg(tag);
@@ -278,15 +267,10 @@ private:
 private slots:
     void initTestCase()
     {
-        const QString server = program("instantchat-server", "INSTANTCHAT_SERVER_BIN");
-        const QString balancer = program("instantchat-balancer", "INSTANTCHAT_BALANCER_BIN");
-        if (!QFileInfo::exists(server) || !QFileInfo::exists(balancer))
-            // A skipped run would count as passed in ctest: missing programs are a failure.
-            QFAIL(qPrintable(
-                QStringLiteral(
-                    "instantchat-server (%1) / instantchat-balancer (%2) not found: build "
-                    "them or set INSTANTCHAT_SERVER_BIN / INSTANTCHAT_BALANCER_BIN")
-                    .arg(server, balancer)));
+        const QString missing = ictest::missingPrograms();
+        if (!missing.isEmpty())
+            QFAIL(qPrintable(missing));
+        const QString balancer = ictest::balancerProgram();
         // No server up front: they register with heartbeats, as in production.
         m_balancer = std::make_unique<TestProcess>(
             balancer, QStringList{QStringLiteral("--servers"), QString(),
@@ -312,4 +296,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopFailover)
-#include "tst_desktop_failover.moc"
+#include "tst_desktopfailover.moc"

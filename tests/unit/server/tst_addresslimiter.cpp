@@ -73,4 +73,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestRateLimits)
-#include "tst_ratelimits.moc"
+#include "tst_addresslimiter.moc"

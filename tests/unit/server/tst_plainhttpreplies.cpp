@@ -1,6 +1,6 @@
-// Universal-access reply formats (docs/protocol.md §9).
+// Reply bodies of the plain-HTTP room calls (docs/protocol.md §9).
 
-#include "http/UniversalAccess.h"
+#include "http/PlainHttpReplies.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,7 +9,7 @@
 
 using namespace ic::server;
 
-class TestUniversalAccess : public QObject
+class TestPlainHttpReplies : public QObject
 {
     Q_OBJECT
 
@@ -66,5 +66,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestUniversalAccess)
-#include "tst_universalaccess.moc"
+QTEST_GUILESS_MAIN(TestPlainHttpReplies)
+#include "tst_plainhttpreplies.moc"

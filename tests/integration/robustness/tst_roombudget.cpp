@@ -351,4 +351,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(tst_RoomBudget)
-#include "tst_room_budget.moc"
+#include "tst_roombudget.moc"

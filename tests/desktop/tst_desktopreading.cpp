@@ -3,6 +3,7 @@
 #include "AppSettings.h"
 #include "MainWindow.h"
 #include "MessageListView.h"
+#include "OfflineWindow.h"
 #include "RoomConnection.h"
 #include "RoomView.h"
 #include "SampleRoom.h"
@@ -54,14 +55,10 @@ private slots:
         m_settings = std::make_unique<AppSettings>(m_dir.filePath(QStringLiteral("r.ini")));
         m_settings->setServer(QUrl(QStringLiteral("http://localhost:8080")));
         m_window = std::make_unique<MainWindow>(m_settings.get());
-        RoomConnection::Config a;
-        a.room = QStringLiteral("release-planning");
-        m_view = m_window->adoptRoom(new RoomConnection(a), false);
+        m_view = ictest::offlineRoom(*m_window, QStringLiteral("release-planning"));
         ictest::fillSampleRoom(*m_view->session());
         m_window->resize(900, 640);
-        m_window->show();
-        QApplication::setActiveWindow(m_window.get());
-        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        QVERIFY(ictest::showActive(m_window.get()));
     }
 
     void cleanup()
@@ -142,9 +139,7 @@ private slots:
                                QDateTime::currentSecsSinceEpoch())}));
         QVERIFY(geometry(50).body.height() > 2 * fm.height());
 
-        RoomConnection::Config b;
-        b.room = QStringLiteral("later");
-        RoomView *later = m_window->adoptRoom(new RoomConnection(b), false);
+        RoomView *later = ictest::offlineRoom(*m_window, QStringLiteral("later"));
         QVERIFY(later->messageList()->messageDelegate()->isCompact());
         density->trigger();
         QVERIFY(!m_settings->compactMessages());
@@ -174,4 +169,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopReading)
-#include "tst_desktop_reading.moc"
+#include "tst_desktopreading.moc"

@@ -8,6 +8,7 @@
 #include "DrawingWindow.h"
 #include "MainWindow.h"
 #include "MessageListView.h"
+#include "OfflineWindow.h"
 #include "PastedImage.h"
 #include "RoomConnection.h"
 #include "RoomView.h"
@@ -83,18 +84,12 @@ private slots:
         m_settings = std::make_unique<AppSettings>(m_dir.filePath(QStringLiteral("c.ini")));
         m_settings->setServer(QUrl(QStringLiteral("http://127.0.0.1:9")));
         m_window = std::make_unique<MainWindow>(m_settings.get());
-        RoomConnection::Config a;
-        a.room = QStringLiteral("release-planning");
-        m_view = m_window->adoptRoom(new RoomConnection(a), false);
+        m_view = ictest::offlineRoom(*m_window, QStringLiteral("release-planning"));
         ictest::fillSampleRoom(*m_view->session());
-        RoomConnection::Config b;
-        b.room = QStringLiteral("not-yet");
-        m_waiting = m_window->adoptRoom(new RoomConnection(b), false);
+        m_waiting = ictest::offlineRoom(*m_window, QStringLiteral("not-yet"));
         m_window->tabs()->setCurrentIndex(0);
         m_window->resize(900, 640);
-        m_window->show();
-        QApplication::setActiveWindow(m_window.get());
-        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        QVERIFY(ictest::showActive(m_window.get()));
     }
 
     void cleanup()
@@ -321,4 +316,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopCompose)
-#include "tst_desktop_compose.moc"
+#include "tst_desktopcompose.moc"

@@ -119,4 +119,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopSession)
-#include "tst_desktop_session.moc"
+#include "tst_desktopsession.moc"

@@ -354,4 +354,4 @@ private slots:
 };
 
 QTEST_MAIN(OutboundBypassTest)
-#include "tst_outbound_bypass.moc"
+#include "tst_outboundbypass.moc"

@@ -9,6 +9,7 @@
 #include "MainWindow.h"
 #include "MembersPane.h"
 #include "Notifier.h"
+#include "OfflineWindow.h"
 #include "PinnedMessagesModel.h"
 #include "PlainText.h"
 #include "RoomConnection.h"
@@ -55,17 +56,11 @@ private slots:
         m_settings = std::make_unique<AppSettings>(m_dir.filePath(QStringLiteral("w.ini")));
         m_settings->setServer(QUrl(QStringLiteral("http://localhost:8080")));
         m_window = std::make_unique<MainWindow>(m_settings.get());
-        RoomConnection::Config a;
-        a.room = QStringLiteral("release-planning");
-        m_view = m_window->adoptRoom(new RoomConnection(a), false);
-        RoomConnection::Config b;
-        b.room = QStringLiteral("second");
-        m_second = m_window->adoptRoom(new RoomConnection(b), false);
+        m_view = ictest::offlineRoom(*m_window, QStringLiteral("release-planning"));
+        m_second = ictest::offlineRoom(*m_window, QStringLiteral("second"));
         m_window->tabs()->setCurrentIndex(0);
         ictest::fillSampleRoom(*m_view->session());
-        m_window->show();
-        QApplication::setActiveWindow(m_window.get());
-        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        QVERIFY(ictest::showActive(m_window.get()));
     }
 
     void cleanup()
@@ -195,9 +190,7 @@ private slots:
 
     void bigHistoryEndsAtTheBottom()
     {
-        RoomConnection::Config c;
-        c.room = QStringLiteral("big");
-        RoomView *view = m_window->adoptRoom(new RoomConnection(c), false);
+        RoomView *view = ictest::offlineRoom(*m_window, QStringLiteral("big"));
         QList<ictest::WireMessage> history;
         for (int i = 1; i <= 1000; ++i)
             history << ictest::msg(
@@ -502,9 +495,7 @@ private slots:
     // adds nothing to the width, and the member list can be hidden.
     void narrowWindow()
     {
-        RoomConnection::Config c;
-        c.room = QString(81, QLatin1Char('x'));
-        RoomView *longName = m_window->adoptRoom(new RoomConnection(c), false);
+        RoomView *longName = ictest::offlineRoom(*m_window, QString(81, QLatin1Char('x')));
         ictest::fillSampleRoom(*longName->session());
         m_window->tabs()->setCurrentWidget(longName);
         QApplication::processEvents();
@@ -800,4 +791,4 @@ private slots:
 };
 
 QTEST_MAIN(TestDesktopWidgets)
-#include "tst_desktop_widgets.moc"
+#include "tst_desktopwidgets.moc"

@@ -1,7 +1,7 @@
-#include "controllers/UniversalAccessController.h"
+#include "controllers/PlainHttpController.h"
 
 #include "controllers/PickController.h"
-#include "protocol/UniversalAccess.h"
+#include "protocol/PlainHttp.h"
 #include "registry/ServerRegistry.h"
 #include "registry/UpstreamClient.h"
 
@@ -17,7 +17,7 @@ constexpr int upstreamTimeoutMs = 10000;
 
 } // namespace
 
-bool UniversalAccessController::dispatch(const Request &request, const ReplyPtr &reply)
+bool PlainHttpController::dispatch(const Request &request, const ReplyPtr &reply)
 {
     const bool read = request.path.startsWith(u"/r/");
     const bool send = request.path.startsWith(u"/s/");

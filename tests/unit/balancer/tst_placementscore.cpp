@@ -83,4 +83,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestPlacement)
-#include "tst_placement.moc"
+#include "tst_placementscore.moc"

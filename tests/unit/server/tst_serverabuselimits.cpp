@@ -223,4 +223,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestLimits)
-#include "tst_abuselimits.moc"
+#include "tst_serverabuselimits.moc"
