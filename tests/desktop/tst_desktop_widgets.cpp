@@ -33,6 +33,7 @@
 #include <QSignalSpy>
 #include <QSplitter>
 #include <QSystemTrayIcon>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -52,6 +53,8 @@ class TestDesktopWidgets : public QObject
 private slots:
     void init()
     {
+        // Fresh settings for every test: one test's muted room must not silence the next's.
+        QFile::remove(m_dir.filePath(QStringLiteral("w.ini")));
         m_settings = std::make_unique<AppSettings>(m_dir.filePath(QStringLiteral("w.ini")));
         m_settings->setServer(QUrl(QStringLiteral("http://localhost:8080")));
         m_window = std::make_unique<MainWindow>(m_settings.get());
@@ -747,6 +750,118 @@ private slots:
             ictest::frame("TM", {ictest::msg(44, QStringLiteral("u-x"), QStringLiteral("ann!"))}));
         QCOMPARE(m_window->lastPopup(), quiet);
         dnd->setChecked(false);
+    }
+
+    // "Show notifications" off: no popup at all, mentions included, while the unread counts go
+    // on; it is kept. Do-not-disturb for an hour is on at once, says until when, and ends by
+    // itself; unchecking ends it early.
+    void notificationsOffAndTimedDoNotDisturb()
+    {
+        QApplication::setActiveWindow(nullptr); // unfocused: every message would pop up
+        m_second->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u-me"), QStringLiteral("Ann")),
+                             ictest::user(QStringLiteral("u-x"), QStringLiteral("x"))}));
+        m_second->session()->applyFrame(ictest::joinReply(QStringLiteral("u-me")));
+        qint64 id = 50;
+        auto say = [&](const QString &text) {
+            m_second->session()->applyFrame(
+                ictest::frame("TM", {ictest::msg(++id, QStringLiteral("u-x"), text)}));
+        };
+        say(QStringLiteral("first"));
+        QVERIFY(!m_window->lastPopup().second.isEmpty());
+
+        auto *popups = m_window->findChild<QAction *>(QStringLiteral("notificationsAction"));
+        QVERIFY(popups && popups->isCheckable() && popups->isChecked());
+        QVERIFY(!popups->associatedObjects().isEmpty()); // in a menu, not only in code
+        popups->trigger();
+        QVERIFY(!m_settings->notificationsEnabled());
+        const auto before = m_window->lastPopup();
+        const int unread = m_second->session()->unreadCount();
+        say(QStringLiteral("second"));
+        say(QStringLiteral("ann, look")); // a mention
+        QCOMPARE(m_window->lastPopup(), before);
+        QCOMPARE(m_second->session()->unreadCount(), unread + 2);
+        QVERIFY(m_second->session()->mentionCount() > 0);
+        {
+            MainWindow again(m_settings.get());
+            auto *kept = again.findChild<QAction *>(QStringLiteral("notificationsAction"));
+            QVERIFY(kept && !kept->isChecked());
+            QVERIFY(!again.notifier()->popupsEnabled());
+        }
+        popups->trigger();
+        QVERIFY(m_settings->notificationsEnabled());
+        say(QStringLiteral("third"));
+        QVERIFY(m_window->lastPopup().second.contains(QStringLiteral("third")));
+
+        auto *dnd = m_window->findChild<QAction *>(QStringLiteral("doNotDisturbAction"));
+        auto *hour = m_window->findChild<QAction *>(QStringLiteral("doNotDisturbHourAction"));
+        QVERIFY(dnd && hour);
+        auto *menu = qobject_cast<QMenu *>(dnd->parent());
+        QVERIFY(menu);
+        hour->trigger();
+        const QDateTime until = m_settings->doNotDisturbUntil();
+        QVERIFY(until > QDateTime::currentDateTime().addSecs(3500));
+        QVERIFY(until <= QDateTime::currentDateTime().addSecs(3600));
+        QVERIFY(!m_settings->doNotDisturb()); // not "until turned off"
+        emit menu->aboutToShow();
+        QVERIFY(dnd->isChecked());
+        QVERIFY2(dnd->text().contains(QStringLiteral("until")), qPrintable(dnd->text()));
+        const auto quiet = m_window->lastPopup();
+        say(QStringLiteral("ann, during dnd"));
+        QCOMPARE(m_window->lastPopup(), quiet);
+        {
+            MainWindow again(m_settings.get()); // kept across a restart
+            QVERIFY(again.notifier()->doNotDisturb());
+        }
+        // The hour is over.
+        m_window->notifier()->setDoNotDisturbUntil(QDateTime::currentDateTime().addSecs(-1));
+        emit menu->aboutToShow();
+        QVERIFY(!dnd->isChecked());
+        say(QStringLiteral("after dnd"));
+        QVERIFY(m_window->lastPopup().second.contains(QStringLiteral("after dnd")));
+        // Unchecking ends a timed one early.
+        hour->trigger();
+        emit menu->aboutToShow();
+        QVERIFY(dnd->isChecked());
+        dnd->setChecked(false);
+        QVERIFY(!m_settings->doNotDisturbUntil().isValid());
+        QVERIFY(!m_window->notifier()->doNotDisturb());
+    }
+
+    // Highlight words are set in the Notifications menu's dialog and make a message a mention
+    // (instead of the default, my name).
+    void highlightWordsFromTheMenu()
+    {
+        m_second->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u-me"), QStringLiteral("Ann")),
+                             ictest::user(QStringLiteral("u-x"), QStringLiteral("x"))}));
+        m_second->session()->applyFrame(ictest::joinReply(QStringLiteral("u-me")));
+        auto *action = m_window->findChild<QAction *>(QStringLiteral("highlightWordsAction"));
+        QVERIFY(action);
+        action->trigger();
+        QInputDialog *dialog = nullptr;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return (dialog = m_window->findChild<QInputDialog *>(
+                            QStringLiteral("highlightDialog"))) != nullptr;
+            },
+            2000));
+        QCOMPARE(dialog->textValue(), QString()); // empty: my name
+        dialog->setTextValue(QStringLiteral(" release , deploy,"));
+        dialog->accept();
+        QCOMPARE(m_settings->highlightWords(),
+                 (QStringList{QStringLiteral("release"), QStringLiteral("deploy")}));
+        QSignalSpy arrived(m_second->session(), &RoomSession::messageArrived);
+        m_second->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(61, QStringLiteral("u-x"), QStringLiteral("deploy is done"))}));
+        m_second->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(62, QStringLiteral("u-x"), QStringLiteral("ann, hello"))}));
+        m_second->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(63, QStringLiteral("u-x"), QStringLiteral("@Ann, hello"))}));
+        QCOMPARE(arrived.count(), 3);
+        QCOMPARE(arrived.at(0).at(1).toBool(), true);  // a highlight word
+        QCOMPARE(arrived.at(1).at(1).toBool(), false); // my bare name no longer is one
+        QCOMPARE(arrived.at(2).at(1).toBool(), true);  // "@Ann" always is
     }
 
     void closeToTray()
