@@ -586,12 +586,21 @@ void MainWindow::setCompact(bool compact)
     for (int i = 0; i < roomCount(); ++i)
         roomView(i)->setCompact(compact);
     if (compact) {
-        // The hidden header and members must leave the layout before the window can shrink.
+        // The hidden header and members must leave the layout before the window can shrink:
+        // every pending layout request (the splitter's, the tab stack's) is handled first, or the
+        // window keeps the old minimum as its width.
+        QApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
         for (int i = 0; i < roomCount(); ++i)
             if (QLayout *l = roomView(i)->layout())
                 l->activate();
         layout()->activate();
-        resize(380, 560);
+        // Never larger than the screen (at QT_SCALE_FACTOR=2 a small one is 400 px wide).
+        QSize overlay(380, 560);
+        if (QScreen *shown = screen()) {
+            const QSize frame = frameGeometry().size() - size();
+            overlay = overlay.boundedTo(shown->availableGeometry().size() - frame);
+        }
+        resize(overlay);
     } else
         restoreGeometry(m_normalGeometry);
     show();

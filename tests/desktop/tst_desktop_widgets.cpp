@@ -536,6 +536,58 @@ private slots:
         m_window->setCompact(false);
     }
 
+    // The overlay is compact: 380 px wide (narrower only on a narrower screen), its minimum no
+    // wider, and it stays so after the member list was hidden and shown, in either mode, after
+    // switching rooms and after leaving and re-entering the overlay; never larger than the
+    // screen (also run at QT_SCALE_FACTOR=2: tst_desktop_widgets_scale2).
+    void overlayIsCompact()
+    {
+        const QRect screen = m_window->screen()->availableGeometry();
+        const int wanted = std::min(380, screen.width());
+        auto check = [&](const char *when) {
+            QApplication::processEvents();
+            qInfo("overlay %s: %d x %d px, minimum %d x %d, screen %d x %d", when,
+                  m_window->width(), m_window->height(), m_window->minimumSizeHint().width(),
+                  m_window->minimumSizeHint().height(), screen.width(), screen.height());
+            QVERIFY2(m_window->minimumSizeHint().width() <= wanted, when);
+            QVERIFY2(m_window->width() == wanted, when);
+            QVERIFY2(m_window->frameGeometry().width() <= screen.width() &&
+                         m_window->frameGeometry().height() <= screen.height(),
+                     when);
+        };
+        // As in the screenshot: quoting a message, a draft; and a long name of my own (a name
+        // may have 80 characters) with a reply to a member with a long name.
+        m_view->composer()->setPlainText(QStringLiteral("Let's ship it on Friday"));
+        m_view->startReply(QStringLiteral("u-alice"), 6);
+        // The member list hidden and shown in the normal window first (the reported case).
+        m_view->setMembersVisible(false);
+        QApplication::processEvents();
+        m_view->setMembersVisible(true);
+        QApplication::processEvents();
+        m_window->setCompact(true);
+        check("entered");
+        if (QTest::currentTestFailed())
+            return;
+        m_view->setMembersVisible(false);
+        m_view->setMembersVisible(true);
+        check("members toggled inside");
+        const QString longName(80, QLatin1Char('m'));
+        m_view->session()->applyFrame(ictest::members(
+            {ictest::user(QStringLiteral("u-me"), longName),
+             ictest::user(QStringLiteral("u-alice"), longName + QLatin1Char('a'))}));
+        m_view->startReply(QStringLiteral("u-alice"));
+        check("long names");
+        m_window->nextRoom(1);
+        check("other room");
+        m_window->nextRoom(1);
+        m_window->setCompact(false);
+        QApplication::processEvents();
+        QVERIFY(m_window->width() > wanted || screen.width() <= wanted);
+        m_window->setCompact(true);
+        check("entered again");
+        m_window->setCompact(false);
+    }
+
     void picksPanel()
     {
         // Sample room: #3 (3 support), #5 (2 support), #11 (1 reject) are voted.
