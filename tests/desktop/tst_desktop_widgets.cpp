@@ -8,6 +8,7 @@
 #include "JoinDialog.h"
 #include "MainWindow.h"
 #include "MembersPane.h"
+#include "MessageListView.h"
 #include "Notifier.h"
 #include "PinnedMessagesModel.h"
 #include "PlainText.h"
@@ -16,10 +17,12 @@
 #include "RoomView.h"
 #include "SampleRoom.h"
 #include "TextFormat.h"
+#include "Theme.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QColorDialog>
+#include <QFile>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
@@ -251,6 +254,81 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return bar->value() == bar->maximum(); }, 2000));
         for (auto *b : view->messageView()->findChildren<QPushButton *>())
             QVERIFY2(!b->isVisible(), qPrintable(b->text()));
+    }
+
+    // The message list by keyboard in a long room: Shift+Tab from the composer reaches it in
+    // one step (Tab from the room's tab bar in a few), the focus shows, and the keys move from
+    // the newest message — or from what is on screen when scrolled up — never from the oldest.
+    void messageListByKeyboard()
+    {
+        RoomConnection::Config c;
+        c.room = QStringLiteral("long-room");
+        RoomView *view = m_window->adoptRoom(new RoomConnection(c), false);
+        QList<ictest::WireMessage> history;
+        for (int i = 1; i <= 300; ++i)
+            history << ictest::msg(i, QStringLiteral("u%1").arg(i % 4),
+                                   QStringLiteral("message %1 of a long history").arg(i),
+                                   1700000000 + i * 60);
+        view->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u1"), QStringLiteral("one"))}));
+        view->session()->applyFrame(ictest::allMessages(history));
+        auto *list = view->messageList();
+        auto *bar = list->verticalScrollBar();
+        QVERIFY(QTest::qWaitFor(
+            [&] { return bar->maximum() > 2000 && bar->value() == bar->maximum(); }, 5000));
+        const int newest = list->model()->rowCount() - 1;
+        auto onScreen = [&](int row) {
+            return list->visualRect(list->model()->index(row, 0))
+                .intersects(list->viewport()->rect());
+        };
+
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(view->composer()));
+        QTest::keyClick(view->composer(), Qt::Key_Tab, Qt::ShiftModifier);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(list));
+        // Visible focus: a ring in the accent colour, and the current message is marked.
+        QCOMPARE(list->currentIndex().row(), newest);
+        const QImage focused = list->viewport()->grab().toImage();
+        QCOMPARE(focused.pixelColor(1, focused.height() / 2), theme::accent(list->palette()));
+        list->clearFocus();
+        QApplication::processEvents();
+        const QImage unfocused = list->viewport()->grab().toImage();
+        QVERIFY(unfocused.pixelColor(1, unfocused.height() / 2) != theme::accent(list->palette()));
+        const QRect card = list->visualRect(list->model()->index(newest, 0));
+        QVERIFY2(focused.copy(card) != unfocused.copy(card), "the current message is not marked");
+
+        // From the room's first control (its tab in the tab bar), forward Tab gets there too.
+        m_window->tabs()->tabBar()->setFocus(Qt::TabFocusReason);
+        int presses = 0;
+        while (QApplication::focusWidget() != list && presses < 20) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            ++presses;
+        }
+        qInfo("Tab presses from the tab bar to the messages: %d", presses);
+        QVERIFY2(presses <= 7, qPrintable(QString::number(presses)));
+
+        // The first ↓ stays at the newest message (it was not "row 0"), ↑ goes one back, and the
+        // view stays at the bottom.
+        QTest::keyClick(list, Qt::Key_Down);
+        QCOMPARE(list->currentIndex().row(), newest);
+        QCOMPARE(bar->value(), bar->maximum());
+        QTest::keyClick(list, Qt::Key_Up);
+        QCOMPARE(list->currentIndex().row(), newest - 1);
+        QVERIFY(bar->value() > bar->maximum() / 2);
+
+        // Scrolled to the top of the history and back in by keyboard: the keys start from what
+        // is on screen, not from the message left current near the bottom.
+        QTest::keyClick(list, Qt::Key_Escape);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(view->composer()));
+        bar->setValue(bar->minimum());
+        QApplication::processEvents();
+        QTest::keyClick(view->composer(), Qt::Key_Tab, Qt::ShiftModifier);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(list));
+        const int arrived = list->currentIndex().row();
+        QVERIFY2(onScreen(arrived), qPrintable(QString::number(arrived)));
+        QTest::keyClick(list, Qt::Key_Down);
+        QCOMPARE(list->currentIndex().row(), arrived + 1);
+        QVERIFY(onScreen(arrived + 1));
+        QVERIFY(bar->value() < bar->maximum() / 2);
     }
 
     void transcript()
