@@ -592,6 +592,15 @@ private slots:
         const int minimum = m_window->minimumSizeHint().width();
         qInfo("minimum window width with an 81-character room name: %d px", minimum);
         QVERIFY2(minimum <= 480, qPrintable(QString::number(minimum)));
+        // A password room (its lock in the header) is no wider.
+        ic::proto::ServerFrame locked = ictest::joinReply(QStringLiteral("u-me"));
+        locked.details = QStringLiteral("room_joined;password=true");
+        longName->session()->applyFrame(locked);
+        QVERIFY(longName->session()->passwordProtected());
+        QApplication::processEvents();
+        const int lockedMinimum = m_window->minimumSizeHint().width();
+        qInfo("the same as a password room: %d px", lockedMinimum);
+        QVERIFY2(lockedMinimum <= minimum, qPrintable(QString::number(lockedMinimum)));
         // The first size fits the screen (at QT_SCALE_FACTOR=2 it once opened larger than it).
         MainWindow fresh(m_settings.get());
         const QSize screenSize = fresh.screen()->availableGeometry().size();
