@@ -73,6 +73,12 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
     });
     trayMenu->addAction(QStringLiteral("Join a room…"), this, [this] { showJoinDialog(); });
     trayMenu->addSeparator();
+    // Also here: the overlay hides the menu bar, and quieting the app is what a tray menu is for.
+    for (const char *name : {"notificationsAction", "doNotDisturbAction", "doNotDisturbHourAction"})
+        if (auto *action = findChild<QAction *>(QLatin1String(name)))
+            trayMenu->addAction(action);
+    connect(trayMenu, &QMenu::aboutToShow, this, &MainWindow::refreshDoNotDisturbAction);
+    trayMenu->addSeparator();
     trayMenu->addAction(QStringLiteral("Quit"), qApp, &QApplication::quit);
     m_tray->setContextMenu(trayMenu);
     m_tray->setToolTip(QStringLiteral("instantchat"));
@@ -667,16 +673,7 @@ void MainWindow::buildNotificationMenu(QMenu *menu)
     timed(QStringLiteral("Do not disturb until &tomorrow 8:00"),
           QStringLiteral("doNotDisturbTomorrowAction"),
           [](const QDateTime &now) { return QDateTime(now.date().addDays(1), QTime(8, 0)); });
-    // The check mark says whether it is on now (a timed one ends by itself) and until when.
-    connect(menu, &QMenu::aboutToShow, this, [this, dnd] {
-        const QSignalBlocker quiet(dnd);
-        dnd->setChecked(m_notifier->doNotDisturb());
-        const QDateTime until = m_notifier->doNotDisturbUntil();
-        dnd->setText(!m_notifier->doNotDisturb() || !until.isValid() || m_settings->doNotDisturb()
-                         ? QStringLiteral("&Do not disturb")
-                         : QStringLiteral("&Do not disturb (until %1)")
-                               .arg(QLocale().toString(until, QLocale::ShortFormat)));
-    });
+    connect(menu, &QMenu::aboutToShow, this, &MainWindow::refreshDoNotDisturbAction);
     menu->addSeparator();
     QAction *mute = menu->addAction(QStringLiteral("&Mute this room"));
     mute->setObjectName(QStringLiteral("muteAction"));
@@ -720,6 +717,21 @@ void MainWindow::buildNotificationMenu(QMenu *menu)
     toTray->setChecked(m_settings->closeToTray());
     toTray->setEnabled(QSystemTrayIcon::isSystemTrayAvailable());
     connect(toTray, &QAction::toggled, this, [this](bool on) { m_settings->setCloseToTray(on); });
+}
+
+void MainWindow::refreshDoNotDisturbAction()
+{
+    // The check mark says whether it is on now (a timed one ends by itself) and until when.
+    auto *dnd = findChild<QAction *>(QStringLiteral("doNotDisturbAction"));
+    if (!dnd)
+        return;
+    const QSignalBlocker quiet(dnd);
+    dnd->setChecked(m_notifier->doNotDisturb());
+    const QDateTime until = m_notifier->doNotDisturbUntil();
+    dnd->setText(!m_notifier->doNotDisturb() || !until.isValid() || m_settings->doNotDisturb()
+                     ? QStringLiteral("&Do not disturb")
+                     : QStringLiteral("&Do not disturb (until %1)")
+                           .arg(QLocale().toString(until, QLocale::ShortFormat)));
 }
 
 void MainWindow::setHighlightWords(const QStringList &words)

@@ -958,9 +958,14 @@ private slots:
         QVERIFY(!dnd->isChecked());
         say(QStringLiteral("after dnd"));
         QVERIFY(m_window->lastPopup().second.contains(QStringLiteral("after dnd")));
-        // Unchecking ends a timed one early.
+        // Unchecking ends a timed one early; the tray menu (the way in from the overlay, whose
+        // menu bar is hidden) shows the same state and offers the same actions.
         hour->trigger();
-        emit menu->aboutToShow();
+        QMenu *trayMenu = m_window->tray()->contextMenu();
+        QVERIFY(trayMenu);
+        for (QAction *action : {popups, dnd, hour})
+            QVERIFY(trayMenu->actions().contains(action));
+        emit trayMenu->aboutToShow();
         QVERIFY(dnd->isChecked());
         dnd->setChecked(false);
         QVERIFY(!m_settings->doNotDisturbUntil().isValid());
