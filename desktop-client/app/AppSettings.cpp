@@ -157,6 +157,31 @@ void AppSettings::setSoundEnabled(bool enabled)
     m_settings->setValue(QStringLiteral("ui/sound"), enabled);
 }
 
+bool AppSettings::notificationsEnabled() const
+{
+    return m_settings->value(QStringLiteral("notify/popups"), true).toBool();
+}
+
+void AppSettings::setNotificationsEnabled(bool on)
+{
+    m_settings->setValue(QStringLiteral("notify/popups"), on);
+}
+
+QDateTime AppSettings::doNotDisturbUntil() const
+{
+    return QDateTime::fromString(m_settings->value(QStringLiteral("notify/dndUntil")).toString(),
+                                 Qt::ISODate);
+}
+
+void AppSettings::setDoNotDisturbUntil(const QDateTime &until)
+{
+    if (until.isValid())
+        m_settings->setValue(QStringLiteral("notify/dndUntil"),
+                             until.toUTC().toString(Qt::ISODate));
+    else
+        m_settings->remove(QStringLiteral("notify/dndUntil"));
+}
+
 bool AppSettings::doNotDisturb() const
 {
     return m_settings->value(QStringLiteral("notify/dnd"), false).toBool();

@@ -62,10 +62,18 @@ public:
     bool soundEnabled() const;
     void setSoundEnabled(bool enabled);
 
-    // Notification control: do-not-disturb silences every popup and sound; a muted room only
-    // speaks up for mentions; highlight words (empty: your name) make a message a mention.
+    // Notification control. "Show notifications" is the lasting preference for popups (on by
+    // default; off: no popup ever, badges and counts stay, sound keeps its own setting).
+    // Do-not-disturb is the temporary one: it silences every popup and sound, mentions included,
+    // until turned off or until a time. A muted room only speaks up for mentions; highlight words
+    // (empty: your name) make a message a mention.
+    bool notificationsEnabled() const;
+    void setNotificationsEnabled(bool on);
     bool doNotDisturb() const;
     void setDoNotDisturb(bool on);
+    // Invalid: no timed do-not-disturb.
+    QDateTime doNotDisturbUntil() const;
+    void setDoNotDisturbUntil(const QDateTime &until);
     bool isMuted(const QUrl &server, const QString &room) const;
     void setMuted(const QUrl &server, const QString &room, bool muted);
     QStringList highlightWords() const;

@@ -2,6 +2,7 @@
 
 #include "AppSettings.h"
 #include "Composer.h"
+#include "ElidingLabel.h"
 #include "EmojiPicker.h"
 #include "PlainText.h"
 #include "TextFormat.h"
@@ -36,7 +37,7 @@ ComposerBar::ComposerBar(RoomConnection *connection, AppSettings *settings, QWid
     m_modeBar = new QFrame(this);
     auto *modeLayout = new QHBoxLayout(m_modeBar);
     modeLayout->setContentsMargins(8, 2, 2, 2);
-    m_modeText = new QLabel(m_modeBar);
+    m_modeText = new ElidingLabel(m_modeBar);
     auto *cancel = new QToolButton(m_modeBar);
     cancel->setText(QStringLiteral("Cancel (Esc)"));
     cancel->setAutoRaise(true);
@@ -51,9 +52,9 @@ ComposerBar::ComposerBar(RoomConnection *connection, AppSettings *settings, QWid
     layout->addWidget(m_modeBar);
 
     auto *identityRow = new QHBoxLayout;
-    m_identity = new QLabel(this);
+    m_identity = new ElidingLabel(this);
     m_identity->setForegroundRole(QPalette::PlaceholderText);
-    auto *rename = new QToolButton(this);
+    auto *rename = m_rename = new QToolButton(this);
     rename->setText(QStringLiteral("Rename"));
     rename->setAutoRaise(true);
     rename->setToolTip(
@@ -81,6 +82,9 @@ ComposerBar::ComposerBar(RoomConnection *connection, AppSettings *settings, QWid
     m_counter = new QLabel(this);
     identityRow->addWidget(m_counter);
     m_typing = plainLabel(new QLabel(this)); // the name is user text
+    // A long name wraps (or is cut) instead of widening the window.
+    m_typing->setWordWrap(true);
+    m_typing->setMinimumWidth(1);
     m_typing->setObjectName(QStringLiteral("typing"));
     m_typing->setStyleSheet(QStringLiteral("font-style: italic;"));
     m_typing->hide();
@@ -103,7 +107,7 @@ ComposerBar::ComposerBar(RoomConnection *connection, AppSettings *settings, QWid
     m_emojiButton->setAccessibleName(QStringLiteral("Emoji"));
     connect(m_emojiButton, &QToolButton::clicked, this, &ComposerBar::openEmojiPicker);
     row->addWidget(m_emojiButton, 0, Qt::AlignBottom);
-    auto *draw = new QToolButton(this);
+    auto *draw = m_draw = new QToolButton(this);
     draw->setText(QStringLiteral("Draw"));
     draw->setToolTip(QStringLiteral("Send a drawing"));
     connect(draw, &QToolButton::clicked, this, &ComposerBar::drawRequested);
@@ -156,9 +160,8 @@ QString ComposerBar::errorText() const
 void ComposerBar::refreshIdentity()
 {
     const QString name = session()->myName();
-    m_identity->setText(name.isEmpty()
-                            ? QStringLiteral("Joining…")
-                            : QStringLiteral("You are <b>%1</b>").arg(name.toHtmlEscaped()));
+    m_identity->setFullText(name.isEmpty() ? QStringLiteral("Joining…")
+                                           : QStringLiteral("You are %1").arg(name));
 }
 
 void ComposerBar::updateCounter()
@@ -243,12 +246,11 @@ void ComposerBar::startReply(const QString &userId, std::optional<qint64> quoted
     const QString name = session()->users()->nameOf(userId);
     if (quotedId) {
         const ChatMessage *m = session()->messages()->messageById(*quotedId);
-        m_modeText->setText(
-            QStringLiteral("Quoting <b>>> #%1</b> %2: %3")
-                .arg(*quotedId)
-                .arg(name.toHtmlEscaped(), m ? snippet(m->text, 30).toHtmlEscaped() : QString()));
+        m_modeText->setFullText(QStringLiteral("Quoting >> #%1 %2: %3")
+                                    .arg(*quotedId)
+                                    .arg(name, m ? snippet(m->text, 30) : QString()));
     } else {
-        m_modeText->setText(QStringLiteral("Replying to <b>%1</b>").arg(name.toHtmlEscaped()));
+        m_modeText->setFullText(QStringLiteral("Replying to %1").arg(name));
     }
     m_modeBar->show();
     m_composer->setFocus();
@@ -262,7 +264,7 @@ void ComposerBar::startEdit(qint64 id)
     m_replyUser.reset();
     m_replyMessage.reset();
     m_editingId = id;
-    m_modeText->setText(QStringLiteral("Editing <b>#%1</b> — Enter saves").arg(id));
+    m_modeText->setFullText(QStringLiteral("Editing #%1 — Enter saves").arg(id));
     m_modeBar->show();
     m_composer->setPlainText(m->text);
     m_composer->moveCursor(QTextCursor::End);
@@ -285,6 +287,11 @@ void ComposerBar::saveDraft()
     if (!m_editingId)
         m_settings->setDraft(m_connection->config().server, m_connection->roomName(),
                              m_composer->toPlainText());
+}
+
+QList<QWidget *> ComposerBar::focusOrder() const
+{
+    return {m_composer, m_emojiButton, m_draw, m_send, m_rename};
 }
 
 void ComposerBar::openEmojiPicker()

@@ -18,6 +18,7 @@ namespace ic::desktop {
 
 class AppSettings;
 class Composer;
+class ElidingLabel;
 class EmojiPicker;
 
 class ComposerBar : public QFrame
@@ -39,6 +40,8 @@ public:
     void saveDraft();
     // "You are <name>" from the session.
     void refreshIdentity();
+    // Its controls in keyboard order: the text field first, then emoji, draw, send, rename.
+    QList<QWidget *> focusOrder() const;
 
 signals:
     void drawRequested();
@@ -55,11 +58,14 @@ private:
     RoomConnection *m_connection;
     AppSettings *m_settings;
     QWidget *m_modeBar;
-    QLabel *m_modeText;
-    QLabel *m_identity;
+    // Elided: a long name must not make the window (or the overlay) wider.
+    ElidingLabel *m_modeText;
+    ElidingLabel *m_identity;
+    QToolButton *m_rename;
     QLineEdit *m_renameEdit;
     Composer *m_composer;
     QLabel *m_counter;
+    QToolButton *m_draw;
     QPushButton *m_send;
     QLabel *m_error;
     QLabel *m_typing;

@@ -24,6 +24,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScreen>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QSystemTrayIcon>
@@ -41,6 +42,8 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
 {
     m_notifier->setSoundEnabled(m_settings->soundEnabled());
     m_notifier->setDoNotDisturb(m_settings->doNotDisturb());
+    m_notifier->setDoNotDisturbUntil(m_settings->doNotDisturbUntil());
+    m_notifier->setPopupsEnabled(m_settings->notificationsEnabled());
     setWindowIcon(icons::app());
     setWindowTitle(QStringLiteral("instantchat"));
     m_tabs->setDocumentMode(true);
@@ -69,6 +72,12 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
         activateWindow();
     });
     trayMenu->addAction(QStringLiteral("Join a room…"), this, [this] { showJoinDialog(); });
+    trayMenu->addSeparator();
+    // Also here: the overlay hides the menu bar, and quieting the app is what a tray menu is for.
+    for (const char *name : {"notificationsAction", "doNotDisturbAction", "doNotDisturbHourAction"})
+        if (auto *action = findChild<QAction *>(QLatin1String(name)))
+            trayMenu->addAction(action);
+    connect(trayMenu, &QMenu::aboutToShow, this, &MainWindow::refreshDoNotDisturbAction);
     trayMenu->addSeparator();
     trayMenu->addAction(QStringLiteral("Quit"), qApp, &QApplication::quit);
     m_tray->setContextMenu(trayMenu);
@@ -583,12 +592,21 @@ void MainWindow::setCompact(bool compact)
     for (int i = 0; i < roomCount(); ++i)
         roomView(i)->setCompact(compact);
     if (compact) {
-        // The hidden header and members must leave the layout before the window can shrink.
+        // The hidden header and members must leave the layout before the window can shrink:
+        // every pending layout request (the splitter's, the tab stack's) is handled first, or the
+        // window keeps the old minimum as its width.
+        QApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
         for (int i = 0; i < roomCount(); ++i)
             if (QLayout *l = roomView(i)->layout())
                 l->activate();
         layout()->activate();
-        resize(380, 560);
+        // Never larger than the screen (at QT_SCALE_FACTOR=2 a small one is 400 px wide).
+        QSize overlay(380, 560);
+        if (QScreen *shown = screen()) {
+            const QSize frame = frameGeometry().size() - size();
+            overlay = overlay.boundedTo(shown->availableGeometry().size() - frame);
+        }
+        resize(overlay);
     } else
         restoreGeometry(m_normalGeometry);
     show();
@@ -613,15 +631,50 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::buildNotificationMenu(QMenu *menu)
 {
+    // Two different wishes: "never show me popups" is a lasting preference (Show notifications);
+    // "leave me alone for now" is do-not-disturb, which also silences sounds and mentions and
+    // can end by itself.
+    QAction *popups = menu->addAction(QStringLiteral("Show &notifications"));
+    popups->setObjectName(QStringLiteral("notificationsAction"));
+    popups->setToolTip(QStringLiteral("Popups for new messages; off: only the unread counts"));
+    popups->setCheckable(true);
+    popups->setChecked(m_settings->notificationsEnabled());
+    connect(popups, &QAction::toggled, this, [this](bool on) {
+        m_settings->setNotificationsEnabled(on);
+        m_notifier->setPopupsEnabled(on);
+    });
+    menu->addSeparator();
     QAction *dnd = menu->addAction(QStringLiteral("&Do not disturb"));
     dnd->setObjectName(QStringLiteral("doNotDisturbAction"));
     dnd->setToolTip(QStringLiteral("No popups and no sounds, mentions included"));
     dnd->setCheckable(true);
-    dnd->setChecked(m_settings->doNotDisturb());
+    dnd->setChecked(m_notifier->doNotDisturb());
     connect(dnd, &QAction::toggled, this, [this](bool on) {
+        // Checking it means "until I turn it off"; unchecking ends a timed one as well.
         m_settings->setDoNotDisturb(on);
         m_notifier->setDoNotDisturb(on);
+        if (!on) {
+            m_settings->setDoNotDisturbUntil({});
+            m_notifier->setDoNotDisturbUntil({});
+        }
     });
+    auto timed = [this, menu](const QString &label, const QString &name, auto until) {
+        QAction *a = menu->addAction(label, this, [this, until] {
+            const QDateTime end = until(QDateTime::currentDateTime());
+            m_settings->setDoNotDisturb(false);
+            m_notifier->setDoNotDisturb(false);
+            m_settings->setDoNotDisturbUntil(end);
+            m_notifier->setDoNotDisturbUntil(end);
+        });
+        a->setObjectName(name);
+    };
+    timed(QStringLiteral("Do not disturb for 1 &hour"), QStringLiteral("doNotDisturbHourAction"),
+          [](const QDateTime &now) { return now.addSecs(3600); });
+    timed(QStringLiteral("Do not disturb until &tomorrow 8:00"),
+          QStringLiteral("doNotDisturbTomorrowAction"),
+          [](const QDateTime &now) { return QDateTime(now.date().addDays(1), QTime(8, 0)); });
+    connect(menu, &QMenu::aboutToShow, this, &MainWindow::refreshDoNotDisturbAction);
+    menu->addSeparator();
     QAction *mute = menu->addAction(QStringLiteral("&Mute this room"));
     mute->setObjectName(QStringLiteral("muteAction"));
     mute->setToolTip(QStringLiteral("Popups and sounds from this room only for mentions"));
@@ -637,13 +690,14 @@ void MainWindow::buildNotificationMenu(QMenu *menu)
         mute->setChecked(v && m_settings->isMuted(v->connection()->config().server,
                                                   v->connection()->roomName()));
     });
-    menu->addAction(QStringLiteral("&Highlight words…"), this, [this] {
+    QAction *highlight = menu->addAction(QStringLiteral("&Highlight words…"), this, [this] {
         auto *dialog = new QInputDialog(this);
         dialog->setObjectName(QStringLiteral("highlightDialog"));
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->setWindowTitle(QStringLiteral("Highlight words"));
         dialog->setLabelText(QStringLiteral("Messages with these words count as mentions "
-                                            "(comma-separated; empty: your name):"));
+                                            "(comma-separated; empty: your name; "
+                                            "@your name always counts):"));
         dialog->setTextValue(m_settings->highlightWords().join(QStringLiteral(", ")));
         connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &text) {
             QStringList words;
@@ -654,6 +708,7 @@ void MainWindow::buildNotificationMenu(QMenu *menu)
         });
         dialog->open();
     });
+    highlight->setObjectName(QStringLiteral("highlightWordsAction"));
     menu->addSeparator();
     QAction *toTray = menu->addAction(QStringLiteral("&Close to tray"));
     toTray->setObjectName(QStringLiteral("closeToTrayAction"));
@@ -662,6 +717,21 @@ void MainWindow::buildNotificationMenu(QMenu *menu)
     toTray->setChecked(m_settings->closeToTray());
     toTray->setEnabled(QSystemTrayIcon::isSystemTrayAvailable());
     connect(toTray, &QAction::toggled, this, [this](bool on) { m_settings->setCloseToTray(on); });
+}
+
+void MainWindow::refreshDoNotDisturbAction()
+{
+    // The check mark says whether it is on now (a timed one ends by itself) and until when.
+    auto *dnd = findChild<QAction *>(QStringLiteral("doNotDisturbAction"));
+    if (!dnd)
+        return;
+    const QSignalBlocker quiet(dnd);
+    dnd->setChecked(m_notifier->doNotDisturb());
+    const QDateTime until = m_notifier->doNotDisturbUntil();
+    dnd->setText(!m_notifier->doNotDisturb() || !until.isValid() || m_settings->doNotDisturb()
+                     ? QStringLiteral("&Do not disturb")
+                     : QStringLiteral("&Do not disturb (until %1)")
+                           .arg(QLocale().toString(until, QLocale::ShortFormat)));
 }
 
 void MainWindow::setHighlightWords(const QStringList &words)

@@ -67,6 +67,7 @@ protected:
 private:
     void buildMenus();
     void buildNotificationMenu(QMenu *menu);
+    void refreshDoNotDisturbAction();
     QWidget *buildStartPage();
     void fillStartPage();
     void updateUnread();

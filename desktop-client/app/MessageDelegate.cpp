@@ -488,9 +488,14 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     return QSize(opt.rect.width(), layout(opt, index, false).height);
 }
 
-void MessageDelegate::paint(QPainter *p, const QStyleOptionViewItem &option,
+void MessageDelegate::paint(QPainter *p, const QStyleOptionViewItem &given,
                             const QModelIndex &index) const
 {
+    // The keyboard's current message (the list has the focus) is marked as a selected one is:
+    // arrow keys and R/Q/E act on it, so it must be seen.
+    QStyleOptionViewItem option = given;
+    if (option.state & QStyle::State_HasFocus)
+        option.state |= QStyle::State_Selected;
     const bool hover = option.state & (QStyle::State_MouseOver | QStyle::State_Selected);
     const Layout l = layout(option, index, hover);
     const QPalette &pal = option.palette;

@@ -240,8 +240,42 @@ void MessageListView::showContextMenu(const QPoint &pos)
 
 void MessageListView::focusInEvent(QFocusEvent *event)
 {
+    // Coming in by keyboard, the current message is one the user is looking at: the newest
+    // visible one (the newest when following the room), or the one already current when it is
+    // on screen. QAbstractItemView would otherwise make the oldest message current, and the first
+    // ↓ would jump to the top of the history.
+    if (event->reason() != Qt::MouseFocusReason && model()) {
+        const QModelIndex current = currentIndex();
+        const bool onScreen = current.isValid() && !isRowHidden(current.row()) &&
+                              visualRect(current).intersects(viewport()->rect());
+        if (!onScreen) {
+            const QModelIndex bottom = lastVisibleRow();
+            if (bottom.isValid()) {
+                // No scrolling: the message is already in view.
+                const bool scroll = hasAutoScroll();
+                setAutoScroll(false);
+                selectionModel()->setCurrentIndex(bottom, QItemSelectionModel::NoUpdate);
+                setAutoScroll(scroll);
+            }
+        }
+    }
     QListView::focusInEvent(event);
     viewport()->update();
+}
+
+QModelIndex MessageListView::lastVisibleRow() const
+{
+    // The lowest row that shows on screen; the newest loaded row when none is laid out yet.
+    const QRect area = viewport()->rect();
+    for (int y = area.bottom() - 1; y >= area.top(); y -= 4) {
+        const QModelIndex index = indexAt(QPoint(area.width() / 2, y));
+        if (index.isValid() && !isRowHidden(index.row()))
+            return index;
+    }
+    int row = model()->rowCount() - 1;
+    while (row >= 0 && isRowHidden(row))
+        --row;
+    return row >= 0 ? model()->index(row, 0) : QModelIndex();
 }
 
 void MessageListView::focusOutEvent(QFocusEvent *event)

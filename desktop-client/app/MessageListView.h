@@ -50,6 +50,7 @@ private:
     void onRowsInserted(int first, int last);
     void applyNoticeVisibility(int first, int last);
     bool atBottom() const;
+    QModelIndex lastVisibleRow() const;
     void updateFirstUnreadButton();
 
     RoomSession *m_session;

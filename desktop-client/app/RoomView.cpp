@@ -20,6 +20,7 @@
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
+#include <QListView>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
@@ -103,6 +104,16 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     emojiAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(emojiAction, &QAction::triggered, this, &RoomView::openEmojiPicker);
     addAction(emojiAction);
+
+    // Keyboard order as the page reads, with the messages right before the text field: Shift+Tab
+    // from the composer reaches them in one step (Esc there comes back). Then the composer's
+    // buttons, Rename, and the member and pick lists.
+    QList<QWidget *> order{m_list};
+    order += m_composerBar->focusOrder();
+    for (QListView *list : m_members->findChildren<QListView *>())
+        order += list;
+    for (int i = 1; i < order.size(); ++i)
+        QWidget::setTabOrder(order[i - 1], order[i]);
 
     connectParts();
     connectSession();

@@ -449,6 +449,8 @@ bool RoomSession::highlights(const QString &text) const
     QStringList words = m_highlightWords;
     if (words.isEmpty())
         words << myName();
+    else if (!myName().isEmpty())
+        words << QLatin1Char('@') + myName(); // "@Me" addresses me whatever my own words are
     for (const QString &word : std::as_const(words)) {
         if (word.trimmed().isEmpty())
             continue;

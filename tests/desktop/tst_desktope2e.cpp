@@ -1,7 +1,8 @@
 // The desktop app against a real local stack: a server and a balancer from build/bin, the main
 // window (offscreen) as one user and a ChatClient as the other. Join, exchange, edit, delete,
 // vote, rename, unread counts in tabs and tray, and after a server restart: the lost rooms are
-// reported and re-created only when asked (a password room only with a password).
+// reported and re-created only when asked (a password room only with a password). A pasted image
+// reaches a second desktop app as a drawing.
 #include "AppSettings.h"
 #include "Composer.h"
 #include "MainWindow.h"
@@ -12,8 +13,13 @@
 #include "client/ChatClient.h"
 #include "validation/UrlEncoding.h"
 
+#include <QApplication>
+#include <QClipboard>
+#include <QDialog>
+#include <QFileInfo>
 #include <QInputDialog>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPushButton>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
@@ -186,6 +192,95 @@ private slots:
         QCOMPARE(retried->session()->roomName(), room);
         QVERIFY(retried->session()->passwordProtected());
         owner->close();
+    }
+
+    // Ctrl+V of an image in one desktop app → preview → Send: a second desktop app in the room
+    // gets a drawing message (not text) and fetches the very picture from the server.
+    void pastedImageArrivesAsADrawing()
+    {
+        const QUrl balancerUrl = m_balancer->httpUrl(QString());
+        const QString room = QStringLiteral("e2e-pasted-image");
+        AppSettings aliceSettings(m_dir.filePath(QStringLiteral("paste-alice.ini")));
+        aliceSettings.setServer(balancerUrl);
+        AppSettings bobSettings(m_dir.filePath(QStringLiteral("paste-bob.ini")));
+        bobSettings.setServer(balancerUrl);
+        MainWindow alice(&aliceSettings);
+        alice.setOriginOverride(origin);
+        MainWindow bob(&bobSettings);
+        bob.setOriginOverride(origin);
+        bob.show();
+        alice.show();
+        RoomView *sender = alice.openRoom(room, QString(), QStringLiteral("alice"));
+        RoomView *receiver = bob.openRoom(room, QString(), QStringLiteral("bob"));
+        QVERIFY(sender && receiver);
+        QVERIFY2(
+            waitUntil([&] { return sender->session()->joined() && receiver->session()->joined(); },
+                      15000),
+            "the two apps did not join");
+
+        // Two halves in two colours: scaling or a lossy format would blur the line between them.
+        QImage picture(300, 200, QImage::Format_RGB32);
+        picture.fill(QColor(0x2f, 0x6f, 0xeb));
+        for (int y = 0; y < 200; ++y)
+            for (int x = 150; x < 300; ++x)
+                picture.setPixel(x, y, qRgb(0xd9, 0x48, 0x48));
+        auto *data = new QMimeData;
+        data->setImageData(picture);
+        QApplication::clipboard()->setMimeData(data);
+        QApplication::setActiveWindow(&alice);
+        sender->composer()->setFocus();
+        QTest::keyClick(sender->composer(), Qt::Key_V, Qt::ControlModifier);
+        QVERIFY2(sender->composer()->toPlainText().isEmpty(), "the image went in as text");
+        QDialog *preview = nullptr;
+        QVERIFY2(waitUntil(
+                     [&] {
+                         preview = alice.findChild<QDialog *>(QStringLiteral("imageSendDialog"));
+                         return preview && preview->isVisible();
+                     },
+                     5000),
+                 "Ctrl+V of an image did not offer it");
+        auto *send = preview->findChild<QPushButton *>(QStringLiteral("imageSendButton"));
+        QVERIFY(send);
+        QTest::mouseClick(send, Qt::LeftButton);
+
+        auto *model = receiver->session()->messages();
+        QImage received;
+        QString fileName;
+        QVERIFY2(waitUntil(
+                     [&] {
+                         for (int row = 0; row < model->rowCount(); ++row) {
+                             const QModelIndex index = model->index(row);
+                             if (index.data(MessageListModel::KindRole).toInt() !=
+                                 int(ChatMessage::Kind::Drawing))
+                                 continue;
+                             fileName = index.data(MessageListModel::DrawingNameRole).toString();
+                             received =
+                                 index.data(MessageListModel::DrawingImageRole).value<QImage>();
+                             return !received.isNull();
+                         }
+                         return false;
+                     },
+                     15000),
+                 "the second app did not get the drawing");
+        QVERIFY(!fileName.isEmpty());
+        QCOMPARE(received.size(), picture.size());
+        QCOMPARE(received.pixelColor(20, 100), QColor(0x2f, 0x6f, 0xeb));
+        QCOMPARE(received.pixelColor(280, 100), QColor(0xd9, 0x48, 0x48));
+        // Nobody saw the drawing's marker as a text message.
+        for (int row = 0; row < model->rowCount(); ++row)
+            QVERIFY(!model->index(row)
+                         .data(MessageListModel::TextRole)
+                         .toString()
+                         .contains(QStringLiteral("meta_marker")));
+        // The sender shows it as a drawing too, and its draft is untouched.
+        QVERIFY(waitUntil([&] {
+            auto *mine = sender->session()->messages();
+            for (int row = 0; row < mine->rowCount(); ++row)
+                if (mine->index(row).data(MessageListModel::DrawingNameRole).toString() == fileName)
+                    return true;
+            return false;
+        }));
+        QVERIFY(sender->composer()->toPlainText().isEmpty());
     }
 
     void fullConversation()

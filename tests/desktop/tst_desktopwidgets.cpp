@@ -8,6 +8,7 @@
 #include "JoinDialog.h"
 #include "MainWindow.h"
 #include "MembersPane.h"
+#include "MessageListView.h"
 #include "Notifier.h"
 #include "OfflineWindow.h"
 #include "PinnedMessagesModel.h"
@@ -17,10 +18,12 @@
 #include "RoomView.h"
 #include "SampleRoom.h"
 #include "TextFormat.h"
+#include "Theme.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QColorDialog>
+#include <QFile>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
@@ -34,6 +37,7 @@
 #include <QSignalSpy>
 #include <QSplitter>
 #include <QSystemTrayIcon>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -53,6 +57,8 @@ class TestDesktopWidgets : public QObject
 private slots:
     void init()
     {
+        // Fresh settings for every test: one test's muted room must not silence the next's.
+        QFile::remove(m_dir.filePath(QStringLiteral("w.ini")));
         m_settings = std::make_unique<AppSettings>(m_dir.filePath(QStringLiteral("w.ini")));
         m_settings->setServer(QUrl(QStringLiteral("http://localhost:8080")));
         m_window = std::make_unique<MainWindow>(m_settings.get());
@@ -241,6 +247,81 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return bar->value() == bar->maximum(); }, 2000));
         for (auto *b : view->messageView()->findChildren<QPushButton *>())
             QVERIFY2(!b->isVisible(), qPrintable(b->text()));
+    }
+
+    // The message list by keyboard in a long room: Shift+Tab from the composer reaches it in
+    // one step (Tab from the room's tab bar in a few), the focus shows, and the keys move from
+    // the newest message — or from what is on screen when scrolled up — never from the oldest.
+    void messageListByKeyboard()
+    {
+        RoomConnection::Config c;
+        c.room = QStringLiteral("long-room");
+        RoomView *view = m_window->adoptRoom(new RoomConnection(c), false);
+        QList<ictest::WireMessage> history;
+        for (int i = 1; i <= 300; ++i)
+            history << ictest::msg(i, QStringLiteral("u%1").arg(i % 4),
+                                   QStringLiteral("message %1 of a long history").arg(i),
+                                   1700000000 + i * 60);
+        view->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u1"), QStringLiteral("one"))}));
+        view->session()->applyFrame(ictest::allMessages(history));
+        auto *list = view->messageList();
+        auto *bar = list->verticalScrollBar();
+        QVERIFY(QTest::qWaitFor(
+            [&] { return bar->maximum() > 2000 && bar->value() == bar->maximum(); }, 5000));
+        const int newest = list->model()->rowCount() - 1;
+        auto onScreen = [&](int row) {
+            return list->visualRect(list->model()->index(row, 0))
+                .intersects(list->viewport()->rect());
+        };
+
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(view->composer()));
+        QTest::keyClick(view->composer(), Qt::Key_Tab, Qt::ShiftModifier);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(list));
+        // Visible focus: a ring in the accent colour, and the current message is marked.
+        QCOMPARE(list->currentIndex().row(), newest);
+        const QImage focused = list->viewport()->grab().toImage();
+        QCOMPARE(focused.pixelColor(1, focused.height() / 2), theme::accent(list->palette()));
+        list->clearFocus();
+        QApplication::processEvents();
+        const QImage unfocused = list->viewport()->grab().toImage();
+        QVERIFY(unfocused.pixelColor(1, unfocused.height() / 2) != theme::accent(list->palette()));
+        const QRect card = list->visualRect(list->model()->index(newest, 0));
+        QVERIFY2(focused.copy(card) != unfocused.copy(card), "the current message is not marked");
+
+        // From the room's first control (its tab in the tab bar), forward Tab gets there too.
+        m_window->tabs()->tabBar()->setFocus(Qt::TabFocusReason);
+        int presses = 0;
+        while (QApplication::focusWidget() != list && presses < 20) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            ++presses;
+        }
+        qInfo("Tab presses from the tab bar to the messages: %d", presses);
+        QVERIFY2(presses <= 7, qPrintable(QString::number(presses)));
+
+        // The first ↓ stays at the newest message (it was not "row 0"), ↑ goes one back, and the
+        // view stays at the bottom.
+        QTest::keyClick(list, Qt::Key_Down);
+        QCOMPARE(list->currentIndex().row(), newest);
+        QCOMPARE(bar->value(), bar->maximum());
+        QTest::keyClick(list, Qt::Key_Up);
+        QCOMPARE(list->currentIndex().row(), newest - 1);
+        QVERIFY(bar->value() > bar->maximum() / 2);
+
+        // Scrolled to the top of the history and back in by keyboard: the keys start from what
+        // is on screen, not from the message left current near the bottom.
+        QTest::keyClick(list, Qt::Key_Escape);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(view->composer()));
+        bar->setValue(bar->minimum());
+        QApplication::processEvents();
+        QTest::keyClick(view->composer(), Qt::Key_Tab, Qt::ShiftModifier);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(list));
+        const int arrived = list->currentIndex().row();
+        QVERIFY2(onScreen(arrived), qPrintable(QString::number(arrived)));
+        QTest::keyClick(list, Qt::Key_Down);
+        QCOMPARE(list->currentIndex().row(), arrived + 1);
+        QVERIFY(onScreen(arrived + 1));
+        QVERIFY(bar->value() < bar->maximum() / 2);
     }
 
     void transcript()
@@ -502,6 +583,15 @@ private slots:
         const int minimum = m_window->minimumSizeHint().width();
         qInfo("minimum window width with an 81-character room name: %d px", minimum);
         QVERIFY2(minimum <= 480, qPrintable(QString::number(minimum)));
+        // A password room (its lock in the header) is no wider.
+        ic::proto::ServerFrame locked = ictest::joinReply(QStringLiteral("u-me"));
+        locked.details = QStringLiteral("room_joined;password=true");
+        longName->session()->applyFrame(locked);
+        QVERIFY(longName->session()->passwordProtected());
+        QApplication::processEvents();
+        const int lockedMinimum = m_window->minimumSizeHint().width();
+        qInfo("the same as a password room: %d px", lockedMinimum);
+        QVERIFY2(lockedMinimum <= minimum, qPrintable(QString::number(lockedMinimum)));
         // The first size fits the screen (at QT_SCALE_FACTOR=2 it once opened larger than it).
         MainWindow fresh(m_settings.get());
         const QSize screenSize = fresh.screen()->availableGeometry().size();
@@ -521,6 +611,58 @@ private slots:
         QApplication::processEvents();
         qInfo("overlay: %d x %d px", m_window->width(), m_window->height());
         QVERIFY2(m_window->width() <= 400, qPrintable(QString::number(m_window->width())));
+        m_window->setCompact(false);
+    }
+
+    // The overlay is compact: 380 px wide (narrower only on a narrower screen), its minimum no
+    // wider, and it stays so after the member list was hidden and shown, in either mode, after
+    // switching rooms and after leaving and re-entering the overlay; never larger than the
+    // screen (also run at QT_SCALE_FACTOR=2: tst_desktop_widgets_scale2).
+    void overlayIsCompact()
+    {
+        const QRect screen = m_window->screen()->availableGeometry();
+        const int wanted = std::min(380, screen.width());
+        auto check = [&](const char *when) {
+            QApplication::processEvents();
+            qInfo("overlay %s: %d x %d px, minimum %d x %d, screen %d x %d", when,
+                  m_window->width(), m_window->height(), m_window->minimumSizeHint().width(),
+                  m_window->minimumSizeHint().height(), screen.width(), screen.height());
+            QVERIFY2(m_window->minimumSizeHint().width() <= wanted, when);
+            QVERIFY2(m_window->width() == wanted, when);
+            QVERIFY2(m_window->frameGeometry().width() <= screen.width() &&
+                         m_window->frameGeometry().height() <= screen.height(),
+                     when);
+        };
+        // As in the screenshot: quoting a message, a draft; and a long name of my own (a name
+        // may have 80 characters) with a reply to a member with a long name.
+        m_view->composer()->setPlainText(QStringLiteral("Let's ship it on Friday"));
+        m_view->startReply(QStringLiteral("u-alice"), 6);
+        // The member list hidden and shown in the normal window first (the reported case).
+        m_view->setMembersVisible(false);
+        QApplication::processEvents();
+        m_view->setMembersVisible(true);
+        QApplication::processEvents();
+        m_window->setCompact(true);
+        check("entered");
+        if (QTest::currentTestFailed())
+            return;
+        m_view->setMembersVisible(false);
+        m_view->setMembersVisible(true);
+        check("members toggled inside");
+        const QString longName(80, QLatin1Char('m'));
+        m_view->session()->applyFrame(ictest::members(
+            {ictest::user(QStringLiteral("u-me"), longName),
+             ictest::user(QStringLiteral("u-alice"), longName + QLatin1Char('a'))}));
+        m_view->startReply(QStringLiteral("u-alice"));
+        check("long names");
+        m_window->nextRoom(1);
+        check("other room");
+        m_window->nextRoom(1);
+        m_window->setCompact(false);
+        QApplication::processEvents();
+        QVERIFY(m_window->width() > wanted || screen.width() <= wanted);
+        m_window->setCompact(true);
+        check("entered again");
         m_window->setCompact(false);
     }
 
@@ -738,6 +880,123 @@ private slots:
             ictest::frame("TM", {ictest::msg(44, QStringLiteral("u-x"), QStringLiteral("ann!"))}));
         QCOMPARE(m_window->lastPopup(), quiet);
         dnd->setChecked(false);
+    }
+
+    // "Show notifications" off: no popup at all, mentions included, while the unread counts go
+    // on; it is kept. Do-not-disturb for an hour is on at once, says until when, and ends by
+    // itself; unchecking ends it early.
+    void notificationsOffAndTimedDoNotDisturb()
+    {
+        QApplication::setActiveWindow(nullptr); // unfocused: every message would pop up
+        m_second->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u-me"), QStringLiteral("Ann")),
+                             ictest::user(QStringLiteral("u-x"), QStringLiteral("x"))}));
+        m_second->session()->applyFrame(ictest::joinReply(QStringLiteral("u-me")));
+        qint64 id = 50;
+        auto say = [&](const QString &text) {
+            m_second->session()->applyFrame(
+                ictest::frame("TM", {ictest::msg(++id, QStringLiteral("u-x"), text)}));
+        };
+        say(QStringLiteral("first"));
+        QVERIFY(!m_window->lastPopup().second.isEmpty());
+
+        auto *popups = m_window->findChild<QAction *>(QStringLiteral("notificationsAction"));
+        QVERIFY(popups && popups->isCheckable() && popups->isChecked());
+        QVERIFY(!popups->associatedObjects().isEmpty()); // in a menu, not only in code
+        popups->trigger();
+        QVERIFY(!m_settings->notificationsEnabled());
+        const auto before = m_window->lastPopup();
+        const int unread = m_second->session()->unreadCount();
+        say(QStringLiteral("second"));
+        say(QStringLiteral("ann, look")); // a mention
+        QCOMPARE(m_window->lastPopup(), before);
+        QCOMPARE(m_second->session()->unreadCount(), unread + 2);
+        QVERIFY(m_second->session()->mentionCount() > 0);
+        {
+            MainWindow again(m_settings.get());
+            auto *kept = again.findChild<QAction *>(QStringLiteral("notificationsAction"));
+            QVERIFY(kept && !kept->isChecked());
+            QVERIFY(!again.notifier()->popupsEnabled());
+        }
+        popups->trigger();
+        QVERIFY(m_settings->notificationsEnabled());
+        say(QStringLiteral("third"));
+        QVERIFY(m_window->lastPopup().second.contains(QStringLiteral("third")));
+
+        auto *dnd = m_window->findChild<QAction *>(QStringLiteral("doNotDisturbAction"));
+        auto *hour = m_window->findChild<QAction *>(QStringLiteral("doNotDisturbHourAction"));
+        QVERIFY(dnd && hour);
+        auto *menu = qobject_cast<QMenu *>(dnd->parent());
+        QVERIFY(menu);
+        hour->trigger();
+        const QDateTime until = m_settings->doNotDisturbUntil();
+        QVERIFY(until > QDateTime::currentDateTime().addSecs(3500));
+        QVERIFY(until <= QDateTime::currentDateTime().addSecs(3600));
+        QVERIFY(!m_settings->doNotDisturb()); // not "until turned off"
+        emit menu->aboutToShow();
+        QVERIFY(dnd->isChecked());
+        QVERIFY2(dnd->text().contains(QStringLiteral("until")), qPrintable(dnd->text()));
+        const auto quiet = m_window->lastPopup();
+        say(QStringLiteral("ann, during dnd"));
+        QCOMPARE(m_window->lastPopup(), quiet);
+        {
+            MainWindow again(m_settings.get()); // kept across a restart
+            QVERIFY(again.notifier()->doNotDisturb());
+        }
+        // The hour is over.
+        m_window->notifier()->setDoNotDisturbUntil(QDateTime::currentDateTime().addSecs(-1));
+        emit menu->aboutToShow();
+        QVERIFY(!dnd->isChecked());
+        say(QStringLiteral("after dnd"));
+        QVERIFY(m_window->lastPopup().second.contains(QStringLiteral("after dnd")));
+        // Unchecking ends a timed one early; the tray menu (the way in from the overlay, whose
+        // menu bar is hidden) shows the same state and offers the same actions.
+        hour->trigger();
+        QMenu *trayMenu = m_window->tray()->contextMenu();
+        QVERIFY(trayMenu);
+        for (QAction *action : {popups, dnd, hour})
+            QVERIFY(trayMenu->actions().contains(action));
+        emit trayMenu->aboutToShow();
+        QVERIFY(dnd->isChecked());
+        dnd->setChecked(false);
+        QVERIFY(!m_settings->doNotDisturbUntil().isValid());
+        QVERIFY(!m_window->notifier()->doNotDisturb());
+    }
+
+    // Highlight words are set in the Notifications menu's dialog and make a message a mention
+    // (instead of the default, my name).
+    void highlightWordsFromTheMenu()
+    {
+        m_second->session()->applyFrame(
+            ictest::members({ictest::user(QStringLiteral("u-me"), QStringLiteral("Ann")),
+                             ictest::user(QStringLiteral("u-x"), QStringLiteral("x"))}));
+        m_second->session()->applyFrame(ictest::joinReply(QStringLiteral("u-me")));
+        auto *action = m_window->findChild<QAction *>(QStringLiteral("highlightWordsAction"));
+        QVERIFY(action);
+        action->trigger();
+        QInputDialog *dialog = nullptr;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return (dialog = m_window->findChild<QInputDialog *>(
+                            QStringLiteral("highlightDialog"))) != nullptr;
+            },
+            2000));
+        QCOMPARE(dialog->textValue(), QString()); // empty: my name
+        dialog->setTextValue(QStringLiteral(" release , deploy,"));
+        dialog->accept();
+        QCOMPARE(m_settings->highlightWords(),
+                 (QStringList{QStringLiteral("release"), QStringLiteral("deploy")}));
+        QSignalSpy arrived(m_second->session(), &RoomSession::messageArrived);
+        m_second->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(61, QStringLiteral("u-x"), QStringLiteral("deploy is done"))}));
+        m_second->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(62, QStringLiteral("u-x"), QStringLiteral("ann, hello"))}));
+        m_second->session()->applyFrame(ictest::frame(
+            "TM", {ictest::msg(63, QStringLiteral("u-x"), QStringLiteral("@Ann, hello"))}));
+        QCOMPARE(arrived.count(), 3);
+        QCOMPARE(arrived.at(0).at(1).toBool(), true);  // a highlight word
+        QCOMPARE(arrived.at(1).at(1).toBool(), false); // my bare name no longer is one
+        QCOMPARE(arrived.at(2).at(1).toBool(), true);  // "@Ann" always is
     }
 
     void closeToTray()

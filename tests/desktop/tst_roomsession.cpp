@@ -164,6 +164,7 @@ private slots:
         QTest::newRow("word") << words << QStringLiteral("the RELEASE is out") << true;
         QTest::newRow("phrase") << words << QStringLiteral("the ci build failed") << true;
         QTest::newRow("own words replace the name") << words << QStringLiteral("Me?") << false;
+        QTest::newRow("@name with own words") << words << QStringLiteral("hi @me!") << true;
         QTest::newRow("markup-like")
             << QStringList{QStringLiteral("a+b")} << QStringLiteral("is a+b ok") << true;
     }
