@@ -10,7 +10,8 @@
   var K, S, $stream, $list;
 
   function composer() { return IC.roomComposer; }
-  function refreshSearch() { IC.roomSearch.refresh(); }
+  // Nothing to mark before the search was first opened (room-search.js not loaded yet).
+  function refreshSearch() { if (IC.roomSearch) IC.roomSearch.refresh(); }
 
   function atBottom() {
     var el = $stream[0];

@@ -410,6 +410,33 @@
     });
   }
 
+  // The search bar's code (room-search.js) comes with the first opening of the search (its
+  // button or Ctrl+F); then it binds its own handlers and these stand down.
+  function bindSearch(kit) {
+    var loading = null;
+    var load = function () {
+      if (!loading) {
+        $('#search-toggle').off('click.lazy');
+        $(document).off('keydown.lazySearch');
+        loading = IC.loadScript('room-search').then(function () {
+          IC.roomSearch.bind(kit);
+          IC.roomSearch.open();
+        }, function (e) {
+          loading = null;
+          bindSearch(kit);
+          IC.toast(e.message);
+        });
+      }
+    };
+    $('#search-toggle').on('click.lazy', load);
+    $(document).on('keydown.lazySearch', function (ev) {
+      if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 'f' && S.joined && !ev.shiftKey) {
+        ev.preventDefault();
+        load();
+      }
+    });
+  }
+
   IC.room = {
     start: function (name) {
       S.room = name;
@@ -450,7 +477,7 @@
       list().bind(kit);
       members().bind(kit);
       composer().bind(kit);
-      IC.roomSearch.bind(kit);
+      bindSearch(kit);
       IC.roomTools.bind(kit);
       bindJoining();
       $input.trigger('focus');
