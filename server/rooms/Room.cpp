@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace ic::server {
 namespace {
@@ -357,18 +358,55 @@ void Room::announceMember(RoomResult &result, const RoomUser &changed, QLatin1St
             {to, 0, memberDeltaFrame(changed, action), false, RoomSend::Audience::Extended});
 }
 
-QByteArray Room::allMessagesFrame(qint64 nowNs) const
+QByteArray Room::allMessagesFrame(qint64 nowNs, bool withVoters) const
 {
     ServerFrame frame;
     frame.command = QStringLiteral("ALL_TM");
     frame.time = nowNs; // clients drop edits and votes older than this snapshot
     QList<WireMessage> list;
     list.reserve(qsizetype(m_messages.size()));
-    for (const StoredMessage &message : m_messages)
+    QList<proto::WireVoters> voted;
+    for (const StoredMessage &message : m_messages) {
         list.append(wireMessage(message));
+        if (withVoters && !message.votes.isEmpty()) {
+            proto::WireVoters entry = voters(message);
+            if (!entry.support.isEmpty() || !entry.reject.isEmpty())
+                voted.append(std::move(entry));
+        }
+    }
     frame.messages = std::move(list);
     frame.build = m_settings.build;
+    if (!voted.isEmpty())
+        frame.voters = std::move(voted);
     return proto::encodeServerFrame(frame);
+}
+
+proto::WireVoters Room::voters(const StoredMessage &message) const
+{
+    // Listed in the room's user order (who came first), so the names a client shows for a
+    // message stay put as others vote; a voter whose user expired is counted, not named.
+    struct Voter
+    {
+        qsizetype order;
+        bool support;
+    };
+    std::vector<Voter> found;
+    found.reserve(size_t(message.votes.size()));
+    for (auto it = message.votes.cbegin(); it != message.votes.cend(); ++it) {
+        const auto index = m_userIndex.constFind(it.key());
+        if (index != m_userIndex.cend())
+            found.push_back({*index, it.value()});
+    }
+    std::sort(found.begin(), found.end(),
+              [](const Voter &a, const Voter &b) { return a.order < b.order; });
+    proto::WireVoters entry;
+    entry.id = message.id;
+    for (const Voter &voter : found) {
+        QStringList &side = voter.support ? entry.support : entry.reject;
+        if (side.size() < proto::votersListed)
+            side.append(m_users.at(voter.order).id);
+    }
+    return entry;
 }
 
 QByteArray Room::descriptionFrame(std::optional<qint64> joinNs) const
@@ -496,7 +534,7 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
 
     announceMember(result, *existing, proto::memberActionJoined, RoomSend::To::Others, true, nowNs);
     result.toSender(membersFrame(true, nowNs, extended));
-    result.toSender(allMessagesFrame(nowNs));
+    result.toSender(allMessagesFrame(nowNs, extended));
     result.toSender(descriptionFrame(nowNs));
     reply.build = m_settings.build;
     result.toSender(proto::encodeServerFrame(reply));
@@ -797,7 +835,21 @@ RoomResult Room::vote(const Caller &caller, const proto::ClientFrame &frame, qin
     counts.id = message->id;
     counts.supportCount = message->support;
     counts.rejectCount = message->reject;
-    result.toMembers(singleMessageFrame(QStringLiteral("TM_S_R"), counts, nowNs));
+    // v1 members get the counts as ever; pv >= 2 members also who voted (§7.3).
+    const qsizetype extended = m_extendedMembers.size();
+    if (extended < m_memberSessions.size())
+        result.sends.append({RoomSend::To::Members, 0,
+                             singleMessageFrame(QStringLiteral("TM_S_R"), counts, nowNs), false,
+                             RoomSend::Audience::Legacy});
+    if (extended > 0) {
+        ServerFrame withVoters;
+        withVoters.command = QStringLiteral("TM_S_R");
+        withVoters.messages = QList<WireMessage>{counts};
+        withVoters.time = nowNs;
+        withVoters.voters = QList<proto::WireVoters>{voters(*message)};
+        result.sends.append({RoomSend::To::Members, 0, proto::encodeServerFrame(withVoters), false,
+                             RoomSend::Audience::Extended});
+    }
     trim(result, nowNs);
     result.toSender(replyFrame(caller, nowNs));
     return result;

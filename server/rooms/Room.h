@@ -8,6 +8,7 @@
 #include "protocol/ClientFrame.h"
 #include "protocol/Codes.h"
 #include "protocol/Limits.h"
+#include "protocol/ServerFrame.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -203,7 +204,10 @@ public:
     // time the room's data was read. R_CH_D carries it only in the join sequence.
     QByteArray membersFrame(bool withBuild, qint64 nowNs, bool withVersion = false) const;
     QByteArray memberDeltaFrame(const RoomUser &user, QLatin1StringView action) const;
-    QByteArray allMessagesFrame(qint64 nowNs) const;
+    // `withVoters`: for a pv >= 2 joiner, with who voted on each message (vU, §7.3).
+    QByteArray allMessagesFrame(qint64 nowNs, bool withVoters = false) const;
+    // Who voted on a message, as pv >= 2 frames list them (at most votersListed per side).
+    proto::WireVoters voters(const StoredMessage &message) const;
     QByteArray descriptionFrame(std::optional<qint64> joinNs) const;
 
 private:

@@ -43,6 +43,15 @@ void writeOptional(JsonWriter &writer, const char *name, const std::optional<QSt
         writer.member(name, *value);
 }
 
+void writeIds(JsonWriter &writer, const char *name, const QStringList &ids)
+{
+    writer.key(name);
+    writer.beginArray();
+    for (const QString &id : ids)
+        writer.value(id);
+    writer.endArray();
+}
+
 std::optional<QString> optionalString(const QJsonObject &object, QLatin1StringView name)
 {
     const QJsonValue value = object.value(name);
@@ -86,6 +95,10 @@ QByteArray encodeServerFrame(const ServerFrame &frame)
     }
     if (frame.users)
         reserve += frame.users->size() * 80;
+    if (frame.voters) {
+        for (const WireVoters &entry : *frame.voters)
+            reserve += 32 + 39 * (entry.support.size() + entry.reject.size());
+    }
     JsonWriter writer(reserve);
     writer.beginObject();
     writer.member("c", frame.command);
@@ -121,6 +134,18 @@ QByteArray encodeServerFrame(const ServerFrame &frame)
     if (frame.memberVersion)
         writer.member("mV", *frame.memberVersion);
     writeOptional(writer, "mA", frame.memberAction);
+    if (frame.voters) {
+        writer.key("vU");
+        writer.beginArray();
+        for (const WireVoters &entry : *frame.voters) {
+            writer.beginObject();
+            writer.member("id", entry.id);
+            writeIds(writer, "s", entry.support);
+            writeIds(writer, "r", entry.reject);
+            writer.endObject();
+        }
+        writer.endArray();
+    }
     writer.endObject();
     return writer.take();
 }
@@ -182,6 +207,23 @@ std::optional<ServerFrame> decodeServerFrame(const QByteArray &json)
             list.append(std::move(message));
         }
         frame.messages = std::move(list);
+    }
+    const QJsonValue voters = object.value(QLatin1StringView("vU"));
+    if (voters.isArray()) {
+        QList<WireVoters> list;
+        const auto ids = [](const QJsonValue &value) {
+            QStringList out;
+            for (const QJsonValue &id : value.toArray())
+                out.append(id.toString());
+            return out;
+        };
+        for (const QJsonValue &value : voters.toArray()) {
+            const QJsonObject v = value.toObject();
+            list.append({v.value(QLatin1StringView("id")).toInteger(),
+                         ids(v.value(QLatin1StringView("s"))),
+                         ids(v.value(QLatin1StringView("r")))});
+        }
+        frame.voters = std::move(list);
     }
     const QJsonValue users = object.value(QLatin1StringView("rU"));
     if (users.isArray()) {

@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <optional>
 
 namespace ic::proto {
@@ -38,6 +39,20 @@ struct WireUser
     friend bool operator==(const WireUser &, const WireUser &) = default;
 };
 
+// pv >= 2 only (docs/protocol.md §7.3): who voted on one message, at most votersListed user
+// ids per side, in the room's user order; the message's sC/rC stay the full counts.
+struct WireVoters
+{
+    qint64 id = 0;
+    QStringList support; // s
+    QStringList reject;  // r
+
+    friend bool operator==(const WireVoters &, const WireVoters &) = default;
+};
+
+// How many voters of each side a frame lists (the rest are counted only).
+constexpr qsizetype votersListed = 10;
+
 struct ServerFrame
 {
     QString command;                            // c
@@ -55,6 +70,8 @@ struct ServerFrame
     // and what a member delta reports (R_M_D).
     std::optional<qint64> memberVersion; // mV
     std::optional<QString> memberAction; // mA: one of the memberAction* codes (Codes.h)
+    // pv >= 2 only (§7.3): voters of the messages of TM_S_R and of a join's ALL_TM.
+    std::optional<QList<WireVoters>> voters; // vU
 
     Command kind() const { return commandFromCode(command); }
     // The numeric code of an ER frame (m[0].t), or ErrorCode::None.

@@ -128,6 +128,8 @@ public:
             const QString type = it.value().toString();
             if (!type.endsWith(QLatin1StringView("[]")))
                 continue;
+            if (!isObjectType(type.chopped(2)))
+                continue; // an array of plain values ("uuid[]") has nothing optional
             const QJsonObject elementOptional =
                 object(type.chopped(2)).value(QLatin1StringView("optional")).toObject();
             QJsonArray elements;
@@ -159,6 +161,12 @@ private:
     QJsonObject object(const QString &name) const
     {
         return m_root.value(QLatin1StringView("objects")).toObject().value(name).toObject();
+    }
+
+    // Whether "<name>[]" is an array of objects of the table, or of plain values ("uuid[]").
+    bool isObjectType(const QString &name) const
+    {
+        return m_root.value(QLatin1StringView("objects")).toObject().contains(name);
     }
 
     QList<int> errorCodes(int pv) const
@@ -205,6 +213,14 @@ private:
         if (type.endsWith(QLatin1StringView("[]"))) {
             if (!value.isArray())
                 return QStringLiteral("not an array");
+            if (!isObjectType(type.chopped(2))) {
+                for (const QJsonValue &element : value.toArray()) {
+                    const QString problem = checkValue(element, type.chopped(2), pv);
+                    if (!problem.isEmpty())
+                        return QStringLiteral("an element: %1").arg(problem);
+                }
+                return {};
+            }
             const QJsonObject shape = object(type.chopped(2));
             for (const QJsonValue &element : value.toArray()) {
                 if (!element.isObject())
@@ -289,6 +305,8 @@ private:
     QJsonValue sampleValue(const QString &type, int pv, bool withOptional) const
     {
         if (type.endsWith(QLatin1StringView("[]"))) {
+            if (!isObjectType(type.chopped(2)))
+                return QJsonArray{sampleValue(type.chopped(2), pv, withOptional)};
             const QJsonObject shape = object(type.chopped(2));
             return QJsonArray{
                 sampleObject(shape.value(QLatin1StringView("required")).toObject(),

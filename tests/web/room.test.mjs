@@ -48,7 +48,9 @@ test('both people see each other online, creator and "you" marked', async () => 
   const me = b.locator('#user-list .user.is-me');
   assert.match(await me.textContent(), /you/);
   assert.match(await me.textContent(), /anon/, 'Bob got a random anonymous name');
-  assert.match(await a.locator('#started-at').textContent(), /\d{1,2}:\d{2}/, 'started-at shows a time');
+  // The creation time is written once the page is idle after its first draw.
+  await a.locator('#started-at').filter({ hasText: /\d{1,2}:\d{2}/ }).waitFor();
+  assert.equal(await a.locator('#started-meta').isVisible(), true, 'started-at shows a time');
   assert.equal(a.errors.length + b.errors.length, 0, 'no page errors: ' + a.errors.concat(b.errors).join('; '));
 });
 

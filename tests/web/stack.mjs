@@ -12,6 +12,8 @@ export const repoRoot = path.resolve(here, '..', '..');
 export const buildDir = path.resolve(process.env.INSTANTCHAT_BUILD_DIR || path.join(repoRoot, 'build'));
 export const artifactsDir = path.join(here, 'artifacts');
 export const screenshotsDir = path.join(here, 'screenshots');
+// The web files the balancer serves: the repository's own unless told (to compare two versions).
+export const webRoot = path.resolve(process.env.INSTANTCHAT_WEB_ROOT || path.join(repoRoot, 'web'));
 fs.mkdirSync(artifactsDir, { recursive: true });
 
 export function freePort() {
@@ -81,7 +83,7 @@ export async function startStack(tag = 'stack') {
   const serverArgs = ['--port', String(sport), '--bind', '127.0.0.1', '--allowed-origins', base,
     '--rate-limits', 'off', '--log-level', 'warning'];
   const balancerArgs = ['--port', String(bport), '--bind', '127.0.0.1', '--servers', `127.0.0.1:${sport}`,
-    '--web-root', path.join(repoRoot, 'web'), '--public-url', base, '--rate-limits', 'off',
+    '--web-root', webRoot, '--public-url', base, '--rate-limits', 'off',
     // Test machines are often busy compiling; host CPU near 100 % must not make the only
     // server "too busy" for placement, or every test would fail for the wrong reason.
     '--load-ceiling', '1'];
@@ -177,7 +179,7 @@ export async function startCluster(tag = 'cluster', count = 3) {
   const bport = await freePort();
   const base = `http://localhost:${bport}`;
   const balancerArgs = ['--port', String(bport), '--bind', '127.0.0.1', '--servers', '',
-    '--web-root', path.join(repoRoot, 'web'), '--public-url', base, '--rate-limits', 'off',
+    '--web-root', webRoot, '--public-url', base, '--rate-limits', 'off',
     '--load-ceiling', '1'];
   const cluster = { base, bport, servers: [] };
   cluster.balancer = launch('balancer', 'instantchat-balancer', balancerArgs, `${tag}-balancer.log`);

@@ -386,17 +386,16 @@
   function bindDrawing() {
     var pad = null;
     $('#open-drawing').on('click', function () {
-      if (!pad) pad = new IC.drawing.Pad(document.getElementById('drawing-dialog'), sendDrawing);
-      pad.open();
+      IC.loadScript('drawing-pad').then(function () {
+        if (!pad) pad = new IC.drawing.Pad(document.getElementById('drawing-dialog'), sendDrawing);
+        pad.open();
+      }, function (e) { IC.toast(e.message); });
     });
   }
 
-  /* An image pasted into or dropped onto the composer: a preview, then Send or Cancel. */
+  /* An image pasted into or dropped onto the composer: a preview, then Send or Cancel
+     (IC.drawing.offerImage, drawing-pad.js, loaded on the first such image). */
   function bindImagePaste() {
-    var dlg = document.getElementById('paste-dialog');
-    var $d = $(dlg);
-    var pending = null;
-
     function imageFile(list) {
       for (var i = 0; list && i < list.length; i++) {
         var f = list[i].kind === 'file' ? list[i].getAsFile() : list[i];
@@ -406,29 +405,10 @@
     }
 
     function offer(file) {
-      pending = null;
       setComposerError('');
-      IC.drawing.fromImage(file).then(function (img) {
-        pending = img.dataUrl;
-        $d.find('.paste-preview').attr('src', img.dataUrl);
-        $d.find('.paste-note').text(img.width === img.sourceWidth && img.height === img.sourceHeight
-          ? img.width + ' × ' + img.height + ' px. Everyone in the room will see it.'
-          : 'Scaled down from ' + img.sourceWidth + ' × ' + img.sourceHeight + ' to ' + img.width + ' × ' +
-            img.height + ' px to fit the drawing limits. Everyone in the room will see it.');
-        $d.find('.paste-error').text('').prop('hidden', true);
-        $d.find('.paste-send').prop('disabled', false).text('Send drawing');
-        if (!dlg.open) dlg.showModal();
-        $d.find('.paste-send').trigger('focus');
-      }, function (e) {
-        setComposerError(e.message);
-      });
-    }
-
-    function close() {
-      pending = null;
-      if (dlg.open) dlg.close();
-      $d.find('.paste-preview').removeAttr('src');
-      $input.trigger('focus');
+      IC.loadScript('drawing-pad').then(function () {
+        IC.drawing.offerImage(file, { send: sendDrawing, error: setComposerError, $input: $input });
+      }, function (e) { setComposerError(e.message); });
     }
 
     $input.on('paste', function (ev) {
@@ -456,31 +436,28 @@
       ev.preventDefault();
       offer(file);
     });
-    $d.on('click', '.paste-cancel', close);
-    $d.on('cancel', function (ev) { ev.preventDefault(); close(); });
-    $d.on('click', '.paste-send', function () {
-      if (!pending) return;
-      var $btn = $(this).prop('disabled', true).text('Sending…');
-      sendDrawing(pending).then(close, function (e) {
-        $d.find('.paste-error').text(e.message || 'The drawing could not be sent.').prop('hidden', false);
-        $btn.prop('disabled', false).text('Send drawing');
-      });
-    });
   }
 
+  // The picker (emoji.js) is loaded when first opened.
   function bindEmoji() {
-    var picker = new IC.EmojiPicker($('#emoji-picker'), function (emoji) {
-      IC.insertAtCaret($input[0], emoji);
-      picker.close();
-    });
-    picker.onClose = function () { $input.trigger('focus'); };
-    $('#emoji-toggle').on('click', function () {
-      if (picker.isOpen()) { picker.close(true); $(this).attr('aria-expanded', 'false'); return; }
-      $(this).attr('aria-expanded', 'true');
-      picker.open();
+    var picker = null;
+    var $toggle = $('#emoji-toggle');
+    $toggle.on('click', function () {
+      if (picker && picker.isOpen()) { picker.close(true); $toggle.attr('aria-expanded', 'false'); return; }
+      IC.loadScript('emoji').then(function () {
+        if (!picker) {
+          picker = new IC.EmojiPicker($('#emoji-picker'), function (emoji) {
+            IC.insertAtCaret($input[0], emoji);
+            picker.close();
+          });
+          picker.onClose = function () { $input.trigger('focus'); };
+        }
+        $toggle.attr('aria-expanded', 'true');
+        picker.open();
+      }, function (e) { IC.toast(e.message); });
     });
     $(document).on('mousedown', function (ev) {
-      if (picker.isOpen() && !$(ev.target).closest('#emoji-picker, #emoji-toggle').length) {
+      if (picker && picker.isOpen() && !$(ev.target).closest('#emoji-picker, #emoji-toggle').length) {
         picker.close();
         $('#emoji-toggle').attr('aria-expanded', 'false');
       }

@@ -29,6 +29,17 @@
 
   Connection.prototype.pickBackend = function () {
     var self = this;
+    // The first placement of a room page was asked for by boot.js while the page loaded.
+    var early = IC.early;
+    if (early && early.pick && early.room === this.roomName) {
+      var asked = early.pick;
+      early.pick = null; // a reconnect asks anew
+      return $.when(asked).then(function (res) {
+        if (!res) return self.pickBackend();
+        self.alternatives = Array.isArray(res.aN) ? res.aN.map(String) : [];
+        return res.bA;
+      });
+    }
     return $.ajax({
       url: '/pick_backend',
       data: { roomName: this.roomName },
@@ -64,24 +75,35 @@
     });
   };
 
+  // The socket boot.js opened to this backend, if it is still usable: taken once.
+  function takeEarlySocket(roomName, backend) {
+    var early = IC.early;
+    if (!early || early.room !== roomName || early.backend !== backend || !early.ws) return null;
+    var ws = early.ws;
+    early.ws = null;
+    if (ws.readyState !== WebSocket.CONNECTING && ws.readyState !== WebSocket.OPEN) return null;
+    return { ws: ws, frames: early.frames.splice(0) };
+  }
+
   Connection.prototype.open = function (backend) {
     var self = this;
     // The page's scheme decides: an https page may only open wss.
     var scheme = global.location.protocol === 'https:' ? 'wss://' : 'ws://';
     var ws;
+    var taken = takeEarlySocket(this.roomName, backend);
     try {
-      ws = new WebSocket(scheme + backend + '/ws_entry');
+      ws = taken ? taken.ws : new WebSocket(scheme + backend + '/ws_entry');
     } catch (e) {
       this.lastError = 'The chat server address is not valid.';
       this.scheduleRetry();
       return;
     }
     this.ws = ws;
-    ws.onopen = function () {
+    var opened = function (initSent) {
       if (ws !== self.ws) return;
       // The server consumes the first frame whatever it is: the platform tag, and pv 2 for
       // member deltas (R_M_D) and typing signals (TY) instead of the full list on every change.
-      ws.send(JSON.stringify({ p: 'unknown', pv: 2 }));
+      if (!initSent) ws.send(JSON.stringify({ p: 'unknown', pv: 2 }));
       var reconnect = self.everOpened;
       self.everOpened = true;
       self.attempt = 0;
@@ -90,6 +112,8 @@
       self.emitState('open');
       if (self.h.onOpen) self.h.onOpen(reconnect);
     };
+    // An early socket still connecting gets its init frame here (boot.js's onopen is replaced).
+    ws.onopen = function () { opened(false); };
     ws.onmessage = function (ev) {
       if (ws !== self.ws) return;
       var handle = function (text) {
@@ -108,6 +132,11 @@
       if (ev.code === MOVED_CLOSE) self.reconnectSoon(); else self.scheduleRetry();
     };
     ws.onerror = function () { /* onclose follows and does the work */ };
+    if (taken) {
+      taken.frames.forEach(function (ev) { ws.onmessage(ev); });
+      // Already open: boot.js sent the init frame.
+      if (ws.readyState === WebSocket.OPEN) opened(true);
+    }
   };
 
   Connection.prototype.startKeepAlive = function () {

@@ -9,13 +9,20 @@
     var path = global.location.pathname.replace(/^\/+/, '');
     var raw = IC.decode(path).replace(/\/+$/, '');
     if (!raw || raw === 'index.html') {
-      IC.home.start();
+      // Only the home page needs home.js and pages.css: a room page (the first load most people
+      // make) does not. The home view stays hidden until both are there.
+      Promise.all([IC.loadStyle('pages'), IC.loadScript('home')]).then(function () { IC.home.start(); }, function (e) {
+        $('#home-view').prop('hidden', false);
+        IC.toast(e.message);
+      });
       return;
     }
     var name = P.canonicalRoom(raw);
     var problem = P.roomNameProblem(name);
     if (problem) {
-      $('#invalid-room').prop('hidden', false).find('.invalid-reason').text(problem);
+      var show = function () { $('#invalid-room').prop('hidden', false); };
+      IC.loadStyle('pages').then(show, show);
+      $('#invalid-room .invalid-reason').text(problem);
       $('#invalid-room .invalid-name').text(raw);
       document.title = 'Invalid room name — instantchat';
       return;

@@ -76,6 +76,12 @@
     return $('<span class="visually-hidden"></span>').text(text);
   }
 
+  // The tooltip of a card's time, made on demand (see M.render).
+  M.fillTimeTitle = function (time) {
+    if (time.title || !time.getAttribute('datetime')) return;
+    time.title = IC.formatFull(new Date(time.getAttribute('datetime')));
+  };
+
   M.dayKey = function (msg) {
     var d = P.secondsToDate(msg.cAt);
     return d.getFullYear() + '-' + d.getMonth() + '-' + d.getDate();
@@ -121,21 +127,60 @@
   }
 
   // `mine`: this browser's own vote is this one (shown pressed; pressing again withdraws it).
+  // `title`: who voted this way (M.voteTitle), as the tooltip; user names, so text only.
   function voteButton(cls, arrow, label, n, mine, title) {
     var b = buttonEl('', cls);
     var a = el('span', '', arrow);
     a.setAttribute('aria-hidden', 'true');
     b.append(a, label, el('span', 'n', String(n)));
     b.setAttribute('aria-pressed', mine ? 'true' : 'false');
-    if (mine) {
-      b.classList.add('is-voted');
-      b.title = title + ' — press again to withdraw your vote';
-    }
+    if (mine) b.classList.add('is-voted');
+    if (title) b.title = title;
     return b;
   }
 
+  function listNames(names, more) {
+    if (more > 0) return names.join(', ') + ' and ' + more + ' more';
+    if (names.length < 2) return names.join('');
+    return names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1];
+  }
+
+  /* The tooltip of a vote button: who voted this way. `side`: 'support' or 'reject'; `pin`: the
+     creator's own message, where support is a pin. ctx.voters(id) → {s: [uId], r: [uId]} from
+     pv 2 frames (docs/protocol.md §7.3; at most 10 a side, the count says how many in all), or
+     undefined when the server did not say; ctx.myVote(id) is this browser's own vote. */
+  M.voteTitle = function (msg, side, pin, ctx) {
+    var count = (side === 'support' ? msg.sC : msg.rC) || 0;
+    var mine = (ctx.myVote ? ctx.myVote(msg.id) : '') === side;
+    var known = ctx.voters ? ctx.voters(msg.id) : null;
+    var ids = known ? (side === 'support' ? known.s : known.r) || [] : [];
+    var names = [];
+    var me = mine;
+    ids.forEach(function (uId) {
+      if (uId === ctx.me) { me = true; return; }
+      var who = ctx.userName(uId);
+      if (who && who.name && who.name !== 'unknown user') names.push(who.name);
+    });
+    if (me) names.unshift('you');
+    var more = Math.max(0, count - names.length);
+    var verb = side === 'reject' ? 'Rejected' : pin ? 'Pinned' : 'Supported';
+    if (me && names.length === 1 && more === 0) {
+      var own = side === 'reject' ? 'You reject this' : pin ? 'You pinned this' : 'You support this';
+      return mine ? own + ' — press again to withdraw your vote' : own;
+    }
+    if (!names.length) return '';
+    return verb + ' by ' + listNames(names, more) + (mine ? ' — press again to withdraw your vote' : '');
+  };
+
+  // The same for the counts shown on one's own message (no buttons there).
+  M.tallyTitle = function (msg, ctx) {
+    return [M.voteTitle(msg, 'support', false, ctx), M.voteTitle(msg, 'reject', false, ctx)]
+      .filter(function (t) { return t; }).join(' · ');
+  };
+
   /* ctx: { me, creator, userName(uId) → {name, anon}, message(id) → msg|undefined,
-            isMention(msg) → bool, drawing(ref, $holder), myVote(id) → 'support'|'reject'|'' } */
+            isMention(msg) → bool, drawing(ref, $holder), myVote(id) → 'support'|'reject'|'',
+            voters(id) → {s, r} | undefined } */
   M.render = function (msg, prev, ctx) {
     var mine = msg.uId === ctx.me;
     var author = ctx.userName(msg.uId);
@@ -158,7 +203,8 @@
     idLink.setAttribute('href', '#msg-' + msg.id);
     var time = el('time', 'msg-time', IC.formatTime(when));
     time.setAttribute('datetime', when.toISOString());
-    time.title = IC.formatFull(when);
+    // Its full date and time (a title) is filled in when pointed at or focused (room-list.js):
+    // the first date formatter costs 10-60 ms to create, on the critical path of a room's load.
     head.append(idLink, time);
     if (msg.lE && !msg.deleted) head.append(el('span', 'msg-edited', '(edited)'));
     card.append(head);
@@ -218,12 +264,17 @@
     var canVote = !mine || ctx.me === ctx.creator;
     if (canVote) {
       var myVote = ctx.myVote ? ctx.myVote(msg.id) : '';
+      var voted = (msg.sC || 0) + (msg.rC || 0) > 0 || myVote;
       actions.append(
         voteButton('act-support', '▲ ', mine ? 'Pin ' : 'Support ', msg.sC || 0, myVote === 'support',
-          mine ? 'You pinned this' : 'You support this'),
-        voteButton('act-reject', '▼ ', 'Reject ', msg.rC || 0, myVote === 'reject', 'You reject this'));
+          voted ? M.voteTitle(msg, 'support', mine, ctx) : ''),
+        voteButton('act-reject', '▼ ', 'Reject ', msg.rC || 0, myVote === 'reject',
+          voted ? M.voteTitle(msg, 'reject', mine, ctx) : ''));
     } else if ((msg.sC || 0) + (msg.rC || 0) > 0) {
-      actions.append(el('span', 'vote-tally', 'support ' + (msg.sC || 0) + ' · reject ' + (msg.rC || 0)));
+      var tally = el('span', 'vote-tally', 'support ' + (msg.sC || 0) + ' · reject ' + (msg.rC || 0));
+      var who = M.tallyTitle(msg, ctx);
+      if (who) tally.title = who;
+      actions.append(tally);
     }
     if (mine) {
       if (!ref) actions.append(buttonEl('Edit', 'act-edit', 'Edit message ' + msg.id));

@@ -37,10 +37,12 @@
     putText($('#users-toggle .count'), String(online)).prop('hidden', !S.haveUsers);
     // Before the first member list (e.g. behind the password prompt) there is nothing to count.
     $('#members-meta').prop('hidden', !S.haveUsers);
-    if (S.createdAt) {
+    // Shown once the page is idle after the first draw (room.js warmIntl: the date formatter).
+    var started = S.createdAt && S.intlReady;
+    if (started) {
       putText($('#started-at'), IC.formatDateTime(S.createdAt)).attr('datetime', S.createdAt.toISOString());
     }
-    $('#started-meta').prop('hidden', !S.createdAt);
+    $('#started-meta').prop('hidden', !started);
     $('#password-badge').prop('hidden', !S.hasPassword);
     renderDescription();
   }
@@ -77,7 +79,7 @@
     if (shown === S.descriptionShown) return;
     S.descriptionShown = shown;
     $t.toggleClass('is-collapsed', !S.descriptionOpen);
-    var overflows = S.descriptionOpen || $t[0].scrollHeight > $t[0].clientHeight + 1;
+    var overflows = S.descriptionOpen || (!!S.description && $t[0].scrollHeight > $t[0].clientHeight + 1);
     $('#description-more').prop('hidden', !S.description || !overflows || !$('#description-form').prop('hidden'))
       .text(S.descriptionOpen ? 'Less' : 'More').attr('aria-expanded', S.descriptionOpen ? 'true' : 'false');
   }

@@ -10,7 +10,8 @@
   var K, S, $stream, $list;
 
   function composer() { return IC.roomComposer; }
-  function refreshSearch() { IC.roomSearch.refresh(); }
+  // Nothing to mark before the search was first opened (room-search.js not loaded yet).
+  function refreshSearch() { if (IC.roomSearch) IC.roomSearch.refresh(); }
 
   function atBottom() {
     var el = $stream[0];
@@ -70,10 +71,13 @@
   }
 
   // A cold room of 1,000 messages: the newest screenful is drawn at once, the older cards in
-  // chunks while the page is idle (each inserted above the others, the view held in place by
+  // slices while the page is idle (each inserted above the others, the view held in place by
   // scroll anchoring), so the room is readable and usable long before the last card exists.
-  var FIRST_CARDS = 60;
-  var CHUNK_CARDS = 120;
+  // A slice stops when the idle period ends, so typing or scrolling meanwhile never waits
+  // behind a long task.
+  var FIRST_CARDS = 40;
+  var MIN_SLICE = 8;
+  var MAX_SLICE = 120;
   var pendingHead = null; // { end: index below which cards are not drawn yet, gen }
   var renderGen = 0;
 
@@ -104,12 +108,18 @@
     return frag;
   }
 
-  function drawHeadChunk() {
+  // `deadline`: the idle period (requestIdleCallback) to stay within; none draws MAX_SLICE.
+  function drawHeadChunk(deadline) {
     if (!pendingHead) return;
     var end = pendingHead.end;
-    var from = Math.max(0, end - CHUNK_CARDS);
-    // Each chunk sits in its own box that is skipped while off-screen: later layouts (a join
-    // notice, a new message) deal with a dozen boxes, not with a thousand cards.
+    var count = MAX_SLICE;
+    if (deadline && deadline.timeRemaining) {
+      // Up to about 0.5 ms a card with its layout on a busy machine of this class; a few at least.
+      count = Math.max(MIN_SLICE, Math.min(MAX_SLICE, Math.floor(deadline.timeRemaining() / 0.5)));
+    }
+    var from = Math.max(0, end - count);
+    // Each slice sits in its own box that is skipped while off-screen: later layouts (a join
+    // notice, a new message) deal with boxes, not with a thousand cards.
     var box = document.createElement('div');
     box.className = 'stream-chunk';
     box.style.containIntrinsicSize = 'auto ' + (end - from) * 80 + 'px';
@@ -124,7 +134,7 @@
 
   function scheduleHead() {
     var gen = renderGen;
-    var run = function () { if (gen === renderGen) drawHeadChunk(); };
+    var run = function (deadline) { if (gen === renderGen) drawHeadChunk(deadline); };
     if (global.requestIdleCallback) global.requestIdleCallback(run, { timeout: 100 });
     else setTimeout(run, 0);
   }
@@ -143,7 +153,7 @@
     // Only a reader at the bottom gets the newest cards first; one looking at an older card
     // (a reconnect) gets the whole list at once so that card is there to return to.
     var n = S.messages.length;
-    var split = anchor.bottom && n > FIRST_CARDS + CHUNK_CARDS ? n - FIRST_CARDS : 0;
+    var split = anchor.bottom && n > FIRST_CARDS + MAX_SLICE ? n - FIRST_CARDS : 0;
     // Built off-document and inserted once: one style and layout pass.
     $list[0].appendChild(buildRange(split, n, K.renderCtx()));
     if (split > 0) {
@@ -239,10 +249,25 @@
 
   /* ---------------- server updates ---------------- */
 
-  function onAllMessages(messages) {
+  // Who voted (pv 2 frames, docs/protocol.md §7.3): kept per message id for the vote buttons'
+  // tooltips. Entries of a frame replace what was known of those messages.
+  function noteVoters(list) {
+    if (!Array.isArray(list)) return;
+    list.forEach(function (v) {
+      if (!v || typeof v.id !== 'number') return;
+      S.voters[v.id] = {
+        s: Array.isArray(v.s) ? v.s.filter(function (x) { return typeof x === 'string'; }) : [],
+        r: Array.isArray(v.r) ? v.r.filter(function (x) { return typeof x === 'string'; }) : []
+      };
+    });
+  }
+
+  function onAllMessages(messages, voters) {
     var known = S.byId;
     S.messages = [];
     S.byId = {};
+    S.voters = {};
+    noteVoters(voters);
     messages.forEach(function (raw) {
       var msg = normalise(raw);
       S.messages.push(msg);
@@ -297,7 +322,7 @@
     var lowest = parseInt(f.m && f.m[0] ? f.m[0].t : '0', 10);
     if (!(lowest > 0)) return;
     S.messages = S.messages.filter(function (m) {
-      if (m.id < lowest) { delete S.byId[m.id]; return false; }
+      if (m.id < lowest) { delete S.byId[m.id]; delete S.voters[m.id]; return false; }
       return true;
     });
     S.notices = S.notices.filter(function (n) { return n.afterId >= lowest - 1; });
@@ -444,6 +469,23 @@
           function (e) { IC.toast(K.errorMessage(e)); });
     });
     $stream.on('click', '.msg-quote', function () { jumpTo(Number($(this).attr('data-target'))); });
+    // Who voted, as of now (a voter may have been renamed since the card was drawn).
+    $stream.on('mouseenter focusin', '.act-support, .act-reject, .vote-tally', function () {
+      var msg = S.byId[Number($(this).closest('.msg').attr('data-id'))];
+      if (!msg) return;
+      var title = this.classList.contains('vote-tally') ? M.tallyTitle(msg, K.renderCtx())
+        : M.voteTitle(msg, this.classList.contains('act-reject') ? 'reject' : 'support',
+          msg.uId === S.me, K.renderCtx());
+      if (title) this.title = title; else this.removeAttribute('title');
+    });
+    // A card's full date and time appear as the tooltip of its time (made on demand, messages.js).
+    $stream[0].addEventListener('mouseover', function (ev) {
+      if (ev.target.classList && ev.target.classList.contains('msg-time')) M.fillTimeTitle(ev.target);
+    });
+    $stream[0].addEventListener('focusin', function (ev) {
+      var time = ev.target.querySelector ? ev.target.querySelector('.msg-time') : null;
+      if (time) M.fillTimeTitle(time);
+    });
     // The message holding focus has its actions in the Tab order; the one left loses them.
     var actionsCard = null;
     var setActionsTabbable = function (cardEl, on) {
@@ -512,6 +554,7 @@
     onEdited: onEdited,
     onDeleted: onDeleted,
     onVoted: onVoted,
+    noteVoters: noteVoters,
     onDropped: onDropped,
     jumpTo: jumpTo,
     finishRendering: finishRendering,

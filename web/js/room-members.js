@@ -57,8 +57,15 @@
   // One collator for every comparison: String.localeCompare builds one per call, which made
   // sorting a few hundred members cost more than drawing them.
   // Made on first use: creating it loads collation data, which need not delay the page start.
+  // Until the room is first drawn (S.intlReady, room.js) a plain comparison stands in: the
+  // list is sorted again with the collator then.
   var collator = null;
   function compareNames(a, b) {
+    if (!collator && !S.intlReady) {
+      var la = a.toLowerCase();
+      var lb = b.toLowerCase();
+      return la < lb ? -1 : la > lb ? 1 : 0;
+    }
     if (!collator) collator = new Intl.Collator();
     return collator.compare(a, b);
   }

@@ -1,5 +1,6 @@
 /* Room search bar: finds text or names in the loaded messages, steps through the matches
-   (newest first) and marks them in the list. Shares the room state with room.js via bind(). */
+   (newest first) and marks them in the list. Shares the room state with room.js via bind().
+   Loaded when the search is first opened (room.js bindSearch): most visits never search. */
 (function (global) {
   'use strict';
 
@@ -96,6 +97,7 @@
         }
       });
     },
+    open: open,
     refresh: refreshSearch
   };
 })(window);

@@ -34,6 +34,7 @@
     fullListRequests: 0,
     messages: [],
     byId: {},
+    voters: {}, // message id → {s, r}: who voted (pv 2, docs/protocol.md §7.3)
     haveMessages: false,
     notices: [],
     description: '',
@@ -83,6 +84,7 @@
     message: function (id) { return S.byId[id]; },
     isMention: isMention,
     myVote: function (id) { return list().myVote(id); },
+    voters: function (id) { return S.voters[id]; },
     drawing: function (ref, $holder, msg) { IC.drawing.fill(ref, $holder, msg); }
   };
 
@@ -163,7 +165,7 @@
       case 'R_M_CH': members().onMembers(f); break;
       case 'R_M_D': members().onMemberDelta(f); break;
       case 'TY': members().onTyping(f.uId); break;
-      case 'ALL_TM': list().onAllMessages(f.m || []); break;
+      case 'ALL_TM': list().onAllMessages(f.m || [], f.vU); break;
       case 'R_CH_D':
         if (f.rCuId) S.creator = f.rCuId;
         var description = IC.decode(f.m && f.m[0] ? f.m[0].t : '');
@@ -183,7 +185,10 @@
         break;
       case 'TM_E': (f.m || []).forEach(list().onEdited); break;
       case 'TM_D': (f.m || []).forEach(list().onDeleted); break;
-      case 'TM_S_R': (f.m || []).forEach(list().onVoted); break;
+      case 'TM_S_R':
+        list().noteVoters(f.vU);
+        (f.m || []).forEach(list().onVoted);
+        break;
       case 'N_M_LIMIT_A':
         // Sent at several fill levels: each says how full the room is, so they are not repeats.
         list().addNotice('This room holds ' + S.messages.length + ' of its 1000 messages; the oldest ones will be removed as new ones arrive.', 'limit');
@@ -292,10 +297,24 @@
     if (firstJoin) list().prepareUnread(list().lastSeenId(), false);
     else if (sameRoom) list().prepareUnread(S.lastIdAtDrop, true);
     list().renderAll();
+    if (firstJoin) warmIntl();
     if (S.queued) {
       S.queued = false;
       composer().send();
     }
+  }
+
+  // The first collator and date formatter each load ICU data (10-60 ms): the first draw of the
+  // room goes without them (members sorted by a simple comparison, no creation date in the
+  // header) and they are made once the page is idle.
+  function warmIntl() {
+    var warm = function () {
+      S.intlReady = true;
+      members().render();
+      header().render();
+    };
+    if (global.requestIdleCallback) global.requestIdleCallback(warm, { timeout: 2000 });
+    else setTimeout(warm, 0);
   }
 
   function onJoinFailed(code) {
@@ -391,6 +410,33 @@
     });
   }
 
+  // The search bar's code (room-search.js) comes with the first opening of the search (its
+  // button or Ctrl+F); then it binds its own handlers and these stand down.
+  function bindSearch(kit) {
+    var loading = null;
+    var load = function () {
+      if (!loading) {
+        $('#search-toggle').off('click.lazy');
+        $(document).off('keydown.lazySearch');
+        loading = IC.loadScript('room-search').then(function () {
+          IC.roomSearch.bind(kit);
+          IC.roomSearch.open();
+        }, function (e) {
+          loading = null;
+          bindSearch(kit);
+          IC.toast(e.message);
+        });
+      }
+    };
+    $('#search-toggle').on('click.lazy', load);
+    $(document).on('keydown.lazySearch', function (ev) {
+      if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 'f' && S.joined && !ev.shiftKey) {
+        ev.preventDefault();
+        load();
+      }
+    });
+  }
+
   IC.room = {
     start: function (name) {
       S.room = name;
@@ -431,7 +477,7 @@
       list().bind(kit);
       members().bind(kit);
       composer().bind(kit);
-      IC.roomSearch.bind(kit);
+      bindSearch(kit);
       IC.roomTools.bind(kit);
       bindJoining();
       $input.trigger('focus');

@@ -124,6 +124,46 @@
     });
   };
 
+  // A script of web/js loaded on first use (rarely used parts stay out of the first page load),
+  // with the same build version as the page's own scripts so it is cached the same way.
+  // Resolves when it ran; a failed load is forgotten, so the next use tries again.
+  var loaded = {};
+  function loadOnce(path, make) {
+    if (!loaded[path]) {
+      loaded[path] = new Promise(function (resolve, reject) {
+        var own = document.querySelector('script[src*="/static/js/util.js"]');
+        var version = own ? (own.getAttribute('src').split('?')[1] || '') : '';
+        var el = make('/static/' + path + (version ? '?' + version : ''));
+        el.onload = function () { resolve(); };
+        el.onerror = function () {
+          delete loaded[path];
+          el.remove();
+          reject(new Error('This part of the page could not be loaded. Check the connection and try again.'));
+        };
+        document.head.appendChild(el);
+      });
+    }
+    return loaded[path];
+  }
+
+  IC.loadScript = function (name) {
+    return loadOnce('js/' + name + '.js', function (url) {
+      var script = document.createElement('script');
+      script.src = url;
+      return script;
+    });
+  };
+
+  // The same for a stylesheet of web/css.
+  IC.loadStyle = function (name) {
+    return loadOnce('css/' + name + '.css', function (url) {
+      var link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = url;
+      return link;
+    });
+  };
+
   // Brief, polite confirmation that a copy/share worked, read out by screen readers.
   IC.toast = function (text) {
     var $t = $('#toast');

@@ -21,6 +21,7 @@ struct Member
     QUuid session = QUuid::createUuid();
     quint64 connection;
     QString userId;
+    int protocolVersion = 1;
 };
 
 ServerFrame decodeJson(const QByteArray &json)
@@ -116,6 +117,7 @@ public:
         c.session = member.session;
         c.connection = member.connection;
         c.requestId = QStringLiteral("rq");
+        c.protocolVersion = member.protocolVersion;
         return c;
     }
 
@@ -541,6 +543,85 @@ private slots:
         // Unknown message: RP only; missing srM: 103.
         QCOMPARE(commands(f.vote(voter, 77, true)), L({"RP"}));
         QCOMPARE(errorOf(f.run(voter, frame("TM_S_R", 1))), 103);
+    }
+
+    // docs/protocol.md §7.3: pv >= 2 sessions learn who voted (at most 10 per side, in the
+    // room's user order); v1 sessions get exactly the frames they always got.
+    void votersForExtendedSessions()
+    {
+        RoomFixture f;
+        Member legacy{QUuid::createUuid(), 2, {}, 1}, extended{QUuid::createUuid(), 3, {}, 2};
+        Member author{QUuid::createUuid(), 4, {}, 1};
+        f.join(legacy);
+        f.join(extended);
+        f.join(author);
+        f.post(author); // id 1
+        f.post(author); // id 2, never voted on
+        std::vector<Member> voters;
+        for (int i = 0; i < 13; ++i) {
+            voters.push_back({QUuid::createUuid(), quint64(10 + i), {}, i % 2 ? 2 : 1});
+            f.join(voters.back());
+        }
+        // Voted on in reverse order: the list follows the room's user order, not the votes'.
+        for (int i = 11; i >= 0; --i)
+            f.vote(voters[size_t(i)], 1, true);
+        const RoomResult last = f.vote(voters[12], 1, false);
+        QCOMPARE(commands(last), L({"TM_S_R", "TM_S_R", "RP"}));
+        QCOMPARE(last.sends[0].audience, RoomSend::Audience::Legacy);
+        QCOMPARE(last.sends[1].audience, RoomSend::Audience::Extended);
+        // v1: byte for byte the frame of §5.4.
+        QCOMPARE(last.sends[0].json,
+                 QByteArray(R"({"c":"TM_S_R","m":[{"id":1,"sC":12,"rC":1}],"cAt":)") +
+                     QByteArray::number(f.now) + '}');
+        const ServerFrame rich = decode(last.sends[1]);
+        QCOMPARE(*rich.messages, decode(last.sends[0]).messages.value());
+        QCOMPARE(rich.voters->size(), 1);
+        const ic::proto::WireVoters entry = rich.voters->first();
+        QCOMPARE(entry.id, 1);
+        QStringList firstTen;
+        for (int i = 0; i < 10; ++i)
+            firstTen << voters[size_t(i)].userId;
+        QCOMPARE(entry.support, firstTen);
+        QCOMPARE(entry.reject, QStringList{voters[12].userId});
+
+        // A withdrawn vote leaves the list; the next in user order moves up.
+        const RoomResult withdrawn = f.vote(voters[0], 1, true);
+        const ServerFrame after = decode(withdrawn.sends[1]);
+        QCOMPARE(*after.messages->first().supportCount, 11);
+        QCOMPARE(after.voters->first().support, firstTen.mid(1) << voters[10].userId);
+
+        // Only pv >= 2 members in the room: no v1 frame is made.
+        RoomFixture g;
+        Member modern{QUuid::createUuid(), 2, {}, 2};
+        g.join(modern);
+        g.room->leave(1, ++g.now); // the creator (v1) goes offline
+        g.post(modern);
+        Member other{QUuid::createUuid(), 3, {}, 2};
+        g.join(other);
+        const RoomResult only = g.vote(other, 1, false);
+        QCOMPARE(commands(only), L({"TM_S_R", "RP"}));
+        QCOMPARE(only.sends[0].audience, RoomSend::Audience::Extended);
+        QCOMPARE(decode(only.sends[0]).voters->first().reject, QStringList{other.userId});
+
+        // The join's ALL_TM: voters of the voted messages for a pv >= 2 joiner only.
+        Member lateModern{QUuid::createUuid(), 40, {}, 2},
+            lateLegacy{QUuid::createUuid(), 41, {}, 1};
+        const auto allMessages = [](const RoomResult &result) {
+            for (const RoomSend &send : result.sends) {
+                if (decode(send).command == u"ALL_TM")
+                    return send.json;
+            }
+            return QByteArray();
+        };
+        const ServerFrame joined = decodeJson(allMessages(f.join(lateModern)));
+        QCOMPARE(joined.messages->size(), 2);
+        QCOMPARE(joined.voters->size(), 1); // message 2 has no votes
+        QCOMPARE(joined.voters->first().id, 1);
+        QCOMPARE(joined.voters->first().support, after.voters->first().support);
+        QCOMPARE(joined.voters->first().reject, QStringList{voters[12].userId});
+        const QByteArray plain = allMessages(f.join(lateLegacy));
+        QVERIFY(!plain.contains("vU"));
+        QVERIFY(!decodeJson(plain).voters);
     }
 
     void leaveTurnsUserOffline()
