@@ -617,7 +617,7 @@ private slots:
     // The overlay is compact: 380 px wide (narrower only on a narrower screen), its minimum no
     // wider, and it stays so after the member list was hidden and shown, in either mode, after
     // switching rooms and after leaving and re-entering the overlay; never larger than the
-    // screen (also run at QT_SCALE_FACTOR=2: tst_desktop_widgets_scale2).
+    // screen (also run at QT_SCALE_FACTOR=2: tst_desktopwidgets_scale2).
     void overlayIsCompact()
     {
         const QRect screen = m_window->screen()->availableGeometry();
