@@ -51,6 +51,8 @@ constexpr qsizetype replicaListMaxBytes = 8 * 1024 * 1024;
 // A replica batch: a whole room (Init, bounded like a snapshot) plus the records that piled up
 // while the previous batch was in flight. The primary keeps its batches under this bound.
 constexpr qsizetype replicaRecordsMargin = 8 * 1024 * 1024;
+// Past its backlog bound the primary drops its records for an Init, so they fit in the margin.
+static_assert(RoomHost::maxReplicaBacklogBytes < replicaRecordsMargin);
 
 void writeNames(proto::JsonWriter &writer, const char *key, const QStringList &names)
 {
