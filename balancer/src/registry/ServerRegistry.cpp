@@ -476,6 +476,12 @@ std::optional<RegistryRefusal> ServerRegistry::handoffTarget(const QString &id, 
             *target = *to;
         return std::nullopt;
     }
+    // A room the map did not know yet (its room list was not read since it was created). Either
+    // way the caller holds it, whether or not it can move now.
+    if (!m_rooms.contains(room))
+        m_rooms.assign(room, id, now(), true);
+    else
+        m_rooms.confirm(room);
     if (m_rooms.transitCount() >= maxRoomsInTransit)
         return RegistryRefusal{
             503, QStringLiteral("too many rooms are moving right now; try again in a moment")};
@@ -483,12 +489,6 @@ std::optional<RegistryRefusal> ServerRegistry::handoffTarget(const QString &id, 
     if (chosen.isEmpty())
         return RegistryRefusal{503,
                                QStringLiteral("no other live, undrained server can take the room")};
-    // A room the map did not know yet (its room list was not read since it was created). Either
-    // way the caller holds it.
-    if (!m_rooms.contains(room))
-        m_rooms.assign(room, id, now(), true);
-    else
-        m_rooms.confirm(room);
     m_rooms.beginTransit(room, id, chosen, now());
     *target = *m_servers.find(chosen);
     qCInfo(lcRegistry, "room moving from %s to %s", qPrintable(id), qPrintable(chosen));
@@ -507,16 +507,16 @@ std::optional<RegistryRefusal> ServerRegistry::replicaTarget(const QString &id, 
         return RegistryRefusal{409, QStringLiteral("the room is placed on server %1").arg(holder)};
     if (const RoomMap::Transit *transit = m_rooms.transit(room); transit && transit->from != id)
         return RegistryRefusal{409, QStringLiteral("the room is moving between other servers")};
-    const QString chosen = m_placer.handoffTarget(id, m_servers, m_rooms);
-    if (chosen.isEmpty())
-        return RegistryRefusal{
-            503, QStringLiteral("no other live, undrained server can keep a copy of the room")};
     // A room the map did not know yet (created since its server's room list was read). Either
-    // way the caller holds it: a room that asks for a copy exists.
+    // way the caller holds it: a room that asks for a copy exists, whether or not it gets one.
     if (holder != id)
         m_rooms.assign(room, id, now(), true);
     else
         m_rooms.confirm(room);
+    const QString chosen = m_placer.handoffTarget(id, m_servers, m_rooms);
+    if (chosen.isEmpty())
+        return RegistryRefusal{
+            503, QStringLiteral("no other live, undrained server can keep a copy of the room")};
     m_rooms.setReplica(room, chosen);
     *target = *m_servers.find(chosen);
     publishReplicas();
