@@ -36,7 +36,8 @@ BalancerMetrics::BalancerMetrics()
     m_roomsLost = &m_registry.counter(
         "instantchat_balancer_rooms_lost_total",
         "Rooms dropped from the room map because their server died or deregistered while "
-        "holding them.");
+        "holding them and no copy was promoted (rooms the server had confirmed; placements "
+        "nobody used are not counted).");
     m_roomsInTransit = &m_registry.gauge("instantchat_balancer_rooms_in_transit",
                                          "Rooms being moved from one server to another now.");
     m_failovers = &m_registry.counter(

@@ -146,6 +146,7 @@ void ServerApp::stop()
         return;
     }
     m_stopping = true;
+    m_context.setStopping(); // not ready any more: /healthz 503
     // Rooms move to another server first when the balancer has one; the server serves the
     // rest meanwhile (bounded by --handoff-timeout).
     qCInfo(lcServer) << "stopping: handing rooms off to other servers";

@@ -32,6 +32,11 @@ public:
     void setStatus(QLatin1StringView status);
     bool shuttingDown() const { return m_shuttingDown.load(std::memory_order_relaxed); }
     void setShuttingDown() { m_shuttingDown = true; }
+    // A stop signal came: the rooms are being handed off (or the balancer asked whether they
+    // can be) before shuttingDown(). The server still serves its rooms meanwhile, but it is
+    // leaving: /healthz (readiness) answers 503 from here on, /livez stays 200.
+    bool stopping() const { return m_stopping.load(std::memory_order_relaxed); }
+    void setStopping() { m_stopping = true; }
     // Random, new at every start of the process: a primary whose copy's server answers with
     // another instance knows the copies it held there are gone (a restart in between).
     const QString &instance() const { return m_instance; }
@@ -65,6 +70,7 @@ private:
     bool m_tlsEnabled = false;
     std::atomic<int> m_status{0}; // 0 online, 1 restarting, 2 shutting down
     std::atomic<bool> m_shuttingDown{false};
+    std::atomic<bool> m_stopping{false};
     mutable QMutex m_registrationMutex;
     QString m_registrationProblem;
 };

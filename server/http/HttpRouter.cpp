@@ -51,6 +51,8 @@ constexpr qsizetype replicaListMaxBytes = 8 * 1024 * 1024;
 // A replica batch: a whole room (Init, bounded like a snapshot) plus the records that piled up
 // while the previous batch was in flight. The primary keeps its batches under this bound.
 constexpr qsizetype replicaRecordsMargin = 8 * 1024 * 1024;
+// Past its backlog bound the primary drops its records for an Init, so they fit in the margin.
+static_assert(RoomHost::maxReplicaBacklogBytes < replicaRecordsMargin);
 
 void writeNames(proto::JsonWriter &writer, const char *key, const QStringList &names)
 {
@@ -268,7 +270,9 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
     const bool post = request.method == "POST";
 
     // /livez: the process answers (liveness). /healthz: it also serves its purpose, i.e. it is
-    // registered when --balancer is set (readiness); docs/interfaces.md.
+    // registered when --balancer is set and is not stopping (readiness); docs/interfaces.md.
+    // During a stop's handoff the process must stay alive (a liveness failure would kill it
+    // in the middle of a move) but is not a place for new work: /livez 200, /healthz 503.
     if (path == "/livez") {
         if (m_context.shuttingDown())
             return httpText(503, "shutting down\n", keepAlive);
@@ -277,6 +281,8 @@ std::optional<QByteArray> HttpRouter::route(const HttpRequest &request, quint64 
     if (path == "/healthz") {
         if (m_context.shuttingDown())
             return httpText(503, "shutting down\n", keepAlive);
+        if (m_context.stopping())
+            return httpText(503, "stopping: handing its rooms off to other servers\n", keepAlive);
         const QString problem = m_context.registrationProblem();
         if (!problem.isEmpty())
             return httpText(503, "not registered: " + problem.toUtf8() + '\n', keepAlive);

@@ -112,8 +112,15 @@ public:
     // The copy was promoted elsewhere: the room is not ours any more. It goes, its members get
     // a close 1012, and its held frames are dropped (they were never on two servers).
     void replicaFenced(const QString &room);
-    // Rooms whose replica acknowledged everything up to a moment ago (held nothing back since).
-    int replicatedRooms() const;
+    // Records waiting for a room's next batch (besides an Init at their head) are bounded: past
+    // this many bytes (a replica that is slow to answer, a room that is very busy) they are
+    // dropped and the next batch is an Init of the whole room instead, which carries every
+    // change they did. Frames stay held until the replica acknowledged that Init, so an answer
+    // still goes out only once its change is on the replica. Kept well under the batch bound
+    // of /internal/replica/apply (a room snapshot + 8 MiB).
+    static constexpr qsizetype maxReplicaBacklogBytes = 1024 * 1024;
+    // Bytes of records waiting for the room's next batch (0 for an unknown or unreplicated room).
+    qsizetype replicaBacklogBytes(const QString &room);
     // Replica side (called by the http layer on the worker that owns the name). Copies are
     // kept apart from live rooms: they count nowhere as rooms, a join for a name held only as a
     // copy is closed with 1012 (like a moving room), and a copy without a batch for
@@ -159,6 +166,10 @@ private:
         quint64 inFlight = 0;     // last seq of the batch in flight; 0 = none
         QByteArray records;       // recorded, not shipped yet
         quint32 count = 0;
+        qsizetype initBytes = 0; // of an Init at the head of `records` (not bounded)
+        // `records` went over maxReplicaBacklogBytes and were dropped: nothing is recorded until
+        // the next batch, which is an Init made when it is shipped.
+        bool initPending = false;
         bool lost = false; // unreplicated: nothing recorded or held until retryAtMs
         qint64 retryAtMs = 0;
         qint64 backoffMs = 0;
@@ -234,10 +245,16 @@ private:
 template <typename Append> void RoomHost::record(Entry &entry, Append append)
 {
     Replication *replication = entry.replication.get();
-    if (!replication || replication->lost)
+    if (!replication || replication->lost || replication->initPending)
         return;
     append(replication->records, ++replication->lastRecorded);
     ++replication->count;
+    if (replication->records.size() - replication->initBytes > maxReplicaBacklogBytes) {
+        replication->records.clear(); // frees the buffer
+        replication->count = 0;
+        replication->initBytes = 0;
+        replication->initPending = true;
+    }
     scheduleShip(entry.room->name());
 }
 

@@ -1,6 +1,7 @@
 // RoomHost's part of replication (docs/architecture.md "Replication batches"): on the primary,
-// records shipped per room with one batch in flight and every produced frame held until the
-// replica acknowledged the records up to it; on the replica, copies of other servers' rooms
+// records shipped per room with one batch in flight (those gathered meanwhile bounded in bytes,
+// an Init of the whole room past the bound) and every produced frame held until the replica
+// acknowledged the records up to it; on the replica, copies of other servers' rooms
 // kept apart from the live ones, updated by batches and promoted to live rooms on failover.
 // The network side is a ReplicaChannel (app/).
 
@@ -47,8 +48,12 @@ void RoomHost::startReplication(Entry &entry)
 void RoomHost::recordInit(Entry &entry)
 {
     const qint64 nowNs = proto::nowNanoseconds();
+    // Records are empty here (a new replication, a resync, a retry): the Init is their head and
+    // is not counted against the backlog bound.
     record(entry, [&](QByteArray &out, quint64 seq) {
         RoomReplication::appendInit(out, seq, *entry.room, nowNs);
+        if (entry.replication)
+            entry.replication->initBytes = out.size();
     });
 }
 
@@ -75,11 +80,23 @@ void RoomHost::ship(const QString &room)
     if (!found || !m_channel || !found->replication)
         return;
     Replication &replication = *found->replication;
-    if (replication.lost || replication.inFlight || replication.count == 0)
+    if (replication.lost || replication.inFlight)
+        return;
+    if (replication.initPending) {
+        // Made now, between events: the room is in a consistent state, and the Init carries
+        // every change whose record was dropped. Its seq is above every held frame's.
+        replication.initPending = false;
+        replication.records.clear();
+        RoomReplication::appendInit(replication.records, ++replication.lastRecorded, *found->room,
+                                    proto::nowNanoseconds());
+        replication.count = 1;
+    }
+    if (replication.count == 0)
         return;
     QByteArray batch = RoomReplication::batch(room, replication.count, replication.records);
     replication.records.clear();
     replication.count = 0;
+    replication.initBytes = 0;
     replication.inFlight = replication.lastRecorded;
     // The channel may answer before returning, and an answer may remove the room.
     m_channel->ship(room, std::move(batch), replication.inFlight);
@@ -110,6 +127,8 @@ void RoomHost::releaseAll(Entry &entry)
     replication->inFlight = 0;
     replication->records.clear();
     replication->count = 0;
+    replication->initBytes = 0;
+    replication->initPending = false;
     replication->acked = replication->lastRecorded;
     replication->retryAtMs = QDateTime::currentMSecsSinceEpoch() + replication->backoffMs;
     release(entry, std::numeric_limits<quint64>::max());
@@ -140,7 +159,7 @@ void RoomHost::replicaAcked(const QString &room, quint64 seq)
         replication.inFlight = 0;
     replication.backoffMs = 0;
     release(*found, replication.acked);
-    if (replication.count > 0)
+    if (replication.count > 0 || replication.initPending)
         scheduleShip(room);
 }
 
@@ -154,6 +173,8 @@ void RoomHost::replicaResync(const QString &room)
     // The Init captures every change the dropped records carried.
     replication.records.clear();
     replication.count = 0;
+    replication.initBytes = 0;
+    replication.initPending = false;
     recordInit(*found);
 }
 
@@ -208,14 +229,10 @@ void RoomHost::replicaFenced(const QString &room)
     m_movedAway.insert(room, QDateTime::currentMSecsSinceEpoch());
 }
 
-int RoomHost::replicatedRooms() const
+qsizetype RoomHost::replicaBacklogBytes(const QString &room)
 {
-    int count = 0;
-    for (const auto &[name, entry] : m_rooms) {
-        const Replication *replication = entry->replication.get();
-        count += replication && !replication->lost && replication->acked > 0 ? 1 : 0;
-    }
-    return count;
+    const Entry *found = entry(room);
+    return found && found->replication ? found->replication->records.size() : 0;
 }
 
 void RoomHost::eraseRoom(const QString &room, bool keepCopy)

@@ -7,9 +7,13 @@
 // passing, placements, drains - to the real registry (fake servers, a fake clock) and to a small
 // model written from the documented rules, and after every step compares: which servers exist
 // and are live, where every room is placed, how many rooms each server has, the status of each
-// heartbeat and deregistration, and what each placement chose (the live, synced, undrained
-// server under the load ceiling with the lowest load, ties to the lowest id; never a dead or
-// drained one). Each step is four bytes, so a seeded generator and libFuzzer drive the same code.
+// heartbeat and deregistration, what each placement chose (the live, synced, undrained server
+// under the load ceiling with the lowest load, ties to the lowest id; never a dead or drained
+// one), and how many rooms were counted lost (roomsLost: rooms whose server went out after its
+// room list had named them; a placement whose user never came - never created on the server -
+// is dropped uncounted, and leaves the map at a room-list read once older than
+// RoomMap::unconfirmedPlacementMs). Each step is four bytes, so a seeded generator and libFuzzer
+// drive the same code.
 
 #include "registry/ServerRegistry.h"
 #include "registry/UpstreamClient.h"
@@ -64,6 +68,7 @@ struct Figures
     std::array<qint64, 9> ops{};
     qint64 placedNew = 0, placedExisting = 0, placementFailed = 0, placementSkipped = 0;
     qint64 refused409 = 0, refused403 = 0, refused404 = 0, probesFailed = 0, expiries = 0;
+    qint64 roomsLost = 0, unusedDropped = 0, unusedExpired = 0;
 };
 
 class Driver
@@ -91,6 +96,8 @@ public:
         options.clock = [this] { return m_now; };
         options.manualTicks = true;
         m_registry = std::make_unique<ServerRegistry>(options, m_upstream.get());
+        QObject::connect(m_registry.get(), &ServerRegistry::roomsLost,
+                         [this](int count) { m_countedLost += count; });
         Server s;
         s.id = staticId();
         s.address = staticAddress();
@@ -133,7 +140,7 @@ public:
             break;
         case 6:
         case 7:
-            error = place(a);
+            error = place(a, b % 4 != 0);
             break;
         case 8:
             if (b & 2)
@@ -208,10 +215,17 @@ private:
         s.synced = false;
         s.diedAtMs = m_now;
         for (auto it = m_rooms.begin(); it != m_rooms.end();) {
-            if (it.value() == s.id)
+            if (it.value() == s.id) {
+                if (m_confirmed.remove(it.key())) {
+                    ++m_expectedLost;
+                    ++m_figures.roomsLost;
+                } else {
+                    ++m_figures.unusedDropped;
+                }
                 it = m_rooms.erase(it);
-            else
+            } else {
                 ++it;
+            }
         }
     }
 
@@ -342,8 +356,23 @@ private:
             }
         } else if (s && ok && s->alive) {
             for (const QString &name : std::as_const(s->held)) {
-                if (!m_rooms.contains(name))
+                if (!m_rooms.contains(name)) {
                     m_rooms.insert(name, s->id);
+                    m_placedAt.insert(name, m_now);
+                }
+                if (m_rooms.value(name) == s->id)
+                    m_confirmed.insert(name);
+            }
+            // Placements it does not hold, once old enough: their user never came.
+            for (auto it = m_rooms.begin(); it != m_rooms.end();) {
+                if (it.value() == s->id && !s->held.contains(it.key()) &&
+                    m_now - m_placedAt.value(it.key()) > RoomMap::unconfirmedPlacementMs) {
+                    ++m_figures.unusedExpired;
+                    m_confirmed.remove(it.key());
+                    it = m_rooms.erase(it);
+                } else {
+                    ++it;
+                }
             }
             s->synced = true;
         }
@@ -391,7 +420,9 @@ private:
         return share + std::max(s.reportedRooms, placedOn(s.id)) / 1000.0;
     }
 
-    QString place(quint8 a)
+    // `created`: the user opens the socket and the server creates the room; else the placement
+    // is never used.
+    QString place(quint8 a, bool created)
     {
         const QString name = room(a);
         if (!m_registry->readyForNewRooms()) {
@@ -408,6 +439,9 @@ private:
                 return QStringLiteral("place(%1): %2, model: existing on %3")
                     .arg(name, got->server.id, m_rooms.value(name));
             ++m_figures.placedExisting;
+            // A placement nobody used yet gets its room when this user comes.
+            if (created)
+                m_servers[m_rooms.value(name)].held.insert(name);
             return {};
         }
         const Server *best = nullptr;
@@ -434,7 +468,10 @@ private:
         if (!chosen.alive || chosen.drained)
             return QStringLiteral("place(%1) chose a dead or drained server").arg(name);
         m_rooms.insert(name, best->id);
-        m_servers[best->id].held.insert(name);
+        m_placedAt.insert(name, m_now);
+        m_confirmed.remove(name);
+        if (created)
+            m_servers[best->id].held.insert(name);
         ++m_figures.placedNew;
         return {};
     }
@@ -449,6 +486,10 @@ private:
 
     QString compare() const
     {
+        if (m_countedLost != m_expectedLost)
+            return QStringLiteral("%1 rooms counted lost, the model %2")
+                .arg(m_countedLost)
+                .arg(m_expectedLost);
         QSet<QString> ids;
         for (const ServerInfo &info : m_registry->servers())
             ids.insert(info.id);
@@ -492,8 +533,12 @@ private:
     qint64 m_now = 0;
     std::unique_ptr<FakeUpstream> m_upstream;
     std::unique_ptr<ServerRegistry> m_registry;
-    QMap<QString, Server> m_servers; // by id
-    QMap<QString, QString> m_rooms;  // room -> server id, live placements only
+    QMap<QString, Server> m_servers;   // by id
+    QMap<QString, QString> m_rooms;    // room -> server id, live placements only
+    QHash<QString, qint64> m_placedAt; // room -> when placed (or first listed)
+    QSet<QString> m_confirmed;         // rooms of m_rooms their holder's list named
+    qint64 m_countedLost = 0;          // roomsLost signals of the registry
+    qint64 m_expectedLost = 0;
     Figures m_figures;
 };
 

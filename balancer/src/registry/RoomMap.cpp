@@ -8,7 +8,7 @@ QString RoomMap::holder(const QString &room) const
     return it == m_rooms.constEnd() ? QString() : it->serverId;
 }
 
-void RoomMap::assign(const QString &room, const QString &serverId, qint64 nowMs)
+void RoomMap::assign(const QString &room, const QString &serverId, qint64 nowMs, bool confirmed)
 {
     const auto it = m_rooms.find(room);
     if (it != m_rooms.end()) {
@@ -17,10 +17,24 @@ void RoomMap::assign(const QString &room, const QString &serverId, qint64 nowMs)
             setReplicaOf(*it, QString());
         it->serverId = serverId;
         it->placedMs = nowMs;
+        it->confirmed = confirmed;
     } else {
-        m_rooms.insert(room, Entry{serverId, nowMs, {}});
+        m_rooms.insert(room, Entry{serverId, nowMs, {}, confirmed});
     }
     ++m_perServer[serverId];
+}
+
+void RoomMap::confirm(const QString &room)
+{
+    const auto it = m_rooms.find(room);
+    if (it != m_rooms.end())
+        it->confirmed = true;
+}
+
+bool RoomMap::confirmed(const QString &room) const
+{
+    const auto it = m_rooms.constFind(room);
+    return it != m_rooms.constEnd() && it->confirmed;
 }
 
 void RoomMap::forget(const QString &room)
@@ -125,8 +139,10 @@ void RoomMap::applyReplicaList(const QString &serverId, const QSet<QString> &cop
         const auto it = m_rooms.find(name);
         if (it == m_rooms.end())
             m_copyHints.insert(name, serverId);
-        else if (it->replica.isEmpty() && it->serverId != serverId)
+        else if (it->replica.isEmpty() && it->serverId != serverId) {
             setReplicaOf(*it, serverId);
+            it->confirmed = true; // only a room that exists is copied
+        }
     }
 }
 
@@ -162,7 +178,7 @@ void RoomMap::applyRoomList(const QString &serverId, const QSet<QString> &held, 
     for (const QString &name : held) {
         auto it = m_rooms.find(name);
         if (it == m_rooms.end()) {
-            it = m_rooms.insert(name, Entry{serverId, nowMs, {}});
+            it = m_rooms.insert(name, Entry{serverId, nowMs, {}, true});
             ++m_perServer[serverId];
             // A copy reported before its room (a balancer restart reads the lists in any order).
             const QString copy = m_copyHints.take(name);
@@ -173,12 +189,15 @@ void RoomMap::applyRoomList(const QString &serverId, const QSet<QString> &held, 
                 --m_perServer[it->serverId];
                 setReplicaOf(*it, QString()); // whatever copy there was belonged to the old holder
                 it->serverId = serverId;
+                it->confirmed = true;
                 ++m_perServer[serverId];
             } else if (conflicts) {
                 // Two servers hold the same name (after a split brain, or a moved room whose
                 // source has not deleted its copy yet): the mapping clients use is kept.
                 conflicts->append(name);
             }
+        } else {
+            it->confirmed = true;
         }
     }
     for (auto it = m_rooms.begin(); it != m_rooms.end();) {

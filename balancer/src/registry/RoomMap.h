@@ -6,6 +6,11 @@
 // The map is soft state, rebuilt from each server's room list (applyRoomList): rooms a server
 // holds are added (or taken over from a dead holder), rooms it no longer holds leave the map,
 // except placements younger than `unconfirmedPlacementMs` whose first user has not arrived yet.
+//
+// An entry is *confirmed* once its holder has shown that the room exists there: the room is in
+// the holder's room list, the holder asked for the room's replica or handoff target, or the room
+// arrived there by a handoff or a promotion. A placement made for /pick_backend is unconfirmed
+// until then (the user may never open the socket): losing it with its server loses nothing.
 
 #include <QHash>
 #include <QList>
@@ -26,7 +31,8 @@ public:
     {
         QString serverId;
         qint64 placedMs = 0;
-        QString replica; // the server holding the room's copy; empty when none is known
+        QString replica;        // the server holding the room's copy; empty when none is known
+        bool confirmed = false; // the holder has the room (see above)
     };
     struct Transit
     {
@@ -40,8 +46,12 @@ public:
     // The server the room is placed on (alive or not); empty when not placed.
     QString holder(const QString &room) const;
     // Places (or moves) the room on `serverId` as of `nowMs`. A room that changes server loses
-    // its replica: the new holder asks for a copy of its own.
-    void assign(const QString &room, const QString &serverId, qint64 nowMs);
+    // its replica: the new holder asks for a copy of its own. `confirmed`: the server has the
+    // room already (it moved there); false for a new placement.
+    void assign(const QString &room, const QString &serverId, qint64 nowMs, bool confirmed = false);
+    // The holder has the room; no-op when the room is not placed.
+    void confirm(const QString &room);
+    bool confirmed(const QString &room) const;
     void forget(const QString &room);
     // Drops every room of the server; returns how many.
     int dropServer(const QString &serverId);
@@ -65,17 +75,19 @@ public:
         return m_replicatedHere.value(serverId);
     }
     // The copies a server reports holding (GET /internal/rooms "replicas", after a balancer
-    // restart): a room without a known replica gets this server as its replica; a copy of a
-    // room not in the map yet is remembered until the room's holder reports it (applyRoomList).
+    // restart): a room without a known replica gets this server as its replica (and is
+    // confirmed); a copy of a room not in the map yet is remembered until the room's holder
+    // reports it (applyRoomList).
     void applyReplicaList(const QString &serverId, const QSet<QString> &copies);
     // A server's entry took another id (a static server registering under its own id).
     void renameServer(const QString &from, const QString &to);
     int roomCount(const QString &serverId) const { return m_perServer.value(serverId); }
     int size() const { return int(m_rooms.size()); }
 
-    // The room list of `serverId` as read: adds held rooms (a holder that is not `isLive` is
-    // replaced; a live one is kept and the room returned in `*conflicts`), drops rooms it
-    // no longer holds unless placed within unconfirmedPlacementMs.
+    // The room list of `serverId` as read: adds held rooms, confirmed (a holder that is not
+    // `isLive` is replaced; a live one is kept and the room returned in `*conflicts`), confirms
+    // its rooms already placed there, drops rooms it no longer holds unless placed within
+    // unconfirmedPlacementMs.
     void applyRoomList(const QString &serverId, const QSet<QString> &held, qint64 nowMs,
                        const std::function<bool(const QString &)> &isLive,
                        QStringList *conflicts = nullptr);

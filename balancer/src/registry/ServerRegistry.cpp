@@ -190,18 +190,20 @@ void ServerRegistry::wentOut(const QString &id, const QString &reason)
         if (transit->failover)
             continue; // failOver() below
         if (transit->from == id && m_servers.isLive(transit->to))
-            m_rooms.assign(room, transit->to, now());
+            m_rooms.assign(room, transit->to, now(), m_rooms.confirmed(room));
         else
             emit moveFailed();
     }
     const int copiesGone = m_rooms.clearReplicasOn(id);
-    const int dropped = failOver(id);
+    int unused = 0;
+    const int dropped = failOver(id, &unused);
     const ServerInfo *server = m_servers.find(id);
     qCWarning(lcRegistry,
               "server %s at %s is out of placement (%s); %d rooms lost (no live copy), %d "
-              "rooms being promoted on their replica's server, %d copies it kept are gone",
+              "rooms being promoted on their replica's server, %d copies it kept are gone, %d "
+              "placements it never confirmed (nobody came) dropped",
               qPrintable(id), server ? qPrintable(server->address) : "?", qPrintable(reason),
-              dropped, int(m_rooms.roomsOf(id).size()), copiesGone);
+              dropped, int(m_rooms.roomsOf(id).size()), copiesGone, unused);
     if (dropped > 0)
         emit roomsLost(dropped);
     for (const QString &room : ended) {
@@ -215,26 +217,28 @@ void ServerRegistry::wentOut(const QString &id, const QString &reason)
     runReadinessWaiters();
 }
 
-int ServerRegistry::failOver(const QString &id)
+int ServerRegistry::failOver(const QString &id, int *unused)
 {
     // Rooms failing over *to* this server (it was to promote them) have no copy left.
     int lost = 0;
+    const auto lose = [&](const QString &room) {
+        if (loseRoom(room))
+            ++lost;
+        else
+            ++*unused;
+    };
     for (const QString &room : m_rooms.transitsOf(id)) {
         const RoomMap::Transit *transit = m_rooms.transit(room);
-        if (transit->failover && transit->to == id) {
-            loseRoom(room);
-            ++lost;
-        }
+        if (transit->failover && transit->to == id)
+            lose(room);
     }
     QHash<QString, QStringList> byReplica;
     for (const QString &room : m_rooms.roomsOf(id)) {
         const QString replica = m_rooms.replica(room);
-        if (!replica.isEmpty() && m_servers.isLive(replica)) {
+        if (!replica.isEmpty() && m_servers.isLive(replica))
             byReplica[replica].append(room);
-        } else {
-            loseRoom(room);
-            ++lost;
-        }
+        else
+            lose(room);
     }
     if (byReplica.isEmpty())
         return lost;
@@ -281,12 +285,11 @@ void ServerRegistry::promoted(const QString &from, const QString &to, const QStr
             continue; // ended meanwhile (the replica's server went out too)
         if (done.contains(room) && m_servers.isLive(to)) {
             // Fresh: kept through room-list reads until its first user is back.
-            m_rooms.assign(room, to, now());
+            m_rooms.assign(room, to, now(), true);
             ++promotedHere;
-        } else {
+        } else if (loseRoom(room)) {
             // No copy there ("missing"), or no answer: lost. A copy that was promoted after all
             // comes back into the map with the server's next room list.
-            loseRoom(room);
             ++lostHere;
         }
         endTransit(room);
@@ -310,9 +313,11 @@ void ServerRegistry::promoted(const QString &from, const QString &to, const QStr
     publishReplicas();
 }
 
-void ServerRegistry::loseRoom(const QString &room)
+bool ServerRegistry::loseRoom(const QString &room)
 {
+    const bool existed = m_rooms.confirmed(room);
     m_rooms.forget(room);
+    return existed;
 }
 
 void ServerRegistry::syncRooms(const QString &id)
@@ -471,6 +476,12 @@ std::optional<RegistryRefusal> ServerRegistry::handoffTarget(const QString &id, 
             *target = *to;
         return std::nullopt;
     }
+    // A room the map did not know yet (its room list was not read since it was created). Either
+    // way the caller holds it, whether or not it can move now.
+    if (!m_rooms.contains(room))
+        m_rooms.assign(room, id, now(), true);
+    else
+        m_rooms.confirm(room);
     if (m_rooms.transitCount() >= maxRoomsInTransit)
         return RegistryRefusal{
             503, QStringLiteral("too many rooms are moving right now; try again in a moment")};
@@ -478,9 +489,6 @@ std::optional<RegistryRefusal> ServerRegistry::handoffTarget(const QString &id, 
     if (chosen.isEmpty())
         return RegistryRefusal{503,
                                QStringLiteral("no other live, undrained server can take the room")};
-    // A room the map did not know yet (its room list was not read since it was created).
-    if (!m_rooms.contains(room))
-        m_rooms.assign(room, id, now());
     m_rooms.beginTransit(room, id, chosen, now());
     *target = *m_servers.find(chosen);
     qCInfo(lcRegistry, "room moving from %s to %s", qPrintable(id), qPrintable(chosen));
@@ -499,13 +507,16 @@ std::optional<RegistryRefusal> ServerRegistry::replicaTarget(const QString &id, 
         return RegistryRefusal{409, QStringLiteral("the room is placed on server %1").arg(holder)};
     if (const RoomMap::Transit *transit = m_rooms.transit(room); transit && transit->from != id)
         return RegistryRefusal{409, QStringLiteral("the room is moving between other servers")};
+    // A room the map did not know yet (created since its server's room list was read). Either
+    // way the caller holds it: a room that asks for a copy exists, whether or not it gets one.
+    if (holder != id)
+        m_rooms.assign(room, id, now(), true);
+    else
+        m_rooms.confirm(room);
     const QString chosen = m_placer.handoffTarget(id, m_servers, m_rooms);
     if (chosen.isEmpty())
         return RegistryRefusal{
             503, QStringLiteral("no other live, undrained server can keep a copy of the room")};
-    // A room the map did not know yet (created since its server's room list was read).
-    if (holder != id)
-        m_rooms.assign(room, id, now());
     m_rooms.setReplica(room, chosen);
     *target = *m_servers.find(chosen);
     publishReplicas();
@@ -524,8 +535,9 @@ std::optional<RegistryRefusal> ServerRegistry::handoffDone(const QString &id, co
     if (transit->to != to)
         return RegistryRefusal{
             409, QStringLiteral("this room was given to server %1, not %2").arg(transit->to, to)};
-    // Fresh: kept through the target's room-list reads until its first user arrives.
-    m_rooms.assign(room, to, now());
+    // Fresh: kept through the target's room-list reads until its first user arrives. The target
+    // imported it: confirmed.
+    m_rooms.assign(room, to, now(), true);
     emit roomMoved();
     endTransit(room);
     return std::nullopt;

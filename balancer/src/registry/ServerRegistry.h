@@ -6,7 +6,7 @@
 //   RoomPlacer  - where a room goes, and the placements that wait.
 // Here: GET /hw probes and GET /internal/rooms reads (UpstreamClient), the 250 ms ticker, the
 // warm-up timer, the consequences of a server going out (its rooms leave the map, counted as
-// lost; its rooms in transit go to their target) and the handoff calls.
+// lost when confirmed - RoomMap; its rooms in transit go to their target) and the handoff calls.
 //
 // To avoid placing a room twice right after a balancer restart, placement of *unknown* rooms
 // waits until the warm-up has passed (default 2.5 heartbeat intervals: every running server has
@@ -141,6 +141,7 @@ signals:
     // Handoff figures for the metrics.
     void roomMoved();
     void moveFailed();
+    // Confirmed rooms gone with their server (no live copy, or its promotion failed).
     void roomsLost(int count);
     void transitChanged(int roomsInTransit);
     // A failover ended: rooms promoted, rooms lost, death noticed -> last promote answered.
@@ -153,12 +154,14 @@ private:
     void probe(const QString &id);
     void fastProbe(const QString &id);
     // Its rooms with a live replica go in transit and are promoted there; the others are lost.
-    // Returns how many were lost at once.
-    int failOver(const QString &id);
+    // Returns how many confirmed rooms were lost at once; `*unused` counts the placements that
+    // went with them which no server had confirmed (nobody came: nothing was lost).
+    int failOver(const QString &id, int *unused);
     // Rooms whose failover transit from `from` to `to` has not ended yet.
     void promoted(const QString &from, const QString &to, const QStringList &rooms,
                   const UpstreamResult &result);
-    void loseRoom(const QString &room);
+    // Forgets the room; true when it was confirmed, i.e. a room was really lost.
+    bool loseRoom(const QString &room);
     void publishReplicas();
     void syncRooms(const QString &id);
     void syncFinished(const QString &id, bool ok, const QByteArray &body);

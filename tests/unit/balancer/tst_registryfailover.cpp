@@ -2,8 +2,9 @@
 // /internal/replica/target call (its refusals, the target never the caller, the map records it),
 // fast failure detection wired to the rooms with replicas, and what a server's death does - rooms
 // with a live replica wait in transit for one promote call per replica server and then map to
-// it, the rest are lost and counted, copies on the dead server are cleared - and the replicas
-// read back from the servers' room lists after a balancer restart.
+// it, the rest are lost and counted (only rooms the server had confirmed: a placement nobody
+// used is dropped uncounted), copies on the dead server are cleared - and the replicas read back
+// from the servers' room lists after a balancer restart.
 
 #include "registry/ServerRegistry.h"
 #include "registry/UpstreamClient.h"
@@ -102,10 +103,27 @@ public:
         registry->heartbeat(QJsonObject{{u"id"_s, id}, {u"address"_s, addressOf(id)}},
                             sourceOf(id));
     }
-    void answerRoomLists(const QByteArray &body = "{\"rooms\":[]}")
+    // Answers the pending room-list reads: each server lists the rooms in `held` (none when
+    // not given there).
+    void answerRoomLists()
     {
-        for (const Upstream::Call &call : upstream.take(u"/internal/rooms"_s))
-            call.callback(ok(body));
+        for (const Upstream::Call &call : upstream.take(u"/internal/rooms"_s)) {
+            QJsonArray rooms;
+            for (auto it = held.constBegin(); it != held.constEnd(); ++it) {
+                if (addressOf(it.value()) == call.address)
+                    rooms.append(QJsonObject{{u"name"_s, it.key()}});
+            }
+            call.callback(ok(QJsonDocument(QJsonObject{{u"rooms"_s, rooms}}).toJson()));
+        }
+    }
+    // The resync interval passes (every server beats meanwhile): every room list is read again.
+    void readRoomLists()
+    {
+        now += 31000;
+        for (const QString &id : {u"a"_s, u"b"_s, u"c"_s})
+            beat(id);
+        registry->tick();
+        answerRoomLists();
     }
     // Time passes in 250 ms ticks; the servers in `beating` send a heartbeat every 2 s, /hw
     // probes of the servers in `answering` are answered (others wait), room lists are empty.
@@ -134,9 +152,13 @@ public:
         return answer;
     }
     // Places `room` on `id` (the others drained meanwhile) with its replica on `replica` (none
-    // when empty).
-    void placeOn(const QString &room, const QString &id, const QString &replica = {})
+    // when empty). `created`: the room was created there (its first user came), so the
+    // server's room list names it from now on.
+    void placeOn(const QString &room, const QString &id, const QString &replica = {},
+                 bool created = true)
     {
+        if (created)
+            held.insert(room, id);
         for (const QString &other : {u"a"_s, u"b"_s, u"c"_s})
             registry->setDrained(other, other != id);
         const auto answer = place(room);
@@ -154,6 +176,7 @@ public:
     QString holder(const QString &room) const { return registry->serverOfRoom(room); }
 
     qint64 now = 0;
+    QHash<QString, QString> held; // room -> the server that has it
     Upstream upstream;
     std::unique_ptr<ServerRegistry> registry;
 };
@@ -236,6 +259,7 @@ private slots:
     void failover_data()
     {
         QTest::addColumn<QString>("death");   // "deregister" or "probe" (fast detection)
+        QTest::addColumn<bool>("r3Created");  // r3's user came (else a placement nobody used)
         QTest::addColumn<QString>("answerB"); // promote answer body, "refused", "dies"
         QTest::addColumn<QString>("answerC");
         QTest::addColumn<QString>("r1"); // holder afterwards ("" = lost)
@@ -245,21 +269,28 @@ private slots:
         const QString promotedR1 = uR"({"promoted":["r1"],"missing":[]})"_s;
         const QString promotedR2 = uR"({"promoted":["r2"],"missing":[]})"_s;
         QTest::newRow("both promoted")
-            << u"deregister"_s << promotedR1 << promotedR2 << u"b"_s << u"c"_s << 1 << 2;
+            << u"deregister"_s << true << promotedR1 << promotedR2 << u"b"_s << u"c"_s << 1 << 2;
         QTest::newRow("killed, noticed by the fast probe")
-            << u"probe"_s << promotedR1 << promotedR2 << u"b"_s << u"c"_s << 1 << 2;
+            << u"probe"_s << true << promotedR1 << promotedR2 << u"b"_s << u"c"_s << 1 << 2;
         QTest::newRow("c has no copy")
-            << u"deregister"_s << promotedR1 << uR"({"promoted":[],"missing":["r2"]})"_s << u"b"_s
-            << QString() << 2 << 1;
-        QTest::newRow("c does not answer")
-            << u"deregister"_s << promotedR1 << u"refused"_s << u"b"_s << QString() << 2 << 1;
+            << u"deregister"_s << true << promotedR1 << uR"({"promoted":[],"missing":["r2"]})"_s
+            << u"b"_s << QString() << 2 << 1;
+        QTest::newRow("c does not answer") << u"deregister"_s << true << promotedR1 << u"refused"_s
+                                           << u"b"_s << QString() << 2 << 1;
         QTest::newRow("c dies during the failover")
-            << u"deregister"_s << promotedR1 << u"dies"_s << u"b"_s << QString() << 2 << 1;
+            << u"deregister"_s << true << promotedR1 << u"dies"_s << u"b"_s << QString() << 2 << 1;
+        // r3 was placed for a user who never came: dropped with a, not a lost room.
+        QTest::newRow("r3 never created: nothing lost")
+            << u"deregister"_s << false << promotedR1 << promotedR2 << u"b"_s << u"c"_s << 0 << 2;
+        QTest::newRow("r3 never created, c has no copy")
+            << u"deregister"_s << false << promotedR1 << uR"({"promoted":[],"missing":["r2"]})"_s
+            << u"b"_s << QString() << 1 << 1;
     }
 
     void failover()
     {
         QFETCH(QString, death);
+        QFETCH(bool, r3Created);
         QFETCH(QString, answerB);
         QFETCH(QString, answerC);
         QFETCH(QString, r1);
@@ -271,9 +302,11 @@ private slots:
         QSignalSpy failoverSpy(s.registry.get(), &ServerRegistry::failoverFinished);
         s.placeOn(u"r1"_s, u"a"_s, u"b"_s);
         s.placeOn(u"r2"_s, u"a"_s, u"c"_s);
-        s.placeOn(u"r3"_s, u"a"_s);
+        s.placeOn(u"r3"_s, u"a"_s, {}, r3Created);
         s.placeOn(u"r4"_s, u"b"_s, u"a"_s);
         QCOMPARE(s.registry->replicaOf(u"r4"_s), u"a"_s);
+        s.readRoomLists();                   // r3 is confirmed by a's list when its user came
+        QCOMPARE(s.holder(u"r3"_s), u"a"_s); // kept either way: placed 31 s ago
 
         if (death == u"deregister") {
             QVERIFY(!s.registry->deregister(u"a"_s, sourceOf(u"a"_s)));

@@ -1,7 +1,8 @@
 // The balancer's ServerRegistry against a small model of its rules (tests/common/RegistryModel.h):
 // seeded random sequences of registrations, heartbeats from two addresses, deregistrations,
-// probe and room-list answers (some failing), time passing, placements and drains, checked after
-// every step. The fuzz target fuzz_registry runs the same driver on libFuzzer's input.
+// probe and room-list answers (some failing), time passing, placements (some never used) and
+// drains, checked after every step, with the rooms counted lost. The fuzz target fuzz_registry runs
+// the same driver on libFuzzer's input.
 
 #include "RegistryModel.h"
 
@@ -37,6 +38,7 @@ private slots:
         QRandomGenerator random(seed);
         qint64 totalSteps = 0, placedNew = 0, placedExisting = 0, failed = 0, skipped = 0;
         qint64 refused409 = 0, refused403 = 0, expiries = 0, probesFailed = 0;
+        qint64 lost = 0, unusedDropped = 0, unusedExpired = 0;
         for (int sequence = 0; sequence < sequences; ++sequence) {
             Driver driver;
             for (int i = 0; i < steps; ++i) {
@@ -58,15 +60,20 @@ private slots:
             refused403 += f.refused403;
             expiries += f.expiries;
             probesFailed += f.probesFailed;
+            lost += f.roomsLost;
+            unusedDropped += f.unusedDropped;
+            unusedExpired += f.unusedExpired;
         }
         qInfo("seed %u: %lld steps checked; placements %lld new, %lld existing, %lld failed, %lld "
               "waiting; heartbeats refused 409: %lld, deregistrations refused 403: %lld; %lld "
-              "registrations expired, %lld probes failed",
+              "registrations expired, %lld probes failed; %lld rooms lost with their server, %lld "
+              "unused placements dropped with their server and %lld at a room-list read",
               seed, totalSteps, placedNew, placedExisting, failed, skipped, refused409, refused403,
-              expiries, probesFailed);
+              expiries, probesFailed, lost, unusedDropped, unusedExpired);
         // The sequences reach what they are meant to check.
         QVERIFY(placedNew > 0 && placedExisting > 0 && failed > 0);
         QVERIFY(refused409 > 0 && refused403 > 0 && expiries > 0);
+        QVERIFY(lost > 0 && unusedDropped > 0);
     }
 };
 

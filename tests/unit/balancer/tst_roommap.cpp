@@ -1,6 +1,7 @@
 // RoomMap: placements and per-server counts, a server going out, renaming, rebuilding from a
 // server's room list (with the grace for fresh placements), the rooms in transit, and the
-// replica rules (set, cleared by a move, by the death of either server, read from copy lists).
+// replica rules (set, cleared by a move, by the death of either server, read from copy lists),
+// and which entries are confirmed (the holder has the room).
 
 #include "registry/RoomMap.h"
 
@@ -205,6 +206,58 @@ private slots:
         QCOMPARE(map.replicatedRoomsOf(u"a"_s) + map.replicatedRoomsOf(u"b"_s) +
                      map.replicatedRoomsOf(u"b2"_s) + map.replicatedRoomsOf(u"c"_s),
                  replicated);
+    }
+
+    // Which map entries are confirmed (the holder showed it has the room), after one step on
+    // r1, placed on a for /pick_backend (unconfirmed) at time 0. Only confirmed rooms count as
+    // lost when their server dies.
+    void confirmation_data()
+    {
+        QTest::addColumn<QString>("step");
+        QTest::addColumn<bool>("confirmed");
+        QTest::newRow("a placement alone") << u"none"_s << false;
+        QTest::newRow("its holder lists it") << u"list a r1"_s << true;
+        QTest::newRow("another live server lists it (conflict)") << u"list b r1"_s << false;
+        QTest::newRow("its holder lists other rooms") << u"list a r2"_s << false;
+        QTest::newRow("its holder asks something about it") << u"confirm"_s << true;
+        QTest::newRow("a copy of it is reported") << u"copies b r1"_s << true;
+        QTest::newRow("moved to a server that has it") << u"move c 1"_s << true;
+        QTest::newRow("placed anew elsewhere") << u"move c 0"_s << false;
+        QTest::newRow("confirmed, then placed anew") << u"confirm move c 0"_s << false;
+        QTest::newRow("confirmed, then renamed holder") << u"confirm rename a a2"_s << true;
+    }
+
+    void confirmation()
+    {
+        QFETCH(QString, step);
+        QFETCH(bool, confirmed);
+        RoomMap map = mapOf(u"r1=a"_s);
+        QVERIFY(!map.confirmed(u"r1"_s));
+        QStringList words = step.split(u' ');
+        while (!words.isEmpty()) {
+            const QString verb = words.takeFirst();
+            if (verb == u"list") {
+                const QString server = words.takeFirst();
+                map.applyRoomList(server, {words.takeFirst()}, 1,
+                                  [](const QString &) { return true; });
+            } else if (verb == u"confirm") {
+                map.confirm(u"r1"_s);
+            } else if (verb == u"copies") {
+                const QString server = words.takeFirst();
+                map.applyReplicaList(server, {words.takeFirst()});
+            } else if (verb == u"move") {
+                const QString server = words.takeFirst();
+                map.assign(u"r1"_s, server, 1, words.takeFirst() == u"1");
+            } else if (verb == u"rename") {
+                const QString from = words.takeFirst();
+                map.renameServer(from, words.takeFirst());
+            }
+        }
+        QVERIFY(map.contains(u"r1"_s));
+        QCOMPARE(map.confirmed(u"r1"_s), confirmed);
+        QVERIFY(!map.confirmed(u"unknown"_s));
+        map.confirm(u"unknown"_s); // not placed: nothing to confirm
+        QVERIFY(!map.contains(u"unknown"_s));
     }
 
     // Copy lists read before the holder's room list (a balancer restart) wait for the room.

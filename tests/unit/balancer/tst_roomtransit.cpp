@@ -63,6 +63,32 @@ public:
                 upstream.pending.append(call);
         }
     }
+    // The resync interval passes: both room lists are read again, a's naming `onA` (rooms whose
+    // users came), b's empty.
+    void readRoomLists(const QStringList &onA)
+    {
+        now += 31000;
+        beat(QStringLiteral("a"), sourceA);
+        beat(QStringLiteral("b"), sourceB);
+        registry->tick();
+        QJsonArray rooms;
+        for (const QString &name : onA)
+            rooms.append(QJsonObject{{QStringLiteral("name"), name}});
+        const QByteArray listOfA =
+            QJsonDocument(QJsonObject{{QStringLiteral("rooms"), rooms}}).toJson();
+        const auto calls = std::exchange(upstream.pending, {});
+        for (const auto &call : calls) {
+            if (call.path == u"/internal/rooms")
+                call.callback(UpstreamResult{200,
+                                             call.address.startsWith(sourceA)
+                                                 ? listOfA
+                                                 : QByteArrayLiteral("{\"rooms\":[]}"),
+                                             {},
+                                             {}});
+            else
+                upstream.pending.append(call);
+        }
+    }
     // Lets time pass with heartbeats from both (so nobody expires), ticking every 250 ms.
     void pass(qint64 ms)
     {
@@ -121,7 +147,8 @@ private slots:
             << u"wait"_s << u"a"_s << u"a"_s << 0 << 0 << 0 << 1;
         QTest::newRow("never answered: ends as failed")
             << u"limit"_s << u"a"_s << u"a"_s << 0 << 1 << 0 << 0;
-        // The other room on a counts as lost; the moving one goes to its target.
+        // The other room on a counts as lost (its user came: a's room list names it); the
+        // moving one goes to its target, and a placement nobody used is not a lost room.
         QTest::newRow("source deregisters: the target")
             << u"source gone"_s << u"b"_s << u"b"_s << 0 << 0 << 1 << 0;
         QTest::newRow("target deregisters: the source")
@@ -144,6 +171,9 @@ private slots:
         const QString room = QStringLiteral("moving");
         s.placeOn(room, QStringLiteral("a"));
         s.placeOn(QStringLiteral("staying"), QStringLiteral("a"));
+        s.placeOn(QStringLiteral("never-opened"), QStringLiteral("a"));
+        s.readRoomLists({room, QStringLiteral("staying")});
+        QCOMPARE(s.registry->serverOfRoom(QStringLiteral("never-opened")), QStringLiteral("a"));
         ServerInfo target;
         QVERIFY(!s.registry->handoffTarget(QStringLiteral("a"), room, sourceA, &target));
         QCOMPARE(target.id, QStringLiteral("b"));
