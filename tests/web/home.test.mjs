@@ -20,6 +20,9 @@ after(async () => {
 test('room name is normalised while typing and validated with a sentence', async () => {
   const { page, context } = await newUser(browser);
   await page.goto(stack.base + '/');
+  // home.js loads on demand and the home view stays hidden until it is there: type as a user
+  // can, into the visible field (keypresses do not wait for visibility by themselves).
+  await page.locator('#room-name').waitFor({ state: 'visible' });
   await page.locator('#room-name').pressSequentially('  My Team');
   assert.equal(await page.inputValue('#room-name'), 'my-team');
   await page.fill('#room-name', 'ab');
