@@ -426,7 +426,9 @@ std::optional<QString> ServerTable::checkForget(const QString &id) const
         return QStringLiteral("this server is not known");
     if (server->isStatic)
         return QStringLiteral("this server is in --servers; remove it there");
-    if (server->alive || server->registered)
+    // A server out after failed probes may still hold its registration until the heartbeat limit
+    // passes; it is dead all the same (a live one registers again at its next heartbeat).
+    if (server->alive)
         return QStringLiteral("this server is alive; stop it first (it deregisters itself)");
     return std::nullopt;
 }
