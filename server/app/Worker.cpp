@@ -165,19 +165,23 @@ void Worker::checkSoon(Connection *connection)
 
 void Worker::deliver(quint64 id, Delivery delivery)
 {
+    if (QThread::currentThread() == thread()) {
+        handOut(id, delivery);
+        return;
+    }
+    QMetaObject::invokeMethod(
+        this, [this, id, d = std::move(delivery)]() { handOut(id, d); }, Qt::QueuedConnection);
+}
+
+void Worker::handOut(quint64 id, const Delivery &delivery)
+{
     if (Connection *target = m_connections.value(id)) {
-        target->deliver(std::move(delivery));
+        target->deliver(delivery);
         return;
     }
     // Gone before a join's answer arrived: undo the membership so the room does not keep it.
     if (!delivery.joined.isEmpty())
         leftRooms({delivery.joined}, id);
-}
-
-void Worker::sendFrame(quint64 id, const QByteArray &frame)
-{
-    if (Connection *target = m_connections.value(id))
-        target->sendFrame(frame);
 }
 
 Worker *Worker::workerFor(const QString &room) const
@@ -254,17 +258,6 @@ void Worker::command(Connection *connection, SessionCommand command)
         [owner, request = std::move(request)]() mutable {
             owner->rooms().execute(std::move(request));
         },
-        Qt::QueuedConnection);
-}
-
-void Worker::deliverFromAnywhere(quint64 id, Delivery delivery)
-{
-    if (QThread::currentThread() == thread()) {
-        deliver(id, std::move(delivery));
-        return;
-    }
-    QMetaObject::invokeMethod(
-        this, [this, id, d = std::move(delivery)]() mutable { deliver(id, std::move(d)); },
         Qt::QueuedConnection);
 }
 

@@ -44,7 +44,6 @@ public:
         return m_flushPolicy.busyShare() > FlushPolicy::startHoldingAbove;
     }
     RoomHost &rooms() { return *m_rooms; }
-    ServerContext &context() { return m_context; }
 
     // Starts the housekeeping timer and, with --replication on and a balancer, the links to
     // the rooms' copies; call on the worker's thread.
@@ -60,12 +59,9 @@ public:
     // The worker that owns a room (by canonical name).
     Worker *workerFor(const QString &room) const;
 
-    // Hands bytes to a connection of this worker. When it has gone meanwhile, a join it was
-    // answered for is undone in the room, so the room does not keep a dead member.
-    void deliver(quint64 connection, Delivery delivery);
-    // From any thread: deliver on this worker's thread (directly when already there).
-    void deliverFromAnywhere(quint64 connection, Delivery delivery) override;
-    void sendFrame(quint64 connection, const QByteArray &frame) override;
+    // From any thread: bytes for a connection of this worker, handed over at once when called
+    // on this thread, else queued here (see RoomThread).
+    void deliver(quint64 connection, Delivery delivery) override;
 
     // A connection that wrote for the first time since its last flush; flushWrites sends it.
     void scheduleFlush(quint64 connection) override;
@@ -81,6 +77,9 @@ public:
     AddressBuckets &memberLimiter() override { return m_memberLimiter; }
 
 private:
+    // On this thread: the delivery to its connection. When that has gone meanwhile, a join it
+    // was answered for is undone in the room, so the room does not keep a dead member.
+    void handOut(quint64 connection, const Delivery &delivery);
     void sweep();
     void schedule(Connection *connection);
     void unschedule(Connection *connection);
@@ -92,7 +91,7 @@ private:
     const QList<Worker *> &m_workers;
     const RoomDirectory &m_directory;
     RoomHost *m_rooms;
-    ReplicaLinks *m_replicaLinks = nullptr; // made in begin(), on this thread (its network)
+    ReplicaLinks *m_replicaLinks = nullptr;     // made in begin(), on this thread (its network)
     QHash<quint64, Connection *> m_connections; // owned: deleted with deleteLater when closed
     QTimer m_sweep;
     // When each connection next wants its tick(), one flat entry per connection (its index is in

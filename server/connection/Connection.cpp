@@ -582,7 +582,7 @@ void Connection::process(const QByteArray &payload)
 
 void Connection::dispatchCommand(proto::ClientFrame frame, qint64 receivedNs)
 {
-    const proto::Command command = proto::commandFromCode(frame.command);
+    const proto::Command command = frame.kind;
     const bool join = isJoinCommand(command);
     if (!join && !isMemberCommand(command))
         return; // unknown or server-only codes: no reply (v1)
@@ -652,10 +652,10 @@ void Connection::dropSlow()
     onDisconnected();
 }
 
-void Connection::deliver(Delivery delivery)
+void Connection::deliver(const Delivery &delivery)
 {
     if (m_mode == Mode::Http || (m_mode == Mode::Closing && !m_counted)) {
-        for (const QByteArray &bytes : std::as_const(delivery.bytes))
+        for (const QByteArray &bytes : delivery.bytes)
             if (!write(bytes))
                 return;
         if (delivery.finished) {
@@ -673,7 +673,7 @@ void Connection::deliver(Delivery delivery)
         }
         return;
     }
-    for (const QByteArray &bytes : std::as_const(delivery.bytes))
+    for (const QByteArray &bytes : delivery.bytes)
         sendFrame(bytes);
     if (m_mode == Mode::Closed)
         return;

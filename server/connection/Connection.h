@@ -38,9 +38,8 @@ public:
     // Leaves this thread for `thread`, whose worker is `host` (on its current thread; the new
     // worker calls attached() there). What this thread wrote for it leaves first.
     void handOver(QThread *thread, SessionHost *host);
-    void deliver(Delivery delivery);
-    // A ready WebSocket frame (shared bytes of a broadcast).
-    void sendFrame(const QByteArray &frame);
+    // Everything rooms and HTTP calls send it arrives here (through its worker), in order.
+    void deliver(const Delivery &delivery);
     // Pings, idle and handshake timeouts, the closing grace. Returns when it next has something
     // to check (the worker calls it then, at its next once-a-second sweep).
     qint64 tick(qint64 nowMs);
@@ -71,6 +70,7 @@ private:
     void pump();
     void process(const QByteArray &payload);
     void dispatchCommand(proto::ClientFrame frame, qint64 receivedNs);
+    void sendFrame(const QByteArray &frame);
     void sendJson(const QByteArray &json);
     void sendError(proto::ErrorCode code, const std::optional<QString> &requestId);
     void closeWebSocket(quint16 code);

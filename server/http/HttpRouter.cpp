@@ -237,7 +237,7 @@ std::optional<QByteArray> HttpRouter::replicaList(const HttpRequest &request, bo
                 delivery.finished = true;
                 delivery.httpClose = !keepAlive;
                 delivery.bytes.append(reply(gather->done, gather->missing));
-                home->deliverFromAnywhere(connection, std::move(delivery));
+                home->deliver(connection, std::move(delivery));
             },
             Qt::QueuedConnection);
     }
@@ -436,7 +436,7 @@ std::optional<QByteArray> HttpRouter::roomList(const HttpRequest &request, quint
                 delivery.httpClose = !keepAlive;
                 delivery.bytes.append(
                     httpJson(200, roomListJson(gather->rooms, gather->replicas), keepAlive));
-                home->deliverFromAnywhere(connection, std::move(delivery));
+                home->deliver(connection, std::move(delivery));
             },
             Qt::QueuedConnection);
     }

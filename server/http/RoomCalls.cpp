@@ -21,7 +21,7 @@ void answer(const HttpRoomRequest &request, int status, const QByteArray &body,
     delivery.finished = true;
     delivery.httpClose = !request.keepAlive;
     delivery.bytes.append(httpResponse(status, contentType, body, request.keepAlive));
-    request.home->deliverFromAnywhere(request.connection, std::move(delivery));
+    request.home->deliver(request.connection, std::move(delivery));
 }
 
 void httpError(const HttpRoomRequest &request, int status, const QString &sentence)

@@ -55,10 +55,10 @@ WireMessage wireMessage(const StoredMessage &message)
     return wire;
 }
 
-QByteArray textNotice(QLatin1StringView command, const QString &text, qint64 nowNs)
+QByteArray textNotice(proto::Command command, const QString &text, qint64 nowNs)
 {
     ServerFrame frame;
-    frame.command = command;
+    frame.command = proto::commandCode(command);
     WireMessage message;
     message.text = text;
     frame.messages = QList<WireMessage>{message};
@@ -68,11 +68,11 @@ QByteArray textNotice(QLatin1StringView command, const QString &text, qint64 now
 
 // The broadcast of TM_E, TM_D and TM_S_R: one partial message object, with the frame time where
 // the protocol gives one.
-QByteArray singleMessageFrame(const QString &command, const WireMessage &message,
+QByteArray singleMessageFrame(proto::Command command, const WireMessage &message,
                               std::optional<qint64> timeNs)
 {
     ServerFrame frame;
-    frame.command = command;
+    frame.command = proto::commandCode(command);
     frame.messages = QList<WireMessage>{message};
     frame.time = timeNs;
     return proto::encodeServerFrame(frame);
@@ -135,7 +135,7 @@ qint64 Room::membersFrameBound(const proto::Limits &limits)
         longestName = std::max(longestName, qint64(validation::urlEncode(name).size()));
     }
     ServerFrame frame;
-    frame.command = QStringLiteral("R_M_CH");
+    frame.command = proto::commandCode(proto::Command::MembersChanged);
     frame.users =
         QList<proto::WireUser>{{proto::externalUserId, proto::externalUserName, false, false}};
     frame.build = QString(256, u'b');
@@ -308,7 +308,7 @@ RoomResult Room::error(const Caller &caller, ErrorCode code, qint64 nowNs)
 QByteArray Room::replyFrame(const Caller &caller, qint64 nowNs)
 {
     ServerFrame frame;
-    frame.command = QStringLiteral("RP");
+    frame.command = proto::commandCode(proto::Command::Reply);
     frame.requestId = caller.requestId;
     frame.time = nowNs;
     return proto::encodeServerFrame(frame);
@@ -317,7 +317,7 @@ QByteArray Room::replyFrame(const Caller &caller, qint64 nowNs)
 QByteArray Room::membersFrame(bool withBuild, qint64 nowNs, bool withVersion) const
 {
     ServerFrame frame;
-    frame.command = QStringLiteral("R_M_CH");
+    frame.command = proto::commandCode(proto::Command::MembersChanged);
     frame.time = nowNs; // clients drop a member list older than the one they hold
     QList<proto::WireUser> users;
     users.reserve(m_users.size() + 1);
@@ -361,7 +361,7 @@ void Room::announceMember(RoomResult &result, const RoomUser &changed, QLatin1St
 QByteArray Room::allMessagesFrame(qint64 nowNs, bool withVoters) const
 {
     ServerFrame frame;
-    frame.command = QStringLiteral("ALL_TM");
+    frame.command = proto::commandCode(proto::Command::AllMessages);
     frame.time = nowNs; // clients drop edits and votes older than this snapshot
     QList<WireMessage> list;
     list.reserve(qsizetype(m_messages.size()));
@@ -412,7 +412,7 @@ proto::WireVoters Room::voters(const StoredMessage &message) const
 QByteArray Room::descriptionFrame(std::optional<qint64> joinNs) const
 {
     ServerFrame frame;
-    frame.command = QStringLiteral("R_CH_D");
+    frame.command = proto::commandCode(proto::Command::ChangeDescription);
     WireMessage message;
     message.text = m_description;
     frame.messages = QList<WireMessage>{message};
@@ -493,7 +493,7 @@ RoomResult Room::join(const JoinRequest &request, qint64 nowNs)
     }
 
     ServerFrame reply;
-    reply.command = QStringLiteral("RP");
+    reply.command = proto::commandCode(proto::Command::Reply);
     reply.requestId = caller.requestId;
     reply.details =
         QStringLiteral("%1;password=%2")
@@ -563,7 +563,7 @@ RoomResult Room::leave(quint64 connection, qint64 nowNs)
 RoomResult Room::command(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,
                          qint64 nowMs)
 {
-    const proto::Command kind = proto::commandFromCode(frame.command);
+    const proto::Command kind = frame.kind;
     if (kind == proto::Command::ChangeUserName) {
         RoomUser *known = user(caller.session);
         if (!known)
@@ -591,7 +591,7 @@ RoomResult Room::memberCommand(const Caller &caller, const proto::ClientFrame &f
     if (*member != caller.connection)
         return error(caller, ErrorCode::ConnectionError, nowNs);
     RoomUser *author = user(caller.session);
-    const proto::Command kind = proto::commandFromCode(frame.command);
+    const proto::Command kind = frame.kind;
     TokenBucket *extra = nullptr;
     if (author && kind == proto::Command::Vote)
         extra = &author->voteBucket;
@@ -620,11 +620,11 @@ RoomResult Room::memberCommand(const Caller &caller, const proto::ClientFrame &f
     }
 }
 
-void Room::store(StoredMessage message, const QString &command, RoomResult &result)
+void Room::store(StoredMessage message, proto::Command command, RoomResult &result)
 {
     message.id = m_nextId++;
     ServerFrame broadcast;
-    broadcast.command = command;
+    broadcast.command = proto::commandCode(command);
     broadcast.messages = QList<WireMessage>{wireMessage(message)};
     account(message.cost);
     m_messages.push_back(std::move(message));
@@ -644,7 +644,7 @@ void Room::trim(RoomResult &result, qint64 nowNs)
            reaches(approachPercents[m_approachNoticesSent])) {
         ++m_approachNoticesSent;
         ServerFrame notice;
-        notice.command = QStringLiteral("N_M_LIMIT_A");
+        notice.command = proto::commandCode(proto::Command::LimitApproaching);
         notice.messages = QList<WireMessage>{WireMessage{}};
         notice.time = nowNs;
         result.toMembers(proto::encodeServerFrame(notice));
@@ -660,7 +660,7 @@ void Room::trim(RoomResult &result, qint64 nowNs)
     const qint64 step = std::max<qint64>(1, cap / 10);
     const auto bucket = [step](qint64 dropped) { return dropped == 0 ? -1 : (dropped - 1) / step; };
     if (bucket(m_dropped) != bucket(before)) {
-        result.toMembers(textNotice(QLatin1StringView("N_M_LIMIT_R"),
+        result.toMembers(textNotice(proto::Command::LimitReached,
                                     QString::number(m_messages.front().id), nowNs));
     }
 }
@@ -686,7 +686,7 @@ RoomResult Room::postMessage(const Caller &caller, const proto::ClientFrame &fra
     if (!serverAllows(message.cost))
         return error(caller, ErrorCode::ServerError, nowNs);
     RoomResult result;
-    store(std::move(message), frame.command, result);
+    store(std::move(message), frame.kind, result);
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
@@ -712,7 +712,7 @@ RoomResult Room::postExternal(const QString &encodedText, qint64 nowNs, qint64 *
     m_lastActivityNs = nowNs;
     if (id)
         *id = m_nextId;
-    store(std::move(message), QStringLiteral("TM"), result);
+    store(std::move(message), proto::Command::TextMessage, result);
     return result;
 }
 
@@ -767,7 +767,7 @@ RoomResult Room::editMessage(const Caller &caller, const proto::ClientFrame &fra
     changed.lastEdited = nowNs;
     changed.replyUser = message->replyUser;
     changed.replyMessage = message->replyMessage;
-    result.toMembers(singleMessageFrame(QStringLiteral("TM_E"), changed, nowNs));
+    result.toMembers(singleMessageFrame(proto::Command::EditMessage, changed, nowNs));
     trim(result, nowNs);
     result.toSender(replyFrame(caller, nowNs));
     return result;
@@ -793,7 +793,7 @@ RoomResult Room::deleteMessage(const Caller &caller, const proto::ClientFrame &f
 
     WireMessage removed;
     removed.id = id;
-    result.toMembers(singleMessageFrame(QStringLiteral("TM_D"), removed, std::nullopt));
+    result.toMembers(singleMessageFrame(proto::Command::DeleteMessage, removed, std::nullopt));
     result.toSender(replyFrame(caller, nowNs));
     return result;
 }
@@ -839,11 +839,11 @@ RoomResult Room::vote(const Caller &caller, const proto::ClientFrame &frame, qin
     const qsizetype extended = m_extendedMembers.size();
     if (extended < m_memberSessions.size())
         result.sends.append({RoomSend::To::Members, 0,
-                             singleMessageFrame(QStringLiteral("TM_S_R"), counts, nowNs), false,
+                             singleMessageFrame(proto::Command::Vote, counts, nowNs), false,
                              RoomSend::Audience::Legacy});
     if (extended > 0) {
         ServerFrame withVoters;
-        withVoters.command = QStringLiteral("TM_S_R");
+        withVoters.command = proto::commandCode(proto::Command::Vote);
         withVoters.messages = QList<WireMessage>{counts};
         withVoters.time = nowNs;
         withVoters.voters = QList<proto::WireVoters>{voters(*message)};
@@ -957,7 +957,8 @@ RoomResult Room::evictAll(ErrorCode code)
     const qint64 nowNs = proto::nowNanoseconds();
     for (auto it = m_memberSessions.cbegin(); it != m_memberSessions.cend(); ++it) {
         result.sends.append({RoomSend::To::Connection, it.key(),
-                             proto::encodeErrorFrame(code, std::nullopt, nowNs), true});
+                             proto::encodeErrorFrame(code, std::nullopt, nowNs), true,
+                             RoomSend::Audience::All, 1001}); // going away
         result.removedConnections.append(it.key());
     }
     m_members.clear();

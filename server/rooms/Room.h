@@ -45,6 +45,9 @@ struct RoomSend
     QByteArray json;
     bool closeAfter = false; // close that connection once the frame is queued
     Audience audience = Audience::All;
+    // With closeAfter, the WebSocket close code: 1000 for a session that connected again
+    // elsewhere, 1001 when the room goes away.
+    quint16 closeCode = 1000;
 };
 
 struct RoomResult
@@ -185,7 +188,8 @@ public:
     // The socket of an active member went away.
     RoomResult leave(quint64 connection, qint64 nowNs);
 
-    // R_CH_D TM TM_E TM_D TM_S_R DM R_CH_UN, and for pv >= 2 R_M_G and TY
+    // R_CH_D TM TM_E TM_D TM_S_R DM R_CH_UN, and for pv >= 2 R_M_G and TY: by `frame.kind`,
+    // the command as decoded once where the frame was read.
     RoomResult command(const Caller &caller, const proto::ClientFrame &frame, qint64 nowNs,
                        qint64 nowMs);
 
@@ -232,7 +236,7 @@ private:
 
     // Appends a message with the next id, drops the oldest past the cap, and adds the TM/DM
     // broadcast and the limit notices to `result`.
-    void store(StoredMessage message, const QString &command, RoomResult &result);
+    void store(StoredMessage message, proto::Command command, RoomResult &result);
     // Limit notices and dropping of the oldest messages past the cap or the room budget.
     void trim(RoomResult &result, qint64 nowNs);
     // Whether `growth` more counted bytes keep the server within its budget. Rooms on other

@@ -71,7 +71,7 @@ bool RoomHost::allowHttpSend(const QString &room, qint64 nowMs)
 void RoomHost::broadcast(const QString &room, RoomResult result, qint64 receivedNs)
 {
     if (Entry *found = entry(room))
-        broadcastOnly(*found, std::move(result), receivedNs);
+        route(*found, std::move(result), receivedNs);
 }
 
 void RoomHost::touch(const QString &room, qint64 nowNs)
@@ -148,12 +148,12 @@ void RoomHost::replyError(const CommandRequest &request, ErrorCode code)
     delivery.bytes.append(
         ws::encodeFrame(ws::Opcode::Text, proto::encodeErrorFrame(code, request.caller.requestId,
                                                                   proto::nowNanoseconds())));
-    request.home->deliverFromAnywhere(request.caller.connection, std::move(delivery));
+    request.home->deliver(request.caller.connection, std::move(delivery));
 }
 
 void RoomHost::execute(CommandRequest request)
 {
-    const Command kind = proto::commandFromCode(request.frame.command);
+    const Command kind = request.frame.kind;
     if (kind == Command::RoomCreateJoin || kind == Command::RoomJoin ||
         kind == Command::RoomCreate || kind == Command::RoomCreateJoinAuthorise) {
         join(std::move(request));
@@ -185,12 +185,12 @@ void RoomHost::execute(CommandRequest request)
                                            *entry->room);
         });
     }
-    dispatch(*entry, request, std::move(result));
+    route(*entry, std::move(result), request.receivedNs, &request);
 }
 
 void RoomHost::join(CommandRequest request)
 {
-    const Command kind = proto::commandFromCode(request.frame.command);
+    const Command kind = request.frame.kind;
     const QString &password = request.frame.roomPassword;
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
     Entry *entry = this->entry(request.room);
@@ -285,7 +285,7 @@ void RoomHost::join(CommandRequest request)
     record(*entry, [&](QByteArray &out, quint64 seq) {
         RoomReplication::appendJoin(out, seq, joinRequest, nowNs, *entry->room);
     });
-    dispatch(*entry, request, std::move(result));
+    route(*entry, std::move(result), request.receivedNs, &request);
 }
 
 void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, bool close,
@@ -294,18 +294,13 @@ void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, b
     RoomThread *home = entry.homes.value(connection);
     if (!home)
         return;
-    if (home == m_thread && !close) {
-        // The common case: member on this thread; the shared frame goes straight to its socket.
-        if (holding(entry)) {
-            entry.replication->held.push_back(
-                {entry.replication->lastRecorded, home, connection, frame, nullptr});
-            return;
-        }
-        home->sendFrame(connection, frame);
+    if (!close && holding(entry)) {
+        // The common held entry, a plain frame, stays small (no Delivery of its own).
+        entry.replication->held.push_back(
+            {entry.replication->lastRecorded, home, connection, frame, nullptr});
         return;
     }
-    Delivery delivery;
-    delivery.bytes.append(frame);
+    Delivery delivery(frame);
     delivery.close = close;
     delivery.closeCode = code;
     if (close)
@@ -322,30 +317,36 @@ void RoomHost::deliver(Entry &entry, RoomThread *home, quint64 connection, Deliv
             {entry.replication->lastRecorded, home, connection, QByteArray(), std::move(rest)});
         return;
     }
-    home->deliverFromAnywhere(connection, std::move(delivery));
+    home->deliver(connection, std::move(delivery));
 }
 
-void RoomHost::dispatch(Entry &entry, const CommandRequest &request, RoomResult result)
+void RoomHost::route(Entry &entry, RoomResult result, qint64 receivedNs,
+                     const CommandRequest *request)
 {
-    if (result.error != ErrorCode::None)
+    if (request && result.error != ErrorCode::None)
         m_context.metrics().countError(
-            proto::errorForVersion(result.error, request.caller.protocolVersion));
-    QSet<quint64> closing;
+            proto::errorForVersion(result.error, request->caller.protocolVersion));
+    // A connection a frame is addressed to is forgotten after that frame, not before.
+    QSet<quint64> addressed;
     for (const RoomSend &item : std::as_const(result.sends)) {
         if (item.to == RoomSend::To::Connection)
-            closing.insert(item.connection);
+            addressed.insert(item.connection);
     }
     for (quint64 removed : std::as_const(result.removedConnections)) {
-        if (!closing.contains(removed))
+        if (!addressed.contains(removed))
             entry.homes.remove(removed);
     }
 
-    const quint64 sender = request.caller.connection;
+    // Connection ids start at 1: without a request, 0 is nobody's.
+    const quint64 sender = request ? request->caller.connection : 0;
+    // The sender's frames go in one delivery after every member's (it finishes the request).
     Delivery toSender;
     toSender.finished = true;
     double delivered = 0;
-    bool broadcast = false;
+    double broadcastTo = 0;
     for (const RoomSend &item : std::as_const(result.sends)) {
+        if (item.to == RoomSend::To::Sender && !request)
+            continue;
         const QByteArray frame = ws::encodeFrame(ws::Opcode::Text, item.json);
         switch (item.to) {
         case RoomSend::To::Sender:
@@ -353,71 +354,40 @@ void RoomHost::dispatch(Entry &entry, const CommandRequest &request, RoomResult 
             break;
         case RoomSend::To::Members:
         case RoomSend::To::Others:
-            broadcast = true;
             for (auto it = entry.homes.cbegin(); it != entry.homes.cend(); ++it) {
                 if (!reaches(*entry.room, item, it.key()))
                     continue;
                 if (it.key() == sender) {
-                    if (item.to == RoomSend::To::Members)
+                    if (item.to == RoomSend::To::Members) {
                         toSender.bytes.append(frame);
+                        ++broadcastTo;
+                    }
                     continue;
                 }
                 send(entry, it.key(), frame, false, 0);
                 ++delivered;
+                ++broadcastTo;
             }
             break;
         case RoomSend::To::Connection:
-            send(entry, item.connection, frame, item.closeAfter, ws::CloseNormal);
+            send(entry, item.connection, frame, item.closeAfter, item.closeCode);
             ++delivered;
             entry.homes.remove(item.connection);
             break;
         }
     }
-    if (result.joined) {
-        entry.homes.insert(sender, request.home);
-        toSender.joined = entry.room->name();
+    if (request) {
+        if (result.joined) {
+            entry.homes.insert(sender, request->home);
+            toSender.joined = entry.room->name();
+        }
+        delivered += toSender.bytes.size();
+        deliver(entry, request->home, sender, std::move(toSender));
     }
-    delivered += toSender.bytes.size();
-    deliver(entry, request.home, sender, std::move(toSender));
     ServerMetrics &metrics = m_context.metrics();
     metrics.framesDelivered.Increment(delivered);
-    if (broadcast && request.receivedNs)
-        metrics.broadcastLatency.Observe(double(proto::nowNanoseconds() - request.receivedNs) /
-                                         1e9);
-}
-
-void RoomHost::broadcastOnly(Entry &entry, RoomResult result, qint64 receivedNs)
-{
-    for (quint64 removed : std::as_const(result.removedConnections)) {
-        bool targeted = false;
-        for (const RoomSend &item : std::as_const(result.sends))
-            targeted =
-                targeted || (item.to == RoomSend::To::Connection && item.connection == removed);
-        if (!targeted)
-            entry.homes.remove(removed);
-    }
-    double delivered = 0;
-    for (const RoomSend &item : std::as_const(result.sends)) {
-        const QByteArray frame = ws::encodeFrame(ws::Opcode::Text, item.json);
-        if (item.to == RoomSend::To::Connection) {
-            send(entry, item.connection, frame, item.closeAfter, ws::CloseGoingAway);
-            entry.homes.remove(item.connection);
-            ++delivered;
-            continue;
-        }
-        if (item.to == RoomSend::To::Sender)
-            continue;
-        for (auto it = entry.homes.cbegin(); it != entry.homes.cend(); ++it) {
-            if (!reaches(*entry.room, item, it.key()))
-                continue;
-            send(entry, it.key(), frame, false, 0);
-            ++delivered;
-        }
-    }
-    m_context.metrics().framesDelivered.Increment(delivered);
-    if (receivedNs && delivered > 0)
-        m_context.metrics().broadcastLatency.Observe(double(proto::nowNanoseconds() - receivedNs) /
-                                                     1e9);
+    if (broadcastTo > 0 && receivedNs)
+        metrics.broadcastLatency.Observe(double(proto::nowNanoseconds() - receivedNs) / 1e9);
 }
 
 void RoomHost::leave(const QString &room, quint64 connection)
@@ -435,7 +405,7 @@ void RoomHost::leave(const QString &room, quint64 connection)
         });
     }
     entry->homes.remove(connection);
-    broadcastOnly(*entry, std::move(result), 0);
+    route(*entry, std::move(result), 0);
 }
 
 QList<RoomSummary> RoomHost::summaries() const
@@ -453,7 +423,7 @@ QList<RoomSummary> RoomHost::summaries() const
 void RoomHost::announceStatus(QLatin1StringView status)
 {
     for (auto &[name, entry] : m_rooms)
-        broadcastOnly(*entry, entry->room->announceStatus(status), 0);
+        route(*entry, entry->room->announceStatus(status), 0);
 }
 
 bool RoomHost::deleteRoom(const QString &room)
@@ -466,7 +436,7 @@ bool RoomHost::deleteRoom(const QString &room)
     const qint64 before = entry.room->memberCount();
     RoomResult result = entry.room->evictAll(ErrorCode::RoomNotFound);
     updateOnline(-before);
-    broadcastOnly(entry, std::move(result), 0);
+    route(entry, std::move(result), 0);
     eraseRoom(room);
     return true;
 }

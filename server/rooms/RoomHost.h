@@ -155,7 +155,7 @@ private:
         quint64 seq = 0;
         RoomThread *home = nullptr;
         quint64 connection = 0;
-        QByteArray frame; // without `rest`: a frame for a member of this thread
+        QByteArray frame; // without `rest`: one plain frame for a member
         std::unique_ptr<Rest> rest;
     };
     // A room's replication state (only while a channel is set).
@@ -197,8 +197,11 @@ private:
 
     void join(CommandRequest request);
     void replyError(const CommandRequest &request, ErrorCode code);
-    void dispatch(Entry &entry, const CommandRequest &request, RoomResult result);
-    void broadcastOnly(Entry &entry, RoomResult result, qint64 receivedNs);
+    // Sends what a room call produced: each frame encoded once, to its members (through
+    // send()), and with a `request` the sender's frames in one delivery that finishes it.
+    // `receivedNs` (0: none) is when the cause arrived, for the broadcast latency.
+    void route(Entry &entry, RoomResult result, qint64 receivedNs,
+               const CommandRequest *request = nullptr);
     void send(Entry &entry, quint64 connection, const QByteArray &frame, bool close, quint16 code);
     // Hands a delivery to a connection's thread, or holds it while the room waits for its
     // replica.

@@ -41,7 +41,7 @@ bool RoomHost::refuseMoving(const CommandRequest &request, Entry *entry)
     delivery.finished = true;
     delivery.close = true;
     delivery.closeCode = ws::CloseRoomMoved;
-    request.home->deliverFromAnywhere(request.caller.connection, std::move(delivery));
+    request.home->deliver(request.caller.connection, std::move(delivery));
     return true;
 }
 
@@ -64,7 +64,7 @@ QByteArray RoomHost::freezeAndSnapshot(const QString &room)
         delivery.close = true;
         delivery.closeCode = ws::CloseRoomMoved;
         delivery.left = room;
-        it.value()->deliverFromAnywhere(it.key(), std::move(delivery));
+        it.value()->deliver(it.key(), std::move(delivery));
     }
     entry->homes.clear();
     const qint64 online = entry->room->memberCount();

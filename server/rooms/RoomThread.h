@@ -17,12 +17,20 @@ public:
     virtual int index() const = 0;
     // Busy most of its time lately: optional work (typing signals) is dropped then.
     virtual bool overloaded() const = 0;
-    // A ready WebSocket frame for a member living on this thread; called on this thread. The
-    // common case of a broadcast: one call per member, no copy of the bytes.
-    virtual void sendFrame(quint64 connection, const QByteArray &frame) = 0;
-    // Bytes and bookkeeping for a connection of this thread, from any thread (directly when
-    // already on it, else queued).
-    virtual void deliverFromAnywhere(quint64 connection, Delivery delivery) = 0;
+    // The one way bytes reach a connection living on this thread, from any thread: a member's
+    // broadcast frame, the sender's answer, an HTTP response. On this thread it is handed to
+    // the connection at once; from another it is queued to this thread (in call order).
+    virtual void deliver(quint64 connection, Delivery delivery) = 0;
+
+    // The names rooms/RoomHostReplica.cpp still calls; both are deliver().
+    void sendFrame(quint64 connection, const QByteArray &frame)
+    {
+        deliver(connection, Delivery(frame));
+    }
+    void deliverFromAnywhere(quint64 connection, Delivery delivery)
+    {
+        deliver(connection, std::move(delivery));
+    }
 
 protected:
     ~RoomThread() = default;

@@ -67,8 +67,10 @@ DecodedClientFrame decodeClientFrame(const QByteArray &json)
 
     // Command and request id first, so a wrongly typed frame can still be answered with its rq.
     const QJsonValue command = object.value(QLatin1StringView("c"));
-    if (command.isString())
+    if (command.isString()) {
         frame.command = command.toString();
+        frame.kind = commandFromCode(frame.command);
+    }
     if (!readOptionalString(object, QLatin1StringView("rq"), frame.requestId))
         return wrong(QLatin1StringView("rq"));
     if (!command.isUndefined() && !command.isNull() && !command.isString())
@@ -135,6 +137,8 @@ QByteArray encodeClientFrame(const ClientFrame &frame)
         writer.member("kA", u"OK");
     if (!frame.command.isEmpty())
         writer.member("c", frame.command);
+    else if (frame.kind != Command::Unknown)
+        writer.member("c", QString(commandCode(frame.kind)));
     if (frame.requestId)
         writer.member("rq", *frame.requestId);
     if (frame.hasRoom) {

@@ -1,6 +1,8 @@
 #pragma once
 // Client → server frames (docs/protocol.md §3.2, §4.1): the init frame and command frames.
 
+#include "protocol/Codes.h"
+
 #include <QByteArray>
 #include <QString>
 #include <optional>
@@ -17,7 +19,10 @@ struct ClientMessage
 
 struct ClientFrame
 {
-    QString command;                      // `c`; empty when absent
+    // `c`, decoded once where the frame is read (decodeClientFrame): what a server acts on.
+    // Unknown for a code it does not know, a server-only code, or no `c`.
+    Command kind = Command::Unknown;
+    QString command;                      // `c` as sent; empty when absent
     std::optional<QString> requestId;     // `rq`
     bool hasRoom = false;                 // `r` present
     QString roomName;                     // `r.n`, as sent (not yet canonical)
@@ -43,6 +48,7 @@ struct DecodedClientFrame
 };
 
 DecodedClientFrame decodeClientFrame(const QByteArray &json);
+// Writes `command` as `c`, or the code of `kind` when `command` is empty.
 QByteArray encodeClientFrame(const ClientFrame &frame);
 
 struct InitFrame

@@ -442,6 +442,7 @@ private:
                          .arg(text, replyUser.value_or(QStringLiteral("-"))));
         proto::ClientFrame frame;
         frame.command = m_choices.pick(4) ? QStringLiteral("TM") : QStringLiteral("DM");
+        frame.kind = ic::proto::commandFromCode(frame.command);
         frame.message = proto::ClientMessage{std::nullopt, text, replyUser, replyMessage};
         server::Caller c;
         QList<Expected> expected;
@@ -474,6 +475,7 @@ private:
         describeStep(QStringLiteral("edit s%1 #%2 %3").arg(index).arg(id).arg(text));
         proto::ClientFrame frame;
         frame.command = QStringLiteral("TM_E");
+        frame.kind = ic::proto::commandFromCode(frame.command);
         frame.message = proto::ClientMessage{id, text, replyUser, std::nullopt};
         server::Caller c;
         QList<Expected> expected;
@@ -500,6 +502,7 @@ private:
         describeStep(QStringLiteral("delete s%1 #%2").arg(index).arg(id));
         proto::ClientFrame frame;
         frame.command = QStringLiteral("TM_D");
+        frame.kind = ic::proto::commandFromCode(frame.command);
         frame.message = proto::ClientMessage{id, QString(), std::nullopt, std::nullopt};
         server::Caller c;
         QList<Expected> expected;
@@ -525,6 +528,7 @@ private:
         describeStep(QStringLiteral("vote s%1 #%2 %3").arg(index).arg(id).arg(support));
         proto::ClientFrame frame;
         frame.command = QStringLiteral("TM_S_R");
+        frame.kind = ic::proto::commandFromCode(frame.command);
         frame.message = proto::ClientMessage{id, QString(), std::nullopt, std::nullopt};
         frame.support = support;
         server::Caller c;
@@ -553,6 +557,7 @@ private:
         describeStep(QStringLiteral("rename s%1 to '%2'").arg(index).arg(name));
         proto::ClientFrame frame;
         frame.command = QStringLiteral("R_CH_UN");
+        frame.kind = ic::proto::commandFromCode(frame.command);
         frame.userName = validation::urlEncode(name);
         const server::Caller c = caller(index, isMember(session) ? connectionOf(session) : 555555);
         QList<Expected> expected;
@@ -582,6 +587,7 @@ private:
         describeStep(QStringLiteral("describe s%1 %2").arg(index).arg(text));
         proto::ClientFrame frame;
         frame.command = QStringLiteral("R_CH_D");
+        frame.kind = ic::proto::commandFromCode(frame.command);
         frame.message = proto::ClientMessage{std::nullopt, text, std::nullopt, std::nullopt};
         server::Caller c;
         QList<Expected> expected;

@@ -19,8 +19,8 @@ bool sameFrame(const ClientFrame &a, const ClientFrame &b)
                       a.message->replyUser != b.message->replyUser ||
                       a.message->replyMessage != b.message->replyMessage))
         return false;
-    return a.command == b.command && a.requestId == b.requestId && a.hasRoom == b.hasRoom &&
-           a.roomName == b.roomName && a.roomPassword == b.roomPassword &&
+    return a.kind == b.kind && a.command == b.command && a.requestId == b.requestId &&
+           a.hasRoom == b.hasRoom && a.roomName == b.roomName && a.roomPassword == b.roomPassword &&
            a.userName == b.userName && a.support == b.support && a.keepAlive == b.keepAlive;
 }
 

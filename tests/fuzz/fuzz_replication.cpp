@@ -36,6 +36,7 @@ ic::proto::ClientFrame frame(const char *code, std::optional<qint64> id, const c
 {
     ic::proto::ClientFrame f;
     f.command = QLatin1StringView(code);
+    f.kind = ic::proto::commandFromCode(f.command);
     f.message = ic::proto::ClientMessage{id, QLatin1StringView(text), std::nullopt, std::nullopt};
     if (QLatin1StringView(code) == QLatin1StringView("TM_S_R"))
         f.support = true;

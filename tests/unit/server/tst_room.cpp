@@ -71,6 +71,7 @@ ic::proto::ClientFrame frame(const char *command, std::optional<qint64> id = std
 {
     ic::proto::ClientFrame f;
     f.command = QLatin1StringView(command);
+    f.kind = ic::proto::commandFromCode(f.command);
     f.requestId = QStringLiteral("rq-") + QLatin1StringView(command);
     if (id || !text.isNull()) {
         ic::proto::ClientMessage message;

@@ -58,16 +58,7 @@ public:
     explicit FakeThread(int index) : m_index(index) {}
     int index() const override { return m_index; }
     bool overloaded() const override { return false; }
-    void sendFrame(quint64 connection, const QByteArray &frame) override
-    {
-        QMutexLocker lock(&m_mutex);
-        if (m_countOnly) {
-            ++m_count;
-            return;
-        }
-        m_received[connection].frames.append(payload(frame));
-    }
-    void deliverFromAnywhere(quint64 connection, Delivery delivery) override
+    void deliver(quint64 connection, Delivery delivery) override
     {
         QMutexLocker lock(&m_mutex);
         if (m_countOnly) {
@@ -324,6 +315,7 @@ CommandRequest request(Server &server, const QString &room, const QUuid &session
     r.room = room;
     r.address = QStringLiteral("127.0.0.1");
     r.frame.command = QLatin1StringView(command);
+    r.frame.kind = ic::proto::commandFromCode(r.frame.command);
     r.frame.requestId = r.caller.requestId;
     return r;
 }

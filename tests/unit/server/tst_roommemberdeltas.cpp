@@ -78,6 +78,7 @@ public:
     {
         ic::proto::ClientFrame frame;
         frame.command = QLatin1StringView(command);
+        frame.kind = ic::proto::commandFromCode(frame.command);
         frame.requestId = QStringLiteral("rq");
         frame.userName = std::move(userName);
         ++nowNs;

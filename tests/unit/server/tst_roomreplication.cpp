@@ -71,6 +71,7 @@ ClientFrame frame(const char *code, std::optional<qint64> id = std::nullopt,
 {
     ClientFrame f;
     f.command = QLatin1StringView(code);
+    f.kind = ic::proto::commandFromCode(f.command);
     f.requestId = QStringLiteral("rq-") + QLatin1StringView(code);
     if (id || !text.isNull())
         f.message = ClientMessage{id, text, std::nullopt, std::nullopt};

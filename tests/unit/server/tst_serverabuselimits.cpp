@@ -136,6 +136,7 @@ private slots:
         room.join(join, 1);
         ic::proto::ClientFrame change;
         change.command = QStringLiteral("R_CH_D");
+        change.kind = ic::proto::commandFromCode(change.command);
         ic::proto::ClientMessage message;
         message.text = QStringLiteral("topic");
         change.message = message;
@@ -214,6 +215,7 @@ private slots:
         room.join(join, 1);
         ic::proto::ClientFrame change;
         change.command = QStringLiteral("R_CH_D");
+        change.kind = ic::proto::commandFromCode(change.command);
         ic::proto::ClientMessage message;
         message.text = QStringLiteral("topic");
         change.message = message;

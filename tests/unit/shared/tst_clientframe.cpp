@@ -39,6 +39,43 @@ private slots:
         QVERIFY(!frame.keepAlive);
     }
 
+    // `c` is decoded once, here, into the typed command the server acts on.
+    void commandDecodedOnce_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<Command>("kind");
+        QTest::newRow("text message") << QByteArray(R"({"c":"TM"})") << Command::TextMessage;
+        QTest::newRow("create and join")
+            << QByteArray(R"({"c":"R_C_J"})") << Command::RoomCreateJoin;
+        QTest::newRow("typing (pv 2)") << QByteArray(R"({"c":"TY"})") << Command::Typing;
+        QTest::newRow("server-only code") << QByteArray(R"({"c":"RP"})") << Command::Reply;
+        QTest::newRow("codes are case-sensitive")
+            << QByteArray(R"({"c":"tm"})") << Command::Unknown;
+        QTest::newRow("unknown code") << QByteArray(R"({"c":"XYZ"})") << Command::Unknown;
+        QTest::newRow("no c") << QByteArray(R"({"rq":"1"})") << Command::Unknown;
+        QTest::newRow("c is null") << QByteArray(R"({"c":null})") << Command::Unknown;
+    }
+    void commandDecodedOnce()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(Command, kind);
+        const DecodedClientFrame decoded = decodeClientFrame(json);
+        QCOMPARE(decoded.error, DecodeError::None);
+        QVERIFY(decoded.frame.kind == kind);
+    }
+
+    // A frame built from its typed command alone is written with that command's code.
+    void encodeFromKind()
+    {
+        ClientFrame frame;
+        frame.kind = Command::Vote;
+        frame.requestId = QStringLiteral("v1");
+        const DecodedClientFrame back = decodeClientFrame(encodeClientFrame(frame));
+        QCOMPARE(back.frame.command, QStringLiteral("TM_S_R"));
+        QVERIFY(back.frame.kind == Command::Vote);
+        QVERIFY(!encodeClientFrame(ClientFrame()).contains("\"c\""));
+    }
+
     // v1 clients send null for "not given"; it must read exactly like an absent key.
     void nullsAndAbsentKeys()
     {
