@@ -343,7 +343,7 @@ void RoomHost::route(Entry &entry, RoomResult result, qint64 receivedNs,
     Delivery toSender;
     toSender.finished = true;
     double delivered = 0;
-    double broadcastTo = 0;
+    bool broadcastReachedSomeone = false; // only then is its latency observed
     for (const RoomSend &item : std::as_const(result.sends)) {
         if (item.to == RoomSend::To::Sender && !request)
             continue;
@@ -360,13 +360,13 @@ void RoomHost::route(Entry &entry, RoomResult result, qint64 receivedNs,
                 if (it.key() == sender) {
                     if (item.to == RoomSend::To::Members) {
                         toSender.bytes.append(frame);
-                        ++broadcastTo;
+                        broadcastReachedSomeone = true;
                     }
                     continue;
                 }
                 send(entry, it.key(), frame, false, 0);
                 ++delivered;
-                ++broadcastTo;
+                broadcastReachedSomeone = true;
             }
             break;
         case RoomSend::To::Connection:
@@ -386,7 +386,7 @@ void RoomHost::route(Entry &entry, RoomResult result, qint64 receivedNs,
     }
     ServerMetrics &metrics = m_context.metrics();
     metrics.framesDelivered.Increment(delivered);
-    if (broadcastTo > 0 && receivedNs)
+    if (broadcastReachedSomeone && receivedNs)
         metrics.broadcastLatency.Observe(double(proto::nowNanoseconds() - receivedNs) / 1e9);
 }
 
