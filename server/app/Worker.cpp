@@ -63,6 +63,7 @@ Worker::~Worker()
 
 void Worker::begin()
 {
+    m_threadId.store(QThread::currentThreadId(), std::memory_order_relaxed);
     m_sweep.start();
     const ServerSettings &settings = m_context.settings();
     if (settings.replication && !settings.balancer.isEmpty()) {
@@ -165,7 +166,8 @@ void Worker::checkSoon(Connection *connection)
 
 void Worker::deliver(quint64 id, Delivery delivery)
 {
-    if (QThread::currentThread() == thread()) {
+    const Qt::HANDLE own = m_threadId.load(std::memory_order_relaxed);
+    if (own ? QThread::currentThreadId() == own : QThread::currentThread() == thread()) {
         handOut(id, delivery);
         return;
     }

@@ -14,6 +14,7 @@
 #include <QHash>
 #include <QObject>
 #include <QTimer>
+#include <atomic>
 
 #include <vector>
 
@@ -91,7 +92,10 @@ private:
     const QList<Worker *> &m_workers;
     const RoomDirectory &m_directory;
     RoomHost *m_rooms;
-    ReplicaLinks *m_replicaLinks = nullptr;     // made in begin(), on this thread (its network)
+    ReplicaLinks *m_replicaLinks = nullptr; // made in begin(), on this thread (its network)
+    // This worker's thread, known from begin() on: deliver() compares it with the caller's for
+    // every member of every broadcast, and QThread::currentThread() is dearer than this.
+    std::atomic<Qt::HANDLE> m_threadId{nullptr};
     QHash<quint64, Connection *> m_connections; // owned: deleted with deleteLater when closed
     QTimer m_sweep;
     // When each connection next wants its tick(), one flat entry per connection (its index is in

@@ -109,8 +109,7 @@ RoomDigest RoomDigest::of(const Room &room)
 
 bool RoomReplication::records(const proto::ClientFrame &frame, const RoomResult &result)
 {
-    const proto::Command kind = proto::commandFromCode(frame.command);
-    return kind != proto::Command::Typing && kind != proto::Command::MembersRequest &&
+    return frame.kind != proto::Command::Typing && frame.kind != proto::Command::MembersRequest &&
            !result.rateLimited;
 }
 
@@ -130,9 +129,9 @@ void RoomReplication::appendJoin(QByteArray &out, quint64 seq, const Room::JoinR
     if (request.userName)
         fields(out).str(*request.userName);
     fields(out).u8((request.passwordGiven ? joinPasswordGiven : 0) |
-                  (request.passwordMatches ? joinPasswordMatches : 0) |
-                  (request.authoriseOnly ? joinAuthoriseOnly : 0) |
-                  (request.created ? joinCreated : 0));
+                   (request.passwordMatches ? joinPasswordMatches : 0) |
+                   (request.authoriseOnly ? joinAuthoriseOnly : 0) |
+                   (request.created ? joinCreated : 0));
     fields(out).put<qint64>(nowNs);
     putDigest(out, RoomDigest::of(after));
 }

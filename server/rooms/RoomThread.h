@@ -22,16 +22,6 @@ public:
     // the connection at once; from another it is queued to this thread (in call order).
     virtual void deliver(quint64 connection, Delivery delivery) = 0;
 
-    // The names rooms/RoomHostReplica.cpp still calls; both are deliver().
-    void sendFrame(quint64 connection, const QByteArray &frame)
-    {
-        deliver(connection, Delivery(frame));
-    }
-    void deliverFromAnywhere(quint64 connection, Delivery delivery)
-    {
-        deliver(connection, std::move(delivery));
-    }
-
 protected:
     ~RoomThread() = default;
 };
