@@ -36,6 +36,14 @@ ServerMetrics::ServerMetrics(int maxConnections)
           "instantchat_replica_failures_total",
           "Batches without an answer from a copy (no target, timeout, network error, refusal): "
           "the room went on unreplicated.")),
+      replicaBacklogInits(m_registry.counter(
+          "instantchat_replica_backlog_inits_total",
+          "Times a room's records waiting for its next batch passed 1 MiB: they were dropped and "
+          "the next batch is the whole room.")),
+      replicaHeldOverflows(m_registry.counter(
+          "instantchat_replica_held_overflows_total",
+          "Times the frames a room held for its replica passed 8 MiB: they went out at once and "
+          "the room went on unreplicated until its next copy.")),
       roomsPromoted(m_registry.counter("instantchat_rooms_promoted_total",
                                        "Copies of rooms made live rooms here (failover).")),
       m_connections(m_registry.gauge("instantchat_connections", "Open WebSocket connections.")),

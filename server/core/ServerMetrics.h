@@ -47,6 +47,8 @@ public:
     prometheus::Histogram &replicaLag;
     prometheus::Counter &replicaResyncs;
     prometheus::Counter &replicaFailures;
+    prometheus::Counter &replicaBacklogInits;
+    prometheus::Counter &replicaHeldOverflows;
     prometheus::Counter &roomsPromoted;
 
     void countError(proto::ErrorCode code);

@@ -296,8 +296,7 @@ void RoomHost::send(Entry &entry, quint64 connection, const QByteArray &frame, b
         return;
     if (!close && holding(entry)) {
         // The common held entry, a plain frame, stays small (no Delivery of its own).
-        entry.replication->held.push_back(
-            {entry.replication->lastRecorded, home, connection, frame, nullptr});
+        hold(entry, {entry.replication->lastRecorded, home, connection, frame, nullptr});
         return;
     }
     Delivery delivery(frame);
@@ -313,8 +312,8 @@ void RoomHost::deliver(Entry &entry, RoomThread *home, quint64 connection, Deliv
     if (holding(entry)) {
         auto rest = std::make_unique<Held::Rest>();
         rest->delivery = std::move(delivery);
-        entry.replication->held.push_back(
-            {entry.replication->lastRecorded, home, connection, QByteArray(), std::move(rest)});
+        hold(entry,
+             {entry.replication->lastRecorded, home, connection, QByteArray(), std::move(rest)});
         return;
     }
     home->deliver(connection, std::move(delivery));

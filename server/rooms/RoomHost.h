@@ -119,6 +119,14 @@ public:
     // still goes out only once its change is on the replica. Kept well under the batch bound
     // of /internal/replica/apply (a room snapshot + 8 MiB).
     static constexpr qsizetype maxReplicaBacklogBytes = 1024 * 1024;
+    // Frames, deliveries and callbacks held for a room's replica are bounded too: past this
+    // many bytes (a copy that has not answered yet, a big room that is very busy) they all go
+    // out at once and the room goes on unreplicated, as after a lost replica, until its next
+    // copy (an Init) a moment later. A frame shared by many members counts once, plus the
+    // entry for each member.
+    static constexpr qsizetype maxReplicaHeldBytes = 8 * 1024 * 1024;
+    // Bytes held for the room's replica (0 for an unknown or unreplicated room).
+    qsizetype replicaHeldBytes(const QString &room);
     // Bytes of records waiting for the room's next batch (0 for an unknown or unreplicated room).
     qsizetype replicaBacklogBytes(const QString &room);
     // Replica side (called by the http layer on the worker that owns the name). Copies are
@@ -157,6 +165,7 @@ private:
         quint64 connection = 0;
         QByteArray frame; // without `rest`: one plain frame for a member
         std::unique_ptr<Rest> rest;
+        qsizetype bytes = 0; // what it counts against maxReplicaHeldBytes
     };
     // A room's replication state (only while a channel is set).
     struct Replication
@@ -174,6 +183,7 @@ private:
         qint64 retryAtMs = 0;
         qint64 backoffMs = 0;
         std::deque<Held> held;
+        qsizetype heldBytes = 0;
         bool holding() const { return !lost && (lastRecorded > acked || !held.empty()); }
     };
     struct Entry
@@ -219,6 +229,9 @@ private:
     void scheduleShip(const QString &room);
     void shipPending();
     void ship(const QString &room);
+    // Holds a frame, delivery or callback until the records up to now are acknowledged.
+    void hold(Entry &entry, Held item);
+    void countBacklogInit();
     void release(Entry &entry, quint64 upTo);
     void releaseAll(Entry &entry);
     void startReplication(Entry &entry);
@@ -257,6 +270,7 @@ template <typename Append> void RoomHost::record(Entry &entry, Append append)
         replication->count = 0;
         replication->initBytes = 0;
         replication->initPending = true;
+        countBacklogInit();
     }
     scheduleShip(entry.room->name());
 }

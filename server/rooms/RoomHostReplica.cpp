@@ -102,18 +102,48 @@ void RoomHost::ship(const QString &room)
     m_channel->ship(room, std::move(batch), replication.inFlight);
 }
 
+void RoomHost::hold(Entry &entry, Held item)
+{
+    Replication &replication = *entry.replication;
+    // Members' copies of one broadcast frame share its bytes and are held one after the other.
+    const bool sharedFrame = !replication.held.empty() && !item.frame.isEmpty() &&
+                             replication.held.back().frame.constData() == item.frame.constData();
+    item.bytes = qsizetype(sizeof(Held)) + (sharedFrame ? 0 : item.frame.size());
+    if (item.rest) {
+        item.bytes += qsizetype(sizeof(Held::Rest));
+        for (const QByteArray &bytes : std::as_const(item.rest->delivery.bytes))
+            item.bytes += bytes.size();
+    }
+    replication.heldBytes += item.bytes;
+    replication.held.push_back(std::move(item));
+    if (replication.heldBytes > maxReplicaHeldBytes) {
+        m_context.metrics().replicaHeldOverflows.Increment();
+        qCWarning(lcRooms) << "room" << entry.room->name() << "held more than"
+                           << maxReplicaHeldBytes << "bytes for its replica";
+        // As a lost replica: released now, a new copy tried after the back-off (by then the
+        // batch in flight has been answered or has timed out).
+        replicaLost(entry.room->name());
+    }
+}
+
+void RoomHost::countBacklogInit()
+{
+    m_context.metrics().replicaBacklogInits.Increment();
+}
+
 void RoomHost::release(Entry &entry, quint64 upTo)
 {
     std::deque<Held> &held = entry.replication->held;
     while (!held.empty() && held.front().seq <= upTo) {
         Held item = std::move(held.front());
         held.pop_front();
+        entry.replication->heldBytes -= item.bytes;
         if (!item.rest)
-            item.home->sendFrame(item.connection, item.frame);
+            item.home->deliver(item.connection, Delivery(item.frame));
         else if (item.rest->done)
             item.rest->done(true);
         else
-            item.home->deliverFromAnywhere(item.connection, std::move(item.rest->delivery));
+            item.home->deliver(item.connection, std::move(item.rest->delivery));
     }
 }
 
@@ -143,8 +173,7 @@ void RoomHost::whenReplicated(const QString &room, std::function<void(bool repli
     }
     auto rest = std::make_unique<Held::Rest>();
     rest->done = std::move(done);
-    found->replication->held.push_back(
-        {found->replication->lastRecorded, nullptr, 0, QByteArray(), std::move(rest)});
+    hold(*found, {found->replication->lastRecorded, nullptr, 0, QByteArray(), std::move(rest)});
 }
 
 void RoomHost::replicaAcked(const QString &room, quint64 seq)
@@ -212,6 +241,7 @@ void RoomHost::replicaFenced(const QString &room)
     // is told its message is not safe.
     if (found->replication) {
         std::deque<Held> held = std::exchange(found->replication->held, {});
+        found->replication->heldBytes = 0;
         for (Held &item : held) {
             if (item.rest && item.rest->done)
                 item.rest->done(false);
@@ -222,11 +252,17 @@ void RoomHost::replicaFenced(const QString &room)
         delivery.close = true;
         delivery.closeCode = ws::CloseRoomMoved;
         delivery.left = room;
-        it.value()->deliverFromAnywhere(it.key(), std::move(delivery));
+        it.value()->deliver(it.key(), std::move(delivery));
     }
     updateOnline(-found->room->memberCount());
     eraseRoom(room, true);
     m_movedAway.insert(room, QDateTime::currentMSecsSinceEpoch());
+}
+
+qsizetype RoomHost::replicaHeldBytes(const QString &room)
+{
+    const Entry *found = entry(room);
+    return found && found->replication ? found->replication->heldBytes : 0;
 }
 
 qsizetype RoomHost::replicaBacklogBytes(const QString &room)

@@ -522,6 +522,67 @@ private slots:
         QCOMPARE(copy, live);
     }
 
+    // Frames held for a replica that does not answer are bounded in bytes: past
+    // maxReplicaHeldBytes everything held goes out at once, in order, and the room goes on
+    // unreplicated (counted); after the back-off a new copy (an Init) is made, and it is the room.
+    void heldBoundReleasesAndGoesOn()
+    {
+        const QString room = QStringLiteral("slowcopy");
+        joinRoom(*a, room, alice, 1, QStringLiteral("Alice"));
+        joinRoom(*a, room, bob, 2, QStringLiteral("Bob"));
+        QTRY_VERIFY(a->thread.commands(2).contains(QStringLiteral("RP")));
+        settle();
+        channel->hold(true);
+        const double overflowsBefore = a->context.metrics().replicaHeldOverflows.Value();
+        const QString filler(9000, QLatin1Char('y'));
+        QStringList sent;
+        qsizetype peak = 0;
+        // Each message holds its broadcast frame once, an entry per member and the sender's RP.
+        const int enough = int(RoomHost::maxReplicaHeldBytes / filler.size()) + 50;
+        for (int i = 0; i < enough && a->thread.texts(2, QStringLiteral("TM")).isEmpty(); ++i) {
+            sent.append(QStringLiteral("%1-").arg(i) + filler);
+            sendText(*a, room, i % 2 ? bob : alice, i % 2 ? 2 : 1, sent.last());
+            qsizetype held = 0;
+            on(a->host, [&] { held = a->host->replicaHeldBytes(room); });
+            peak = std::max(peak, held);
+        }
+        // It held up to the bound (not a frame was out before), then let everything go.
+        QVERIFY2(peak > RoomHost::maxReplicaHeldBytes * 9 / 10, qPrintable(QString::number(peak)));
+        QVERIFY(peak <= RoomHost::maxReplicaHeldBytes);
+        QVERIFY(sent.size() < enough);
+        QCOMPARE(a->thread.texts(2, QStringLiteral("TM")), sent);
+        QCOMPARE(a->thread.texts(1, QStringLiteral("TM")), sent);
+        QCOMPARE(a->thread.commands(1).count(QStringLiteral("RP")), 1 + (sent.size() + 1) / 2);
+        QCOMPARE(a->thread.commands(2).count(QStringLiteral("RP")), 1 + sent.size() / 2);
+        qsizetype held = -1;
+        on(a->host, [&] { held = a->host->replicaHeldBytes(room); });
+        QCOMPARE(held, 0);
+        QCOMPARE(a->context.metrics().replicaHeldOverflows.Value() - overflowsBefore, 1.0);
+
+        // Unreplicated meanwhile: a message goes out at once.
+        sendText(*a, room, bob, 2, QStringLiteral("meanwhile"));
+        QCOMPARE(a->thread.texts(1, QStringLiteral("TM")).size(), sent.size() + 1);
+
+        // The old batch is answered; after the back-off (1 s) housekeeping makes a new copy.
+        const int shipped = channel->shipped();
+        channel->hold(false);
+        channel->release();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                on(a->host, [&] { a->host->housekeep(); });
+                return channel->shipped() > shipped;
+            }(),
+            10000);
+        settle(200);
+        QByteArray copy, live;
+        on(a->host, [&] { live = a->host->find(room)->allMessagesFrame(1); });
+        bool promoted = false;
+        on(b->host, [&] { promoted = b->host->promoteReplica(room); });
+        QVERIFY(promoted);
+        on(b->host, [&] { copy = b->host->find(room)->allMessagesFrame(1); });
+        QCOMPARE(copy, live);
+    }
+
     // The copy becomes a live room with everyone offline: same messages, ids, names, creator
     // and password hash. The old primary's next batch is answered "promoted": it drops the room
     // and closes its members with 1012, without the answer to the command that made the batch.
