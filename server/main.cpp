@@ -5,6 +5,7 @@
 #include "config/Configuration.h"
 #include "core/ServerContext.h"
 #include "log/Log.h"
+#include "system/BuildId.h"
 
 #include <QCoreApplication>
 #include <cstdio>
@@ -26,8 +27,8 @@ int main(int argc, char *argv[])
             "instantchat room server: holds chat rooms in RAM and serves their WebSockets "
             "(/ws_entry) and HTTP calls on one port."));
     ic::server::declareServerSettings(configuration);
-    switch (
-        configuration.parse(QCoreApplication::arguments(), QStringLiteral(INSTANTCHAT_BUILD_ID))) {
+    switch (configuration.parse(QCoreApplication::arguments(),
+                                QString::fromLatin1(ic::sys::buildId()))) {
     case ic::config::Configuration::Outcome::ExitSuccess:
         return 0;
     case ic::config::Configuration::Outcome::ExitFailure:

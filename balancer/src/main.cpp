@@ -6,6 +6,7 @@
 #include "BalancerSettings.h"
 #include "config/Configuration.h"
 #include "log/Log.h"
+#include "system/BuildId.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -34,8 +35,8 @@ int main(int argc, char *argv[])
         QStringLiteral("instantchat balancer: web UI, session cookies, room placement, plain-HTTP "
                        "room calls (/r/, /s/), drawings, admin and service discovery."));
     ic::balancer::declareSettings(configuration);
-    switch (
-        configuration.parse(QCoreApplication::arguments(), QStringLiteral(INSTANTCHAT_BUILD_ID))) {
+    switch (configuration.parse(QCoreApplication::arguments(),
+                                QString::fromLatin1(ic::sys::buildId()))) {
     case ic::config::Configuration::Outcome::ExitSuccess:
         return 0;
     case ic::config::Configuration::Outcome::ExitFailure:
@@ -63,7 +64,7 @@ int main(int argc, char *argv[])
     }
     // Test harnesses and scripts parse this line for the actual port.
     qCInfo(lcMain, "listening on %s:%u (build %s, web root %s, admin %s, %d static servers)",
-           qPrintable(bind), unsigned(port), INSTANTCHAT_BUILD_ID, qPrintable(settings.webRoot),
+           qPrintable(bind), unsigned(port), ic::sys::buildId(), qPrintable(settings.webRoot),
            settings.adminPassword.isEmpty() ? "off" : "on", int(settings.servers.size()));
 
     // SIGTERM/SIGINT end the event loop so sockets close cleanly (systemd stop, Ctrl-C). The

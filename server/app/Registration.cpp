@@ -3,6 +3,7 @@
 #include "app/ClusterRequest.h"
 #include "core/ServerContext.h"
 #include "protocol/JsonWriter.h"
+#include "system/BuildId.h"
 #include "system/ProcessStats.h"
 
 #include <QJsonDocument>
@@ -50,7 +51,7 @@ QByteArray Registration::loadJson() const
     writer.beginObject();
     writer.member("id", settings.serverId);
     writer.member("address", settings.advertise);
-    writer.member("version", QStringLiteral(INSTANTCHAT_BUILD_ID));
+    writer.member("version", QString::fromLatin1(ic::sys::buildId()));
     writer.endObject();
     QByteArray json = writer.take();
     json.chop(1); // reopened for the load object: JsonWriter writes integers only, not floats

@@ -3,6 +3,7 @@
 #include "config/CommonSettings.h"
 #include "config/Configuration.h"
 #include "rooms/Room.h"
+#include "system/BuildId.h"
 
 #include <QThread>
 
@@ -252,7 +253,7 @@ bool readServerSettings(const config::Configuration &c, ServerSettings &s, QStri
         return false;
     }
     s.room.rateLimits = s.rateLimits;
-    s.room.build = QStringLiteral(INSTANTCHAT_BUILD_ID);
+    s.room.build = QString::fromLatin1(ic::sys::buildId());
     return true;
 }
 

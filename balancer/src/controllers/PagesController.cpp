@@ -4,6 +4,7 @@
 #include "core/ContentTypes.h"
 #include "emoji/EmojiTable.h"
 #include "session/SessionCookie.h"
+#include "system/BuildId.h"
 #include "validation/UrlEncoding.h"
 
 #include <QDir>
@@ -94,7 +95,7 @@ PagesController::PagesController(BalancerContext *context)
           },
           [](const QString &path, QByteArray bytes) {
               if (contentTypeForPath(path).startsWith("text/html"))
-                  bytes.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
+                  bytes.replace("__BUILD__", ic::sys::buildId());
               return bytes;
           },
           maxStaticFileBytes)
@@ -166,7 +167,7 @@ void PagesController::servePage(const Request &request, const ReplyPtr &reply, c
     }
     if (!page) {
         QByteArray html = fallbackIndex;
-        html.replace("__BUILD__", INSTANTCHAT_BUILD_ID);
+        html.replace("__BUILD__", ic::sys::buildId());
         reply->send(200, "text/html; charset=utf-8", html, headers);
         return;
     }
