@@ -1,4 +1,5 @@
-// Screenshots of home and room, desktop (1366×768) and phone (390×844), light and dark.
+// Screenshots of home and room, desktop (1366×768), phone (390×844) and phone landscape (844×390),
+// light and dark.
 // Written to artifacts/ (ignored by git) and to screenshots/ (referenced by the README).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,8 @@ after(async () => {
 });
 
 // The ones the README shows are also copied to screenshots/ (kept in git).
-const README_SHOTS = ['home-desktop-light', 'room-desktop-light', 'room-desktop-dark', 'room-phone-light', 'room-phone-dark'];
+const README_SHOTS = ['home-desktop-light', 'room-desktop-light', 'room-desktop-dark', 'room-phone-light', 'room-phone-dark',
+  'room-phone-landscape-dark'];
 
 async function shoot(page, name) {
   const file = path.join(artifactsDir, name + '.png');
@@ -143,9 +145,13 @@ test('home and room screenshots, light and dark, desktop and phone', { timeout: 
   await a.emulateMedia({ colorScheme: 'light' });
   await a.waitForTimeout(300);
   await shoot(a, 'room-desktop-light');
+  // Dark, scrolled up to the pasted photo (the first picture in the room; the sketch is the second).
   await a.emulateMedia({ colorScheme: 'dark' });
+  await a.locator('.drawing-thumb img').first().evaluate((img) => img.scrollIntoView({ block: 'center' }));
   await a.waitForTimeout(300);
   assert.equal(await a.getAttribute('html', 'data-theme'), 'dark');
+  const photo = await a.locator('.drawing-thumb img').first().boundingBox();
+  assert.ok(photo && photo.y >= 0 && photo.y + photo.height <= 768, 'the pasted photo is on screen');
   await shoot(a, 'room-desktop-dark');
 
   // Phone room, Bob's view in a phone-sized window.
@@ -166,6 +172,18 @@ test('home and room screenshots, light and dark, desktop and phone', { timeout: 
   await phone.page.locator('#side').waitFor({ state: 'visible' });
   await phone.page.waitForTimeout(400);
   await shoot(phone.page, 'room-phone-people-dark');
+
+  // The same phone turned sideways: slim header, the messages get most of the 390 px.
+  const landscape = await newUser(browser, { viewport: { width: 844, height: 390 }, colorScheme: 'dark' });
+  await landscape.context.addCookies(await phone.context.cookies());
+  await phone.page.goto(stack.base + '/');
+  await openRoom(landscape.page, stack.base, room);
+  await landscape.page.locator('.drawing-thumb img').nth(1).waitFor();
+  await landscape.page.waitForTimeout(300);
+  const streamHeight = await landscape.page.locator('#stream').evaluate((el) => el.getBoundingClientRect().height);
+  assert.ok(streamHeight >= 390 * 0.5, `messages get ${streamHeight} of 390 px in landscape`);
+  await shoot(landscape.page, 'room-phone-landscape-dark');
+  await landscape.context.close();
 
   // Home pages (with a recent room listed).
   await a.goto(stack.base + '/');
