@@ -8,14 +8,11 @@
 #include "controllers/PickController.h"
 #include "controllers/PlainHttpController.h"
 #include "core/HttpCore.h"
+#include "net/TlsIdentity.h"
 #include "registry/ServerRegistry.h"
 #include "registry/UpstreamClient.h"
 
-#include <QFile>
 #include <QHostAddress>
-#include <QSslCertificate>
-#include <QSslKey>
-#include <QSslSocket>
 
 #include <algorithm>
 #include <limits>
@@ -164,30 +161,11 @@ quint16 Balancer::start(QString *error)
     const BalancerSettings &s = m_context.settings;
     const bool tls = !s.tlsCert.isEmpty();
     if (tls) {
-        if (!QSslSocket::supportsSsl()) {
-            *error = QStringLiteral("TLS was requested but this Qt build has no TLS backend");
+        const std::optional<QSslConfiguration> configuration =
+            ic::net::loadTlsIdentity(s.tlsCert, s.tlsKey, error);
+        if (!configuration)
             return 0;
-        }
-        QFile certFile(s.tlsCert), keyFile(s.tlsKey);
-        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
-            *error = QStringLiteral("cannot read --tls-cert or --tls-key");
-            return 0;
-        }
-        const QList<QSslCertificate> chain =
-            QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
-        const QByteArray keyData = keyFile.readAll();
-        QSslKey key(keyData, QSsl::Rsa, QSsl::Pem);
-        if (key.isNull())
-            key = QSslKey(keyData, QSsl::Ec, QSsl::Pem);
-        if (chain.isEmpty() || key.isNull()) {
-            *error =
-                QStringLiteral("--tls-cert or --tls-key is not a PEM certificate / RSA or EC key");
-            return 0;
-        }
-        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-        configuration.setLocalCertificateChain(chain);
-        configuration.setPrivateKey(key);
-        m_core->sslSetup(configuration);
+        m_core->sslSetup(*configuration);
     }
     const QHostAddress address(s.bind == u"localhost" ? QStringLiteral("127.0.0.1") : s.bind);
     if (address.isNull()) {

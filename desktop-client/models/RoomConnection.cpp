@@ -1,6 +1,7 @@
 #include "RoomConnection.h"
 
 #include "protocol/Codes.h"
+#include "protocol/PickBackend.h"
 #include "validation/UrlEncoding.h"
 #include "validation/Validation.h"
 
@@ -279,7 +280,7 @@ void RoomConnection::fetchAlternatives(const QString &sentence)
         reply->deleteLater();
         QStringList alternatives;
         const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
-        for (const QJsonValue &value : answer.value(QLatin1StringView("aN")).toArray())
+        for (const QJsonValue &value : answer.value(proto::pick::alternativeNamesKey).toArray())
             alternatives << value.toString();
         // Nothing new to say without names: the first joinFailed already told the user.
         if (!alternatives.isEmpty())

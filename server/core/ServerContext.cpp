@@ -2,11 +2,9 @@
 
 #include <QUuid>
 
+#include "net/TlsIdentity.h"
 #include "protocol/Codes.h"
 
-#include <QFile>
-#include <QSslCertificate>
-#include <QSslKey>
 #include <QSslSocket>
 #include <QThread>
 
@@ -45,29 +43,11 @@ bool ServerContext::loadTls(QString *error)
 {
     if (m_settings.tlsCert.isEmpty())
         return true;
-    if (!QSslSocket::supportsSsl()) {
-        *error = QStringLiteral("TLS was asked for (--tls-cert) but this Qt has no TLS backend");
+    std::optional<QSslConfiguration> identity =
+        net::loadTlsIdentity(m_settings.tlsCert, m_settings.tlsKey, error);
+    if (!identity)
         return false;
-    }
-    QFile certFile(m_settings.tlsCert), keyFile(m_settings.tlsKey);
-    if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read --tls-cert %1 or --tls-key %2")
-                     .arg(m_settings.tlsCert, m_settings.tlsKey);
-        return false;
-    }
-    const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
-    const QByteArray keyPem = keyFile.readAll();
-    QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
-    if (key.isNull())
-        key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
-    if (chain.isEmpty() || key.isNull()) {
-        *error = QStringLiteral(
-            "--tls-cert must hold a PEM certificate and --tls-key a PEM RSA or EC key");
-        return false;
-    }
-    m_tls = QSslConfiguration::defaultConfiguration();
-    m_tls.setLocalCertificateChain(chain);
-    m_tls.setPrivateKey(key);
+    m_tls = *identity;
     m_tls.setPeerVerifyMode(QSslSocket::VerifyNone);
     m_tlsEnabled = true;
     return true;

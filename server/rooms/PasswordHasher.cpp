@@ -1,4 +1,5 @@
 #include "rooms/PasswordHasher.h"
+#include "security/ConstantTime.h"
 
 #include <QCryptographicHash>
 #include <QPasswordDigestor>
@@ -11,17 +12,6 @@ QByteArray derive(const QString &password, const QByteArray &salt)
 {
     return QPasswordDigestor::deriveKeyPbkdf2(QCryptographicHash::Sha256, password.toUtf8(), salt,
                                               passwordIterations, 32);
-}
-
-// Compares every byte whatever differs first, so timing tells nothing about the key.
-bool constantTimeEqual(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        difference |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return difference == 0;
 }
 
 } // namespace
@@ -39,7 +29,7 @@ bool passwordMatches(const QString &password, const PasswordHash &hash)
 {
     if (!hash.isSet())
         return false;
-    return constantTimeEqual(derive(password, hash.salt), hash.key);
+    return security::constantTimeEqual(derive(password, hash.salt), hash.key);
 }
 
 } // namespace ic::server

@@ -5,6 +5,7 @@
 #include "controllers/PickController.h"
 #include "registry/ServerRegistry.h"
 #include "registry/UpstreamClient.h"
+#include "security/ConstantTime.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -45,7 +46,8 @@ bool AdminController::authorised(const Request &request) const
     if (colon < 0)
         return false;
     // Any user name; only the password is checked.
-    return constantTimeEquals(decoded.mid(colon + 1), m_context->settings.adminPassword.toUtf8());
+    return ic::security::constantTimeEqual(decoded.mid(colon + 1),
+                                           m_context->settings.adminPassword.toUtf8());
 }
 
 bool AdminController::dispatch(const Request &request, const ReplyPtr &reply)

@@ -2,8 +2,8 @@
 
 #include "controllers/PickController.h"
 #include "registry/ServerRegistry.h"
+#include "security/ConstantTime.h"
 
-#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -34,17 +34,6 @@ void warnRefused(const QString &what, const QHostAddress &peer)
 
 } // namespace
 
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
-    // Hashing first makes both inputs the same length, so the length is not leaked either.
-    const QByteArray ha = QCryptographicHash::hash(a, QCryptographicHash::Sha256);
-    const QByteArray hb = QCryptographicHash::hash(b, QCryptographicHash::Sha256);
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < ha.size(); ++i)
-        difference |= static_cast<unsigned char>(ha[i] ^ hb[i]);
-    return difference == 0;
-}
-
 namespace {
 
 // IPv4-mapped IPv6 peers compare as IPv4, so a dual-stack socket does not change the source.
@@ -63,7 +52,8 @@ bool InternalController::dispatch(const Request &request, const ReplyPtr &reply)
         return false;
     reply->setRoute(QStringLiteral("internal"));
     const QByteArray token = m_context->settings.clusterToken.toUtf8();
-    if (!token.isEmpty() && !constantTimeEquals(request.header("X-Instantchat-Token"), token)) {
+    if (!token.isEmpty() &&
+        !ic::security::constantTimeEqual(request.header("X-Instantchat-Token"), token)) {
         warnRefused(QStringLiteral("%1 with a missing or wrong cluster token").arg(request.path),
                     request.tcpPeer);
         reply->sendText(403, QStringLiteral("error: a valid cluster token is required"));

@@ -24,7 +24,4 @@ private:
     BalancerContext *m_context;
 };
 
-// Compares secrets in time that does not depend on where they differ.
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b);
-
 } // namespace ic::balancer
