@@ -1,6 +1,7 @@
 // Room logic without sockets: message ring buffer and limit notices, votes, join checks and
 // their order, names, description, and the order of the frames a result carries.
 
+#include "StringList.h"
 #include "protocol/ServerFrame.h"
 #include "rooms/AnonymousNames.h"
 #include "rooms/Room.h"
@@ -38,14 +39,6 @@ ServerFrame decode(const RoomSend &send)
     if (!frame)
         qFatal("undecodable frame %s", send.json.constData());
     return *frame;
-}
-
-QStringList L(std::initializer_list<const char *> items)
-{
-    QStringList list;
-    for (const char *item : items)
-        list << QLatin1StringView(item);
-    return list;
 }
 
 QStringList commands(const RoomResult &result)

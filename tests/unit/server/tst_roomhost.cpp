@@ -7,6 +7,7 @@
 // an overloaded thread; a replaced session's old connection closed with 1000; a leave and an
 // HTTP message broadcast with nobody to answer; a deleted room closing its members with 1001.
 
+#include "StringList.h"
 #include "core/ServerContext.h"
 #include "net/WebSocketFrame.h"
 #include "protocol/ServerFrame.h"
@@ -89,14 +90,6 @@ QUuid sessionOf(int n)
 {
     return QUuid::fromString(
         QStringLiteral("00000000-0000-4000-8000-%1").arg(n, 12, 10, QChar(u'0')));
-}
-
-QStringList L(std::initializer_list<const char *> items)
-{
-    QStringList list;
-    for (const char *item : items)
-        list.append(QLatin1StringView(item));
-    return list;
 }
 
 } // namespace

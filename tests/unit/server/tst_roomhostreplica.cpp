@@ -10,6 +10,7 @@
 // bound, answers still held until it is acknowledged). Prints the primary's cost per TM in a
 // 100-member room with and without a channel.
 
+#include "StringList.h"
 #include "core/ServerContext.h"
 #include "net/WebSocketFrame.h"
 #include "protocol/ServerFrame.h"
@@ -124,14 +125,6 @@ private:
     bool m_countOnly = false;
     qint64 m_count = 0;
 };
-
-QStringList L(std::initializer_list<const char *> items)
-{
-    QStringList list;
-    for (const char *item : items)
-        list.append(QLatin1StringView(item));
-    return list;
-}
 
 // Runs `call` on `host`'s thread and waits for it.
 template <typename Call> void on(RoomHost *host, Call call)
@@ -360,6 +353,26 @@ private:
     std::unique_ptr<Server> a, b;
     std::unique_ptr<InProcessChannel> channel;
 
+    // Alice (connection 1) and Bob (2) are members of `room` on a, and everything settled.
+    void aliceAndBobIn(const QString &room)
+    {
+        joinRoom(*a, room, alice, 1, QStringLiteral("Alice"));
+        joinRoom(*a, room, bob, 2, QStringLiteral("Bob"));
+        QTRY_VERIFY(a->thread.commands(2).contains(QStringLiteral("RP")));
+        settle();
+    }
+    // b's copy of `room`, promoted, holds exactly what a's live room holds.
+    void copyIsTheRoom(const QString &room)
+    {
+        QByteArray copy, live;
+        on(a->host, [&] { live = a->host->find(room)->allMessagesFrame(1); });
+        bool promoted = false;
+        on(b->host, [&] { promoted = b->host->promoteReplica(room); });
+        QVERIFY(promoted);
+        on(b->host, [&] { copy = b->host->find(room)->allMessagesFrame(1); });
+        QCOMPARE(copy, live);
+    }
+
 private slots:
     void init()
     {
@@ -447,10 +460,7 @@ private slots:
     void backlogBoundShipsInit()
     {
         const QString room = QStringLiteral("busy");
-        joinRoom(*a, room, alice, 1, QStringLiteral("Alice"));
-        joinRoom(*a, room, bob, 2, QStringLiteral("Bob"));
-        QTRY_VERIFY(a->thread.commands(2).contains(QStringLiteral("RP")));
-        settle();
+        aliceAndBobIn(room);
         channel->hold(true);
         sendText(*a, room, alice, 1, QStringLiteral("first"));
         settle();
@@ -513,13 +523,7 @@ private slots:
         sendText(*a, room, bob, 2, QStringLiteral("after"));
         QTRY_COMPARE(a->thread.texts(1, QStringLiteral("TM")).size(), count + 2);
         settle();
-        QByteArray copy, live;
-        on(a->host, [&] { live = a->host->find(room)->allMessagesFrame(1); });
-        bool promoted = false;
-        on(b->host, [&] { promoted = b->host->promoteReplica(room); });
-        QVERIFY(promoted);
-        on(b->host, [&] { copy = b->host->find(room)->allMessagesFrame(1); });
-        QCOMPARE(copy, live);
+        copyIsTheRoom(room);
     }
 
     // Frames held for a replica that does not answer are bounded in bytes: past
@@ -528,10 +532,7 @@ private slots:
     void heldBoundReleasesAndGoesOn()
     {
         const QString room = QStringLiteral("slowcopy");
-        joinRoom(*a, room, alice, 1, QStringLiteral("Alice"));
-        joinRoom(*a, room, bob, 2, QStringLiteral("Bob"));
-        QTRY_VERIFY(a->thread.commands(2).contains(QStringLiteral("RP")));
-        settle();
+        aliceAndBobIn(room);
         channel->hold(true);
         const double overflowsBefore = a->context.metrics().replicaHeldOverflows.Value();
         const QString filler(9000, QLatin1Char('y'));
@@ -574,13 +575,7 @@ private slots:
             }(),
             10000);
         settle(200);
-        QByteArray copy, live;
-        on(a->host, [&] { live = a->host->find(room)->allMessagesFrame(1); });
-        bool promoted = false;
-        on(b->host, [&] { promoted = b->host->promoteReplica(room); });
-        QVERIFY(promoted);
-        on(b->host, [&] { copy = b->host->find(room)->allMessagesFrame(1); });
-        QCOMPARE(copy, live);
+        copyIsTheRoom(room);
     }
 
     // The copy becomes a live room with everyone offline: same messages, ids, names, creator

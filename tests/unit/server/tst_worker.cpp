@@ -7,6 +7,7 @@
 // undone in the room.
 
 #include "SocketPeer.h"
+#include "StringList.h"
 
 #include "app/Worker.h"
 #include "core/ServerContext.h"
@@ -73,14 +74,6 @@ QStringList nextCommands(SocketPeer &peer, int count)
         const std::optional<ic::proto::ServerFrame> frame = peer.nextFrame();
         list.append(frame ? frame->command : QStringLiteral("?"));
     }
-    return list;
-}
-
-QStringList L(std::initializer_list<const char *> items)
-{
-    QStringList list;
-    for (const char *item : items)
-        list.append(QLatin1StringView(item));
     return list;
 }
 
