@@ -2,7 +2,7 @@
 # Builds instantchat if needed and runs a local stack on loopback: a balancer on :8080 and
 # N room servers on :8081… (default 1) that register with it. Ctrl-C stops them all; a server
 # stopped on its own (SIGTERM) hands its rooms to the others, which keep running.
-#   scripts/run-local.sh [--servers N] [--port 8080]
+# Usage: scripts/run-local.sh [--servers N] [--port P]   (servers on P+1…; default P = 8080)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 servers=1
@@ -11,7 +11,7 @@ while (($#)); do
     case "$1" in
         --servers) servers=$2; shift 2 ;;
         --port) port=$2; shift 2 ;;
-        -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
