@@ -47,6 +47,11 @@ for ((i = 1; i <= servers; i++)); do
     pids+=($!)
 done
 sleep 1
+# A balancer that could not listen (the port is taken) has exited by now: say so, not "open".
+if ! kill -0 "${pids[0]}" 2>/dev/null; then
+    echo "the balancer did not start (its log is above; port $port taken? --port P picks another)" >&2
+    exit 1
+fi
 echo "open http://localhost:$port"
 # A room server that stops (e.g. `kill -TERM <pid>` to watch it hand its rooms to the others)
 # leaves the rest running; the stack stops with the balancer or with the last server.
@@ -55,7 +60,11 @@ running=("${pids[@]:1}")
 while ((${#running[@]})); do
     exited=
     wait -n -p exited "$balancer_pid" "${running[@]}" || true
-    [[ -z "${exited:-}" || "$exited" == "$balancer_pid" ]] && break
+    [[ -z "${exited:-}" ]] && break
+    if [[ "$exited" == "$balancer_pid" ]]; then
+        echo "the balancer (pid $exited) stopped" >&2
+        exit 1
+    fi
     left=()
     for pid in "${running[@]}"; do [[ "$pid" == "$exited" ]] || left+=("$pid"); done
     running=("${left[@]}")
