@@ -9,12 +9,16 @@ servers=1
 port=8080
 while (($#)); do
     case "$1" in
-        --servers) servers=$2; shift 2 ;;
-        --port) port=$2; shift 2 ;;
+        --servers) servers=${2:-}; shift $(($# > 1 ? 2 : 1)) ;;
+        --port) port=${2:-}; shift $(($# > 1 ? 2 : 1)) ;;
         -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
+# Checked before anything is installed or built.
+[[ "$servers" =~ ^[1-9][0-9]?$ ]] || { echo "--servers needs a number from 1 to 99, not '$servers'" >&2; exit 2; }
+[[ "$port" =~ ^[1-9][0-9]*$ ]] && ((port + servers <= 65535)) ||
+    { echo "--port needs a TCP port (with room for $servers server ports above it), not '$port'" >&2; exit 2; }
 
 "$root/scripts/setup.sh"
 # The programs only; scripts/test.sh names every component itself when it builds this folder, so the
