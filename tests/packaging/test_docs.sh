@@ -5,7 +5,8 @@
 #     names a flag;
 #   - the man pages as the packages get them (packaging/man/manpage.cmake) show every flag of
 #     --help;
-#   - scripts/run-local.sh --help names every option the script accepts;
+#   - scripts/run-local.sh --help names every option the script accepts, and bad values are
+#     refused before it installs or builds anything;
 #   - a balancer and a server registered with it through the cluster token: every metric name in
 #     the docs, packaging/prometheus/alerts.yml and the Grafana dashboards is in their /metrics,
 #     and every family they export is named in docs/interfaces.md "Metrics";
@@ -57,6 +58,15 @@ accepted=$(sed -n '/^while/,/^done/p' "$REPO/scripts/run-local.sh" | grep -oE '^
 [ -n "$accepted" ] || fail "scripts/run-local.sh: its options found"
 for option in $accepted; do
     check "scripts/run-local.sh --help names $option" grep -q -- "$option" <<<"$help"
+done
+
+# Bad values are refused before anything is installed or built (exit 2, one sentence).
+for args in "--servers" "--servers x" "--port abc" "--no-such-option"; do
+    # shellcheck disable=SC2086
+    out=$(timeout 20 bash "$REPO/scripts/run-local.sh" $args 2>&1 </dev/null)
+    rc=$?
+    check "scripts/run-local.sh $args: exit 2 with a sentence, nothing built" \
+        test "$rc" = 2 -a "$(wc -l <<<"$out")" = 1
 done
 
 # ---------------------------------------------------------------- a balancer and a server
