@@ -156,6 +156,21 @@ def check_metrics(repo, metric_files):
     interfaces = read(os.path.join(repo, "docs", "interfaces.md"))
     section = interfaces.split("## Metrics", 1)[1].split("\n## ", 1)[0]
     documented = metric_mentions(section, ignore)
+    # Documented label values (`name{label="a|b"}`) are the ones exported, each with a sample.
+    samples = set()
+    for path in metric_files:
+        for line in read(path).splitlines():
+            m = re.match(r"^([a-z_]+)\{([^}]*)\} ", line)
+            if m:
+                for label, value in re.findall(r'([a-z_]+)="([^"]*)"', m.group(2)):
+                    samples.add((m.group(1), label, value))
+    listed = re.findall(r'\b((?:instantchat|process)_[a-z0-9_]+)\{([a-z_]+)="([^"]+)"\}', section)
+    for name, label, values in listed:
+        missing = [v for v in values.split("|") if (name, label, v) not in samples]
+        record(not missing, "%s{%s=...} exports the documented values %s" % (name, label, values),
+               missing)
+    record(len(listed) >= 3, "docs/interfaces.md lists label values", listed)
+
     undocumented = sorted(n for n in families if n not in documented)
     record(not undocumented, "docs/interfaces.md \"Metrics\" names every exported family",
            undocumented)

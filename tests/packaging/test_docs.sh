@@ -7,7 +7,8 @@
 #     --help;
 #   - scripts/run-local.sh --help names every option the script accepts, and bad values are
 #     refused before it installs or builds anything;
-#   - a balancer and a server registered with it through the cluster token: every metric name in
+#   - a balancer and a server registered with it through the cluster token: every metric name (and
+#     every label value docs/interfaces.md lists) in
 #     the docs, packaging/prometheus/alerts.yml and the Grafana dashboards is in their /metrics,
 #     and every family they export is named in docs/interfaces.md "Metrics";
 #   - the curl examples of README.md ("curl, scripts, small devices") run as written against that
@@ -124,6 +125,9 @@ check "README: and admits it with the header (200)" \
 # Some traffic first, so that labelled families have samples too.
 curl -s "$BAL/pick_backend?roomName=docs-room" >/dev/null
 curl -s "$BAL/not-a-route/x" >/dev/null
+# A header block over 16 KiB: refused by the balancer's guard (431, route="rejected").
+check "balancer refuses a 17 KiB header block (431)" \
+    test "$(http_status "$BAL/" -H "X-Big: $(head -c 17408 /dev/zero | tr '\0' a)")" = 431
 curl -s -o "$WORK/balancer.metrics" "$BAL/metrics" || fail "balancer /metrics answers"
 curl -s -o "$WORK/server.metrics" "http://127.0.0.1:$SRV_PORT/metrics" || fail "server /metrics answers"
 run_checks metrics "$REPO" "$WORK/balancer.metrics" "$WORK/server.metrics"
