@@ -7,10 +7,10 @@
 #     --help;
 #   - scripts/run-local.sh --help names every option the script accepts, and bad values are
 #     refused before it installs or builds anything;
-#   - a balancer and a server registered with it through the cluster token: every metric name (and
-#     every label value docs/interfaces.md lists) in
+#   - a balancer and a server registered with it through the cluster token: every metric name in
 #     the docs, packaging/prometheus/alerts.yml and the Grafana dashboards is in their /metrics,
-#     and every family they export is named in docs/interfaces.md "Metrics";
+#     every label value docs/interfaces.md lists has a sample, and every family they export is
+#     named in docs/interfaces.md "Metrics";
 #   - the curl examples of README.md ("curl, scripts, small devices") run as written against that
 #     balancer and do what the README says.
 #
