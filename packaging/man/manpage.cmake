@@ -1,6 +1,7 @@
 # Writes a section-1 man page (gzip -9n) for a program from its own --help, at install time:
 #   cmake -DPROGRAM=<path of the built program> -DNAME=<installed name> -DVERSION=<version>
-#         -DSUMMARY="<one line>" -DFILES="<file>;<file>" -DOUT=<dir> -P manpage.cmake
+#         -DSUMMARY="<one line>" -DFILES="<file>;<file>" [-DREADME="<what README.md is>"]
+#         -DOUT=<dir> -P manpage.cmake
 # The help text is the one source of the options, so the page never disagrees with the program.
 # Used by packaging/CMakeLists.txt (install(CODE)); QT_QPA_PLATFORM=offscreen lets the desktop
 # client print its help without a display.
@@ -47,9 +48,12 @@ if(FILES)
         string(APPEND page ".TP\n${file}\n")
     endforeach()
 endif()
-string(APPEND page ".SH SEE ALSO
-/usr/share/doc/${NAME}/README.md (the deployment guide, for the service packages)
+# README: what the package's /usr/share/doc/<name>/README.md is; the packages that ship one say.
+if(README)
+    string(APPEND page ".SH SEE ALSO
+/usr/share/doc/${NAME}/README.md (${README})
 ")
+endif()
 
 file(MAKE_DIRECTORY "${OUT}")
 file(WRITE "${OUT}/${NAME}.1" "${page}")

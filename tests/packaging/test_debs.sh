@@ -127,6 +127,14 @@ for c in "${!DEB[@]}"; do
         "/usr/share/man/man1/instantchat-$c.1.gz"
 done
 
+# Every file a man page names under /usr/share/doc (SEE ALSO) is in its package.
+for c in "${!DEB[@]}"; do
+    page=$(dpkg-deb --fsys-tarfile "${DEB[$c]}" | tar -xOf - "./usr/share/man/man1/instantchat-$c.1.gz" 2>/dev/null | zcat 2>/dev/null)
+    for doc in $(grep -oE '/usr/share/doc/[^ ]+' <<<"$page" | sort -u); do
+        check "man instantchat-$c names $doc, which instantchat-$c ships" has_file "${DEB[$c]}" "$doc"
+    done
+done
+
 # lintian: no errors in any package (warnings are printed, not fatal).
 if command -v lintian >/dev/null; then
     for c in "${!DEB[@]}"; do
