@@ -13,10 +13,14 @@
 #include "registry/UpstreamClient.h"
 
 #include <QHostAddress>
+#include <QLoggingCategory>
 
 #include <algorithm>
 #include <limits>
 #include <sys/resource.h>
+
+// The same category as main.cpp's lines: every balancer line says "balancer:".
+Q_LOGGING_CATEGORY(lcBalancer, "balancer")
 
 namespace ic::balancer {
 namespace {
@@ -178,9 +182,10 @@ quint16 Balancer::start(QString *error)
     m_context.registry->start();
     m_housekeeping.start();
     if (s.clusterToken.isEmpty())
-        qWarning("no cluster token: /internal/* (server registration) answers every local "
-                 "process (--internal-peers); set --cluster-token-file on the balancer and the "
-                 "servers to close it");
+        qCWarning(lcBalancer,
+                  "no cluster token: /internal/* (server registration) answers every local "
+                  "process (--internal-peers); set --cluster-token-file on the balancer and the "
+                  "servers to close it");
     return port;
 }
 

@@ -2,8 +2,8 @@
 
 #include "app/ClusterRequest.h"
 #include "core/ServerContext.h"
-#include "rooms/RoomDirectory.h"
 #include "protocol/JsonWriter.h"
+#include "rooms/RoomDirectory.h"
 #include "rooms/RoomHost.h"
 
 #include <QJsonDocument>
@@ -72,7 +72,9 @@ void Handoff::runBeforeExit(std::function<void()> done)
     QNetworkReply *reply = postJson("/internal/handoff/begin", writer.take(), balancerTimeoutMs);
     connect(reply, &QNetworkReply::finished, this, [this, reply, done = std::move(done)]() {
         reply->deleteLater();
-        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+        // Peeked, not read: replyProblem below reads the refusal's sentence from the body.
+        const QJsonObject answer =
+            QJsonDocument::fromJson(reply->peek(reply->bytesAvailable())).object();
         if (replyStatus(reply) != 200 || !answer.value(QLatin1StringView("handoff")).toBool()) {
             qCInfo(lcHandoffRun).noquote()
                 << (replyStatus(reply) == 200
