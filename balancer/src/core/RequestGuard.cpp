@@ -174,7 +174,14 @@ RequestFramer::Verdict RequestFramer::endOfHeaders()
     for (const QByteArray &raw : lines) {
         const QByteArray line = raw.trimmed();
         if (requestLine) {
-            requestLine = line.isEmpty(); // empty lines before a request line are allowed
+            if (line.isEmpty())
+                continue; // empty lines before a request line are allowed
+            // QHttpServer drops a connection without a word on a request line it cannot read
+            // (HTTP/0.9 "GET /x", a missing version): answered here with the 400 sentence.
+            const QList<QByteArray> parts = line.split(' ');
+            if (parts.size() != 3 || parts[0].isEmpty() || !parts[2].startsWith("HTTP/1."))
+                return Verdict::Malformed;
+            requestLine = false;
             continue;
         }
         const qsizetype colon = line.indexOf(':');

@@ -70,6 +70,8 @@ private slots:
         QTest::newRow("signed length") << "POST /x HTTP/1.1\r\nContent-Length: +37\r\n\r\n" + inner;
         QTest::newRow("empty length") << QByteArray("POST /x HTTP/1.1\r\nContent-Length:\r\n\r\n");
         QTest::newRow("bare LF head") << QByteArray("GET /healthz HTTP/1.1\nHost: x\n\n");
+        QTest::newRow("HTTP/0.9 request line") << QByteArray("GET /healthz\r\n\r\n");
+        QTest::newRow("no version") << QByteArray("GET /healthz \r\nHost: x\r\n\r\n");
         QTest::newRow("bare LF line") << QByteArray("GET /x HTTP/1.1\r\nHost: x\nX: y\r\n\r\n");
     }
 
