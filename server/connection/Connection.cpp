@@ -155,7 +155,11 @@ bool Connection::write(const QByteArray &bytes)
     // Pongs, close frames and HTTP answers (pipelined ones too) are queued like frames, so they
     // are bounded like frames: a peer that sends and never reads cannot make us hold its replies.
     const qint64 queued = m_transport->queuedBytes();
-    if (queued + bytes.size() > m_context.settings().outboundLimit) {
+    // An HTTP answer is made only once the previous one has left (pipelined requests wait), so
+    // one larger than the limit on an empty queue is a large answer, not a client falling behind:
+    // a room list of many rooms or the echo of a full promote list must reach the balancer.
+    const bool wholeHttpAnswer = m_mode != Mode::WebSocket && queued == 0;
+    if (!wholeHttpAnswer && queued + bytes.size() > m_context.settings().outboundLimit) {
         dropSlow();
         return false;
     }

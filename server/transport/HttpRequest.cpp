@@ -2,6 +2,9 @@
 
 #include <QUrl>
 
+#include <algorithm>
+#include <string_view>
+
 namespace ic::server {
 
 QByteArray HttpRequest::header(QByteArrayView name) const
@@ -31,6 +34,23 @@ QString HttpRequest::queryValue(const QString &name) const
     return query.queryItemValue(name, QUrl::FullyDecoded);
 }
 
+namespace {
+
+// RFC 9110 token: a header name holds none of the separators or whitespace.
+bool isToken(QByteArrayView name)
+{
+    static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+    for (const char c : name) {
+        const bool alnum =
+            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && extra.find(c) == std::string_view::npos)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
 HttpRequestParser::State HttpRequestParser::feed(const QByteArray &data)
 {
     m_buffer.append(data);
@@ -47,7 +67,17 @@ HttpRequestParser::State HttpRequestParser::parse()
             return m_buffer.size() > m_maxHeader ? State::TooLarge : State::Incomplete;
         if (end > m_maxHeader)
             return State::TooLarge;
-        const QList<QByteArray> lines = m_buffer.left(end).split('\n');
+        // Lines end in CRLF only: a bare CR or LF inside the head, whitespace before a header's
+        // colon, a folded line or a second Content-Length could be framed differently by a proxy in
+        // front of us (request smuggling), so each is refused rather than guessed at.
+        const QByteArray head = m_buffer.left(end);
+        const QList<QByteArray> lines = head.split('\n');
+        for (qsizetype i = 0; i < lines.size(); ++i) {
+            const QByteArray &line = lines[i];
+            const bool last = i + 1 == lines.size();
+            if ((!last && !line.endsWith('\r')) || line.count('\r') != (last ? 0 : 1))
+                return State::Invalid;
+        }
         const QList<QByteArray> requestLine = lines.first().trimmed().split(' ');
         if (requestLine.size() != 3 || !requestLine[2].startsWith("HTTP/1."))
             return State::Invalid;
@@ -66,22 +96,26 @@ HttpRequestParser::State HttpRequestParser::parse()
         const bool http10 = requestLine[2] == "HTTP/1.0";
         request.http10 = http10;
         for (qsizetype i = 1; i < lines.size(); ++i) {
-            const QByteArray line = lines[i].trimmed();
-            if (line.isEmpty())
-                continue;
+            const QByteArray line = lines[i].chopped(i + 1 == lines.size() ? 0 : 1);
             const qsizetype colon = line.indexOf(':');
-            if (colon <= 0)
+            if (colon <= 0 || !isToken(line.left(colon)))
                 return State::Invalid;
-            request.headers.append(
-                {line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed()});
+            request.headers.append({line.left(colon).toLower(), line.mid(colon + 1).trimmed()});
         }
+        qsizetype lengthHeaders = 0;
+        for (const auto &entry : request.headers)
+            lengthHeaders += entry.first == "content-length" ? 1 : 0;
+        if (lengthHeaders > 1)
+            return State::Invalid;
         request.keepAlive = http10 ? request.hasHeaderToken("connection", "keep-alive")
                                    : !request.hasHeaderToken("connection", "close");
         m_headerEnd = end + 4;
-        const QByteArray length = request.header("content-length");
-        if (!length.isEmpty()) {
-            bool ok = false;
-            m_bodyLength = length.toLongLong(&ok);
+        if (lengthHeaders == 1) {
+            // Digits only: toLongLong alone would take "+5" or " 5", which other parsers refuse.
+            const QByteArray length = request.header("content-length");
+            bool ok = !length.isEmpty() && std::all_of(length.begin(), length.end(),
+                                                       [](char c) { return c >= '0' && c <= '9'; });
+            m_bodyLength = ok ? length.toLongLong(&ok) : -1;
             if (!ok || m_bodyLength < 0)
                 return State::Invalid;
             m_currentMaxBody = m_limitFor ? std::max(m_maxBody, m_limitFor(request)) : m_maxBody;

@@ -10,6 +10,13 @@ namespace ic::balancer {
 
 bool MonitoringController::dispatch(const Request &request, const ReplyPtr &reply)
 {
+    if (request.path != u"/healthz" && request.path != u"/metrics" && request.path != u"/sd")
+        return false;
+    if (!request.isGet() && request.method != QHttpServerRequest::Method::Head) {
+        reply->setRoute(QStringLiteral("other"));
+        reply->sendText(405, QStringLiteral("error: use GET"), {{"Allow", "GET"}});
+        return true;
+    }
     if (request.path == u"/healthz") {
         reply->setRoute(QStringLiteral("healthz"));
         reply->sendText(200, QStringLiteral("ok"), {{"Cache-Control", "no-store"}});

@@ -45,6 +45,11 @@ bool PickController::dispatch(const Request &request, const ReplyPtr &reply)
                                {proto::pick::alternativeNamesKey, QJsonValue::Null}};
         reply->sendJson(status, QJsonDocument(body).toJson(QJsonDocument::Compact), noStore);
     };
+    // A placement is made by GET only, as the route is documented (any method used to place).
+    if (!request.isGet() && request.method != QHttpServerRequest::Method::Head) {
+        reply->sendText(405, QStringLiteral("error: use GET"), {{"Allow", "GET"}});
+        return true;
+    }
     if (!m_context->placementLimiter->allow(request.peer)) {
         answerError(429, QStringLiteral("Too many requests. Please wait a moment and try again."));
         return true;

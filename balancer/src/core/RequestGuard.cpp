@@ -3,6 +3,7 @@
 #include <QLoggingCategory>
 #include <QTcpSocket>
 #include <QTimer>
+#include <algorithm>
 #include <memory>
 #include <sys/socket.h>
 
@@ -27,6 +28,13 @@ RequestFramer::Verdict RequestFramer::feed(QByteArrayView data)
             const qsizetype before = m_headerBlock.size();
             m_headerBlock.append(rest.first(take));
             qsizetype end = m_headerBlock.indexOf("\r\n\r\n", qMax<qsizetype>(0, before - 3));
+            // QHttpServer ends a head at a bare LF too: refused here, or the two would frame the
+            // connection's requests differently.
+            const qsizetype scanned = end < 0 ? m_headerBlock.size() : end + 4;
+            for (qsizetype i = before; i < scanned; ++i) {
+                if (m_headerBlock.at(i) == '\n' && (i == 0 || m_headerBlock.at(i - 1) != '\r'))
+                    return Verdict::Malformed;
+            }
             if (end < 0) {
                 if (m_headerBlock.size() > m_limits.maxHeaderBytes)
                     return Verdict::HeadersTooLarge;
@@ -162,16 +170,35 @@ RequestFramer::Verdict RequestFramer::endOfHeaders()
     qsizetype contentLength = 0;
     int lengths = 0;
     bool chunked = false;
+    bool requestLine = true;
     for (const QByteArray &raw : lines) {
         const QByteArray line = raw.trimmed();
+        if (requestLine) {
+            if (line.isEmpty())
+                continue; // empty lines before a request line are allowed
+            // QHttpServer drops a connection without a word on a request line it cannot read
+            // (HTTP/0.9 "GET /x", a missing version): answered here with the 400 sentence.
+            const QList<QByteArray> parts = line.split(' ');
+            if (parts.size() != 3 || parts[0].isEmpty() || !parts[2].startsWith("HTTP/1."))
+                return Verdict::Malformed;
+            requestLine = false;
+            continue;
+        }
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
             continue;
-        const QByteArray name = line.first(colon).trimmed().toLower();
+        // RFC 9112 §5.1: no whitespace between a field name and its colon. QHttpServer does not
+        // take "Content-Length :" as a length, so trimming it here would count a body that
+        // QHttpServer reads as the next request.
+        const QByteArray name = line.first(colon).toLower();
+        if (name.contains(' ') || name.contains('\t'))
+            return Verdict::Malformed;
         const QByteArray value = line.sliced(colon + 1).trimmed();
         if (name == "content-length") {
-            bool ok = false;
-            contentLength = value.toLongLong(&ok);
+            // Digits only: toLongLong alone also takes a sign.
+            bool ok = !value.isEmpty() && std::all_of(value.begin(), value.end(),
+                                                      [](char c) { return c >= '0' && c <= '9'; });
+            contentLength = ok ? value.toLongLong(&ok) : -1;
             if (!ok || contentLength < 0)
                 return Verdict::Malformed;
         } else if (name == "transfer-encoding") {

@@ -5,6 +5,10 @@
 
 #include "FakePng.h"
 
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+
 using namespace ic::testing;
 
 namespace {
@@ -305,6 +309,44 @@ private slots:
         QCOMPARE(download("../etc").status, 400);
         QCOMPARE(download("x1", "not-a-uuid").status, 400);
         QCOMPARE(get(QStringLiteral("/upload_text_file")).status, 405);
+    }
+
+    // The read-only routes answer GET only; other methods get 405 with a sentence and, for
+    // /pick_backend, place nothing (any method used to place the room).
+    void otherMethodsRefused()
+    {
+        const qint64 placedBefore = placements();
+        for (const QByteArray &method :
+             {QByteArray("DELETE"), QByteArray("PUT"), QByteArray("FOO")}) {
+            for (const QString &path :
+                 {QStringLiteral("/pick_backend?roomName=method-room"), QStringLiteral("/healthz"),
+                  QStringLiteral("/metrics"), QStringLiteral("/sd")}) {
+                QNetworkAccessManager manager;
+                QNetworkRequest request(m_balancer->httpUrl(path));
+                QNetworkReply *reply = manager.sendCustomRequest(request, method);
+                QSignalSpy done(reply, &QNetworkReply::finished);
+                QVERIFY(done.wait(5000));
+                const int status =
+                    reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                QVERIFY2(status == 405, qPrintable(QString::fromLatin1(method) + u' ' + path));
+                QVERIFY(reply->readAll().startsWith("error: "));
+                delete reply;
+            }
+        }
+        QCOMPARE(placements(), placedBefore);
+        QCOMPARE(get(QStringLiteral("/healthz")).status, 200);
+    }
+
+private:
+    // Every placement attempt, whatever its result (this balancer has no server: "failed").
+    qint64 placements()
+    {
+        qint64 total = 0;
+        for (const QByteArray &line : get(QStringLiteral("/metrics")).body.split('\n')) {
+            if (line.startsWith("instantchat_balancer_placements_total{"))
+                total += line.mid(line.lastIndexOf(' ') + 1).toLongLong();
+        }
+        return total;
     }
 };
 

@@ -8,6 +8,7 @@
 #include "ServerFixture.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QtEndian>
 
 using namespace ic::testing;
@@ -202,6 +203,29 @@ private slots:
         const QByteArray big(1'000'000, 'x');
         const HttpResult large = import(*m_server, QByteArray("ICRS\x00\x01", 6) + big);
         QCOMPARE(large.status, 400); // read in full, refused by the decoder
+    }
+
+    // An answer larger than --outbound-limit (4 MiB) on an idle connection is still sent: the
+    // promote answer echoes every room name of a list of up to 8 MiB (a failover of a server
+    // with many rooms), and the balancer must learn which rooms came back. It used to be
+    // dropped as a slow client, leaving the caller with no answer at all.
+    void answerLargerThanTheOutboundLimit()
+    {
+        QByteArray list = "{\"rooms\":[";
+        int names = 0;
+        while (list.size() < 5 * 1024 * 1024) {
+            list += (names ? ",\"" : "\"") + QByteArray("missing-room-") +
+                    QByteArray::number(names) + QByteArray(60, 'x') + '"';
+            ++names;
+        }
+        list += "]}";
+        const HttpResult promoted =
+            httpPost(m_server->httpUrl(QStringLiteral("/internal/replica/promote")), list,
+                     "application/json", {{"X-Instantchat-Token", token}});
+        QCOMPARE(promoted.status, 200);
+        const QJsonObject answer = QJsonDocument::fromJson(promoted.body).object();
+        QCOMPARE(answer.value(QStringLiteral("missing")).toArray().size(), names);
+        QVERIFY(promoted.body.size() > 4 * 1024 * 1024);
     }
 };
 

@@ -59,6 +59,37 @@ private slots:
     // Chunked bodies are followed chunk by chunk with the limits {header 1024, body 100}: the
     // decoded bytes may not pass 100, the raw ones not 1124; nothing inside chunk data ends the
     // body. `complete`: the request ended, so the next bytes are a new request's head.
+    // What QHttpServer would frame differently from the guard (request smuggling past the
+    // guard's limits and deadlines) is refused before QHttpServer reads it.
+    void ambiguousHeads_data()
+    {
+        QTest::addColumn<QByteArray>("request");
+        const QByteArray inner = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        QTest::newRow("space before colon")
+            << "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length : 37\r\n\r\n" + inner;
+        QTest::newRow("signed length") << "POST /x HTTP/1.1\r\nContent-Length: +37\r\n\r\n" + inner;
+        QTest::newRow("empty length") << QByteArray("POST /x HTTP/1.1\r\nContent-Length:\r\n\r\n");
+        QTest::newRow("bare LF head") << QByteArray("GET /healthz HTTP/1.1\nHost: x\n\n");
+        QTest::newRow("HTTP/0.9 request line") << QByteArray("GET /healthz\r\n\r\n");
+        QTest::newRow("no version") << QByteArray("GET /healthz \r\nHost: x\r\n\r\n");
+        QTest::newRow("bare LF line") << QByteArray("GET /x HTTP/1.1\r\nHost: x\nX: y\r\n\r\n");
+    }
+
+    void ambiguousHeads()
+    {
+        QFETCH(QByteArray, request);
+        RequestFramer framer(RequestLimits{1024, 100});
+        QCOMPARE(framer.feed(request), RequestFramer::Verdict::Malformed);
+    }
+
+    void absoluteFormAndLeadingLineAccepted()
+    {
+        RequestFramer framer(RequestLimits{1024, 100});
+        QCOMPARE(framer.feed("\r\nGET http://x/healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+                 RequestFramer::Verdict::Ok);
+        QCOMPARE(framer.phase(), RequestFramer::Phase::Idle);
+    }
+
     void chunkedBodies_data()
     {
         using V = RequestFramer::Verdict;

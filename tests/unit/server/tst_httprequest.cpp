@@ -54,6 +54,38 @@ private slots:
         QCOMPARE(noSlash.feed("GET x HTTP/1.1\r\n\r\n"), HttpRequestParser::State::Invalid);
     }
 
+    // Framing another parser could read differently (a proxy in front of the server): refused,
+    // never guessed at, so no request can be smuggled past what the proxy saw.
+    void refusesAmbiguousFraming_data()
+    {
+        QTest::addColumn<QByteArray>("request");
+        QTest::newRow("two lengths") << QByteArray("POST /x HTTP/1.1\r\nContent-Length: 0\r\n"
+                                                   "Content-Length: 40\r\n\r\n");
+        QTest::newRow("same length twice")
+            << QByteArray("POST /x HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc");
+        QTest::newRow("signed length")
+            << QByteArray("POST /x HTTP/1.1\r\nContent-Length: +3\r\n\r\nabc");
+        QTest::newRow("empty length") << QByteArray("POST /x HTTP/1.1\r\nContent-Length:\r\n\r\n");
+        QTest::newRow("hex length")
+            << QByteArray("POST /x HTTP/1.1\r\nContent-Length: 0x3\r\n\r\n");
+        QTest::newRow("space before colon")
+            << QByteArray("POST /x HTTP/1.1\r\nContent-Length : 3\r\n\r\nabc");
+        QTest::newRow("tab before colon")
+            << QByteArray("POST /x HTTP/1.1\r\nContent-Length\t: 3\r\n\r\nabc");
+        QTest::newRow("bare LF between headers")
+            << QByteArray("POST /x HTTP/1.1\r\nHost: x\nContent-Length: 3\r\n\r\nabc");
+        QTest::newRow("bare CR in a header")
+            << QByteArray("POST /x HTTP/1.1\r\nHost: x\rContent-Length: 3\r\n\r\nabc");
+        QTest::newRow("folded line") << QByteArray("GET /x HTTP/1.1\r\nHost: x\r\n y\r\n\r\n");
+    }
+
+    void refusesAmbiguousFraming()
+    {
+        QFETCH(QByteArray, request);
+        HttpRequestParser parser(1024, 1024);
+        QCOMPARE(parser.feed(request), HttpRequestParser::State::Invalid);
+    }
+
     void headerTokens()
     {
         HttpRequestParser parser(1024, 1024);
