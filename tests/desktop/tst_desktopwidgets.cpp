@@ -1040,6 +1040,70 @@ private slots:
         QVERIFY(!m_window->notifier()->doNotDisturb());
     }
 
+    // Without a tray (offscreen has none) the overlay, whose menu bar is hidden, has its own menu
+    // at the end of the tab bar: by keyboard (Alt+N, then the item's letter) and by mouse,
+    // notifications go off and on again and do-not-disturb is set and ended, in the settings.
+    void overlayMenuWithoutTray()
+    {
+        QVERIFY(!m_window->tray()->isVisible());
+        m_window->setCompact(true);
+        QApplication::processEvents();
+        QVERIFY(!m_window->menuBar()->isVisible());
+        QToolButton *button = m_window->overlayMenuButton();
+        QMenu *menu = m_window->overlayMenu();
+        QVERIFY(button && menu);
+        QVERIFY(button->isVisible());
+        QVERIFY(m_window->rect().contains(
+            QRect(button->mapTo(m_window.get(), QPoint(0, 0)), button->size())));
+        QVERIFY(ictest::showActive(m_window.get()));
+        auto openByKey = [&] {
+            QTest::keyClick(m_window.get(), Qt::Key_N, Qt::AltModifier);
+            return QTest::qWaitFor([&] { return menu->isVisible(); }, 2000);
+        };
+        QVERIFY(m_settings->notificationsEnabled());
+        QVERIFY(openByKey());
+        QTest::keyClick(menu, Qt::Key_N); // Show &notifications
+        QTRY_VERIFY(!menu->isVisible());
+        QVERIFY(!m_settings->notificationsEnabled());
+        QVERIFY(!m_window->notifier()->popupsEnabled());
+        QVERIFY(openByKey());
+        QTest::keyClick(menu, Qt::Key_N);
+        QTRY_VERIFY(!menu->isVisible());
+        QVERIFY(m_settings->notificationsEnabled());
+        QVERIFY(m_window->notifier()->popupsEnabled());
+
+        // Do not disturb for an hour, by mouse; the menu then says until when; D ends it.
+        QVERIFY(!m_window->notifier()->doNotDisturb());
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_VERIFY(menu->isVisible());
+        QTest::keyClick(menu, Qt::Key_H); // Do not disturb for 1 &hour
+        QTRY_VERIFY(!menu->isVisible());
+        QVERIFY(m_settings->doNotDisturbUntil() > QDateTime::currentDateTime().addSecs(3500));
+        QVERIFY(m_window->notifier()->doNotDisturb());
+        QVERIFY(openByKey());
+        auto *dnd = m_window->findChild<QAction *>(QStringLiteral("doNotDisturbAction"));
+        QVERIFY(dnd && menu->actions().contains(dnd));
+        QVERIFY(dnd->isChecked());
+        QVERIFY2(dnd->text().contains(QStringLiteral("until")), qPrintable(dnd->text()));
+        QTest::keyClick(menu, Qt::Key_D);
+        QTRY_VERIFY(!menu->isVisible());
+        QVERIFY(!m_window->notifier()->doNotDisturb());
+        QVERIFY(!m_settings->doNotDisturbUntil().isValid());
+        // Lasting do-not-disturb, and back to the full window from the same menu (O).
+        QVERIFY(openByKey());
+        QTest::keyClick(menu, Qt::Key_D);
+        QTRY_VERIFY(!menu->isVisible());
+        QVERIFY(m_settings->doNotDisturb());
+        QVERIFY(openByKey());
+        QTest::keyClick(menu, Qt::Key_O);
+        QTRY_VERIFY(!m_window->isCompact());
+        QVERIFY(m_window->menuBar()->isVisible());
+        QVERIFY(!button->isVisible()); // the full window has its menu bar
+        // In the full window Alt+N is the menu bar's again, not the overlay menu's.
+        auto *open = m_window->findChild<QAction *>(QStringLiteral("overlayMenuAction"));
+        QVERIFY(open && !open->isEnabled());
+    }
+
     // Highlight words are set in the Notifications menu's dialog and make a message a mention
     // (instead of the default, my name).
     void highlightWordsFromTheMenu()
