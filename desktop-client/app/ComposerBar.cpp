@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -95,7 +96,7 @@ ComposerBar::ComposerBar(RoomConnection *connection, AppSettings *settings, QWid
     connect(m_typingTimer, &QTimer::timeout, m_typing, &QLabel::hide);
     layout->addLayout(identityRow);
 
-    auto *row = new QHBoxLayout;
+    auto *row = m_row = new QHBoxLayout;
     m_composer = new Composer(this);
     m_composer->setObjectName(QStringLiteral("composer"));
     m_composer->setMembers(connection->session()->users());
@@ -307,6 +308,25 @@ void ComposerBar::openEmojiPicker()
         });
     }
     m_emoji->popup(m_emojiButton);
+}
+
+int ComposerBar::drawCost() const
+{
+    return std::max(0, m_row->spacing()) + m_draw->sizeHint().width();
+}
+
+QSize ComposerBar::minimumSizeHint() const
+{
+    QSize laidOut = QFrame::minimumSizeHint();
+    if (!m_draw->isHidden())
+        laidOut.rwidth() -= drawCost();
+    return laidOut;
+}
+
+void ComposerBar::resizeEvent(QResizeEvent *event)
+{
+    QFrame::resizeEvent(event);
+    m_draw->setVisible(width() >= minimumSizeHint().width() + drawCost());
 }
 
 bool ComposerBar::eventFilter(QObject *watched, QEvent *event)

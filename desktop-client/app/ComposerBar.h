@@ -8,6 +8,7 @@
 #include <QFrame>
 #include <optional>
 
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -42,15 +43,19 @@ public:
     void refreshIdentity();
     // Its controls in keyboard order: the text field first, then emoji, draw, send, rename.
     QList<QWidget *> focusOrder() const;
+    // Without the row's Draw button, which a narrow window drops (the header and Ctrl+D have it).
+    QSize minimumSizeHint() const override;
 
 signals:
     void drawRequested();
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void updateCounter();
+    int drawCost() const;
     void onRequestDone(const QString &requestId, RoomConnection::Action action, bool ok,
                        const QString &error);
     RoomSession *session() const { return m_connection->session(); }
@@ -71,6 +76,7 @@ private:
     QLabel *m_typing;
     QTimer *m_typingTimer; // hides "X is typing…" 5 s after the last signal
     QToolButton *m_emojiButton;
+    QHBoxLayout *m_row;
     EmojiPicker *m_emoji = nullptr;
     std::optional<QString> m_replyUser;
     std::optional<qint64> m_replyMessage;

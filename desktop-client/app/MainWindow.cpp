@@ -30,6 +30,7 @@
 #include <QSystemTrayIcon>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QWindow>
 
@@ -81,6 +82,7 @@ MainWindow::MainWindow(AppSettings *settings, QWidget *parent)
     trayMenu->addSeparator();
     trayMenu->addAction(QStringLiteral("Quit"), qApp, &QApplication::quit);
     m_tray->setContextMenu(trayMenu);
+    buildOverlayMenu();
     m_tray->setToolTip(QStringLiteral("instantchat"));
     connect(m_tray, &QSystemTrayIcon::activated, this,
             [this](QSystemTrayIcon::ActivationReason reason) {
@@ -589,6 +591,9 @@ void MainWindow::setCompact(bool compact)
     else
         setWindowFlag(Qt::WindowStaysOnTopHint, compact);
     menuBar()->setVisible(!compact);
+    m_overlayButton->setVisible(compact);
+    if (auto *open = findChild<QAction *>(QStringLiteral("overlayMenuAction")))
+        open->setEnabled(compact);
     for (int i = 0; i < roomCount(); ++i)
         roomView(i)->setCompact(compact);
     if (compact) {
@@ -683,13 +688,7 @@ void MainWindow::buildNotificationMenu(QMenu *menu)
         if (RoomView *v = currentRoom())
             m_settings->setMuted(v->connection()->config().server, v->connection()->roomName(), on);
     });
-    // The check mark follows the room on screen.
-    connect(menu, &QMenu::aboutToShow, this, [this, mute] {
-        RoomView *v = currentRoom();
-        mute->setEnabled(v);
-        mute->setChecked(v && m_settings->isMuted(v->connection()->config().server,
-                                                  v->connection()->roomName()));
-    });
+    connect(menu, &QMenu::aboutToShow, this, &MainWindow::refreshMuteAction);
     QAction *highlight = menu->addAction(QStringLiteral("&Highlight words…"), this, [this] {
         auto *dialog = new QInputDialog(this);
         dialog->setObjectName(QStringLiteral("highlightDialog"));
@@ -717,6 +716,72 @@ void MainWindow::buildNotificationMenu(QMenu *menu)
     toTray->setChecked(m_settings->closeToTray());
     toTray->setEnabled(QSystemTrayIcon::isSystemTrayAvailable());
     connect(toTray, &QAction::toggled, this, [this](bool on) { m_settings->setCloseToTray(on); });
+}
+
+void MainWindow::refreshMuteAction()
+{
+    // The check mark follows the room on screen.
+    auto *mute = findChild<QAction *>(QStringLiteral("muteAction"));
+    if (!mute)
+        return;
+    RoomView *v = currentRoom();
+    mute->setEnabled(v);
+    mute->setChecked(
+        v && m_settings->isMuted(v->connection()->config().server, v->connection()->roomName()));
+}
+
+void MainWindow::buildOverlayMenu()
+{
+    // The same actions as the Notifications menu, so their state and settings are shared; their
+    // mnemonics (n, s, d, h, t, m, o) do not clash here either.
+    m_overlayMenu = new QMenu(this);
+    m_overlayMenu->setObjectName(QStringLiteral("overlayMenu"));
+    const QList<QList<const char *>> groups = {
+        {"notificationsAction", "soundAction"},
+        {"doNotDisturbAction", "doNotDisturbHourAction", "doNotDisturbTomorrowAction"},
+        {"muteAction"},
+        {"compactAction"}};
+    for (const auto &group : groups) {
+        if (!m_overlayMenu->isEmpty())
+            m_overlayMenu->addSeparator();
+        for (const char *name : group)
+            if (auto *action = findChild<QAction *>(QLatin1String(name)))
+                m_overlayMenu->addAction(action);
+    }
+    connect(m_overlayMenu, &QMenu::aboutToShow, this, &MainWindow::refreshDoNotDisturbAction);
+    connect(m_overlayMenu, &QMenu::aboutToShow, this, &MainWindow::refreshMuteAction);
+
+    m_overlayButton = new QToolButton(m_tabs);
+    m_overlayButton->setObjectName(QStringLiteral("overlayMenuButton"));
+    m_overlayButton->setText(QStringLiteral("\u2630"));
+    m_overlayButton->setAccessibleName(QStringLiteral("Overlay menu"));
+    m_overlayButton->setToolTip(
+        QStringLiteral("Notifications, do not disturb, back to the full window (Alt+N)"));
+    m_overlayButton->setAutoRaise(true);
+    m_overlayButton->setCursor(Qt::PointingHandCursor);
+    connect(m_overlayButton, &QToolButton::clicked, this, &MainWindow::openOverlayMenu);
+    m_tabs->setCornerWidget(m_overlayButton, Qt::TopRightCorner);
+    m_overlayButton->hide();
+
+    // Alt+N is the Notifications menu's key in the full window; in the overlay (menu bar hidden,
+    // its mnemonics dead) it opens this menu instead. Disabled outside the overlay, so the two
+    // never compete for the key.
+    auto *open = new QAction(QStringLiteral("Overlay menu"), this);
+    open->setObjectName(QStringLiteral("overlayMenuAction"));
+    open->setShortcut(QKeySequence(QStringLiteral("Alt+N")));
+    open->setEnabled(false);
+    connect(open, &QAction::triggered, this, &MainWindow::openOverlayMenu);
+    addAction(open);
+}
+
+void MainWindow::openOverlayMenu()
+{
+    // Under its button when the tab bar shows it; otherwise (no room open) at the window's corner.
+    const QPoint at = m_overlayButton->isVisible()
+                          ? m_overlayButton->mapToGlobal(QPoint(0, m_overlayButton->height()))
+                          : mapToGlobal(QPoint(0, 0));
+    m_overlayMenu->popup(at);
+    m_overlayMenu->setActiveAction(m_overlayMenu->actions().value(0));
 }
 
 void MainWindow::refreshDoNotDisturbAction()

@@ -10,8 +10,10 @@
 class QLabel;
 class QListWidget;
 class QStackedWidget;
+class QMenu;
 class QSystemTrayIcon;
 class QTabWidget;
+class QToolButton;
 
 namespace ic::desktop {
 
@@ -40,6 +42,11 @@ public:
     QString tabLabel(int index) const;
     bool isCompact() const { return m_compact; }
     Notifier *notifier() const { return m_notifier; }
+    // The overlay's own menu (notifications, do not disturb, back to the full window): the menu
+    // bar is hidden there and a tray may not exist. Its button sits at the end of the tab bar.
+    QMenu *overlayMenu() const { return m_overlayMenu; }
+    QToolButton *overlayMenuButton() const { return m_overlayButton; }
+    void openOverlayMenu();
     // Options of the per-room connections (tests point them at a local stack).
     void setOriginOverride(const QString &origin) { m_origin = origin; }
 
@@ -68,6 +75,8 @@ private:
     void buildMenus();
     void buildNotificationMenu(QMenu *menu);
     void refreshDoNotDisturbAction();
+    void refreshMuteAction();
+    void buildOverlayMenu();
     QWidget *buildStartPage();
     void fillStartPage();
     void updateUnread();
@@ -81,6 +90,8 @@ private:
     QTabWidget *m_tabs;
     QListWidget *m_startRecent;
     QSystemTrayIcon *m_tray;
+    QMenu *m_overlayMenu = nullptr;
+    QToolButton *m_overlayButton = nullptr;
     Notifier *m_notifier;
     QString m_origin;
     bool m_compact = false;

@@ -87,7 +87,8 @@ RoomView::RoomView(RoomConnection *connection, AppSettings *settings, QWidget *p
     m_splitter->setStretchFactor(1, 0);
     m_splitter->setSizes({760, 210});
     m_splitter->setChildrenCollapsible(false);
-    m_members->setMinimumWidth(150);
+    // Narrow enough that a 400 px wide window still has the messages beside it (names elide).
+    m_members->setMinimumWidth(120);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
