@@ -8,6 +8,8 @@ build_packages=(
     cmake ninja-build g++ pkg-config ccache
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-httpserver-dev qt6-svg-dev
     libqt6svg6 qt6-qpa-plugins
+    # The desktop app's emoji (its package depends on it too): without it they draw as boxes.
+    fonts-noto-color-emoji
     prometheus-cpp-dev libjs-jquery zlib1g-dev
 )
 test_packages=(
