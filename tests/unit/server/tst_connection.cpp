@@ -100,18 +100,6 @@ Delivery frames(std::initializer_list<QByteArray> jsons, bool finished)
     return delivery;
 }
 
-bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 5000)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!condition()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    }
-    return true;
-}
-
 } // namespace
 
 Q_DECLARE_METATYPE(ErrorCode)
@@ -148,7 +136,7 @@ class TestConnection : public QObject
     {
         const qsizetype before = m_host->commands.size();
         m_peer->sendText(j("{'c':'TM','rq':'marker','r':{'n':'lobby'},'m':{'t':'x'}}"));
-        return waitUntil([&] { return m_host->commands.size() > before; });
+        return QTest::qWaitFor([&] { return m_host->commands.size() > before; });
     }
 
 private slots:
@@ -163,7 +151,7 @@ private slots:
     {
         QVERIFY(session(2));
         m_peer->sendText(j("{'c':'TM','rq':'7','r':{'n':'  My Room '},'m':{'t':'hi'}}"));
-        QVERIFY(waitUntil([&] { return m_host->commands.size() == 1; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_host->commands.size() == 1; }));
         const SessionCommand &command = m_host->commands.first();
         QVERIFY(command.frame.kind == Command::TextMessage);
         QCOMPARE(command.room, QStringLiteral("my room")); // canonical
@@ -179,7 +167,7 @@ private slots:
     {
         QVERIFY(session());
         m_peer->sendText(j("{'c':'R_C_J','rq':'1','r':{'n':'Room'},'uN':null}"));
-        QVERIFY(waitUntil([&] { return m_host->commands.size() == 1; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_host->commands.size() == 1; }));
         QVERIFY(m_host->commands.first().frame.kind == Command::RoomCreateJoin);
         QVERIFY(m_host->commands.first().mayMove);
         Delivery joined = frames({j("{'c':'RP','rq':'1'}")}, true);
@@ -188,7 +176,7 @@ private slots:
         QCOMPARE(m_peer->nextFrame()->command, QStringLiteral("RP"));
         // Already a member of a room: a second join must not move the connection.
         m_peer->sendText(j("{'c':'R_J','rq':'2','r':{'n':'other'}}"));
-        QVERIFY(waitUntil([&] { return m_host->commands.size() == 2; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_host->commands.size() == 2; }));
         QVERIFY(m_host->commands.at(1).frame.kind == Command::RoomJoin);
         QVERIFY(!m_host->commands.at(1).mayMove);
     }
@@ -199,11 +187,11 @@ private slots:
         for (int i = 1; i <= 3; ++i)
             m_peer->sendText(j("{'c':'TM','rq':'") + QByteArray::number(i) +
                              j("','r':{'n':'lobby'},'m':{'t':'x'}}"));
-        QVERIFY(waitUntil([&] { return m_host->commands.size() == 1; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_host->commands.size() == 1; }));
         QTest::qWait(50);
         QCOMPARE(m_host->commands.size(), 1); // the others wait for its answer
         m_connection->deliver(frames({j("{'c':'RP','rq':'1'}")}, true));
-        QVERIFY(waitUntil([&] { return m_host->commands.size() == 2; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_host->commands.size() == 2; }));
         QCOMPARE(m_host->commands.at(1).frame.requestId,
                  std::optional<QString>(QStringLiteral("2")));
         // Bytes that do not finish the request (a broadcast) do not let the next one go.
@@ -211,7 +199,7 @@ private slots:
         QTest::qWait(50);
         QCOMPARE(m_host->commands.size(), 2);
         m_connection->deliver(frames({j("{'c':'RP','rq':'2'}")}, true));
-        QVERIFY(waitUntil([&] { return m_host->commands.size() == 3; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_host->commands.size() == 3; }));
     }
 
     void badFrames_data()
@@ -352,7 +340,7 @@ private slots:
         QVERIFY(open());
         m_host->answerHttpLater = later;
         QVERIFY(m_peer->write("GET /some_room?x=1 HTTP/1.1\r\nHost: test\r\n\r\n"));
-        QVERIFY(waitUntil([&] { return m_host->httpPaths.size() == 1; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_host->httpPaths.size() == 1; }));
         QCOMPARE(m_host->httpPaths.first(), QByteArray("/some_room"));
         if (later) {
             Delivery answer;
@@ -369,9 +357,9 @@ private slots:
     {
         QVERIFY(session());
         m_peer->sendText(j("{'c':'R_C_J','rq':'1','r':{'n':'BusyRoom'}}"));
-        QVERIFY(waitUntil([&] { return m_host->commands.size() == 1; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_host->commands.size() == 1; }));
         m_peer.reset(); // the browser goes before the join's answer came
-        QVERIFY(waitUntil([&] { return m_host->detached == 1; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_host->detached == 1; }));
         QCOMPARE(m_host->left, QSet<QString>{QStringLiteral("busyroom")});
     }
 };

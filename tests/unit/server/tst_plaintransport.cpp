@@ -9,11 +9,9 @@
 #include "transport/PlainTransport.h"
 
 #include <QCoreApplication>
-#include <QElapsedTimer>
 #include <QTest>
 
 #include <atomic>
-#include <functional>
 #include <memory>
 
 #include <cerrno>
@@ -38,18 +36,6 @@ public:
     void transportClosed() override { ++closedCalls; }
     void transportDrained() override { ++drainedCalls; }
 };
-
-bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 5000)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!condition()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    }
-    return true;
-}
 
 QByteArray pattern(qsizetype size)
 {
@@ -110,10 +96,10 @@ private slots:
     void everyWriteOfThePeerArrives()
     {
         QCOMPARE(::send(m_peer, "hello", 5, 0), 5);
-        QVERIFY(waitUntil([&] { return m_collector.received == "hello"; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_collector.received == "hello"; }));
         // A second write is a new edge: it must be reported although nothing was left unread.
         QCOMPARE(::send(m_peer, " world", 6, 0), 6);
-        QVERIFY(waitUntil([&] { return m_collector.received == "hello world"; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_collector.received == "hello world"; }));
         QCOMPARE(m_collector.closedCalls, 0);
     }
 
@@ -141,7 +127,7 @@ private slots:
                  qPrintable(QStringLiteral("the socket pair held only %1 bytes").arg(queued)));
         m_transport->resume();
         QVERIFY2(
-            waitUntil([&] { return m_collector.received.size() >= queued; }),
+            QTest::qWaitFor([&] { return m_collector.received.size() >= queued; }),
             qPrintable(
                 QStringLiteral("%1 of %2 bytes").arg(m_collector.received.size()).arg(queued)));
         QVERIFY(m_collector.received == burst.left(queued));
@@ -154,7 +140,7 @@ private slots:
         QTest::qWait(50);
         QCOMPARE(m_collector.received, QByteArray()); // nobody watches
         m_transport->resume();
-        QVERIFY(waitUntil([&] { return m_collector.received == "abc"; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_collector.received == "abc"; }));
     }
 
     void peerClosingEndsTheStreamOnce()
@@ -162,7 +148,7 @@ private slots:
         QCOMPARE(::send(m_peer, "last words", 10, 0), 10);
         ::close(m_peer);
         m_peer = -1;
-        QVERIFY(waitUntil([&] { return m_collector.closedCalls > 0; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_collector.closedCalls > 0; }));
         QCOMPARE(m_collector.received, QByteArray("last words"));
         QTest::qWait(20);
         QCOMPARE(m_collector.closedCalls, 1);
@@ -186,12 +172,12 @@ private slots:
         QVERIFY(m_transport->queuedBytes() > 0);
         QCOMPARE(m_gauge.load(), m_transport->queuedBytes());
         QByteArray got;
-        QVERIFY(waitUntil([&] {
+        QVERIFY(QTest::qWaitFor([&] {
             got += drainPeer();
             return got.size() >= large.size();
         }));
         QVERIFY(got == large);
-        QVERIFY(waitUntil([&] { return m_transport->queuedBytes() == 0; }));
+        QVERIFY(QTest::qWaitFor([&] { return m_transport->queuedBytes() == 0; }));
         QCOMPARE(m_gauge.load(), 0);
     }
 
@@ -212,7 +198,7 @@ private slots:
         QTest::qWait(20);
         QCOMPARE(m_collector.drainedCalls, 0); // the peer has not read yet
         QByteArray got;
-        QVERIFY(waitUntil([&] {
+        QVERIFY(QTest::qWaitFor([&] {
             got += drainPeer();
             return got.size() >= large.size() && m_transport->queuedBytes() == 0;
         }));
@@ -227,13 +213,13 @@ private slots:
         m_transport->close();
         QCOMPARE(m_collector.closedCalls, 0); // still sending
         QByteArray got;
-        QVERIFY(waitUntil([&] {
+        QVERIFY(QTest::qWaitFor([&] {
             got += drainPeer();
             return got.size() >= large.size();
         }));
         QVERIFY(got == large);
-        QVERIFY(waitUntil([&] { return m_collector.closedCalls == 1; }));
-        QVERIFY(waitUntil([&] { return peerSawEnd(); }));
+        QVERIFY(QTest::qWaitFor([&] { return m_collector.closedCalls == 1; }));
+        QVERIFY(QTest::qWaitFor([&] { return peerSawEnd(); }));
     }
 
     void abortDropsWhatIsQueued()
@@ -242,7 +228,7 @@ private slots:
         m_transport->abort();
         QCOMPARE(m_collector.closedCalls, 1);
         QCOMPARE(m_transport->queuedBytes(), 0);
-        QVERIFY(waitUntil([&] { return peerSawEnd(); }));
+        QVERIFY(QTest::qWaitFor([&] { return peerSawEnd(); }));
     }
 };
 
