@@ -58,8 +58,23 @@
     };
     apply();
     // Cards drawn anew above it have estimated heights (content-visibility) until they are laid
-    // out for real around the viewport; put the card back where it was once they are.
-    global.requestAnimationFrame(function () { if (card.isConnected && !S.stick) apply(); });
+    // out for real, which takes a few frames (seen: the list 160 px shorter a frame after the
+    // first put-back). Put the card back each frame until the height has held for 5 frames (at
+    // most 30), and stop at once if the reader scrolls meanwhile.
+    var gen = renderGen;
+    var frames = 0;
+    var steady = 0;
+    var height = el.scrollHeight;
+    var setTop = el.scrollTop;
+    var settle = function () {
+      if (gen !== renderGen || !card.isConnected || S.stick || el.scrollTop !== setTop) return;
+      apply();
+      setTop = el.scrollTop;
+      steady = el.scrollHeight === height ? steady + 1 : 0;
+      height = el.scrollHeight;
+      if (steady < 5 && ++frames < 30) global.requestAnimationFrame(settle);
+    };
+    global.requestAnimationFrame(settle);
   }
 
   function sortMessages() {
